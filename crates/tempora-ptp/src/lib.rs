@@ -1,0 +1,15 @@
+//! # tempora-ptp
+//!
+//! The Precision Time Protocol (IEEE 1588-2019) for Tempora, without any I/O.
+//!
+//! * [`wire`]: exact, panic-free encoding and decoding of every PTP message
+//!   (IEEE 1588-2019 §13), its TLVs (§14, §15, §16) and its transports
+//!   (Annex C, D, E).
+//!
+//! The crate is `no_std` and allocation-free: decoded messages borrow from the
+//! buffer they were decoded from, and encoders write into a caller-provided
+//! buffer.
+#![no_std]
+#![forbid(unsafe_code)]
+
+pub mod wire;
