@@ -45,8 +45,11 @@ pub(crate) fn inspect_ntp(payload: &[u8], pivot_ns: i128) -> NtpReport {
         };
         // Client requests carry stratum 0 and a zero reference ID: not a kiss code.
         let unset = p.reference_id.0 == [0; 4];
-        let refid =
-            if unset { "-".to_string() } else { p.reference_id.interpret(p.stratum).to_string() };
+        let refid = if unset {
+            "-".to_string()
+        } else {
+            p.reference_id.interpret(p.stratum).to_string()
+        };
         let _ = write!(
             text,
             " leap {} stratum {} poll {} precision {} refid {} root-delay {} root-disp {} ref {} org {} rec {} xmt {}",
