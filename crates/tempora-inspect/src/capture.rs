@@ -3,12 +3,13 @@
 
 use std::fmt;
 use std::fs::File;
+use std::io::Read;
 use std::path::Path;
 
 use pcap_parser::{Block, PcapBlockOwned, PcapError, create_reader};
 
 /// The largest record the reader accepts; larger ones are reported as errors.
-const BUFFER_CAPACITY: usize = 4 << 20;
+const BUFFER_CAPACITY: usize = 1 << 20;
 
 /// One captured packet.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,9 +82,18 @@ fn to_nanos(units: u64, units_per_second: u64) -> i128 {
 
 /// Reads every packet of the pcap or pcapng file at `path`, handing each to
 /// `each` in file order.
-pub fn read_capture(path: &Path, mut each: impl FnMut(Frame)) -> Result<(), CaptureError> {
+pub fn read_capture(path: &Path, each: impl FnMut(Frame)) -> Result<(), CaptureError> {
     let file = File::open(path).map_err(CaptureError::Io)?;
-    let mut reader = match create_reader(BUFFER_CAPACITY, file) {
+    read_capture_from(file, each)
+}
+
+/// Reads every packet of a pcap or pcapng stream, handing each to `each` in
+/// order.
+pub fn read_capture_from(
+    input: impl Read + Send,
+    mut each: impl FnMut(Frame),
+) -> Result<(), CaptureError> {
+    let mut reader = match create_reader(BUFFER_CAPACITY, input) {
         Ok(r) => r,
         Err(PcapError::Eof | PcapError::HeaderNotRecognized) => {
             return Err(CaptureError::NotACapture);

@@ -172,3 +172,51 @@ fn decoders_never_panic_and_round_trip_exactly() {
     );
     eprintln!("{inputs} inputs, {decoded} mutated inputs decoded");
 }
+
+/// Mutated capture files: the reader and the inspector never panic, and a
+/// broken file ends in an error rather than a hang.
+#[test]
+fn mutated_captures_never_panic() {
+    use tempora_inspect::capture::read_capture_from;
+    use tempora_inspect::{Summary, inspect_frame};
+
+    let mut rng = SmallRng::seed_from_u64(0x9c4a_0001);
+    let files: Vec<Vec<u8>> = ["ptp-mgmt-4.pcap", "ntp-chrony.pcap", "ptp-l2-p2p.pcap"]
+        .iter()
+        .map(|f| std::fs::read(Path::new(VECTORS).join(f)).expect("vector file"))
+        .collect();
+    let mut errors = 0;
+    for i in 0..200 {
+        let mut data = files[i % files.len()].clone();
+        for _ in 0..rng.gen_range(1..6) {
+            match rng.gen_range(0..3) {
+                0 => {
+                    let n = rng.gen_range(0..=data.len());
+                    data.truncate(n);
+                }
+                1 if !data.is_empty() => {
+                    let at = rng.gen_range(0..data.len());
+                    data[at] = rng.r#gen();
+                }
+                _ if data.len() > 40 => {
+                    // Corrupt a record header's length fields.
+                    let at = rng.gen_range(24..data.len() - 4);
+                    data[at..at + 4].copy_from_slice(&rng.r#gen::<u32>().to_le_bytes());
+                }
+                _ => {}
+            }
+        }
+        let mut summary = Summary::default();
+        let mut sink = std::io::sink();
+        let result = read_capture_from(&data[..], |frame| {
+            inspect_frame(&frame, i % 2 == 0, &mut summary, &mut sink).unwrap();
+        });
+        if result.is_err() {
+            errors += 1;
+        }
+    }
+    assert!(
+        errors > 0,
+        "no mutated capture was rejected: the mutations are too weak"
+    );
+}

@@ -1,0 +1,105 @@
+//! The `tempora` binary as a user runs it: output format and exit status.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/vectors");
+
+fn tempora(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_tempora"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+fn scratch(name: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("tempora-cli-{}-{name}", std::process::id()))
+}
+
+#[test]
+fn inspect_all_vectors_exits_zero_with_summary_last() {
+    let mut args = vec!["inspect".to_string()];
+    let mut files: Vec<_> = std::fs::read_dir(VECTORS)
+        .expect("../shared/vectors")
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "pcap"))
+        .collect();
+    files.sort();
+    args.extend(files.iter().map(|p| p.display().to_string()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, out, err) = tempora(&args);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out.lines().last().unwrap(),
+        "1492 packets, 1473 decoded, 1473 identical, 0 failed, 19 skipped"
+    );
+}
+
+#[test]
+fn inspect_json_prints_one_object_per_message() {
+    let file = format!("{VECTORS}/ptp-mgmt-4.pcap");
+    let (code, out, _) = tempora(&["inspect", "--json", &file]);
+    assert_eq!(code, 0);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines.last().unwrap(),
+        &"68 packets, 68 decoded, 68 identical, 0 failed, 0 skipped"
+    );
+    for line in &lines[..lines.len() - 1] {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert!(
+            v.get("summary").is_some() || v["roundtrip"] == "identical",
+            "{line}"
+        );
+    }
+}
+
+/// A PTP packet that does not decode makes the run fail with status 1.
+#[test]
+fn inspect_fails_on_a_broken_ptp_packet() {
+    let mut data = std::fs::read(format!("{VECTORS}/ptp-udp4-e2e.pcap")).unwrap();
+    // First record: 24-byte file header, 16-byte record header, then Ethernet
+    // (14) + IPv4 (20) + UDP (8); byte 1 of PTP holds versionPTP.
+    let version_at = 24 + 16 + 14 + 20 + 8 + 1;
+    assert_eq!(data[version_at] & 0x0f, 2);
+    data[version_at] = 0x01;
+    let path = scratch("broken.pcap");
+    std::fs::write(&path, &data).unwrap();
+    let (code, out, _) = tempora(&["inspect", path.to_str().unwrap()]);
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(code, 1);
+    assert!(
+        out.lines()
+            .next()
+            .unwrap()
+            .contains("!! unsupported versionPTP 1"),
+        "{out}"
+    );
+    assert_eq!(
+        out.lines().last().unwrap(),
+        "162 packets, 161 decoded, 161 identical, 1 failed, 0 skipped"
+    );
+}
+
+/// A file that is not a capture is reported and gives status 2, without a panic.
+#[test]
+fn inspect_rejects_a_non_capture() {
+    let path = scratch("not.pcap");
+    std::fs::write(&path, b"this is not a capture file at all").unwrap();
+    let (code, out, err) = tempora(&["inspect", path.to_str().unwrap()]);
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(code, 2);
+    assert!(err.contains("not a pcap or pcapng file"), "{err}");
+    assert_eq!(
+        out.lines().last().unwrap(),
+        "0 packets, 0 decoded, 0 identical, 0 failed, 0 skipped"
+    );
+    let (code, _, err) = tempora(&["inspect", "/nonexistent/capture.pcap"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("/nonexistent/capture.pcap"), "{err}");
+}
