@@ -3,7 +3,7 @@
 # ntpsec's ntpdig) in two network namespaces joined by a veth pair, as pcap
 # and pcapng files, for checking `tempora inspect` against traffic that is
 # not in ../shared/vectors. Needs root and the Debian packages linuxptp,
-# chrony, ntpsec-ntpdate, tcpdump and tshark. Never touches the system clock:
+# chrony, ntpsec-ntpdate, tcpdump and tshark (editcap). Never touches the system clock:
 # ptp4l runs with free_running 1, chronyd with -x.
 #
 #   tools/capture-traffic.sh OUTDIR [SECONDS]
@@ -45,16 +45,19 @@ ip -n "$b" addr add fd00:231::2/64 dev veth0 nodad
 ip -n "$a" route add 224.0.0.0/4 dev veth0
 ip -n "$b" route add 224.0.0.0/4 dev veth0
 
-# capture NAME FORMAT(pcap|pcapng) -- starts a capture on b's veth0.
+# capture NAME FORMAT(pcap|pcapng): starts tcpdump on b's veth0 and waits
+# until it is listening; a pcapng file is converted with editcap at the end.
 capture() {
-    local name=$1 format=$2
-    if [ "$format" = pcapng ]; then
-        ip netns exec "$b" tshark -q -i veth0 -F pcapng -w "$out/$name.pcapng" >/dev/null 2>&1 &
-    else
-        ip netns exec "$b" tcpdump -q -i veth0 -w "$out/$name.pcap" >/dev/null 2>&1 &
-    fi
+    cap_name=$1 cap_format=$2
+    : >"$work/tcpdump.log"
+    ip netns exec "$b" tcpdump -i veth0 -w "$work/$cap_name.pcap" 2>"$work/tcpdump.log" &
     cap=$!
-    sleep 1.5
+    for _ in $(seq 50); do
+        grep -q "listening on" "$work/tcpdump.log" && return 0
+        sleep 0.1
+    done
+    echo "tcpdump did not start: $(cat "$work/tcpdump.log")" >&2
+    exit 1
 }
 stop_all() {
     sleep "$secs"
@@ -63,6 +66,11 @@ stop_all() {
     sleep 0.5
     kill -INT "$cap" 2>/dev/null || true
     wait "$cap" 2>/dev/null || true
+    if [ "$cap_format" = pcapng ]; then
+        editcap -F pcapng "$work/$cap_name.pcap" "$out/$cap_name.pcapng"
+    else
+        cp "$work/$cap_name.pcap" "$out/$cap_name.pcap"
+    fi
 }
 ptp4l_in() {
     local ns=$1 conf=$2; shift 2
@@ -96,6 +104,7 @@ sed "s/%s/a/" "$work/gptp.conf" >"$work/gptp-a.conf"
 sed "s/%s/b/;s/priority1 248/priority1 250/" "$work/gptp.conf" >"$work/gptp-b.conf"
 ptp4l_in "$a" "$work/gptp-a.conf" -i veth0
 ptp4l_in "$b" "$work/gptp-b.conf" -i veth0
+sleep 4  # a port sends Sync only once the announce receipt timeout made it master
 stop_all
 
 # 2. Unicast negotiation over UDPv4 (IEEE 1588-2019 §16.1): Signaling with
