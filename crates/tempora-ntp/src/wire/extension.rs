@@ -140,7 +140,7 @@ impl<'a> ExtensionField<'a> {
         let mut w = Writer::new(buf);
         let len = write_field_header(&mut w, self.field_type, self.body.len())?;
         w.bytes(self.body)?;
-        w.zeros(len.saturating_sub(w.pos()))?;
+        w.zeros(len.saturating_sub(w.position()))?;
         Ok(len)
     }
 }

@@ -81,7 +81,7 @@ impl<'a> Mac<'a> {
         w.ensure(self.encoded_len())?;
         w.u32(self.key_id())?;
         w.bytes(self.digest())?;
-        Ok(w.pos())
+        Ok(w.position())
     }
 }
 

@@ -145,7 +145,7 @@ impl<'a> NtsAuthenticator<'a> {
         let mut w = Writer::new(buf);
         w.ensure(self.body_len())?;
         self.write_body(&mut w, nonce_len, ct_len)?;
-        Ok(w.pos())
+        Ok(w.position())
     }
 
     fn write_body(&self, w: &mut Writer<'_>, nonce_len: u16, ct_len: u16) -> Result<(), Error> {
@@ -172,7 +172,7 @@ impl<'a> NtsAuthenticator<'a> {
         let mut w = Writer::new(buf);
         let len = write_field_header(&mut w, ExtensionKind::NTS_AUTHENTICATOR, self.body_len())?;
         self.write_body(&mut w, nonce_len, ct_len)?;
-        w.zeros(len.saturating_sub(w.pos()))?;
+        w.zeros(len.saturating_sub(w.position()))?;
         Ok(len)
     }
 }

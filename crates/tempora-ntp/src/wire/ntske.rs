@@ -383,7 +383,7 @@ impl<'a> Record<'a> {
                 body,
             },
         };
-        Ok((Record { critical, body }, r.pos()))
+        Ok((Record { critical, body }, r.position()))
     }
 
     /// The 15-bit record type.
@@ -424,7 +424,7 @@ impl<'a> Record<'a> {
             | RecordBody::Server(b)
             | RecordBody::Unknown { body: b, .. } => w.bytes(b)?,
         }
-        Ok(w.pos())
+        Ok(w.position())
     }
 }
 

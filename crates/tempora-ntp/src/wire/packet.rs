@@ -167,7 +167,7 @@ impl<'a> Packet<'a> {
         w.u8(first)?;
         if let Some(raw) = self.raw_body {
             w.bytes(raw)?;
-            return Ok(w.pos());
+            return Ok(w.position());
         }
         w.u8(self.stratum)?;
         w.bytes(&self.poll.to_be_bytes())?;
@@ -188,7 +188,7 @@ impl<'a> Packet<'a> {
             w.bytes(&mac.key_id().to_be_bytes())?;
             w.bytes(mac.digest())?;
         }
-        Ok(w.pos())
+        Ok(w.position())
     }
 
     /// Iterates over the extension fields (RFC 7822 §3).

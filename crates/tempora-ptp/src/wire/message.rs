@@ -187,7 +187,7 @@ impl Body<'_> {
                 action_octet: r.u8()?,
                 reserved: r.u8()?,
             }),
-            MessageType::Reserved(_) => Body::Reserved(r.rest()),
+            MessageType::Reserved(_) => Body::Reserved(r.bytes(r.remaining())?),
         })
     }
 
