@@ -4,10 +4,9 @@
 //! re-encode byte for byte and have plausible contents.
 
 use std::collections::HashMap;
-use std::fs::File;
 
 use etherparse::{NetSlice, SlicedPacket, TransportSlice};
-use pcap_file::pcap::PcapReader;
+use pcap_parser::PcapCapture;
 use tempora_ntp::wire::{
     ExtensionKind, LeapIndicator, Mode, NtpTimestamp, NtsAuthenticator, Packet, ReferenceId,
     parse_extension_fields,
@@ -27,12 +26,11 @@ struct Datagram {
 }
 
 fn ntp_datagrams() -> Vec<Datagram> {
-    let file = File::open(PCAP).unwrap_or_else(|e| panic!("golden capture {PCAP} missing: {e}"));
-    let mut reader = PcapReader::new(file).expect("pcap header");
+    let file = std::fs::read(PCAP).unwrap_or_else(|e| panic!("golden capture {PCAP} missing: {e}"));
+    let capture = PcapCapture::from_file(&file).expect("pcap file");
     let mut out = Vec::new();
-    while let Some(pkt) = reader.next_packet() {
-        let pkt = pkt.expect("pcap record");
-        let sliced = SlicedPacket::from_ethernet(&pkt.data).expect("ethernet frame");
+    for pkt in &capture.blocks {
+        let sliced = SlicedPacket::from_ethernet(pkt.data).expect("ethernet frame");
         let Some(TransportSlice::Udp(udp)) = &sliced.transport else {
             continue;
         };
@@ -40,7 +38,8 @@ fn ntp_datagrams() -> Vec<Datagram> {
             continue;
         }
         out.push(Datagram {
-            capture_unix_nanos: pkt.timestamp.as_nanos() as i128,
+            capture_unix_nanos: i128::from(pkt.ts_sec) * 1_000_000_000
+                + i128::from(pkt.ts_usec) * 1_000,
             ipv6: matches!(sliced.net, Some(NetSlice::Ipv6(_))),
             src_port: udp.source_port(),
             dst_port: udp.destination_port(),

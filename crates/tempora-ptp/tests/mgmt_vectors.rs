@@ -5,11 +5,10 @@
 //! (`shared/vectors/ptp-mgmt-*.txt`), line by line.
 
 use std::fmt::Write as _;
-use std::fs::File;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use etherparse::{Ethernet2Slice, SlicedPacket, TransportSlice};
-use pcap_file::pcap::PcapReader;
+use pcap_parser::PcapCapture;
 use tempora_ptp::wire::tlv::management::{
     Action, ManagementData, ManagementTlv, management_id, port_state,
 };
@@ -21,17 +20,16 @@ const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/vect
 /// The PTP payloads of a capture: Ethernet frames with EtherType 0x88F7, or
 /// UDP datagrams to or from port 320 over IPv4 or IPv6.
 fn ptp_payloads(path: &str) -> Vec<Vec<u8>> {
-    let file = File::open(path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    let mut reader = PcapReader::new(file).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let file = std::fs::read(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let capture = PcapCapture::from_file(&file).unwrap_or_else(|e| panic!("{path}: {e:?}"));
     let mut out = Vec::new();
-    while let Some(packet) = reader.next_packet() {
-        let packet = packet.unwrap_or_else(|e| panic!("{path}: {e}"));
-        let frame = Ethernet2Slice::from_slice_without_fcs(&packet.data).expect("Ethernet II");
+    for packet in &capture.blocks {
+        let frame = Ethernet2Slice::from_slice_without_fcs(packet.data).expect("Ethernet II");
         if frame.ether_type().0 == 0x88f7 {
             out.push(frame.payload_slice().to_vec());
             continue;
         }
-        let Ok(sliced) = SlicedPacket::from_ethernet(&packet.data) else {
+        let Ok(sliced) = SlicedPacket::from_ethernet(packet.data) else {
             continue;
         };
         if let Some(TransportSlice::Udp(udp)) = sliced.transport
