@@ -45,12 +45,13 @@ ip -n "$b" addr add fd00:231::2/64 dev veth0 nodad
 ip -n "$a" route add 224.0.0.0/4 dev veth0
 ip -n "$b" route add 224.0.0.0/4 dev veth0
 
-# capture NAME FORMAT(pcap|pcapng): starts tcpdump on b's veth0 and waits
-# until it is listening; a pcapng file is converted with editcap at the end.
+# capture NAME FORMAT(pcap|pcapng) [IFACE]: starts tcpdump on b's IFACE
+# (default veth0; "any" gives Linux cooked captures) and waits until it is
+# listening; a pcapng file is converted with editcap at the end.
 capture() {
     cap_name=$1 cap_format=$2
     : >"$work/tcpdump.log"
-    ip netns exec "$b" tcpdump -i veth0 -w "$work/$cap_name.pcap" 2>"$work/tcpdump.log" &
+    ip netns exec "$b" tcpdump -i "${3:-veth0}" -w "$work/$cap_name.pcap" 2>"$work/tcpdump.log" &
     cap=$!
     for _ in $(seq 50); do
         grep -q "listening on" "$work/tcpdump.log" && return 0
@@ -136,8 +137,9 @@ ptp4l_in "$b" "$work/uc-slave.conf"
 sleep 8  # the slave asks for Sync and Delay_Resp only once it has chosen a master
 stop_all
 
-# 3. E2E over Ethernet with an 802.1Q tag (VLAN 100), and pmc management of
-#    every data set and _NP ID, including IDs the master refuses.
+# 3. E2E over Ethernet (802.1Q-tagged on VLAN 100 where the kernel allows),
+#    captured as Linux cooked frames, and pmc management of every data set
+#    and _NP ID, including IDs the master refuses.
 cat >"$work/vlan.conf" <<CONF
 [global]
 network_transport L2
@@ -146,7 +148,7 @@ uds_address $work/uds-%s
 CONF
 sed "s/%s/va/;s/free_running 1/free_running 1\npriority1 90/" "$work/vlan.conf" >"$work/vlan-a.conf"
 sed "s/%s/vb/" "$work/vlan.conf" >"$work/vlan-b.conf"
-capture vlan-l2-mgmt pcap
+capture l2-mgmt-cooked pcap any
 ptp4l_in "$a" "$work/vlan-a.conf" -i "$vlan_if"
 ptp4l_in "$b" "$work/vlan-b.conf" -i "$vlan_if"
 sleep 4
@@ -159,7 +161,7 @@ ip netns exec "$b" pmc -2 -i "$vlan_if" -b 1 \
     'GET LOG_MIN_PDELAY_REQ_INTERVAL' 'GET TIME_STATUS_NP' 'GET PORT_STATS_NP' \
     'GET PORT_PROPERTIES_NP' 'GET GRANDMASTER_SETTINGS_NP' 'GET PORT_DATA_SET_NP' \
     'GET TIMESCALE_PROPERTIES' 'GET CLOCK_ACCURACY' 'SET PRIORITY2 77' \
-    >"$out/vlan-l2-mgmt.pmc.txt" 2>&1 || true
+    >"$out/l2-mgmt-cooked.pmc.txt" 2>&1 || true
 stop_all
 
 # 4. NTP: chronyd client against chronyd server (basic and interleaved, IPv4

@@ -5,7 +5,9 @@
 use std::net::IpAddr;
 
 use etherparse::{NetSlice, SlicedPacket, TransportSlice};
-use tempora_ptp::wire::framing::{ETHERTYPE_PTP, EVENT_PORT, EthernetFrame, GENERAL_PORT};
+use tempora_ptp::wire::framing::{
+    ETHERTYPE_PTP, ETHERTYPE_VLAN, EVENT_PORT, EthernetFrame, GENERAL_PORT,
+};
 
 /// UDP port of NTP (RFC 5905 §7.2).
 pub const NTP_PORT: u16 = 123;
@@ -13,14 +15,23 @@ pub const NTP_PORT: u16 = 123;
 pub const NTS_KE_PORT: u16 = 4460;
 
 /// Link types this inspector understands (tcpdump.org link-layer header types).
-mod linktype {
+pub mod linktype {
+    /// IEEE 802.3 Ethernet.
     pub const ETHERNET: i32 = 1;
+    /// Raw IP.
     pub const RAW: i32 = 101;
+    /// Raw IP (older BSD value).
     pub const RAW_BSD: i32 = 12;
+    /// Raw IP (older BSD value).
     pub const RAW_BSD_14: i32 = 14;
+    /// Linux "cooked" capture, v1 (`tcpdump -i any` before 4.99).
     pub const LINUX_SLL: i32 = 113;
+    /// Raw IPv4.
     pub const IPV4: i32 = 228;
+    /// Raw IPv6.
     pub const IPV6: i32 = 229;
+    /// Linux "cooked" capture, v2 (`tcpdump -i any` since 4.99).
+    pub const LINUX_SLL2: i32 = 276;
 }
 
 /// What a frame carries.
@@ -49,11 +60,9 @@ pub struct Dissected<'a> {
     pub payload: Payload<'a>,
 }
 
-fn mac(m: &[u8; 6]) -> String {
-    format!(
-        "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
-        m[0], m[1], m[2], m[3], m[4], m[5]
-    )
+fn mac(m: &[u8]) -> String {
+    let parts: Vec<String> = m.iter().map(|b| format!("{b:02x}")).collect();
+    parts.join(":")
 }
 
 fn endpoint(addr: IpAddr, port: u16) -> String {
@@ -63,6 +72,94 @@ fn endpoint(addr: IpAddr, port: u16) -> String {
     }
 }
 
+/// The link layer of a frame: the EtherType it carries, its payload, and
+/// the link addresses when the capture has them.
+struct Link<'a> {
+    ethertype: u16,
+    payload: &'a [u8],
+    source: String,
+    destination: String,
+}
+
+/// Strips the link-layer header: Ethernet II with at most one 802.1Q tag,
+/// Linux cooked capture v1 and v2 (whose VLAN tag, if kept, is stripped too).
+fn link(linktype: i32, data: &[u8]) -> Option<Link<'_>> {
+    let mut link = match linktype {
+        linktype::ETHERNET => {
+            let f = EthernetFrame::decode(data).ok()?;
+            Link {
+                ethertype: f.ethertype,
+                payload: f.payload,
+                source: mac(&f.source),
+                destination: mac(&f.destination),
+            }
+        }
+        linktype::LINUX_SLL => {
+            // packet type (2), ARPHRD (2), address length (2), address (8), protocol (2)
+            let header = data.get(..16)?;
+            let len = usize::from(u16::from_be_bytes([header[4], header[5]])).min(8);
+            Link {
+                ethertype: u16::from_be_bytes([header[14], header[15]]),
+                payload: data.get(16..)?,
+                source: mac(&header[6..6 + len]),
+                destination: sll_packet_type(u16::from_be_bytes([header[0], header[1]])),
+            }
+        }
+        linktype::LINUX_SLL2 => {
+            // protocol (2), reserved (2), ifindex (4), ARPHRD (2), packet type (1),
+            // address length (1), address (8)
+            let header = data.get(..20)?;
+            let len = usize::from(header[11]).min(8);
+            Link {
+                ethertype: u16::from_be_bytes([header[0], header[1]]),
+                payload: data.get(20..)?,
+                source: mac(&header[12..12 + len]),
+                destination: sll_packet_type(u16::from(header[10])),
+            }
+        }
+        linktype::RAW
+        | linktype::RAW_BSD
+        | linktype::RAW_BSD_14
+        | linktype::IPV4
+        | linktype::IPV6 => {
+            let ethertype = match data.first()? >> 4 {
+                4 => ETHERTYPE_IPV4,
+                6 => ETHERTYPE_IPV6,
+                _ => return None,
+            };
+            Link {
+                ethertype,
+                payload: data,
+                source: String::new(),
+                destination: String::new(),
+            }
+        }
+        _ => return None,
+    };
+    if link.ethertype == ETHERTYPE_VLAN && linktype != linktype::ETHERNET {
+        let inner = link.payload.get(2..4)?;
+        link.ethertype = u16::from_be_bytes([inner[0], inner[1]]);
+        link.payload = link.payload.get(4..)?;
+    }
+    Some(link)
+}
+
+/// The destination of a cooked-capture packet, from its packet type.
+fn sll_packet_type(t: u16) -> String {
+    match t {
+        0 => "(to us)",
+        1 => "(broadcast)",
+        2 => "(multicast)",
+        3 => "(to another host)",
+        4 => "(sent by us)",
+        _ => "(unknown)",
+    }
+    .to_string()
+}
+
+const ETHERTYPE_IPV4: u16 = 0x0800;
+const ETHERTYPE_IPV6: u16 = 0x86dd;
+
 /// Finds the PTP or NTP payload of a frame of the given link type.
 pub fn dissect(linktype: i32, data: &[u8]) -> Dissected<'_> {
     let other = Dissected {
@@ -70,28 +167,23 @@ pub fn dissect(linktype: i32, data: &[u8]) -> Dissected<'_> {
         destination: String::new(),
         payload: Payload::Other,
     };
-    if linktype == linktype::ETHERNET {
-        if let Ok(frame) = EthernetFrame::decode(data) {
-            if frame.ethertype == ETHERTYPE_PTP {
-                return Dissected {
-                    source: mac(&frame.source),
-                    destination: mac(&frame.destination),
-                    payload: Payload::PtpEthernet(frame.payload),
-                };
-            }
-        }
-    }
-    let sliced = match linktype {
-        linktype::ETHERNET => SlicedPacket::from_ethernet(data),
-        linktype::LINUX_SLL => SlicedPacket::from_linux_sll(data),
-        linktype::RAW
-        | linktype::RAW_BSD
-        | linktype::RAW_BSD_14
-        | linktype::IPV4
-        | linktype::IPV6 => SlicedPacket::from_ip(data),
-        _ => return other,
+    let Some(link) = link(linktype, data) else {
+        return other;
     };
-    let Ok(sliced) = sliced else { return other };
+    match link.ethertype {
+        ETHERTYPE_PTP => {
+            return Dissected {
+                source: link.source,
+                destination: link.destination,
+                payload: Payload::PtpEthernet(link.payload),
+            };
+        }
+        ETHERTYPE_IPV4 | ETHERTYPE_IPV6 => {}
+        _ => return other,
+    }
+    let Ok(sliced) = SlicedPacket::from_ip(link.payload) else {
+        return other;
+    };
     let (src, dst) = match &sliced.net {
         Some(NetSlice::Ipv4(ip)) => (
             IpAddr::V4(ip.header().source_addr()),

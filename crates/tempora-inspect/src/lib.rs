@@ -109,7 +109,14 @@ pub fn inspect_frame(
             )
         }
         Payload::PtpEthernet(message) => {
-            let r = ptp_view::inspect_ptp(message, &frame.data, |encoded| {
+            // Over Ethernet the whole frame is rebuilt around the re-encoded
+            // message, so that the framing codec is checked too.
+            let whole_frame = frame.linktype == dissect::linktype::ETHERNET;
+            let original_bytes: &[u8] = if whole_frame { &frame.data } else { message };
+            let r = ptp_view::inspect_ptp(message, original_bytes, |encoded| {
+                if !whole_frame {
+                    return Some(encoded.to_vec());
+                }
                 let original = EthernetFrame::decode(&frame.data).ok()?;
                 let rebuilt = EthernetFrame {
                     payload: encoded,
