@@ -88,7 +88,8 @@ priority2 248
 logAnnounceInterval 0
 logSyncInterval -3
 syncReceiptTimeout 3
-neighborPropDelayThresh 800
+# Software timestamps on veth can exceed 802.1AS's 800 ns; keep asCapable.
+neighborPropDelayThresh 100000000
 min_neighbor_prop_delay -20000000
 assume_two_step 1
 path_trace_enabled 1
