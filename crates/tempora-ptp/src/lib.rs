@@ -5,11 +5,12 @@
 //! * [`wire`]: exact, panic-free encoding and decoding of every PTP message
 //!   (IEEE 1588-2019 §13), its TLVs (§14, §15, §16) and its transports
 //!   (Annex C, D, E).
+//! * [`datasets`]: the data sets of a PTP instance (§8.2).
 //!
-//! The crate is `no_std` and allocation-free: decoded messages borrow from the
-//! buffer they were decoded from, and encoders write into a caller-provided
-//! buffer.
+//! The crate is `no_std`: decoded messages borrow from the buffer they were
+//! decoded from, and encoders write into a caller-provided buffer.
 #![no_std]
 #![forbid(unsafe_code)]
 
+pub mod datasets;
 pub mod wire;
