@@ -1,0 +1,105 @@
+//! Configuration of a PTP instance and its ports: the initial values of the
+//! data sets (IEEE 1588-2019 §8.2) that are static or configurable.
+
+use alloc::vec::Vec;
+
+use tempora_clock::Duration;
+
+use crate::datasets::{DelayMechanism, InstanceType, TimePropertiesDs};
+use crate::wire::{ClockIdentity, ClockQuality};
+
+use super::action::Address;
+
+/// Configuration of one port (IEEE 1588-2019 §8.2.15.4, §8.2.15.5).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PortConfig {
+    /// `logAnnounceInterval`.
+    pub log_announce_interval: i8,
+    /// `announceReceiptTimeout`, in announce intervals (at least 2).
+    pub announce_receipt_timeout: u8,
+    /// `logSyncInterval`.
+    pub log_sync_interval: i8,
+    /// `logMinDelayReqInterval`.
+    pub log_min_delay_req_interval: i8,
+    /// `logMinPdelayReqInterval`.
+    pub log_min_pdelay_req_interval: i8,
+    /// `delayMechanism`.
+    pub delay_mechanism: DelayMechanism,
+    /// `delayAsymmetry` (§7.4.2).
+    pub delay_asymmetry: Duration,
+    /// `masterOnly` (§8.2.15.5.2).
+    pub master_only: bool,
+    /// `portEnable` (§8.2.15.5.1).
+    pub enabled: bool,
+    /// Unicast masters to negotiate with (§16.1); empty for multicast operation.
+    pub unicast_masters: Vec<Address>,
+}
+
+impl Default for PortConfig {
+    /// The delay request-response default profile (IEEE 1588-2019 Annex I.3).
+    fn default() -> Self {
+        PortConfig {
+            log_announce_interval: 1,
+            announce_receipt_timeout: 3,
+            log_sync_interval: 0,
+            log_min_delay_req_interval: 0,
+            log_min_pdelay_req_interval: 0,
+            delay_mechanism: DelayMechanism::E2e,
+            delay_asymmetry: Duration::ZERO,
+            master_only: false,
+            enabled: true,
+            unicast_masters: Vec::new(),
+        }
+    }
+}
+
+/// Configuration of a PTP instance (IEEE 1588-2019 §8.2.1, §8.2.4).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstanceConfig {
+    /// `clockIdentity`, usually from a MAC address ([`ClockIdentity::from_mac`]).
+    pub clock_identity: ClockIdentity,
+    /// Ordinary, boundary or transparent clock.
+    pub instance_type: InstanceType,
+    /// `priority1`.
+    pub priority1: u8,
+    /// `priority2`.
+    pub priority2: u8,
+    /// `domainNumber`.
+    pub domain_number: u8,
+    /// `sdoId` (majorSdoId in bits 8–11, minorSdoId in bits 0–7).
+    pub sdo_id: u16,
+    /// `clockQuality` of the local clock.
+    pub clock_quality: ClockQuality,
+    /// `slaveOnly`.
+    pub slave_only: bool,
+    /// `twoStepFlag`: send Follow_Up after Sync.
+    pub two_step: bool,
+    /// The time properties this instance announces when it is grandmaster
+    /// (§9.4): its timescale, UTC offset and leap second state.
+    pub time_properties: TimePropertiesDs,
+    /// The ports, in port-number order.
+    pub ports: Vec<PortConfig>,
+}
+
+impl InstanceConfig {
+    /// An ordinary clock with the default profile's settings.
+    pub fn ordinary(clock_identity: ClockIdentity) -> Self {
+        InstanceConfig {
+            clock_identity,
+            instance_type: InstanceType::OrdinaryClock,
+            priority1: 128,
+            priority2: 128,
+            domain_number: 0,
+            sdo_id: 0,
+            clock_quality: ClockQuality {
+                clock_class: 248,
+                clock_accuracy: 0xfe,
+                offset_scaled_log_variance: 0xffff,
+            },
+            slave_only: false,
+            two_step: true,
+            time_properties: TimePropertiesDs::default(),
+            ports: alloc::vec![PortConfig::default()],
+        }
+    }
+}

@@ -1,0 +1,152 @@
+//! A port in MASTER state: Announce (§9.5.8), Sync and Follow_Up (§9.5.9,
+//! §9.5.10), and answers to Delay_Req (§9.5.12, §11.3.2).
+
+use tempora_clock::{Duration, Time};
+
+use crate::datasets::PortState;
+use crate::wire::{AnnounceBody, Body, Flags, Header, MessageType, PortIdentity};
+
+use super::messages::{encode, from_correction, to_correction, to_timestamp};
+use super::{Address, Destination, PendingTx, PortIndex, PtpInstance, Timer};
+
+impl PtpInstance {
+    /// The flags every message carries about time properties (§13.3.2.8).
+    pub(super) fn time_flags(&self) -> Flags {
+        let t = &self.time_properties_ds;
+        Flags::default()
+            .with(Flags::LEAP61, t.leap61)
+            .with(Flags::LEAP59, t.leap59)
+            .with(Flags::CURRENT_UTC_OFFSET_VALID, t.current_utc_offset_valid)
+            .with(Flags::PTP_TIMESCALE, t.ptp_timescale)
+            .with(Flags::TIME_TRACEABLE, t.time_traceable)
+            .with(Flags::FREQUENCY_TRACEABLE, t.frequency_traceable)
+    }
+
+    pub(super) fn on_announce_timer(&mut self, now: Time, port: PortIndex) {
+        if self.ports.get(port).map(|p| p.state()) != Some(PortState::Master) {
+            return;
+        }
+        let p = &mut self.ports[port];
+        let seq = p.announce_sequence;
+        p.announce_sequence = seq.wrapping_add(1);
+        let log_interval = p.ds.log_announce_interval;
+        let header = self.template(port).header(
+            MessageType::Announce,
+            seq,
+            log_interval,
+            self.time_flags(),
+        );
+        let (origin, _) = to_timestamp(now);
+        let body = AnnounceBody {
+            origin_timestamp: origin,
+            current_utc_offset: self.time_properties_ds.current_utc_offset,
+            reserved: 0,
+            grandmaster_priority1: self.parent_ds.grandmaster_priority1,
+            grandmaster_clock_quality: self.parent_ds.grandmaster_clock_quality,
+            grandmaster_priority2: self.parent_ds.grandmaster_priority2,
+            grandmaster_identity: self.parent_ds.grandmaster_identity,
+            steps_removed: self.current_ds.steps_removed,
+            time_source: self.time_properties_ds.time_source,
+        };
+        let data = encode(header, Body::Announce(body), &[]);
+        self.send(port, MessageType::Announce, Destination::Multicast, data, None);
+        self.set_timer(Timer::Announce(port), now + Duration::from_log2_secs(log_interval));
+    }
+
+    pub(super) fn on_sync_timer(&mut self, now: Time, port: PortIndex) {
+        if self.ports.get(port).map(|p| p.state()) != Some(PortState::Master) {
+            return;
+        }
+        let p = &mut self.ports[port];
+        let seq = p.sync_sequence;
+        p.sync_sequence = seq.wrapping_add(1);
+        let log_interval = p.ds.log_sync_interval;
+        let two_step = self.default_ds.two_step;
+        let flags = self.time_flags().with(Flags::TWO_STEP, two_step);
+        let header = self.template(port).header(MessageType::Sync, seq, log_interval, flags);
+        // Two-step: originTimestamp is an estimate (§9.5.9.3); the precise
+        // time follows in the Follow_Up once the platform reports it.
+        let (origin, _) = to_timestamp(now);
+        let data = encode(header, Body::Sync { origin_timestamp: origin }, &[]);
+        let destination = Destination::Multicast;
+        let pending =
+            two_step.then_some(PendingTx::Sync { port, sequence_id: seq, destination });
+        self.send(port, MessageType::Sync, destination, data, pending);
+        self.set_timer(Timer::Sync(port), now + Duration::from_log2_secs(log_interval));
+    }
+
+    /// Sends the Follow_Up of a two-step Sync that left at `t1` (§9.5.10).
+    pub(super) fn send_follow_up(
+        &mut self,
+        _now: Time,
+        port: PortIndex,
+        sequence_id: u16,
+        destination: Destination,
+        t1: Time,
+    ) {
+        let log_interval = self.ports[port].ds.log_sync_interval;
+        let mut header = self.template(port).header(
+            MessageType::FollowUp,
+            sequence_id,
+            log_interval,
+            self.time_flags(),
+        );
+        let (precise, subns) = to_timestamp(t1);
+        header.correction = to_correction(subns);
+        let data = encode(header, Body::FollowUp { precise_origin_timestamp: precise }, &[]);
+        self.send(port, MessageType::FollowUp, destination, data, None);
+    }
+
+    /// Answers a Delay_Req received at `t4` with a Delay_Resp (§9.5.12, §11.3.2).
+    pub(super) fn on_delay_req(
+        &mut self,
+        _now: Time,
+        port: PortIndex,
+        request: &Header,
+        t4: Time,
+        source: Option<Address>,
+    ) {
+        if self.ports[port].state() != PortState::Master {
+            return;
+        }
+        let log_interval = self.ports[port].ds.log_min_delay_req_interval;
+        let unicast = request.flags.contains(Flags::UNICAST);
+        let mut header = self.template(port).header(
+            MessageType::DelayResp,
+            request.sequence_id,
+            log_interval,
+            Flags::default().with(Flags::UNICAST, unicast),
+        );
+        let (receive, subns) = to_timestamp(t4);
+        // §11.3.2 c): the Delay_Resp's correction is the Delay_Req's, less
+        // the sub-nanoseconds of t4 that the timestamp cannot carry.
+        header.correction = to_correction(from_correction(request.correction) - subns);
+        let body = Body::DelayResp {
+            receive_timestamp: receive,
+            requesting_port_identity: request.source_port_identity,
+        };
+        let data = encode(header, body, &[]);
+        let destination = match (unicast, source) {
+            (true, Some(addr)) => Destination::Unicast(addr),
+            _ => Destination::Multicast,
+        };
+        self.send(port, MessageType::DelayResp, destination, data, None);
+    }
+
+    /// Starts the master duties of a port that just entered MASTER.
+    pub(super) fn start_master(&mut self, now: Time, port: PortIndex) {
+        self.set_timer(Timer::Announce(port), now);
+        self.set_timer(Timer::Sync(port), now);
+    }
+
+    /// Stops them when it leaves.
+    pub(super) fn stop_master(&mut self, port: PortIndex) {
+        self.cancel_timer(Timer::Announce(port));
+        self.cancel_timer(Timer::Sync(port));
+    }
+
+    /// The identity of a port, for tests and management.
+    pub(super) fn port_identity(&self, port: PortIndex) -> PortIdentity {
+        self.ports[port].identity()
+    }
+}

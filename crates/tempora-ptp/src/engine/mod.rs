@@ -1,0 +1,414 @@
+//! The PTP engine: a PTP instance with its ports (IEEE 1588-2019 §9), as a
+//! sans-IO state machine.
+//!
+//! # Calling contract
+//!
+//! The engine reads no clock, sets no timer and touches no socket. Its
+//! caller (the daemon, the simulator, a test) owns all of that and drives it:
+//!
+//! 1. Build it with [`PtpInstance::new`] from an [`InstanceConfig`] and a
+//!    random seed, then call [`PtpInstance::start`] with the current time.
+//! 2. Feed it events, each with the current time `now` of the instance's
+//!    clock (the clock the servo disciplines; all times are on it):
+//!    * [`PtpInstance::handle_message`]: a received message, with its
+//!      receive timestamp for event messages and the sender's address;
+//!    * [`PtpInstance::handle_tx_timestamp`]: the transmit timestamp of a
+//!      message it sent with a [`TxToken`];
+//!    * [`PtpInstance::handle_timer`]: a [`Timer`] it armed has fired.
+//! 3. After every call, drain [`PtpInstance::poll_action`] until it returns
+//!    `None`, and carry each [`Action`] out in order: send a message, arm or
+//!    disarm a timer, hand a [`Measurement`] to the servo, apply new time
+//!    properties, note a state change.
+//!
+//! Timers are one-shot and identified by [`Timer`]; setting one again moves
+//! it. Event messages the engine needs a transmit timestamp for carry a
+//! [`TxToken`]; report the time the message left (a hardware or software
+//! transmit timestamp) as soon as it is known.
+//!
+//! The engine is deterministic: the same seed and the same sequence of calls
+//! give the same actions. That is what lets the simulator run it on virtual
+//! time, far faster than real time.
+
+mod action;
+mod config;
+mod master;
+mod messages;
+mod pdelay;
+mod port;
+mod rng;
+mod slave;
+mod state;
+mod transparent;
+
+pub use action::{Action, Address, Destination, Measurement, PortIndex, Timer, TxToken};
+pub use config::{InstanceConfig, PortConfig};
+
+use alloc::collections::{BTreeMap, VecDeque};
+use alloc::vec::Vec;
+
+use tempora_clock::{Duration, Time};
+
+use crate::bmca::ForeignMasters;
+use crate::datasets::{
+    CurrentDs, DefaultDs, DelayMechanism, ParentDs, PortDs, PortState, TimePropertiesDs,
+};
+use crate::wire::{Body, Message, MessageType, PortIdentity};
+
+use self::messages::HeaderTemplate;
+use self::port::Port;
+use self::rng::Rng;
+use self::transparent::Transparent;
+
+/// Why a received message was not processed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RxError {
+    /// It does not decode (the codec's reason).
+    Malformed(crate::wire::Error),
+    /// No such port.
+    NoSuchPort(PortIndex),
+    /// It belongs to another domain or SDO (§7.1).
+    OtherDomain,
+    /// An event message arrived without its receive timestamp.
+    MissingTimestamp,
+    /// The port is disabled, faulty or initializing.
+    PortNotOperational,
+}
+
+impl core::fmt::Display for RxError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            RxError::Malformed(e) => write!(f, "malformed message: {e}"),
+            RxError::NoSuchPort(p) => write!(f, "no port with index {p}"),
+            RxError::OtherDomain => write!(f, "message of another domain or SDO"),
+            RxError::MissingTimestamp => write!(f, "event message without a receive timestamp"),
+            RxError::PortNotOperational => write!(f, "port is not operational"),
+        }
+    }
+}
+
+impl core::error::Error for RxError {}
+
+/// Message counters of a port, by message type (the nibble of §13.3.2.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PortCounters {
+    /// Messages received and processed, by type.
+    pub rx: [u64; 16],
+    /// Messages sent, by type.
+    pub tx: [u64; 16],
+    /// Messages dropped: malformed, other domain, missing timestamp.
+    pub rx_errors: u64,
+}
+
+/// What a transmit timestamp is awaited for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PendingTx {
+    /// A two-step Sync: send its Follow_Up.
+    Sync { port: PortIndex, sequence_id: u16, destination: Destination },
+    /// A Delay_Req: its t3.
+    DelayReq { port: PortIndex, sequence_id: u16 },
+    /// A Pdelay_Req: its t1.
+    PdelayReq { port: PortIndex, sequence_id: u16 },
+    /// A two-step Pdelay_Resp: send its follow-up.
+    PdelayResp {
+        port: PortIndex,
+        sequence_id: u16,
+        requester: PortIdentity,
+        correction: Duration,
+        destination: Destination,
+    },
+    /// A message a transparent clock forwarded: its residence time.
+    Forwarded { key: transparent::ResidenceKey, ingress: Time },
+}
+
+/// A PTP instance: an ordinary, boundary or transparent clock with its data
+/// sets and ports (IEEE 1588-2019 §6.5, §8, §9). See the module docs for the
+/// calling contract.
+#[derive(Debug)]
+pub struct PtpInstance {
+    default_ds: DefaultDs,
+    current_ds: CurrentDs,
+    parent_ds: ParentDs,
+    time_properties_ds: TimePropertiesDs,
+    own_time_properties: TimePropertiesDs,
+    ports: Vec<Port>,
+    foreign: Vec<ForeignMasters>,
+    counters: Vec<PortCounters>,
+    actions: VecDeque<Action>,
+    rng: Rng,
+    next_token: u64,
+    pending_tx: BTreeMap<TxToken, PendingTx>,
+    transparent: Transparent,
+}
+
+impl PtpInstance {
+    /// An instance with the given configuration; `seed` feeds the random
+    /// parts of timeouts and intervals.
+    pub fn new(config: InstanceConfig, seed: u64) -> Self {
+        let number_ports = u16::try_from(config.ports.len()).unwrap_or(u16::MAX);
+        let mut default_ds = DefaultDs::new(config.clock_identity, number_ports);
+        default_ds.instance_type = config.instance_type;
+        default_ds.priority1 = config.priority1;
+        default_ds.priority2 = config.priority2;
+        default_ds.domain_number = config.domain_number;
+        default_ds.sdo_id = config.sdo_id;
+        default_ds.clock_quality = config.clock_quality;
+        default_ds.slave_only = config.slave_only;
+        default_ds.two_step = config.two_step;
+        let ports: Vec<Port> = config
+            .ports
+            .into_iter()
+            .enumerate()
+            .map(|(i, pc)| {
+                let identity = PortIdentity {
+                    clock_identity: config.clock_identity,
+                    port_number: u16::try_from(i + 1).unwrap_or(u16::MAX),
+                };
+                Port::new(identity, pc)
+            })
+            .collect();
+        let n = ports.len();
+        PtpInstance {
+            parent_ds: ParentDs::own(&default_ds),
+            default_ds,
+            current_ds: CurrentDs::default(),
+            time_properties_ds: config.time_properties,
+            own_time_properties: config.time_properties,
+            ports,
+            foreign: (0..n).map(|_| ForeignMasters::new()).collect(),
+            counters: alloc::vec![PortCounters::default(); n],
+            actions: VecDeque::new(),
+            rng: Rng::new(seed),
+            next_token: 0,
+            pending_tx: BTreeMap::new(),
+            transparent: Transparent::default(),
+        }
+    }
+
+    /// `defaultDS` (§8.2.1).
+    pub fn default_ds(&self) -> &DefaultDs {
+        &self.default_ds
+    }
+
+    /// `currentDS` (§8.2.2).
+    pub fn current_ds(&self) -> &CurrentDs {
+        &self.current_ds
+    }
+
+    /// `parentDS` (§8.2.3).
+    pub fn parent_ds(&self) -> &ParentDs {
+        &self.parent_ds
+    }
+
+    /// `timePropertiesDS` (§8.2.4).
+    pub fn time_properties_ds(&self) -> &TimePropertiesDs {
+        &self.time_properties_ds
+    }
+
+    /// Number of ports.
+    pub fn port_count(&self) -> usize {
+        self.ports.len()
+    }
+
+    /// `portDS` of a port (§8.2.15).
+    pub fn port_ds(&self, port: PortIndex) -> Option<&PortDs> {
+        self.ports.get(port).map(|p| &p.ds)
+    }
+
+    /// Message counters of a port.
+    pub fn port_counters(&self, port: PortIndex) -> Option<&PortCounters> {
+        self.counters.get(port)
+    }
+
+    /// The next action to carry out, if any.
+    pub fn poll_action(&mut self) -> Option<Action> {
+        self.actions.pop_front()
+    }
+
+    /// Starts the instance: every enabled port goes from INITIALIZING to
+    /// LISTENING (§9.2.5, INITIALIZE complete) and arms its timers.
+    pub fn start(&mut self, now: Time) {
+        for i in 0..self.ports.len() {
+            if !self.ports[i].ds.port_enable {
+                self.set_state(now, i, PortState::Disabled);
+                continue;
+            }
+            self.set_state(now, i, PortState::Listening);
+            if self.ports[i].ds.delay_mechanism == DelayMechanism::P2p {
+                let at = now + self.random_part(self.ports[i].ds.log_min_pdelay_req_interval);
+                self.actions.push_back(Action::SetTimer { timer: Timer::PdelayReq(i), at });
+            }
+        }
+    }
+
+    /// Handles a received message. `rx` is its receive timestamp (required
+    /// for event messages), `source` the sender's transport address.
+    pub fn handle_message(
+        &mut self,
+        now: Time,
+        port: PortIndex,
+        data: &[u8],
+        rx: Option<Time>,
+        source: Option<Address>,
+    ) -> Result<(), RxError> {
+        let Some(p) = self.ports.get(port) else { return Err(RxError::NoSuchPort(port)) };
+        if matches!(
+            p.state(),
+            PortState::Initializing | PortState::Faulty | PortState::Disabled
+        ) {
+            return Err(RxError::PortNotOperational);
+        }
+        let result = self.dispatch(now, port, data, rx, source);
+        let counters = &mut self.counters[port];
+        match result {
+            Ok(Some(t)) => counters.rx[usize::from(t.to_nibble() & 0x0f)] += 1,
+            Ok(None) => {}
+            Err(_) => counters.rx_errors += 1,
+        }
+        result.map(|_| ())
+    }
+
+    fn dispatch(
+        &mut self,
+        now: Time,
+        port: PortIndex,
+        data: &[u8],
+        rx: Option<Time>,
+        source: Option<Address>,
+    ) -> Result<Option<MessageType>, RxError> {
+        let msg = Message::decode(data).map_err(RxError::Malformed)?;
+        let h = msg.header;
+        if h.message_type.is_event() && rx.is_none() {
+            return Err(RxError::MissingTimestamp);
+        }
+        let rx = rx.unwrap_or(now);
+        if self.default_ds.instance_type.is_transparent() {
+            self.transparent_forward(now, port, &msg, data, rx, source);
+            return Ok(Some(h.message_type));
+        }
+        if h.domain_number != self.default_ds.domain_number
+            || h.major_sdo_id != self.default_ds.major_sdo_id()
+        {
+            return Err(RxError::OtherDomain);
+        }
+        if h.source_port_identity.clock_identity == self.default_ds.clock_identity {
+            // Our own message looped back (§9.5.2.3); nothing to do.
+            return Ok(None);
+        }
+        if source.is_some() {
+            self.ports[port].last_peer = source;
+        }
+        match msg.body {
+            Body::Announce(a) => self.on_announce(now, port, &h, &a),
+            Body::Sync { origin_timestamp } => self.on_sync(now, port, &h, origin_timestamp, rx),
+            Body::FollowUp { precise_origin_timestamp } => {
+                self.on_follow_up(now, port, &h, precise_origin_timestamp)
+            }
+            Body::DelayReq { .. } => self.on_delay_req(now, port, &h, rx, source),
+            Body::DelayResp { receive_timestamp, requesting_port_identity } => {
+                self.on_delay_resp(now, port, &h, receive_timestamp, requesting_port_identity)
+            }
+            Body::PdelayReq { .. } => self.on_pdelay_req(now, port, &h, rx, source),
+            Body::PdelayResp { request_receipt_timestamp, requesting_port_identity } => self
+                .on_pdelay_resp(now, port, &h, request_receipt_timestamp, requesting_port_identity, rx),
+            Body::PdelayRespFollowUp { response_origin_timestamp, requesting_port_identity } => self
+                .on_pdelay_resp_follow_up(
+                    now,
+                    port,
+                    &h,
+                    response_origin_timestamp,
+                    requesting_port_identity,
+                ),
+            Body::Signaling { .. } | Body::Management(_) | Body::Reserved(_) => {}
+        }
+        Ok(Some(h.message_type))
+    }
+
+    /// Handles the transmit timestamp of a message sent with `token`.
+    pub fn handle_tx_timestamp(&mut self, now: Time, token: TxToken, tx: Time) {
+        let Some(pending) = self.pending_tx.remove(&token) else { return };
+        match pending {
+            PendingTx::Sync { port, sequence_id, destination } => {
+                self.send_follow_up(now, port, sequence_id, destination, tx)
+            }
+            PendingTx::DelayReq { port, sequence_id } => self.on_delay_req_sent(port, sequence_id, tx),
+            PendingTx::PdelayReq { port, sequence_id } => {
+                self.on_pdelay_req_sent(now, port, sequence_id, tx)
+            }
+            PendingTx::PdelayResp { port, sequence_id, requester, correction, destination } => self
+                .send_pdelay_resp_follow_up(port, sequence_id, requester, correction, destination, tx),
+            PendingTx::Forwarded { key, ingress } => self.on_forwarded(now, key, ingress, tx),
+        }
+    }
+
+    /// Handles the expiry of `timer`.
+    pub fn handle_timer(&mut self, now: Time, timer: Timer) {
+        match timer {
+            Timer::AnnounceReceipt(p) => self.on_announce_receipt_timeout(now, p),
+            Timer::Qualification(p) => self.on_qualification_timeout(now, p),
+            Timer::Announce(p) => self.on_announce_timer(now, p),
+            Timer::Sync(p) => self.on_sync_timer(now, p),
+            Timer::DelayReq(p) => self.on_delay_req_timer(now, p),
+            Timer::PdelayReq(p) => self.on_pdelay_req_timer(now, p),
+        }
+    }
+
+    // --- helpers shared by the submodules ---
+
+    fn template(&self, port: PortIndex) -> HeaderTemplate {
+        HeaderTemplate {
+            domain_number: self.default_ds.domain_number,
+            sdo_id: self.default_ds.sdo_id,
+            source: self.ports[port].identity(),
+        }
+    }
+
+    fn token(&mut self, pending: PendingTx) -> TxToken {
+        self.next_token = self.next_token.wrapping_add(1);
+        let token = TxToken(self.next_token);
+        // Bound the table: a platform that never reports timestamps must not
+        // make it grow without limit.
+        if self.pending_tx.len() >= 256 {
+            if let Some(oldest) = self.pending_tx.keys().next().copied() {
+                self.pending_tx.remove(&oldest);
+            }
+        }
+        self.pending_tx.insert(token, pending);
+        token
+    }
+
+    fn send(
+        &mut self,
+        port: PortIndex,
+        message_type: MessageType,
+        destination: Destination,
+        data: Vec<u8>,
+        pending: Option<PendingTx>,
+    ) {
+        let timestamp = pending.map(|p| self.token(p));
+        self.counters[port].tx[usize::from(message_type.to_nibble() & 0x0f)] += 1;
+        self.actions.push_back(Action::Send {
+            port,
+            event: message_type.is_event(),
+            destination,
+            data,
+            timestamp,
+        });
+    }
+
+    /// A uniformly random duration in [0, 2^log2 s).
+    fn random_part(&mut self, log2: i8) -> Duration {
+        let interval = Duration::from_log2_secs(log2);
+        Duration::from_scaled_nanos(
+            (interval.scaled_nanos() * i128::from(self.rng.fraction())) >> 32,
+        )
+    }
+
+    fn set_timer(&mut self, timer: Timer, at: Time) {
+        self.actions.push_back(Action::SetTimer { timer, at });
+    }
+
+    fn cancel_timer(&mut self, timer: Timer) {
+        self.actions.push_back(Action::CancelTimer(timer));
+    }
+}

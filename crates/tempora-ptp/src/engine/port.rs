@@ -1,0 +1,121 @@
+//! Per-port state of the engine (IEEE 1588-2019 §8.2.15 and the protocol
+//! state behind it: sequence numbers, pending exchanges, delay estimates).
+
+use tempora_clock::{Duration, Time};
+
+use crate::datasets::{PortDs, PortState};
+use crate::wire::PortIdentity;
+
+use super::action::Address;
+use super::config::PortConfig;
+
+/// A Sync received from the parent, waiting for its Follow_Up (two-step) or
+/// complete (one-step) (§11.3.2, §9.5.4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct SyncReceipt {
+    pub sequence_id: u16,
+    pub source: PortIdentity,
+    /// t2: when the Sync arrived.
+    pub t2: Time,
+    /// The Sync's correctionField.
+    pub correction: Duration,
+    /// t1, once known (one-step Sync or after Follow_Up).
+    pub t1: Option<Time>,
+}
+
+/// A Delay_Req in flight (§11.3.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct DelayReqInFlight {
+    pub sequence_id: u16,
+    /// t3: when it left, once the platform reported it.
+    pub t3: Option<Time>,
+}
+
+/// A peer delay exchange in flight as requester (§11.4.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PdelayInFlight {
+    pub sequence_id: u16,
+    /// t1: when the Pdelay_Req left.
+    pub t1: Option<Time>,
+    /// t4: when the Pdelay_Resp arrived.
+    pub t4: Option<Time>,
+    /// t2 from the Pdelay_Resp (two-step) and accumulated corrections.
+    pub t2: Option<Time>,
+    /// t3 from the Pdelay_Resp_Follow_Up (two-step).
+    pub t3: Option<Time>,
+    /// Sum of the Pdelay_Resp and Pdelay_Resp_Follow_Up corrections.
+    pub correction: Duration,
+    /// The responder, from the Pdelay_Resp.
+    pub responder: Option<PortIdentity>,
+    /// Whether the Pdelay_Resp said a follow-up comes.
+    pub two_step: bool,
+}
+
+/// One port of the instance.
+#[derive(Debug, Clone)]
+pub(crate) struct Port {
+    pub ds: PortDs,
+    pub config: PortConfig,
+    pub announce_sequence: u16,
+    pub sync_sequence: u16,
+    pub delay_req_sequence: u16,
+    pub pdelay_req_sequence: u16,
+    pub signaling_sequence: u16,
+    /// Slave side: the latest Sync from the parent.
+    pub sync: Option<SyncReceipt>,
+    /// Slave side: the latest complete (t1, t2, correction) Sync measurement.
+    pub last_sync: Option<(Time, Time, Duration)>,
+    /// Slave side: the Delay_Req in flight.
+    pub delay_req: Option<DelayReqInFlight>,
+    /// The peer delay exchange in flight.
+    pub pdelay: Option<PdelayInFlight>,
+    /// Whether a path or link delay has been measured yet.
+    pub delay_measured: bool,
+    /// The peer's address, from the last Pdelay or unicast message (for replies).
+    pub last_peer: Option<Address>,
+}
+
+impl Port {
+    pub(crate) fn new(port_identity: PortIdentity, config: PortConfig) -> Self {
+        let mut ds = PortDs::new(port_identity);
+        ds.log_announce_interval = config.log_announce_interval;
+        ds.announce_receipt_timeout = config.announce_receipt_timeout;
+        ds.log_sync_interval = config.log_sync_interval;
+        ds.log_min_delay_req_interval = config.log_min_delay_req_interval;
+        ds.log_min_pdelay_req_interval = config.log_min_pdelay_req_interval;
+        ds.delay_mechanism = config.delay_mechanism;
+        ds.delay_asymmetry = config.delay_asymmetry;
+        ds.master_only = config.master_only;
+        ds.port_enable = config.enabled;
+        Port {
+            ds,
+            config,
+            announce_sequence: 0,
+            sync_sequence: 0,
+            delay_req_sequence: 0,
+            pdelay_req_sequence: 0,
+            signaling_sequence: 0,
+            sync: None,
+            last_sync: None,
+            delay_req: None,
+            pdelay: None,
+            delay_measured: false,
+            last_peer: None,
+        }
+    }
+
+    pub(crate) fn state(&self) -> PortState {
+        self.ds.port_state
+    }
+
+    pub(crate) fn identity(&self) -> PortIdentity {
+        self.ds.port_identity
+    }
+
+    /// Forgets the slave-side exchanges (on leaving SLAVE/UNCALIBRATED).
+    pub(crate) fn reset_slave(&mut self) {
+        self.sync = None;
+        self.last_sync = None;
+        self.delay_req = None;
+    }
+}

@@ -1,0 +1,180 @@
+//! A port in SLAVE or UNCALIBRATED state: Sync and Follow_Up reception
+//! (§9.5.4, §9.5.5), the delay request-response mechanism (§11.3) and the
+//! offset from the master (§11.2).
+
+use tempora_clock::Time;
+
+use crate::datasets::{DelayMechanism, PortState};
+use crate::wire::{Body, Flags, Header, MessageType, PortIdentity, Timestamp};
+
+use super::messages::{encode, from_correction, from_timestamp, to_timestamp};
+use super::port::{DelayReqInFlight, SyncReceipt};
+use super::{Action, Destination, Measurement, PendingTx, PortIndex, PtpInstance, Timer};
+
+impl PtpInstance {
+    fn is_from_parent(&self, port: PortIndex, h: &Header) -> bool {
+        matches!(self.ports[port].state(), PortState::Slave | PortState::Uncalibrated)
+            && h.source_port_identity == self.parent_ds.parent_port_identity
+    }
+
+    pub(super) fn on_sync(
+        &mut self,
+        now: Time,
+        port: PortIndex,
+        h: &Header,
+        origin: Timestamp,
+        t2: Time,
+    ) {
+        if !self.is_from_parent(port, h) {
+            return;
+        }
+        // §7.4.2: the master-to-slave path is delayAsymmetry longer than the mean.
+        let correction = from_correction(h.correction) + self.ports[port].ds.delay_asymmetry;
+        let two_step = h.flags.contains(Flags::TWO_STEP);
+        let receipt = SyncReceipt {
+            sequence_id: h.sequence_id,
+            source: h.source_port_identity,
+            t2,
+            correction,
+            t1: (!two_step).then(|| from_timestamp(origin)),
+        };
+        self.ports[port].sync = Some(receipt);
+        if !two_step {
+            self.complete_sync(now, port);
+        }
+    }
+
+    pub(super) fn on_follow_up(
+        &mut self,
+        now: Time,
+        port: PortIndex,
+        h: &Header,
+        precise_origin: Timestamp,
+    ) {
+        if !self.is_from_parent(port, h) {
+            return;
+        }
+        let Some(sync) = self.ports[port].sync.as_mut() else { return };
+        if sync.sequence_id != h.sequence_id || sync.source != h.source_port_identity || sync.t1.is_some() {
+            return;
+        }
+        sync.t1 = Some(from_timestamp(precise_origin));
+        sync.correction += from_correction(h.correction);
+        self.complete_sync(now, port);
+    }
+
+    /// A Sync with its t1 is complete: compute the offset (§11.2) if the
+    /// delay is known.
+    fn complete_sync(&mut self, now: Time, port: PortIndex) {
+        let Some(SyncReceipt { t1: Some(t1), t2, correction, .. }) = self.ports[port].sync else {
+            return;
+        };
+        self.ports[port].last_sync = Some((t1, t2, correction));
+        let p = &self.ports[port];
+        let delay = match p.ds.delay_mechanism {
+            DelayMechanism::P2p => p.ds.mean_link_delay,
+            _ => self.current_ds.mean_delay,
+        };
+        if !p.delay_measured && p.ds.delay_mechanism != DelayMechanism::NoMechanism {
+            return;
+        }
+        // §11.2: offsetFromMaster = t2 − t1 − meanDelay − corrections.
+        let offset = (t2 - t1) - delay - correction;
+        self.current_ds.offset_from_master = offset;
+        self.actions.push_back(Action::Measurement(Measurement { port, ingress: t2, offset, delay }));
+        if p.state() == PortState::Uncalibrated {
+            // MASTER_CLOCK_SELECTED (§9.2.6.13): the first complete
+            // measurement shows the port can follow the master.
+            self.set_state(now, port, PortState::Slave);
+        }
+    }
+
+    pub(super) fn on_delay_req_timer(&mut self, now: Time, port: PortIndex) {
+        let Some(p) = self.ports.get_mut(port) else { return };
+        if !matches!(p.state(), PortState::Slave | PortState::Uncalibrated)
+            || p.ds.delay_mechanism != DelayMechanism::E2e
+        {
+            return;
+        }
+        let seq = p.delay_req_sequence;
+        p.delay_req_sequence = seq.wrapping_add(1);
+        p.delay_req = Some(DelayReqInFlight { sequence_id: seq, t3: None });
+        let log_interval = p.ds.log_min_delay_req_interval;
+        let mut header =
+            self.template(port).header(MessageType::DelayReq, seq, 0x7f, Flags::default());
+        // §7.4.2: the slave-to-master path is delayAsymmetry shorter than the mean.
+        header.correction =
+            super::messages::to_correction(-self.ports[port].ds.delay_asymmetry);
+        let (origin, _) = to_timestamp(now);
+        let data = encode(header, Body::DelayReq { origin_timestamp: origin }, &[]);
+        self.send(
+            port,
+            MessageType::DelayReq,
+            Destination::Multicast,
+            data,
+            Some(PendingTx::DelayReq { port, sequence_id: seq }),
+        );
+        // §9.5.11.2: the next one after a random time in
+        // [0, 2^(logMinDelayReqInterval+1)] seconds.
+        let next = self.random_part(log_interval.saturating_add(1));
+        self.set_timer(Timer::DelayReq(port), now + next);
+    }
+
+    pub(super) fn on_delay_req_sent(&mut self, port: PortIndex, sequence_id: u16, t3: Time) {
+        if let Some(req) = self.ports.get_mut(port).and_then(|p| p.delay_req.as_mut()) {
+            if req.sequence_id == sequence_id {
+                req.t3 = Some(t3);
+            }
+        }
+    }
+
+    /// A Delay_Resp completes the delay request-response exchange (§11.3.2).
+    pub(super) fn on_delay_resp(
+        &mut self,
+        _now: Time,
+        port: PortIndex,
+        h: &Header,
+        receive: Timestamp,
+        requester: PortIdentity,
+    ) {
+        if !self.is_from_parent(port, h) || requester != self.ports[port].identity() {
+            return;
+        }
+        let p = &mut self.ports[port];
+        let Some(DelayReqInFlight { sequence_id, t3: Some(t3) }) = p.delay_req else { return };
+        if sequence_id != h.sequence_id {
+            return;
+        }
+        let Some((t1, t2, sync_correction)) = p.last_sync else { return };
+        p.delay_req = None;
+        let t4 = from_timestamp(receive);
+        let resp_correction = from_correction(h.correction);
+        // §11.3.2: meanPathDelay = ((t2 − t3) + (t4 − t1) − corrections) / 2.
+        let mean = ((t2 - t3) + (t4 - t1) - sync_correction - resp_correction) / 2;
+        if mean.is_negative() {
+            // Clocks far apart on the first exchange can give a negative
+            // delay; use none rather than a wrong one.
+            return;
+        }
+        p.delay_measured = true;
+        p.ds.log_min_delay_req_interval = h.log_message_interval;
+        self.current_ds.mean_delay = mean;
+    }
+
+    /// Starts the slave duties of a port that just entered UNCALIBRATED.
+    pub(super) fn start_slave(&mut self, now: Time, port: PortIndex) {
+        if self.ports[port].ds.delay_mechanism == DelayMechanism::E2e {
+            let first = self.random_part(self.ports[port].ds.log_min_delay_req_interval);
+            self.set_timer(Timer::DelayReq(port), now + first);
+        }
+    }
+
+    /// Stops them when it leaves SLAVE/UNCALIBRATED.
+    pub(super) fn stop_slave(&mut self, port: PortIndex) {
+        self.cancel_timer(Timer::DelayReq(port));
+        self.ports[port].reset_slave();
+        if self.ports[port].ds.delay_mechanism == DelayMechanism::E2e {
+            self.ports[port].delay_measured = false;
+        }
+    }
+}

@@ -1,0 +1,213 @@
+//! Acceptance tests of the PTP engine on a simulated network with virtual
+//! time (issue #3): master selection, boundary clocks, failover, rings and
+//! transparent clocks.
+
+mod netsim;
+
+use netsim::Network;
+use tempora_clock::Duration;
+use tempora_ptp::datasets::{DelayMechanism, InstanceType, PortState};
+use tempora_ptp::engine::{InstanceConfig, PortConfig};
+use tempora_ptp::wire::ClockIdentity;
+
+fn id(n: u8) -> ClockIdentity {
+    ClockIdentity::from_mac([0x02, 0, 0, 0, 0, n])
+}
+
+fn oc(n: u8, priority1: u8) -> InstanceConfig {
+    let mut c = InstanceConfig::ordinary(id(n));
+    c.priority1 = priority1;
+    c
+}
+
+fn bc(n: u8, ports: usize) -> InstanceConfig {
+    let mut c = InstanceConfig::ordinary(id(n));
+    c.instance_type = InstanceType::BoundaryClock;
+    c.ports = vec![PortConfig::default(); ports];
+    c
+}
+
+fn with_mechanism(mut c: InstanceConfig, m: DelayMechanism) -> InstanceConfig {
+    for p in &mut c.ports {
+        p.delay_mechanism = m;
+    }
+    c
+}
+
+/// Announce interval of the default profile (2^1 s) and its timeout (3 intervals).
+const ANNOUNCE: Duration = Duration::from_secs(2);
+const LINK: Duration = Duration::from_micros(50);
+
+fn announce_timeout_bound() -> Duration {
+    // announceReceiptTimeout × interval + the random part (≤ 1 interval).
+    ANNOUNCE * 4
+}
+
+/// (a) Two ordinary clocks: the better becomes MASTER, the other SLAVE,
+/// within the announce receipt and qualification timeouts; the slave
+/// measures its true offset and the link delay.
+#[test]
+fn two_ordinary_clocks() {
+    let mut net = Network::new();
+    let a = net.add("A", oc(1, 100), Duration::ZERO);
+    let b = net.add("B", oc(2, 128), Duration::from_millis(1));
+    net.link((a, 0), (b, 0), LINK);
+    let t0 = net.now;
+    net.start(a);
+    net.start(b);
+    net.run_for(Duration::from_secs(30));
+    assert_eq!(net.state(a, 0), PortState::Master);
+    assert_eq!(net.state(b, 0), PortState::Slave);
+    let master_at = net.entered(a, 0, PortState::Master).unwrap() - t0;
+    assert!(master_at <= announce_timeout_bound(), "A became MASTER after {master_at}");
+    // B follows once it hears A (qualification: 2 Announces) and completes a
+    // Sync and a delay measurement.
+    let slave_at = net.entered(b, 0, PortState::Slave).unwrap() - t0;
+    assert!(slave_at <= announce_timeout_bound() + ANNOUNCE * 3, "B became SLAVE after {slave_at}");
+    let m = net.nodes[b].measurements.last().unwrap();
+    assert!((m.offset - Duration::from_millis(1)).abs() < Duration::from_nanos(1), "offset {}", m.offset);
+    assert!((m.delay - LINK).abs() < Duration::from_nanos(1), "delay {}", m.delay);
+    assert!(net.nodes[a].measurements.is_empty());
+    assert_eq!(net.nodes[b].instance.parent_ds().grandmaster_identity, id(1));
+    assert_eq!(net.nodes[b].instance.current_ds().steps_removed, 1);
+}
+
+/// (b) OC-A (better priority1) and OC-B started first, both MASTER; then a
+/// two-port boundary clock between them: SLAVE towards A, MASTER towards B,
+/// and B SLAVE with stepsRemoved 2.
+#[test]
+fn boundary_clock_between_two_masters() {
+    let mut net = Network::new();
+    let a = net.add("A", oc(1, 100), Duration::ZERO);
+    let b = net.add("B", oc(2, 128), Duration::from_micros(300));
+    let c = net.add("BC", bc(3, 2), Duration::from_micros(-700));
+    net.link((a, 0), (c, 0), LINK);
+    net.link((c, 1), (b, 0), LINK * 2);
+    net.start(a);
+    net.start(b);
+    net.run_for(Duration::from_secs(20));
+    assert_eq!(net.state(a, 0), PortState::Master);
+    assert_eq!(net.state(b, 0), PortState::Master);
+    net.start(c);
+    net.run_for(Duration::from_secs(40));
+    assert_eq!(net.state(c, 0), PortState::Slave);
+    assert_eq!(net.state(c, 1), PortState::Master);
+    assert_eq!(net.state(b, 0), PortState::Slave);
+    assert_eq!(net.state(a, 0), PortState::Master);
+    let bi = &net.nodes[b].instance;
+    assert_eq!(bi.current_ds().steps_removed, 2);
+    assert_eq!(bi.parent_ds().grandmaster_identity, id(1));
+    assert_eq!(bi.parent_ds().parent_port_identity.clock_identity, id(3));
+    assert_eq!(bi.parent_ds().parent_port_identity.port_number, 2);
+    // B's offset is measured against the BC's clock.
+    let m = net.nodes[b].measurements.last().unwrap();
+    assert!((m.offset - Duration::from_micros(1000)).abs() < Duration::from_nanos(1), "{}", m.offset);
+}
+
+/// (c) The grandmaster disappears: the next best clock takes over within the
+/// announce receipt timeout.
+#[test]
+fn grandmaster_failover() {
+    let mut net = Network::new();
+    let a = net.add("A", oc(1, 100), Duration::ZERO);
+    let c = net.add("C", oc(4, 110), Duration::from_micros(20));
+    let b = net.add("B", oc(2, 128), Duration::from_micros(40));
+    let x = net.add("BC", bc(3, 3), Duration::ZERO);
+    net.link((a, 0), (x, 0), LINK);
+    net.link((c, 0), (x, 1), LINK);
+    net.link((b, 0), (x, 2), LINK);
+    for n in [a, c, b, x] {
+        net.start(n);
+    }
+    net.run_for(Duration::from_secs(40));
+    assert_eq!(net.nodes[b].instance.parent_ds().grandmaster_identity, id(1));
+    assert_eq!(net.state(c, 0), PortState::Slave);
+    net.stop(a);
+    let stopped = net.now;
+    net.run_for(Duration::from_secs(30));
+    assert_eq!(net.state(c, 0), PortState::Master);
+    assert_eq!(net.nodes[b].instance.parent_ds().grandmaster_identity, id(4));
+    assert_eq!(net.nodes[x].instance.parent_ds().grandmaster_identity, id(4));
+    assert_eq!(net.state(x, 1), PortState::Slave);
+    // C takes over once the BC's announce receipt timeout for A expires and
+    // C hears the BC announce a worse grandmaster.
+    let took_over = net.entered(c, 0, PortState::Master).unwrap() - stopped;
+    assert!(took_over <= announce_timeout_bound() + ANNOUNCE, "C took over after {took_over}");
+}
+
+/// (d) Two boundary clocks joined by two links, fed by a grandmaster: one of
+/// the second BC's ports goes PASSIVE, so there is no loop.
+#[test]
+fn boundary_clock_ring_goes_passive() {
+    let mut net = Network::new();
+    let a = net.add("A", oc(1, 100), Duration::ZERO);
+    let b1 = net.add("BC1", bc(2, 3), Duration::ZERO);
+    let b2 = net.add("BC2", bc(3, 2), Duration::ZERO);
+    net.link((a, 0), (b1, 0), LINK);
+    net.link((b1, 1), (b2, 0), LINK);
+    net.link((b1, 2), (b2, 1), LINK);
+    for n in [a, b1, b2] {
+        net.start(n);
+    }
+    net.run_for(Duration::from_secs(60));
+    assert_eq!(net.state(b1, 0), PortState::Slave);
+    assert_eq!(net.state(b1, 1), PortState::Master);
+    assert_eq!(net.state(b1, 2), PortState::Master);
+    // BC2 hears the same grandmaster on both ports; the topology tie-break
+    // (§9.3.4) picks port 1, and port 2 goes PASSIVE (P2).
+    assert_eq!(net.state(b2, 0), PortState::Slave);
+    assert_eq!(net.state(b2, 1), PortState::Passive);
+    assert_eq!(net.nodes[b2].instance.current_ds().steps_removed, 2);
+    // No loop: nothing announces the grandmaster back towards BC1.
+    assert_eq!(net.nodes[b1].instance.current_ds().steps_removed, 1);
+    assert!(net.nodes[b1].instance.port_counters(1).unwrap().rx[0xb] == 0);
+    assert!(net.nodes[b1].instance.port_counters(2).unwrap().rx[0xb] == 0);
+}
+
+/// (e1) An end-to-end transparent clock with a 3 ms residence time in the
+/// path: the slave's delay is the two links' delay, without the residence.
+#[test]
+fn e2e_transparent_clock_residence_excluded() {
+    let mut net = Network::new();
+    let a = net.add("A", oc(1, 100), Duration::ZERO);
+    let b = net.add("B", oc(2, 128), Duration::from_micros(250));
+    let mut tc = bc(3, 2);
+    tc.instance_type = InstanceType::E2eTransparentClock;
+    let t = net.add("TC", tc, Duration::from_millis(7));
+    net.nodes[t].egress_latency = Duration::from_millis(3);
+    net.link((a, 0), (t, 0), LINK);
+    net.link((t, 1), (b, 0), LINK * 3);
+    for n in [a, b, t] {
+        net.start(n);
+    }
+    net.run_for(Duration::from_secs(40));
+    assert_eq!(net.state(b, 0), PortState::Slave);
+    let m = net.nodes[b].measurements.last().unwrap();
+    assert!((m.delay - LINK * 4).abs() < Duration::from_nanos(1), "delay {}", m.delay);
+    assert!((m.offset - Duration::from_micros(250)).abs() < Duration::from_nanos(1), "{}", m.offset);
+}
+
+/// (e2) A peer-to-peer transparent clock with a 3 ms residence time: the
+/// slave's link delay is its own link's, and its offset is exact.
+#[test]
+fn p2p_transparent_clock_residence_excluded() {
+    let mut net = Network::new();
+    let a = net.add("A", with_mechanism(oc(1, 100), DelayMechanism::P2p), Duration::ZERO);
+    let b = net.add("B", with_mechanism(oc(2, 128), DelayMechanism::P2p), Duration::from_micros(-90));
+    let mut tc = with_mechanism(bc(3, 2), DelayMechanism::P2p);
+    tc.instance_type = InstanceType::P2pTransparentClock;
+    let t = net.add("TC", tc, Duration::from_millis(2));
+    net.nodes[t].egress_latency = Duration::from_millis(3);
+    net.link((a, 0), (t, 0), LINK);
+    net.link((t, 1), (b, 0), LINK * 3);
+    for n in [a, b, t] {
+        net.start(n);
+    }
+    net.run_for(Duration::from_secs(40));
+    assert_eq!(net.state(b, 0), PortState::Slave);
+    let m = net.nodes[b].measurements.last().unwrap();
+    assert!((m.delay - LINK * 3).abs() < Duration::from_nanos(1), "delay {}", m.delay);
+    assert!((m.offset - Duration::from_micros(-90)).abs() < Duration::from_nanos(1), "{}", m.offset);
+    let tc_link = net.nodes[t].instance.port_ds(0).unwrap().mean_link_delay;
+    assert!((tc_link - LINK).abs() < Duration::from_nanos(1), "TC link delay {tc_link}");
+}
