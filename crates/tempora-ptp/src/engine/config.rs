@@ -77,6 +77,12 @@ pub struct InstanceConfig {
     /// The time properties this instance announces when it is grandmaster
     /// (§9.4): its timescale, UTC offset and leap second state.
     pub time_properties: TimePropertiesDs,
+    /// Append a PATH_TRACE TLV to Announce messages and drop Announces whose
+    /// path already contains this clock (IEEE 1588-2019 §16.2).
+    pub path_trace: bool,
+    /// Append the IEEE 802.1AS Follow_Up information TLV to Follow_Up
+    /// messages (802.1AS-2020 §11.4.4.3), as gPTP requires.
+    pub follow_up_info: bool,
     /// The ports, in port-number order.
     pub ports: Vec<PortConfig>,
 }
@@ -99,6 +105,8 @@ impl InstanceConfig {
             slave_only: false,
             two_step: true,
             time_properties: TimePropertiesDs::default(),
+            path_trace: false,
+            follow_up_info: false,
             ports: alloc::vec![PortConfig::default()],
         }
     }

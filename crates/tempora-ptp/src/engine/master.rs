@@ -3,7 +3,12 @@
 
 use tempora_clock::{Duration, Time};
 
+use alloc::vec::Vec;
+
 use crate::datasets::PortState;
+use crate::wire::tlv::{
+    FollowUpInformation, IEEE_802_1_OUI, OrganizationExtension, PathTrace, Tlv, tlv_type,
+};
 use crate::wire::{AnnounceBody, Body, Flags, Header, MessageType, PortIdentity};
 
 use super::messages::{encode, from_correction, to_correction, to_timestamp};
@@ -48,7 +53,21 @@ impl PtpInstance {
             steps_removed: self.current_ds.steps_removed,
             time_source: self.time_properties_ds.time_source,
         };
-        let data = encode(header, Body::Announce(body), &[]);
+        // §16.2.2: the path so far, then this clock.
+        let mut path: Vec<u8> = Vec::new();
+        if self.path_trace {
+            if self.parent_ds.parent_port_identity.clock_identity != self.default_ds.clock_identity {
+                path.extend(self.parent_path.iter().flat_map(|c| c.0));
+            }
+            path.extend_from_slice(&self.default_ds.clock_identity.0);
+        }
+        let tlvs: Vec<Tlv<'_>> = PathTrace::new(&path)
+            .ok()
+            .filter(|_| self.path_trace)
+            .map(Tlv::PathTrace)
+            .into_iter()
+            .collect();
+        let data = encode(header, Body::Announce(body), &tlvs);
         self.send(port, MessageType::Announce, Destination::Multicast, data, None);
         self.set_timer(Timer::Announce(port), now + Duration::from_log2_secs(log_interval));
     }
@@ -93,7 +112,22 @@ impl PtpInstance {
         );
         let (precise, subns) = to_timestamp(t1);
         header.correction = to_correction(subns);
-        let data = encode(header, Body::FollowUp { precise_origin_timestamp: precise }, &[]);
+        // IEEE 802.1AS-2020 §11.4.4.3: a grandmaster's Follow_Up information
+        // (rate ratio 1, no phase or frequency change).
+        let mut info = [0u8; FollowUpInformation::DATA_LEN];
+        let tlvs: Vec<Tlv<'_>> = if self.follow_up_info
+            && FollowUpInformation::default().write_data(&mut info).is_ok()
+        {
+            alloc::vec![Tlv::OrganizationExtension(OrganizationExtension {
+                tlv_type: tlv_type::ORGANIZATION_EXTENSION,
+                organization_id: IEEE_802_1_OUI,
+                organization_sub_type: FollowUpInformation::SUB_TYPE,
+                data: &info,
+            })]
+        } else {
+            Vec::new()
+        };
+        let data = encode(header, Body::FollowUp { precise_origin_timestamp: precise }, &tlvs);
         self.send(port, MessageType::FollowUp, destination, data, None);
     }
 

@@ -52,7 +52,8 @@ use crate::bmca::ForeignMasters;
 use crate::datasets::{
     CurrentDs, DefaultDs, DelayMechanism, ParentDs, PortDs, PortState, TimePropertiesDs,
 };
-use crate::wire::{Body, Message, MessageType, PortIdentity};
+use crate::wire::tlv::Tlv;
+use crate::wire::{Body, ClockIdentity, Message, MessageType, PortIdentity};
 
 use self::messages::HeaderTemplate;
 use self::port::Port;
@@ -139,6 +140,10 @@ pub struct PtpInstance {
     next_token: u64,
     pending_tx: BTreeMap<TxToken, PendingTx>,
     transparent: Transparent,
+    /// The PATH_TRACE of the parent's last Announce (§16.2.2).
+    parent_path: Vec<ClockIdentity>,
+    path_trace: bool,
+    follow_up_info: bool,
 }
 
 impl PtpInstance {
@@ -182,6 +187,9 @@ impl PtpInstance {
             next_token: 0,
             pending_tx: BTreeMap::new(),
             transparent: Transparent::default(),
+            parent_path: Vec::new(),
+            path_trace: config.path_trace,
+            follow_up_info: config.follow_up_info,
         }
     }
 
@@ -299,7 +307,25 @@ impl PtpInstance {
             self.ports[port].last_peer = source;
         }
         match msg.body {
-            Body::Announce(a) => self.on_announce(now, port, &h, &a),
+            Body::Announce(a) => {
+                let path: Vec<ClockIdentity> = msg
+                    .tlvs()
+                    .filter_map(|t| match t {
+                        Ok(Tlv::PathTrace(p)) => Some(p),
+                        _ => None,
+                    })
+                    .flat_map(|p| p.identities())
+                    .collect();
+                // §16.2.3: an Announce that has already passed through this
+                // clock would make a loop.
+                if self.path_trace && path.contains(&self.default_ds.clock_identity) {
+                    return Ok(None);
+                }
+                self.on_announce(now, port, &h, &a);
+                if h.source_port_identity == self.parent_ds.parent_port_identity {
+                    self.parent_path = path;
+                }
+            }
             Body::Sync { origin_timestamp } => self.on_sync(now, port, &h, origin_timestamp, rx),
             Body::FollowUp { precise_origin_timestamp } => {
                 self.on_follow_up(now, port, &h, precise_origin_timestamp)

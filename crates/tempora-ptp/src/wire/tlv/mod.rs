@@ -10,7 +10,7 @@ mod unicast;
 
 pub use alternate_time::AlternateTimeOffsetIndicator;
 pub use management::{ManagementErrorStatus, ManagementTlv};
-pub use organization::{FollowUpInformation, OrganizationExtension, ScaledNs};
+pub use organization::{FollowUpInformation, IEEE_802_1_OUI, OrganizationExtension, ScaledNs};
 pub use path_trace::PathTrace;
 pub use unicast::{
     CancelUnicastTransmission, GrantUnicastTransmission, RequestUnicastTransmission,
