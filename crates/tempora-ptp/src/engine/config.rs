@@ -6,6 +6,7 @@ use alloc::vec::Vec;
 use tempora_clock::Duration;
 
 use crate::datasets::{DelayMechanism, InstanceType, TimePropertiesDs};
+use crate::profile::{Profile, StaticRole};
 use crate::wire::{ClockIdentity, ClockQuality};
 
 use super::action::Address;
@@ -33,6 +34,11 @@ pub struct PortConfig {
     pub enabled: bool,
     /// Unicast masters to negotiate with (§16.1); empty for multicast operation.
     pub unicast_masters: Vec<Address>,
+    /// A fixed role without BMCA, as the automotive profile uses.
+    pub static_role: Option<StaticRole>,
+    /// Whether the port sends Announce messages when MASTER (the automotive
+    /// profile does not).
+    pub send_announce: bool,
 }
 
 impl Default for PortConfig {
@@ -49,6 +55,26 @@ impl Default for PortConfig {
             master_only: false,
             enabled: true,
             unicast_masters: Vec::new(),
+            static_role: None,
+            send_announce: true,
+        }
+    }
+}
+
+impl PortConfig {
+    /// The port settings of a profile preset.
+    pub fn from_profile(profile: &Profile) -> Self {
+        PortConfig {
+            log_announce_interval: profile.log_announce_interval,
+            announce_receipt_timeout: profile.announce_receipt_timeout,
+            log_sync_interval: profile.log_sync_interval,
+            log_min_delay_req_interval: profile.log_min_delay_req_interval,
+            log_min_pdelay_req_interval: profile.log_min_pdelay_req_interval,
+            delay_mechanism: profile.delay_mechanism,
+            master_only: profile.master_only,
+            static_role: profile.static_role,
+            send_announce: profile.sends_announce,
+            ..PortConfig::default()
         }
     }
 }
@@ -77,6 +103,8 @@ pub struct InstanceConfig {
     /// The time properties this instance announces when it is grandmaster
     /// (§9.4): its timescale, UTC offset and leap second state.
     pub time_properties: TimePropertiesDs,
+    /// `maxStepsRemoved` (§8.2.1.4.8).
+    pub max_steps_removed: u8,
     /// Append a PATH_TRACE TLV to Announce messages and drop Announces whose
     /// path already contains this clock (IEEE 1588-2019 §16.2).
     pub path_trace: bool,
@@ -88,6 +116,25 @@ pub struct InstanceConfig {
 }
 
 impl InstanceConfig {
+    /// An instance with `ports` ports set up as `profile` prescribes.
+    pub fn from_profile(profile: &Profile, clock_identity: ClockIdentity, ports: usize) -> Self {
+        let mut c = InstanceConfig::ordinary(clock_identity);
+        c.instance_type =
+            if ports > 1 { InstanceType::BoundaryClock } else { InstanceType::OrdinaryClock };
+        c.priority1 = profile.priority1;
+        c.priority2 = profile.priority2;
+        c.domain_number = profile.domain_number;
+        c.sdo_id = profile.sdo_id();
+        c.clock_quality.clock_class = profile.clock_class;
+        c.slave_only = profile.slave_only;
+        c.two_step = profile.two_step;
+        c.max_steps_removed = profile.max_steps_removed;
+        c.path_trace = profile.path_trace;
+        c.follow_up_info = profile.follow_up_info;
+        c.ports = alloc::vec![PortConfig::from_profile(profile); ports.max(1)];
+        c
+    }
+
     /// An ordinary clock with the default profile's settings.
     pub fn ordinary(clock_identity: ClockIdentity) -> Self {
         InstanceConfig {
@@ -105,6 +152,7 @@ impl InstanceConfig {
             slave_only: false,
             two_step: true,
             time_properties: TimePropertiesDs::default(),
+            max_steps_removed: 255,
             path_trace: false,
             follow_up_info: false,
             ports: alloc::vec![PortConfig::default()],

@@ -169,7 +169,9 @@ impl PtpInstance {
 
     /// Starts the master duties of a port that just entered MASTER.
     pub(super) fn start_master(&mut self, now: Time, port: PortIndex) {
-        self.set_timer(Timer::Announce(port), now);
+        if self.ports[port].config.send_announce {
+            self.set_timer(Timer::Announce(port), now);
+        }
         self.set_timer(Timer::Sync(port), now);
     }
 

@@ -49,6 +49,7 @@ use alloc::vec::Vec;
 use tempora_clock::{Duration, Time};
 
 use crate::bmca::ForeignMasters;
+use crate::profile::StaticRole;
 use crate::datasets::{
     CurrentDs, DefaultDs, DelayMechanism, ParentDs, PortDs, PortState, TimePropertiesDs,
 };
@@ -160,6 +161,7 @@ impl PtpInstance {
         default_ds.clock_quality = config.clock_quality;
         default_ds.slave_only = config.slave_only;
         default_ds.two_step = config.two_step;
+        default_ds.max_steps_removed = config.max_steps_removed;
         let ports: Vec<Port> = config
             .ports
             .into_iter()
@@ -241,7 +243,12 @@ impl PtpInstance {
                 self.set_state(now, i, PortState::Disabled);
                 continue;
             }
-            self.set_state(now, i, PortState::Listening);
+            match self.ports[i].config.static_role {
+                // Fixed roles without BMCA (the automotive profile).
+                Some(StaticRole::Master) => self.set_state(now, i, PortState::Master),
+                Some(StaticRole::Slave) => self.set_state(now, i, PortState::Uncalibrated),
+                None => self.set_state(now, i, PortState::Listening),
+            }
             if self.ports[i].ds.delay_mechanism == DelayMechanism::P2p {
                 let at = now + self.random_part(self.ports[i].ds.log_min_pdelay_req_interval);
                 self.actions.push_back(Action::SetTimer { timer: Timer::PdelayReq(i), at });

@@ -5,6 +5,7 @@
 use tempora_clock::Time;
 
 use crate::datasets::{DelayMechanism, PortState};
+use crate::profile::StaticRole;
 use crate::wire::{Body, Flags, Header, MessageType, PortIdentity, Timestamp};
 
 use super::messages::{encode, from_correction, from_timestamp, to_timestamp};
@@ -12,9 +13,20 @@ use super::port::{DelayReqInFlight, SyncReceipt};
 use super::{Action, Destination, Measurement, PendingTx, PortIndex, PtpInstance, Timer};
 
 impl PtpInstance {
-    fn is_from_parent(&self, port: PortIndex, h: &Header) -> bool {
-        matches!(self.ports[port].state(), PortState::Slave | PortState::Uncalibrated)
-            && h.source_port_identity == self.parent_ds.parent_port_identity
+    fn is_from_parent(&mut self, port: PortIndex, h: &Header) -> bool {
+        if !matches!(self.ports[port].state(), PortState::Slave | PortState::Uncalibrated) {
+            return false;
+        }
+        if self.ports[port].config.static_role == Some(StaticRole::Slave)
+            && self.parent_ds.parent_port_identity.clock_identity == self.default_ds.clock_identity
+        {
+            // A static slave has no Announce to choose by: it follows the
+            // first master whose Sync it hears.
+            self.parent_ds.parent_port_identity = h.source_port_identity;
+            self.parent_ds.grandmaster_identity = h.source_port_identity.clock_identity;
+            self.current_ds.steps_removed = 1;
+        }
+        h.source_port_identity == self.parent_ds.parent_port_identity
     }
 
     pub(super) fn on_sync(

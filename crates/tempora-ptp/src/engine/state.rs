@@ -51,8 +51,11 @@ impl PtpInstance {
     /// intervals plus a random part of up to one interval (§9.2.6.12), so
     /// that clocks started together do not all claim MASTER at once.
     fn arm_announce_receipt(&mut self, now: Time, port: PortIndex) {
-        if self.default_ds.instance_type.is_transparent() {
-            // A transparent clock's ports forward; they have no master to lose.
+        if self.default_ds.instance_type.is_transparent()
+            || self.ports[port].config.static_role.is_some()
+        {
+            // A transparent clock's ports forward, a static port keeps its
+            // role: neither has a master to lose.
             return;
         }
         let ds = self.ports[port].ds;
@@ -139,7 +142,9 @@ impl PtpInstance {
         let ebest = ebest_port.and_then(|i| erbests.get(i).cloned().flatten());
         for i in 0..self.ports.len() {
             let state = self.ports[i].state();
-            if matches!(state, PortState::Initializing | PortState::Faulty | PortState::Disabled) {
+            if matches!(state, PortState::Initializing | PortState::Faulty | PortState::Disabled)
+                || self.ports[i].config.static_role.is_some()
+            {
                 continue;
             }
             let recommendation = bmca::state_decision(&bmca::DecisionInput {
