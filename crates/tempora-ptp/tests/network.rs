@@ -211,3 +211,75 @@ fn p2p_transparent_clock_residence_excluded() {
     let tc_link = net.nodes[t].instance.port_ds(0).unwrap().mean_link_delay;
     assert!((tc_link - LINK).abs() < Duration::from_nanos(1), "TC link delay {tc_link}");
 }
+
+/// The automotive profile: static roles, no BMCA, no Announce; the slave
+/// follows the master's Sync.
+#[test]
+fn automotive_static_roles() {
+    use tempora_ptp::profile;
+    let mut net = Network::new();
+    let master = InstanceConfig::from_profile(&profile::AUTOMOTIVE_MASTER, id(1), 1);
+    let slave = InstanceConfig::from_profile(&profile::AUTOMOTIVE_SLAVE, id(2), 1);
+    let a = net.add("A", master, Duration::ZERO);
+    let b = net.add("B", slave, Duration::from_micros(70));
+    net.link((a, 0), (b, 0), LINK);
+    net.start(a);
+    net.start(b);
+    net.run_for(Duration::from_secs(5));
+    assert_eq!(net.state(a, 0), PortState::Master);
+    assert_eq!(net.state(b, 0), PortState::Slave);
+    // Master from the start, without waiting for any timeout.
+    assert_eq!(net.entered(a, 0, PortState::Master), Some(net.nodes[a].state_log[0].0));
+    let announces = net.nodes[a]
+        .sent
+        .iter()
+        .filter(|(_, d)| d.first().is_some_and(|b| b & 0x0f == 0xb))
+        .count();
+    assert_eq!(announces, 0, "the automotive master must not send Announce");
+    let m = net.nodes[b].measurements.last().unwrap();
+    assert!((m.offset - Duration::from_micros(70)).abs() < Duration::from_nanos(1), "{}", m.offset);
+    assert!((m.delay - LINK).abs() < Duration::from_nanos(1), "{}", m.delay);
+}
+
+/// gPTP (IEEE 802.1AS): peer delay, Follow_Up information TLVs and path
+/// trace in Announce; majorSdoId 1 on every message.
+#[test]
+fn gptp_profile_on_the_wire() {
+    use tempora_ptp::profile;
+    use tempora_ptp::wire::tlv::Tlv;
+    use tempora_ptp::wire::{Body, Message};
+    let mut net = Network::new();
+    let mut gm = InstanceConfig::from_profile(&profile::GPTP, id(1), 1);
+    gm.priority1 = 246;
+    let a = net.add("A", gm, Duration::ZERO);
+    let b = net.add("B", InstanceConfig::from_profile(&profile::GPTP, id(2), 1), Duration::from_micros(5));
+    net.link((a, 0), (b, 0), LINK);
+    net.start(a);
+    net.start(b);
+    net.run_for(Duration::from_secs(20));
+    assert_eq!(net.state(a, 0), PortState::Master);
+    assert_eq!(net.state(b, 0), PortState::Slave);
+    let mut follow_ups = 0;
+    let mut announces = 0;
+    for (_, data) in &net.nodes[a].sent {
+        let msg = Message::decode(data).unwrap();
+        assert_eq!(msg.header.major_sdo_id, 1);
+        let tlvs: Vec<Tlv> = msg.tlvs().map(Result::unwrap).collect();
+        match msg.body {
+            Body::FollowUp { .. } => {
+                follow_ups += 1;
+                let Tlv::OrganizationExtension(org) = tlvs[0] else { panic!("{tlvs:?}") };
+                assert_eq!(org.follow_up_information().unwrap().rate_ratio(), 1.0);
+            }
+            Body::Announce(_) => {
+                announces += 1;
+                let Tlv::PathTrace(p) = tlvs[0] else { panic!("{tlvs:?}") };
+                assert_eq!(p.identities().collect::<Vec<_>>(), vec![id(1)]);
+            }
+            _ => {}
+        }
+    }
+    assert!(follow_ups > 100 && announces > 10, "{follow_ups} follow-ups, {announces} announces");
+    let m = net.nodes[b].measurements.last().unwrap();
+    assert!((m.offset - Duration::from_micros(5)).abs() < Duration::from_nanos(1), "{}", m.offset);
+}

@@ -22,6 +22,8 @@ pub struct Node {
     pub running: bool,
     timer_generation: BTreeMap<Timer, u64>,
     pub measurements: Vec<Measurement>,
+    /// Every message the node sent, with its port.
+    pub sent: Vec<(PortIndex, Vec<u8>)>,
     pub state_log: Vec<(Time, PortIndex, PortState, PortState)>,
 }
 
@@ -75,6 +77,7 @@ impl Network {
             running: false,
             timer_generation: BTreeMap::new(),
             measurements: Vec::new(),
+            sent: Vec::new(),
             state_log: Vec::new(),
         });
         self.nodes.len() - 1
@@ -110,6 +113,7 @@ impl Network {
         while let Some(action) = self.nodes[node].instance.poll_action() {
             match action {
                 Action::Send { port, event, data, timestamp, .. } => {
+                    self.nodes[node].sent.push((port, data.clone()));
                     let leaves = self.now + self.nodes[node].egress_latency;
                     if let Some(token) = timestamp {
                         self.push(leaves, Event::TxTimestamp { node, token });
