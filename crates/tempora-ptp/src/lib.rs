@@ -6,15 +6,28 @@
 //!   (IEEE 1588-2019 §13), its TLVs (§14, §15, §16) and its transports
 //!   (Annex C, D, E).
 //! * [`datasets`]: the data sets of a PTP instance (§8.2).
+//! * [`bmca`]: the best master clock algorithm (§9.3) and its alternates.
+//! * [`engine`]: a PTP instance (ordinary, boundary or transparent clock) as
+//!   a sans-IO state machine (§9, §10, §11); its module docs give the
+//!   calling contract.
 //! * [`profile`]: PTP profiles as data (§20.3): the default profiles
 //!   (Annex I), gPTP (IEEE 802.1AS), the AVnu Automotive Profile and the
 //!   ITU-T G.8275.1 and G.8275.2 telecom profiles.
+//! * [`unicast`]: unicast discovery and negotiation of grants (§16.1), as
+//!   used by ITU-T G.8275.2 and enterprise networks.
 //!
-//! The crate is `no_std`: decoded messages borrow from the buffer they were
-//! decoded from, and encoders write into a caller-provided buffer.
+//! The crate is `no_std`, with `alloc` for the engine's tables: decoded
+//! messages borrow from the buffer they were decoded from, and encoders write
+//! into a caller-provided buffer. The engine reads no clock and opens no
+//! socket: time and packets come in as arguments, actions go out.
 #![no_std]
 #![forbid(unsafe_code)]
 
+extern crate alloc;
+
+pub mod bmca;
 pub mod datasets;
+pub mod engine;
 pub mod profile;
+pub mod unicast;
 pub mod wire;
