@@ -3,8 +3,15 @@
 //! Pure functions and small bounded containers; nothing here reads a clock
 //! or does I/O.
 
+mod acceptable;
 mod compare;
 mod dataset;
+mod foreign;
 
+pub use acceptable::{AcceptableMaster, AcceptableMasterTable, TableFull};
 pub use compare::{Comparison, compare, compare_topology};
 pub use dataset::{ComparisonDataSet, DEFAULT_LOCAL_PRIORITY};
+pub use foreign::{
+    AnnounceRecord, FOREIGN_MASTER_CAPACITY, FOREIGN_MASTER_THRESHOLD,
+    FOREIGN_MASTER_TIME_WINDOW, ForeignMasters, Recorded, Rejection,
+};
