@@ -5,9 +5,19 @@ use tempora_ntp::wire::Packet;
 use tempora_ptp::wire::Message;
 
 /// Decodes `len` bytes at `data` as PTP, then as NTP; returns which worked.
-#[unsafe(no_mangle)]
 pub extern "C" fn tempora_no_std_probe(data: &[u8; 64]) -> u32 {
     u32::from(Message::decode(data).is_ok()) | (u32::from(Packet::decode(data).is_ok()) << 1)
+}
+
+/// The allocator an embedded user would provide (here never initialised:
+/// the library is only linked, not run).
+#[global_allocator]
+static ALLOCATOR: linked_list_allocator::LockedHeap = linked_list_allocator::LockedHeap::empty();
+
+/// Builds a PTP ordinary clock, so that the engine is linked too.
+pub extern "C" fn tempora_no_std_engine(id: &[u8; 8]) -> usize {
+    let config = tempora_ptp::engine::InstanceConfig::ordinary(tempora_ptp::wire::ClockIdentity(*id));
+    tempora_ptp::engine::PtpInstance::new(config, 1).port_count()
 }
 
 #[panic_handler]

@@ -119,8 +119,11 @@ impl InstanceConfig {
     /// An instance with `ports` ports set up as `profile` prescribes.
     pub fn from_profile(profile: &Profile, clock_identity: ClockIdentity, ports: usize) -> Self {
         let mut c = InstanceConfig::ordinary(clock_identity);
-        c.instance_type =
-            if ports > 1 { InstanceType::BoundaryClock } else { InstanceType::OrdinaryClock };
+        c.instance_type = if ports > 1 {
+            InstanceType::BoundaryClock
+        } else {
+            InstanceType::OrdinaryClock
+        };
         c.priority1 = profile.priority1;
         c.priority2 = profile.priority2;
         c.domain_number = profile.domain_number;

@@ -9,7 +9,7 @@ use crate::datasets::PortState;
 use crate::wire::tlv::{
     FollowUpInformation, IEEE_802_1_OUI, OrganizationExtension, PathTrace, Tlv, tlv_type,
 };
-use crate::wire::{AnnounceBody, Body, Flags, Header, MessageType, PortIdentity};
+use crate::wire::{AnnounceBody, Body, Flags, Header, MessageType};
 
 use super::messages::{encode, from_correction, to_correction, to_timestamp};
 use super::{Address, Destination, PendingTx, PortIndex, PtpInstance, Timer};
@@ -35,12 +35,9 @@ impl PtpInstance {
         let seq = p.announce_sequence;
         p.announce_sequence = seq.wrapping_add(1);
         let log_interval = p.ds.log_announce_interval;
-        let header = self.template(port).header(
-            MessageType::Announce,
-            seq,
-            log_interval,
-            self.time_flags(),
-        );
+        let header =
+            self.template(port)
+                .header(MessageType::Announce, seq, log_interval, self.time_flags());
         let (origin, _) = to_timestamp(now);
         let body = AnnounceBody {
             origin_timestamp: origin,
@@ -56,7 +53,8 @@ impl PtpInstance {
         // §16.2.2: the path so far, then this clock.
         let mut path: Vec<u8> = Vec::new();
         if self.path_trace {
-            if self.parent_ds.parent_port_identity.clock_identity != self.default_ds.clock_identity {
+            if self.parent_ds.parent_port_identity.clock_identity != self.default_ds.clock_identity
+            {
                 path.extend(self.parent_path.iter().flat_map(|c| c.0));
             }
             path.extend_from_slice(&self.default_ds.clock_identity.0);
@@ -68,8 +66,17 @@ impl PtpInstance {
             .into_iter()
             .collect();
         let data = encode(header, Body::Announce(body), &tlvs);
-        self.send(port, MessageType::Announce, Destination::Multicast, data, None);
-        self.set_timer(Timer::Announce(port), now + Duration::from_log2_secs(log_interval));
+        self.send(
+            port,
+            MessageType::Announce,
+            Destination::Multicast,
+            data,
+            None,
+        );
+        self.set_timer(
+            Timer::Announce(port),
+            now + Duration::from_log2_secs(log_interval),
+        );
     }
 
     pub(super) fn on_sync_timer(&mut self, now: Time, port: PortIndex) {
@@ -82,16 +89,30 @@ impl PtpInstance {
         let log_interval = p.ds.log_sync_interval;
         let two_step = self.default_ds.two_step;
         let flags = self.time_flags().with(Flags::TWO_STEP, two_step);
-        let header = self.template(port).header(MessageType::Sync, seq, log_interval, flags);
+        let header = self
+            .template(port)
+            .header(MessageType::Sync, seq, log_interval, flags);
         // Two-step: originTimestamp is an estimate (§9.5.9.3); the precise
         // time follows in the Follow_Up once the platform reports it.
         let (origin, _) = to_timestamp(now);
-        let data = encode(header, Body::Sync { origin_timestamp: origin }, &[]);
+        let data = encode(
+            header,
+            Body::Sync {
+                origin_timestamp: origin,
+            },
+            &[],
+        );
         let destination = Destination::Multicast;
-        let pending =
-            two_step.then_some(PendingTx::Sync { port, sequence_id: seq, destination });
+        let pending = two_step.then_some(PendingTx::Sync {
+            port,
+            sequence_id: seq,
+            destination,
+        });
         self.send(port, MessageType::Sync, destination, data, pending);
-        self.set_timer(Timer::Sync(port), now + Duration::from_log2_secs(log_interval));
+        self.set_timer(
+            Timer::Sync(port),
+            now + Duration::from_log2_secs(log_interval),
+        );
     }
 
     /// Sends the Follow_Up of a two-step Sync that left at `t1` (§9.5.10).
@@ -127,7 +148,13 @@ impl PtpInstance {
         } else {
             Vec::new()
         };
-        let data = encode(header, Body::FollowUp { precise_origin_timestamp: precise }, &tlvs);
+        let data = encode(
+            header,
+            Body::FollowUp {
+                precise_origin_timestamp: precise,
+            },
+            &tlvs,
+        );
         self.send(port, MessageType::FollowUp, destination, data, None);
     }
 
@@ -179,10 +206,5 @@ impl PtpInstance {
     pub(super) fn stop_master(&mut self, port: PortIndex) {
         self.cancel_timer(Timer::Announce(port));
         self.cancel_timer(Timer::Sync(port));
-    }
-
-    /// The identity of a port, for tests and management.
-    pub(super) fn port_identity(&self, port: PortIndex) -> PortIdentity {
-        self.ports[port].identity()
     }
 }

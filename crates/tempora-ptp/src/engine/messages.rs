@@ -19,8 +19,16 @@ pub(crate) fn to_timestamp(t: Time) -> (Timestamp, Duration) {
     if secs < 0 {
         return (Timestamp::default(), Duration::ZERO);
     }
-    let seconds = u64::try_from(secs).unwrap_or(Timestamp::MAX_SECONDS).min(Timestamp::MAX_SECONDS);
-    (Timestamp { seconds, nanoseconds: nanos }, remainder)
+    let seconds = u64::try_from(secs)
+        .unwrap_or(Timestamp::MAX_SECONDS)
+        .min(Timestamp::MAX_SECONDS);
+    (
+        Timestamp {
+            seconds,
+            nanoseconds: nanos,
+        },
+        remainder,
+    )
 }
 
 /// The engine time of a wire timestamp.
@@ -68,7 +76,12 @@ impl HeaderTemplate {
 
 /// Encodes a message; the engine only builds messages that fit.
 pub(crate) fn encode(header: Header, body: Body<'_>, tlvs: &[Tlv<'_>]) -> Vec<u8> {
-    let message = Message { header, body, suffix: Suffix::Tlvs(tlvs), trailer: &[] };
+    let message = Message {
+        header,
+        body,
+        suffix: Suffix::Tlvs(tlvs),
+        trailer: &[],
+    };
     let mut buf = vec![0u8; message.encoded_len()];
     match message.encode(&mut buf) {
         Ok(n) => buf.truncate(n),
@@ -89,6 +102,9 @@ mod tests {
         assert_eq!(rem.scaled_nanos(), 5);
         assert_eq!(from_timestamp(ts) + rem, t);
         assert_eq!(to_timestamp(Time::from_nanos(-5)).0, Timestamp::default());
-        assert_eq!(from_correction(to_correction(Duration::from_nanos(-42))), Duration::from_nanos(-42));
+        assert_eq!(
+            from_correction(to_correction(Duration::from_nanos(-42))),
+            Duration::from_nanos(-42)
+        );
     }
 }

@@ -49,10 +49,10 @@ use alloc::vec::Vec;
 use tempora_clock::{Duration, Time};
 
 use crate::bmca::ForeignMasters;
-use crate::profile::StaticRole;
 use crate::datasets::{
     CurrentDs, DefaultDs, DelayMechanism, ParentDs, PortDs, PortState, TimePropertiesDs,
 };
+use crate::profile::StaticRole;
 use crate::wire::tlv::Tlv;
 use crate::wire::{Body, ClockIdentity, Message, MessageType, PortIdentity};
 
@@ -106,7 +106,11 @@ pub struct PortCounters {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum PendingTx {
     /// A two-step Sync: send its Follow_Up.
-    Sync { port: PortIndex, sequence_id: u16, destination: Destination },
+    Sync {
+        port: PortIndex,
+        sequence_id: u16,
+        destination: Destination,
+    },
     /// A Delay_Req: its t3.
     DelayReq { port: PortIndex, sequence_id: u16 },
     /// A Pdelay_Req: its t1.
@@ -120,7 +124,10 @@ enum PendingTx {
         destination: Destination,
     },
     /// A message a transparent clock forwarded: its residence time.
-    Forwarded { key: transparent::ResidenceKey, ingress: Time },
+    Forwarded {
+        key: transparent::ResidenceKey,
+        ingress: Time,
+    },
 }
 
 /// A PTP instance: an ordinary, boundary or transparent clock with its data
@@ -182,7 +189,7 @@ impl PtpInstance {
             time_properties_ds: config.time_properties,
             own_time_properties: config.time_properties,
             ports,
-            foreign: (0..n).map(|_| ForeignMasters::new()).collect(),
+            foreign: (0..n).map(|_| ForeignMasters::new(&default_ds)).collect(),
             counters: alloc::vec![PortCounters::default(); n],
             actions: VecDeque::new(),
             rng: Rng::new(seed),
@@ -251,7 +258,10 @@ impl PtpInstance {
             }
             if self.ports[i].ds.delay_mechanism == DelayMechanism::P2p {
                 let at = now + self.random_part(self.ports[i].ds.log_min_pdelay_req_interval);
-                self.actions.push_back(Action::SetTimer { timer: Timer::PdelayReq(i), at });
+                self.actions.push_back(Action::SetTimer {
+                    timer: Timer::PdelayReq(i),
+                    at,
+                });
             }
         }
     }
@@ -266,7 +276,9 @@ impl PtpInstance {
         rx: Option<Time>,
         source: Option<Address>,
     ) -> Result<(), RxError> {
-        let Some(p) = self.ports.get(port) else { return Err(RxError::NoSuchPort(port)) };
+        let Some(p) = self.ports.get(port) else {
+            return Err(RxError::NoSuchPort(port));
+        };
         if matches!(
             p.state(),
             PortState::Initializing | PortState::Faulty | PortState::Disabled
@@ -334,24 +346,36 @@ impl PtpInstance {
                 }
             }
             Body::Sync { origin_timestamp } => self.on_sync(now, port, &h, origin_timestamp, rx),
-            Body::FollowUp { precise_origin_timestamp } => {
-                self.on_follow_up(now, port, &h, precise_origin_timestamp)
-            }
+            Body::FollowUp {
+                precise_origin_timestamp,
+            } => self.on_follow_up(now, port, &h, precise_origin_timestamp),
             Body::DelayReq { .. } => self.on_delay_req(now, port, &h, rx, source),
-            Body::DelayResp { receive_timestamp, requesting_port_identity } => {
-                self.on_delay_resp(now, port, &h, receive_timestamp, requesting_port_identity)
-            }
+            Body::DelayResp {
+                receive_timestamp,
+                requesting_port_identity,
+            } => self.on_delay_resp(now, port, &h, receive_timestamp, requesting_port_identity),
             Body::PdelayReq { .. } => self.on_pdelay_req(now, port, &h, rx, source),
-            Body::PdelayResp { request_receipt_timestamp, requesting_port_identity } => self
-                .on_pdelay_resp(now, port, &h, request_receipt_timestamp, requesting_port_identity, rx),
-            Body::PdelayRespFollowUp { response_origin_timestamp, requesting_port_identity } => self
-                .on_pdelay_resp_follow_up(
-                    now,
-                    port,
-                    &h,
-                    response_origin_timestamp,
-                    requesting_port_identity,
-                ),
+            Body::PdelayResp {
+                request_receipt_timestamp,
+                requesting_port_identity,
+            } => self.on_pdelay_resp(
+                now,
+                port,
+                &h,
+                request_receipt_timestamp,
+                requesting_port_identity,
+                rx,
+            ),
+            Body::PdelayRespFollowUp {
+                response_origin_timestamp,
+                requesting_port_identity,
+            } => self.on_pdelay_resp_follow_up(
+                now,
+                port,
+                &h,
+                response_origin_timestamp,
+                requesting_port_identity,
+            ),
             Body::Signaling { .. } | Body::Management(_) | Body::Reserved(_) => {}
         }
         Ok(Some(h.message_type))
@@ -359,17 +383,35 @@ impl PtpInstance {
 
     /// Handles the transmit timestamp of a message sent with `token`.
     pub fn handle_tx_timestamp(&mut self, now: Time, token: TxToken, tx: Time) {
-        let Some(pending) = self.pending_tx.remove(&token) else { return };
+        let Some(pending) = self.pending_tx.remove(&token) else {
+            return;
+        };
         match pending {
-            PendingTx::Sync { port, sequence_id, destination } => {
-                self.send_follow_up(now, port, sequence_id, destination, tx)
+            PendingTx::Sync {
+                port,
+                sequence_id,
+                destination,
+            } => self.send_follow_up(now, port, sequence_id, destination, tx),
+            PendingTx::DelayReq { port, sequence_id } => {
+                self.on_delay_req_sent(port, sequence_id, tx)
             }
-            PendingTx::DelayReq { port, sequence_id } => self.on_delay_req_sent(port, sequence_id, tx),
             PendingTx::PdelayReq { port, sequence_id } => {
                 self.on_pdelay_req_sent(now, port, sequence_id, tx)
             }
-            PendingTx::PdelayResp { port, sequence_id, requester, correction, destination } => self
-                .send_pdelay_resp_follow_up(port, sequence_id, requester, correction, destination, tx),
+            PendingTx::PdelayResp {
+                port,
+                sequence_id,
+                requester,
+                correction,
+                destination,
+            } => self.send_pdelay_resp_follow_up(
+                port,
+                sequence_id,
+                requester,
+                correction,
+                destination,
+                tx,
+            ),
             PendingTx::Forwarded { key, ingress } => self.on_forwarded(now, key, ingress, tx),
         }
     }

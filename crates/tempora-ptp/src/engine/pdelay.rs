@@ -13,7 +13,9 @@ use super::{Address, Destination, PendingTx, PortIndex, PtpInstance, Timer};
 
 impl PtpInstance {
     pub(super) fn on_pdelay_req_timer(&mut self, now: Time, port: PortIndex) {
-        let Some(p) = self.ports.get_mut(port) else { return };
+        let Some(p) = self.ports.get_mut(port) else {
+            return;
+        };
         if p.ds.delay_mechanism != DelayMechanism::P2p || !p.ds.port_enable {
             return;
         }
@@ -30,21 +32,38 @@ impl PtpInstance {
             two_step: false,
         });
         let log_interval = p.ds.log_min_pdelay_req_interval;
-        let header = self.template(port).header(MessageType::PdelayReq, seq, 0x7f, Flags::default());
+        let header =
+            self.template(port)
+                .header(MessageType::PdelayReq, seq, 0x7f, Flags::default());
         let (origin, _) = to_timestamp(now);
-        let body = Body::PdelayReq { origin_timestamp: origin, reserved: [0; 10] };
+        let body = Body::PdelayReq {
+            origin_timestamp: origin,
+            reserved: [0; 10],
+        };
         let data = encode(header, body, &[]);
         self.send(
             port,
             MessageType::PdelayReq,
             Destination::PdelayMulticast,
             data,
-            Some(PendingTx::PdelayReq { port, sequence_id: seq }),
+            Some(PendingTx::PdelayReq {
+                port,
+                sequence_id: seq,
+            }),
         );
-        self.set_timer(Timer::PdelayReq(port), now + Duration::from_log2_secs(log_interval));
+        self.set_timer(
+            Timer::PdelayReq(port),
+            now + Duration::from_log2_secs(log_interval),
+        );
     }
 
-    pub(super) fn on_pdelay_req_sent(&mut self, now: Time, port: PortIndex, sequence_id: u16, t1: Time) {
+    pub(super) fn on_pdelay_req_sent(
+        &mut self,
+        now: Time,
+        port: PortIndex,
+        sequence_id: u16,
+        t1: Time,
+    ) {
         if let Some(x) = self.ports.get_mut(port).and_then(|p| p.pdelay.as_mut()) {
             if x.sequence_id == sequence_id {
                 x.t1 = Some(t1);
@@ -70,7 +89,9 @@ impl PtpInstance {
             MessageType::PdelayResp,
             request.sequence_id,
             0x7f,
-            Flags::default().with(Flags::TWO_STEP, true).with(Flags::UNICAST, unicast),
+            Flags::default()
+                .with(Flags::TWO_STEP, true)
+                .with(Flags::UNICAST, unicast),
         );
         let (receipt, subns) = to_timestamp(t2);
         // The sub-nanoseconds of t2 travel in the correctionField (§11.4.2 c 7).
@@ -91,7 +112,13 @@ impl PtpInstance {
             correction: from_correction(request.correction),
             destination,
         };
-        self.send(port, MessageType::PdelayResp, destination, data, Some(pending));
+        self.send(
+            port,
+            MessageType::PdelayResp,
+            destination,
+            data,
+            Some(pending),
+        );
     }
 
     /// Sends the Pdelay_Resp_Follow_Up of a response that left at `t3`.
@@ -118,7 +145,13 @@ impl PtpInstance {
             requesting_port_identity: requester,
         };
         let data = encode(header, body, &[]);
-        self.send(port, MessageType::PdelayRespFollowUp, destination, data, None);
+        self.send(
+            port,
+            MessageType::PdelayRespFollowUp,
+            destination,
+            data,
+            None,
+        );
     }
 
     pub(super) fn on_pdelay_resp(
@@ -133,7 +166,9 @@ impl PtpInstance {
         if requester != self.ports[port].identity() {
             return;
         }
-        let Some(x) = self.ports[port].pdelay.as_mut() else { return };
+        let Some(x) = self.ports[port].pdelay.as_mut() else {
+            return;
+        };
         if x.sequence_id != h.sequence_id || x.t4.is_some() {
             return;
         }
@@ -158,7 +193,9 @@ impl PtpInstance {
         if requester != self.ports[port].identity() {
             return;
         }
-        let Some(x) = self.ports[port].pdelay.as_mut() else { return };
+        let Some(x) = self.ports[port].pdelay.as_mut() else {
+            return;
+        };
         if x.sequence_id != h.sequence_id
             || x.responder != Some(h.source_port_identity)
             || x.t3.is_some()
@@ -172,11 +209,17 @@ impl PtpInstance {
 
     /// Computes meanLinkDelay once all timestamps of an exchange are in (§11.4.2).
     fn complete_pdelay(&mut self, _now: Time, port: PortIndex) {
-        let Some(p) = self.ports.get_mut(port) else { return };
+        let Some(p) = self.ports.get_mut(port) else {
+            return;
+        };
         let Some(x) = p.pdelay else { return };
-        let (Some(t1), Some(t4)) = (x.t1, x.t4) else { return };
+        let (Some(t1), Some(t4)) = (x.t1, x.t4) else {
+            return;
+        };
         let mean = if x.two_step {
-            let (Some(t2), Some(t3)) = (x.t2, x.t3) else { return };
+            let (Some(t2), Some(t3)) = (x.t2, x.t3) else {
+                return;
+            };
             // meanLinkDelay = ((t4 − t1) − (t3 − t2) − corrections) / 2
             ((t4 - t1) - (t3 - t2) - x.correction) / 2
         } else {

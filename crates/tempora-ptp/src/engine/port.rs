@@ -60,7 +60,6 @@ pub(crate) struct Port {
     pub sync_sequence: u16,
     pub delay_req_sequence: u16,
     pub pdelay_req_sequence: u16,
-    pub signaling_sequence: u16,
     /// Slave side: the latest Sync from the parent.
     pub sync: Option<SyncReceipt>,
     /// Slave side: the latest complete (t1, t2, correction) Sync measurement.
@@ -94,7 +93,6 @@ impl Port {
             sync_sequence: 0,
             delay_req_sequence: 0,
             pdelay_req_sequence: 0,
-            signaling_sequence: 0,
             sync: None,
             last_sync: None,
             delay_req: None,

@@ -14,7 +14,10 @@ use super::{Action, Destination, Measurement, PendingTx, PortIndex, PtpInstance,
 
 impl PtpInstance {
     fn is_from_parent(&mut self, port: PortIndex, h: &Header) -> bool {
-        if !matches!(self.ports[port].state(), PortState::Slave | PortState::Uncalibrated) {
+        if !matches!(
+            self.ports[port].state(),
+            PortState::Slave | PortState::Uncalibrated
+        ) {
             return false;
         }
         if self.ports[port].config.static_role == Some(StaticRole::Slave)
@@ -66,8 +69,13 @@ impl PtpInstance {
         if !self.is_from_parent(port, h) {
             return;
         }
-        let Some(sync) = self.ports[port].sync.as_mut() else { return };
-        if sync.sequence_id != h.sequence_id || sync.source != h.source_port_identity || sync.t1.is_some() {
+        let Some(sync) = self.ports[port].sync.as_mut() else {
+            return;
+        };
+        if sync.sequence_id != h.sequence_id
+            || sync.source != h.source_port_identity
+            || sync.t1.is_some()
+        {
             return;
         }
         sync.t1 = Some(from_timestamp(precise_origin));
@@ -78,7 +86,13 @@ impl PtpInstance {
     /// A Sync with its t1 is complete: compute the offset (§11.2) if the
     /// delay is known.
     fn complete_sync(&mut self, now: Time, port: PortIndex) {
-        let Some(SyncReceipt { t1: Some(t1), t2, correction, .. }) = self.ports[port].sync else {
+        let Some(SyncReceipt {
+            t1: Some(t1),
+            t2,
+            correction,
+            ..
+        }) = self.ports[port].sync
+        else {
             return;
         };
         self.ports[port].last_sync = Some((t1, t2, correction));
@@ -93,7 +107,12 @@ impl PtpInstance {
         // §11.2: offsetFromMaster = t2 − t1 − meanDelay − corrections.
         let offset = (t2 - t1) - delay - correction;
         self.current_ds.offset_from_master = offset;
-        self.actions.push_back(Action::Measurement(Measurement { port, ingress: t2, offset, delay }));
+        self.actions.push_back(Action::Measurement(Measurement {
+            port,
+            ingress: t2,
+            offset,
+            delay,
+        }));
         if p.state() == PortState::Uncalibrated {
             // MASTER_CLOCK_SELECTED (§9.2.6.13): the first complete
             // measurement shows the port can follow the master.
@@ -102,7 +121,9 @@ impl PtpInstance {
     }
 
     pub(super) fn on_delay_req_timer(&mut self, now: Time, port: PortIndex) {
-        let Some(p) = self.ports.get_mut(port) else { return };
+        let Some(p) = self.ports.get_mut(port) else {
+            return;
+        };
         if !matches!(p.state(), PortState::Slave | PortState::Uncalibrated)
             || p.ds.delay_mechanism != DelayMechanism::E2e
         {
@@ -110,21 +131,33 @@ impl PtpInstance {
         }
         let seq = p.delay_req_sequence;
         p.delay_req_sequence = seq.wrapping_add(1);
-        p.delay_req = Some(DelayReqInFlight { sequence_id: seq, t3: None });
+        p.delay_req = Some(DelayReqInFlight {
+            sequence_id: seq,
+            t3: None,
+        });
         let log_interval = p.ds.log_min_delay_req_interval;
         let mut header =
-            self.template(port).header(MessageType::DelayReq, seq, 0x7f, Flags::default());
+            self.template(port)
+                .header(MessageType::DelayReq, seq, 0x7f, Flags::default());
         // §7.4.2: the slave-to-master path is delayAsymmetry shorter than the mean.
-        header.correction =
-            super::messages::to_correction(-self.ports[port].ds.delay_asymmetry);
+        header.correction = super::messages::to_correction(-self.ports[port].ds.delay_asymmetry);
         let (origin, _) = to_timestamp(now);
-        let data = encode(header, Body::DelayReq { origin_timestamp: origin }, &[]);
+        let data = encode(
+            header,
+            Body::DelayReq {
+                origin_timestamp: origin,
+            },
+            &[],
+        );
         self.send(
             port,
             MessageType::DelayReq,
             Destination::Multicast,
             data,
-            Some(PendingTx::DelayReq { port, sequence_id: seq }),
+            Some(PendingTx::DelayReq {
+                port,
+                sequence_id: seq,
+            }),
         );
         // §9.5.11.2: the next one after a random time in
         // [0, 2^(logMinDelayReqInterval+1)] seconds.
@@ -153,11 +186,19 @@ impl PtpInstance {
             return;
         }
         let p = &mut self.ports[port];
-        let Some(DelayReqInFlight { sequence_id, t3: Some(t3) }) = p.delay_req else { return };
+        let Some(DelayReqInFlight {
+            sequence_id,
+            t3: Some(t3),
+        }) = p.delay_req
+        else {
+            return;
+        };
         if sequence_id != h.sequence_id {
             return;
         }
-        let Some((t1, t2, sync_correction)) = p.last_sync else { return };
+        let Some((t1, t2, sync_correction)) = p.last_sync else {
+            return;
+        };
         p.delay_req = None;
         let t4 = from_timestamp(receive);
         let resp_correction = from_correction(h.correction);

@@ -31,7 +31,11 @@ impl PtpInstance {
             self.cancel_timer(Timer::Qualification(port));
         }
         self.ports[port].ds.port_state = new;
-        self.actions.push_back(Action::StateChange { port, from: old, to: new });
+        self.actions.push_back(Action::StateChange {
+            port,
+            from: old,
+            to: new,
+        });
         match new {
             PortState::Master => self.start_master(now, port),
             PortState::Uncalibrated if !slave_like(old) => self.start_slave(now, port),
@@ -67,11 +71,17 @@ impl PtpInstance {
 
     pub(super) fn on_announce(&mut self, now: Time, port: PortIndex, h: &Header, a: &AnnounceBody) {
         let state = self.ports[port].state();
-        if matches!(state, PortState::Initializing | PortState::Faulty | PortState::Disabled) {
+        if matches!(
+            state,
+            PortState::Initializing | PortState::Faulty | PortState::Disabled
+        ) {
             return;
         }
-        let accepted = self.foreign[port].record(now, h, a, self.default_ds.max_steps_removed);
-        if !accepted {
+        let log_interval = self.ports[port].ds.log_announce_interval;
+        if self.foreign[port]
+            .record(now, h, a, log_interval, None)
+            .is_err()
+        {
             return;
         }
         let from_parent = h.source_port_identity == self.parent_ds.parent_port_identity;
@@ -79,8 +89,7 @@ impl PtpInstance {
             PortState::Slave | PortState::Uncalibrated if from_parent => {
                 self.arm_announce_receipt(now, port);
                 // §9.3.5 Table 33: the time properties follow the parent's Announce.
-                let mut tp = self.time_properties_ds;
-                bmca::update_time_properties(&mut tp, h, a);
+                let tp = bmca::time_properties_from_announce(h, a);
                 if tp != self.time_properties_ds {
                     self.time_properties_ds = tp;
                     self.actions.push_back(Action::TimeProperties(tp));
@@ -93,7 +102,9 @@ impl PtpInstance {
     }
 
     pub(super) fn on_announce_receipt_timeout(&mut self, now: Time, port: PortIndex) {
-        let Some(p) = self.ports.get(port) else { return };
+        let Some(p) = self.ports.get(port) else {
+            return;
+        };
         if !matches!(
             p.state(),
             PortState::Listening | PortState::Uncalibrated | PortState::Slave | PortState::Passive
@@ -138,20 +149,30 @@ impl PtpInstance {
                 }
             })
             .collect();
-        let ebest_port = bmca::ebest(erbests.iter().map(|e| e.as_ref().map(|(ds, _)| ds)));
-        let ebest = ebest_port.and_then(|i| erbests.get(i).cloned().flatten());
-        for i in 0..self.ports.len() {
+        // masterOnly ports do not take part in choosing Ebest (§9.2.2.2).
+        let candidates: Vec<Option<ComparisonDataSet>> = erbests
+            .iter()
+            .enumerate()
+            .map(|(i, e)| {
+                e.filter(|_| !self.ports[i].ds.master_only)
+                    .map(|(ds, _)| ds)
+            })
+            .collect();
+        let ebest_port = bmca::ebest(&candidates);
+        let ebest = ebest_port.and_then(|i| erbests.get(i).copied().flatten());
+        for (i, erbest) in erbests.iter().enumerate() {
             let state = self.ports[i].state();
-            if matches!(state, PortState::Initializing | PortState::Faulty | PortState::Disabled)
-                || self.ports[i].config.static_role.is_some()
+            if matches!(
+                state,
+                PortState::Initializing | PortState::Faulty | PortState::Disabled
+            ) || self.ports[i].config.static_role.is_some()
             {
                 continue;
             }
             let recommendation = bmca::state_decision(&bmca::DecisionInput {
-                d0: &d0,
-                clock_class: self.default_ds.clock_quality.clock_class,
-                erbest: erbests[i].as_ref().map(|(ds, _)| ds),
-                ebest: ebest.as_ref().map(|(ds, _)| ds),
+                d0,
+                erbest: erbest.map(|(ds, _)| ds),
+                ebest: ebest.map(|(ds, _)| ds),
                 ebest_on_this_port: ebest_port == Some(i),
                 port_state: state,
                 slave_only: self.default_ds.slave_only,
@@ -173,11 +194,11 @@ impl PtpInstance {
             RecommendedState::Listening => {}
             RecommendedState::M1 | RecommendedState::M2 => {
                 self.become_grandmaster();
-                self.to_master(now, port, 0);
+                self.recommend_master(now, port, 0);
             }
             RecommendedState::M3 => {
                 let n = i64::from(self.current_ds.steps_removed) + 1;
-                self.to_master(now, port, n);
+                self.recommend_master(now, port, n);
             }
             RecommendedState::P1 | RecommendedState::P2 => {
                 self.set_state(now, port, PortState::Passive)
@@ -202,7 +223,7 @@ impl PtpInstance {
 
     /// Recommended MASTER: through PRE_MASTER for `n` announce intervals
     /// (the qualification timeout, §9.2.6.11), or directly when `n` is 0.
-    fn to_master(&mut self, now: Time, port: PortIndex, n: i64) {
+    fn recommend_master(&mut self, now: Time, port: PortIndex, n: i64) {
         let state = self.ports[port].state();
         if matches!(state, PortState::Master | PortState::PreMaster) {
             return;
@@ -221,26 +242,34 @@ impl PtpInstance {
         let own = ParentDs::own(&self.default_ds);
         if self.parent_ds != own {
             self.parent_ds = own;
-            self.actions.push_back(Action::ParentChanged { parent: own.parent_port_identity });
+            self.actions.push_back(Action::ParentChanged {
+                parent: own.parent_port_identity,
+            });
         }
         self.current_ds = CurrentDs::default();
         if self.time_properties_ds != self.own_time_properties {
             self.time_properties_ds = self.own_time_properties;
-            self.actions.push_back(Action::TimeProperties(self.time_properties_ds));
+            self.actions
+                .push_back(Action::TimeProperties(self.time_properties_ds));
         }
     }
 
     /// §9.3.5 Table 33: follow the master of `record`.
     fn follow(&mut self, record: &bmca::AnnounceRecord) {
         let before = self.parent_ds.parent_port_identity;
-        bmca::update_for_slave(&mut self.current_ds, &mut self.parent_ds, record);
+        let mut tp = self.time_properties_ds;
+        bmca::update_as_slave(
+            &record.header,
+            &record.body,
+            &mut self.current_ds,
+            &mut self.parent_ds,
+            &mut tp,
+        );
         if before != self.parent_ds.parent_port_identity {
             self.actions.push_back(Action::ParentChanged {
                 parent: self.parent_ds.parent_port_identity,
             });
         }
-        let mut tp = self.time_properties_ds;
-        bmca::update_time_properties(&mut tp, &record.header, &record.body);
         if tp != self.time_properties_ds {
             self.time_properties_ds = tp;
             self.actions.push_back(Action::TimeProperties(tp));

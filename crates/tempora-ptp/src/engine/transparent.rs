@@ -76,7 +76,10 @@ impl PtpInstance {
             Body::PdelayReq { .. } if p2p => {
                 return self.on_pdelay_req(now, ingress, &h, rx, source);
             }
-            Body::PdelayResp { request_receipt_timestamp, requesting_port_identity } if p2p => {
+            Body::PdelayResp {
+                request_receipt_timestamp,
+                requesting_port_identity,
+            } if p2p => {
                 return self.on_pdelay_resp(
                     now,
                     ingress,
@@ -86,9 +89,10 @@ impl PtpInstance {
                     rx,
                 );
             }
-            Body::PdelayRespFollowUp { response_origin_timestamp, requesting_port_identity }
-                if p2p =>
-            {
+            Body::PdelayRespFollowUp {
+                response_origin_timestamp,
+                requesting_port_identity,
+            } if p2p => {
                 return self.on_pdelay_resp_follow_up(
                     now,
                     ingress,
@@ -143,7 +147,10 @@ impl PtpInstance {
                     egress,
                 }),
                 // The Delay_Req went the other way: in at `egress`, out at `ingress`.
-                Body::DelayResp { requesting_port_identity, .. } => Some(ResidenceKey {
+                Body::DelayResp {
+                    requesting_port_identity,
+                    ..
+                } => Some(ResidenceKey {
                     message_type: MessageType::DelayReq.to_nibble(),
                     source: requesting_port_identity,
                     sequence_id: h.sequence_id,
@@ -173,7 +180,11 @@ impl PtpInstance {
                 None => bounded_insert(
                     &mut self.transparent.held,
                     key,
-                    Held { data: data.to_vec(), destination, message_type: h.message_type },
+                    Held {
+                        data: data.to_vec(),
+                        destination,
+                        message_type: h.message_type,
+                    },
                 ),
             }
         }
@@ -209,7 +220,12 @@ impl PtpInstance {
 fn with_added_correction(msg: &Message<'_>, extra: Duration) -> Vec<u8> {
     let mut header = msg.header;
     header.correction = to_correction(from_correction(header.correction) + extra);
-    let out = Message { header, body: msg.body, suffix: msg.suffix, trailer: msg.trailer };
+    let out = Message {
+        header,
+        body: msg.body,
+        suffix: msg.suffix,
+        trailer: msg.trailer,
+    };
     let suffix_ok = matches!(out.suffix, Suffix::Raw(_));
     let mut buf = alloc::vec![0u8; out.encoded_len()];
     match out.encode(&mut buf) {

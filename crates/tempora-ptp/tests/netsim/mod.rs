@@ -29,9 +29,21 @@ pub struct Node {
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 enum Event {
-    Deliver { node: usize, port: PortIndex, data: Vec<u8>, event: bool },
-    Timer { node: usize, timer: Timer, generation: u64 },
-    TxTimestamp { node: usize, token: tempora_ptp::engine::TxToken },
+    Deliver {
+        node: usize,
+        port: PortIndex,
+        data: Vec<u8>,
+        event: bool,
+    },
+    Timer {
+        node: usize,
+        timer: Timer,
+        generation: u64,
+    },
+    TxTimestamp {
+        node: usize,
+        token: tempora_ptp::engine::TxToken,
+    },
 }
 
 /// A link between two ports.
@@ -67,7 +79,12 @@ impl Network {
     }
 
     /// Adds a node; it starts when [`Network::start`] is called for it.
-    pub fn add(&mut self, name: &'static str, config: InstanceConfig, clock_offset: Duration) -> usize {
+    pub fn add(
+        &mut self,
+        name: &'static str,
+        config: InstanceConfig,
+        clock_offset: Duration,
+    ) -> usize {
         let seed = self.nodes.len() as u64 * 7919 + 17;
         self.nodes.push(Node {
             name,
@@ -84,7 +101,13 @@ impl Network {
     }
 
     pub fn link(&mut self, a: (usize, PortIndex), b: (usize, PortIndex), delay: Duration) -> usize {
-        self.links.push(Link { a, b, delay_ab: delay, delay_ba: delay, up: true });
+        self.links.push(Link {
+            a,
+            b,
+            delay_ab: delay,
+            delay_ba: delay,
+            up: true,
+        });
         self.links.len() - 1
     }
 
@@ -112,7 +135,13 @@ impl Network {
     fn drain(&mut self, node: usize) {
         while let Some(action) = self.nodes[node].instance.poll_action() {
             match action {
-                Action::Send { port, event, data, timestamp, .. } => {
+                Action::Send {
+                    port,
+                    event,
+                    data,
+                    timestamp,
+                    ..
+                } => {
                     self.nodes[node].sent.push((port, data.clone()));
                     let leaves = self.now + self.nodes[node].egress_latency;
                     if let Some(token) = timestamp {
@@ -128,7 +157,12 @@ impl Network {
                         };
                         self.push(
                             leaves + delay,
-                            Event::Deliver { node: to.0, port: to.1, data: data.clone(), event },
+                            Event::Deliver {
+                                node: to.0,
+                                port: to.1,
+                                data: data.clone(),
+                                event,
+                            },
                         );
                     }
                 }
@@ -137,7 +171,14 @@ impl Network {
                     *g += 1;
                     let generation = *g;
                     let true_at = at - self.nodes[node].clock_offset;
-                    self.push(true_at.max(self.now), Event::Timer { node, timer, generation });
+                    self.push(
+                        true_at.max(self.now),
+                        Event::Timer {
+                            node,
+                            timer,
+                            generation,
+                        },
+                    );
                 }
                 Action::CancelTimer(timer) => {
                     *self.nodes[node].timer_generation.entry(timer).or_insert(0) += 1;
@@ -159,19 +200,32 @@ impl Network {
             if *at > end {
                 break;
             }
-            let Some(Reverse((at, _, event))) = self.queue.pop() else { break };
+            let Some(Reverse((at, _, event))) = self.queue.pop() else {
+                break;
+            };
             self.now = at;
             match event {
-                Event::Deliver { node, port, data, event } => {
+                Event::Deliver {
+                    node,
+                    port,
+                    data,
+                    event,
+                } => {
                     if !self.nodes[node].running {
                         continue;
                     }
                     let local = self.local(node, at);
                     let rx = event.then_some(local);
-                    let _ = self.nodes[node].instance.handle_message(local, port, &data, rx, None);
+                    let _ = self.nodes[node]
+                        .instance
+                        .handle_message(local, port, &data, rx, None);
                     self.drain(node);
                 }
-                Event::Timer { node, timer, generation } => {
+                Event::Timer {
+                    node,
+                    timer,
+                    generation,
+                } => {
                     if !self.nodes[node].running
                         || self.nodes[node].timer_generation.get(&timer) != Some(&generation)
                     {
@@ -186,7 +240,9 @@ impl Network {
                         continue;
                     }
                     let local = self.local(node, at);
-                    self.nodes[node].instance.handle_tx_timestamp(local, token, local);
+                    self.nodes[node]
+                        .instance
+                        .handle_tx_timestamp(local, token, local);
                     self.drain(node);
                 }
             }
@@ -195,7 +251,25 @@ impl Network {
     }
 
     pub fn state(&self, node: usize, port: PortIndex) -> PortState {
-        self.nodes[node].instance.port_ds(port).map(|d| d.port_state).unwrap_or(PortState::Faulty)
+        self.nodes[node]
+            .instance
+            .port_ds(port)
+            .map(|d| d.port_state)
+            .unwrap_or(PortState::Faulty)
+    }
+
+    /// Every node's port states, for assertion messages.
+    pub fn summary(&self) -> String {
+        self.nodes
+            .iter()
+            .map(|n| {
+                let states: Vec<&str> = (0..n.instance.port_count())
+                    .filter_map(|p| n.instance.port_ds(p).map(|d| d.port_state.name()))
+                    .collect();
+                format!("{}: {}", n.name, states.join("/"))
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     /// When `node`'s `port` last entered `state`, if it did.

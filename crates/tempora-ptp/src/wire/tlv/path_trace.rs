@@ -23,7 +23,7 @@ impl<'a> PathTrace<'a> {
     }
 
     /// The clock identities in order.
-    pub fn identities(&self) -> impl Iterator<Item = ClockIdentity> + 'a {
+    pub fn identities(&self) -> impl Iterator<Item = ClockIdentity> + use<'a> {
         self.path_sequence.chunks_exact(8).map(|c| {
             let mut id = [0u8; 8];
             id.copy_from_slice(c);
