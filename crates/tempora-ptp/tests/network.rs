@@ -303,7 +303,7 @@ fn automotive_static_roles() {
     let announces = net.nodes[a]
         .sent
         .iter()
-        .filter(|(_, d)| d.first().is_some_and(|b| b & 0x0f == 0xb))
+        .filter(|(_, d, _)| d.first().is_some_and(|b| b & 0x0f == 0xb))
         .count();
     assert_eq!(announces, 0, "the automotive master must not send Announce");
     let m = net.nodes[b].measurements.last().unwrap();
@@ -343,7 +343,7 @@ fn gptp_profile_on_the_wire() {
     assert_eq!(net.state(b, 0), PortState::Slave);
     let mut follow_ups = 0;
     let mut announces = 0;
-    for (_, data) in &net.nodes[a].sent {
+    for (_, data, _) in &net.nodes[a].sent {
         let msg = Message::decode(data).unwrap();
         assert_eq!(msg.header.major_sdo_id, 1);
         let tlvs: Vec<Tlv> = msg.tlvs().map(Result::unwrap).collect();
@@ -374,5 +374,67 @@ fn gptp_profile_on_the_wire() {
         (m.offset - Duration::from_micros(5)).abs() < Duration::from_nanos(1),
         "{}",
         m.offset
+    );
+}
+
+/// Unicast negotiation (§16.1), as G.8275.2 uses: the slave asks its
+/// configured master for Announce, then Sync and Delay_Resp; the master
+/// sends everything by unicast, and the slave synchronizes.
+#[test]
+fn unicast_negotiation() {
+    use netsim::address;
+    use tempora_ptp::engine::Destination;
+    use tempora_ptp::wire::{Flags, Message, MessageType};
+    let mut net = Network::new();
+    let mut master = oc(1, 100);
+    master.ports[0].unicast_listen = true;
+    let mut slave = oc(2, 128);
+    slave.slave_only = true;
+    slave.ports[0].unicast_masters = vec![address(0, 0)];
+    let a = net.add("A", master, Duration::ZERO);
+    let b = net.add("B", slave, Duration::from_micros(-33));
+    net.link((a, 0), (b, 0), LINK);
+    net.start(a);
+    net.start(b);
+    net.run_for(Duration::from_secs(60));
+    assert_eq!(net.state(a, 0), PortState::Master, "{}", net.summary());
+    assert_eq!(net.state(b, 0), PortState::Slave, "{}", net.summary());
+    let m = net.nodes[b].measurements.last().unwrap();
+    assert!(
+        (m.offset - Duration::from_micros(-33)).abs() < Duration::from_nanos(1),
+        "{}",
+        m.offset
+    );
+    assert!(
+        (m.delay - LINK).abs() < Duration::from_nanos(1),
+        "{}",
+        m.delay
+    );
+    // Every Announce, Sync, Follow_Up and Delay_Resp of the master went by
+    // unicast to the slave, flagged unicast (§13.3.2.8).
+    let mut kinds = std::collections::BTreeSet::new();
+    for (_, data, destination) in &net.nodes[a].sent {
+        let msg = Message::decode(data).unwrap();
+        let t = msg.header.message_type;
+        if matches!(
+            t,
+            MessageType::Announce
+                | MessageType::Sync
+                | MessageType::FollowUp
+                | MessageType::DelayResp
+                | MessageType::Signaling
+        ) {
+            assert_eq!(*destination, Destination::Unicast(address(b, 0)), "{t}");
+            assert!(msg.header.flags.contains(Flags::UNICAST), "{t}");
+            kinds.insert(t.name());
+        }
+    }
+    assert_eq!(kinds.len(), 5, "{kinds:?}");
+    // The slave asked by Signaling and its Delay_Req went by unicast too.
+    assert!(
+        net.nodes[b]
+            .sent
+            .iter()
+            .all(|(_, _, d)| *d == Destination::Unicast(address(a, 0)))
     );
 }

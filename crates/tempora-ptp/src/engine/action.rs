@@ -54,6 +54,8 @@ pub enum Timer {
     DelayReq(PortIndex),
     /// Time to send the next Pdelay_Req (§9.5.13.2).
     PdelayReq(PortIndex),
+    /// Unicast negotiation has something to send or renew (§16.1).
+    Unicast(PortIndex),
 }
 
 /// A measurement of the offset from the master, for the servo (§11.2, §11.3).

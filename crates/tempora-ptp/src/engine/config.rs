@@ -34,6 +34,10 @@ pub struct PortConfig {
     pub enabled: bool,
     /// Unicast masters to negotiate with (§16.1); empty for multicast operation.
     pub unicast_masters: Vec<Address>,
+    /// Grant unicast transmission to slaves that ask (§16.1; linuxptp's
+    /// `unicast_listen`). A port that grants sends its Announce, Sync and
+    /// Delay_Resp by unicast only.
+    pub unicast_listen: bool,
     /// A fixed role without BMCA, as the automotive profile uses.
     pub static_role: Option<StaticRole>,
     /// Whether the port sends Announce messages when MASTER (the automotive
@@ -55,6 +59,7 @@ impl Default for PortConfig {
             master_only: false,
             enabled: true,
             unicast_masters: Vec::new(),
+            unicast_listen: false,
             static_role: None,
             send_announce: true,
         }

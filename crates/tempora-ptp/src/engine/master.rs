@@ -6,6 +6,7 @@ use tempora_clock::{Duration, Time};
 use alloc::vec::Vec;
 
 use crate::datasets::PortState;
+use crate::unicast::NegotiableType;
 use crate::wire::tlv::{
     FollowUpInformation, IEEE_802_1_OUI, OrganizationExtension, PathTrace, Tlv, tlv_type,
 };
@@ -35,9 +36,12 @@ impl PtpInstance {
         let seq = p.announce_sequence;
         p.announce_sequence = seq.wrapping_add(1);
         let log_interval = p.ds.log_announce_interval;
-        let header =
-            self.template(port)
-                .header(MessageType::Announce, seq, log_interval, self.time_flags());
+        let destinations = self.master_destinations(now, port, NegotiableType::Announce);
+        let unicast = self.ports[port].grantor.is_some();
+        let flags = self.time_flags().with(Flags::UNICAST, unicast);
+        let header = self
+            .template(port)
+            .header(MessageType::Announce, seq, log_interval, flags);
         let (origin, _) = to_timestamp(now);
         let body = AnnounceBody {
             origin_timestamp: origin,
@@ -66,13 +70,9 @@ impl PtpInstance {
             .into_iter()
             .collect();
         let data = encode(header, Body::Announce(body), &tlvs);
-        self.send(
-            port,
-            MessageType::Announce,
-            Destination::Multicast,
-            data,
-            None,
-        );
+        for destination in destinations {
+            self.send(port, MessageType::Announce, destination, data.clone(), None);
+        }
         self.set_timer(
             Timer::Announce(port),
             now + Duration::from_log2_secs(log_interval),
@@ -88,7 +88,11 @@ impl PtpInstance {
         p.sync_sequence = seq.wrapping_add(1);
         let log_interval = p.ds.log_sync_interval;
         let two_step = self.default_ds.two_step;
-        let flags = self.time_flags().with(Flags::TWO_STEP, two_step);
+        let unicast = self.ports[port].grantor.is_some();
+        let flags = self
+            .time_flags()
+            .with(Flags::TWO_STEP, two_step)
+            .with(Flags::UNICAST, unicast);
         let header = self
             .template(port)
             .header(MessageType::Sync, seq, log_interval, flags);
@@ -102,13 +106,14 @@ impl PtpInstance {
             },
             &[],
         );
-        let destination = Destination::Multicast;
-        let pending = two_step.then_some(PendingTx::Sync {
-            port,
-            sequence_id: seq,
-            destination,
-        });
-        self.send(port, MessageType::Sync, destination, data, pending);
+        for destination in self.master_destinations(now, port, NegotiableType::Sync) {
+            let pending = two_step.then_some(PendingTx::Sync {
+                port,
+                sequence_id: seq,
+                destination,
+            });
+            self.send(port, MessageType::Sync, destination, data.clone(), pending);
+        }
         self.set_timer(
             Timer::Sync(port),
             now + Duration::from_log2_secs(log_interval),
@@ -125,11 +130,12 @@ impl PtpInstance {
         t1: Time,
     ) {
         let log_interval = self.ports[port].ds.log_sync_interval;
+        let unicast = matches!(destination, Destination::Unicast(_));
         let mut header = self.template(port).header(
             MessageType::FollowUp,
             sequence_id,
             log_interval,
-            self.time_flags(),
+            self.time_flags().with(Flags::UNICAST, unicast),
         );
         let (precise, subns) = to_timestamp(t1);
         header.correction = to_correction(subns);
@@ -171,7 +177,7 @@ impl PtpInstance {
             return;
         }
         let log_interval = self.ports[port].ds.log_min_delay_req_interval;
-        let unicast = request.flags.contains(Flags::UNICAST);
+        let unicast = Self::wants_unicast(request);
         let mut header = self.template(port).header(
             MessageType::DelayResp,
             request.sequence_id,

@@ -39,6 +39,7 @@ mod rng;
 mod slave;
 mod state;
 mod transparent;
+mod unicast;
 
 pub use action::{Action, Address, Destination, Measurement, PortIndex, Timer, TxToken};
 pub use config::{InstanceConfig, PortConfig};
@@ -256,6 +257,7 @@ impl PtpInstance {
                 Some(StaticRole::Slave) => self.set_state(now, i, PortState::Uncalibrated),
                 None => self.set_state(now, i, PortState::Listening),
             }
+            self.start_unicast(now, i);
             if self.ports[i].ds.delay_mechanism == DelayMechanism::P2p {
                 let at = now + self.random_part(self.ports[i].ds.log_min_pdelay_req_interval);
                 self.actions.push_back(Action::SetTimer {
@@ -322,8 +324,9 @@ impl PtpInstance {
             // Our own message looped back (§9.5.2.3); nothing to do.
             return Ok(None);
         }
-        if source.is_some() {
-            self.ports[port].last_peer = source;
+        if let Some(addr) = source {
+            self.ports[port].last_peer = Some(addr);
+            self.ports[port].note_address(h.source_port_identity, addr);
         }
         match msg.body {
             Body::Announce(a) => {
@@ -376,7 +379,8 @@ impl PtpInstance {
                 response_origin_timestamp,
                 requesting_port_identity,
             ),
-            Body::Signaling { .. } | Body::Management(_) | Body::Reserved(_) => {}
+            Body::Signaling { .. } => self.on_signaling(now, port, &msg, source),
+            Body::Management(_) | Body::Reserved(_) => {}
         }
         Ok(Some(h.message_type))
     }
@@ -425,6 +429,7 @@ impl PtpInstance {
             Timer::Sync(p) => self.on_sync_timer(now, p),
             Timer::DelayReq(p) => self.on_delay_req_timer(now, p),
             Timer::PdelayReq(p) => self.on_pdelay_req_timer(now, p),
+            Timer::Unicast(p) => self.poll_unicast(now, p),
         }
     }
 

@@ -1,7 +1,11 @@
 //! Per-port state of the engine (IEEE 1588-2019 §8.2.15 and the protocol
 //! state behind it: sequence numbers, pending exchanges, delay estimates).
 
+use alloc::collections::BTreeMap;
+
 use tempora_clock::{Duration, Time};
+
+use crate::unicast::{Grantee, Grantor};
 
 use crate::datasets::{PortDs, PortState};
 use crate::wire::PortIdentity;
@@ -72,6 +76,13 @@ pub(crate) struct Port {
     pub delay_measured: bool,
     /// The peer's address, from the last Pdelay or unicast message (for replies).
     pub last_peer: Option<Address>,
+    /// Transport addresses of the ports heard on this port (bounded).
+    pub addresses: BTreeMap<PortIdentity, Address>,
+    /// Master side of unicast negotiation (§16.1), when `unicast_listen`.
+    pub grantor: Option<Grantor<Address>>,
+    /// Slave side of unicast negotiation, when unicast masters are configured.
+    pub grantee: Option<Grantee<Address>>,
+    pub signaling_sequence: u16,
 }
 
 impl Port {
@@ -99,7 +110,21 @@ impl Port {
             pdelay: None,
             delay_measured: false,
             last_peer: None,
+            addresses: BTreeMap::new(),
+            grantor: None,
+            grantee: None,
+            signaling_sequence: 0,
         }
+    }
+
+    /// Notes the transport address of a peer port.
+    pub(crate) fn note_address(&mut self, port: PortIdentity, address: Address) {
+        if self.addresses.len() >= 64 && !self.addresses.contains_key(&port) {
+            if let Some(first) = self.addresses.keys().next().copied() {
+                self.addresses.remove(&first);
+            }
+        }
+        self.addresses.insert(port, address);
     }
 
     pub(crate) fn state(&self) -> PortState {

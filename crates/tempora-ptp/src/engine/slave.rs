@@ -136,9 +136,14 @@ impl PtpInstance {
             t3: None,
         });
         let log_interval = p.ds.log_min_delay_req_interval;
-        let mut header =
-            self.template(port)
-                .header(MessageType::DelayReq, seq, 0x7f, Flags::default());
+        let destination = self.delay_req_destination(port);
+        let unicast = matches!(destination, Destination::Unicast(_));
+        let mut header = self.template(port).header(
+            MessageType::DelayReq,
+            seq,
+            0x7f,
+            Flags::default().with(Flags::UNICAST, unicast),
+        );
         // §7.4.2: the slave-to-master path is delayAsymmetry shorter than the mean.
         header.correction = super::messages::to_correction(-self.ports[port].ds.delay_asymmetry);
         let (origin, _) = to_timestamp(now);
@@ -152,7 +157,7 @@ impl PtpInstance {
         self.send(
             port,
             MessageType::DelayReq,
-            Destination::Multicast,
+            destination,
             data,
             Some(PendingTx::DelayReq {
                 port,

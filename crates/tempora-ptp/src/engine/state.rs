@@ -180,6 +180,9 @@ impl PtpInstance {
             });
             self.apply(now, i, recommendation, ebest.as_ref());
         }
+        for i in 0..self.ports.len() {
+            self.unicast_select(now, i);
+        }
     }
 
     fn apply(

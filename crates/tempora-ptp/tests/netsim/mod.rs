@@ -9,7 +9,14 @@ use std::collections::{BTreeMap, BinaryHeap};
 
 use tempora_clock::{Duration, Time};
 use tempora_ptp::datasets::PortState;
-use tempora_ptp::engine::{Action, InstanceConfig, Measurement, PortIndex, PtpInstance, Timer};
+use tempora_ptp::engine::{
+    Action, Address, Destination, InstanceConfig, Measurement, PortIndex, PtpInstance, Timer,
+};
+
+/// The (MAC) address of a node's port in the simulation.
+pub fn address(node: usize, port: PortIndex) -> Address {
+    Address::Mac([0x02, 0xee, 0, 0, node as u8, port as u8])
+}
 
 /// A node of the network.
 pub struct Node {
@@ -22,8 +29,8 @@ pub struct Node {
     pub running: bool,
     timer_generation: BTreeMap<Timer, u64>,
     pub measurements: Vec<Measurement>,
-    /// Every message the node sent, with its port.
-    pub sent: Vec<(PortIndex, Vec<u8>)>,
+    /// Every message the node sent, with its port and destination.
+    pub sent: Vec<(PortIndex, Vec<u8>, Destination)>,
     pub state_log: Vec<(Time, PortIndex, PortState, PortState)>,
 }
 
@@ -34,6 +41,7 @@ enum Event {
         port: PortIndex,
         data: Vec<u8>,
         event: bool,
+        source: Address,
     },
     Timer {
         node: usize,
@@ -140,9 +148,11 @@ impl Network {
                     event,
                     data,
                     timestamp,
-                    ..
+                    destination,
                 } => {
-                    self.nodes[node].sent.push((port, data.clone()));
+                    self.nodes[node]
+                        .sent
+                        .push((port, data.clone(), destination));
                     let leaves = self.now + self.nodes[node].egress_latency;
                     if let Some(token) = timestamp {
                         self.push(leaves, Event::TxTimestamp { node, token });
@@ -155,6 +165,11 @@ impl Network {
                         } else {
                             continue;
                         };
+                        if let Destination::Unicast(addr) = destination {
+                            if addr != address(to.0, to.1) {
+                                continue;
+                            }
+                        }
                         self.push(
                             leaves + delay,
                             Event::Deliver {
@@ -162,6 +177,7 @@ impl Network {
                                 port: to.1,
                                 data: data.clone(),
                                 event,
+                                source: address(node, port),
                             },
                         );
                     }
@@ -210,15 +226,20 @@ impl Network {
                     port,
                     data,
                     event,
+                    source,
                 } => {
                     if !self.nodes[node].running {
                         continue;
                     }
                     let local = self.local(node, at);
                     let rx = event.then_some(local);
-                    let _ = self.nodes[node]
-                        .instance
-                        .handle_message(local, port, &data, rx, None);
+                    let _ = self.nodes[node].instance.handle_message(
+                        local,
+                        port,
+                        &data,
+                        rx,
+                        Some(source),
+                    );
                     self.drain(node);
                 }
                 Event::Timer {
