@@ -438,3 +438,83 @@ fn unicast_negotiation() {
             .all(|(_, _, d)| *d == Destination::Unicast(address(a, 0)))
     );
 }
+
+/// The acceptable master table (§17.6): a boundary clock whose port towards
+/// the best grandmaster accepts only another master ignores it.
+#[test]
+fn acceptable_master_table() {
+    use tempora_ptp::wire::PortIdentity;
+    let mut net = Network::new();
+    let a = net.add("A", oc(1, 100), Duration::ZERO);
+    let c = net.add("C", oc(4, 110), Duration::ZERO);
+    let b = net.add("B", oc(2, 128), Duration::ZERO);
+    let mut config = bc(3, 3);
+    let only_c = PortIdentity {
+        clock_identity: id(4),
+        port_number: 1,
+    };
+    for p in &mut config.ports {
+        p.acceptable_masters = vec![only_c];
+    }
+    let x = net.add("BC", config, Duration::ZERO);
+    net.link((a, 0), (x, 0), LINK);
+    net.link((c, 0), (x, 1), LINK);
+    net.link((b, 0), (x, 2), LINK);
+    for n in [a, c, b, x] {
+        net.start(n);
+    }
+    net.run_for(Duration::from_secs(60));
+    assert_eq!(
+        net.nodes[x].instance.parent_ds().grandmaster_identity,
+        id(4),
+        "{}",
+        net.summary()
+    );
+    assert_eq!(net.state(x, 1), PortState::Slave, "{}", net.summary());
+    assert_eq!(net.state(x, 0), PortState::Master, "{}", net.summary());
+    assert_eq!(
+        net.nodes[b].instance.parent_ds().grandmaster_identity,
+        id(4)
+    );
+}
+
+/// The G.8275.1 alternate BMCA (selected by the profile): priority1 is not
+/// used, so the clock with the better priority2 wins even though IEEE 1588's
+/// BMCA would pick the other by priority1.
+#[test]
+fn g8275_1_alternate_bmca() {
+    use tempora_ptp::profile;
+    for (telecom, expected_master) in [(true, 1usize), (false, 0usize)] {
+        let mut net = Network::new();
+        let make = |n: u8, p1: u8, p2: u8| {
+            let mut c = InstanceConfig::from_profile(&profile::G8275_1, id(n), 1);
+            c.clock_quality.clock_class = 165;
+            c.slave_only = false;
+            c.priority1 = p1;
+            c.priority2 = p2;
+            if !telecom {
+                c.bmca = tempora_ptp::bmca::BmcaKind::Ieee1588;
+            }
+            c
+        };
+        let a = net.add("A", make(1, 10, 200), Duration::ZERO);
+        let b = net.add("B", make(2, 200, 10), Duration::ZERO);
+        net.link((a, 0), (b, 0), LINK);
+        net.start(a);
+        net.start(b);
+        net.run_for(Duration::from_secs(20));
+        let (m, s) = if expected_master == 0 { (a, b) } else { (b, a) };
+        assert_eq!(
+            net.state(m, 0),
+            PortState::Master,
+            "telecom {telecom}: {}",
+            net.summary()
+        );
+        assert_eq!(
+            net.state(s, 0),
+            PortState::Slave,
+            "telecom {telecom}: {}",
+            net.summary()
+        );
+    }
+}

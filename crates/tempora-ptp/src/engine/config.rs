@@ -5,9 +5,10 @@ use alloc::vec::Vec;
 
 use tempora_clock::Duration;
 
+use crate::bmca::BmcaKind;
 use crate::datasets::{DelayMechanism, InstanceType, TimePropertiesDs};
-use crate::profile::{Profile, StaticRole};
-use crate::wire::{ClockIdentity, ClockQuality};
+use crate::profile::{Bmca, Profile, StaticRole};
+use crate::wire::{ClockIdentity, ClockQuality, PortIdentity};
 
 use super::action::Address;
 
@@ -38,6 +39,11 @@ pub struct PortConfig {
     /// `unicast_listen`). A port that grants sends its Announce, Sync and
     /// Delay_Resp by unicast only.
     pub unicast_listen: bool,
+    /// The acceptable master table (§17.6): when not empty, Announce
+    /// messages from other ports are ignored.
+    pub acceptable_masters: Vec<PortIdentity>,
+    /// `localPriority` of this port for the G.8275 alternate BMCA (default 128).
+    pub local_priority: u8,
     /// A fixed role without BMCA, as the automotive profile uses.
     pub static_role: Option<StaticRole>,
     /// Whether the port sends Announce messages when MASTER (the automotive
@@ -60,6 +66,8 @@ impl Default for PortConfig {
             enabled: true,
             unicast_masters: Vec::new(),
             unicast_listen: false,
+            acceptable_masters: Vec::new(),
+            local_priority: 128,
             static_role: None,
             send_announce: true,
         }
@@ -79,6 +87,7 @@ impl PortConfig {
             master_only: profile.master_only,
             static_role: profile.static_role,
             send_announce: profile.sends_announce,
+            local_priority: profile.local_priority.unwrap_or(128),
             ..PortConfig::default()
         }
     }
@@ -108,6 +117,9 @@ pub struct InstanceConfig {
     /// The time properties this instance announces when it is grandmaster
     /// (§9.4): its timescale, UTC offset and leap second state.
     pub time_properties: TimePropertiesDs,
+    /// Which best master clock algorithm to run (§9.3.1): IEEE 1588's, or
+    /// the alternate one of the ITU-T G.8275 telecom profiles.
+    pub bmca: BmcaKind,
     /// `maxStepsRemoved` (§8.2.1.4.8).
     pub max_steps_removed: u8,
     /// Append a PATH_TRACE TLV to Announce messages and drop Announces whose
@@ -137,6 +149,10 @@ impl InstanceConfig {
         c.slave_only = profile.slave_only;
         c.two_step = profile.two_step;
         c.max_steps_removed = profile.max_steps_removed;
+        c.bmca = match profile.bmca {
+            Bmca::G8275_1Alternate | Bmca::G8275_2Alternate => BmcaKind::G8275Dot1,
+            Bmca::Default | Bmca::Static => BmcaKind::Ieee1588,
+        };
         c.path_trace = profile.path_trace;
         c.follow_up_info = profile.follow_up_info;
         c.ports = alloc::vec![PortConfig::from_profile(profile); ports.max(1)];
@@ -160,6 +176,7 @@ impl InstanceConfig {
             slave_only: false,
             two_step: true,
             time_properties: TimePropertiesDs::default(),
+            bmca: BmcaKind::Ieee1588,
             max_steps_removed: 255,
             path_trace: false,
             follow_up_info: false,

@@ -49,7 +49,7 @@ use alloc::vec::Vec;
 
 use tempora_clock::{Duration, Time};
 
-use crate::bmca::ForeignMasters;
+use crate::bmca::{AcceptableMaster, AcceptableMasterTable, BmcaKind, ForeignMasters};
 use crate::datasets::{
     CurrentDs, DefaultDs, DelayMechanism, ParentDs, PortDs, PortState, TimePropertiesDs,
 };
@@ -153,6 +153,9 @@ pub struct PtpInstance {
     parent_path: Vec<ClockIdentity>,
     path_trace: bool,
     follow_up_info: bool,
+    bmca: BmcaKind,
+    /// Per port: the acceptable master table (§17.6).
+    acceptable: Vec<AcceptableMasterTable>,
 }
 
 impl PtpInstance {
@@ -183,6 +186,21 @@ impl PtpInstance {
             })
             .collect();
         let n = ports.len();
+        let acceptable = ports
+            .iter()
+            .map(|p| {
+                let mut table = AcceptableMasterTable::default();
+                for pid in &p.config.acceptable_masters {
+                    // A table larger than its capacity keeps its first entries.
+                    let _ = table.insert(AcceptableMaster {
+                        port_identity: *pid,
+                        alternate_priority1: 0,
+                    });
+                }
+                table.enabled = !p.config.acceptable_masters.is_empty();
+                table
+            })
+            .collect();
         PtpInstance {
             parent_ds: ParentDs::own(&default_ds),
             default_ds,
@@ -200,6 +218,8 @@ impl PtpInstance {
             parent_path: Vec::new(),
             path_trace: config.path_trace,
             follow_up_info: config.follow_up_info,
+            bmca: config.bmca,
+            acceptable,
         }
     }
 

@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 
 use tempora_clock::{Duration, Time};
 
-use crate::bmca::{self, ComparisonDataSet, RecommendedState};
+use crate::bmca::{self, Bmca, ComparisonDataSet, RecommendedState};
 use crate::datasets::{CurrentDs, ParentDs, PortState};
 use crate::wire::{AnnounceBody, Header};
 
@@ -78,8 +78,9 @@ impl PtpInstance {
             return;
         }
         let log_interval = self.ports[port].ds.log_announce_interval;
+        let acceptable = self.acceptable.get(port).filter(|t| t.enabled);
         if self.foreign[port]
-            .record(now, h, a, log_interval, None)
+            .record(now, h, a, log_interval, acceptable)
             .is_err()
         {
             return;
@@ -135,6 +136,10 @@ impl PtpInstance {
         if self.default_ds.instance_type.is_transparent() {
             return;
         }
+        // The comparison of the configured BMCA: IEEE 1588's or an alternate
+        // one (§9.3.1).
+        let kind = self.bmca;
+        let cmp = |a: &ComparisonDataSet, b: &ComparisonDataSet| kind.compare(a, b);
         let d0 = ComparisonDataSet::from_default_ds(&self.default_ds);
         let erbests: Vec<_> = (0..self.ports.len())
             .map(|i| {
@@ -145,7 +150,7 @@ impl PtpInstance {
                 ) {
                     None
                 } else {
-                    self.foreign[i].erbest(now, p.identity())
+                    self.foreign[i].erbest_by(now, p.identity(), p.config.local_priority, cmp)
                 }
             })
             .collect();
@@ -158,7 +163,7 @@ impl PtpInstance {
                     .map(|(ds, _)| ds)
             })
             .collect();
-        let ebest_port = bmca::ebest(&candidates);
+        let ebest_port = bmca::ebest_by(cmp, &candidates);
         let ebest = ebest_port.and_then(|i| erbests.get(i).copied().flatten());
         for (i, erbest) in erbests.iter().enumerate() {
             let state = self.ports[i].state();
@@ -169,15 +174,18 @@ impl PtpInstance {
             {
                 continue;
             }
-            let recommendation = bmca::state_decision(&bmca::DecisionInput {
-                d0,
-                erbest: erbest.map(|(ds, _)| ds),
-                ebest: ebest.map(|(ds, _)| ds),
-                ebest_on_this_port: ebest_port == Some(i),
-                port_state: state,
-                slave_only: self.default_ds.slave_only,
-                master_only: self.ports[i].ds.master_only,
-            });
+            let recommendation = bmca::state_decision_by(
+                cmp,
+                &bmca::DecisionInput {
+                    d0,
+                    erbest: erbest.map(|(ds, _)| ds),
+                    ebest: ebest.map(|(ds, _)| ds),
+                    ebest_on_this_port: ebest_port == Some(i),
+                    port_state: state,
+                    slave_only: self.default_ds.slave_only,
+                    master_only: self.ports[i].ds.master_only,
+                },
+            );
             self.apply(now, i, recommendation, ebest.as_ref());
         }
         for i in 0..self.ports.len() {
