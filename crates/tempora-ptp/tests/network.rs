@@ -518,3 +518,47 @@ fn g8275_1_alternate_bmca() {
         );
     }
 }
+
+/// Timescale and leap seconds (§7.2, §9.4): the grandmaster announces PTP
+/// time with its UTC offset; when its clock layer reports a pending leap
+/// second, the slave hands leap61 to its own clock layer, and the flag goes
+/// again once the grandmaster clears it.
+#[test]
+fn leap_second_reaches_the_slave() {
+    use tempora_ptp::datasets::TimePropertiesDs;
+    let mut gm = oc(1, 100);
+    gm.time_properties = TimePropertiesDs {
+        current_utc_offset: 37,
+        current_utc_offset_valid: true,
+        ptp_timescale: true,
+        time_traceable: true,
+        frequency_traceable: true,
+        time_source: 0x20,
+        ..TimePropertiesDs::default()
+    };
+    let mut net = Network::new();
+    let a = net.add("A", gm.clone(), Duration::ZERO);
+    let b = net.add("B", oc(2, 128), Duration::ZERO);
+    net.link((a, 0), (b, 0), LINK);
+    net.start(a);
+    net.start(b);
+    net.run_for(Duration::from_secs(20));
+    let tp = *net.nodes[b].time_properties.last().unwrap();
+    assert!(tp.ptp_timescale && tp.current_utc_offset_valid && !tp.leap61);
+    assert_eq!((tp.current_utc_offset, tp.time_source), (37, 0x20));
+
+    let mut leap = gm.time_properties;
+    leap.leap61 = true;
+    net.nodes[a].instance.set_time_properties(leap);
+    net.run_for(Duration::from_secs(3));
+    assert!(net.nodes[b].time_properties.last().unwrap().leap61);
+    assert!(net.nodes[b].instance.time_properties_ds().leap61);
+
+    let mut after = gm.time_properties;
+    after.current_utc_offset = 38;
+    net.nodes[a].instance.set_time_properties(after);
+    net.run_for(Duration::from_secs(3));
+    let tp = *net.nodes[b].time_properties.last().unwrap();
+    assert!(!tp.leap61);
+    assert_eq!(tp.current_utc_offset, 38);
+}

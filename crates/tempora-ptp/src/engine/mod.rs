@@ -258,6 +258,22 @@ impl PtpInstance {
         self.counters.get(port)
     }
 
+    /// Sets the time properties this instance announces when it is the
+    /// grandmaster (§9.4, §7.2): the clock layer calls it when its reference
+    /// announces a leap second (leap61/leap59), after the leap second has
+    /// passed (flag cleared, currentUtcOffset changed), or when the
+    /// configuration changes. Slaves take theirs from the grandmaster.
+    pub fn set_time_properties(&mut self, time_properties: TimePropertiesDs) {
+        self.own_time_properties = time_properties;
+        let grandmaster =
+            self.parent_ds.parent_port_identity.clock_identity == self.default_ds.clock_identity;
+        if grandmaster && self.time_properties_ds != time_properties {
+            self.time_properties_ds = time_properties;
+            self.actions
+                .push_back(Action::TimeProperties(time_properties));
+        }
+    }
+
     /// The next action to carry out, if any.
     pub fn poll_action(&mut self) -> Option<Action> {
         self.actions.pop_front()

@@ -29,6 +29,8 @@ pub struct Node {
     pub running: bool,
     timer_generation: BTreeMap<Timer, u64>,
     pub measurements: Vec<Measurement>,
+    /// Time properties the engine handed to the clock layer.
+    pub time_properties: Vec<tempora_ptp::datasets::TimePropertiesDs>,
     /// Every message the node sent, with its port and destination.
     pub sent: Vec<(PortIndex, Vec<u8>, Destination)>,
     pub state_log: Vec<(Time, PortIndex, PortState, PortState)>,
@@ -103,6 +105,7 @@ impl Network {
             timer_generation: BTreeMap::new(),
             measurements: Vec::new(),
             sent: Vec::new(),
+            time_properties: Vec::new(),
             state_log: Vec::new(),
         });
         self.nodes.len() - 1
@@ -204,7 +207,8 @@ impl Network {
                     let now = self.now;
                     self.nodes[node].state_log.push((now, port, from, to));
                 }
-                Action::TimeProperties(_) | Action::ParentChanged { .. } => {}
+                Action::TimeProperties(tp) => self.nodes[node].time_properties.push(tp),
+                Action::ParentChanged { .. } => {}
             }
         }
     }
