@@ -10,6 +10,8 @@
 //! * [`engine`]: a PTP instance (ordinary, boundary or transparent clock) as
 //!   a sans-IO state machine (§9, §10, §11); its module docs give the
 //!   calling contract.
+//! * [`management`]: answers to management messages (§15) from live state,
+//!   as linuxptp's `pmc` expects them.
 //! * [`profile`]: PTP profiles as data (§20.3): the default profiles
 //!   (Annex I), gPTP (IEEE 802.1AS), the AVnu Automotive Profile and the
 //!   ITU-T G.8275.1 and G.8275.2 telecom profiles.
@@ -28,6 +30,7 @@ extern crate alloc;
 pub mod bmca;
 pub mod datasets;
 pub mod engine;
+pub mod management;
 pub mod profile;
 pub mod unicast;
 pub mod wire;
