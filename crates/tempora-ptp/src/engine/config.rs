@@ -44,6 +44,13 @@ pub struct PortConfig {
     pub acceptable_masters: Vec<PortIdentity>,
     /// `localPriority` of this port for the G.8275 alternate BMCA (default 128).
     pub local_priority: u8,
+    /// The port's physical address (its MAC), for CLOCK_DESCRIPTION (§15.5.3.1.2).
+    pub physical_address: Vec<u8>,
+    /// The port's protocol address: `networkProtocol` (§7.4.1: 1 UDP/IPv4,
+    /// 2 UDP/IPv6, 3 IEEE 802.3) and the address bytes.
+    pub protocol_address: (u16, Vec<u8>),
+    /// The interface name, for linuxptp's PORT_PROPERTIES_NP.
+    pub interface: Vec<u8>,
     /// A fixed role without BMCA, as the automotive profile uses.
     pub static_role: Option<StaticRole>,
     /// Whether the port sends Announce messages when MASTER (the automotive
@@ -68,6 +75,9 @@ impl Default for PortConfig {
             unicast_listen: false,
             acceptable_masters: Vec::new(),
             local_priority: 128,
+            physical_address: Vec::new(),
+            protocol_address: (0, Vec::new()),
+            interface: Vec::new(),
             static_role: None,
             send_announce: true,
         }
@@ -117,6 +127,11 @@ pub struct InstanceConfig {
     /// The time properties this instance announces when it is grandmaster
     /// (§9.4): its timescale, UTC offset and leap second state.
     pub time_properties: TimePropertiesDs,
+    /// `userDescription` (§15.5.3.1.3): a name for the clock; management can set it.
+    pub user_description: Vec<u8>,
+    /// Whether management SET and COMMAND are accepted from the network
+    /// (ptp4l refuses them there; Tempora accepts them unless told not to).
+    pub management_set: bool,
     /// Which best master clock algorithm to run (§9.3.1): IEEE 1588's, or
     /// the alternate one of the ITU-T G.8275 telecom profiles.
     pub bmca: BmcaKind,
@@ -176,6 +191,8 @@ impl InstanceConfig {
             slave_only: false,
             two_step: true,
             time_properties: TimePropertiesDs::default(),
+            user_description: Vec::new(),
+            management_set: true,
             bmca: BmcaKind::Ieee1588,
             max_steps_removed: 255,
             path_trace: false,

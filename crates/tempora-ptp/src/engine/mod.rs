@@ -31,6 +31,7 @@
 
 mod action;
 mod config;
+mod management;
 mod master;
 mod messages;
 mod pdelay;
@@ -154,6 +155,8 @@ pub struct PtpInstance {
     path_trace: bool,
     follow_up_info: bool,
     bmca: BmcaKind,
+    user_description: Vec<u8>,
+    management_set: bool,
     /// Per port: the acceptable master table (§17.6).
     acceptable: Vec<AcceptableMasterTable>,
 }
@@ -219,6 +222,8 @@ impl PtpInstance {
             path_trace: config.path_trace,
             follow_up_info: config.follow_up_info,
             bmca: config.bmca,
+            user_description: config.user_description,
+            management_set: config.management_set,
             acceptable,
         }
     }
@@ -416,7 +421,8 @@ impl PtpInstance {
                 requesting_port_identity,
             ),
             Body::Signaling { .. } => self.on_signaling(now, port, &msg, source),
-            Body::Management(_) | Body::Reserved(_) => {}
+            Body::Management(_) => self.on_management(now, port, &msg, source),
+            Body::Reserved(_) => {}
         }
         Ok(Some(h.message_type))
     }
