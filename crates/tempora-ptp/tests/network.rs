@@ -37,6 +37,8 @@ fn with_mechanism(mut c: InstanceConfig, m: DelayMechanism) -> InstanceConfig {
 /// Announce interval of the default profile (2^1 s) and its timeout (3 intervals).
 const ANNOUNCE: Duration = Duration::from_secs(2);
 const LINK: Duration = Duration::from_micros(50);
+/// gPTP links must be shorter than neighborPropDelayThresh (800 ns).
+const GPTP_LINK: Duration = Duration::from_nanos(500);
 
 fn announce_timeout_bound() -> Duration {
     // announceReceiptTimeout × interval + the random part (≤ 1 interval).
@@ -335,7 +337,7 @@ fn gptp_profile_on_the_wire() {
         InstanceConfig::from_profile(&profile::GPTP, id(2), 1),
         Duration::from_micros(5),
     );
-    net.link((a, 0), (b, 0), LINK);
+    net.link((a, 0), (b, 0), GPTP_LINK);
     net.start(a);
     net.start(b);
     net.run_for(Duration::from_secs(20));
@@ -561,4 +563,91 @@ fn leap_second_reaches_the_slave() {
     let tp = *net.nodes[b].time_properties.last().unwrap();
     assert!(!tp.leap61);
     assert_eq!(tp.current_utc_offset, 38);
+}
+
+/// One-step Sync (§9.5.9.2): no Follow_Up, the transmit time travels in the
+/// Sync itself; the slave measures its offset exactly.
+#[test]
+fn one_step_master() {
+    let mut master = oc(1, 100);
+    master.two_step = false;
+    let mut net = Network::new();
+    let a = net.add("A", master, Duration::ZERO);
+    let b = net.add("B", oc(2, 128), Duration::from_micros(12));
+    net.link((a, 0), (b, 0), LINK);
+    net.start(a);
+    net.start(b);
+    net.run_for(Duration::from_secs(30));
+    assert_eq!(net.state(b, 0), PortState::Slave, "{}", net.summary());
+    let follow_ups = net.nodes[a]
+        .sent
+        .iter()
+        .filter(|(_, d, _)| d[0] & 0x0f == 0x8)
+        .count();
+    assert_eq!(follow_ups, 0);
+    let m = net.nodes[b].measurements.last().unwrap();
+    assert!(
+        (m.offset - Duration::from_micros(12)).abs() < Duration::from_nanos(1),
+        "{}",
+        m.offset
+    );
+    assert!(
+        (m.delay - LINK).abs() < Duration::from_nanos(1),
+        "{}",
+        m.delay
+    );
+}
+
+/// gPTP peer delay (IEEE 802.1AS-2020 §11.2.19): the neighbor rate ratio is
+/// measured from successive exchanges and corrects the link delay of a port
+/// whose clock runs 50 ppm fast; a neighbor beyond neighborPropDelayThresh
+/// is not asCapable and gets neither Announce nor Sync.
+#[test]
+fn gptp_neighbor_rate_ratio_and_as_capable() {
+    use tempora_ptp::profile;
+    let mut net = Network::new();
+    let mut gm = InstanceConfig::from_profile(&profile::GPTP, id(1), 1);
+    gm.priority1 = 246;
+    let a = net.add("A", gm.clone(), Duration::ZERO);
+    let b = net.add(
+        "B",
+        InstanceConfig::from_profile(&profile::GPTP, id(2), 1),
+        Duration::ZERO,
+    );
+    net.nodes[b].clock_rate_ppm = 50.0;
+    net.link((a, 0), (b, 0), GPTP_LINK);
+    net.start(a);
+    net.start(b);
+    net.run_for(Duration::from_secs(20));
+    assert_eq!(net.state(b, 0), PortState::Slave, "{}", net.summary());
+    let ratio = net.nodes[b].instance.neighbor_rate_ratio(0).unwrap();
+    assert!((ratio - 1.0 / 1.000_05).abs() < 1e-9, "ratio {ratio}");
+    let link = net.nodes[b].instance.port_ds(0).unwrap().mean_link_delay;
+    assert!(
+        (link - GPTP_LINK).abs() < Duration::from_nanos(1),
+        "link delay {link}"
+    );
+    assert_eq!(net.nodes[b].instance.as_capable(0), Some(true));
+
+    // 800 ns is the threshold: a 5 us link is too long.
+    let mut net = Network::new();
+    let a = net.add("A", gm, Duration::ZERO);
+    let b = net.add(
+        "B",
+        InstanceConfig::from_profile(&profile::GPTP, id(2), 1),
+        Duration::ZERO,
+    );
+    net.link((a, 0), (b, 0), Duration::from_micros(5));
+    net.start(a);
+    net.start(b);
+    net.run_for(Duration::from_secs(20));
+    assert_eq!(net.nodes[b].instance.as_capable(0), Some(false));
+    assert_eq!(net.nodes[a].instance.as_capable(0), Some(false));
+    let syncs = net.nodes[a]
+        .sent
+        .iter()
+        .filter(|(_, d, _)| d[0] & 0x0f == 0)
+        .count();
+    assert_eq!(syncs, 0, "no Sync to a neighbor that is not asCapable");
+    assert!(net.nodes[b].measurements.is_empty());
 }

@@ -89,6 +89,10 @@ pub enum Action {
         /// Token to report the transmit timestamp with, for event messages
         /// whose timestamp the engine needs.
         timestamp: Option<TxToken>,
+        /// One-step: the platform writes the transmit time into the
+        /// message's originTimestamp (octets 34–43) as it leaves, as
+        /// hardware with one-step support does (§9.5.9.2, §11.3.2 a).
+        one_step: bool,
     },
     /// Arm `timer` to fire at `at` (replacing any earlier setting).
     SetTimer {

@@ -7,7 +7,7 @@ use tempora_clock::Duration;
 
 use crate::bmca::BmcaKind;
 use crate::datasets::{DelayMechanism, InstanceType, TimePropertiesDs};
-use crate::profile::{Bmca, Profile, StaticRole};
+use crate::profile::{AsCapable, Bmca, Profile, StaticRole};
 use crate::wire::{ClockIdentity, ClockQuality, PortIdentity};
 
 use super::action::Address;
@@ -51,6 +51,16 @@ pub struct PortConfig {
     pub protocol_address: (u16, Vec<u8>),
     /// The interface name, for linuxptp's PORT_PROPERTIES_NP.
     pub interface: Vec<u8>,
+    /// IEEE 802.1AS asCapable (§10.2.5.1 of 802.1AS-2020): whether the port
+    /// must first show, by peer delay, that its neighbor is a time-aware
+    /// system within `neighbor_prop_delay_thresh` before it sends or accepts
+    /// Announce and Sync.
+    pub as_capable: AsCapable,
+    /// `neighborPropDelayThresh` (802.1AS-2020 §11.2.13.1.1).
+    pub neighbor_prop_delay_thresh: Option<Duration>,
+    /// Measure the neighbor rate ratio from successive peer delay exchanges
+    /// and use it for the link delay (802.1AS-2020 §11.2.19.3.3).
+    pub neighbor_rate_ratio: bool,
     /// A fixed role without BMCA, as the automotive profile uses.
     pub static_role: Option<StaticRole>,
     /// Whether the port sends Announce messages when MASTER (the automotive
@@ -75,6 +85,9 @@ impl Default for PortConfig {
             unicast_listen: false,
             acceptable_masters: Vec::new(),
             local_priority: 128,
+            as_capable: AsCapable::NotUsed,
+            neighbor_prop_delay_thresh: None,
+            neighbor_rate_ratio: false,
             physical_address: Vec::new(),
             protocol_address: (0, Vec::new()),
             interface: Vec::new(),
@@ -98,6 +111,10 @@ impl PortConfig {
             static_role: profile.static_role,
             send_announce: profile.sends_announce,
             local_priority: profile.local_priority.unwrap_or(128),
+            unicast_listen: profile.unicast,
+            as_capable: profile.as_capable,
+            neighbor_prop_delay_thresh: profile.neighbor_prop_delay_thresh,
+            neighbor_rate_ratio: profile.neighbor_rate_ratio,
             ..PortConfig::default()
         }
     }

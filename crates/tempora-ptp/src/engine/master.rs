@@ -32,6 +32,13 @@ impl PtpInstance {
         if self.ports.get(port).map(|p| p.state()) != Some(PortState::Master) {
             return;
         }
+        if !self.ports[port].as_capable {
+            // 802.1AS: nothing is sent to a neighbor that is not asCapable;
+            // try again next interval.
+            let next = Duration::from_log2_secs(self.ports[port].ds.log_announce_interval);
+            self.set_timer(Timer::Announce(port), now + next);
+            return;
+        }
         let p = &mut self.ports[port];
         let seq = p.announce_sequence;
         p.announce_sequence = seq.wrapping_add(1);
@@ -83,6 +90,13 @@ impl PtpInstance {
         if self.ports.get(port).map(|p| p.state()) != Some(PortState::Master) {
             return;
         }
+        if !self.ports[port].as_capable {
+            // 802.1AS: nothing is sent to a neighbor that is not asCapable;
+            // try again next interval.
+            let next = Duration::from_log2_secs(self.ports[port].ds.log_sync_interval);
+            self.set_timer(Timer::Sync(port), now + next);
+            return;
+        }
         let p = &mut self.ports[port];
         let seq = p.sync_sequence;
         p.sync_sequence = seq.wrapping_add(1);
@@ -98,6 +112,7 @@ impl PtpInstance {
             .header(MessageType::Sync, seq, log_interval, flags);
         // Two-step: originTimestamp is an estimate (§9.5.9.3); the precise
         // time follows in the Follow_Up once the platform reports it.
+        // One-step: the platform overwrites it with the transmit time.
         let (origin, _) = to_timestamp(now);
         let data = encode(
             header,
@@ -107,12 +122,23 @@ impl PtpInstance {
             &[],
         );
         for destination in self.master_destinations(now, port, NegotiableType::Sync) {
-            let pending = two_step.then_some(PendingTx::Sync {
+            if !two_step {
+                // One-step (§9.5.9.2): no Follow_Up; the platform stamps it.
+                self.send_one_step(port, destination, data.clone());
+                continue;
+            }
+            let pending = PendingTx::Sync {
                 port,
                 sequence_id: seq,
                 destination,
-            });
-            self.send(port, MessageType::Sync, destination, data.clone(), pending);
+            };
+            self.send(
+                port,
+                MessageType::Sync,
+                destination,
+                data.clone(),
+                Some(pending),
+            );
         }
         self.set_timer(
             Timer::Sync(port),

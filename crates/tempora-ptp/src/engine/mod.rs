@@ -258,6 +258,18 @@ impl PtpInstance {
         self.ports.get(port).map(|p| &p.ds)
     }
 
+    /// The neighbor rate ratio a port measured (802.1AS-2020 §10.2.5.7), 1.0
+    /// when not measured.
+    pub fn neighbor_rate_ratio(&self, port: PortIndex) -> Option<f64> {
+        self.ports.get(port).map(|p| p.neighbor_rate_ratio)
+    }
+
+    /// Whether a port is asCapable (802.1AS-2020 §10.2.5.1); always true
+    /// outside gPTP.
+    pub fn as_capable(&self, port: PortIndex) -> Option<bool> {
+        self.ports.get(port).map(|p| p.as_capable)
+    }
+
     /// Message counters of a port.
     pub fn port_counters(&self, port: PortIndex) -> Option<&PortCounters> {
         self.counters.get(port)
@@ -368,6 +380,16 @@ impl PtpInstance {
         if let Some(addr) = source {
             self.ports[port].last_peer = Some(addr);
             self.ports[port].note_address(h.source_port_identity, addr);
+        }
+        // 802.1AS: a port that is not asCapable ignores Announce and Sync
+        // (802.1AS-2020 §10.2.5.1, §11.2.13).
+        if !self.ports[port].as_capable
+            && matches!(
+                msg.body,
+                Body::Announce(_) | Body::Sync { .. } | Body::FollowUp { .. }
+            )
+        {
+            return Ok(None);
         }
         match msg.body {
             Body::Announce(a) => {
@@ -515,6 +537,20 @@ impl PtpInstance {
             destination,
             data,
             timestamp,
+            one_step: false,
+        });
+    }
+
+    /// Sends a one-step Sync: the platform stamps it as it leaves (§9.5.9.2).
+    fn send_one_step(&mut self, port: PortIndex, destination: Destination, data: Vec<u8>) {
+        self.counters[port].tx[usize::from(MessageType::Sync.to_nibble())] += 1;
+        self.actions.push_back(Action::Send {
+            port,
+            event: true,
+            destination,
+            data,
+            timestamp: None,
+            one_step: true,
         });
     }
 

@@ -5,6 +5,7 @@
 use tempora_clock::{Duration, Time};
 
 use crate::datasets::DelayMechanism;
+use crate::profile::AsCapable;
 use crate::wire::{Body, Flags, Header, MessageType, PortIdentity, Timestamp};
 
 use super::messages::{encode, from_correction, from_timestamp, to_correction, to_timestamp};
@@ -220,8 +221,31 @@ impl PtpInstance {
             let (Some(t2), Some(t3)) = (x.t2, x.t3) else {
                 return;
             };
-            // meanLinkDelay = ((t4 − t1) − (t3 − t2) − corrections) / 2
-            ((t4 - t1) - (t3 - t2) - x.correction) / 2
+            if p.config.neighbor_rate_ratio {
+                // 802.1AS-2020 §11.2.19.3.3: the neighbor's rate over ours,
+                // from successive exchanges with the same responder.
+                if let (Some(responder), Some((r, t3_0, t4_0))) = (x.responder, p.rate_reference) {
+                    let (d3, d4) = ((t3 - t3_0).as_nanos_f64(), (t4 - t4_0).as_nanos_f64());
+                    if r == responder && d4 > 0.0 && d3 > 0.0 {
+                        p.neighbor_rate_ratio = d3 / d4;
+                    }
+                }
+                if p.rate_reference
+                    .is_none_or(|(r, ..)| Some(r) != x.responder)
+                {
+                    p.rate_reference = x.responder.map(|r| (r, t3, t4));
+                }
+            }
+            // meanLinkDelay = (r·(t4 − t1) − (t3 − t2) − corrections) / 2,
+            // with r the neighbor rate ratio (1 unless measured).
+            let round_trip =
+                Duration::from_secs_f64((t4 - t1).as_secs_f64() * p.neighbor_rate_ratio);
+            let round_trip = if p.config.neighbor_rate_ratio {
+                round_trip
+            } else {
+                t4 - t1
+            };
+            (round_trip - (t3 - t2) - x.correction) / 2
         } else {
             // One-step responder: the turnaround time is in the correction.
             ((t4 - t1) - x.correction) / 2
@@ -232,5 +256,13 @@ impl PtpInstance {
         }
         p.ds.mean_link_delay = mean;
         p.delay_measured = true;
+        if p.config.as_capable == AsCapable::Computed {
+            // 802.1AS-2020 §11.2.2: a neighbor farther than the threshold is
+            // not a time-aware system.
+            p.as_capable = p
+                .config
+                .neighbor_prop_delay_thresh
+                .is_none_or(|t| mean <= t);
+        }
     }
 }

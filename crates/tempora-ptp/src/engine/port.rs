@@ -83,6 +83,14 @@ pub(crate) struct Port {
     /// Slave side of unicast negotiation, when unicast masters are configured.
     pub grantee: Option<Grantee<Address>>,
     pub signaling_sequence: u16,
+    /// The last peer delay exchange's responder, t3 (responder's clock) and
+    /// t4 (ours), for the neighbor rate ratio.
+    pub rate_reference: Option<(PortIdentity, Time, Time)>,
+    /// `neighborRateRatio` (802.1AS-2020 §10.2.5.7): the neighbor's clock
+    /// rate over ours.
+    pub neighbor_rate_ratio: f64,
+    /// 802.1AS asCapable (§10.2.5.1).
+    pub as_capable: bool,
 }
 
 impl Port {
@@ -99,6 +107,7 @@ impl Port {
         ds.port_enable = config.enabled;
         Port {
             ds,
+            as_capable: !matches!(config.as_capable, crate::profile::AsCapable::Computed),
             config,
             announce_sequence: 0,
             sync_sequence: 0,
@@ -114,6 +123,8 @@ impl Port {
             grantor: None,
             grantee: None,
             signaling_sequence: 0,
+            rate_reference: None,
+            neighbor_rate_ratio: 1.0,
         }
     }
 

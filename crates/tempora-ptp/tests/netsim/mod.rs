@@ -18,12 +18,17 @@ pub fn address(node: usize, port: PortIndex) -> Address {
     Address::Mac([0x02, 0xee, 0, 0, node as u8, port as u8])
 }
 
+/// True time when the simulation starts.
+const EPOCH: Time = Time::from_secs_nanos(1_000_000, 0);
+
 /// A node of the network.
 pub struct Node {
     pub name: &'static str,
     pub instance: PtpInstance,
-    /// Local clock minus true time.
+    /// Local clock minus true time at the start of the simulation.
     pub clock_offset: Duration,
+    /// How fast the local clock runs, in parts per million.
+    pub clock_rate_ppm: f64,
     /// How long after the engine asks a message leaves.
     pub egress_latency: Duration,
     pub running: bool,
@@ -84,7 +89,7 @@ impl Network {
             links: Vec::new(),
             queue: BinaryHeap::new(),
             sequence: 0,
-            now: Time::from_secs_nanos(1_000_000, 0),
+            now: EPOCH,
         }
     }
 
@@ -100,6 +105,7 @@ impl Network {
             name,
             instance: PtpInstance::new(config, seed),
             clock_offset,
+            clock_rate_ppm: 0.0,
             egress_latency: Duration::from_micros(1),
             running: false,
             timer_generation: BTreeMap::new(),
@@ -123,7 +129,17 @@ impl Network {
     }
 
     fn local(&self, node: usize, t: Time) -> Time {
-        t + self.nodes[node].clock_offset
+        let n = &self.nodes[node];
+        let drift = Duration::from_secs_f64((t - EPOCH).as_secs_f64() * n.clock_rate_ppm * 1e-6);
+        t + n.clock_offset + drift
+    }
+
+    /// The true time at which `node`'s clock shows `local`.
+    fn true_time(&self, node: usize, local: Time) -> Time {
+        let n = &self.nodes[node];
+        let since =
+            (local - n.clock_offset - EPOCH).as_secs_f64() / (1.0 + n.clock_rate_ppm * 1e-6);
+        EPOCH + Duration::from_secs_f64(since)
     }
 
     fn push(&mut self, at: Time, event: Event) {
@@ -152,7 +168,17 @@ impl Network {
                     data,
                     timestamp,
                     destination,
+                    one_step,
                 } => {
+                    let mut data = data;
+                    if one_step {
+                        // The "hardware" writes the transmit time into
+                        // originTimestamp (octets 34..44) as it leaves.
+                        let leaves = self.now + self.nodes[node].egress_latency;
+                        let (secs, nanos) = self.local(node, leaves).secs_nanos();
+                        data[34..40].copy_from_slice(&(secs as u64).to_be_bytes()[2..]);
+                        data[40..44].copy_from_slice(&nanos.to_be_bytes());
+                    }
                     self.nodes[node]
                         .sent
                         .push((port, data.clone(), destination));
@@ -189,7 +215,7 @@ impl Network {
                     let g = self.nodes[node].timer_generation.entry(timer).or_insert(0);
                     *g += 1;
                     let generation = *g;
-                    let true_at = at - self.nodes[node].clock_offset;
+                    let true_at = self.true_time(node, at);
                     self.push(
                         true_at.max(self.now),
                         Event::Timer {
