@@ -556,7 +556,9 @@ impl PtpInstance {
 
     /// A uniformly random duration in [0, 2^log2 s).
     fn random_part(&mut self, log2: i8) -> Duration {
-        let interval = Duration::from_log2_secs(log2);
+        // Intervals from the network are bounded first: 2^16 s is far beyond
+        // any profile's range, and keeps the product below in range.
+        let interval = Duration::from_log2_secs(log2.clamp(-16, 16));
         Duration::from_scaled_nanos(
             (interval.scaled_nanos() * i128::from(self.rng.fraction())) >> 32,
         )

@@ -226,8 +226,12 @@ impl PtpInstance {
                 // from successive exchanges with the same responder.
                 if let (Some(responder), Some((r, t3_0, t4_0))) = (x.responder, p.rate_reference) {
                     let (d3, d4) = ((t3 - t3_0).as_nanos_f64(), (t4 - t4_0).as_nanos_f64());
-                    if r == responder && d4 > 0.0 && d3 > 0.0 {
-                        p.neighbor_rate_ratio = d3 / d4;
+                    let ratio = d3 / d4;
+                    // Oscillators differ by well under 0.1 % (802.1AS-2020
+                    // Annex B.1.1 allows ±100 ppm); anything else is not a
+                    // measurement.
+                    if r == responder && d4 > 0.0 && (ratio - 1.0).abs() < 1e-3 {
+                        p.neighbor_rate_ratio = ratio;
                     }
                 }
                 if p.rate_reference

@@ -215,7 +215,11 @@ impl PtpInstance {
             return;
         }
         p.delay_measured = true;
-        p.ds.log_min_delay_req_interval = h.log_message_interval;
+        // §9.5.11.2: the master's Delay_Resp sets the request interval; an
+        // out-of-range value (e.g. 0x7F, "unspecified") is not adopted.
+        if (-7..=16).contains(&h.log_message_interval) {
+            p.ds.log_min_delay_req_interval = h.log_message_interval;
+        }
         self.current_ds.mean_delay = mean;
     }
 
