@@ -651,3 +651,32 @@ fn gptp_neighbor_rate_ratio_and_as_capable() {
     assert_eq!(syncs, 0, "no Sync to a neighbor that is not asCapable");
     assert!(net.nodes[b].measurements.is_empty());
 }
+
+/// FAULTY (§9.2.6.5, §9.2.6.6): a fault on the slave's port takes it out of
+/// service; once cleared it starts over and becomes SLAVE again.
+#[test]
+fn faulty_and_back() {
+    let mut net = Network::new();
+    let a = net.add("A", oc(1, 100), Duration::ZERO);
+    let b = net.add("B", oc(2, 128), Duration::ZERO);
+    net.link((a, 0), (b, 0), LINK);
+    net.start(a);
+    net.start(b);
+    net.run_for(Duration::from_secs(20));
+    assert_eq!(net.state(b, 0), PortState::Slave);
+    let local = net.now;
+    net.nodes[b].instance.handle_port_fault(local, 0);
+    net.run_for(Duration::from_secs(10));
+    assert_eq!(net.state(b, 0), PortState::Faulty);
+    let measured = net.nodes[b].measurements.len();
+    net.run_for(Duration::from_secs(10));
+    assert_eq!(
+        net.nodes[b].measurements.len(),
+        measured,
+        "no measurements while FAULTY"
+    );
+    let local = net.now;
+    net.nodes[b].instance.handle_port_fault_cleared(local, 0);
+    net.run_for(Duration::from_secs(20));
+    assert_eq!(net.state(b, 0), PortState::Slave, "{}", net.summary());
+}

@@ -275,6 +275,28 @@ impl PtpInstance {
         self.counters.get(port)
     }
 
+    /// The platform detected a fault on `port` (e.g. its socket or link
+    /// failed): FAULT_DETECTED moves it to FAULTY (§9.2.6.5), where it sends
+    /// and accepts nothing, and the other ports re-run the BMCA.
+    pub fn handle_port_fault(&mut self, now: Time, port: PortIndex) {
+        if port >= self.ports.len() || self.ports[port].state() == PortState::Disabled {
+            return;
+        }
+        self.foreign[port].clear();
+        self.set_state(now, port, PortState::Faulty);
+        self.state_decision(now);
+    }
+
+    /// The fault on `port` is gone: FAULT_CLEARED re-initializes it
+    /// (§9.2.6.6), and it starts over in LISTENING.
+    pub fn handle_port_fault_cleared(&mut self, now: Time, port: PortIndex) {
+        if self.ports.get(port).map(|p| p.state()) != Some(PortState::Faulty) {
+            return;
+        }
+        self.set_state(now, port, PortState::Initializing);
+        self.set_state(now, port, PortState::Listening);
+    }
+
     /// Sets the time properties this instance announces when it is the
     /// grandmaster (§9.4, §7.2): the clock layer calls it when its reference
     /// announces a leap second (leap61/leap59), after the leap second has

@@ -4,7 +4,7 @@
 
 use tempora_clock::{Duration, Time};
 
-use crate::datasets::DelayMechanism;
+use crate::datasets::{DelayMechanism, PortState};
 use crate::profile::AsCapable;
 use crate::wire::{Body, Flags, Header, MessageType, PortIdentity, Timestamp};
 
@@ -18,6 +18,15 @@ impl PtpInstance {
             return;
         };
         if p.ds.delay_mechanism != DelayMechanism::P2p || !p.ds.port_enable {
+            return;
+        }
+        if matches!(
+            p.state(),
+            PortState::Faulty | PortState::Disabled | PortState::Initializing
+        ) {
+            // Silent while out of service; keep the rhythm for afterwards.
+            let next = Duration::from_log2_secs(p.ds.log_min_pdelay_req_interval);
+            self.set_timer(Timer::PdelayReq(port), now + next);
             return;
         }
         let seq = p.pdelay_req_sequence;
