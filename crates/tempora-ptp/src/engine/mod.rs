@@ -442,28 +442,9 @@ impl PtpInstance {
                 receive_timestamp,
                 requesting_port_identity,
             } => self.on_delay_resp(now, port, &h, receive_timestamp, requesting_port_identity),
-            Body::PdelayReq { .. } => self.on_pdelay_req(now, port, &h, rx, source),
-            Body::PdelayResp {
-                request_receipt_timestamp,
-                requesting_port_identity,
-            } => self.on_pdelay_resp(
-                now,
-                port,
-                &h,
-                request_receipt_timestamp,
-                requesting_port_identity,
-                rx,
-            ),
-            Body::PdelayRespFollowUp {
-                response_origin_timestamp,
-                requesting_port_identity,
-            } => self.on_pdelay_resp_follow_up(
-                now,
-                port,
-                &h,
-                response_origin_timestamp,
-                requesting_port_identity,
-            ),
+            Body::PdelayReq { .. } | Body::PdelayResp { .. } | Body::PdelayRespFollowUp { .. } => {
+                self.on_peer_delay_message(now, port, &msg, rx, source);
+            }
             Body::Signaling { .. } => self.on_signaling(now, port, &msg, source),
             Body::Management(_) => self.on_management(now, port, &msg, source),
             Body::Reserved(_) => {}

@@ -6,13 +6,52 @@ use tempora_clock::{Duration, Time};
 
 use crate::datasets::{DelayMechanism, PortState};
 use crate::profile::AsCapable;
-use crate::wire::{Body, Flags, Header, MessageType, PortIdentity, Timestamp};
+use crate::wire::{Body, Flags, Header, Message, MessageType, PortIdentity, Timestamp};
 
 use super::messages::{encode, from_correction, from_timestamp, to_correction, to_timestamp};
 use super::port::PdelayInFlight;
 use super::{Address, Destination, PendingTx, PortIndex, PtpInstance, Timer};
 
 impl PtpInstance {
+    /// Handles a peer delay message (Pdelay_Req, Pdelay_Resp or
+    /// Pdelay_Resp_Follow_Up); returns false for any other message.
+    pub(super) fn on_peer_delay_message(
+        &mut self,
+        now: Time,
+        port: PortIndex,
+        msg: &Message<'_>,
+        rx: Time,
+        source: Option<Address>,
+    ) -> bool {
+        let h = &msg.header;
+        match msg.body {
+            Body::PdelayReq { .. } => self.on_pdelay_req(now, port, h, rx, source),
+            Body::PdelayResp {
+                request_receipt_timestamp,
+                requesting_port_identity,
+            } => self.on_pdelay_resp(
+                now,
+                port,
+                h,
+                request_receipt_timestamp,
+                requesting_port_identity,
+                rx,
+            ),
+            Body::PdelayRespFollowUp {
+                response_origin_timestamp,
+                requesting_port_identity,
+            } => self.on_pdelay_resp_follow_up(
+                now,
+                port,
+                h,
+                response_origin_timestamp,
+                requesting_port_identity,
+            ),
+            _ => return false,
+        }
+        true
+    }
+
     pub(super) fn on_pdelay_req_timer(&mut self, now: Time, port: PortIndex) {
         let Some(p) = self.ports.get_mut(port) else {
             return;

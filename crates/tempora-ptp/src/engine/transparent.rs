@@ -70,39 +70,15 @@ impl PtpInstance {
     ) {
         let h = msg.header;
         let p2p = self.is_p2p_tc();
-        match msg.body {
+        if p2p {
             // A P2P TC answers and measures peer delay itself, and drops the
             // end-to-end delay messages (§10.2.3).
-            Body::PdelayReq { .. } if p2p => {
-                return self.on_pdelay_req(now, ingress, &h, rx, source);
+            if self.on_peer_delay_message(now, ingress, msg, rx, source) {
+                return;
             }
-            Body::PdelayResp {
-                request_receipt_timestamp,
-                requesting_port_identity,
-            } if p2p => {
-                return self.on_pdelay_resp(
-                    now,
-                    ingress,
-                    &h,
-                    request_receipt_timestamp,
-                    requesting_port_identity,
-                    rx,
-                );
+            if matches!(msg.body, Body::DelayReq { .. } | Body::DelayResp { .. }) {
+                return;
             }
-            Body::PdelayRespFollowUp {
-                response_origin_timestamp,
-                requesting_port_identity,
-            } if p2p => {
-                return self.on_pdelay_resp_follow_up(
-                    now,
-                    ingress,
-                    &h,
-                    response_origin_timestamp,
-                    requesting_port_identity,
-                );
-            }
-            Body::DelayReq { .. } | Body::DelayResp { .. } if p2p => return,
-            _ => {}
         }
         if h.source_port_identity.clock_identity == self.default_ds.clock_identity {
             return;
