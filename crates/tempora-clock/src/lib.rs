@@ -1,12 +1,16 @@
 //! # tempora-clock
 //!
-//! The clock-discipline layer shared by PTP and NTP. So far it holds the
-//! [`time`] types every layer uses; the clock traits, the virtual clock and
-//! the servos (Kalman filter, PI baseline) arrive with issue #4. It is
-//! `no_std` like the protocol cores that use it.
+//! The clock-discipline layer shared by PTP and NTP: the [`time`] types
+//! every layer uses, the [`clock`] traits with the virtual clock, and the
+//! [`servo`]s (Kalman filter, PI baseline). It is `no_std` like the
+//! protocol cores that use it.
 #![no_std]
 #![forbid(unsafe_code)]
 
+pub mod clock;
+pub mod servo;
 pub mod time;
 
+pub use clock::{BaseClock, Clock, ClockError, ClockInfo, LeapStatus, VirtualClock, VirtualState};
+pub use servo::{Correction, Sample, Servo, ServoState};
 pub use time::{Duration, Time};

@@ -45,9 +45,14 @@ impl Duration {
         Duration(secs as i128 * NANOS_PER_SEC * UNITS_PER_NANO)
     }
 
-    /// A duration of (fractional) seconds; saturates outside ±2^63 s.
+    /// A duration of (fractional) seconds, rounded to the nearest unit;
+    /// saturates at the range of the type (NaN gives zero).
     pub fn from_secs_f64(secs: f64) -> Self {
-        Duration((secs * 1e9 * UNITS_PER_NANO as f64) as i128)
+        let units = secs * 1e9 * UNITS_PER_NANO as f64;
+        // Round half away from zero (`f64::round` needs std); the cast
+        // saturates, and NaN becomes 0.
+        let rounded = if units >= 0.0 { units + 0.5 } else { units - 0.5 };
+        Duration(rounded as i128)
     }
 
     /// 2^`log2` seconds, the form of PTP's message intervals

@@ -1,0 +1,73 @@
+//! Servos: turn offset measurements into clock corrections (frequency
+//! adjustments and, when allowed, steps). Every servo implements [`Servo`];
+//! the daemon and the simulator pick one by configuration.
+
+use crate::time::{Duration, Time};
+
+/// What the servo asks of the clock after a sample.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Correction {
+    /// Nothing yet (e.g. still collecting the first samples).
+    None,
+    /// Add `step` to the clock's time (usually minus the offset), then run
+    /// at `frequency_ppb`.
+    Step {
+        /// The amount to add to the clock's time.
+        step: Duration,
+        /// The frequency adjustment to apply, in parts per billion.
+        frequency_ppb: f64,
+    },
+    /// Run at this frequency adjustment, in parts per billion (positive:
+    /// faster).
+    Frequency {
+        /// The frequency adjustment, in parts per billion.
+        frequency_ppb: f64,
+    },
+}
+
+/// The servo's view of its own state, as ptp4l reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ServoState {
+    /// Not enough samples yet.
+    Unlocked,
+    /// A step was requested (the next samples start over).
+    Jump,
+    /// Tracking.
+    Locked,
+}
+
+/// One offset measurement for the servo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sample {
+    /// Local clock time of the measurement (e.g. the Sync's ingress time).
+    pub local_time: Time,
+    /// The clock's offset from the reference: local minus reference.
+    pub offset: Duration,
+    /// The path delay the measurement used, if known (a quality hint).
+    pub delay: Option<Duration>,
+}
+
+/// A clock servo (IEEE 1588-2019 leaves the servo to implementations; see
+/// the implementations for what each follows).
+pub trait Servo {
+    /// Feeds one measurement taken with the clock at the frequency
+    /// adjustment last returned; returns the correction to apply now.
+    fn sample(&mut self, sample: Sample) -> Correction;
+
+    /// The servo's state.
+    fn state(&self) -> ServoState;
+
+    /// The current frequency adjustment in parts per billion.
+    fn frequency_ppb(&self) -> f64;
+
+    /// Tells the servo the nominal interval between samples (e.g. the Sync
+    /// interval), which some servos scale their gains with.
+    fn set_interval(&mut self, interval: Duration);
+
+    /// Forgets everything but the frequency estimate (e.g. after a new
+    /// master was selected).
+    fn reset(&mut self);
+
+    /// A short name, e.g. `"pi"` or `"kalman"`.
+    fn name(&self) -> &'static str;
+}
