@@ -55,6 +55,48 @@ pub(crate) struct PdelayInFlight {
     pub two_step: bool,
 }
 
+/// A moving median over the last [`DelayFilter::LEN`] path delay
+/// measurements (linuxptp's `delay_filter moving_median`, length 10).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct DelayFilter {
+    values: [Duration; DelayFilter::LEN],
+    len: usize,
+    next: usize,
+}
+
+impl DelayFilter {
+    pub(crate) const LEN: usize = 10;
+
+    pub(crate) fn new() -> Self {
+        DelayFilter {
+            values: [Duration::ZERO; Self::LEN],
+            len: 0,
+            next: 0,
+        }
+    }
+
+    /// Adds a measurement and returns the median of those kept.
+    pub(crate) fn push(&mut self, value: Duration) -> Duration {
+        self.values[self.next] = value;
+        self.next = (self.next + 1) % Self::LEN;
+        self.len = (self.len + 1).min(Self::LEN);
+        let mut sorted = self.values;
+        let kept = &mut sorted[..self.len];
+        kept.sort_unstable();
+        let mid = self.len / 2;
+        if self.len % 2 == 1 {
+            kept[mid]
+        } else {
+            (kept[mid - 1] + kept[mid]) / 2
+        }
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.len = 0;
+        self.next = 0;
+    }
+}
+
 /// One port of the instance.
 #[derive(Debug, Clone)]
 pub(crate) struct Port {
@@ -72,6 +114,8 @@ pub(crate) struct Port {
     pub delay_req: Option<DelayReqInFlight>,
     /// The peer delay exchange in flight.
     pub pdelay: Option<PdelayInFlight>,
+    /// Slave side: the filter over path delay measurements.
+    pub delay_filter: DelayFilter,
     /// Whether a path or link delay has been measured yet.
     pub delay_measured: bool,
     /// The peer's address, from the last Pdelay or unicast message (for replies).
@@ -117,6 +161,7 @@ impl Port {
             last_sync: None,
             delay_req: None,
             pdelay: None,
+            delay_filter: DelayFilter::new(),
             delay_measured: false,
             last_peer: None,
             addresses: BTreeMap::new(),
@@ -148,6 +193,7 @@ impl Port {
 
     /// Forgets the slave-side exchanges (on leaving SLAVE/UNCALIBRATED).
     pub(crate) fn reset_slave(&mut self) {
+        self.delay_filter.clear();
         self.sync = None;
         self.last_sync = None;
         self.delay_req = None;

@@ -220,7 +220,9 @@ impl PtpInstance {
         if (-7..=16).contains(&h.log_message_interval) {
             p.ds.log_min_delay_req_interval = h.log_message_interval;
         }
-        self.current_ds.mean_delay = mean;
+        // Like ptp4l's default delay filter (moving median of 10), so that
+        // one queued Delay_Req does not move every following offset.
+        self.current_ds.mean_delay = p.delay_filter.push(mean);
     }
 
     /// Starts the slave duties of a port that just entered UNCALIBRATED.

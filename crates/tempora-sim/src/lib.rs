@@ -1,0 +1,18 @@
+//! # tempora-sim
+//!
+//! A deterministic simulator that measures clock discipline: it runs the
+//! real PTP engine of `tempora-ptp` and a servo of `tempora-clock` on
+//! virtual time, over a modelled network (base delays, delay distributions,
+//! asymmetry, loss, queueing bursts) and a modelled oscillator (frequency
+//! offset, random-walk wander, temperature, steps, phase noise), far faster
+//! than real time. Scenarios are TOML files ([`scenario`]); a run reports
+//! the slave's true offset statistics ([`stats`]).
+
+pub mod model;
+pub mod runner;
+pub mod scenario;
+pub mod stats;
+
+pub use runner::{Trace, run};
+pub use scenario::{Scenario, ScenarioError};
+pub use stats::Stats;
