@@ -9,6 +9,7 @@
 //! the slave's true offset statistics ([`stats`]).
 
 pub mod model;
+pub mod network;
 pub mod runner;
 pub mod scenario;
 pub mod stats;

@@ -64,7 +64,7 @@ fn free_running_clock_drifts_as_modelled() {
     let mut s = scenario("lan-software");
     s.scenario.duration_s = 100.0;
     s.clock.wander_ppb_per_sqrt_s = 0.0;
-    let trace = run(&s, &mut Free, 1, &mut |_| {});
+    let trace = run(&s, Box::new(Free), 1, &mut |_| {});
     // 300 us initial offset, 10 ppm: after 100 s, 1300 us.
     let (t, last) = *trace.offsets.last().unwrap();
     assert!(
@@ -78,9 +78,9 @@ fn free_running_clock_drifts_as_modelled() {
 fn same_seed_same_trace() {
     let mut s = scenario("congested");
     s.scenario.duration_s = 600.0;
-    let a = run(&s, &mut Free, 7, &mut |_| {});
-    let b = run(&s, &mut Free, 7, &mut |_| {});
-    let c = run(&s, &mut Free, 8, &mut |_| {});
+    let a = run(&s, Box::new(Free), 7, &mut |_| {});
+    let b = run(&s, Box::new(Free), 7, &mut |_| {});
+    let c = run(&s, Box::new(Free), 8, &mut |_| {});
     assert_eq!(a, b);
     assert_ne!(a.measurements, 0);
     // Another seed draws another oscillator wander.

@@ -108,6 +108,9 @@ pub(crate) struct Port {
     pub pdelay_req_sequence: u16,
     /// Slave side: the latest Sync from the parent.
     pub sync: Option<SyncReceipt>,
+    /// Slave side: a Follow_Up that arrived before its Sync (source,
+    /// sequenceId, t1, correction).
+    pub early_follow_up: Option<(PortIdentity, u16, Time, Duration)>,
     /// Slave side: the latest complete (t1, t2, correction) Sync measurement.
     pub last_sync: Option<(Time, Time, Duration)>,
     /// Slave side: the Delay_Req in flight.
@@ -158,6 +161,7 @@ impl Port {
             delay_req_sequence: 0,
             pdelay_req_sequence: 0,
             sync: None,
+            early_follow_up: None,
             last_sync: None,
             delay_req: None,
             pdelay: None,
@@ -195,6 +199,7 @@ impl Port {
     pub(crate) fn reset_slave(&mut self) {
         self.delay_filter.clear();
         self.sync = None;
+        self.early_follow_up = None;
         self.last_sync = None;
         self.delay_req = None;
     }

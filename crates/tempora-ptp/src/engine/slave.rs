@@ -46,15 +46,22 @@ impl PtpInstance {
         // §7.4.2: the master-to-slave path is delayAsymmetry longer than the mean.
         let correction = from_correction(h.correction) + self.ports[port].ds.delay_asymmetry;
         let two_step = h.flags.contains(Flags::TWO_STEP);
-        let receipt = SyncReceipt {
+        let mut receipt = SyncReceipt {
             sequence_id: h.sequence_id,
             source: h.source_port_identity,
             t2,
             correction,
             t1: (!two_step).then(|| from_timestamp(origin)),
         };
+        if let Some((source, seq, t1, fu_correction)) = self.ports[port].early_follow_up.take() {
+            if two_step && source == receipt.source && seq == receipt.sequence_id {
+                receipt.t1 = Some(t1);
+                receipt.correction += fu_correction;
+            }
+        }
+        let complete = receipt.t1.is_some();
         self.ports[port].sync = Some(receipt);
-        if !two_step {
+        if complete {
             self.complete_sync(now, port);
         }
     }
@@ -69,18 +76,23 @@ impl PtpInstance {
         if !self.is_from_parent(port, h) {
             return;
         }
-        let Some(sync) = self.ports[port].sync.as_mut() else {
-            return;
-        };
-        if sync.sequence_id != h.sequence_id
-            || sync.source != h.source_port_identity
-            || sync.t1.is_some()
-        {
-            return;
+        let t1 = from_timestamp(precise_origin);
+        let correction = from_correction(h.correction);
+        let p = &mut self.ports[port];
+        match p.sync.as_mut() {
+            Some(sync)
+                if sync.sequence_id == h.sequence_id
+                    && sync.source == h.source_port_identity
+                    && sync.t1.is_none() =>
+            {
+                sync.t1 = Some(t1);
+                sync.correction += correction;
+                self.complete_sync(now, port);
+            }
+            // The Follow_Up overtook its Sync (they may take different
+            // queues): keep it for the Sync, as ptp4l does.
+            _ => p.early_follow_up = Some((h.source_port_identity, h.sequence_id, t1, correction)),
         }
-        sync.t1 = Some(from_timestamp(precise_origin));
-        sync.correction += from_correction(h.correction);
-        self.complete_sync(now, port);
     }
 
     /// A Sync with its t1 is complete: compute the offset (§11.2) if the
