@@ -8,12 +8,17 @@
 //! than real time. Scenarios are TOML files ([`scenario`]); a run reports
 //! the slave's true offset statistics ([`stats`]).
 
+pub mod demo;
 pub mod model;
 pub mod network;
+pub mod report;
 pub mod runner;
 pub mod scenario;
+pub mod servos;
 pub mod stats;
 
+pub use report::{RunReport, evaluate, run_one};
 pub use runner::{Trace, run};
+pub use servos::{ServoKind, make_servo};
 pub use scenario::{Scenario, ScenarioError};
 pub use stats::Stats;

@@ -187,6 +187,11 @@ impl Network {
         self.local(node) - self.now
     }
 
+    /// The frequency adjustment `node`'s servo applies, in ppb.
+    pub fn servo_frequency(&self, node: usize) -> Option<f64> {
+        self.nodes[node].clock.servo.as_ref().map(|s| s.frequency_ppb())
+    }
+
     /// The state of `node`'s `port`.
     pub fn port_state(&self, node: usize, port: PortIndex) -> PortState {
         self.nodes[node]

@@ -5,6 +5,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+
+mod demo;
+mod sim;
 use tempora_inspect::{InspectError, Summary, inspect_file};
 
 /// PTP and NTP in one memory-safe daemon and CLI.
@@ -29,6 +32,34 @@ enum Command {
         /// Capture files (pcap or pcapng).
         #[arg(required = true)]
         files: Vec<PathBuf>,
+    },
+    /// Run a scenario in the simulator: the real PTP engine and a servo on
+    /// virtual time, with the PI servo as baseline on the same seed.
+    Sim {
+        /// Print one JSON object instead of a summary.
+        #[arg(long)]
+        json: bool,
+        /// Seed of every random draw (same seed, same result).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// The servo under test: kalman or pi.
+        #[arg(long, default_value = "kalman")]
+        servo: String,
+        /// The scenario file (TOML; see docs/scenarios.md).
+        scenario: PathBuf,
+    },
+    /// Watch a simulated PTP network (grandmaster, boundary clock, slaves)
+    /// converge, live in the terminal. No root, no network.
+    Demo {
+        /// Simulated seconds.
+        #[arg(long, default_value_t = 600)]
+        seconds: u32,
+        /// Simulated seconds per real second.
+        #[arg(long, default_value_t = 20.0)]
+        speed: f64,
+        /// Seed of every random draw.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
     },
 }
 
@@ -77,5 +108,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Inspect { json, files } => inspect(json, &files),
+        Command::Sim { json, seed, servo, scenario } => sim::sim(&scenario, json, seed, &servo),
+        Command::Demo { seconds, speed, seed } => demo::demo(seconds, speed, seed),
     }
 }
