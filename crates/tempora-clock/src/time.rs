@@ -51,7 +51,11 @@ impl Duration {
         let units = secs * 1e9 * UNITS_PER_NANO as f64;
         // Round half away from zero (`f64::round` needs std); the cast
         // saturates, and NaN becomes 0.
-        let rounded = if units >= 0.0 { units + 0.5 } else { units - 0.5 };
+        let rounded = if units >= 0.0 {
+            units + 0.5
+        } else {
+            units - 0.5
+        };
         Duration(rounded as i128)
     }
 
