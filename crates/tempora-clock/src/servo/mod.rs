@@ -3,15 +3,19 @@
 //! the daemon and the simulator pick one by configuration.
 //!
 //! - [`PiServo`]: linuxptp's proportional-integral servo, the
-//!   baseline users know.
+//!   baseline users know;
+//! - [`KalmanServo`]: an interacting-multiple-model
+//!   Kalman filter over offset and frequency with adaptive noise estimates
+//!   and outlier rejection.
 
 use crate::time::{Duration, Time};
 
+pub mod kalman;
 pub mod pi;
 #[cfg(test)]
-#[allow(dead_code)] // used by the servos still to come
 pub(crate) mod sim;
 
+pub use kalman::{KalmanConfig, KalmanServo};
 pub use pi::{PiConfig, PiServo};
 
 /// What the servo asks of the clock after a sample.
