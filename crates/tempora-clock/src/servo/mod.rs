@@ -6,17 +6,21 @@
 //!   baseline users know;
 //! - [`KalmanServo`]: an interacting-multiple-model
 //!   Kalman filter over offset and frequency with adaptive noise estimates
-//!   and outlier rejection.
+//!   and outlier rejection;
+//! - [`StepPolicy`]: wraps any servo with step and
+//!   panic thresholds and a frequency clamp.
 
 use crate::time::{Duration, Time};
 
 pub mod kalman;
 pub mod pi;
+pub mod policy;
 #[cfg(test)]
 pub(crate) mod sim;
 
 pub use kalman::{KalmanConfig, KalmanServo};
 pub use pi::{PiConfig, PiServo};
+pub use policy::{PolicyConfig, PolicyOutcome, StepPolicy};
 
 /// What the servo asks of the clock after a sample.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -86,7 +90,7 @@ pub trait Servo {
     fn name(&self) -> &'static str;
 
     /// Tells the servo that the clock was stepped by `step` by someone else
-    /// (e.g. a step policy wrapping it), so that it
+    /// (e.g. a [`StepPolicy`] wrapping it), so that it
     /// can shift its state instead of reading the step as a jump in the
     /// measurements. The default forgets everything but the frequency
     /// ([`reset`](Servo::reset)).
