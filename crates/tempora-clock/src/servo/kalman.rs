@@ -41,8 +41,9 @@
 //!   variance is `e²/12`. This is the insight behind NTP's minimum-delay
 //!   clock filter (RFC 5905 §10; D. L. Mills, "Computer Network Time
 //!   Synchronization", 2nd ed., ch. 3) made into weights instead of a
-//!   selection. `r0` and `κ` are estimated by least squares with
-//!   forgetting from the residuals of interpolating each measurement
+//!   selection. `r0` and `κ` are estimated by weighted least squares
+//!   with forgetting (memory `noise_memory` samples, residuals clipped at
+//!   16 times their expected value) from the residuals of interpolating each measurement
 //!   between its neighbours (after removing the servo's own corrections) —
 //!   a statistic that does not depend on the filter, so the noise estimate
 //!   and the wander estimate do not chase each other. When the delay says
@@ -253,17 +254,18 @@ struct NoiseEstimator {
 }
 
 impl NoiseEstimator {
-    /// Starts from `guess` (ns²), held as if it came from two residuals of
+    /// Starts from `guess` (ns²), held as if it came from one residual of
     /// evenly spaced samples; it is forgotten like any other residual.
     fn new(guess: f64) -> Self {
-        const PRIOR: f64 = 2.0;
+        const PRIOR: f64 = 1.0;
         let guess = guess.max(MIN_R);
         NoiseEstimator {
-            // Two residuals of 1.5 × guess, weighted as `add` weighs them.
-            saa: PRIOR / (guess * guess),
+            // A residual of 1.5 × guess (a = 1.5, b = 0), weighted as `add`
+            // weighs it (1 / 1.5²).
+            saa: PRIOR,
             sab: 0.0,
             sbb: 0.0,
-            say: PRIOR / guess,
+            say: PRIOR * guess,
             sby: 0.0,
             sy: 0.0,
             n: 0.0,
@@ -317,20 +319,21 @@ impl NoiseEstimator {
     }
 
     fn add(&mut self, a: f64, b: f64, y: f64, memory: f64) {
-        let expected = a * self.r0 + b * self.kappa;
-        // Huber-style clipping so a single wild residual cannot dominate.
-        let y = if self.n >= 4.0 {
-            y.min(16.0 * expected.max(MIN_R))
-        } else {
-            y
-        };
+        let expected = (a * self.r0 + b * self.kappa).max(MIN_R);
+        // Huber-style clipping so that a single wild residual cannot
+        // dominate (the estimate can still grow several-fold per sample
+        // while it has few residuals, so a low guess is soon corrected).
+        let y = y.min(16.0 * expected);
         if !(y.is_finite() && a.is_finite() && b.is_finite()) {
             return;
         }
         // Weighted least squares: a squared residual's spread grows with
-        // its expected value, so weigh by its inverse square (iteratively
-        // reweighted with the current estimate).
-        let w = 1.0 / (expected * expected).max(MIN_R * MIN_R);
+        // its expected value, so weigh by its inverse square — relative to
+        // the current level `r0`, so that residuals taken when the level was
+        // different keep comparable weights (otherwise the estimate would
+        // adapt upwards far slower than downwards).
+        let shape = expected / self.r0.max(MIN_R);
+        let w = 1.0 / (shape * shape);
         let lambda = 1.0 - 1.0 / memory.max(2.0);
         self.saa = lambda * self.saa + w * a * a;
         self.sab = lambda * self.sab + w * a * b;
@@ -1269,6 +1272,57 @@ mod tests {
         });
         let r = run(&mut k, &hw());
         assert!(r.rms_ns < 10.0, "{r:?}");
+    }
+
+    #[test]
+    fn random_garbage_keeps_every_servo_sane() {
+        use crate::servo::policy::{PolicyConfig, StepPolicy};
+        use crate::servo::sim::Rng;
+        let mut rng = Rng::new(99);
+        let mut servos: [&mut dyn Servo; 3] = [
+            &mut kalman(),
+            &mut pi_hw(),
+            &mut StepPolicy::new(kalman(), PolicyConfig::default()),
+        ];
+        let mut t: i128 = 0;
+        for i in 0..20_000 {
+            let pick = |rng: &mut Rng, scale: i128| -> i128 {
+                match rng.next_u64() % 6 {
+                    0 => (rng.next_u64() as i64) as i128 * (rng.next_u64() as i64) as i128,
+                    1 => 0,
+                    _ => ((rng.next_u64() % 2_000_001) as i128 - 1_000_000) * scale,
+                }
+            };
+            t = t.saturating_add(pick(&mut rng, 1 << 26));
+            let s = Sample {
+                local_time: Time::from_scaled_nanos(t),
+                offset: Duration::from_scaled_nanos(pick(&mut rng, 1 << 10)),
+                delay: match rng.next_u64() % 3 {
+                    0 => None,
+                    _ => Some(Duration::from_scaled_nanos(pick(&mut rng, 1 << 12))),
+                },
+            };
+            for servo in servos.iter_mut() {
+                if i % 1000 == 0 {
+                    servo.set_interval(Duration::from_scaled_nanos(pick(&mut rng, 1 << 30)));
+                }
+                let check = |f: f64| f.is_finite() && f.abs() <= 900_000.0;
+                match servo.sample(s) {
+                    Correction::None => {}
+                    Correction::Step { frequency_ppb, .. }
+                    | Correction::Frequency { frequency_ppb } => {
+                        assert!(check(frequency_ppb), "{frequency_ppb}")
+                    }
+                }
+                assert!(check(servo.frequency_ppb()));
+            }
+        }
+        // And they still work.
+        for servo in servos.iter_mut() {
+            servo.reset();
+            let r = run(&mut **servo, &hw());
+            assert!(r.rms_ns < 10.0, "{} {r:?}", servo.name());
+        }
     }
 
     #[test]
