@@ -1,8 +1,26 @@
 //! Servos: turn offset measurements into clock corrections (frequency
 //! adjustments and, when allowed, steps). Every servo implements [`Servo`];
 //! the daemon and the simulator pick one by configuration.
+//!
+//! - [`PiServo`]: linuxptp's proportional-integral servo, the
+//!   baseline users know;
+//! - [`KalmanServo`]: an interacting-multiple-model
+//!   Kalman filter over offset and frequency with adaptive noise estimates
+//!   and outlier rejection;
+//! - [`StepPolicy`]: wraps any servo with step and
+//!   panic thresholds and a frequency clamp.
 
 use crate::time::{Duration, Time};
+
+pub mod kalman;
+pub mod pi;
+pub mod policy;
+#[cfg(test)]
+pub(crate) mod sim;
+
+pub use kalman::{KalmanConfig, KalmanServo};
+pub use pi::{PiConfig, PiServo};
+pub use policy::{PolicyConfig, PolicyOutcome, StepPolicy};
 
 /// What the servo asks of the clock after a sample.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -70,4 +88,36 @@ pub trait Servo {
 
     /// A short name, e.g. `"pi"` or `"kalman"`.
     fn name(&self) -> &'static str;
+
+    /// Tells the servo that the clock was stepped by `step` by someone else
+    /// (e.g. a [`StepPolicy`] wrapping it), so that it
+    /// can shift its state instead of reading the step as a jump in the
+    /// measurements. The default forgets everything but the frequency
+    /// ([`reset`](Servo::reset)).
+    fn stepped(&mut self, step: Duration) {
+        let _ = step;
+        self.reset();
+    }
+
+    /// Limits the frequency adjustments the servo asks for to ±`max_ppb`
+    /// (e.g. the clock's own limit), so that what it asks for is what the
+    /// clock runs at. The default ignores it.
+    fn set_max_frequency(&mut self, max_ppb: f64) {
+        let _ = max_ppb;
+    }
+}
+
+/// `x` limited to ±`max` (a NaN `x` gives 0; a NaN or negative `max` is read
+/// as 0).
+pub(crate) fn clamp_sym(x: f64, max: f64) -> f64 {
+    let max = if max.is_nan() || max < 0.0 { 0.0 } else { max };
+    if x.is_nan() {
+        0.0
+    } else if x > max {
+        max
+    } else if x < -max {
+        -max
+    } else {
+        x
+    }
 }
