@@ -179,6 +179,12 @@ impl VirtualState {
         self.offset += by;
     }
 
+    /// The largest adjustment the clock accepts, in ppb (500 ppm, like the
+    /// Linux system clock's `adjtimex` limit).
+    pub fn max_frequency(&self) -> f64 {
+        self.max_ppb
+    }
+
     /// The adjustment in effect, in ppb.
     pub fn frequency(&self) -> f64 {
         self.adjustment_ppb

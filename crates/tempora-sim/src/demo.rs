@@ -38,15 +38,30 @@ fn oscillator(ppm: f64, initial_us: f64) -> ClockModel {
 /// Builds the demo network with `servo` on every disciplined clock.
 pub fn build(seed: u64, servo: ServoKind) -> (Network, Vec<DemoNode>) {
     let mut net = Network::new(seed);
-    let lan = Direction { base_us: 40.0, jitter: Distribution::Exponential { mean_us: 8.0 } };
+    let lan = Direction {
+        base_us: 40.0,
+        jitter: Distribution::Exponential { mean_us: 8.0 },
+    };
     let noise = 500.0;
     let mut nodes = Vec::new();
 
     let mut gm = InstanceConfig::ordinary(identity(1));
     gm.priority1 = 10;
     gm.clock_quality.clock_class = 6;
-    let g = net.add_node("grandmaster", gm, ClockSpec { model: None, servo: None, timestamp_noise_ns: noise });
-    nodes.push(DemoNode { index: g, name: "grandmaster", reference: true });
+    let g = net.add_node(
+        "grandmaster",
+        gm,
+        ClockSpec {
+            model: None,
+            servo: None,
+            timestamp_noise_ns: noise,
+        },
+    );
+    nodes.push(DemoNode {
+        index: g,
+        name: "grandmaster",
+        reference: true,
+    });
 
     let mut bc = InstanceConfig::ordinary(identity(2));
     bc.instance_type = InstanceType::BoundaryClock;
@@ -54,20 +69,40 @@ pub fn build(seed: u64, servo: ServoKind) -> (Network, Vec<DemoNode>) {
     let b = net.add_node(
         "boundary",
         bc,
-        ClockSpec { model: Some(oscillator(-12.0, 800.0)), servo: Some(make_servo(servo, false)), timestamp_noise_ns: noise },
+        ClockSpec {
+            model: Some(oscillator(-12.0, 800.0)),
+            servo: Some(make_servo(servo, false)),
+            timestamp_noise_ns: noise,
+        },
     );
-    nodes.push(DemoNode { index: b, name: "boundary", reference: false });
+    nodes.push(DemoNode {
+        index: b,
+        name: "boundary",
+        reference: false,
+    });
 
-    let slaves = [("slave-1", 25.0, -2000.0), ("slave-2", -40.0, 150.0), ("slave-3", 8.0, 5000.0)];
+    let slaves = [
+        ("slave-1", 25.0, -2000.0),
+        ("slave-2", -40.0, 150.0),
+        ("slave-3", 8.0, 5000.0),
+    ];
     for (i, (name, ppm, initial)) in slaves.into_iter().enumerate() {
         let mut c = InstanceConfig::ordinary(identity(3 + i as u8));
         c.slave_only = true;
         let s = net.add_node(
             name,
             c,
-            ClockSpec { model: Some(oscillator(ppm, initial)), servo: Some(make_servo(servo, false)), timestamp_noise_ns: noise },
+            ClockSpec {
+                model: Some(oscillator(ppm, initial)),
+                servo: Some(make_servo(servo, false)),
+                timestamp_noise_ns: noise,
+            },
         );
-        nodes.push(DemoNode { index: s, name, reference: false });
+        nodes.push(DemoNode {
+            index: s,
+            name,
+            reference: false,
+        });
     }
     let link = |net: &mut Network| {
         let a = DelayModel::new(lan, 0.0, None, 1.0, net.rng());

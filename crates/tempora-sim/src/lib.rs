@@ -19,6 +19,6 @@ pub mod stats;
 
 pub use report::{RunReport, evaluate, run_one};
 pub use runner::{Trace, run};
-pub use servos::{ServoKind, make_servo};
 pub use scenario::{Scenario, ScenarioError};
+pub use servos::{ServoKind, make_servo};
 pub use stats::Stats;

@@ -129,13 +129,20 @@ impl Network {
         let stamp_noise = Normal::new(0.0, clock.timestamp_noise_ns)
             .ok()
             .filter(|_| clock.timestamp_noise_ns > 0.0);
+        let virtual_state = VirtualState::new(START, initial, 0.0);
+        let mut servo = clock.servo;
+        if let Some(s) = servo.as_mut() {
+            // The servo must know what the clock accepts, so that what it
+            // asks for is what the clock does.
+            s.set_max_frequency(virtual_state.max_frequency());
+        }
         self.nodes.push(Node {
             name: name.to_string(),
             engine: PtpInstance::new(config, self.seed ^ k),
             clock: NodeClock {
                 oscillator: clock.model.map(|m| Oscillator::new(m, START)),
-                virtual_state: VirtualState::new(START, initial, 0.0),
-                servo: clock.servo,
+                virtual_state,
+                servo,
                 stamp_noise,
                 rng: Self::stream(self.seed, k + 1),
             },
@@ -189,7 +196,11 @@ impl Network {
 
     /// The frequency adjustment `node`'s servo applies, in ppb.
     pub fn servo_frequency(&self, node: usize) -> Option<f64> {
-        self.nodes[node].clock.servo.as_ref().map(|s| s.frequency_ppb())
+        self.nodes[node]
+            .clock
+            .servo
+            .as_ref()
+            .map(|s| s.frequency_ppb())
     }
 
     /// The state of `node`'s `port`.

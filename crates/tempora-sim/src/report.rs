@@ -32,7 +32,12 @@ pub struct RunReport {
 }
 
 /// Runs one servo.
-pub fn run_one(scenario: &Scenario, kind: ServoKind, seed: u64, progress: &mut dyn FnMut(f64)) -> RunReport {
+pub fn run_one(
+    scenario: &Scenario,
+    kind: ServoKind,
+    seed: u64,
+    progress: &mut dyn FnMut(f64),
+) -> RunReport {
     let hardware = scenario.timestamping.kind == "hardware";
     let trace = run(scenario, make_servo(kind, hardware), seed, progress);
     RunReport {
@@ -40,7 +45,11 @@ pub fn run_one(scenario: &Scenario, kind: ServoKind, seed: u64, progress: &mut d
         servo: kind.name().into(),
         seed,
         duration_s: scenario.scenario.duration_s,
-        stats: Stats::of(&trace, scenario.scenario.warmup_s, scenario.scenario.threshold_ns),
+        stats: Stats::of(
+            &trace,
+            scenario.scenario.warmup_s,
+            scenario.scenario.threshold_ns,
+        ),
         measurements: trace.measurements,
         steps: trace.steps,
         baseline: None,
@@ -48,9 +57,16 @@ pub fn run_one(scenario: &Scenario, kind: ServoKind, seed: u64, progress: &mut d
 }
 
 /// Runs `kind` and the PI baseline; `progress` hears the fraction of both.
-pub fn evaluate(scenario: &Scenario, kind: ServoKind, seed: u64, progress: &mut dyn FnMut(f64)) -> RunReport {
+pub fn evaluate(
+    scenario: &Scenario,
+    kind: ServoKind,
+    seed: u64,
+    progress: &mut dyn FnMut(f64),
+) -> RunReport {
     let mut main = run_one(scenario, kind, seed, &mut |f| progress(f / 2.0));
-    let baseline = run_one(scenario, ServoKind::Pi, seed, &mut |f| progress(0.5 + f / 2.0));
+    let baseline = run_one(scenario, ServoKind::Pi, seed, &mut |f| {
+        progress(0.5 + f / 2.0)
+    });
     main.baseline = Some(Box::new(baseline));
     main
 }

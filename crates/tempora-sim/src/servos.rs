@@ -37,7 +37,11 @@ impl ServoKind {
 pub fn make_servo(kind: ServoKind, hardware: bool) -> Box<dyn Servo> {
     match kind {
         ServoKind::Pi => {
-            let config = if hardware { PiConfig::hardware() } else { PiConfig::software() };
+            let config = if hardware {
+                PiConfig::hardware()
+            } else {
+                PiConfig::software()
+            };
             Box::new(PiServo::new(config))
         }
         ServoKind::Kalman => Box::new(KalmanServo::new(KalmanConfig::default())),

@@ -86,3 +86,59 @@ fn same_seed_same_trace() {
     // Another seed draws another oscillator wander.
     assert_ne!(a.offsets, c.offsets);
 }
+
+/// `tempora sim --json` is a function of the scenario, the servo and the
+/// seed: the same seed gives byte-identical JSON.
+#[test]
+fn same_seed_same_json() {
+    let mut s = scenario("lossy");
+    s.scenario.duration_s = 900.0;
+    let a = serde_json::to_string(&tempora_sim::evaluate(
+        &s,
+        tempora_sim::ServoKind::Kalman,
+        3,
+        &mut |_| {},
+    ))
+    .unwrap();
+    let b = serde_json::to_string(&tempora_sim::evaluate(
+        &s,
+        tempora_sim::ServoKind::Kalman,
+        3,
+        &mut |_| {},
+    ))
+    .unwrap();
+    assert_eq!(a, b);
+    let v: serde_json::Value = serde_json::from_str(&a).unwrap();
+    for key in [
+        "scenario",
+        "servo",
+        "seed",
+        "duration_s",
+        "rms_ns",
+        "max_abs_ns",
+        "p99_abs_ns",
+        "mean_ns",
+        "convergence_s",
+        "baseline",
+    ] {
+        assert!(v.get(key).is_some(), "missing {key} in {a}");
+    }
+    assert_eq!(v["baseline"]["servo"], "pi");
+    assert_eq!(v["servo"], "kalman");
+}
+
+/// The Kalman servo against the PI baseline on the software-timestamp LAN
+/// (a shortened run; docs/accuracy.md has the full ones).
+#[test]
+fn kalman_beats_pi_on_the_software_lan() {
+    let mut s = scenario("lan-software");
+    s.scenario.duration_s = 1200.0;
+    let r = tempora_sim::evaluate(&s, tempora_sim::ServoKind::Kalman, 11, &mut |_| {});
+    let b = r.baseline.as_ref().unwrap();
+    assert!(
+        r.stats.rms_ns < 0.6 * b.stats.rms_ns,
+        "kalman {} pi {}",
+        r.stats.rms_ns,
+        b.stats.rms_ns
+    );
+}

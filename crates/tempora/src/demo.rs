@@ -9,7 +9,11 @@ use tempora_sim::demo::build;
 
 /// Runs the demo: `seconds` of simulated time at `speed` × real time.
 pub fn demo(seconds: u32, speed: f64, seed: u64) -> ExitCode {
-    let speed = if speed.is_finite() && speed > 0.0 { speed } else { 20.0 };
+    let speed = if speed.is_finite() && speed > 0.0 {
+        speed
+    } else {
+        20.0
+    };
     let (mut net, nodes) = build(seed, ServoKind::Kalman);
     let tty = std::io::stdout().is_terminal();
     let mut out = std::io::stdout().lock();
@@ -24,27 +28,43 @@ pub fn demo(seconds: u32, speed: f64, seed: u64) -> ExitCode {
     let mut t = 0.0;
     let mut drawn = 0;
     let rows = nodes.len() + 2;
+    // Clear to the end of the line when redrawing in place.
+    let el = if tty { "\x1b[K" } else { "" };
     while t <= f64::from(seconds) {
         net.run_until(t);
-        let redraw = if tty { (t as u64) % 2 == 0 } else { (t as u64) % 30 == 0 };
+        let redraw = if tty {
+            (t as u64) % 2 == 0
+        } else {
+            (t as u64) % 30 == 0
+        };
         if redraw {
             if tty && drawn > 0 {
                 let _ = write!(out, "\x1b[{rows}A");
             }
-            let _ = writeln!(out, "t = {:>4.0} s   {:<12} {:<14} {:>16} {:>12}\x1b[K", t, "clock", "port states", "offset (true)", "freq (ppb)");
-            let _ = writeln!(out, "{}\x1b[K", "-".repeat(72));
+            let _ = writeln!(
+                out,
+                "t = {:>4.0} s   {:<12} {:<27} {:>14} {:>12}{el}",
+                t, "clock", "port states", "offset (true)", "freq (ppb)"
+            );
+            let _ = writeln!(out, "{}{el}", "-".repeat(84));
             for n in &nodes {
                 let states: Vec<&str> = (0..net.nodes[n.index].engine.port_count())
                     .map(|p| short(net.port_state(n.index, p).name()))
                     .collect();
                 let offset = net.true_offset(n.index);
-                let freq = net.servo_frequency(n.index).map_or("-".to_string(), |f| format!("{f:+.1}"));
+                let freq = net
+                    .servo_frequency(n.index)
+                    .map_or("-".to_string(), |f| format!("{f:+.1}"));
                 let _ = writeln!(
                     out,
-                    "             {:<12} {:<14} {:>16} {:>12}\x1b[K",
+                    "             {:<12} {:<27} {:>14} {:>12}{el}",
                     n.name,
                     states.join(" "),
-                    if n.reference { "reference".to_string() } else { format_offset(offset.as_nanos_f64()) },
+                    if n.reference {
+                        "reference".to_string()
+                    } else {
+                        format_offset(offset.as_nanos_f64())
+                    },
                     freq
                 );
             }

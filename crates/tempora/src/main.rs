@@ -108,7 +108,16 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Inspect { json, files } => inspect(json, &files),
-        Command::Sim { json, seed, servo, scenario } => sim::sim(&scenario, json, seed, &servo),
-        Command::Demo { seconds, speed, seed } => demo::demo(seconds, speed, seed),
+        Command::Sim {
+            json,
+            seed,
+            servo,
+            scenario,
+        } => sim::sim(&scenario, json, seed, &servo),
+        Command::Demo {
+            seconds,
+            speed,
+            seed,
+        } => demo::demo(seconds, speed, seed),
     }
 }

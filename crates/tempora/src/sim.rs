@@ -34,7 +34,9 @@ pub fn sim(path: &Path, json: bool, seed: u64, servo: &str) -> ExitCode {
         // A progress bar only for runs that take more than a second.
         if bar.is_none() && started.elapsed() > Duration::from_secs(1) {
             let b = ProgressBar::new(1000);
-            if let Ok(style) = ProgressStyle::with_template("{spinner} simulating [{bar:40}] {percent}%") {
+            if let Ok(style) =
+                ProgressStyle::with_template("{spinner} simulating [{bar:40}] {percent}%")
+            {
                 b.set_style(style);
             }
             bar = Some(b);
@@ -61,7 +63,10 @@ pub fn sim(path: &Path, json: bool, seed: u64, servo: &str) -> ExitCode {
 }
 
 fn line(r: &RunReport) -> String {
-    let conv = r.stats.convergence_s.map_or_else(|| "never".to_string(), |s| format!("{s:.0} s"));
+    let conv = r
+        .stats
+        .convergence_s
+        .map_or_else(|| "never".to_string(), |s| format!("{s:.0} s"));
     format!(
         "{:<7} rms {:>10.1} ns  p99 {:>10.1} ns  max {:>10.1} ns  mean {:>9.1} ns  converged after {}",
         r.servo, r.stats.rms_ns, r.stats.p99_abs_ns, r.stats.max_abs_ns, r.stats.mean_ns, conv
@@ -81,7 +86,12 @@ fn print_summary(r: &RunReport, s: &Scenario, wall: Duration) {
     if let Some(b) = &r.baseline {
         println!("{}", line(b));
         if b.stats.rms_ns > 0.0 {
-            println!("rms ratio {} / {}: {:.2}", r.servo, b.servo, r.stats.rms_ns / b.stats.rms_ns);
+            println!(
+                "rms ratio {} / {}: {:.2}",
+                r.servo,
+                b.servo,
+                r.stats.rms_ns / b.stats.rms_ns
+            );
         }
     }
 }

@@ -741,9 +741,18 @@ impl Servo for KalmanServo {
             nu * nu <= gate2 * (m.p[0] + r)
         });
         let gating = self.accepted >= 4 && self.config.gate_sigmas > 0.0;
-        if gating && !explained && self.consecutive_outliers < self.config.max_consecutive_outliers
+        // A sample whose path delay is well above the minimum was queued:
+        // its disagreement is explained by the queueing, not by a change of
+        // the clock, so it does not count towards giving in (a burst of
+        // congestion must not drag the clock along).
+        let queued = self.noise.kappa * e2 > 3.0 * self.noise.r0.max(MIN_R);
+        if gating
+            && !explained
+            && (queued || self.consecutive_outliers < self.config.max_consecutive_outliers)
         {
-            self.consecutive_outliers += 1;
+            if !queued {
+                self.consecutive_outliers += 1;
+            }
             self.outliers += 1;
             self.mu = prior;
             self.combine();

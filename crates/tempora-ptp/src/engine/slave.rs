@@ -2,7 +2,7 @@
 //! (§9.5.4, §9.5.5), the delay request-response mechanism (§11.3) and the
 //! offset from the master (§11.2).
 
-use tempora_clock::Time;
+use tempora_clock::{Duration, Time};
 
 use crate::datasets::{DelayMechanism, PortState};
 use crate::profile::StaticRole;
@@ -111,6 +111,9 @@ impl PtpInstance {
         let p = &self.ports[port];
         let delay = match p.ds.delay_mechanism {
             DelayMechanism::P2p => p.ds.mean_link_delay,
+            // With the delay request-response mechanism the measurement is
+            // made when the exchange completes (see `on_delay_resp`).
+            DelayMechanism::E2e => return,
             _ => self.current_ds.mean_delay,
         };
         if !p.delay_measured && p.ds.delay_mechanism != DelayMechanism::NoMechanism {
@@ -118,14 +121,27 @@ impl PtpInstance {
         }
         // §11.2: offsetFromMaster = t2 − t1 − meanDelay − corrections.
         let offset = (t2 - t1) - delay - correction;
+        self.measured(now, port, t2, offset, delay);
+    }
+
+    /// Reports a measurement to the servo and, on the first one, completes
+    /// the move to SLAVE.
+    fn measured(
+        &mut self,
+        now: Time,
+        port: PortIndex,
+        ingress: Time,
+        offset: Duration,
+        delay: Duration,
+    ) {
         self.current_ds.offset_from_master = offset;
         self.actions.push_back(Action::Measurement(Measurement {
             port,
-            ingress: t2,
+            ingress,
             offset,
             delay,
         }));
-        if p.state() == PortState::Uncalibrated {
+        if self.ports[port].state() == PortState::Uncalibrated {
             // MASTER_CLOCK_SELECTED (§9.2.6.13): the first complete
             // measurement shows the port can follow the master.
             self.set_state(now, port, PortState::Slave);
@@ -193,7 +209,7 @@ impl PtpInstance {
     /// A Delay_Resp completes the delay request-response exchange (§11.3.2).
     pub(super) fn on_delay_resp(
         &mut self,
-        _now: Time,
+        now: Time,
         port: PortIndex,
         h: &Header,
         receive: Timestamp,
@@ -232,9 +248,16 @@ impl PtpInstance {
         if (-7..=16).contains(&h.log_message_interval) {
             p.ds.log_min_delay_req_interval = h.log_message_interval;
         }
-        // Like ptp4l's default delay filter (moving median of 10), so that
-        // one queued Delay_Req does not move every following offset.
+        // currentDS.meanDelay is filtered like ptp4l's (moving median of
+        // 10), for reporting and management.
         self.current_ds.mean_delay = p.delay_filter.push(mean);
+        // §11.2 with §11.3.2: the offset from the Sync this exchange used
+        // and the exchange's own path delay. Pairing them makes each
+        // measurement unbiased when the path is symmetric (a filtered delay
+        // is not: a median of skewed queueing delays sits below their mean),
+        // and hands the servo the exchange's round trip as a quality hint.
+        let offset = (t2 - t1) - mean - sync_correction;
+        self.measured(now, port, t2, offset, mean);
     }
 
     /// Starts the slave duties of a port that just entered UNCALIBRATED.
