@@ -13,4 +13,4 @@ pub mod time;
 
 pub use clock::{BaseClock, Clock, ClockError, ClockInfo, LeapStatus, VirtualClock, VirtualState};
 pub use servo::{Correction, Sample, Servo, ServoState};
-pub use time::{Duration, Time};
+pub use time::{Duration, Time, Timescale, Timestamp};

@@ -252,6 +252,65 @@ impl fmt::Display for Time {
     }
 }
 
+/// The timescale of a [`Timestamp`] (IEEE 1588-2019 §7.2: PTP's TAI-based
+/// timescale or an arbitrary one; RFC 5905 §6: NTP's UTC).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Timescale {
+    /// International Atomic Time, PTP's timescale; epoch 1970-01-01 TAI.
+    Tai,
+    /// Coordinated Universal Time (NTP, CLOCK_REALTIME); epoch 1970-01-01 UTC.
+    Utc,
+    /// An arbitrary timescale (PTP's ARB), not convertible to the others.
+    Arbitrary,
+}
+
+/// A point in time that knows its timescale.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Timestamp {
+    /// The time on `scale`.
+    pub time: Time,
+    /// Its timescale.
+    pub scale: Timescale,
+}
+
+impl Timestamp {
+    /// A TAI timestamp.
+    pub const fn tai(time: Time) -> Self {
+        Timestamp {
+            time,
+            scale: Timescale::Tai,
+        }
+    }
+
+    /// A UTC timestamp.
+    pub const fn utc(time: Time) -> Self {
+        Timestamp {
+            time,
+            scale: Timescale::Utc,
+        }
+    }
+
+    /// The same instant in TAI, given TAI − UTC in seconds (PTP's
+    /// currentUtcOffset, §7.2.3); `None` for an arbitrary timescale.
+    pub fn to_tai(self, utc_offset_s: i16) -> Option<Time> {
+        match self.scale {
+            Timescale::Tai => Some(self.time),
+            Timescale::Utc => Some(self.time + Duration::from_secs(i64::from(utc_offset_s))),
+            Timescale::Arbitrary => None,
+        }
+    }
+
+    /// The same instant in UTC, given TAI − UTC in seconds; `None` for an
+    /// arbitrary timescale.
+    pub fn to_utc(self, utc_offset_s: i16) -> Option<Time> {
+        match self.scale {
+            Timescale::Utc => Some(self.time),
+            Timescale::Tai => Some(self.time - Duration::from_secs(i64::from(utc_offset_s))),
+            Timescale::Arbitrary => None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -273,6 +332,20 @@ mod tests {
         );
         assert_eq!(t - Time::from_secs_nanos(9, 5), Duration::from_secs(1));
         assert_eq!(Time::from_nanos(-1).secs_nanos(), (-1, 999_999_999));
+    }
+
+    #[test]
+    fn timescales() {
+        let utc = Timestamp::utc(Time::from_secs_nanos(1_700_000_000, 5));
+        let tai = utc.to_tai(37).unwrap();
+        assert_eq!(tai, Time::from_secs_nanos(1_700_000_037, 5));
+        assert_eq!(Timestamp::tai(tai).to_utc(37), Some(utc.time));
+        assert_eq!(Timestamp::tai(tai).to_tai(37), Some(tai));
+        let arb = Timestamp {
+            time: tai,
+            scale: Timescale::Arbitrary,
+        };
+        assert_eq!((arb.to_tai(37), arb.to_utc(37)), (None, None));
     }
 
     #[test]

@@ -15,6 +15,7 @@
 //! * [`profile`]: PTP profiles as data (§20.3): the default profiles
 //!   (Annex I), gPTP (IEEE 802.1AS), the AVnu Automotive Profile and the
 //!   ITU-T G.8275.1 and G.8275.2 telecom profiles.
+//! * [`time`]: conversions between the wire's time types and Tempora's.
 //! * [`unicast`]: unicast discovery and negotiation of grants (§16.1), as
 //!   used by ITU-T G.8275.2 and enterprise networks.
 //!
@@ -32,5 +33,6 @@ pub mod datasets;
 pub mod engine;
 pub mod management;
 pub mod profile;
+pub mod time;
 pub mod unicast;
 pub mod wire;

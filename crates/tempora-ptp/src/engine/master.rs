@@ -12,8 +12,9 @@ use crate::wire::tlv::{
 };
 use crate::wire::{AnnounceBody, Body, Flags, Header, MessageType};
 
-use super::messages::{encode, from_correction, to_correction, to_timestamp};
+use super::messages::encode;
 use super::{Address, Destination, PendingTx, PortIndex, PtpInstance, Timer};
+use crate::time::{duration_from_interval, interval_from_duration, timestamp_from_time};
 
 impl PtpInstance {
     /// The flags every message carries about time properties (§13.3.2.8).
@@ -49,7 +50,7 @@ impl PtpInstance {
         let header = self
             .template(port)
             .header(MessageType::Announce, seq, log_interval, flags);
-        let (origin, _) = to_timestamp(now);
+        let (origin, _) = timestamp_from_time(now);
         let body = AnnounceBody {
             origin_timestamp: origin,
             current_utc_offset: self.time_properties_ds.current_utc_offset,
@@ -113,7 +114,7 @@ impl PtpInstance {
         // Two-step: originTimestamp is an estimate (§9.5.9.3); the precise
         // time follows in the Follow_Up once the platform reports it.
         // One-step: the platform overwrites it with the transmit time.
-        let (origin, _) = to_timestamp(now);
+        let (origin, _) = timestamp_from_time(now);
         let data = encode(
             header,
             Body::Sync {
@@ -163,8 +164,8 @@ impl PtpInstance {
             log_interval,
             self.time_flags().with(Flags::UNICAST, unicast),
         );
-        let (precise, subns) = to_timestamp(t1);
-        header.correction = to_correction(subns);
+        let (precise, subns) = timestamp_from_time(t1);
+        header.correction = interval_from_duration(subns);
         // IEEE 802.1AS-2020 §11.4.4.3: a grandmaster's Follow_Up information
         // (rate ratio 1, no phase or frequency change).
         let mut info = [0u8; FollowUpInformation::DATA_LEN];
@@ -210,10 +211,11 @@ impl PtpInstance {
             log_interval,
             Flags::default().with(Flags::UNICAST, unicast),
         );
-        let (receive, subns) = to_timestamp(t4);
+        let (receive, subns) = timestamp_from_time(t4);
         // §11.3.2 c): the Delay_Resp's correction is the Delay_Req's, less
         // the sub-nanoseconds of t4 that the timestamp cannot carry.
-        header.correction = to_correction(from_correction(request.correction) - subns);
+        header.correction =
+            interval_from_duration(duration_from_interval(request.correction) - subns);
         let body = Body::DelayResp {
             receive_timestamp: receive,
             requesting_port_identity: request.source_port_identity,

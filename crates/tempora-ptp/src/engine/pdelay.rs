@@ -8,9 +8,12 @@ use crate::datasets::{DelayMechanism, PortState};
 use crate::profile::AsCapable;
 use crate::wire::{Body, Flags, Header, Message, MessageType, PortIdentity, Timestamp};
 
-use super::messages::{encode, from_correction, from_timestamp, to_correction, to_timestamp};
+use super::messages::encode;
 use super::port::PdelayInFlight;
 use super::{Address, Destination, PendingTx, PortIndex, PtpInstance, Timer};
+use crate::time::{
+    duration_from_interval, interval_from_duration, time_from_timestamp, timestamp_from_time,
+};
 
 impl PtpInstance {
     /// Handles a peer delay message (Pdelay_Req, Pdelay_Resp or
@@ -84,7 +87,7 @@ impl PtpInstance {
         let header =
             self.template(port)
                 .header(MessageType::PdelayReq, seq, 0x7f, Flags::default());
-        let (origin, _) = to_timestamp(now);
+        let (origin, _) = timestamp_from_time(now);
         let body = Body::PdelayReq {
             origin_timestamp: origin,
             reserved: [0; 10],
@@ -142,9 +145,9 @@ impl PtpInstance {
                 .with(Flags::TWO_STEP, true)
                 .with(Flags::UNICAST, unicast),
         );
-        let (receipt, subns) = to_timestamp(t2);
+        let (receipt, subns) = timestamp_from_time(t2);
         // The sub-nanoseconds of t2 travel in the correctionField (§11.4.2 c 7).
-        header.correction = to_correction(-subns);
+        header.correction = interval_from_duration(-subns);
         let body = Body::PdelayResp {
             request_receipt_timestamp: receipt,
             requesting_port_identity: request.source_port_identity,
@@ -158,7 +161,7 @@ impl PtpInstance {
             port,
             sequence_id: request.sequence_id,
             requester: request.source_port_identity,
-            correction: from_correction(request.correction),
+            correction: duration_from_interval(request.correction),
             destination,
         };
         self.send(
@@ -186,9 +189,9 @@ impl PtpInstance {
             0x7f,
             Flags::default(),
         );
-        let (origin, subns) = to_timestamp(t3);
+        let (origin, subns) = timestamp_from_time(t3);
         // §11.4.2 c 8: the request's correction, plus t3's sub-nanoseconds.
-        header.correction = to_correction(correction + subns);
+        header.correction = interval_from_duration(correction + subns);
         let body = Body::PdelayRespFollowUp {
             response_origin_timestamp: origin,
             requesting_port_identity: requester,
@@ -223,10 +226,10 @@ impl PtpInstance {
         }
         x.t4 = Some(t4);
         x.responder = Some(h.source_port_identity);
-        x.correction += from_correction(h.correction);
+        x.correction += duration_from_interval(h.correction);
         x.two_step = h.flags.contains(Flags::TWO_STEP);
         if x.two_step {
-            x.t2 = Some(from_timestamp(request_receipt));
+            x.t2 = Some(time_from_timestamp(request_receipt));
         }
         self.complete_pdelay(now, port);
     }
@@ -251,8 +254,8 @@ impl PtpInstance {
         {
             return;
         }
-        x.t3 = Some(from_timestamp(response_origin));
-        x.correction += from_correction(h.correction);
+        x.t3 = Some(time_from_timestamp(response_origin));
+        x.correction += duration_from_interval(h.correction);
         self.complete_pdelay(now, port);
     }
 

@@ -8,9 +8,10 @@ use crate::datasets::{DelayMechanism, PortState};
 use crate::profile::StaticRole;
 use crate::wire::{Body, Flags, Header, MessageType, PortIdentity, Timestamp};
 
-use super::messages::{encode, from_correction, from_timestamp, to_timestamp};
+use super::messages::encode;
 use super::port::{DelayReqInFlight, SyncReceipt};
 use super::{Action, Destination, Measurement, PendingTx, PortIndex, PtpInstance, Timer};
+use crate::time::{duration_from_interval, time_from_timestamp, timestamp_from_time};
 
 impl PtpInstance {
     fn is_from_parent(&mut self, port: PortIndex, h: &Header) -> bool {
@@ -44,14 +45,14 @@ impl PtpInstance {
             return;
         }
         // §7.4.2: the master-to-slave path is delayAsymmetry longer than the mean.
-        let correction = from_correction(h.correction) + self.ports[port].ds.delay_asymmetry;
+        let correction = duration_from_interval(h.correction) + self.ports[port].ds.delay_asymmetry;
         let two_step = h.flags.contains(Flags::TWO_STEP);
         let mut receipt = SyncReceipt {
             sequence_id: h.sequence_id,
             source: h.source_port_identity,
             t2,
             correction,
-            t1: (!two_step).then(|| from_timestamp(origin)),
+            t1: (!two_step).then(|| time_from_timestamp(origin)),
         };
         if let Some((source, seq, t1, fu_correction)) = self.ports[port].early_follow_up.take() {
             if two_step && source == receipt.source && seq == receipt.sequence_id {
@@ -76,8 +77,8 @@ impl PtpInstance {
         if !self.is_from_parent(port, h) {
             return;
         }
-        let t1 = from_timestamp(precise_origin);
-        let correction = from_correction(h.correction);
+        let t1 = time_from_timestamp(precise_origin);
+        let correction = duration_from_interval(h.correction);
         let p = &mut self.ports[port];
         match p.sync.as_mut() {
             Some(sync)
@@ -173,8 +174,9 @@ impl PtpInstance {
             Flags::default().with(Flags::UNICAST, unicast),
         );
         // §7.4.2: the slave-to-master path is delayAsymmetry shorter than the mean.
-        header.correction = super::messages::to_correction(-self.ports[port].ds.delay_asymmetry);
-        let (origin, _) = to_timestamp(now);
+        header.correction =
+            crate::time::interval_from_duration(-self.ports[port].ds.delay_asymmetry);
+        let (origin, _) = timestamp_from_time(now);
         let data = encode(
             header,
             Body::DelayReq {
@@ -233,8 +235,8 @@ impl PtpInstance {
             return;
         };
         p.delay_req = None;
-        let t4 = from_timestamp(receive);
-        let resp_correction = from_correction(h.correction);
+        let t4 = time_from_timestamp(receive);
+        let resp_correction = duration_from_interval(h.correction);
         // §11.3.2: meanPathDelay = ((t2 − t3) + (t4 − t1) − corrections) / 2.
         let mean = ((t2 - t3) + (t4 - t1) - sync_correction - resp_correction) / 2;
         if mean.is_negative() {

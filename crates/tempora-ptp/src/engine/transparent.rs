@@ -13,8 +13,8 @@ use tempora_clock::{Duration, Time};
 use crate::datasets::{DelayMechanism, InstanceType};
 use crate::wire::{Body, Message, MessageType, PortIdentity, Suffix};
 
-use super::messages::{from_correction, to_correction};
 use super::{Address, Destination, PendingTx, PortIndex, PtpInstance};
+use crate::time::{duration_from_interval, interval_from_duration};
 
 /// Identifies the forwarding of one event message on one egress port.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -195,7 +195,7 @@ impl PtpInstance {
 /// other byte stays as received.
 fn with_added_correction(msg: &Message<'_>, extra: Duration) -> Vec<u8> {
     let mut header = msg.header;
-    header.correction = to_correction(from_correction(header.correction) + extra);
+    header.correction = interval_from_duration(duration_from_interval(header.correction) + extra);
     let out = Message {
         header,
         body: msg.body,
