@@ -2,7 +2,7 @@
 
 use crate::time::Duration;
 
-/// Configuration of a [`KalmanServo`].
+/// Configuration of a [`KalmanServo`](super::KalmanServo).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct KalmanConfig {
     /// Step once, when the frequency is first estimated (the second
