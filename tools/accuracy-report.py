@@ -71,6 +71,9 @@ def main():
         "convergence is the time after which |offset| stays below the scenario's",
         "threshold.",
         "",
+        "Each scenario runs the whole of its file. The NTP-over-WAN scenario arrives",
+        "with the NTP client (issue #6).",
+        "",
         "| scenario | rms Kalman | rms PI | ratio | p99 Kalman | p99 PI | max Kalman | max PI | converged Kalman (s) | converged PI (s) |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]

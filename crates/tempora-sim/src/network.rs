@@ -302,7 +302,10 @@ impl Network {
                 Action::CancelTimer(timer) => {
                     *self.nodes[node].generations.entry(timer).or_insert(0) += 1;
                 }
-                Action::Measurement(m) => self.discipline(node, m.ingress, m.offset, m.delay),
+                Action::Measurement(m) => {
+                    let delay = m.own_delay.then_some(m.delay);
+                    self.discipline(node, m.ingress, m.offset, delay)
+                }
                 _ => {}
             }
         }
@@ -313,7 +316,13 @@ impl Network {
         self.nodes[node].engine.handle_tx_timestamp(now, token, tx);
     }
 
-    fn discipline(&mut self, node: usize, local_time: Time, offset: Duration, delay: Duration) {
+    fn discipline(
+        &mut self,
+        node: usize,
+        local_time: Time,
+        offset: Duration,
+        delay: Option<Duration>,
+    ) {
         let base = self.base(node);
         let n = &mut self.nodes[node];
         let Some(servo) = n.clock.servo.as_mut() else {
@@ -323,11 +332,15 @@ impl Network {
         match servo.sample(Sample {
             local_time,
             offset,
-            delay: Some(delay),
+            delay,
         }) {
             Correction::None => {}
             Correction::Frequency { frequency_ppb } => {
-                let _ = n.clock.virtual_state.set_frequency_at(base, frequency_ppb);
+                let max = n.clock.virtual_state.max_frequency();
+                let _ = n
+                    .clock
+                    .virtual_state
+                    .set_frequency_at(base, frequency_ppb.clamp(-max, max));
             }
             Correction::Step {
                 step,
@@ -335,7 +348,11 @@ impl Network {
             } => {
                 n.steps += 1;
                 n.clock.virtual_state.step_at(base, step);
-                let _ = n.clock.virtual_state.set_frequency_at(base, frequency_ppb);
+                let max = n.clock.virtual_state.max_frequency();
+                let _ = n
+                    .clock
+                    .virtual_state
+                    .set_frequency_at(base, frequency_ppb.clamp(-max, max));
             }
         }
     }

@@ -69,6 +69,11 @@ pub struct Measurement {
     pub offset: Duration,
     /// `meanPathDelay` or `meanLinkDelay` used for it (§11.3, §11.4).
     pub delay: Duration,
+    /// Whether `delay` is this measurement's own (the delay request-response
+    /// exchange it was computed from) rather than an estimate from other
+    /// exchanges (peer delay). Only an own delay tells a servo how much
+    /// queueing this very measurement met.
+    pub own_delay: bool,
 }
 
 /// Something the caller must do.

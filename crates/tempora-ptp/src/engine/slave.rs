@@ -122,7 +122,7 @@ impl PtpInstance {
         }
         // §11.2: offsetFromMaster = t2 − t1 − meanDelay − corrections.
         let offset = (t2 - t1) - delay - correction;
-        self.measured(now, port, t2, offset, delay);
+        self.measured(now, port, t2, offset, delay, false);
     }
 
     /// Reports a measurement to the servo and, on the first one, completes
@@ -134,6 +134,7 @@ impl PtpInstance {
         ingress: Time,
         offset: Duration,
         delay: Duration,
+        own_delay: bool,
     ) {
         self.current_ds.offset_from_master = offset;
         self.actions.push_back(Action::Measurement(Measurement {
@@ -141,6 +142,7 @@ impl PtpInstance {
             ingress,
             offset,
             delay,
+            own_delay,
         }));
         if self.ports[port].state() == PortState::Uncalibrated {
             // MASTER_CLOCK_SELECTED (§9.2.6.13): the first complete
@@ -259,7 +261,7 @@ impl PtpInstance {
         // is not: a median of skewed queueing delays sits below their mean),
         // and hands the servo the exchange's round trip as a quality hint.
         let offset = (t2 - t1) - mean - sync_correction;
-        self.measured(now, port, t2, offset, mean);
+        self.measured(now, port, t2, offset, mean, true);
     }
 
     /// Starts the slave duties of a port that just entered UNCALIBRATED.

@@ -30,9 +30,13 @@ pub struct KalmanConfig {
     /// Innovation gate, in standard deviations (default 5; zero or less
     /// disables outlier rejection).
     pub gate_sigmas: f64,
-    /// Rejections in a row after which a sample is accepted anyway (default
-    /// 5).
+    /// Rejections in a row of samples with a clean (near-minimum) path
+    /// delay after which a sample is accepted anyway (default 5).
     pub max_consecutive_outliers: u32,
+    /// Rejections in a row of any samples, queued ones included, after which
+    /// a sample is accepted anyway (default 30: longer than a congestion
+    /// burst, short enough to recover from a wrong estimate).
+    pub max_rejected_run: u32,
     /// Time constant of the offset correction in typical sample intervals
     /// (default 1: remove it by the next sample, which minimizes the
     /// offset there; larger values smooth the frequency; values below 1
@@ -94,6 +98,7 @@ impl Default for KalmanConfig {
             model_dwell_s: 600.0,
             gate_sigmas: 5.0,
             max_consecutive_outliers: 5,
+            max_rejected_run: 30,
             steer_intervals: 1.0,
             noise_memory: 128.0,
             use_delay: true,

@@ -107,6 +107,8 @@ pub struct KalmanServo {
     typical_dt: f64,
     accepted: u32,
     consecutive_outliers: u32,
+    /// Rejections in a row, queued samples included.
+    rejected_run: u32,
     since_accept: f64,
     first_update_done: bool,
     noise: NoiseEstimator,
@@ -149,6 +151,7 @@ impl KalmanServo {
             typical_dt: 1.0,
             accepted: 0,
             consecutive_outliers: 0,
+            rejected_run: 0,
             since_accept: 0.0,
             first_update_done: false,
             noise: NoiseEstimator::new(1e6),
@@ -237,6 +240,7 @@ impl KalmanServo {
         self.pending_step = 0.0;
         self.accepted = 0;
         self.consecutive_outliers = 0;
+        self.rejected_run = 0;
         self.since_accept = 0.0;
         self.state = ServoState::Unlocked;
         if keep_noise {
@@ -423,10 +427,12 @@ impl Servo for KalmanServo {
         if gating
             && !explained
             && (queued || self.consecutive_outliers < self.config.max_consecutive_outliers)
+            && self.rejected_run < self.config.max_rejected_run
         {
             if !queued {
                 self.consecutive_outliers += 1;
             }
+            self.rejected_run += 1;
             self.outliers += 1;
             self.mu = prior;
             self.combine();
@@ -448,6 +454,7 @@ impl Servo for KalmanServo {
             self.state = ServoState::Unlocked;
         }
         self.consecutive_outliers = 0;
+        self.rejected_run = 0;
         self.since_accept = 0.0;
 
         // Update every filter and weigh them by their (robust) likelihood.
