@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 
 mod demo;
 mod sim;
+mod status;
 use tempora_inspect::{InspectError, Summary, inspect_file};
 
 /// PTP and NTP in one memory-safe daemon and CLI.
@@ -47,6 +48,16 @@ enum Command {
         servo: String,
         /// The scenario file (TOML; see docs/scenarios.md).
         scenario: PathBuf,
+    },
+    /// Show what a running daemon is doing: port states, parent and
+    /// grandmaster, offset, path delay, servo and clock.
+    Status {
+        /// Print the daemon's JSON status.
+        #[arg(long)]
+        json: bool,
+        /// The daemon's control socket.
+        #[arg(long, default_value = status::DEFAULT_SOCKET)]
+        socket: PathBuf,
     },
     /// Watch a simulated PTP network (grandmaster, boundary clock, slaves)
     /// converge, live in the terminal. No root, no network.
@@ -119,5 +130,6 @@ fn main() -> ExitCode {
             speed,
             seed,
         } => demo::demo(seconds, speed, seed),
+        Command::Status { json, socket } => status::status(&socket, json),
     }
 }

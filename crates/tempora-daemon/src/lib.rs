@@ -1,0 +1,9 @@
+//! # tempora-daemon
+//!
+//! Tempora's daemon: the single-threaded `poll(2)` timing loop that drives
+//! the PTP engine and the servo over the Linux platform layer, and the
+//! daemon's interfaces to the outside: the Unix control socket (status and
+//! linuxptp-compatible management) and the Prometheus metrics.
+
+pub mod control;
+pub mod status;

@@ -1,0 +1,278 @@
+//! What `tempora status` shows: a snapshot of the daemon's state, built by
+//! the timing loop and served on the Unix socket (as JSON) and the metrics
+//! endpoint (as Prometheus text).
+
+use serde::{Deserialize, Serialize};
+use tempora_clock::ServoState;
+use tempora_ptp::datasets::PortState;
+use tempora_ptp::engine::PtpInstance;
+
+/// One port's state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PortStatus {
+    /// portNumber.
+    pub number: u16,
+    /// The network interface.
+    pub interface: String,
+    /// udp4, udp6 or l2.
+    pub transport: String,
+    /// The port state (linuxptp's names: MASTER, SLAVE, ...).
+    pub state: String,
+    /// Messages received, by type name.
+    pub rx: Vec<(String, u64)>,
+    /// Messages sent, by type name.
+    pub tx: Vec<(String, u64)>,
+    /// Messages dropped (malformed, other domain, ...).
+    pub rx_errors: u64,
+}
+
+/// The whole status.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Status {
+    /// clockIdentity.
+    pub identity: String,
+    /// The ports.
+    pub ports: Vec<PortStatus>,
+    /// parentPortIdentity.
+    pub parent: String,
+    /// grandmasterIdentity.
+    pub grandmaster: String,
+    /// stepsRemoved.
+    pub steps_removed: u16,
+    /// offsetFromMaster, ns.
+    pub offset_from_master_ns: f64,
+    /// meanPathDelay, ns.
+    pub mean_path_delay_ns: f64,
+    /// The servo's state: unlocked, jump, locked.
+    pub servo_state: String,
+    /// The servo's frequency adjustment, ppb.
+    pub frequency_ppb: f64,
+    /// system, virtual or the PHC's path.
+    pub clock: String,
+    /// For the virtual clock: the virtual clock minus CLOCK_REALTIME, in UTC, ns.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_vs_system_ns: Option<f64>,
+    /// Offset measurements taken.
+    pub measurements: u64,
+    /// Seconds since the daemon started.
+    pub uptime_s: f64,
+}
+
+/// The name of a servo state.
+pub fn servo_state_name(s: ServoState) -> &'static str {
+    match s {
+        ServoState::Unlocked => "unlocked",
+        ServoState::Jump => "jump",
+        ServoState::Locked => "locked",
+    }
+}
+
+const TYPE_NAMES: [(usize, &str); 10] = [
+    (0x0, "sync"),
+    (0x1, "delay_req"),
+    (0x2, "pdelay_req"),
+    (0x3, "pdelay_resp"),
+    (0x8, "follow_up"),
+    (0x9, "delay_resp"),
+    (0xa, "pdelay_resp_follow_up"),
+    (0xb, "announce"),
+    (0xc, "signaling"),
+    (0xd, "management"),
+];
+
+/// The per-port part of the status from the engine; `ports` gives each
+/// port's interface and transport.
+pub fn port_statuses(engine: &PtpInstance, ports: &[(String, String)]) -> Vec<PortStatus> {
+    (0..engine.port_count())
+        .map(|i| {
+            let ds = engine.port_ds(i);
+            let counters = engine.port_counters(i).copied().unwrap_or_default();
+            let named = |v: &[u64; 16]| {
+                TYPE_NAMES
+                    .iter()
+                    .map(|(t, n)| (n.to_string(), v[*t]))
+                    .collect()
+            };
+            PortStatus {
+                number: ds.map(|d| d.port_identity.port_number).unwrap_or(0),
+                interface: ports.get(i).map(|p| p.0.clone()).unwrap_or_default(),
+                transport: ports.get(i).map(|p| p.1.clone()).unwrap_or_default(),
+                state: ds
+                    .map(|d| d.port_state)
+                    .unwrap_or(PortState::Faulty)
+                    .name()
+                    .to_string(),
+                rx: named(&counters.rx),
+                tx: named(&counters.tx),
+                rx_errors: counters.rx_errors,
+            }
+        })
+        .collect()
+}
+
+impl Status {
+    /// The Prometheus text exposition of the status (names follow the
+    /// Prometheus conventions: a `tempora_` prefix, units in the names).
+    pub fn prometheus(&self) -> String {
+        let mut out = String::new();
+        let mut gauge = |name: &str, help: &str, value: f64| {
+            out.push_str(&format!(
+                "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}\n"
+            ));
+        };
+        gauge(
+            "tempora_ptp_offset_from_master_seconds",
+            "Offset from the master (offsetFromMaster).",
+            self.offset_from_master_ns * 1e-9,
+        );
+        gauge(
+            "tempora_ptp_mean_path_delay_seconds",
+            "Mean path delay to the master (meanPathDelay).",
+            self.mean_path_delay_ns * 1e-9,
+        );
+        gauge(
+            "tempora_ptp_steps_removed",
+            "Communication paths to the grandmaster (stepsRemoved).",
+            f64::from(self.steps_removed),
+        );
+        gauge(
+            "tempora_clock_frequency_adjustment_ppb",
+            "The servo's frequency adjustment, parts per billion.",
+            self.frequency_ppb,
+        );
+        gauge(
+            "tempora_servo_locked",
+            "1 when the servo is locked.",
+            if self.servo_state == "locked" {
+                1.0
+            } else {
+                0.0
+            },
+        );
+        if let Some(e) = self.error_vs_system_ns {
+            gauge(
+                "tempora_virtual_clock_error_seconds",
+                "The virtual clock minus CLOCK_REALTIME.",
+                e * 1e-9,
+            );
+        }
+        gauge(
+            "tempora_uptime_seconds",
+            "Seconds since the daemon started.",
+            self.uptime_s,
+        );
+        out.push_str("# HELP tempora_servo_measurements_total Offset measurements handed to the servo.\n# TYPE tempora_servo_measurements_total counter\n");
+        out.push_str(&format!(
+            "tempora_servo_measurements_total {}\n",
+            self.measurements
+        ));
+        out.push_str("# HELP tempora_ptp_port_state Port state (1 for the current state).\n# TYPE tempora_ptp_port_state gauge\n");
+        for p in &self.ports {
+            out.push_str(&format!(
+                "tempora_ptp_port_state{{port=\"{}\",interface=\"{}\",state=\"{}\"}} 1\n",
+                p.number, p.interface, p.state
+            ));
+        }
+        for (dir, help) in [
+            ("received", "PTP messages received, by type."),
+            ("sent", "PTP messages sent, by type."),
+        ] {
+            out.push_str(&format!(
+                "# HELP tempora_ptp_messages_{dir}_total {help}\n# TYPE tempora_ptp_messages_{dir}_total counter\n"
+            ));
+            for p in &self.ports {
+                let list = if dir == "received" { &p.rx } else { &p.tx };
+                for (t, n) in list {
+                    out.push_str(&format!(
+                        "tempora_ptp_messages_{dir}_total{{port=\"{}\",type=\"{t}\"}} {n}\n",
+                        p.number
+                    ));
+                }
+            }
+        }
+        out.push_str("# HELP tempora_ptp_receive_errors_total PTP messages dropped on receipt.\n# TYPE tempora_ptp_receive_errors_total counter\n");
+        for p in &self.ports {
+            out.push_str(&format!(
+                "tempora_ptp_receive_errors_total{{port=\"{}\"}} {}\n",
+                p.number, p.rx_errors
+            ));
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Status {
+        Status {
+            identity: "020000.fffe.000001".into(),
+            ports: vec![PortStatus {
+                number: 1,
+                interface: "veth0".into(),
+                transport: "udp4".into(),
+                state: "SLAVE".into(),
+                rx: vec![("sync".into(), 10), ("announce".into(), 5)],
+                tx: vec![("delay_req".into(), 9)],
+                rx_errors: 1,
+            }],
+            parent: "2ef8ca.fffe.92c843-1".into(),
+            grandmaster: "2ef8ca.fffe.92c843".into(),
+            steps_removed: 1,
+            offset_from_master_ns: -120.0,
+            mean_path_delay_ns: 2100.0,
+            servo_state: "locked".into(),
+            frequency_ppb: -12345.5,
+            clock: "virtual".into(),
+            error_vs_system_ns: Some(-35.0),
+            measurements: 42,
+            uptime_s: 61.0,
+        }
+    }
+
+    #[test]
+    fn json_carries_every_field() {
+        let v: serde_json::Value = serde_json::to_value(sample()).unwrap();
+        for key in [
+            "identity",
+            "ports",
+            "parent",
+            "grandmaster",
+            "steps_removed",
+            "offset_from_master_ns",
+            "mean_path_delay_ns",
+            "servo_state",
+            "frequency_ppb",
+            "clock",
+            "error_vs_system_ns",
+        ] {
+            assert!(v.get(key).is_some(), "{key}");
+        }
+        assert_eq!(v["ports"][0]["state"], "SLAVE");
+    }
+
+    #[test]
+    fn prometheus_exposition() {
+        let text = sample().prometheus();
+        assert!(
+            text.contains("tempora_ptp_offset_from_master_seconds -0.00000012"),
+            "{text}"
+        );
+        assert!(text.contains("tempora_ptp_messages_received_total{port=\"1\",type=\"sync\"} 10"));
+        assert!(
+            text.contains(
+                "tempora_ptp_port_state{port=\"1\",interface=\"veth0\",state=\"SLAVE\"} 1"
+            )
+        );
+        assert!(text.contains("tempora_virtual_clock_error_seconds"));
+        // Every sample line belongs to a declared metric family.
+        for line in text.lines().filter(|l| !l.starts_with('#')) {
+            let name = line.split(['{', ' ']).next().unwrap();
+            assert!(
+                text.contains(&format!("# TYPE {name} ")),
+                "{name} has no TYPE"
+            );
+        }
+    }
+}

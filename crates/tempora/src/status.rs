@@ -1,0 +1,64 @@
+//! `tempora status`: asks a running daemon what it is doing.
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use tempora_daemon::control::query_status;
+use tempora_daemon::status::Status;
+
+/// The daemon's default control socket.
+pub const DEFAULT_SOCKET: &str = "/run/tempora/tempora.sock";
+
+/// Runs the command.
+pub fn status(socket: &Path, json: bool) -> ExitCode {
+    let text = match query_status(socket, Duration::from_secs(2)) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("tempora status: no answer from {}: {e}", socket.display());
+            return ExitCode::from(1);
+        }
+    };
+    if json {
+        println!("{text}");
+        return ExitCode::SUCCESS;
+    }
+    let s: Status = match serde_json::from_str(&text) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!(
+                "tempora status: unexpected answer from {}: {e}",
+                socket.display()
+            );
+            return ExitCode::from(1);
+        }
+    };
+    println!("clock identity   {}", s.identity);
+    for p in &s.ports {
+        println!(
+            "port {:<11} {} ({}) {}",
+            p.number, p.interface, p.transport, p.state
+        );
+    }
+    println!("parent           {}", s.parent);
+    println!(
+        "grandmaster      {} ({} steps removed)",
+        s.grandmaster, s.steps_removed
+    );
+    println!(
+        "offset           {:.0} ns, mean path delay {:.0} ns",
+        s.offset_from_master_ns, s.mean_path_delay_ns
+    );
+    println!(
+        "servo            {}, frequency {:+.3} ppb",
+        s.servo_state, s.frequency_ppb
+    );
+    match s.error_vs_system_ns {
+        Some(e) => println!(
+            "clock            {} (error vs system {:+.0} ns)",
+            s.clock, e
+        ),
+        None => println!("clock            {}", s.clock),
+    }
+    ExitCode::SUCCESS
+}
