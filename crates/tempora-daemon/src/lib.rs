@@ -6,4 +6,5 @@
 //! linuxptp-compatible management) and the Prometheus metrics.
 
 pub mod control;
+pub mod runtime;
 pub mod status;

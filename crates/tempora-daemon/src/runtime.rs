@@ -1,0 +1,253 @@
+//! The timing loop's logic, separate from the system calls that feed it:
+//! the engine, the servo, the clock, the timers and the ports, stepped by
+//! events. `crate::run` (or a test) polls the descriptors and calls in.
+
+use std::collections::BTreeMap;
+use std::io;
+
+use tempora_clock::{Correction, Duration, Sample, Servo, Time};
+use tempora_ptp::engine::{Action, Address, Destination, PtpInstance, Timer, TxToken};
+
+use crate::status::{Status, port_statuses, servo_state_name};
+
+/// A message received on a port.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Received {
+    /// The PTP message.
+    pub data: Vec<u8>,
+    /// Its receive timestamp, raw (as the socket reported it).
+    pub rx: Option<Time>,
+    /// Who sent it.
+    pub source: Option<Address>,
+}
+
+/// One PTP port's transport: sockets with timestamps.
+pub trait PortIo {
+    /// Sends a message; for event messages that need it, returns the id its
+    /// transmit timestamp will come back with.
+    fn send(
+        &mut self,
+        event: bool,
+        destination: Destination,
+        data: &[u8],
+        want_timestamp: bool,
+    ) -> io::Result<Option<u64>>;
+    /// The next received message, if any.
+    fn recv(&mut self) -> io::Result<Option<Received>>;
+    /// The next transmit timestamp (id, raw time), if any.
+    fn recv_tx_timestamp(&mut self) -> io::Result<Option<(u64, Time)>>;
+}
+
+/// The clock the daemon disciplines.
+pub trait DisciplinedClock {
+    /// Its time now.
+    fn now(&self) -> Time;
+    /// The clock's time for a raw timestamp from a socket (identity, except
+    /// for a virtual clock over the timestamps' clock).
+    fn from_raw(&self, raw: Time) -> Time;
+    /// Applies a servo correction.
+    fn apply(&mut self, correction: Correction) -> io::Result<()>;
+    /// What it is: `system`, `virtual`, `/dev/ptp0`.
+    fn kind(&self) -> String;
+    /// For a virtual clock: its error against CLOCK_REALTIME.
+    fn error_vs_system(&self) -> Option<Duration>;
+}
+
+/// The daemon's state.
+pub struct Runtime<P, C> {
+    /// The PTP engine.
+    pub engine: PtpInstance,
+    /// The ports, in engine order.
+    pub ports: Vec<P>,
+    /// Interface and transport of each port, for the status.
+    pub port_names: Vec<(String, String)>,
+    /// The clock.
+    pub clock: C,
+    servo: Box<dyn Servo>,
+    timers: BTreeMap<Timer, Time>,
+    pending: BTreeMap<(usize, u64), TxToken>,
+    measurements: u64,
+    started: Time,
+}
+
+impl<P: PortIo, C: DisciplinedClock> Runtime<P, C> {
+    /// A runtime; call [`Runtime::start`] next.
+    pub fn new(
+        engine: PtpInstance,
+        ports: Vec<P>,
+        port_names: Vec<(String, String)>,
+        clock: C,
+        servo: Box<dyn Servo>,
+    ) -> Self {
+        let started = clock.now();
+        Runtime {
+            engine,
+            ports,
+            port_names,
+            clock,
+            servo,
+            timers: BTreeMap::new(),
+            pending: BTreeMap::new(),
+            measurements: 0,
+            started,
+        }
+    }
+
+    /// Starts the engine.
+    pub fn start(&mut self) -> io::Result<()> {
+        let now = self.clock.now();
+        self.engine.start(now);
+        self.drain()
+    }
+
+    /// When the next timer is due, on the disciplined clock.
+    pub fn next_deadline(&self) -> Option<Time> {
+        self.timers.values().min().copied()
+    }
+
+    /// How long to wait before the next timer, from now.
+    pub fn timeout(&self) -> Option<Duration> {
+        self.next_deadline()
+            .map(|at| (at - self.clock.now()).max(Duration::ZERO))
+    }
+
+    /// Fires the timers that are due.
+    pub fn run_timers(&mut self) -> io::Result<()> {
+        loop {
+            let now = self.clock.now();
+            let due: Vec<Timer> = self
+                .timers
+                .iter()
+                .filter(|(_, at)| **at <= now)
+                .map(|(t, _)| *t)
+                .collect();
+            if due.is_empty() {
+                return Ok(());
+            }
+            for t in due {
+                self.timers.remove(&t);
+                self.engine.handle_timer(now, t);
+                self.drain()?;
+            }
+        }
+    }
+
+    /// Handles what port `port` has: received messages and transmit timestamps.
+    pub fn service_port(&mut self, port: usize) -> io::Result<()> {
+        loop {
+            let Some(io) = self.ports.get_mut(port) else {
+                return Ok(());
+            };
+            let mut progressed = false;
+            if let Some((id, raw)) = io.recv_tx_timestamp()? {
+                progressed = true;
+                if let Some(token) = self.pending.remove(&(port, id)) {
+                    let now = self.clock.now();
+                    let tx = self.clock.from_raw(raw);
+                    self.engine.handle_tx_timestamp(now, token, tx);
+                    self.drain()?;
+                }
+            }
+            let Some(io) = self.ports.get_mut(port) else {
+                return Ok(());
+            };
+            if let Some(msg) = io.recv()? {
+                progressed = true;
+                let now = self.clock.now();
+                let rx = msg.rx.map(|t| self.clock.from_raw(t));
+                // Malformed or foreign messages are counted by the engine.
+                let _ = self
+                    .engine
+                    .handle_message(now, port, &msg.data, rx, msg.source);
+                self.drain()?;
+            }
+            if !progressed {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Answers a management message from the local socket.
+    pub fn local_management(&mut self, data: &[u8]) -> io::Result<Vec<Vec<u8>>> {
+        let now = self.clock.now();
+        let out = self.engine.handle_local_management(now, data);
+        self.drain()?;
+        Ok(out)
+    }
+
+    /// Carries out the engine's actions.
+    fn drain(&mut self) -> io::Result<()> {
+        while let Some(action) = self.engine.poll_action() {
+            match action {
+                Action::Send {
+                    port,
+                    event,
+                    destination,
+                    data,
+                    timestamp,
+                    ..
+                } => {
+                    let Some(io) = self.ports.get_mut(port) else {
+                        continue;
+                    };
+                    // A failed send is the network's problem, not the loop's:
+                    // the engine's timeouts deal with lost messages.
+                    if let Ok(Some(id)) = io.send(event, destination, &data, timestamp.is_some()) {
+                        if let Some(token) = timestamp {
+                            if self.pending.len() > 1024 {
+                                self.pending.clear();
+                            }
+                            self.pending.insert((port, id), token);
+                        }
+                    }
+                }
+                Action::SetTimer { timer, at } => {
+                    self.timers.insert(timer, at);
+                }
+                Action::CancelTimer(timer) => {
+                    self.timers.remove(&timer);
+                }
+                Action::Measurement(m) => {
+                    self.measurements += 1;
+                    let sample = Sample {
+                        local_time: m.ingress,
+                        offset: m.offset,
+                        delay: m.own_delay.then_some(m.delay),
+                    };
+                    let correction = self.servo.sample(sample);
+                    self.clock.apply(correction)?;
+                }
+                Action::StateChange { .. }
+                | Action::TimeProperties(_)
+                | Action::ParentChanged { .. } => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// The status snapshot.
+    pub fn status(&self) -> Status {
+        let parent = self.engine.parent_ds();
+        let current = self.engine.current_ds();
+        Status {
+            identity: self.engine.default_ds().clock_identity.to_string(),
+            ports: port_statuses(&self.engine, &self.port_names),
+            parent: parent.parent_port_identity.to_string(),
+            grandmaster: parent.grandmaster_identity.to_string(),
+            steps_removed: current.steps_removed,
+            offset_from_master_ns: current.offset_from_master.as_nanos_f64(),
+            mean_path_delay_ns: current.mean_delay.as_nanos_f64(),
+            servo_state: servo_state_name(self.servo.state()).into(),
+            frequency_ppb: self.servo.frequency_ppb(),
+            clock: self.clock.kind(),
+            error_vs_system_ns: self.clock.error_vs_system().map(|e| e.as_nanos_f64()),
+            measurements: self.measurements,
+            uptime_s: (self.clock.now() - self.started).as_secs_f64(),
+        }
+    }
+
+    /// The servo's frequency, to persist across restarts.
+    pub fn frequency_ppb(&self) -> f64 {
+        self.servo.frequency_ppb()
+    }
+}
