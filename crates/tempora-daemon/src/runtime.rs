@@ -44,7 +44,7 @@ pub trait DisciplinedClock {
     fn now(&self) -> Time;
     /// The clock's time for a raw timestamp from a socket (identity, except
     /// for a virtual clock over the timestamps' clock).
-    fn from_raw(&self, raw: Time) -> Time;
+    fn time_of_raw(&self, raw: Time) -> Time;
     /// Applies a servo correction.
     fn apply(&mut self, correction: Correction) -> io::Result<()>;
     /// What it is: `system`, `virtual`, `/dev/ptp0`.
@@ -143,7 +143,7 @@ impl<P: PortIo, C: DisciplinedClock> Runtime<P, C> {
                 progressed = true;
                 if let Some(token) = self.pending.remove(&(port, id)) {
                     let now = self.clock.now();
-                    let tx = self.clock.from_raw(raw);
+                    let tx = self.clock.time_of_raw(raw);
                     self.engine.handle_tx_timestamp(now, token, tx);
                     self.drain()?;
                 }
@@ -154,7 +154,7 @@ impl<P: PortIo, C: DisciplinedClock> Runtime<P, C> {
             if let Some(msg) = io.recv()? {
                 progressed = true;
                 let now = self.clock.now();
-                let rx = msg.rx.map(|t| self.clock.from_raw(t));
+                let rx = msg.rx.map(|t| self.clock.time_of_raw(t));
                 // Malformed or foreign messages are counted by the engine.
                 let _ = self
                     .engine

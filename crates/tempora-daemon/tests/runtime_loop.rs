@@ -79,9 +79,9 @@ struct FakeClock {
 
 impl DisciplinedClock for FakeClock {
     fn now(&self) -> Time {
-        self.from_raw(self.base.get())
+        self.time_of_raw(self.base.get())
     }
-    fn from_raw(&self, raw: Time) -> Time {
+    fn time_of_raw(&self, raw: Time) -> Time {
         self.virtual_state.map_or(raw, |v| v.time_at(raw))
     }
     fn apply(&mut self, c: Correction) -> io::Result<()> {
