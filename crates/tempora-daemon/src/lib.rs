@@ -6,5 +6,6 @@
 //! linuxptp-compatible management) and the Prometheus metrics.
 
 pub mod control;
+pub mod metrics;
 pub mod runtime;
 pub mod status;
