@@ -6,6 +6,7 @@
 //! linuxptp-compatible management) and the Prometheus metrics.
 
 pub mod control;
+pub mod freqfile;
 pub mod metrics;
 pub mod runtime;
 pub mod status;

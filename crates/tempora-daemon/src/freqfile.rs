@@ -1,0 +1,73 @@
+//! The frequency estimate kept across restarts (like chrony's driftfile and
+//! linuxptp's servo `fadj`): one number, ppb, written atomically.
+
+use std::io;
+use std::path::Path;
+
+/// Reads the saved frequency, ppb; `Ok(None)` when there is no file yet.
+/// A file with anything but one finite number within ±500 ppm is an error.
+pub fn load(path: &Path) -> io::Result<Option<f64>> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let value: f64 = text.trim().parse().map_err(|_| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("{}: not a frequency in ppb", path.display()),
+        )
+    })?;
+    if !value.is_finite() || value.abs() > 500_000.0 {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!(
+                "{}: frequency {value} ppb is beyond ±500 ppm",
+                path.display()
+            ),
+        ));
+    }
+    Ok(Some(value))
+}
+
+/// Saves the frequency: writes a temporary file next to `path`, then renames
+/// it over, so a crash never leaves half a number.
+pub fn save(path: &Path, ppb: f64) -> io::Result<()> {
+    if !ppb.is_finite() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "frequency is not finite",
+        ));
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, format!("{ppb:.3}\n"))?;
+    std::fs::rename(&tmp, path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn save_load_and_bad_files() {
+        let dir = std::env::temp_dir().join(format!("tempora-freq-{}", std::process::id()));
+        let path = dir.join("frequency");
+        assert_eq!(load(&path).unwrap(), None);
+        save(&path, -12345.678).unwrap();
+        assert_eq!(load(&path).unwrap(), Some(-12345.678));
+        std::fs::write(&path, "lots\n").unwrap();
+        assert!(
+            load(&path)
+                .unwrap_err()
+                .to_string()
+                .contains("not a frequency")
+        );
+        std::fs::write(&path, "9e9\n").unwrap();
+        assert!(load(&path).unwrap_err().to_string().contains("500 ppm"));
+        assert!(save(&path, f64::NAN).is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
