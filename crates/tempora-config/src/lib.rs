@@ -1,0 +1,542 @@
+//! # tempora-config
+//!
+//! The configuration of the Tempora daemon: a TOML file with the sections
+//! `[ptp]` (the PTP instance), `[[port]]` (one per interface), `[clock]`
+//! (the disciplined clock and its servo) and `[observability]` (status
+//! socket, metrics, logging). `docs/config-reference.md` describes every key.
+//!
+//! * [`Config::load`] and [`Config::parse`] read and check a file; every
+//!   mistake, from an unknown key to a setting that contradicts the
+//!   profile, is a [`ConfigError`] that displays as `FILE:LINE:COL: message`.
+//! * [`Config::instance_config`] turns it into the protocol engine's
+//!   [`InstanceConfig`]: the profile preset first, then the overrides.
+//! * [`Config::to_toml`] writes a configuration back out.
+//! * [`from_ptp4l`] converts a linuxptp `ptp4l` configuration file.
+//!
+//! ```
+//! let text = r#"
+//! [ptp]
+//! profile = "default"
+//! domain = 4
+//!
+//! [[port]]
+//! interface = "eth0"
+//! "#;
+//! let config = tempora_config::Config::parse(text, "tempora.toml").unwrap();
+//! assert_eq!(config.ports()[0].interface, "eth0");
+//!
+//! let bad = "[clock]\ncolour = \"blue\"\n";
+//! let err = tempora_config::Config::parse(bad, "tempora.toml").unwrap_err();
+//! assert_eq!(
+//!     err.to_string(),
+//!     "tempora.toml:2:1: unknown key `colour` in [clock]; expected one of \
+//!      `kind`, `initial-offset`, `frequency-offset-ppm`, `servo`, `step-threshold`, \
+//!      `running-step-threshold`, `panic-threshold`, `frequency-file`"
+//! );
+//! ```
+#![forbid(unsafe_code)]
+
+mod check;
+mod duration;
+mod error;
+mod ptp4l;
+mod raw;
+mod write;
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use tempora_clock::Duration;
+use tempora_ptp::datasets::{DelayMechanism, InstanceType};
+use tempora_ptp::engine::{Address, InstanceConfig};
+use tempora_ptp::profile::Profile;
+use tempora_ptp::wire::ClockIdentity;
+
+pub use duration::{DurationError, UNITS, format_duration, parse_duration};
+pub use error::ConfigError;
+pub use ptp4l::{from_ptp4l, from_ptp4l_with_interfaces};
+
+/// The default path of the status and management socket.
+pub const DEFAULT_SOCKET: &str = "/run/tempora/tempora.sock";
+
+/// The default first step threshold (linuxptp's `first_step_threshold`).
+pub const DEFAULT_STEP_THRESHOLD: Duration = Duration::from_micros(20);
+
+/// The smallest and largest log2 message interval accepted for
+/// `log-*-interval` keys: 128 messages a second to one every 128 s.
+pub const LOG_INTERVAL_RANGE: core::ops::RangeInclusive<i8> = -7..=7;
+
+/// The largest `frequency-offset-ppm` of a virtual clock, in ppm.
+pub const MAX_FREQUENCY_OFFSET_PPM: f64 = 500.0;
+
+/// How a port carries PTP messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Transport {
+    /// UDP over IPv4 (IEEE 1588-2019 Annex C).
+    Udp4,
+    /// UDP over IPv6 (IEEE 1588-2019 Annex D).
+    Udp6,
+    /// IEEE 802.3 Ethernet (IEEE 1588-2019 Annex E).
+    L2,
+}
+
+impl Transport {
+    /// The name used in the file: `udp4`, `udp6` or `l2`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Transport::Udp4 => "udp4",
+            Transport::Udp6 => "udp6",
+            Transport::L2 => "l2",
+        }
+    }
+
+    /// `networkProtocol` (IEEE 1588-2019 §7.4.1): 1, 2 or 3.
+    pub fn network_protocol(self) -> u16 {
+        match self {
+            Transport::Udp4 => 1,
+            Transport::Udp6 => 2,
+            Transport::L2 => 3,
+        }
+    }
+
+    /// The transport a profile uses by default.
+    pub fn of_profile(profile: &Profile) -> Self {
+        match profile.transport {
+            tempora_ptp::profile::Transport::UdpIpv4 => Transport::Udp4,
+            tempora_ptp::profile::Transport::UdpIpv6 => Transport::Udp6,
+            tempora_ptp::profile::Transport::Ethernet => Transport::L2,
+        }
+    }
+}
+
+/// How a port timestamps PTP event messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Timestamping {
+    /// Hardware if the interface has it, software otherwise.
+    #[default]
+    Auto,
+    /// Hardware (PHC) timestamps only; the port fails without them.
+    Hardware,
+    /// Kernel software timestamps.
+    Software,
+}
+
+impl Timestamping {
+    /// The name used in the file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Timestamping::Auto => "auto",
+            Timestamping::Hardware => "hardware",
+            Timestamping::Software => "software",
+        }
+    }
+}
+
+/// The kind of PTP instance (IEEE 1588-2019 §6.5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum InstanceKind {
+    /// An ordinary clock: one port.
+    Ordinary,
+    /// A boundary clock: several ports.
+    Boundary,
+    /// An end-to-end transparent clock.
+    E2eTransparent,
+    /// A peer-to-peer transparent clock.
+    P2pTransparent,
+}
+
+impl InstanceKind {
+    /// The name used in the file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InstanceKind::Ordinary => "ordinary",
+            InstanceKind::Boundary => "boundary",
+            InstanceKind::E2eTransparent => "e2e-transparent",
+            InstanceKind::P2pTransparent => "p2p-transparent",
+        }
+    }
+
+    /// The engine's instance type.
+    pub fn instance_type(self) -> InstanceType {
+        match self {
+            InstanceKind::Ordinary => InstanceType::OrdinaryClock,
+            InstanceKind::Boundary => InstanceType::BoundaryClock,
+            InstanceKind::E2eTransparent => InstanceType::E2eTransparentClock,
+            InstanceKind::P2pTransparent => InstanceType::P2pTransparentClock,
+        }
+    }
+}
+
+/// The clock the daemon disciplines.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ClockKind {
+    /// The system clock (`CLOCK_REALTIME`).
+    System,
+    /// A simulated clock inside the daemon, for tests and demonstrations.
+    Virtual,
+    /// A PTP hardware clock, e.g. `/dev/ptp0`.
+    Phc(PathBuf),
+}
+
+impl ClockKind {
+    /// The value written in the file: `system`, `virtual` or the device path.
+    pub fn to_file_value(&self) -> String {
+        match self {
+            ClockKind::System => "system".into(),
+            ClockKind::Virtual => "virtual".into(),
+            ClockKind::Phc(p) => p.display().to_string(),
+        }
+    }
+}
+
+/// The servo that steers the clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ServoKind {
+    /// Tempora's Kalman filter servo.
+    #[default]
+    Kalman,
+    /// A PI controller like linuxptp's.
+    Pi,
+}
+
+impl ServoKind {
+    /// The name used in the file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServoKind::Kalman => "kalman",
+            ServoKind::Pi => "pi",
+        }
+    }
+}
+
+/// How much the daemon logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LogLevel {
+    /// Errors only.
+    Error,
+    /// Errors and warnings.
+    Warn,
+    /// Also state changes and periodic summaries.
+    #[default]
+    Info,
+    /// Also per-message decisions.
+    Debug,
+    /// Everything.
+    Trace,
+}
+
+impl LogLevel {
+    /// The name used in the file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogLevel::Error => "error",
+            LogLevel::Warn => "warn",
+            LogLevel::Info => "info",
+            LogLevel::Debug => "debug",
+            LogLevel::Trace => "trace",
+        }
+    }
+}
+
+/// The `[ptp]` section: the profile and the instance-wide overrides of it.
+/// `None` keeps the profile's value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PtpSettings {
+    /// The profile preset (`profile`; default `default`).
+    pub profile: &'static Profile,
+    /// `domain`: `domainNumber`.
+    pub domain: Option<u8>,
+    /// `priority1`.
+    pub priority1: Option<u8>,
+    /// `priority2`.
+    pub priority2: Option<u8>,
+    /// `clock-class`: `clockQuality.clockClass`.
+    pub clock_class: Option<u8>,
+    /// `slave-only`.
+    pub slave_only: Option<bool>,
+    /// `two-step`: `twoStepFlag`.
+    pub two_step: Option<bool>,
+    /// `kind`; `None` means ordinary with one port, boundary with more.
+    pub kind: Option<InstanceKind>,
+    /// `user-description`.
+    pub user_description: Option<String>,
+}
+
+/// One `[[port]]` section. `None` keeps the profile's value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PortSettings {
+    /// `interface`: the network interface name.
+    pub interface: String,
+    /// `transport` (default: the profile's).
+    pub transport: Transport,
+    /// `delay-mechanism`: E2e or P2p.
+    pub delay_mechanism: Option<DelayMechanism>,
+    /// `log-announce-interval`.
+    pub log_announce_interval: Option<i8>,
+    /// `log-sync-interval`.
+    pub log_sync_interval: Option<i8>,
+    /// `log-min-delay-req-interval`.
+    pub log_min_delay_req_interval: Option<i8>,
+    /// `log-min-pdelay-req-interval`.
+    pub log_min_pdelay_req_interval: Option<i8>,
+    /// `announce-receipt-timeout`.
+    pub announce_receipt_timeout: Option<u8>,
+    /// `delay-asymmetry`.
+    pub delay_asymmetry: Option<Duration>,
+    /// `timestamping` (default auto).
+    pub timestamping: Timestamping,
+    /// `unicast-masters`: masters to request unicast service from.
+    pub unicast_masters: Vec<Address>,
+    /// `unicast-listen`: grant unicast service to slaves that ask.
+    pub unicast_listen: Option<bool>,
+    /// `master-only`.
+    pub master_only: Option<bool>,
+}
+
+/// The `[clock]` section.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClockSettings {
+    /// `kind` (default system).
+    pub kind: ClockKind,
+    /// `initial-offset` of a virtual clock.
+    pub initial_offset: Option<Duration>,
+    /// `frequency-offset-ppm` of a virtual clock.
+    pub frequency_offset_ppm: Option<f64>,
+    /// `servo` (default kalman).
+    pub servo: ServoKind,
+    /// `step-threshold`: on the first update, step if the offset is beyond
+    /// it (default 20 µs; 0 never steps).
+    pub step_threshold: Duration,
+    /// `running-step-threshold`: after the first update, step if the offset
+    /// is beyond it (default 0: never, slew only).
+    pub running_step_threshold: Duration,
+    /// `panic-threshold`: refuse to correct an offset beyond it (default:
+    /// no limit).
+    pub panic_threshold: Option<Duration>,
+    /// `frequency-file`: where the frequency estimate is kept across restarts.
+    pub frequency_file: Option<PathBuf>,
+}
+
+impl Default for ClockSettings {
+    fn default() -> Self {
+        ClockSettings {
+            kind: ClockKind::System,
+            initial_offset: None,
+            frequency_offset_ppm: None,
+            servo: ServoKind::Kalman,
+            step_threshold: DEFAULT_STEP_THRESHOLD,
+            running_step_threshold: Duration::ZERO,
+            panic_threshold: None,
+            frequency_file: None,
+        }
+    }
+}
+
+/// The `[observability]` section.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObservabilitySettings {
+    /// `socket`: the status and management Unix socket.
+    pub socket: PathBuf,
+    /// `metrics-listen`: the address of the Prometheus endpoint, if any.
+    pub metrics_listen: Option<SocketAddr>,
+    /// `log-level`.
+    pub log_level: LogLevel,
+}
+
+impl Default for ObservabilitySettings {
+    fn default() -> Self {
+        ObservabilitySettings {
+            socket: PathBuf::from(DEFAULT_SOCKET),
+            metrics_listen: None,
+            log_level: LogLevel::Info,
+        }
+    }
+}
+
+/// A checked configuration of the daemon.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// `[ptp]`.
+    pub ptp: PtpSettings,
+    /// `[[port]]`, in file order (port 1 first); never empty.
+    pub ports: Vec<PortSettings>,
+    /// `[clock]`.
+    pub clock: ClockSettings,
+    /// `[observability]`.
+    pub observability: ObservabilitySettings,
+}
+
+impl Config {
+    /// Reads and checks the file at `path`; errors name the path as given.
+    pub fn load(path: impl AsRef<Path>) -> Result<Config, ConfigError> {
+        let path = path.as_ref();
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+            file: file.clone(),
+            line: 0,
+            column: 0,
+            message: format!("cannot read the configuration: {e}"),
+        })?;
+        Config::parse(&text, &file)
+    }
+
+    /// Checks configuration `text`; errors name `file_name`.
+    pub fn parse(text: &str, file_name: &str) -> Result<Config, ConfigError> {
+        check::parse(text, file_name)
+    }
+
+    /// The profile preset.
+    pub fn profile(&self) -> &'static Profile {
+        self.ptp.profile
+    }
+
+    /// The ports, in port-number order.
+    pub fn ports(&self) -> &[PortSettings] {
+        &self.ports
+    }
+
+    /// The interface names, in port-number order.
+    pub fn interfaces(&self) -> impl Iterator<Item = &str> {
+        self.ports.iter().map(|p| p.interface.as_str())
+    }
+
+    /// The clock settings.
+    pub fn clock(&self) -> &ClockSettings {
+        &self.clock
+    }
+
+    /// The observability settings.
+    pub fn observability(&self) -> &ObservabilitySettings {
+        &self.observability
+    }
+
+    /// The kind of instance: as configured, or ordinary with one port and
+    /// boundary with more.
+    pub fn instance_kind(&self) -> InstanceKind {
+        self.ptp.kind.unwrap_or(if self.ports.len() > 1 {
+            InstanceKind::Boundary
+        } else {
+            InstanceKind::Ordinary
+        })
+    }
+
+    /// The engine configuration: the profile preset
+    /// ([`InstanceConfig::from_profile`]), then every override of the file.
+    /// A slave-only instance gets clock class 255 unless the file sets one.
+    /// Each port's `protocol_address` carries the transport's
+    /// `networkProtocol` with an empty address, for the daemon to fill in.
+    pub fn instance_config(&self, clock_identity: ClockIdentity) -> InstanceConfig {
+        let profile = self.ptp.profile;
+        let mut c = InstanceConfig::from_profile(profile, clock_identity, self.ports.len());
+        let p = &self.ptp;
+        c.instance_type = self.instance_kind().instance_type();
+        if let Some(v) = p.domain {
+            c.domain_number = v;
+        }
+        if let Some(v) = p.priority1 {
+            c.priority1 = v;
+        }
+        if let Some(v) = p.priority2 {
+            c.priority2 = v;
+        }
+        if let Some(v) = p.slave_only {
+            c.slave_only = v;
+            if p.clock_class.is_none() {
+                c.clock_quality.clock_class = if v {
+                    tempora_ptp::profile::SLAVE_ONLY_CLOCK_CLASS
+                } else if profile.slave_only {
+                    tempora_ptp::profile::DEFAULT_CLOCK_CLASS
+                } else {
+                    profile.clock_class
+                };
+            }
+        }
+        if let Some(v) = p.clock_class {
+            c.clock_quality.clock_class = v;
+        }
+        if let Some(v) = p.two_step {
+            c.two_step = v;
+        }
+        if let Some(v) = &p.user_description {
+            c.user_description = v.as_bytes().to_vec();
+        }
+        for (pc, ps) in c.ports.iter_mut().zip(&self.ports) {
+            pc.interface = ps.interface.as_bytes().to_vec();
+            pc.protocol_address = (ps.transport.network_protocol(), Vec::new());
+            if let Some(v) = ps.delay_mechanism {
+                pc.delay_mechanism = v;
+            }
+            if let Some(v) = ps.log_announce_interval {
+                pc.log_announce_interval = v;
+            }
+            if let Some(v) = ps.log_sync_interval {
+                pc.log_sync_interval = v;
+            }
+            if let Some(v) = ps.log_min_delay_req_interval {
+                pc.log_min_delay_req_interval = v;
+            }
+            if let Some(v) = ps.log_min_pdelay_req_interval {
+                pc.log_min_pdelay_req_interval = v;
+            }
+            if let Some(v) = ps.announce_receipt_timeout {
+                pc.announce_receipt_timeout = v;
+            }
+            if let Some(v) = ps.delay_asymmetry {
+                pc.delay_asymmetry = v;
+            }
+            pc.unicast_masters = ps.unicast_masters.clone();
+            if let Some(v) = ps.unicast_listen {
+                pc.unicast_listen = v;
+            }
+            if let Some(v) = ps.master_only {
+                pc.master_only = v;
+            }
+        }
+        c
+    }
+
+    /// The configuration as TOML that [`Config::parse`] reads back to an
+    /// equal `Config`. Only the overrides that are set are written.
+    pub fn to_toml(&self) -> String {
+        write::to_toml(self, &[])
+    }
+}
+
+/// Parses a unicast master address: an IPv4 or IPv6 address, or a MAC
+/// address written as six hexadecimal octets separated by `:` or `-`.
+pub fn parse_address(text: &str) -> Option<Address> {
+    let text = text.trim();
+    if let Ok(ip) = text.parse::<IpAddr>() {
+        return Some(Address::Ip(ip));
+    }
+    let parts: Vec<&str> = text.split([':', '-']).collect();
+    if parts.len() != 6 {
+        return None;
+    }
+    let mut mac = [0u8; 6];
+    for (o, p) in mac.iter_mut().zip(parts) {
+        if p.len() != 2 {
+            return None;
+        }
+        *o = u8::from_str_radix(p, 16).ok()?;
+    }
+    Some(Address::Mac(mac))
+}
+
+/// Formats an address as [`parse_address`] reads it.
+pub fn format_address(address: &Address) -> String {
+    match address {
+        Address::Ip(ip) => ip.to_string(),
+        Address::Mac(m) => m
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<Vec<_>>()
+            .join(":"),
+    }
+}

@@ -1,0 +1,82 @@
+//! The file as serde reads it: every key in kebab-case, unknown keys
+//! refused, values kept with their spans for the semantic checks.
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::{InstanceKind, LogLevel, ServoKind, Timestamping, Transport};
+
+pub(crate) type S<T> = Spanned<T>;
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub(crate) struct RawConfig {
+    #[serde(default)]
+    pub ptp: RawPtp,
+    #[serde(default)]
+    pub port: Vec<S<RawPort>>,
+    #[serde(default)]
+    pub clock: RawClock,
+    #[serde(default)]
+    pub observability: RawObservability,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub(crate) struct RawPtp {
+    pub profile: Option<S<String>>,
+    pub domain: Option<S<u8>>,
+    pub priority1: Option<S<u8>>,
+    pub priority2: Option<S<u8>>,
+    pub clock_class: Option<S<u8>>,
+    pub slave_only: Option<S<bool>>,
+    pub two_step: Option<S<bool>>,
+    pub kind: Option<S<InstanceKind>>,
+    pub user_description: Option<S<String>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum RawDelay {
+    E2e,
+    P2p,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub(crate) struct RawPort {
+    pub interface: S<String>,
+    pub transport: Option<S<Transport>>,
+    pub delay_mechanism: Option<S<RawDelay>>,
+    pub log_announce_interval: Option<S<i8>>,
+    pub log_sync_interval: Option<S<i8>>,
+    pub log_min_delay_req_interval: Option<S<i8>>,
+    pub log_min_pdelay_req_interval: Option<S<i8>>,
+    pub announce_receipt_timeout: Option<S<u8>>,
+    pub delay_asymmetry: Option<S<String>>,
+    pub timestamping: Option<S<Timestamping>>,
+    pub unicast_masters: Option<S<Vec<S<String>>>>,
+    pub unicast_listen: Option<S<bool>>,
+    pub master_only: Option<S<bool>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub(crate) struct RawClock {
+    pub kind: Option<S<String>>,
+    pub initial_offset: Option<S<String>>,
+    pub frequency_offset_ppm: Option<S<f64>>,
+    pub servo: Option<S<ServoKind>>,
+    pub step_threshold: Option<S<String>>,
+    pub running_step_threshold: Option<S<String>>,
+    pub panic_threshold: Option<S<String>>,
+    pub frequency_file: Option<S<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub(crate) struct RawObservability {
+    pub socket: Option<S<String>>,
+    pub metrics_listen: Option<S<String>>,
+    pub log_level: Option<S<LogLevel>>,
+}

@@ -1,0 +1,142 @@
+//! Writing a [`Config`] as TOML.
+
+use core::fmt::Write as _;
+
+use tempora_ptp::datasets::DelayMechanism;
+
+use crate::{Config, format_address, format_duration};
+
+fn quote(s: &str) -> String {
+    toml::Value::String(s.to_owned()).to_string()
+}
+
+/// The configuration as TOML, after `comments` (each written as `# …`).
+pub(crate) fn to_toml(c: &Config, comments: &[String]) -> String {
+    let mut out = String::new();
+    for line in comments {
+        if line.is_empty() {
+            out.push_str("#\n");
+        } else {
+            let _ = writeln!(out, "# {line}");
+        }
+    }
+    if !comments.is_empty() {
+        out.push('\n');
+    }
+    let p = &c.ptp;
+    out.push_str("[ptp]\n");
+    let _ = writeln!(out, "profile = {}", quote(p.profile.name));
+    let int = |out: &mut String, key: &str, v: Option<i64>| {
+        if let Some(v) = v {
+            let _ = writeln!(out, "{key} = {v}");
+        }
+    };
+    int(&mut out, "domain", p.domain.map(i64::from));
+    int(&mut out, "priority1", p.priority1.map(i64::from));
+    int(&mut out, "priority2", p.priority2.map(i64::from));
+    int(&mut out, "clock-class", p.clock_class.map(i64::from));
+    if let Some(v) = p.slave_only {
+        let _ = writeln!(out, "slave-only = {v}");
+    }
+    if let Some(v) = p.two_step {
+        let _ = writeln!(out, "two-step = {v}");
+    }
+    if let Some(k) = p.kind {
+        let _ = writeln!(out, "kind = {}", quote(k.as_str()));
+    }
+    if let Some(d) = &p.user_description {
+        let _ = writeln!(out, "user-description = {}", quote(d));
+    }
+    for port in &c.ports {
+        out.push_str("\n[[port]]\n");
+        let _ = writeln!(out, "interface = {}", quote(&port.interface));
+        let _ = writeln!(out, "transport = {}", quote(port.transport.as_str()));
+        if let Some(d) = port.delay_mechanism {
+            let name = if d == DelayMechanism::P2p {
+                "p2p"
+            } else {
+                "e2e"
+            };
+            let _ = writeln!(out, "delay-mechanism = {}", quote(name));
+        }
+        int(
+            &mut out,
+            "log-announce-interval",
+            port.log_announce_interval.map(i64::from),
+        );
+        int(
+            &mut out,
+            "log-sync-interval",
+            port.log_sync_interval.map(i64::from),
+        );
+        int(
+            &mut out,
+            "log-min-delay-req-interval",
+            port.log_min_delay_req_interval.map(i64::from),
+        );
+        int(
+            &mut out,
+            "log-min-pdelay-req-interval",
+            port.log_min_pdelay_req_interval.map(i64::from),
+        );
+        int(
+            &mut out,
+            "announce-receipt-timeout",
+            port.announce_receipt_timeout.map(i64::from),
+        );
+        if let Some(d) = port.delay_asymmetry {
+            let _ = writeln!(out, "delay-asymmetry = {}", quote(&format_duration(d)));
+        }
+        let _ = writeln!(out, "timestamping = {}", quote(port.timestamping.as_str()));
+        if !port.unicast_masters.is_empty() {
+            let list: Vec<String> = port
+                .unicast_masters
+                .iter()
+                .map(|a| quote(&format_address(a)))
+                .collect();
+            let _ = writeln!(out, "unicast-masters = [{}]", list.join(", "));
+        }
+        if let Some(v) = port.unicast_listen {
+            let _ = writeln!(out, "unicast-listen = {v}");
+        }
+        if let Some(v) = port.master_only {
+            let _ = writeln!(out, "master-only = {v}");
+        }
+    }
+    let k = &c.clock;
+    out.push_str("\n[clock]\n");
+    let _ = writeln!(out, "kind = {}", quote(&k.kind.to_file_value()));
+    if let Some(d) = k.initial_offset {
+        let _ = writeln!(out, "initial-offset = {}", quote(&format_duration(d)));
+    }
+    if let Some(f) = k.frequency_offset_ppm {
+        let _ = writeln!(out, "frequency-offset-ppm = {}", toml::Value::Float(f));
+    }
+    let _ = writeln!(out, "servo = {}", quote(k.servo.as_str()));
+    let _ = writeln!(
+        out,
+        "step-threshold = {}",
+        quote(&format_duration(k.step_threshold))
+    );
+    if k.running_step_threshold != tempora_clock::Duration::ZERO {
+        let _ = writeln!(
+            out,
+            "running-step-threshold = {}",
+            quote(&format_duration(k.running_step_threshold))
+        );
+    }
+    if let Some(d) = k.panic_threshold {
+        let _ = writeln!(out, "panic-threshold = {}", quote(&format_duration(d)));
+    }
+    if let Some(f) = &k.frequency_file {
+        let _ = writeln!(out, "frequency-file = {}", quote(&f.display().to_string()));
+    }
+    let o = &c.observability;
+    out.push_str("\n[observability]\n");
+    let _ = writeln!(out, "socket = {}", quote(&o.socket.display().to_string()));
+    if let Some(m) = o.metrics_listen {
+        let _ = writeln!(out, "metrics-listen = {}", quote(&m.to_string()));
+    }
+    let _ = writeln!(out, "log-level = {}", quote(o.log_level.as_str()));
+    out
+}

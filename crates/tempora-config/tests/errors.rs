@@ -1,0 +1,239 @@
+//! Every kind of mistake gives the right `FILE:LINE:COL: message`.
+
+use tempora_config::Config;
+
+const PORT: &str = "[[port]]\ninterface = \"eth0\"\n";
+
+/// The error's display for `text`, which must fail.
+fn error(text: &str) -> String {
+    match Config::parse(text, "t.toml") {
+        Ok(c) => panic!("expected an error, got {c:?}"),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn unknown_key_names_key_and_table() {
+    let e = error(&format!(
+        "{PORT}\n[clock]\nkind = \"system\"\n  colour = \"blue\"\n"
+    ));
+    assert!(
+        e.starts_with("t.toml:6:3: unknown key `colour` in [clock]; expected one of `kind`"),
+        "{e}"
+    );
+    let e = error("[ptp]\nprofile = \"default\"\ndomian = 3\n");
+    assert!(
+        e.starts_with("t.toml:3:1: unknown key `domian` in [ptp]"),
+        "{e}"
+    );
+    let e = error(&format!("{PORT}colour = 1\n"));
+    assert!(
+        e.starts_with("t.toml:3:1: unknown key `colour` in [[port]]"),
+        "{e}"
+    );
+}
+
+#[test]
+fn unknown_table() {
+    let e = error(&format!("{PORT}[colour]\nx = 1\n"));
+    assert_eq!(
+        e,
+        "t.toml:3:1: unknown table `[colour]`; expected one of [ptp], [[port]], [clock], [observability]"
+    );
+}
+
+#[test]
+fn wrong_type() {
+    let e = error(&format!("[ptp]\ndomain = \"four\"\n{PORT}"));
+    assert_eq!(
+        e,
+        "t.toml:2:10: `domain` in [ptp]: wrong type: string \"four\", expected an integer from 0 to 255"
+    );
+    let e = error(&format!("[ptp]\nslave-only = 1\n{PORT}"));
+    assert_eq!(
+        e,
+        "t.toml:2:14: `slave-only` in [ptp]: wrong type: integer `1`, expected `true` or `false`"
+    );
+    let e = error(&format!("[ptp]\npriority1 = 300\n{PORT}"));
+    assert!(e.starts_with("t.toml:2:13: `priority1` in [ptp]:"), "{e}");
+    assert!(e.contains("expected an integer from 0 to 255"), "{e}");
+}
+
+#[test]
+fn bad_enum_value_lists_allowed_values() {
+    let e = error(&format!("{PORT}transport = \"udp5\"\n"));
+    assert_eq!(
+        e,
+        "t.toml:3:13: `transport` in [[port]]: unknown value `udp5`, expected one of `udp4`, `udp6`, `l2`"
+    );
+    let e = error(&format!("{PORT}[observability]\nlog-level = \"loud\"\n"));
+    assert!(
+        e.starts_with("t.toml:4:13: `log-level` in [observability]: unknown value `loud`"),
+        "{e}"
+    );
+    let e = error(&format!("{PORT}[clock]\nkind = \"/dev/sda\"\n"));
+    assert!(
+        e.starts_with("t.toml:4:8: `kind`: unknown clock `/dev/sda`; expected `system`, `virtual`"),
+        "{e}"
+    );
+    let e = error(&format!("[ptp]\nprofile = \"g8275\"\n{PORT}"));
+    assert!(
+        e.starts_with("t.toml:2:11: `profile`: unknown profile `g8275`; expected one of `default`"),
+        "{e}"
+    );
+}
+
+#[test]
+fn bad_duration() {
+    let e = error(&format!("{PORT}delay-asymmetry = \"5 parsecs\"\n"));
+    assert_eq!(
+        e,
+        "t.toml:3:19: `delay-asymmetry`: bad duration `5 parsecs`: unknown unit `parsecs` (units: ns, us, ms, s)"
+    );
+    let e = error(&format!("{PORT}[clock]\nstep-threshold = \"20\"\n"));
+    assert_eq!(
+        e,
+        "t.toml:4:18: `step-threshold`: bad duration `20`: no unit; write e.g. `20ms` (units: ns, us, ms, s)"
+    );
+    let e = error(&format!("{PORT}[clock]\nstep-threshold = 20\n"));
+    assert!(
+        e.starts_with(
+            "t.toml:4:18: `step-threshold` in [clock]: wrong type: integer `20`, expected a string"
+        ),
+        "{e}"
+    );
+}
+
+#[test]
+fn semantic_errors_point_at_the_key() {
+    let e = error(&format!(
+        "{PORT}\n[clock]\nkind = \"system\"\ninitial-offset = \"5ms\"\n"
+    ));
+    assert_eq!(
+        e,
+        "t.toml:6:1: `initial-offset` applies only to kind = \"virtual\", not to the system clock"
+    );
+    let e = error(&format!(
+        "{PORT}[clock]\nkind = \"/dev/ptp1\"\nfrequency-offset-ppm = 3\n"
+    ));
+    assert_eq!(
+        e,
+        "t.toml:5:1: `frequency-offset-ppm` applies only to kind = \"virtual\", not to the /dev/ptp1 clock"
+    );
+    let e = error(&format!("{PORT}[[port]]\n  interface = \"eth0\"\n"));
+    assert_eq!(
+        e,
+        "t.toml:4:3: interface `eth0` is already port 1: each interface can be one port only"
+    );
+    let e = error(&format!(
+        "[ptp]\nprofile = \"gptp\"\n{PORT}transport = \"udp4\"\n"
+    ));
+    assert_eq!(
+        e,
+        "t.toml:5:13: `transport` = \"udp4\" contradicts profile `gptp`, which runs over l2"
+    );
+    let e = error(&format!("[ptp]\nprofile = \"g8275.1\"\ndomain = 4\n{PORT}"));
+    assert_eq!(
+        e,
+        "t.toml:3:10: `domain` = 4 is outside the g8275.1 profile's domains 24..=43"
+    );
+    let e = error(&format!("{PORT}log-sync-interval = 9\n"));
+    assert!(
+        e.starts_with("t.toml:3:21: `log-sync-interval` = 9 is out of range"),
+        "{e}"
+    );
+    let e = error(&format!("{PORT}announce-receipt-timeout = 1\n"));
+    assert!(
+        e.starts_with("t.toml:3:28: `announce-receipt-timeout` = 1 is too small"),
+        "{e}"
+    );
+    let e = error(&format!(
+        "[ptp]\nslave-only = true\nclock-class = 6\n{PORT}"
+    ));
+    assert!(
+        e.starts_with("t.toml:3:1: `clock-class` = 6 contradicts `slave-only` = true"),
+        "{e}"
+    );
+    let e = error(&format!(
+        "[ptp]\nkind = \"ordinary\"\n{PORT}[[port]]\ninterface = \"eth1\"\n"
+    ));
+    assert!(
+        e.starts_with("t.toml:2:1: `kind` = \"ordinary\" but there are 2 [[port]] sections"),
+        "{e}"
+    );
+    let e = error(&format!(
+        "[ptp]\nkind = \"p2p-transparent\"\n{PORT}delay-mechanism = \"e2e\"\n"
+    ));
+    assert!(e.starts_with("t.toml:5:1: port `eth0` uses the e2e delay mechanism, but a p2p-transparent clock needs p2p"), "{e}");
+    let e = error(&format!(
+        "{PORT}unicast-masters = [\"192.0.2.1\", \"2001:db8::1\"]\n"
+    ));
+    assert_eq!(
+        e,
+        "t.toml:3:33: `unicast-masters`: `2001:db8::1` does not fit transport \"udp4\", which needs an IPv4 address"
+    );
+    let e = error(&format!(
+        "{PORT}[observability]\nmetrics-listen = \"localhost\"\n"
+    ));
+    assert!(
+        e.starts_with("t.toml:4:18: `metrics-listen`: `localhost` is not an address and port"),
+        "{e}"
+    );
+    let e = error(&format!(
+        "{PORT}[clock]\nstep-threshold = \"1s\"\npanic-threshold = \"1ms\"\n"
+    ));
+    assert_eq!(
+        e,
+        "t.toml:5:1: `panic-threshold` (1ms) must be larger than `step-threshold` (1s)"
+    );
+}
+
+#[test]
+fn missing_port_and_missing_interface() {
+    let e = error("[ptp]\ndomain = 0\n");
+    assert!(
+        e.starts_with("t.toml:3:1: no [[port]] section: at least one port is required"),
+        "{e}"
+    );
+    let e = error("");
+    assert!(e.starts_with("t.toml:1:1: no [[port]] section"), "{e}");
+    let e = error(&format!("{PORT}[[port]]\ntransport = \"udp4\"\n"));
+    assert_eq!(e, "t.toml:3:1: missing key `interface` in [[port]]");
+}
+
+#[test]
+fn syntax_error_has_a_position() {
+    let e = error("[ptp\n");
+    assert!(e.starts_with("t.toml:1:5: "), "{e}");
+    assert!(!e.contains('\n'), "{e}");
+    let e = error(&format!("{PORT}transport = udp4\n"));
+    assert!(e.starts_with("t.toml:3:13: "), "{e}");
+}
+
+#[test]
+fn load_names_the_path() {
+    let e = Config::load("/nonexistent/tempora.toml").unwrap_err();
+    assert_eq!(e.line, 0);
+    assert!(
+        e.to_string()
+            .starts_with("/nonexistent/tempora.toml: cannot read the configuration"),
+        "{e}"
+    );
+    let dir = std::env::temp_dir().join(format!("tempora-config-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("bad.toml");
+    std::fs::write(
+        &path,
+        "[[port]]\ninterface = \"eth0\"\nmaster-only = \"yes\"\n",
+    )
+    .unwrap();
+    let e = Config::load(&path).unwrap_err();
+    assert_eq!(e.file, path.display().to_string());
+    assert_eq!((e.line, e.column), (3, 15));
+    assert!(
+        e.message
+            .starts_with("`master-only` in [[port]]: wrong type"),
+        "{e}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
