@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod config;
 mod demo;
 mod sim;
 mod status;
@@ -49,6 +50,9 @@ enum Command {
         /// The scenario file (TOML; see docs/scenarios.md).
         scenario: PathBuf,
     },
+    /// Check a configuration file or convert a linuxptp one.
+    #[command(subcommand)]
+    Config(ConfigCommand),
     /// Show what a running daemon is doing: port states, parent and
     /// grandmaster, offset, path delay, servo and clock.
     Status {
@@ -71,6 +75,25 @@ enum Command {
         /// Seed of every random draw.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigCommand {
+    /// Load a configuration file: exit 0 if it is valid, 2 with
+    /// FILE:LINE:COL and the problem if not.
+    Check {
+        /// The TOML file.
+        file: PathBuf,
+    },
+    /// Convert a linuxptp (ptp4l) configuration to Tempora's TOML, naming
+    /// every option that cannot be carried over.
+    FromPtp4l {
+        /// The ptp4l configuration file.
+        file: PathBuf,
+        /// Interfaces given to ptp4l with -i.
+        #[arg(short = 'i', long = "interface")]
+        interfaces: Vec<String>,
     },
 }
 
@@ -131,5 +154,9 @@ fn main() -> ExitCode {
             seed,
         } => demo::demo(seconds, speed, seed),
         Command::Status { json, socket } => status::status(&socket, json),
+        Command::Config(ConfigCommand::Check { file }) => config::check(&file),
+        Command::Config(ConfigCommand::FromPtp4l { file, interfaces }) => {
+            config::from_ptp4l(&file, &interfaces)
+        }
     }
 }

@@ -1,0 +1,54 @@
+//! `tempora config`: check a configuration file, or convert a linuxptp one.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use tempora_config::{Config, from_ptp4l_with_interfaces};
+
+/// `tempora config check FILE`: exit 0 if it loads, 2 with
+/// `FILE:LINE:COL: problem` if not.
+pub fn check(path: &Path) -> ExitCode {
+    match Config::load(path) {
+        Ok(c) => {
+            println!(
+                "{}: ok ({} port{}, profile {}, clock {:?})",
+                path.display(),
+                c.ports.len(),
+                if c.ports.len() == 1 { "" } else { "s" },
+                c.profile().name,
+                c.clock.kind
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// `tempora config from-ptp4l FILE [-i IFACE]...`: prints the Tempora TOML
+/// for a linuxptp configuration; what cannot be carried over goes to stderr.
+pub fn from_ptp4l(path: &Path, interfaces: &[String]) -> ExitCode {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("{}: {e}", path.display());
+            return ExitCode::from(2);
+        }
+    };
+    let names: Vec<&str> = interfaces.iter().map(String::as_str).collect();
+    match from_ptp4l_with_interfaces(&text, &path.display().to_string(), &names) {
+        Ok((toml, warnings)) => {
+            print!("{toml}");
+            for w in warnings {
+                eprintln!("warning: {w}");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::from(2)
+        }
+    }
+}
