@@ -32,8 +32,9 @@ pub trait PortIo {
         data: &[u8],
         want_timestamp: bool,
     ) -> io::Result<Option<u64>>;
-    /// The next received message, if any.
-    fn recv(&mut self) -> io::Result<Option<Received>>;
+    /// Reads one message from the port's socket number `socket` (for UDP,
+    /// 0 is the event socket and 1 the general one), if one is queued.
+    fn recv(&mut self, socket: usize) -> io::Result<Option<Received>>;
     /// The next transmit timestamp (id, raw time), if any.
     fn recv_tx_timestamp(&mut self) -> io::Result<Option<(u64, Time)>>;
 }
@@ -132,15 +133,22 @@ impl<P: PortIo, C: DisciplinedClock> Runtime<P, C> {
         }
     }
 
-    /// Handles what port `port` has: received messages and transmit timestamps.
-    pub fn service_port(&mut self, port: usize) -> io::Result<()> {
-        loop {
+    /// Handles what poll(2) reported for socket `socket` of port `port`:
+    /// one transmit timestamp if the error queue has one, one message if it
+    /// is readable. One read each per readiness: under clknetsim a read of
+    /// an empty queue returns the next packet instead of nothing.
+    pub fn service_port(
+        &mut self,
+        port: usize,
+        socket: usize,
+        readable: bool,
+        error_queue: bool,
+    ) -> io::Result<()> {
+        if error_queue {
             let Some(io) = self.ports.get_mut(port) else {
                 return Ok(());
             };
-            let mut progressed = false;
             if let Some((id, raw)) = io.recv_tx_timestamp()? {
-                progressed = true;
                 if let Some(token) = self.pending.remove(&(port, id)) {
                     let now = self.clock.now();
                     let tx = self.clock.time_of_raw(raw);
@@ -148,11 +156,12 @@ impl<P: PortIo, C: DisciplinedClock> Runtime<P, C> {
                     self.drain()?;
                 }
             }
+        }
+        if readable {
             let Some(io) = self.ports.get_mut(port) else {
                 return Ok(());
             };
-            if let Some(msg) = io.recv()? {
-                progressed = true;
+            if let Some(msg) = io.recv(socket)? {
                 let now = self.clock.now();
                 let rx = msg.rx.map(|t| self.clock.time_of_raw(t));
                 // Malformed or foreign messages are counted by the engine.
@@ -161,10 +170,8 @@ impl<P: PortIo, C: DisciplinedClock> Runtime<P, C> {
                     .handle_message(now, port, &msg.data, rx, msg.source);
                 self.drain()?;
             }
-            if !progressed {
-                return Ok(());
-            }
         }
+        Ok(())
     }
 
     /// Answers a management message from the local socket.

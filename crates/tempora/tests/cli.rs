@@ -109,13 +109,23 @@ fn inspect_rejects_a_non_capture() {
 #[test]
 fn config_check_reports_file_line_and_problem() {
     let path = scratch("bad.toml");
-    std::fs::write(&path, "[ptp]\ndomain = 0\n\n[[port]]\ninterface = \"eth0\"\ntransport = \"udp5\"\n").unwrap();
+    std::fs::write(
+        &path,
+        "[ptp]\ndomain = 0\n\n[[port]]\ninterface = \"eth0\"\ntransport = \"udp5\"\n",
+    )
+    .unwrap();
     let (code, _, err) = tempora(&["config", "check", path.to_str().unwrap()]);
     std::fs::remove_file(&path).unwrap();
     assert_eq!(code, 2);
-    assert!(err.starts_with(&format!("{}:6:13:", path.display())), "{err}");
+    assert!(
+        err.starts_with(&format!("{}:6:13:", path.display())),
+        "{err}"
+    );
     assert!(err.contains("udp5"), "{err}");
-    let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/../../configs/grandmaster.toml");
+    let sample = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../configs/grandmaster.toml"
+    );
     let (code, out, err) = tempora(&["config", "check", sample]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("ok"), "{out}");
