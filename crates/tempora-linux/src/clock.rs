@@ -52,6 +52,9 @@ pub fn step_to_timeval(by: Duration) -> Option<(libc::time_t, libc::suseconds_t)
 }
 
 /// Reads clock `id` with `clock_gettime(2)`.
+// time_t and c_long are i32 on 32-bit targets: the conversions are not
+// useless there.
+#[allow(clippy::useless_conversion)]
 pub fn read_clock(id: libc::clockid_t) -> io::Result<Time> {
     // SAFETY: timespec is plain old data; zeroes are valid.
     let mut ts: libc::timespec = unsafe { mem::zeroed() };

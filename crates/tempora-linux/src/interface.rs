@@ -59,8 +59,8 @@ pub fn interface_index(name: &str) -> io::Result<u32> {
     let mut req = sys::ifreq(name)?;
     let sock = sys::ioctl_socket()?;
     match sys::ioctl_ifreq(sock.as_raw_fd(), libc::SIOCGIFINDEX, &mut req) {
-        // SAFETY: SIOCGIFINDEX filled in the ifindex member of the union.
         Ok(()) => {
+            // SAFETY: SIOCGIFINDEX filled in the ifindex member of the union.
             let idx = unsafe { req.ifr_ifru.ifru_ifindex };
             u32::try_from(idx).map_err(|_| sys::invalid(format!("{name}: negative ifindex")))
         }

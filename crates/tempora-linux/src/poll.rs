@@ -210,8 +210,8 @@ mod tests {
         let start = Instant::now();
         assert!(p.wait(Duration::from_millis(20)).unwrap().is_empty());
         assert!(start.elapsed() >= Duration::from_millis(20));
-        // SAFETY: writes one byte from a live buffer to a live pipe.
         assert_eq!(
+            // SAFETY: writes one byte from a live buffer to a live pipe.
             unsafe { libc::write(w.as_raw_fd(), b"x".as_ptr().cast(), 1) },
             1
         );

@@ -475,6 +475,18 @@ mod tests {
         let (mut a, _) = bound_udp4(Some(TimestampingMode::Software));
         let (mut b, port_b) = bound_udp4(Some(TimestampingMode::Software));
         let to_b = SockAddr::V4(sockaddr_in(Ipv4Addr::LOCALHOST, port_b));
+        let mut buf = [0u8; 64];
+        // The kernel enables receive timestamps with deferred work: the
+        // first packets after the first timestamping socket may lack one.
+        for _ in 0..50 {
+            a.send(b"warm-up", &to_b, true).unwrap();
+            if wait(|| b.recv(&mut buf)).rx.is_some() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        std::thread::sleep(Duration::from_millis(10));
+        while a.recv_tx_timestamp().unwrap().is_some() {}
         a.set_sent(1000);
         let before = crate::clock::realtime_now().unwrap();
         let id = a.send(b"hello", &to_b, true).unwrap().unwrap();
@@ -483,7 +495,6 @@ mod tests {
         if a.uses_id_cmsg() {
             assert_eq!(id, TxId(1001));
         }
-        let mut buf = [0u8; 64];
         let got = wait(|| b.recv(&mut buf));
         assert_eq!(&buf[..got.len], b"hello");
         assert!(!got.truncated);

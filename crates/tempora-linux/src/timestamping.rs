@@ -249,6 +249,13 @@ pub(crate) fn enable_on_socket(fd: RawFd, flags: u32) -> io::Result<()> {
 }
 
 /// The identifier of a sent packet whose transmit timestamp comes later.
+///
+/// Each timestamping socket numbers its successful sends itself and hands
+/// the number to the kernel with an `SCM_TS_OPT_ID` control message (Linux
+/// 6.13 and later, and clknetsim), so ids are 1, 2, 3… per socket. On a
+/// kernel that refuses that control message the socket falls back to the
+/// kernel's own `SOF_TIMESTAMPING_OPT_ID` counter: 0, 1, 2…. Either way
+/// the id a send returns is the id its timestamp comes back with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct TxId(pub u32);
 
