@@ -42,6 +42,14 @@
 //!   reports a pending transmit timestamp as `POLLPRI`), and does not rely
 //!   on `OPT_TSONLY` (clknetsim returns the packet with the timestamp);
 //! - sends with `sendmsg` (never `sendmmsg`), one datagram at a time;
+//! - reads with one `recvmsg` per `recv`/`recv_tx_timestamp` call. The
+//!   caller must keep to clknetsim's rhythm: poll, then read each socket
+//!   that poll reported once (`recv` if readable, `recv_tx_timestamp` if
+//!   its error queue is ready), then poll again. Under clknetsim a node
+//!   has one queue of incoming packets for all its sockets, and a read on
+//!   a socket other than the one poll reported (or an error-queue read with
+//!   no timestamp pending) takes, or trips over, another socket's packet.
+//!   On a real kernel the rhythm costs only a poll per read;
 //! - looks interfaces up with the `SIOCGIFINDEX`/`SIOCGIFHWADDR` ioctls,
 //!   which clknetsim simulates, rather than relying on `if_nametoindex`
 //!   (the fallback);

@@ -128,6 +128,9 @@ pub struct RawReceived {
     pub vlan: Option<u16>,
 }
 
+/// How many unwanted frames one `recv` call skips at most.
+const MAX_SKIPPED: usize = 64;
+
 /// The largest frame read (a jumbo frame; PTP messages are far smaller).
 const FRAME_BUF: usize = 9216;
 
@@ -263,15 +266,17 @@ impl RawTransport {
         r
     }
 
-    /// The next transmit timestamp of an event message; `Ok(None)` when
-    /// none is queued yet.
+    /// Reads one entry from the error queue: the transmit timestamp of an
+    /// event message, or `Ok(None)` if there was none to report (the queue
+    /// was empty, or the entry was a general message's timestamp, which is
+    /// dropped). Call it when the socket's error queue is reported ready.
     pub fn recv_tx_timestamp(&mut self) -> io::Result<Option<TxTimestamp>> {
         self.sock.recv_tx_timestamp()
     }
 
     /// Receives one PTP frame and copies its payload into `buf`; `Ok(None)`
     /// when none is queued. Frames of other EtherTypes and our own outgoing
-    /// frames are skipped.
+    /// frames are skipped (at most 64 per call, then `Ok(None)`).
     pub fn recv(&mut self, buf: &mut [u8]) -> io::Result<Option<RawReceived>> {
         let mut frame = std::mem::take(&mut self.frame);
         frame.resize(FRAME_BUF, 0);
@@ -281,7 +286,7 @@ impl RawTransport {
     }
 
     fn recv_into(&mut self, frame: &mut [u8], buf: &mut [u8]) -> io::Result<Option<RawReceived>> {
-        loop {
+        for _ in 0..MAX_SKIPPED {
             let Some(meta) = self.sock.recv(frame)? else {
                 return Ok(None);
             };
@@ -311,6 +316,7 @@ impl RawTransport {
                 vlan: parsed.vlan,
             }));
         }
+        Ok(None)
     }
 }
 

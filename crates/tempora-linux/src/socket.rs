@@ -47,8 +47,6 @@ const SCM_TS_OPT_ID: Option<libc::c_int> = None;
 
 /// How many ids of unwanted transmit timestamps to remember.
 const MAX_UNWANTED: usize = 64;
-/// How many error-queue messages one `recv_tx_timestamp` call reads at most.
-const MAX_ERRQUEUE_READS: usize = 32;
 
 /// A destination or source address in kernel form.
 #[derive(Clone, Copy)]
@@ -377,47 +375,48 @@ impl TsSocket {
         }))
     }
 
-    /// The next transmit timestamp from the error queue; `Ok(None)` when
-    /// none is queued. Timestamps of sends that did not want one, and error
-    /// queue entries that are not transmit timestamps, are dropped.
+    /// Reads one entry from the error queue: its transmit timestamp, or
+    /// `Ok(None)` when the queue was empty or the entry was not one to
+    /// report (a timestamp of a send that did not want one, or not a
+    /// transmit timestamp at all). One `recvmsg` per call: under clknetsim
+    /// a read with nothing pending takes the node's next packet instead.
     pub(crate) fn recv_tx_timestamp(&mut self) -> io::Result<Option<TxTimestamp>> {
-        for _ in 0..MAX_ERRQUEUE_READS {
-            let mut control = CmsgBuffer::new();
-            let Some((_, _, clen, _)) = Self::recvmsg(
-                self.fd.as_raw_fd(),
-                &mut self.scratch,
-                &mut control,
-                libc::MSG_ERRQUEUE,
-            )?
-            else {
-                return Ok(None);
-            };
-            let Some(mode) = self.mode else { continue };
-            let mut time = None;
-            let mut err = None;
-            for c in cmsg::parse(&control.0[..clen]) {
-                if c.level == libc::SOL_SOCKET && c.ty == libc::SO_TIMESTAMPING {
-                    time = parse_scm_timestamping(c.data).and_then(|t| t.get(mode));
-                } else if timestamping::is_extended_err(c.level, c.ty) {
-                    err = ExtendedErr::parse(c.data);
-                }
+        let mut control = CmsgBuffer::new();
+        let Some((_, _, clen, _)) = Self::recvmsg(
+            self.fd.as_raw_fd(),
+            &mut self.scratch,
+            &mut control,
+            libc::MSG_ERRQUEUE,
+        )?
+        else {
+            return Ok(None);
+        };
+        let Some(mode) = self.mode else {
+            return Ok(None);
+        };
+        let mut time = None;
+        let mut err = None;
+        for c in cmsg::parse(&control.0[..clen]) {
+            if c.level == libc::SOL_SOCKET && c.ty == libc::SO_TIMESTAMPING {
+                time = parse_scm_timestamping(c.data).and_then(|t| t.get(mode));
+            } else if timestamping::is_extended_err(c.level, c.ty) {
+                err = ExtendedErr::parse(c.data);
             }
-            let (Some(time), Some(err)) = (time, err) else {
-                continue;
-            };
-            if !err.is_tx_timestamp() {
-                continue;
-            }
-            if let Some(pos) = self.unwanted.iter().position(|&u| u == err.data) {
-                self.unwanted.remove(pos);
-                continue;
-            }
-            return Ok(Some(TxTimestamp {
-                id: TxId(err.data),
-                time,
-            }));
         }
-        Ok(None)
+        let (Some(time), Some(err)) = (time, err) else {
+            return Ok(None);
+        };
+        if !err.is_tx_timestamp() {
+            return Ok(None);
+        }
+        if let Some(pos) = self.unwanted.iter().position(|&u| u == err.data) {
+            self.unwanted.remove(pos);
+            return Ok(None);
+        }
+        Ok(Some(TxTimestamp {
+            id: TxId(err.data),
+            time,
+        }))
     }
 
     #[cfg(test)]

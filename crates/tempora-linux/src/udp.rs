@@ -231,34 +231,34 @@ impl UdpTransport {
         }
     }
 
-    /// The next transmit timestamp of an event message; `Ok(None)` when
-    /// none is queued yet.
+    /// Reads one entry from the event socket's error queue: the transmit
+    /// timestamp of an event message, or `Ok(None)` if there was none to
+    /// report. Call it when [`Readiness::error_queue`] is set for the event
+    /// socket, once per report (see the crate docs on clknetsim).
+    ///
+    /// [`Readiness::error_queue`]: crate::poll::Readiness::error_queue
     pub fn recv_tx_timestamp(&mut self) -> io::Result<Option<TxTimestamp>> {
         self.event.recv_tx_timestamp()
     }
 
-    /// Receives one message of `class` into `buf`; `Ok(None)` when none is
-    /// queued.
+    /// Receives one message of `class` into `buf`, with one `recvmsg`;
+    /// `Ok(None)` when none was queued. Call it when the socket is readable,
+    /// once per report (see the crate docs on clknetsim).
     pub fn recv(&mut self, class: MessageClass, buf: &mut [u8]) -> io::Result<Option<Received>> {
         let sock = match class {
             MessageClass::Event => &mut self.event,
             MessageClass::General => &mut self.general,
         };
-        loop {
-            let Some(meta) = sock.recv(buf)? else {
-                return Ok(None);
-            };
-            // A datagram without an IP source cannot happen on these
-            // sockets; skip it rather than fail.
-            if let Some(source) = meta.source.socket_addr() {
-                return Ok(Some(Received {
-                    len: meta.len,
-                    truncated: meta.truncated,
-                    rx: meta.rx,
-                    source,
-                }));
-            }
-        }
+        let Some(meta) = sock.recv(buf)? else {
+            return Ok(None);
+        };
+        // These sockets only ever receive from IP sources.
+        Ok(meta.source.socket_addr().map(|source| Received {
+            len: meta.len,
+            truncated: meta.truncated,
+            rx: meta.rx,
+            source,
+        }))
     }
 }
 
