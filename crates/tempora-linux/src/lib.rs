@@ -23,6 +23,35 @@
 //! ([`Readiness::error_queue`](poll::Readiness::error_queue)) and is read with
 //! the transport's `recv_tx_timestamp`, which returns it with the same id.
 //!
+//! ```no_run
+//! use tempora_linux::timestamping::{TimestampingRequest, choose_mode};
+//! use tempora_linux::{Destination, IpVersion, MessageClass, Poller, UdpConfig, UdpTransport};
+//!
+//! # fn main() -> std::io::Result<()> {
+//! let (mode, _caps) = choose_mode("eth0", TimestampingRequest::Auto)?;
+//! let mut ptp = UdpTransport::open(UdpConfig::new("eth0", IpVersion::V4, mode))?;
+//! let mut poller = Poller::new();
+//! poller.register(&ptp.event_fd());
+//! poller.register(&ptp.general_fd());
+//! let sync_id = ptp.send(MessageClass::Event, Destination::Primary, b"...")?;
+//! let mut buf = [0u8; 1500];
+//! for ready in poller.wait(std::time::Duration::from_secs(1))? {
+//!     let is_event = ready.fd == std::os::fd::AsRawFd::as_raw_fd(&ptp.event_fd());
+//!     if is_event && ready.error_queue {
+//!         if let Some(tx) = ptp.recv_tx_timestamp()? {
+//!             assert_eq!(Some(tx.id), sync_id); // Sync left at tx.time
+//!         }
+//!     } else if ready.readable {
+//!         let class = if is_event { MessageClass::Event } else { MessageClass::General };
+//!         if let Some(msg) = ptp.recv(class, &mut buf)? {
+//!             let _ = (&buf[..msg.len], msg.rx, msg.source);
+//!         }
+//!     }
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! # Running under clknetsim
 //!
 //! The daemon must run unmodified under clknetsim, chrony's `LD_PRELOAD`

@@ -123,9 +123,12 @@ pub(crate) fn ioctl_ifreq(
     Ok(())
 }
 
-/// A throwaway AF_INET datagram socket for interface ioctls.
+/// A throwaway datagram socket for interface ioctls: AF_INET, or AF_INET6
+/// where there is no IPv4 (an IPv6-only kernel, or clknetsim simulating
+/// IPv6 only).
 pub(crate) fn ioctl_socket() -> io::Result<OwnedFd> {
     socket(libc::AF_INET, libc::SOCK_DGRAM, 0)
+        .or_else(|_| socket(libc::AF_INET6, libc::SOCK_DGRAM, 0))
 }
 
 /// The name as a C string, for calls that take one.
