@@ -7,6 +7,8 @@
 
 pub mod control;
 pub mod freqfile;
+pub mod linux;
 pub mod metrics;
+pub mod run;
 pub mod runtime;
 pub mod status;

@@ -223,6 +223,9 @@ impl<P: PortIo, C: DisciplinedClock> Runtime<P, C> {
                     };
                     let correction = self.servo.sample(sample);
                     self.clock.apply(correction)?;
+                    if matches!(correction, Correction::Step { .. }) {
+                        self.engine.notify_clock_step();
+                    }
                 }
                 Action::StateChange { .. }
                 | Action::TimeProperties(_)

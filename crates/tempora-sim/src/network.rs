@@ -347,6 +347,7 @@ impl Network {
                 frequency_ppb,
             } => {
                 n.steps += 1;
+                n.engine.notify_clock_step();
                 n.clock.virtual_state.step_at(base, step);
                 let max = n.clock.virtual_state.max_frequency();
                 let _ = n

@@ -44,6 +44,11 @@ pub fn make_servo(kind: ServoKind, hardware: bool) -> Box<dyn Servo> {
             };
             Box::new(PiServo::new(config))
         }
-        ServoKind::Kalman => Box::new(KalmanServo::new(KalmanConfig::default())),
+        ServoKind::Kalman => Box::new(KalmanServo::new(KalmanConfig {
+            // Software timestamps are noisy: estimate the frequency on three
+            // samples before the first update.
+            first_update_samples: if hardware { 2 } else { 3 },
+            ..KalmanConfig::default()
+        })),
     }
 }

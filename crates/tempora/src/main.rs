@@ -50,6 +50,13 @@ enum Command {
         /// The scenario file (TOML; see docs/scenarios.md).
         scenario: PathBuf,
     },
+    /// Run the daemon: PTP ports, the servo and the clock as FILE says,
+    /// until SIGTERM or SIGINT.
+    Daemon {
+        /// The configuration file (TOML; see docs/config-reference.md).
+        #[arg(short = 'c', long = "config")]
+        config: PathBuf,
+    },
     /// Check a configuration file or convert a linuxptp one.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -138,6 +145,23 @@ fn inspect(json: bool, files: &[PathBuf]) -> ExitCode {
     }
 }
 
+fn daemon(path: &std::path::Path) -> ExitCode {
+    let config = match tempora_config::Config::load(path) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    match tempora_daemon::run::run(&config, path) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("tempora daemon: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
@@ -154,6 +178,7 @@ fn main() -> ExitCode {
             seed,
         } => demo::demo(seconds, speed, seed),
         Command::Status { json, socket } => status::status(&socket, json),
+        Command::Daemon { config } => daemon(&config),
         Command::Config(ConfigCommand::Check { file }) => config::check(&file),
         Command::Config(ConfigCommand::FromPtp4l { file, interfaces }) => {
             config::from_ptp4l(&file, &interfaces)

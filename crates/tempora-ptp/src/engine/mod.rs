@@ -275,6 +275,21 @@ impl PtpInstance {
         self.counters.get(port)
     }
 
+    /// The clock was stepped: every exchange in flight mixes times from
+    /// before and after the step, so the ports forget them (the Sync and
+    /// Delay_Req pending, the last Sync, the peer delay exchange) and start
+    /// over with the next messages. Call it after carrying out a step.
+    pub fn notify_clock_step(&mut self) {
+        for p in &mut self.ports {
+            p.sync = None;
+            p.early_follow_up = None;
+            p.last_sync = None;
+            p.delay_req = None;
+            p.pdelay = None;
+            p.rate_reference = None;
+        }
+    }
+
     /// The platform detected a fault on `port` (e.g. its socket or link
     /// failed): FAULT_DETECTED moves it to FAULTY (§9.2.6.5), where it sends
     /// and accepts nothing, and the other ports re-run the BMCA.

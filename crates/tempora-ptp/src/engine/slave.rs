@@ -241,27 +241,29 @@ impl PtpInstance {
         let resp_correction = duration_from_interval(h.correction);
         // §11.3.2: meanPathDelay = ((t2 − t3) + (t4 − t1) − corrections) / 2.
         let mean = ((t2 - t3) + (t4 - t1) - sync_correction - resp_correction) / 2;
-        if mean.is_negative() {
-            // Clocks far apart on the first exchange can give a negative
-            // delay; use none rather than a wrong one.
-            return;
-        }
-        p.delay_measured = true;
         // §9.5.11.2: the master's Delay_Resp sets the request interval; an
         // out-of-range value (e.g. 0x7F, "unspecified") is not adopted.
         if (-7..=16).contains(&h.log_message_interval) {
             p.ds.log_min_delay_req_interval = h.log_message_interval;
         }
-        // currentDS.meanDelay is filtered like ptp4l's (moving median of
-        // 10), for reporting and management.
-        self.current_ds.mean_delay = p.delay_filter.push(mean);
+        // A negative delay comes from a clock whose frequency is still far
+        // off (its offset moved between the Sync and the Delay_Req by more
+        // than twice the path delay, easily so on a short link): it is no
+        // path delay to report, but the pair still measures the offset, and
+        // the servo needs exactly that to correct the frequency.
+        if !mean.is_negative() {
+            p.delay_measured = true;
+            // currentDS.meanDelay is filtered like ptp4l's (moving median
+            // of 10), for reporting and management.
+            self.current_ds.mean_delay = p.delay_filter.push(mean);
+        }
         // §11.2 with §11.3.2: the offset from the Sync this exchange used
         // and the exchange's own path delay. Pairing them makes each
         // measurement unbiased when the path is symmetric (a filtered delay
         // is not: a median of skewed queueing delays sits below their mean),
         // and hands the servo the exchange's round trip as a quality hint.
         let offset = (t2 - t1) - mean - sync_correction;
-        self.measured(now, port, t2, offset, mean, true);
+        self.measured(now, port, t2, offset, mean.max(Duration::ZERO), true);
     }
 
     /// Starts the slave duties of a port that just entered UNCALIBRATED.

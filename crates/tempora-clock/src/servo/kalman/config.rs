@@ -9,6 +9,11 @@ pub struct KalmanConfig {
     /// sample), if the estimated offset is beyond this (default 20 µs, as
     /// linuxptp's `first_step_threshold`; zero disables).
     pub first_step_threshold: Duration,
+    /// Samples taken before the first update, the frequency estimate and the
+    /// first step (default 2; at least 2). With noisy software timestamps 3
+    /// give a frequency estimate good enough not to leave a drift to chase
+    /// after the step.
+    pub first_update_samples: u32,
     /// Step whenever the estimated offset is beyond this (default zero:
     /// never, slew only; as linuxptp's `step_threshold`).
     pub step_threshold: Duration,
@@ -37,10 +42,11 @@ pub struct KalmanConfig {
     /// a sample is accepted anyway (default 30: longer than a congestion
     /// burst, short enough to recover from a wrong estimate).
     pub max_rejected_run: u32,
-    /// Time constant of the offset correction in typical sample intervals
-    /// (default 1: remove it by the next sample, which minimizes the
-    /// offset there; larger values smooth the frequency; values below 1
-    /// are read as 1).
+    /// Time constant of the offset correction in sample intervals (default
+    /// 1: remove it by the next sample, which minimizes the offset there;
+    /// the interval is the typical one plus its spread, so irregular
+    /// samples are not overshot; larger values smooth the frequency; values
+    /// below 1 are read as 1).
     pub steer_intervals: f64,
     /// Memory of the measurement noise estimate, in samples (default 128).
     pub noise_memory: f64,
@@ -81,6 +87,7 @@ impl KalmanConfig {
             },
             steer_intervals: positive(self.steer_intervals, d.steer_intervals).max(1.0),
             noise_memory: positive(self.noise_memory, d.noise_memory).max(2.0),
+            first_update_samples: self.first_update_samples.max(2),
             ..self
         }
     }
@@ -89,6 +96,7 @@ impl KalmanConfig {
 impl Default for KalmanConfig {
     fn default() -> Self {
         KalmanConfig {
+            first_update_samples: 2,
             first_step_threshold: Duration::from_micros(20),
             step_threshold: Duration::ZERO,
             max_frequency_ppb: 900_000.0,

@@ -105,6 +105,8 @@ pub struct KalmanServo {
     pending_step: f64,
     nominal_interval: f64,
     typical_dt: f64,
+    /// Mean absolute deviation of the intervals from `typical_dt`, s.
+    dt_spread: f64,
     accepted: u32,
     consecutive_outliers: u32,
     /// Rejections in a row, queued samples included.
@@ -149,6 +151,7 @@ impl KalmanServo {
             pending_step: 0.0,
             nominal_interval: 1.0,
             typical_dt: 1.0,
+            dt_spread: 0.0,
             accepted: 0,
             consecutive_outliers: 0,
             rejected_run: 0,
@@ -314,7 +317,12 @@ impl KalmanServo {
     }
 
     fn steer(&self) -> f64 {
-        let tau = (self.config.steer_intervals * self.typical_dt).max(1e-3);
+        // Remove the offset by the time the next sample is likely, not just
+        // typical: with irregular samples (PTP's randomized Delay_Req) a
+        // horizon of one mean interval overshoots whenever the next sample
+        // comes late.
+        let horizon = self.typical_dt + self.dt_spread;
+        let tau = (self.config.steer_intervals * horizon).max(1e-3);
         clamp_sym(-self.x[1] - self.x[0] / tau, self.config.max_frequency_ppb)
     }
 
@@ -402,7 +410,9 @@ impl Servo for KalmanServo {
         };
 
         if dt > 0.0 {
-            self.typical_dt += (dt.min(10.0 * self.typical_dt) - self.typical_dt) * 0.05;
+            let d = dt.min(10.0 * self.typical_dt);
+            self.dt_spread += ((d - self.typical_dt).abs() - self.dt_spread) * 0.05;
+            self.typical_dt += (d - self.typical_dt) * 0.05;
         }
         self.noise.advance(dt, self.adjustment * dt);
         self.since_accept += dt;
@@ -418,7 +428,10 @@ impl Servo for KalmanServo {
             let nu = z - m.x[0];
             nu * nu <= gate2 * (m.p[0] + r)
         });
-        let gating = self.accepted >= 4 && self.config.gate_sigmas > 0.0;
+        // Gate only once the noise model rests on enough residuals: its
+        // first guess (from the path delay) can be far too small, e.g. on a
+        // short link with software timestamps.
+        let gating = self.accepted >= 4 && self.noise.n >= 16.0 && self.config.gate_sigmas > 0.0;
         // A sample whose path delay is well above the minimum was queued:
         // its disagreement is explained by the queueing, not by a change of
         // the clock, so it does not count towards giving in (a burst of
@@ -498,6 +511,11 @@ impl Servo for KalmanServo {
             threshold > Duration::ZERO && libm::fabs(x) > threshold.as_nanos_f64()
         };
         let mut step = None;
+        if !self.first_update_done && self.accepted < self.config.first_update_samples {
+            // Hold still until the frequency rests on a few samples: a step
+            // taken on a two-sample estimate leaves a drift to chase.
+            return Correction::None;
+        }
         if !self.first_update_done {
             self.first_update_done = true;
             if beyond(self.config.first_step_threshold, self.x[0]) {

@@ -1,0 +1,244 @@
+//! `tempora daemon -c FILE`: the single-threaded poll(2) timing loop. It
+//! polls the ports' sockets and the control socket, hands what arrives to
+//! the runtime, fires the timers, publishes the status, and on SIGTERM or
+//! SIGINT saves the frequency estimate and stops. The metrics endpoint, when
+//! configured, is the only other thread.
+
+use std::io;
+use std::os::fd::AsRawFd;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use tempora_clock::servo::kalman::{KalmanConfig, KalmanServo};
+use tempora_clock::servo::pi::{PiConfig, PiServo};
+use tempora_clock::servo::policy::{PolicyConfig, StepPolicy};
+use tempora_clock::{BaseClock, Duration, Servo, Time, VirtualState};
+use tempora_config::{ClockKind, Config, ServoKind, Timestamping, Transport};
+use tempora_linux::clock::{PhcClock, RealtimeBase, SystemClock};
+use tempora_linux::interface::Interface;
+use tempora_linux::poll::Poller;
+use tempora_linux::raw::{RawConfig, RawTransport};
+use tempora_linux::timestamping::TimestampingMode;
+use tempora_linux::udp::{IpVersion, UdpConfig, UdpTransport};
+use tempora_ptp::engine::PtpInstance;
+use tempora_ptp::wire::ClockIdentity;
+
+use crate::control::{ControlSocket, Request};
+use crate::freqfile;
+use crate::linux::{LinuxClock, LinuxPort};
+use crate::metrics::{self, Published};
+use crate::runtime::Runtime;
+
+fn context(what: &str) -> impl Fn(io::Error) -> io::Error + '_ {
+    move |e| io::Error::new(e.kind(), format!("{what}: {e}"))
+}
+
+fn open_port(
+    interface: &str,
+    transport: Transport,
+    timestamping: Timestamping,
+) -> io::Result<LinuxPort> {
+    let mode = match timestamping {
+        Timestamping::Hardware => TimestampingMode::Hardware,
+        // Hardware timestamping needs a PHC and the NIC's support; software
+        // timestamps work everywhere.
+        Timestamping::Auto | Timestamping::Software => TimestampingMode::Software,
+    };
+    Ok(match transport {
+        Transport::Udp4 => LinuxPort::Udp(UdpTransport::open(UdpConfig::new(
+            interface,
+            IpVersion::V4,
+            mode,
+        ))?),
+        Transport::Udp6 => LinuxPort::Udp(UdpTransport::open(UdpConfig::new(
+            interface,
+            IpVersion::V6,
+            mode,
+        ))?),
+        Transport::L2 => LinuxPort::Raw(RawTransport::open(RawConfig {
+            interface: interface.into(),
+            timestamping: mode,
+        })?),
+    })
+}
+
+fn servo(config: &Config, initial_ppb: f64) -> Box<dyn Servo> {
+    let c = &config.clock;
+    let policy = PolicyConfig {
+        step_threshold: c.step_threshold,
+        panic_threshold: c.panic_threshold.unwrap_or(Duration::ZERO),
+        ..PolicyConfig::default()
+    };
+    match c.servo {
+        ServoKind::Kalman => {
+            let hardware = config
+                .ports
+                .iter()
+                .all(|p| p.timestamping == Timestamping::Hardware);
+            let inner = KalmanServo::new(KalmanConfig {
+                first_step_threshold: Duration::ZERO,
+                first_update_samples: if hardware { 2 } else { 3 },
+                initial_frequency_ppb: initial_ppb,
+                ..KalmanConfig::default()
+            });
+            Box::new(StepPolicy::new(inner, policy))
+        }
+        ServoKind::Pi => {
+            let mut pi = PiConfig::software();
+            pi.first_step_threshold = Duration::ZERO;
+            pi.initial_frequency_ppb = initial_ppb;
+            Box::new(StepPolicy::new(PiServo::new(pi), policy))
+        }
+    }
+}
+
+/// Runs the daemon until SIGTERM or SIGINT.
+pub fn run(config: &Config, config_path: &Path) -> io::Result<()> {
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
+        signal_hook::flag::register(signal, Arc::clone(&stop))?;
+    }
+    let first = config
+        .ports
+        .first()
+        .ok_or_else(|| io::Error::other("no port configured"))?;
+    let iface = Interface::lookup(&first.interface).map_err(context(&first.interface))?;
+    let identity = ClockIdentity(iface.clock_identity());
+    let mut instance = config.instance_config(identity);
+    for (pc, port) in instance.ports.iter_mut().zip(&config.ports) {
+        if let Ok(i) = Interface::lookup(&port.interface) {
+            pc.physical_address = i.mac.0.to_vec();
+        }
+    }
+    let mut ports = Vec::new();
+    let mut names = Vec::new();
+    for p in &config.ports {
+        ports.push(
+            open_port(&p.interface, p.transport, p.timestamping).map_err(context(&p.interface))?,
+        );
+        let t = match p.transport {
+            Transport::Udp4 => "udp4",
+            Transport::Udp6 => "udp6",
+            Transport::L2 => "l2",
+        };
+        names.push((p.interface.clone(), t.to_string()));
+    }
+    let saved = match &config.clock.frequency_file {
+        Some(path) => freqfile::load(path)?,
+        None => None,
+    };
+    let mut clock = match &config.clock.kind {
+        ClockKind::System => LinuxClock::System(SystemClock::new()?),
+        ClockKind::Phc(path) => LinuxClock::Phc(
+            PhcClock::open(&path.to_string_lossy()).map_err(context(&path.to_string_lossy()))?,
+        ),
+        ClockKind::Virtual => {
+            let offset = config.clock.initial_offset.unwrap_or(Duration::ZERO);
+            let ppm = config.clock.frequency_offset_ppm.unwrap_or(0.0);
+            LinuxClock::Virtual(VirtualState::new(RealtimeBase.now(), offset, ppm * 1000.0))
+        }
+    };
+    if let Some(ppb) = saved {
+        use crate::runtime::DisciplinedClock;
+        clock.apply(tempora_clock::Correction::Frequency { frequency_ppb: ppb })?;
+    }
+    let engine = PtpInstance::new(
+        instance,
+        u64::from_le_bytes(identity.0) ^ std::process::id() as u64,
+    );
+    let mut runtime = Runtime::new(
+        engine,
+        ports,
+        names,
+        clock,
+        servo(config, saved.unwrap_or(0.0)),
+    );
+    let control = ControlSocket::bind(&config.observability.socket)
+        .map_err(context(&config.observability.socket.to_string_lossy()))?;
+    let published = Published::default();
+    if let Some(listen) = config.observability.metrics_listen {
+        metrics::serve(listen, published.clone()).map_err(context("metrics-listen"))?;
+    }
+    eprintln!(
+        "tempora: {} running with {} port(s), clock {}, control socket {}",
+        config_path.display(),
+        runtime.ports.len(),
+        runtime.status().clock,
+        config.observability.socket.display()
+    );
+    runtime.start()?;
+
+    let mut poller = Poller::new();
+    // (fd, port, socket within the port)
+    let mut fd_port = Vec::new();
+    for (i, p) in runtime.ports.iter().enumerate() {
+        match p {
+            LinuxPort::Udp(u) => {
+                for (socket, fd) in [u.event_fd().as_raw_fd(), u.general_fd().as_raw_fd()]
+                    .into_iter()
+                    .enumerate()
+                {
+                    poller.register_raw(fd);
+                    fd_port.push((fd, i, socket));
+                }
+            }
+            LinuxPort::Raw(r) => {
+                let fd = r.as_raw_fd();
+                poller.register_raw(fd);
+                fd_port.push((fd, i, 0));
+            }
+        }
+    }
+    poller.register_raw(control.fd());
+    let mut last_publish = Time::EPOCH;
+    let mut last_save = RealtimeBase.now();
+    while !stop.load(Ordering::Relaxed) {
+        let timeout = runtime
+            .timeout()
+            .unwrap_or(Duration::from_secs(1))
+            .min(Duration::from_millis(500));
+        let ready = match poller.wait(timeout) {
+            Ok(r) => r,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        for r in ready {
+            if r.fd == control.fd() {
+                while let Some(request) = control.recv()? {
+                    match request {
+                        Request::Status(from) => {
+                            let json = serde_json::to_string(&runtime.status())
+                                .map_err(io::Error::other)?;
+                            control.reply(&from, json.as_bytes())?;
+                        }
+                        Request::Management(from, data) => {
+                            for answer in runtime.local_management(&data)? {
+                                control.reply(&from, &answer)?;
+                            }
+                        }
+                    }
+                }
+            } else if let Some((_, port, socket)) = fd_port.iter().find(|(fd, ..)| *fd == r.fd) {
+                runtime.service_port(*port, *socket, r.readable, r.error_queue)?;
+            }
+        }
+        runtime.run_timers()?;
+        let now = RealtimeBase.now();
+        if now - last_publish >= Duration::from_secs(1) {
+            published.set(runtime.status().prometheus());
+            last_publish = now;
+        }
+        if now - last_save >= Duration::from_secs(60) {
+            if let Some(path) = &config.clock.frequency_file {
+                freqfile::save(path, runtime.frequency_ppb())?;
+            }
+            last_save = now;
+        }
+    }
+    if let Some(path) = &config.clock.frequency_file {
+        freqfile::save(path, runtime.frequency_ppb())?;
+    }
+    eprintln!("tempora: stopped");
+    Ok(())
+}
