@@ -234,3 +234,111 @@ fn ptp4l_grandmaster_udp6_p2p() {
 fn ptp4l_grandmaster_l2_p2p() {
     slave_follows_ptp4l("l2", "p2p");
 }
+
+/// 7d: linuxptp's pmc, over UDPv4 and over the daemon's Unix socket, gets an
+/// answer to every management ID of the codec from a Tempora grandmaster,
+/// and `SET PRIORITY1` / `SET PRIORITY2` take effect.
+#[test]
+fn pmc_over_udp_and_unix_socket() {
+    if !available() {
+        return;
+    }
+    let mut lab = lab("pmc");
+    let socket = lab.dir.join("tempora.sock").display().to_string();
+    let config = lab.dir.join("gm.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[ptp]\nprofile = \"default\"\npriority1 = 90\n\n[[port]]\ninterface = \"veth0\"\n\
+             transport = \"udp4\"\ntimestamping = \"software\"\n\n[clock]\nkind = \"virtual\"\n\n\
+             [observability]\nsocket = \"{socket}\"\n"
+        ),
+    )
+    .unwrap();
+    lab.children.push(
+        Command::new("ip")
+            .args([
+                "netns",
+                "exec",
+                &lab.a,
+                env!("CARGO_BIN_EXE_tempora"),
+                "daemon",
+                "-c",
+            ])
+            .arg(&config)
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(lab.dir.join("tempora.err")).unwrap())
+            .spawn()
+            .unwrap(),
+    );
+    std::thread::sleep(Duration::from_secs(3));
+    let ids = [
+        "NULL_MANAGEMENT",
+        "CLOCK_DESCRIPTION",
+        "USER_DESCRIPTION",
+        "DEFAULT_DATA_SET",
+        "CURRENT_DATA_SET",
+        "PARENT_DATA_SET",
+        "TIME_PROPERTIES_DATA_SET",
+        "PORT_DATA_SET",
+        "PRIORITY1",
+        "PRIORITY2",
+        "DOMAIN",
+        "SLAVE_ONLY",
+        "LOG_ANNOUNCE_INTERVAL",
+        "ANNOUNCE_RECEIPT_TIMEOUT",
+        "LOG_SYNC_INTERVAL",
+        "VERSION_NUMBER",
+        "DELAY_MECHANISM",
+        "LOG_MIN_PDELAY_REQ_INTERVAL",
+        "TIME_STATUS_NP",
+        "PORT_STATS_NP",
+        "PORT_PROPERTIES_NP",
+    ];
+    let pmc = |ns: &str, transport: &[&str], commands: &[String]| -> String {
+        let out = Command::new("ip")
+            .args(["netns", "exec", ns, "pmc"])
+            .args(transport)
+            .args(commands)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let gets: Vec<String> = ids.iter().map(|id| format!("GET {id}")).collect();
+    let unix = ["-u", "-b", "0", "-s", socket.as_str()];
+    let udp = ["-4", "-i", "veth0", "-b", "1"];
+    for (ns, transport) in [(lab.a.clone(), &unix[..]), (lab.b.clone(), &udp[..])] {
+        let text = pmc(&ns, transport, &gets);
+        // One answer per request (pmc prints NULL_MANAGEMENT's with no name).
+        let answers = text.matches("RESPONSE MANAGEMENT").count();
+        assert_eq!(answers, ids.len(), "{transport:?}:\n{text}");
+        for id in ids.iter().filter(|id| **id != "NULL_MANAGEMENT") {
+            assert!(
+                text.contains(&format!("RESPONSE MANAGEMENT {id}")),
+                "{transport:?}: no answer to GET {id}:\n{text}"
+            );
+        }
+        assert!(
+            !text.contains("MANAGEMENT_ERROR_STATUS"),
+            "{transport:?}:\n{text}"
+        );
+        assert!(text.contains("priority1               90"), "{text}");
+    }
+    // SET over each transport, then GET shows the new value.
+    for (ns, transport, p1, p2) in [
+        (lab.a.clone(), &unix[..], "77", "66"),
+        (lab.b.clone(), &udp[..], "55", "44"),
+    ] {
+        let set = [format!("SET PRIORITY1 {p1}"), format!("SET PRIORITY2 {p2}")];
+        pmc(&ns, transport, &set);
+        let text = pmc(&ns, transport, &["GET DEFAULT_DATA_SET".to_string()]);
+        assert!(
+            text.contains(&format!("priority1               {p1}")),
+            "{transport:?}:\n{text}"
+        );
+        assert!(
+            text.contains(&format!("priority2               {p2}")),
+            "{transport:?}:\n{text}"
+        );
+    }
+}
