@@ -173,6 +173,26 @@ impl VirtualState {
         Ok(())
     }
 
+    /// Carries out a servo's correction at base time `base`; a frequency
+    /// beyond the clock's range is clamped to it.
+    pub fn apply_at(&mut self, base: Time, correction: crate::servo::Correction) {
+        use crate::servo::Correction;
+        let frequency = match correction {
+            Correction::None => return,
+            Correction::Frequency { frequency_ppb } => frequency_ppb,
+            Correction::Step {
+                step,
+                frequency_ppb,
+            } => {
+                self.step_at(base, step);
+                frequency_ppb
+            }
+        };
+        let max = self.max_ppb;
+        // Only NaN can still be refused; the clock keeps its frequency then.
+        let _ = self.set_frequency_at(base, frequency.clamp(-max, max));
+    }
+
     /// Steps the clock by `by` at base time `base`.
     pub fn step_at(&mut self, base: Time, by: Duration) {
         self.reanchor(base);

@@ -159,21 +159,7 @@ impl DisciplinedClock for LinuxClock {
             LinuxClock::System(c) => apply_to(c, correction),
             LinuxClock::Phc(c) => apply_to(c, correction),
             LinuxClock::Virtual(v) => {
-                let base = RealtimeBase.now();
-                let max = v.max_frequency();
-                match correction {
-                    Correction::None => {}
-                    Correction::Frequency { frequency_ppb } => {
-                        let _ = v.set_frequency_at(base, frequency_ppb.clamp(-max, max));
-                    }
-                    Correction::Step {
-                        step,
-                        frequency_ppb,
-                    } => {
-                        v.step_at(base, step);
-                        let _ = v.set_frequency_at(base, frequency_ppb.clamp(-max, max));
-                    }
-                }
+                v.apply_at(RealtimeBase.now(), correction);
                 Ok(())
             }
         }

@@ -87,19 +87,7 @@ impl DisciplinedClock for FakeClock {
     fn apply(&mut self, c: Correction) -> io::Result<()> {
         let base = self.base.get();
         if let Some(v) = self.virtual_state.as_mut() {
-            match c {
-                Correction::None => {}
-                Correction::Frequency { frequency_ppb } => {
-                    let _ = v.set_frequency_at(base, frequency_ppb);
-                }
-                Correction::Step {
-                    step,
-                    frequency_ppb,
-                } => {
-                    v.step_at(base, step);
-                    let _ = v.set_frequency_at(base, frequency_ppb);
-                }
-            }
+            v.apply_at(base, c);
         }
         Ok(())
     }

@@ -329,33 +329,16 @@ impl Network {
             return;
         };
         n.measurements += 1;
-        match servo.sample(Sample {
+        let correction = servo.sample(Sample {
             local_time,
             offset,
             delay,
-        }) {
-            Correction::None => {}
-            Correction::Frequency { frequency_ppb } => {
-                let max = n.clock.virtual_state.max_frequency();
-                let _ = n
-                    .clock
-                    .virtual_state
-                    .set_frequency_at(base, frequency_ppb.clamp(-max, max));
-            }
-            Correction::Step {
-                step,
-                frequency_ppb,
-            } => {
-                n.steps += 1;
-                n.engine.notify_clock_step();
-                n.clock.virtual_state.step_at(base, step);
-                let max = n.clock.virtual_state.max_frequency();
-                let _ = n
-                    .clock
-                    .virtual_state
-                    .set_frequency_at(base, frequency_ppb.clamp(-max, max));
-            }
+        });
+        if matches!(correction, Correction::Step { .. }) {
+            n.steps += 1;
+            n.engine.notify_clock_step();
         }
+        n.clock.virtual_state.apply_at(base, correction);
     }
 
     /// Runs until `until` seconds of true time since the start.
