@@ -256,21 +256,7 @@ impl KalmanServo {
     }
 
     fn combine(&mut self) {
-        let mut x = [0.0; 2];
-        for (m, &w) in self.models.iter().zip(self.mu.iter()) {
-            x[0] += w * m.x[0];
-            x[1] += w * m.x[1];
-        }
-        let mut p = [0.0; 3];
-        for (m, &w) in self.models.iter().zip(self.mu.iter()) {
-            let d0 = m.x[0] - x[0];
-            let d1 = m.x[1] - x[1];
-            p[0] += w * (m.p[0] + d0 * d0);
-            p[1] += w * (m.p[1] + d0 * d1);
-            p[2] += w * (m.p[2] + d1 * d1);
-        }
-        self.x = x;
-        self.p = p;
+        (self.x, self.p) = Model::moment_match(&self.models, &self.mu);
     }
 
     /// IMM interaction: each filter starts the step from a mixture of all
@@ -297,21 +283,7 @@ impl KalmanServo {
                 let pij = if i == j { stay } else { switch };
                 *wi = self.mu[i] * pij / c[j];
             }
-            let mut x = [0.0; 2];
-            for (m, &wi) in old.iter().zip(w.iter()) {
-                x[0] += wi * m.x[0];
-                x[1] += wi * m.x[1];
-            }
-            let mut p = [0.0; 3];
-            for (m, &wi) in old.iter().zip(w.iter()) {
-                let d0 = m.x[0] - x[0];
-                let d1 = m.x[1] - x[1];
-                p[0] += wi * (m.p[0] + d0 * d0);
-                p[1] += wi * (m.p[1] + d0 * d1);
-                p[2] += wi * (m.p[2] + d1 * d1);
-            }
-            model.x = x;
-            model.p = p;
+            (model.x, model.p) = Model::moment_match(&old, &w);
         }
         c
     }

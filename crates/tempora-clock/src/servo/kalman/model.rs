@@ -10,6 +10,25 @@ pub(super) struct Model {
 }
 
 impl Model {
+    /// Moment matching: the mean and covariance of the mixture of `models`
+    /// with weights `w` (summing to one), as one Gaussian.
+    pub(super) fn moment_match(models: &[Model], w: &[f64]) -> ([f64; 2], [f64; 3]) {
+        let mut x = [0.0; 2];
+        for (m, &wi) in models.iter().zip(w) {
+            x[0] += wi * m.x[0];
+            x[1] += wi * m.x[1];
+        }
+        let mut p = [0.0; 3];
+        for (m, &wi) in models.iter().zip(w) {
+            let d0 = m.x[0] - x[0];
+            let d1 = m.x[1] - x[1];
+            p[0] += wi * (m.p[0] + d0 * d0);
+            p[1] += wi * (m.p[1] + d0 * d1);
+            p[2] += wi * (m.p[2] + d1 * d1);
+        }
+        (x, p)
+    }
+
     pub(super) fn predict(&mut self, dt: f64, adjustment: f64) {
         let [p00, p01, p11] = self.p;
         let q = self.q;
