@@ -10,7 +10,7 @@ use tempora_inspect::capture::read_capture;
 use tempora_inspect::dissect::{Payload, dissect};
 use tempora_inspect::roundtrip;
 
-const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/vectors");
+const VECTORS: &str = env!("TEMPORA_VECTORS");
 const RANDOM_INPUTS: usize = 40_000;
 const MUTATED_INPUTS: usize = 80_000;
 

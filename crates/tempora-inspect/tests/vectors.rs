@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use tempora_inspect::capture::{Frame, read_capture, read_capture_from};
 use tempora_inspect::{Summary, inspect_file, inspect_frame};
 
-const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/vectors");
+const VECTORS: &str = env!("TEMPORA_VECTORS");
 
 fn vector(name: &str) -> PathBuf {
     let path = Path::new(VECTORS).join(name);

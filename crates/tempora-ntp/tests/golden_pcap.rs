@@ -12,10 +12,7 @@ use tempora_ntp::wire::{
     parse_extension_fields,
 };
 
-const PCAP: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/vectors/ntp-chrony.pcap"
-);
+const PCAP: &str = concat!(env!("TEMPORA_VECTORS"), "/ntp-chrony.pcap");
 
 struct Datagram {
     capture_unix_nanos: i128,

@@ -11,7 +11,7 @@ use tempora_ptp::engine::{
 };
 use tempora_ptp::wire::ClockIdentity;
 
-const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/vectors");
+const VECTORS: &str = env!("TEMPORA_VECTORS");
 
 /// A small xorshift generator: the test needs no crate for randomness.
 struct Rng(u64);

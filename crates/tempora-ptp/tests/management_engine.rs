@@ -11,10 +11,7 @@ use tempora_ptp::wire::tlv::Tlv;
 use tempora_ptp::wire::tlv::management::{Action as MgmtAction, ManagementData, management_id};
 use tempora_ptp::wire::{Body, ClockIdentity, Message};
 
-const CAPTURE: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/vectors/ptp-mgmt-4.pcap"
-);
+const CAPTURE: &str = concat!(env!("TEMPORA_VECTORS"), "/ptp-mgmt-4.pcap");
 
 /// pmc's requests (GET and SET) in capture order.
 fn pmc_requests() -> Vec<Vec<u8>> {

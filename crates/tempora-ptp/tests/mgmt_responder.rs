@@ -26,7 +26,7 @@ use tempora_ptp::wire::tlv::management::{
 };
 use tempora_ptp::wire::{Body, Flags, ManagementBody, Message, MessageType, PortIdentity};
 
-const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/vectors");
+const VECTORS: &str = env!("TEMPORA_VECTORS");
 
 /// Where a PTP message came from: the protocol address `ptp4l` reports in
 /// CLOCK_DESCRIPTION (§7.4.1 networkProtocol and address octets).

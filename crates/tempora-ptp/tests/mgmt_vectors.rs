@@ -15,7 +15,7 @@ use tempora_ptp::wire::tlv::management::{
 use tempora_ptp::wire::tlv::{ManagementErrorStatus, Tlv};
 use tempora_ptp::wire::{Body, Message, MessageType, PtpText, Suffix, TimeInterval};
 
-const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/vectors");
+const VECTORS: &str = env!("TEMPORA_VECTORS");
 
 /// The PTP payloads of a capture: Ethernet frames with EtherType 0x88F7, or
 /// UDP datagrams to or from port 320 over IPv4 or IPv6.

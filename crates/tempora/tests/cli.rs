@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/vectors");
+const VECTORS: &str = env!("TEMPORA_VECTORS");
 
 fn tempora(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_tempora"))
