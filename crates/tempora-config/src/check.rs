@@ -187,6 +187,17 @@ impl Checker<'_> {
                 ));
             }
         }
+        if let Some(o) = &p.current_utc_offset {
+            if !(0..=1000).contains(o.get_ref()) {
+                return Err(self.at_value(
+                    &o.span(),
+                    format!(
+                        "`current-utc-offset` = {} is not a TAI − UTC offset in seconds (37 since 2017)",
+                        o.get_ref()
+                    ),
+                ));
+            }
+        }
         let kind = p.kind.as_ref().map(|k| (*k.get_ref(), k.span()));
         if raw.port.is_empty() {
             return Err(self.src.error_at(
@@ -239,6 +250,8 @@ impl Checker<'_> {
             two_step: p.two_step.map(|v| v.into_inner()),
             kind: kind.map(|k| k.0),
             user_description: p.user_description.map(|v| v.into_inner()),
+            timescale: p.timescale.map(|v| v.into_inner()),
+            current_utc_offset: p.current_utc_offset.map(|v| v.into_inner()),
         };
         Ok(Config {
             ptp,

@@ -171,6 +171,29 @@ impl InstanceKind {
     }
 }
 
+/// The timescale a grandmaster serves (IEEE 1588-2019 §7.2.1, §8.2.4.8).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Timescale {
+    /// The PTP timescale (TAI): a UTC clock (system, virtual) is served as
+    /// its time plus `current-utc-offset`, with `ptpTimescale` and
+    /// `currentUtcOffsetValid` set.
+    Ptp,
+    /// An arbitrary timescale: the clock's own time as it is (what ptp4l
+    /// serves from the system clock).
+    Arb,
+}
+
+impl Timescale {
+    /// The name used in the file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Timescale::Ptp => "ptp",
+            Timescale::Arb => "arb",
+        }
+    }
+}
+
 /// The clock the daemon disciplines.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ClockKind {
@@ -266,6 +289,12 @@ pub struct PtpSettings {
     pub kind: Option<InstanceKind>,
     /// `user-description`.
     pub user_description: Option<String>,
+    /// `timescale` served as grandmaster; `None`: PTP for a PHC, ARB for
+    /// the system and virtual clocks (as ptp4l does).
+    pub timescale: Option<Timescale>,
+    /// `current-utc-offset`: TAI − UTC in seconds announced with the PTP
+    /// timescale; `None`: the kernel's TAI offset if it is set, else 37.
+    pub current_utc_offset: Option<i16>,
 }
 
 /// One `[[port]]` section. `None` keeps the profile's value.

@@ -336,7 +336,6 @@ const OTHER: &[(&str, &str, &str)] = &[
     ("udp6_scope", "0x0E", WHY_NET),
     ("clockAccuracy", "0xFE", WHY_DS),
     ("offsetScaledLogVariance", "0xFFFF", WHY_DS),
-    ("utc_offset", "37", WHY_DS),
     ("timeSource", "0xA0", WHY_DS),
     ("productDescription", ";;", WHY_DS),
     ("revisionData", ";;", WHY_DS),
@@ -473,6 +472,7 @@ const INSTANCE_KEYS: &[&str] = &[
     "twoStepFlag",
     "clock_type",
     "userDescription",
+    "utc_offset",
     "uds_address",
     "logging_level",
     "first_step_threshold",
@@ -676,6 +676,13 @@ impl<'a> Converter<'a> {
                         _ => "clock-class",
                     };
                     ptp.entries.push(entry(k, n.to_string()));
+                }
+                "utc_offset" => {
+                    let Some(n) = int.filter(|n| (0..=1000).contains(n)) else {
+                        self.warn(o, "expected TAI − UTC in seconds");
+                        continue;
+                    };
+                    ptp.entries.push(entry("current-utc-offset", n.to_string()));
                 }
                 "slaveOnly" | "clientOnly" | "twoStepFlag" => {
                     let Some(b) = int.filter(|n| *n == 0 || *n == 1) else {

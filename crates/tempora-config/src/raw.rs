@@ -4,7 +4,7 @@
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::{InstanceKind, LogLevel, ServoKind, Timestamping, Transport};
+use crate::{InstanceKind, LogLevel, ServoKind, Timescale, Timestamping, Transport};
 
 pub(crate) type S<T> = Spanned<T>;
 
@@ -33,6 +33,8 @@ pub(crate) struct RawPtp {
     pub two_step: Option<S<bool>>,
     pub kind: Option<S<InstanceKind>>,
     pub user_description: Option<S<String>>,
+    pub timescale: Option<S<Timescale>>,
+    pub current_utc_offset: Option<S<i16>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -47,6 +47,14 @@ pub(crate) fn to_toml(c: &Config, comments: &[String]) -> String {
     if let Some(d) = &p.user_description {
         let _ = writeln!(out, "user-description = {}", quote(d));
     }
+    if let Some(t) = p.timescale {
+        let _ = writeln!(out, "timescale = {}", quote(t.as_str()));
+    }
+    int(
+        &mut out,
+        "current-utc-offset",
+        p.current_utc_offset.map(i64::from),
+    );
     for port in &c.ports {
         out.push_str("\n[[port]]\n");
         let _ = writeln!(out, "interface = {}", quote(&port.interface));

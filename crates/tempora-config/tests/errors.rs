@@ -237,3 +237,22 @@ fn load_names_the_path() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn timescale_and_utc_offset() {
+    let c = Config::parse(
+        &format!("[ptp]\ntimescale = \"ptp\"\ncurrent-utc-offset = 37\n{PORT}"),
+        "t.toml",
+    )
+    .unwrap();
+    assert_eq!(c.ptp.timescale, Some(tempora_config::Timescale::Ptp));
+    assert_eq!(c.ptp.current_utc_offset, Some(37));
+    let e = error(&format!("[ptp]\ntimescale = \"gps\"\n{PORT}"));
+    assert!(e.starts_with("t.toml:2:13: "), "{e}");
+    assert!(e.contains("ptp") && e.contains("arb"), "{e}");
+    let e = error(&format!("[ptp]\ncurrent-utc-offset = -5\n{PORT}"));
+    assert!(
+        e.starts_with("t.toml:2:22: `current-utc-offset` = -5 is not a TAI − UTC offset"),
+        "{e}"
+    );
+}

@@ -249,3 +249,16 @@ fn unreadable_lines_are_errors() {
     let e = from_ptp4l("[global\n").unwrap_err();
     assert_eq!(e.line, 1);
 }
+
+#[test]
+fn utc_offset_is_carried_over() {
+    let (toml, warnings) = from_ptp4l("[global]\nutc_offset 38\n[eth0]\n").unwrap();
+    let config = Config::parse(&toml, "t").unwrap();
+    assert_eq!(config.ptp.current_utc_offset, Some(38));
+    assert!(warnings.is_empty(), "{warnings:?}");
+    let (_, warnings) = from_ptp4l("[global]\nutc_offset -3\n[eth0]\n").unwrap();
+    assert!(
+        warnings.iter().any(|w| w.contains("`utc_offset -3`")),
+        "{warnings:?}"
+    );
+}

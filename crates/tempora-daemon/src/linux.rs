@@ -179,4 +179,8 @@ impl DisciplinedClock for LinuxClock {
             _ => None,
         }
     }
+
+    fn counts_utc(&self) -> bool {
+        !matches!(self, LinuxClock::Phc(_))
+    }
 }

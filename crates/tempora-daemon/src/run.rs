@@ -14,13 +14,14 @@ use tempora_clock::servo::kalman::{KalmanConfig, KalmanServo};
 use tempora_clock::servo::pi::{PiConfig, PiServo};
 use tempora_clock::servo::policy::{PolicyConfig, StepPolicy};
 use tempora_clock::{BaseClock, Duration, Servo, Time, VirtualState};
-use tempora_config::{ClockKind, Config, ServoKind, Timestamping, Transport};
+use tempora_config::{ClockKind, Config, ServoKind, Timescale, Timestamping, Transport};
 use tempora_linux::clock::{PhcClock, RealtimeBase, SystemClock};
 use tempora_linux::interface::Interface;
 use tempora_linux::poll::Poller;
 use tempora_linux::raw::{RawConfig, RawTransport};
 use tempora_linux::timestamping::TimestampingMode;
 use tempora_linux::udp::{IpVersion, UdpConfig, UdpTransport};
+use tempora_ptp::datasets::TimePropertiesDs;
 use tempora_ptp::engine::PtpInstance;
 use tempora_ptp::wire::ClockIdentity;
 
@@ -61,6 +62,35 @@ fn open_port(
             timestamping: mode,
         })?),
     })
+}
+
+/// The time properties this instance announces as grandmaster (IEEE
+/// 1588-2019 §8.2.4, §7.2.1): the configured timescale, by default PTP for a
+/// PHC and ARB for the system and virtual clocks (as ptp4l serves them);
+/// with the PTP timescale, `currentUtcOffset` from the file, else the
+/// kernel's TAI offset if it is set (then flagged valid), else 37 s.
+fn time_properties(config: &Config) -> TimePropertiesDs {
+    let mut tp = TimePropertiesDs::default();
+    let timescale = config.ptp.timescale.unwrap_or(match config.clock.kind {
+        ClockKind::Phc(_) => Timescale::Ptp,
+        ClockKind::System | ClockKind::Virtual => Timescale::Arb,
+    });
+    if timescale == Timescale::Ptp {
+        tp.ptp_timescale = true;
+        let kernel = SystemClock::kernel_state()
+            .ok()
+            .map(|s| s.tai_offset)
+            .filter(|t| *t > 0)
+            .and_then(|t| i16::try_from(t).ok());
+        match (config.ptp.current_utc_offset, kernel) {
+            (Some(o), _) | (None, Some(o)) => {
+                tp.current_utc_offset = o;
+                tp.current_utc_offset_valid = true;
+            }
+            (None, None) => {}
+        }
+    }
+    tp
 }
 
 fn servo(config: &Config, initial_ppb: f64) -> Box<dyn Servo> {
@@ -106,6 +136,7 @@ pub fn run(config: &Config, config_path: &Path) -> io::Result<()> {
     let iface = Interface::lookup(&first.interface).map_err(context(&first.interface))?;
     let identity = ClockIdentity(iface.clock_identity());
     let mut instance = config.instance_config(identity);
+    instance.time_properties = time_properties(config);
     for (pc, port) in instance.ports.iter_mut().zip(&config.ports) {
         if let Ok(i) = Interface::lookup(&port.interface) {
             pc.physical_address = i.mac.0.to_vec();
@@ -160,12 +191,12 @@ pub fn run(config: &Config, config_path: &Path) -> io::Result<()> {
     if let Some(listen) = config.observability.metrics_listen {
         metrics::serve(listen, published.clone()).map_err(context("metrics-listen"))?;
     }
-    eprintln!(
-        "tempora: {} running with {} port(s), clock {}, control socket {}",
-        config_path.display(),
-        runtime.ports.len(),
-        runtime.status().clock,
-        config.observability.socket.display()
+    tracing::info!(
+        config = %config_path.display(),
+        ports = runtime.ports.len(),
+        clock = %runtime.status().clock,
+        socket = %config.observability.socket.display(),
+        "running"
     );
     runtime.start()?;
 
@@ -239,6 +270,6 @@ pub fn run(config: &Config, config_path: &Path) -> io::Result<()> {
     if let Some(path) = &config.clock.frequency_file {
         freqfile::save(path, runtime.frequency_ppb())?;
     }
-    eprintln!("tempora: stopped");
+    tracing::info!("stopped");
     Ok(())
 }

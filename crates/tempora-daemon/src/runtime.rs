@@ -52,6 +52,9 @@ pub trait DisciplinedClock {
     fn kind(&self) -> String;
     /// For a virtual clock: its error against CLOCK_REALTIME.
     fn error_vs_system(&self) -> Option<Duration>;
+    /// Whether the clock counts UTC (the system clock and a virtual clock
+    /// over it) rather than the PTP timescale (a PHC, which counts TAI).
+    fn counts_utc(&self) -> bool;
 }
 
 /// The daemon's state.
@@ -69,6 +72,11 @@ pub struct Runtime<P, C> {
     pending: BTreeMap<(usize, u64), TxToken>,
     measurements: u64,
     started: Time,
+    /// Engine time − clock time: the UTC offset when a UTC clock serves or
+    /// follows the PTP timescale, zero otherwise.
+    ptp_offset: Duration,
+    /// `ptp_offset` when the engine started: engine `now` − clock time.
+    now_offset: Duration,
 }
 
 impl<P: PortIo, C: DisciplinedClock> Runtime<P, C> {
@@ -91,19 +99,72 @@ impl<P: PortIo, C: DisciplinedClock> Runtime<P, C> {
             pending: BTreeMap::new(),
             measurements: 0,
             started,
+            ptp_offset: Duration::ZERO,
+            now_offset: Duration::ZERO,
         }
+    }
+
+    /// The engine's `now`, which runs its timers and ages its records: the
+    /// clock's time on the timescale in force when the engine started. It
+    /// does not jump when the timescale changes later (a new grandmaster),
+    /// so timers and foreign-master records stay valid; only approximate
+    /// origin timestamps (Announce, two-step Sync, Delay_Req) use it.
+    fn engine_now(&self) -> Time {
+        self.clock.now() + self.now_offset
+    }
+
+    /// A raw socket timestamp on the PTP timescale in force.
+    fn engine_time(&self, raw: Time) -> Time {
+        self.clock.time_of_raw(raw) + self.ptp_offset
+    }
+
+    /// Engine time − clock time for the time properties in force (IEEE
+    /// 1588-2019 §7.2.3, §8.2.4): with `ptpTimescale`, the PTP (TAI) time
+    /// of a clock that counts UTC is its time plus `currentUtcOffset`. Like
+    /// ptp4l, an offset that is not flagged valid is taken as at least 37 s
+    /// (TAI − UTC since 2017), since a smaller one cannot be current.
+    pub fn timescale_offset(&self) -> Duration {
+        let tp = self.engine.time_properties_ds();
+        if !self.clock.counts_utc() || !tp.ptp_timescale {
+            return Duration::ZERO;
+        }
+        let seconds = if tp.current_utc_offset_valid {
+            tp.current_utc_offset
+        } else {
+            tp.current_utc_offset.max(37)
+        };
+        Duration::from_secs(i64::from(seconds))
+    }
+
+    /// Follows a change of timescale (a new grandmaster, or our own time
+    /// properties): the exchanges in flight, which mix the two timescales,
+    /// are dropped.
+    fn follow_timescale(&mut self) {
+        let wanted = self.timescale_offset();
+        if wanted == self.ptp_offset {
+            return;
+        }
+        self.ptp_offset = wanted;
+        self.pending.clear();
+        self.engine.notify_clock_step();
+        tracing::info!(
+            offset_s = wanted.as_secs_f64(),
+            "PTP time is the clock's time plus this offset"
+        );
     }
 
     /// Starts the engine.
     pub fn start(&mut self) -> io::Result<()> {
-        let now = self.clock.now();
+        self.ptp_offset = self.timescale_offset();
+        self.now_offset = self.ptp_offset;
+        let now = self.engine_now();
         self.engine.start(now);
         self.drain()
     }
 
     /// When the next timer is due, on the disciplined clock.
     pub fn next_deadline(&self) -> Option<Time> {
-        self.timers.values().min().copied()
+        self.timers.values().min().map(|at| *at - self.now_offset)
     }
 
     /// How long to wait before the next timer, from now.
@@ -115,7 +176,7 @@ impl<P: PortIo, C: DisciplinedClock> Runtime<P, C> {
     /// Fires the timers that are due.
     pub fn run_timers(&mut self) -> io::Result<()> {
         loop {
-            let now = self.clock.now();
+            let now = self.engine_now();
             let due: Vec<Timer> = self
                 .timers
                 .iter()
@@ -150,8 +211,8 @@ impl<P: PortIo, C: DisciplinedClock> Runtime<P, C> {
             };
             if let Some((id, raw)) = io.recv_tx_timestamp()? {
                 if let Some(token) = self.pending.remove(&(port, id)) {
-                    let now = self.clock.now();
-                    let tx = self.clock.time_of_raw(raw);
+                    let now = self.engine_now();
+                    let tx = self.engine_time(raw);
                     self.engine.handle_tx_timestamp(now, token, tx);
                     self.drain()?;
                 }
@@ -162,8 +223,8 @@ impl<P: PortIo, C: DisciplinedClock> Runtime<P, C> {
                 return Ok(());
             };
             if let Some(msg) = io.recv(socket)? {
-                let now = self.clock.now();
-                let rx = msg.rx.map(|t| self.clock.time_of_raw(t));
+                let now = self.engine_now();
+                let rx = msg.rx.map(|t| self.engine_time(t));
                 // Malformed or foreign messages are counted by the engine.
                 let _ = self
                     .engine
@@ -176,7 +237,7 @@ impl<P: PortIo, C: DisciplinedClock> Runtime<P, C> {
 
     /// Answers a management message from the local socket.
     pub fn local_management(&mut self, data: &[u8]) -> io::Result<Vec<Vec<u8>>> {
-        let now = self.clock.now();
+        let now = self.engine_now();
         let out = self.engine.handle_local_management(now, data);
         self.drain()?;
         Ok(out)
@@ -222,14 +283,41 @@ impl<P: PortIo, C: DisciplinedClock> Runtime<P, C> {
                         delay: m.own_delay.then_some(m.delay),
                     };
                     let correction = self.servo.sample(sample);
+                    tracing::trace!(
+                        offset_ns = m.offset.as_nanos_f64(),
+                        delay_ns = m.delay.as_nanos_f64(),
+                        ?correction,
+                        "measurement"
+                    );
                     self.clock.apply(correction)?;
-                    if matches!(correction, Correction::Step { .. }) {
+                    if let Correction::Step { step, .. } = correction {
+                        tracing::info!(step_ns = step.as_nanos_f64(), "clock stepped");
                         self.engine.notify_clock_step();
                     }
                 }
-                Action::StateChange { .. }
-                | Action::TimeProperties(_)
-                | Action::ParentChanged { .. } => {}
+                Action::TimeProperties(tp) => {
+                    tracing::info!(
+                        ptp_timescale = tp.ptp_timescale,
+                        current_utc_offset = tp.current_utc_offset,
+                        valid = tp.current_utc_offset_valid,
+                        leap61 = tp.leap61,
+                        leap59 = tp.leap59,
+                        "time properties"
+                    );
+                    self.follow_timescale();
+                }
+                Action::ParentChanged { parent } => {
+                    tracing::info!(parent = %parent, "new parent");
+                    self.follow_timescale();
+                }
+                Action::StateChange { port, from, to } => {
+                    tracing::info!(
+                        port = port + 1,
+                        "port state {} -> {}",
+                        from.name(),
+                        to.name()
+                    );
+                }
             }
         }
         Ok(())

@@ -11,6 +11,7 @@ use std::rc::Rc;
 use tempora_clock::servo::kalman::{KalmanConfig, KalmanServo};
 use tempora_clock::{Correction, Duration, Time, VirtualState};
 use tempora_daemon::runtime::{DisciplinedClock, PortIo, Received, Runtime};
+use tempora_ptp::datasets::TimePropertiesDs;
 use tempora_ptp::engine::{Address, Destination, InstanceConfig, PtpInstance};
 use tempora_ptp::wire::ClockIdentity;
 
@@ -75,6 +76,8 @@ impl PortIo for FakePort {
 struct FakeClock {
     base: Rc<Cell<Time>>,
     virtual_state: Option<VirtualState>,
+    /// Counts UTC (system, virtual) rather than TAI (a PHC).
+    utc: bool,
 }
 
 impl DisciplinedClock for FakeClock {
@@ -101,6 +104,9 @@ impl DisciplinedClock for FakeClock {
     fn error_vs_system(&self) -> Option<Duration> {
         self.virtual_state.map(|v| v.error_at(self.base.get()))
     }
+    fn counts_utc(&self) -> bool {
+        self.utc
+    }
 }
 
 fn runtime(
@@ -109,10 +115,12 @@ fn runtime(
     base: &Rc<Cell<Time>>,
     out: &Wire,
     inp: &Wire,
-    v: Option<VirtualState>,
+    (v, utc): (Option<VirtualState>, bool),
+    time_properties: TimePropertiesDs,
 ) -> Runtime<FakePort, FakeClock> {
     let mut config = InstanceConfig::ordinary(ClockIdentity::from_mac([2, 0, 0, 0, 0, id]));
     config.priority1 = priority1;
+    config.time_properties = time_properties;
     let engine = PtpInstance::new(config, u64::from(id));
     let port = FakePort {
         base: base.clone(),
@@ -125,6 +133,7 @@ fn runtime(
     let clock = FakeClock {
         base: base.clone(),
         virtual_state: v,
+        utc,
     };
     let servo = Box::new(KalmanServo::new(KalmanConfig::default()));
     Runtime::new(
@@ -136,15 +145,31 @@ fn runtime(
     )
 }
 
-#[test]
-fn slave_on_a_virtual_clock_converges() {
+/// Runs a grandmaster on a UTC clock announcing `gm_time_properties`
+/// against a slave on a virtual clock (counting UTC or, like a PHC, TAI)
+/// for 90 s; returns the slave's worst |error_vs_system − expected| after
+/// 60 s and both runtimes.
+fn converge(
+    gm_time_properties: TimePropertiesDs,
+    slave_utc: bool,
+    expected: Duration,
+) -> (Duration, Rt, Rt) {
     let start = Time::from_secs_nanos(1_800_000_000, 0);
     let base = Rc::new(Cell::new(start));
     let a_to_b: Wire = Rc::default();
     let b_to_a: Wire = Rc::default();
-    let mut gm = runtime(1, 100, &base, &a_to_b, &b_to_a, None);
+    let mut gm = runtime(
+        1,
+        100,
+        &base,
+        &a_to_b,
+        &b_to_a,
+        (None, true),
+        gm_time_properties,
+    );
     let off = VirtualState::new(start, Duration::from_millis(5), 20_000.0);
-    let mut slave = runtime(2, 128, &base, &b_to_a, &a_to_b, Some(off));
+    let own = TimePropertiesDs::default();
+    let mut slave = runtime(2, 128, &base, &b_to_a, &a_to_b, (Some(off), slave_utc), own);
     gm.start().unwrap();
     slave.start().unwrap();
     let end = start + Duration::from_secs(90);
@@ -174,10 +199,18 @@ fn slave_on_a_virtual_clock_converges() {
             slave.service_port(0, 0, true, true).unwrap();
         }
         if base.get() - start >= Duration::from_secs(60) {
-            let e = slave.status().error_vs_system_ns.unwrap();
+            let e = slave.status().error_vs_system_ns.unwrap() - expected.as_nanos_f64();
             worst_after_60 = worst_after_60.max(Duration::from_nanos(e.abs() as i64));
         }
     }
+    (worst_after_60, gm, slave)
+}
+
+type Rt = Runtime<FakePort, FakeClock>;
+
+#[test]
+fn slave_on_a_virtual_clock_converges() {
+    let (worst_after_60, gm, slave) = converge(TimePropertiesDs::default(), true, Duration::ZERO);
     let s = slave.status();
     assert_eq!(s.ports[0].state, "SLAVE", "{s:?}");
     assert_eq!(s.grandmaster, "020000.fffe.000001");
@@ -188,4 +221,61 @@ fn slave_on_a_virtual_clock_converges() {
     );
     assert!(s.measurements > 50);
     assert_eq!(gm.status().ports[0].state, "MASTER");
+}
+
+/// IEEE 1588-2019 §7.2.3, §8.2.4: a grandmaster on a UTC clock serving the
+/// PTP timescale sends its time plus currentUtcOffset (37 s), and a slave on
+/// a UTC clock subtracts it again: no 37 s error in either direction.
+#[test]
+fn ptp_timescale_between_utc_clocks() {
+    let tp = TimePropertiesDs {
+        ptp_timescale: true,
+        current_utc_offset: 37,
+        current_utc_offset_valid: true,
+        ..TimePropertiesDs::default()
+    };
+    let (worst_after_60, gm, slave) = converge(tp, true, Duration::ZERO);
+    assert_eq!(gm.timescale_offset(), Duration::from_secs(37));
+    assert_eq!(slave.timescale_offset(), Duration::from_secs(37));
+    assert!(slave.engine.time_properties_ds().ptp_timescale);
+    assert_eq!(slave.status().ports[0].state, "SLAVE");
+    assert!(
+        worst_after_60 < Duration::from_micros(5),
+        "worst |error| after 60 s: {worst_after_60}"
+    );
+}
+
+/// A UTC offset that is not flagged valid is taken as at least 37 s (as
+/// ptp4l does); a larger one is used as it is.
+#[test]
+fn unflagged_utc_offset_is_at_least_37_s() {
+    for (announced, used) in [(0, 37), (36, 37), (38, 38)] {
+        let tp = TimePropertiesDs {
+            ptp_timescale: true,
+            current_utc_offset: announced,
+            ..TimePropertiesDs::default()
+        };
+        let (worst, _, slave) = converge(tp, true, Duration::ZERO);
+        assert_eq!(slave.timescale_offset(), Duration::from_secs(used));
+        assert!(worst < Duration::from_micros(5), "{announced}: {worst}");
+    }
+}
+
+/// The grandmaster really serves TAI: a slave whose clock counts TAI (like
+/// a PHC) ends 37 s ahead of the UTC system clock.
+#[test]
+fn ptp_timescale_to_a_tai_clock() {
+    let tp = TimePropertiesDs {
+        ptp_timescale: true,
+        current_utc_offset: 37,
+        current_utc_offset_valid: true,
+        ..TimePropertiesDs::default()
+    };
+    let (worst, _, slave) = converge(tp, false, Duration::from_secs(37));
+    assert_eq!(slave.timescale_offset(), Duration::ZERO);
+    let s = slave.status();
+    eprintln!("{s:?}");
+    assert_eq!(s.ports[0].state, "SLAVE");
+    assert!(s.measurements > 50, "{s:?}");
+    assert!(worst < Duration::from_micros(5), "{worst}");
 }

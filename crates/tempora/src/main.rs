@@ -153,6 +153,15 @@ fn daemon(path: &std::path::Path) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // RUST_LOG, when set, overrides the file's `log-level`.
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new(config.observability.log_level.as_str())
+    });
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .init();
     match tempora_daemon::run::run(&config, path) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
