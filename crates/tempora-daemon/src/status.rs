@@ -24,6 +24,13 @@ pub struct PortStatus {
     pub tx: Vec<(String, u64)>,
     /// Messages dropped (malformed, other domain, ...).
     pub rx_errors: u64,
+    /// Transparent clock: event messages forwarded out of this port with a
+    /// measured residence time.
+    pub residence_count: u64,
+    /// Their mean residence time, if any.
+    pub residence_mean_ns: Option<f64>,
+    /// Their longest residence time, if any.
+    pub residence_max_ns: Option<f64>,
 }
 
 /// The whole status.
@@ -105,6 +112,12 @@ pub fn port_statuses(engine: &PtpInstance, ports: &[(String, String)]) -> Vec<Po
                 rx: named(&counters.rx),
                 tx: named(&counters.tx),
                 rx_errors: counters.rx_errors,
+                residence_count: counters.residence_count,
+                residence_mean_ns: (counters.residence_count > 0).then(|| {
+                    counters.residence_total.as_nanos_f64() / counters.residence_count as f64
+                }),
+                residence_max_ns: (counters.residence_count > 0)
+                    .then(|| counters.residence_max.as_nanos_f64()),
             }
         })
         .collect()
@@ -190,6 +203,14 @@ impl Status {
                 }
             }
         }
+        out.push_str("# HELP tempora_ptp_residence_time_seconds Transparent clock: residence time of event messages forwarded out of a port.\n# TYPE tempora_ptp_residence_time_seconds summary\n");
+        for p in &self.ports {
+            let sum = p.residence_mean_ns.unwrap_or(0.0) * p.residence_count as f64 * 1e-9;
+            out.push_str(&format!(
+                "tempora_ptp_residence_time_seconds_sum{{port=\"{}\"}} {sum}\ntempora_ptp_residence_time_seconds_count{{port=\"{}\"}} {}\n",
+                p.number, p.number, p.residence_count
+            ));
+        }
         out.push_str("# HELP tempora_ptp_receive_errors_total PTP messages dropped on receipt.\n# TYPE tempora_ptp_receive_errors_total counter\n");
         for p in &self.ports {
             out.push_str(&format!(
@@ -216,6 +237,9 @@ mod tests {
                 rx: vec![("sync".into(), 10), ("announce".into(), 5)],
                 tx: vec![("delay_req".into(), 9)],
                 rx_errors: 1,
+                residence_count: 4,
+                residence_mean_ns: Some(25_000.0),
+                residence_max_ns: Some(40_000.0),
             }],
             parent: "2ef8ca.fffe.92c843-1".into(),
             grandmaster: "2ef8ca.fffe.92c843".into(),
@@ -266,11 +290,17 @@ mod tests {
             )
         );
         assert!(text.contains("tempora_virtual_clock_error_seconds"));
+        assert!(text.contains("tempora_ptp_residence_time_seconds_sum{port=\"1\"} 0.0001\n"));
+        assert!(text.contains("tempora_ptp_residence_time_seconds_count{port=\"1\"} 4\n"));
         // Every sample line belongs to a declared metric family.
         for line in text.lines().filter(|l| !l.starts_with('#')) {
             let name = line.split(['{', ' ']).next().unwrap();
+            let summary = ["_sum", "_count"]
+                .iter()
+                .filter_map(|s| name.strip_suffix(s))
+                .any(|base| text.contains(&format!("# TYPE {base} summary\n")));
             assert!(
-                text.contains(&format!("# TYPE {name} ")),
+                summary || text.contains(&format!("# TYPE {name} ")),
                 "{name} has no TYPE"
             );
         }

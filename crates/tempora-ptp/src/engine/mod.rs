@@ -102,6 +102,13 @@ pub struct PortCounters {
     pub tx: [u64; 16],
     /// Messages dropped: malformed, other domain, missing timestamp.
     pub rx_errors: u64,
+    /// Transparent clocks: event messages forwarded out of this port with
+    /// a measured residence time (§10.2.2.2).
+    pub residence_count: u64,
+    /// Their residence times added up (without a P2P TC's link delay).
+    pub residence_total: tempora_clock::Duration,
+    /// The longest of them.
+    pub residence_max: tempora_clock::Duration,
 }
 
 /// What a transmit timestamp is awaited for.

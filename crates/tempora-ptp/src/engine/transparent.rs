@@ -170,6 +170,11 @@ impl PtpInstance {
     /// time is known (§10.2.2.2).
     pub(super) fn on_forwarded(&mut self, _now: Time, key: ResidenceKey, ingress: Time, tx: Time) {
         let mut residence = tx - ingress;
+        if let Some(c) = self.counters.get_mut(key.egress) {
+            c.residence_count += 1;
+            c.residence_total += residence;
+            c.residence_max = c.residence_max.max(residence);
+        }
         // A P2P TC adds the link delay of the port the Sync came in on (§10.2.3).
         if self.is_p2p_tc() && key.message_type == MessageType::Sync.to_nibble() {
             if let Some(p) = self.ports.get(key.ingress) {

@@ -1,0 +1,322 @@
+//! Network-namespace labs for the interop tests: a chain of namespaces
+//! joined by veth pairs, processes started inside them with their output
+//! in a private directory, and helpers to ask the Tempora daemon and
+//! linuxptp's pmc what they see. Everything is torn down on drop.
+
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A chain of namespaces `ns[0] — ns[1] — … — ns[n-1]`. In `ns[0]` the link
+/// to `ns[1]` is `veth0`; in every other namespace the link to the left is
+/// `veth0` and the link to the right is `veth1`. Link `k` (between `ns[k]`
+/// and `ns[k+1]`) carries 10.79.k.1/24 and fd79:k::1/64 on the left end,
+/// .2 and ::2 on the right.
+pub struct Lab {
+    /// The namespaces' names.
+    pub ns: Vec<String>,
+    /// A private directory for configs, sockets and logs.
+    pub dir: PathBuf,
+    children: Vec<(String, usize, Child)>,
+}
+
+impl Drop for Lab {
+    fn drop(&mut self) {
+        for (_, _, c) in &mut self.children {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+        for ns in &self.ns {
+            let _ = Command::new("ip").args(["netns", "del", ns]).status();
+        }
+        if std::thread::panicking() {
+            eprintln!("lab files kept in {}", self.dir.display());
+            for (name, _, _) in &self.children {
+                for ext in ["out", "err"] {
+                    let path = self.dir.join(format!("{name}.{ext}"));
+                    let text = std::fs::read_to_string(&path).unwrap_or_default();
+                    let tail: Vec<&str> = text.lines().rev().take(15).collect();
+                    eprintln!("--- {} (last lines)", path.display());
+                    for l in tail.iter().rev() {
+                        eprintln!("{l}");
+                    }
+                }
+            }
+        } else {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+fn ip(args: &[&str]) -> bool {
+    Command::new("ip")
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// Whether the lab can run here (root, ptp4l and pmc); under CI=true a
+/// missing piece is a failure, elsewhere the test is skipped.
+pub fn available() -> bool {
+    let ci = std::env::var("CI").is_ok_and(|v| v == "true");
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.starts_with(b"0"));
+    let ptp4l = Command::new("ptp4l").arg("-v").output().is_ok();
+    let pmc = Command::new("pmc").arg("-v").output().is_ok();
+    if root && ptp4l && pmc {
+        return true;
+    }
+    assert!(
+        !ci,
+        "interop test needs root and linuxptp (root {root}, ptp4l {ptp4l}, pmc {pmc})"
+    );
+    eprintln!("skipped: needs root and linuxptp");
+    false
+}
+
+impl Lab {
+    /// A chain of `n` namespaces named after `tag`.
+    pub fn chain(tag: &str, n: usize) -> Lab {
+        let id = format!("{}{}", tag, std::process::id() % 100_000);
+        let ns: Vec<String> = (0..n).map(|i| format!("t{i}{id}")).collect();
+        let dir = std::env::temp_dir().join(format!("tempora-interop-{id}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let lab = Lab {
+            ns: ns.clone(),
+            dir,
+            children: Vec::new(),
+        };
+        for name in &ns {
+            assert!(ip(&["netns", "add", name]), "ip netns add {name}");
+            assert!(ip(&["-n", name, "link", "set", "lo", "up"]));
+        }
+        for k in 0..n.saturating_sub(1) {
+            let left = if k == 0 { "veth0" } else { "veth1" };
+            assert!(ip(&[
+                "link",
+                "add",
+                left,
+                "netns",
+                &ns[k],
+                "type",
+                "veth",
+                "peer",
+                "name",
+                "veth0",
+                "netns",
+                &ns[k + 1]
+            ]));
+            for (name, dev, host) in [(&ns[k], left, 1), (&ns[k + 1], "veth0", 2)] {
+                let v4 = format!("10.79.{k}.{host}/24");
+                let v6 = format!("fd79:{k}::{host}/64");
+                assert!(ip(&["-n", name, "link", "set", dev, "up"]));
+                assert!(ip(&["-n", name, "addr", "add", &v4, "dev", dev]));
+                assert!(ip(&["-n", name, "addr", "add", &v6, "dev", dev, "nodad"]));
+            }
+        }
+        for name in &ns {
+            assert!(ip(&[
+                "-n",
+                name,
+                "route",
+                "add",
+                "224.0.0.0/4",
+                "dev",
+                "veth0"
+            ]));
+        }
+        lab
+    }
+
+    /// Writes `text` to the lab file `name`; returns its path.
+    pub fn file(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    /// The path of a lab file (which need not exist).
+    pub fn path(&self, name: &str) -> String {
+        self.dir.join(name).display().to_string()
+    }
+
+    /// Starts `program args` in namespace `ns` as `name`: its output goes
+    /// to `name.out` and `name.err` in the lab directory.
+    pub fn spawn(&mut self, name: &str, ns: usize, program: &str, args: &[&str]) {
+        let out = std::fs::File::create(self.dir.join(format!("{name}.out"))).unwrap();
+        let err = std::fs::File::create(self.dir.join(format!("{name}.err"))).unwrap();
+        let child = Command::new("ip")
+            .args(["netns", "exec", &self.ns[ns], program])
+            .args(args)
+            .stdout(out)
+            .stderr(err)
+            .spawn()
+            .unwrap();
+        self.children.push((name.to_string(), ns, child));
+    }
+
+    /// Starts linuxptp's ptp4l on `interfaces` with software timestamps and
+    /// the configuration `config` (a `[global]` section is prepended).
+    pub fn ptp4l(&mut self, name: &str, ns: usize, interfaces: &[&str], config: &str) {
+        let cfg = self.file(
+            &format!("{name}.cfg"),
+            &format!(
+                "[global]\nuds_address {}\n{config}",
+                self.path(&format!("{name}.sock"))
+            ),
+        );
+        let mut args = vec!["-S", "-m", "-q", "-f"];
+        let cfg = cfg.display().to_string();
+        args.push(&cfg);
+        for i in interfaces {
+            args.push("-i");
+            args.push(i);
+        }
+        self.spawn(name, ns, "ptp4l", &args);
+    }
+
+    /// Starts the Tempora daemon as `name` with the configuration `toml`;
+    /// its control socket is `name.sock`.
+    pub fn tempora(&mut self, name: &str, ns: usize, toml: &str) {
+        let socket = self.path(&format!("{name}.sock"));
+        let cfg = self.file(
+            &format!("{name}.toml"),
+            &format!("{toml}\n[observability]\nsocket = \"{socket}\"\n"),
+        );
+        let cfg = cfg.display().to_string();
+        self.spawn(
+            name,
+            ns,
+            env!("CARGO_BIN_EXE_tempora"),
+            &["daemon", "-c", &cfg],
+        );
+    }
+
+    /// Kills the process started as `name`.
+    pub fn kill(&mut self, name: &str) {
+        if let Some((_, _, c)) = self.children.iter_mut().find(|(n, ..)| n == name) {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// What `tempora status --json` says for the daemon started as `name`.
+    pub fn status(&self, name: &str) -> Option<serde_json::Value> {
+        let ns = self.children.iter().find(|(n, ..)| n == name)?.1;
+        let out = Command::new("ip")
+            .args(["netns", "exec", &self.ns[ns], env!("CARGO_BIN_EXE_tempora")])
+            .args(["status", "--json", "--socket"])
+            .arg(self.path(&format!("{name}.sock")))
+            .output()
+            .ok()?;
+        serde_json::from_slice(&out.stdout).ok()
+    }
+
+    /// Polls the status of `name` until `done` holds or `timeout` passes;
+    /// returns the last status and the time it took.
+    pub fn wait_status(
+        &self,
+        name: &str,
+        timeout: Duration,
+        done: impl Fn(&serde_json::Value) -> bool,
+    ) -> (Option<serde_json::Value>, Duration) {
+        let start = Instant::now();
+        let mut last = None;
+        while start.elapsed() < timeout {
+            if let Some(s) = self.status(name) {
+                if done(&s) {
+                    return (Some(s), start.elapsed());
+                }
+                last = Some(s);
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        (last, start.elapsed())
+    }
+
+    /// Runs pmc over the Unix socket of the ptp4l started as `name`.
+    pub fn pmc_uds(&self, ns: usize, name: &str, commands: &[&str]) -> String {
+        let socket = self.path(&format!("{name}.sock"));
+        let out = Command::new("ip")
+            .args(["netns", "exec", &self.ns[ns], "pmc", "-u", "-b", "0", "-s"])
+            .arg(&socket)
+            .args(commands)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Tells the free-running ptp4l started as `name` that its
+    /// synchronization is certain (`SET SYNCHRONIZATION_UNCERTAIN_NP 0`,
+    /// linuxptp's own switch): its free-running "servo" then reports locked,
+    /// so its port goes from UNCALIBRATED to SLAVE without touching the
+    /// system clock. Retries until ptp4l answers.
+    pub fn ptp4l_certain(&self, ns: usize, name: &str) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let text = self.pmc_uds(ns, name, &["SET SYNCHRONIZATION_UNCERTAIN_NP 0"]);
+            if text.contains("RESPONSE MANAGEMENT SYNCHRONIZATION_UNCERTAIN_NP") {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{name} does not answer pmc: {text}"
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    /// The output of the process started as `name` so far.
+    pub fn output(&self, name: &str) -> String {
+        std::fs::read_to_string(self.dir.join(format!("{name}.out"))).unwrap_or_default()
+    }
+}
+
+/// The value of `field` in pmc's text answer (the first occurrence).
+pub fn pmc_field<'a>(text: &'a str, field: &str) -> Option<&'a str> {
+    text.lines().find_map(|l| {
+        let mut words = l.split_whitespace();
+        (words.next() == Some(field))
+            .then(|| words.next())
+            .flatten()
+    })
+}
+
+/// ptp4l's `master offset N s2 freq F path delay D` lines: (offset, delay)
+/// in ns.
+pub fn ptp4l_offsets(log: &str) -> Vec<(i64, i64)> {
+    log.lines()
+        .filter_map(|l| {
+            let rest = &l[l.find("master offset")? + "master offset".len()..];
+            let offset = rest.split_whitespace().next()?.parse().ok()?;
+            let delay = l
+                .split("path delay")
+                .nth(1)?
+                .split_whitespace()
+                .next()?
+                .parse()
+                .ok()?;
+            Some((offset, delay))
+        })
+        .collect()
+}
+
+/// The median of `v` (empty: 0).
+pub fn median(mut v: Vec<f64>) -> f64 {
+    if v.is_empty() {
+        return 0.0;
+    }
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
