@@ -11,7 +11,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Lab, available, median, ptp4l_offsets};
+use common::{Lab, Ptp4lSample, available, last_seconds, median, ptp4l_offsets};
 
 const GM: &str = "priority1 100\nfree_running 1\nnetwork_transport UDPv4\n";
 const SLAVE: &str = "slaveOnly 1\nfree_running 1\nnetwork_transport UDPv4\n";
@@ -43,10 +43,15 @@ fn transparent_clock_between_ptp4l_nodes() {
     let plain = ptp4l_offsets(&direct.output("slave"));
     assert!(via_tc.len() >= 15, "slave behind the TC: {via_tc:?}");
     assert!(plain.len() >= 15, "direct slave: {plain:?}");
-    let last = |v: &[(i64, i64)]| -> Vec<(i64, i64)> { v[v.len() - 12..].to_vec() };
-    let delay_tc = median(last(&via_tc).iter().map(|p| p.1 as f64).collect());
-    let delay_link = median(last(&plain).iter().map(|p| p.1 as f64).collect());
-    let offset_tc = median(last(&via_tc).iter().map(|p| p.0.abs() as f64).collect());
+    let last = |v: &[Ptp4lSample]| last_seconds(v, 25.0);
+    let delay_tc = median(last(&via_tc).iter().map(|p| p.delay as f64).collect());
+    let delay_link = median(last(&plain).iter().map(|p| p.delay as f64).collect());
+    let offset_tc = median(
+        last(&via_tc)
+            .iter()
+            .map(|p| p.offset.abs() as f64)
+            .collect(),
+    );
 
     let s = lab.status("tc").expect("TC status");
     let residence = |port: usize| -> (f64, u64) {

@@ -288,11 +288,22 @@ pub fn pmc_field<'a>(text: &'a str, field: &str) -> Option<&'a str> {
     })
 }
 
-/// ptp4l's `master offset N s2 freq F path delay D` lines: (offset, delay)
-/// in ns.
-pub fn ptp4l_offsets(log: &str) -> Vec<(i64, i64)> {
+/// One `master offset N sS freq F path delay D` line of ptp4l.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Ptp4lSample {
+    /// ptp4l's time stamp (seconds of CLOCK_MONOTONIC).
+    pub at: f64,
+    /// The master offset, ns.
+    pub offset: i64,
+    /// The path delay, ns.
+    pub delay: i64,
+}
+
+/// ptp4l's `master offset` lines.
+pub fn ptp4l_offsets(log: &str) -> Vec<Ptp4lSample> {
     log.lines()
         .filter_map(|l| {
+            let at = l.strip_prefix("ptp4l[")?.split(']').next()?.parse().ok()?;
             let rest = &l[l.find("master offset")? + "master offset".len()..];
             let offset = rest.split_whitespace().next()?.parse().ok()?;
             let delay = l
@@ -302,8 +313,18 @@ pub fn ptp4l_offsets(log: &str) -> Vec<(i64, i64)> {
                 .next()?
                 .parse()
                 .ok()?;
-            Some((offset, delay))
+            Some(Ptp4lSample { at, offset, delay })
         })
+        .collect()
+}
+
+/// The samples of the last `seconds` of the log.
+pub fn last_seconds(samples: &[Ptp4lSample], seconds: f64) -> Vec<Ptp4lSample> {
+    let end = samples.last().map_or(0.0, |s| s.at);
+    samples
+        .iter()
+        .filter(|s| s.at > end - seconds)
+        .copied()
         .collect()
 }
 
