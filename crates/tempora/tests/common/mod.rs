@@ -182,13 +182,15 @@ impl Lab {
     }
 
     /// Starts the Tempora daemon as `name` with the configuration `toml`;
-    /// its control socket is `name.sock`.
+    /// its control socket is `name.sock` (added to `[observability]`).
     pub fn tempora(&mut self, name: &str, ns: usize, toml: &str) {
         let socket = self.path(&format!("{name}.sock"));
-        let cfg = self.file(
-            &format!("{name}.toml"),
-            &format!("{toml}\n[observability]\nsocket = \"{socket}\"\n"),
-        );
+        let line = format!("socket = \"{socket}\"\n");
+        let text = match toml.split_once("[observability]\n") {
+            Some((before, after)) => format!("{before}[observability]\n{line}{after}"),
+            None => format!("{toml}\n[observability]\n{line}"),
+        };
+        let cfg = self.file(&format!("{name}.toml"), &text);
         let cfg = cfg.display().to_string();
         self.spawn(
             name,
