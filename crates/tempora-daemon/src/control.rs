@@ -42,8 +42,8 @@ impl ControlSocket {
             Err(e) if e.kind() == io::ErrorKind::NotFound => {}
             Err(e) => return Err(e),
         }
-        let socket = UnixDatagram::bind(path)?;
-        socket.set_nonblocking(true)?;
+        // Not UnixDatagram::bind: see tempora_linux::unix (clknetsim).
+        let socket = tempora_linux::unix::bind_datagram(path)?;
         Ok(ControlSocket {
             socket,
             path: path.to_path_buf(),

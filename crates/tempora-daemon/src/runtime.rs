@@ -210,7 +210,8 @@ impl<P: PortIo, C: DisciplinedClock> Runtime<P, C> {
                 return Ok(());
             };
             if let Some((id, raw)) = io.recv_tx_timestamp()? {
-                if let Some(token) = self.pending.remove(&(port, id)) {
+                tracing::trace!(port = port + 1, id, "transmit timestamp");
+                if let Some(token) = self.take_pending(port, id) {
                     let now = self.engine_now();
                     let tx = self.engine_time(raw);
                     self.engine.handle_tx_timestamp(now, token, tx);
@@ -226,13 +227,39 @@ impl<P: PortIo, C: DisciplinedClock> Runtime<P, C> {
                 let now = self.engine_now();
                 let rx = msg.rx.map(|t| self.engine_time(t));
                 // Malformed or foreign messages are counted by the engine.
-                let _ = self
+                match self
                     .engine
-                    .handle_message(now, port, &msg.data, rx, msg.source);
+                    .handle_message(now, port, &msg.data, rx, msg.source)
+                {
+                    Ok(kind) => tracing::trace!(
+                        port = port + 1,
+                        len = msg.data.len(),
+                        timestamped = rx.is_some(),
+                        ?kind,
+                        "received"
+                    ),
+                    Err(e) => tracing::debug!(port = port + 1, error = %e, "message dropped"),
+                }
                 self.drain()?;
             }
         }
         Ok(())
+    }
+
+    /// The exchange waiting for the transmit timestamp `id` of `port`. A
+    /// platform that does not report ids (clknetsim built without
+    /// SOF_TIMESTAMPING_OPT_ID reports 0 for all) still works while one
+    /// timestamp at a time is awaited on the port, as ptp4l expects.
+    fn take_pending(&mut self, port: usize, id: u64) -> Option<TxToken> {
+        if let Some(token) = self.pending.remove(&(port, id)) {
+            return Some(token);
+        }
+        let mut on_port = self.pending.range((port, 0)..=(port, u64::MAX));
+        let (&key, _) = on_port.next()?;
+        if on_port.next().is_some() {
+            return None;
+        }
+        self.pending.remove(&key)
     }
 
     /// Answers a management message from the local socket.
@@ -260,7 +287,9 @@ impl<P: PortIo, C: DisciplinedClock> Runtime<P, C> {
                     };
                     // A failed send is the network's problem, not the loop's:
                     // the engine's timeouts deal with lost messages.
-                    if let Ok(Some(id)) = io.send(event, destination, &data, timestamp.is_some()) {
+                    let sent = io.send(event, destination, &data, timestamp.is_some());
+                    tracing::trace!(port = port + 1, len = data.len(), ?sent, "sent");
+                    if let Ok(Some(id)) = sent {
                         if let Some(token) = timestamp {
                             if self.pending.len() > 1024 {
                                 self.pending.clear();

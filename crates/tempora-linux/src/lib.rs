@@ -97,6 +97,7 @@ mod socket;
 mod sys;
 pub mod timestamping;
 pub mod udp;
+pub mod unix;
 
 pub use clock::{PhcClock, PhcOffset, RealtimeBase, SystemClock};
 pub use interface::{Interface, MacAddr};
