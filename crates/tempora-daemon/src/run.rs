@@ -19,7 +19,7 @@ use tempora_linux::clock::{PhcClock, RealtimeBase, SystemClock};
 use tempora_linux::interface::Interface;
 use tempora_linux::poll::Poller;
 use tempora_linux::raw::{RawConfig, RawTransport};
-use tempora_linux::timestamping::TimestampingMode;
+use tempora_linux::timestamping::{TimestampingMode, TimestampingRequest, TsInfo};
 use tempora_linux::udp::{IpVersion, UdpConfig, UdpTransport};
 use tempora_ptp::datasets::TimePropertiesDs;
 use tempora_ptp::engine::PtpInstance;
@@ -35,17 +35,58 @@ fn context(what: &str) -> impl Fn(io::Error) -> io::Error + '_ {
     move |e| io::Error::new(e.kind(), format!("{what}: {e}"))
 }
 
+/// The PHC index of a clock path `/dev/ptpN`.
+fn phc_index_of(path: &Path) -> Option<u32> {
+    path.to_str()?.strip_prefix("/dev/ptp")?.parse().ok()
+}
+
+/// The timestamping a port uses (IEEE 1588-2019 §7.3.4: timestamps from the
+/// clock being disciplined). Hardware timestamps come from the interface's
+/// PHC, so they need `[clock] kind` to be that PHC: `hardware` without it is
+/// an error, and `auto` picks hardware only then (otherwise software, which
+/// every interface has), as ptp4l ties its clock to the interface's PHC.
+fn port_timestamping(
+    interface: &str,
+    request: Timestamping,
+    clock: &ClockKind,
+) -> io::Result<TimestampingMode> {
+    let request = match request {
+        Timestamping::Software => return Ok(TimestampingMode::Software),
+        Timestamping::Hardware => TimestampingRequest::Hardware,
+        Timestamping::Auto => TimestampingRequest::Auto,
+    };
+    // An interface the kernel cannot describe (no ethtool support) can
+    // still timestamp in software.
+    let info = match TsInfo::query(interface) {
+        Ok(info) => info,
+        Err(e) if request == TimestampingRequest::Hardware => return Err(e),
+        Err(_) => return Ok(TimestampingMode::Software),
+    };
+    let clock_phc = match clock {
+        ClockKind::Phc(path) => phc_index_of(path),
+        ClockKind::System | ClockKind::Virtual => None,
+    };
+    match (info.choose(request)?, request) {
+        (TimestampingMode::Hardware, _) if clock_phc.is_some() && clock_phc == info.phc_index => {
+            Ok(TimestampingMode::Hardware)
+        }
+        (TimestampingMode::Hardware, TimestampingRequest::Hardware) => Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!(
+                "hardware timestamps on {interface} come from /dev/ptp{}: set [clock] kind = \"/dev/ptp{}\"",
+                info.phc_index.unwrap_or(0),
+                info.phc_index.unwrap_or(0)
+            ),
+        )),
+        _ => Ok(TimestampingMode::Software),
+    }
+}
+
 fn open_port(
     interface: &str,
     transport: Transport,
-    timestamping: Timestamping,
+    mode: TimestampingMode,
 ) -> io::Result<LinuxPort> {
-    let mode = match timestamping {
-        Timestamping::Hardware => TimestampingMode::Hardware,
-        // Hardware timestamping needs a PHC and the NIC's support; software
-        // timestamps work everywhere.
-        Timestamping::Auto | Timestamping::Software => TimestampingMode::Software,
-    };
     Ok(match transport {
         Transport::Udp4 => LinuxPort::Udp(UdpTransport::open(UdpConfig::new(
             interface,
@@ -93,7 +134,7 @@ fn time_properties(config: &Config) -> TimePropertiesDs {
     tp
 }
 
-fn servo(config: &Config, initial_ppb: f64) -> Box<dyn Servo> {
+fn servo(config: &Config, initial_ppb: f64, hardware: bool) -> Box<dyn Servo> {
     let c = &config.clock;
     let policy = PolicyConfig {
         step_threshold: c.step_threshold,
@@ -102,10 +143,6 @@ fn servo(config: &Config, initial_ppb: f64) -> Box<dyn Servo> {
     };
     match c.servo {
         ServoKind::Kalman => {
-            let hardware = config
-                .ports
-                .iter()
-                .all(|p| p.timestamping == Timestamping::Hardware);
             let inner = KalmanServo::new(KalmanConfig {
                 first_step_threshold: Duration::ZERO,
                 first_update_samples: if hardware { 2 } else { 3 },
@@ -115,7 +152,11 @@ fn servo(config: &Config, initial_ppb: f64) -> Box<dyn Servo> {
             Box::new(StepPolicy::new(inner, policy))
         }
         ServoKind::Pi => {
-            let mut pi = PiConfig::software();
+            let mut pi = if hardware {
+                PiConfig::hardware()
+            } else {
+                PiConfig::software()
+            };
             pi.first_step_threshold = Duration::ZERO;
             pi.initial_frequency_ppb = initial_ppb;
             Box::new(StepPolicy::new(PiServo::new(pi), policy))
@@ -144,10 +185,13 @@ pub fn run(config: &Config, config_path: &Path) -> io::Result<()> {
     }
     let mut ports = Vec::new();
     let mut names = Vec::new();
+    let mut hardware = true;
     for p in &config.ports {
-        ports.push(
-            open_port(&p.interface, p.transport, p.timestamping).map_err(context(&p.interface))?,
-        );
+        let mode = port_timestamping(&p.interface, p.timestamping, &config.clock.kind)
+            .map_err(context(&p.interface))?;
+        tracing::info!(interface = %p.interface, timestamping = ?mode, "port");
+        hardware &= mode == TimestampingMode::Hardware;
+        ports.push(open_port(&p.interface, p.transport, mode).map_err(context(&p.interface))?);
         let t = match p.transport {
             Transport::Udp4 => "udp4",
             Transport::Udp6 => "udp6",
@@ -183,7 +227,7 @@ pub fn run(config: &Config, config_path: &Path) -> io::Result<()> {
         ports,
         names,
         clock,
-        servo(config, saved.unwrap_or(0.0)),
+        servo(config, saved.unwrap_or(0.0), hardware),
     );
     let control = ControlSocket::bind(&config.observability.socket)
         .map_err(context(&config.observability.socket.to_string_lossy()))?;

@@ -130,14 +130,15 @@ impl TsInfo {
     }
 
     /// Whether the interface timestamps in hardware both ways, against a
-    /// PHC, and can timestamp every transmitted packet.
+    /// PHC. Like ptp4l, this reads `so_timestamping` and the PHC index only:
+    /// whether transmit timestamping can be switched on is for
+    /// SIOCSHWTSTAMP to say (`tx_types` is not reported the same way
+    /// everywhere; clknetsim, for one, gives the value rather than the bit).
     pub fn hardware_capable(&self) -> bool {
         let need = libc::SOF_TIMESTAMPING_TX_HARDWARE
             | libc::SOF_TIMESTAMPING_RX_HARDWARE
             | libc::SOF_TIMESTAMPING_RAW_HARDWARE;
-        self.so_timestamping & need == need
-            && self.phc_index.is_some()
-            && self.tx_types & (1 << libc::HWTSTAMP_TX_ON) != 0
+        self.so_timestamping & need == need && self.phc_index.is_some()
     }
 
     /// The mode to use for `request`: `Auto` picks hardware when the
@@ -456,6 +457,11 @@ mod tests {
             rx_filters: 0,
         };
         assert!(sw_only.software_capable() && !sw_only.hardware_capable());
+        let no_phc = TsInfo {
+            so_timestamping: 0x7f,
+            ..sw_only
+        };
+        assert!(!no_phc.hardware_capable());
         assert_eq!(
             sw_only.choose(TimestampingRequest::Auto).unwrap(),
             TimestampingMode::Software
