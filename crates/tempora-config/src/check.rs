@@ -561,7 +561,21 @@ impl Checker<'_> {
             Some(f) => Some(PathBuf::from(f.get_ref())),
             None => None,
         };
+        let sync_system_clock = match &c.sync_system_clock {
+            Some(v) if *v.get_ref() && !matches!(kind, ClockKind::Phc(_)) => {
+                return Err(self.at_key(
+                    &v.span(),
+                    format!(
+                        "`sync-system-clock` needs a PTP hardware clock as `kind`, not the {} clock",
+                        kind.to_file_value()
+                    ),
+                ));
+            }
+            Some(v) => *v.get_ref(),
+            None => false,
+        };
         Ok(ClockSettings {
+            sync_system_clock,
             kind,
             initial_offset,
             frequency_offset_ppm: c.frequency_offset_ppm.map(|v| v.into_inner()),

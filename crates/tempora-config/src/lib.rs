@@ -350,6 +350,9 @@ pub struct ClockSettings {
     pub panic_threshold: Option<Duration>,
     /// `frequency-file`: where the frequency estimate is kept across restarts.
     pub frequency_file: Option<PathBuf>,
+    /// `sync-system-clock`: with a PHC, also keep the system clock on the
+    /// PHC's time (as phc2sys does), in UTC when the PHC counts TAI.
+    pub sync_system_clock: bool,
 }
 
 impl Default for ClockSettings {
@@ -363,6 +366,7 @@ impl Default for ClockSettings {
             running_step_threshold: Duration::ZERO,
             panic_threshold: None,
             frequency_file: None,
+            sync_system_clock: false,
         }
     }
 }

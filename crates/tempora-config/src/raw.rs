@@ -73,6 +73,7 @@ pub(crate) struct RawClock {
     pub running_step_threshold: Option<S<String>>,
     pub panic_threshold: Option<S<String>>,
     pub frequency_file: Option<S<String>>,
+    pub sync_system_clock: Option<S<bool>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

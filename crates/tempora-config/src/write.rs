@@ -139,6 +139,9 @@ pub(crate) fn to_toml(c: &Config, comments: &[String]) -> String {
     if let Some(f) = &k.frequency_file {
         let _ = writeln!(out, "frequency-file = {}", quote(&f.display().to_string()));
     }
+    if k.sync_system_clock {
+        let _ = writeln!(out, "sync-system-clock = true");
+    }
     let o = &c.observability;
     out.push_str("\n[observability]\n");
     let _ = writeln!(out, "socket = {}", quote(&o.socket.display().to_string()));

@@ -256,3 +256,20 @@ fn timescale_and_utc_offset() {
         "{e}"
     );
 }
+
+#[test]
+fn sync_system_clock_needs_a_phc() {
+    let c = Config::parse(
+        &format!("{PORT}[clock]\nkind = \"/dev/ptp0\"\nsync-system-clock = true\n"),
+        "t.toml",
+    )
+    .unwrap();
+    assert!(c.clock.sync_system_clock);
+    let e = error(&format!(
+        "{PORT}[clock]\nkind = \"system\"\nsync-system-clock = true\n"
+    ));
+    assert!(
+        e.starts_with("t.toml:5:1: `sync-system-clock` needs a PTP hardware clock as `kind`, not the system clock"),
+        "{e}"
+    );
+}

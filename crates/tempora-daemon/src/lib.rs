@@ -12,3 +12,4 @@ pub mod metrics;
 pub mod run;
 pub mod runtime;
 pub mod status;
+pub mod system_sync;

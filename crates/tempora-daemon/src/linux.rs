@@ -123,7 +123,8 @@ pub enum LinuxClock {
     Virtual(VirtualState),
 }
 
-fn apply_to<C: Clock>(clock: &mut C, c: Correction) -> io::Result<()> {
+/// Carries out a servo correction on a platform clock.
+pub fn apply_to<C: Clock>(clock: &mut C, c: Correction) -> io::Result<()> {
     let err = |e: tempora_clock::ClockError| io::Error::other(e.to_string());
     match c {
         Correction::None => Ok(()),

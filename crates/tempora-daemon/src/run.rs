@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use tempora_clock::servo::kalman::{KalmanConfig, KalmanServo};
 use tempora_clock::servo::pi::{PiConfig, PiServo};
 use tempora_clock::servo::policy::{PolicyConfig, StepPolicy};
-use tempora_clock::{BaseClock, Duration, Servo, Time, VirtualState};
+use tempora_clock::{BaseClock, Clock, Duration, Servo, Time, VirtualState};
 use tempora_config::{ClockKind, Config, ServoKind, Timescale, Timestamping, Transport};
 use tempora_linux::clock::{PhcClock, RealtimeBase, SystemClock};
 use tempora_linux::interface::Interface;
@@ -30,6 +30,7 @@ use crate::freqfile;
 use crate::linux::{LinuxClock, LinuxPort};
 use crate::metrics::{self, Published};
 use crate::runtime::Runtime;
+use crate::system_sync::SystemSync;
 
 fn context(what: &str) -> impl Fn(io::Error) -> io::Error + '_ {
     move |e| io::Error::new(e.kind(), format!("{what}: {e}"))
@@ -134,11 +135,22 @@ fn time_properties(config: &Config) -> TimePropertiesDs {
     tp
 }
 
-fn servo(config: &Config, initial_ppb: f64, hardware: bool) -> Box<dyn Servo> {
+/// The largest frequency adjustment `clock` takes, ppb (the kernel's
+/// tolerance for the system clock, the PHC's max_adj).
+fn max_frequency_ppb(clock: &LinuxClock) -> f64 {
+    match clock {
+        LinuxClock::System(c) => c.info().max_frequency_ppb as f64,
+        LinuxClock::Phc(c) => c.info().max_frequency_ppb as f64,
+        LinuxClock::Virtual(_) => 500_000.0,
+    }
+}
+
+fn servo(config: &Config, initial_ppb: f64, hardware: bool, max_ppb: f64) -> Box<dyn Servo> {
     let c = &config.clock;
     let policy = PolicyConfig {
         step_threshold: c.step_threshold,
         panic_threshold: c.panic_threshold.unwrap_or(Duration::ZERO),
+        max_frequency_ppb: max_ppb,
         ..PolicyConfig::default()
     };
     match c.servo {
@@ -161,6 +173,51 @@ fn servo(config: &Config, initial_ppb: f64, hardware: bool) -> Box<dyn Servo> {
             pi.initial_frequency_ppb = initial_ppb;
             Box::new(StepPolicy::new(PiServo::new(pi), policy))
         }
+    }
+}
+
+/// The status, with the system clock's when it follows the PHC.
+fn status(
+    runtime: &Runtime<LinuxPort, LinuxClock>,
+    system_sync: &Option<(SystemClock, SystemSync)>,
+) -> crate::status::Status {
+    let mut s = runtime.status();
+    if let Some((_, sync)) = system_sync {
+        s.system_clock_offset_ns = sync.last_offset.map(|o| o.as_nanos_f64());
+        s.system_clock_frequency_ppb = Some(sync.frequency_ppb());
+    }
+    s
+}
+
+/// One phc2sys-like step: compare the PHC with the system clock and steer
+/// the system clock. A failed reading or adjustment is logged and retried
+/// at the next second.
+fn sync_system_clock(
+    phc: &PhcClock,
+    system: &mut SystemClock,
+    sync: &mut SystemSync,
+    ptp_minus_utc: Duration,
+) {
+    let reading = match phc.sys_offset(5) {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot compare the PHC with the system clock");
+            return;
+        }
+    };
+    let correction = sync.sample(
+        reading.system_time,
+        reading.offset,
+        ptp_minus_utc,
+        reading.delay,
+    );
+    tracing::debug!(
+        offset_ns = sync.last_offset.map(|o| o.as_nanos_f64()),
+        ?correction,
+        "system clock"
+    );
+    if let Err(e) = crate::linux::apply_to(system, correction) {
+        tracing::warn!(error = %e, "cannot adjust the system clock");
     }
 }
 
@@ -218,6 +275,7 @@ pub fn run(config: &Config, config_path: &Path) -> io::Result<()> {
         use crate::runtime::DisciplinedClock;
         clock.apply(tempora_clock::Correction::Frequency { frequency_ppb: ppb })?;
     }
+    let max_ppb = max_frequency_ppb(&clock);
     let engine = PtpInstance::new(
         instance,
         u64::from_le_bytes(identity.0) ^ std::process::id() as u64,
@@ -227,7 +285,7 @@ pub fn run(config: &Config, config_path: &Path) -> io::Result<()> {
         ports,
         names,
         clock,
-        servo(config, saved.unwrap_or(0.0), hardware),
+        servo(config, saved.unwrap_or(0.0), hardware, max_ppb),
     );
     let control = ControlSocket::bind(&config.observability.socket)
         .map_err(context(&config.observability.socket.to_string_lossy()))?;
@@ -266,6 +324,22 @@ pub fn run(config: &Config, config_path: &Path) -> io::Result<()> {
         }
     }
     poller.register_raw(control.fd());
+    let mut system_sync = match (&runtime.clock, config.clock.sync_system_clock) {
+        (LinuxClock::Phc(_), true) => {
+            let system = SystemClock::new()?;
+            let mut pi = PiConfig::hardware();
+            pi.first_step_threshold = Duration::ZERO;
+            let policy = PolicyConfig {
+                step_threshold: config.clock.step_threshold,
+                max_frequency_ppb: system.info().max_frequency_ppb as f64,
+                ..PolicyConfig::default()
+            };
+            let servo = StepPolicy::new(PiServo::new(pi), policy);
+            Some((system, SystemSync::new(Box::new(servo))))
+        }
+        _ => None,
+    };
+    let mut last_system_sync = Time::EPOCH;
     let mut last_publish = Time::EPOCH;
     let mut last_save = RealtimeBase.now();
     while !stop.load(Ordering::Relaxed) {
@@ -283,7 +357,7 @@ pub fn run(config: &Config, config_path: &Path) -> io::Result<()> {
                 while let Some(request) = control.recv()? {
                     match request {
                         Request::Status(from) => {
-                            let json = serde_json::to_string(&runtime.status())
+                            let json = serde_json::to_string(&status(&runtime, &system_sync))
                                 .map_err(io::Error::other)?;
                             control.reply(&from, json.as_bytes())?;
                         }
@@ -300,8 +374,17 @@ pub fn run(config: &Config, config_path: &Path) -> io::Result<()> {
         }
         runtime.run_timers()?;
         let now = RealtimeBase.now();
-        if now - last_publish >= Duration::from_secs(1) {
-            published.set(runtime.status().prometheus());
+        if let (Some((system, sync)), LinuxClock::Phc(phc)) = (&mut system_sync, &runtime.clock) {
+            // Like phc2sys -w: follow the PHC once it is locked to its
+            // master, not while the PTP servo still steps it.
+            let locked = runtime.servo_state() == tempora_clock::ServoState::Locked;
+            if locked && (now - last_system_sync).abs() >= Duration::from_secs(1) {
+                last_system_sync = now;
+                sync_system_clock(phc, system, sync, runtime.ptp_minus_utc());
+            }
+        }
+        if (now - last_publish).abs() >= Duration::from_secs(1) {
+            published.set(status(&runtime, &system_sync).prometheus());
             last_publish = now;
         }
         if now - last_save >= Duration::from_secs(60) {

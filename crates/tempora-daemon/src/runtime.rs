@@ -120,12 +120,21 @@ impl<P: PortIo, C: DisciplinedClock> Runtime<P, C> {
 
     /// Engine time − clock time for the time properties in force (IEEE
     /// 1588-2019 §7.2.3, §8.2.4): with `ptpTimescale`, the PTP (TAI) time
-    /// of a clock that counts UTC is its time plus `currentUtcOffset`. Like
-    /// ptp4l, an offset that is not flagged valid is taken as at least 37 s
-    /// (TAI − UTC since 2017), since a smaller one cannot be current.
+    /// of a clock that counts UTC is its time plus `currentUtcOffset`.
     pub fn timescale_offset(&self) -> Duration {
+        if !self.clock.counts_utc() {
+            return Duration::ZERO;
+        }
+        self.ptp_minus_utc()
+    }
+
+    /// PTP time − UTC for the time properties in force: `currentUtcOffset`
+    /// with the PTP timescale, zero with ARB. Like ptp4l, an offset that is
+    /// not flagged valid is taken as at least 37 s (TAI − UTC since 2017),
+    /// since a smaller one cannot be current.
+    pub fn ptp_minus_utc(&self) -> Duration {
         let tp = self.engine.time_properties_ds();
-        if !self.clock.counts_utc() || !tp.ptp_timescale {
+        if !tp.ptp_timescale {
             return Duration::ZERO;
         }
         let seconds = if tp.current_utc_offset_valid {
@@ -368,9 +377,16 @@ impl<P: PortIo, C: DisciplinedClock> Runtime<P, C> {
             frequency_ppb: self.servo.frequency_ppb(),
             clock: self.clock.kind(),
             error_vs_system_ns: self.clock.error_vs_system().map(|e| e.as_nanos_f64()),
+            system_clock_offset_ns: None,
+            system_clock_frequency_ppb: None,
             measurements: self.measurements,
             uptime_s: (self.clock.now() - self.started).as_secs_f64(),
         }
+    }
+
+    /// The PTP servo's state.
+    pub fn servo_state(&self) -> tempora_clock::ServoState {
+        self.servo.state()
     }
 
     /// The servo's frequency, to persist across restarts.

@@ -59,6 +59,13 @@ pub struct Status {
     /// For the virtual clock: the virtual clock minus CLOCK_REALTIME, in UTC, ns.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_vs_system_ns: Option<f64>,
+    /// With `sync-system-clock`: the system clock minus its target (the
+    /// PHC's time in UTC) at the last comparison, ns.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system_clock_offset_ns: Option<f64>,
+    /// With `sync-system-clock`: the system clock's frequency adjustment, ppb.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system_clock_frequency_ppb: Option<f64>,
     /// Offset measurements taken.
     pub measurements: u64,
     /// Seconds since the daemon started.
@@ -169,6 +176,20 @@ impl Status {
                 e * 1e-9,
             );
         }
+        if let Some(o) = self.system_clock_offset_ns {
+            gauge(
+                "tempora_system_clock_offset_seconds",
+                "The system clock minus the PHC's time in UTC (sync-system-clock).",
+                o * 1e-9,
+            );
+        }
+        if let Some(f) = self.system_clock_frequency_ppb {
+            gauge(
+                "tempora_system_clock_frequency_adjustment_ppb",
+                "The system clock's frequency adjustment (sync-system-clock).",
+                f,
+            );
+        }
         gauge(
             "tempora_uptime_seconds",
             "Seconds since the daemon started.",
@@ -250,6 +271,8 @@ mod tests {
             frequency_ppb: -12345.5,
             clock: "virtual".into(),
             error_vs_system_ns: Some(-35.0),
+            system_clock_offset_ns: None,
+            system_clock_frequency_ppb: None,
             measurements: 42,
             uptime_s: 61.0,
         }

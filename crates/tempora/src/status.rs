@@ -60,5 +60,8 @@ pub fn status(socket: &Path, json: bool) -> ExitCode {
         ),
         None => println!("clock            {}", s.clock),
     }
+    if let (Some(o), Some(f)) = (s.system_clock_offset_ns, s.system_clock_frequency_ppb) {
+        println!("system clock     {o:+.0} ns from the PHC's UTC, frequency {f:+.3} ppb");
+    }
     ExitCode::SUCCESS
 }
