@@ -31,7 +31,7 @@
 //!     err.to_string(),
 //!     "tempora.toml:2:1: unknown key `colour` in [clock]; expected one of \
 //!      `kind`, `initial-offset`, `frequency-offset-ppm`, `servo`, `step-threshold`, \
-//!      `running-step-threshold`, `panic-threshold`, `frequency-file`"
+//!      `running-step-threshold`, `panic-threshold`, `frequency-file`, `sync-system-clock`"
 //! );
 //! ```
 #![forbid(unsafe_code)]
