@@ -117,7 +117,11 @@ fn pmc_over_udp_and_unix_socket() {
          [observability]\nmetrics-listen = \"127.0.0.1:9911\"\n",
     );
     let socket = lab.path("gm.sock");
-    std::thread::sleep(Duration::from_secs(3));
+    // Ready once it answers on its control socket (a loaded machine may take
+    // a few seconds to start it).
+    let (ready, _) = lab.wait_status("gm", Duration::from_secs(30), |_| true);
+    assert!(ready.is_some(), "the daemon did not start");
+    std::thread::sleep(Duration::from_secs(1));
     let ids = [
         "NULL_MANAGEMENT",
         "CLOCK_DESCRIPTION",
