@@ -11,10 +11,19 @@ use tempora_ptp::engine::{Action, InstanceConfig, PortConfig, PtpInstance, Timer
 use tempora_ptp::wire::ClockIdentity;
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&kind, mut rest)) = data.split_first() else { return };
+    let Some((&kind, mut rest)) = data.split_first() else {
+        return;
+    };
     let mut config = InstanceConfig::ordinary(ClockIdentity([2, 0, 0, 0xff, 0xfe, 0, 0, 1]));
-    let mechanism = if kind & 1 == 0 { DelayMechanism::E2e } else { DelayMechanism::P2p };
-    let port = PortConfig { delay_mechanism: mechanism, ..PortConfig::default() };
+    let mechanism = if kind & 1 == 0 {
+        DelayMechanism::E2e
+    } else {
+        DelayMechanism::P2p
+    };
+    let port = PortConfig {
+        delay_mechanism: mechanism,
+        ..PortConfig::default()
+    };
     config.ports = vec![port; 1 + usize::from(kind >> 1 & 1)];
     config.instance_type = match kind >> 2 & 3 {
         1 => InstanceType::BoundaryClock,
@@ -57,7 +66,10 @@ fuzz_target!(|data: &[u8]| {
             }
         }
         while let Some(a) = engine.poll_action() {
-            if let Action::Send { timestamp: Some(t), .. } = a {
+            if let Action::Send {
+                timestamp: Some(t), ..
+            } = a
+            {
                 tokens.push(t);
             }
         }

@@ -97,6 +97,7 @@ mod socket;
 mod sys;
 pub mod timestamping;
 pub mod udp;
+pub mod udp_client;
 pub mod unix;
 
 pub use clock::{PhcClock, PhcOffset, RealtimeBase, SystemClock};

@@ -81,6 +81,13 @@ impl SockAddr {
     }
 }
 
+/// `bind(fd, addr)`.
+pub(crate) fn bind(fd: RawFd, addr: &SockAddr) -> io::Result<()> {
+    let (p, l) = addr.ptr_len();
+    // SAFETY: `p` points at a live socket address of length `l`.
+    sys::cvt(unsafe { libc::bind(fd, p, l) }).map(drop)
+}
+
 /// A `sockaddr_in`.
 pub(crate) fn sockaddr_in(ip: Ipv4Addr, port: u16) -> libc::sockaddr_in {
     libc::sockaddr_in {

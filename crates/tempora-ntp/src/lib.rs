@@ -9,5 +9,6 @@
 #![no_std]
 #![forbid(unsafe_code)]
 
+pub mod exchange;
 pub mod time;
 pub mod wire;

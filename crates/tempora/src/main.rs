@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 
 mod config;
 mod demo;
+mod query;
 mod sim;
 mod status;
 use tempora_inspect::{InspectError, Summary, inspect_file};
@@ -60,6 +61,19 @@ enum Command {
     /// Check a configuration file or convert a linuxptp one.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Ask NTP servers for the time once each, like ntpdig: offset, delay,
+    /// stratum, leap, reference id, precision, root delay and dispersion.
+    Query {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        /// Seconds to wait for each reply.
+        #[arg(long, default_value_t = 2.0)]
+        timeout: f64,
+        /// Servers: HOST, HOST:PORT, an IPv6 address or [IPV6]:PORT.
+        #[arg(required = true)]
+        servers: Vec<String>,
+    },
     /// Show what a running daemon is doing: port states, parent and
     /// grandmaster, offset, path delay, servo and clock.
     Status {
@@ -187,6 +201,17 @@ fn main() -> ExitCode {
             seed,
         } => demo::demo(seconds, speed, seed),
         Command::Status { json, socket } => status::status(&socket, json),
+        Command::Query {
+            json,
+            timeout,
+            servers,
+        } => {
+            if !(timeout.is_finite() && timeout > 0.0 && timeout <= 3600.0) {
+                eprintln!("tempora query: --timeout must be between 0 and 3600 seconds");
+                return ExitCode::from(2);
+            }
+            query::query(&servers, json, std::time::Duration::from_secs_f64(timeout))
+        }
         Command::Daemon { config } => daemon(&config),
         Command::Config(ConfigCommand::Check { file }) => config::check(&file),
         Command::Config(ConfigCommand::FromPtp4l { file, interfaces }) => {

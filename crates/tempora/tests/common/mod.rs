@@ -80,7 +80,53 @@ pub fn available() -> bool {
     false
 }
 
+/// Whether the NTP lab can run here (root, chronyd and ntpdig); under
+/// CI=true a missing piece is a failure, elsewhere the test is skipped.
+pub fn ntp_available() -> bool {
+    let ci = std::env::var("CI").is_ok_and(|v| v == "true");
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.starts_with(b"0"));
+    let chronyd = Command::new("chronyd").arg("-v").output().is_ok();
+    let ntpdig = Command::new("ntpdig").arg("--help").output().is_ok();
+    if root && chronyd && ntpdig {
+        return true;
+    }
+    assert!(
+        !ci,
+        "interop test needs root, chronyd and ntpdig (root {root}, chronyd {chronyd}, ntpdig {ntpdig})"
+    );
+    eprintln!("skipped: needs root, chrony and ntpsec-ntpdate");
+    false
+}
+
 impl Lab {
+    /// Starts chronyd as `name` with `-x` (it never touches the system
+    /// clock) and the configuration lines `config`, its command socket and
+    /// pid file private to the lab.
+    pub fn chronyd(&mut self, name: &str, ns: usize, config: &str) {
+        let cfg = self.file(
+            &format!("{name}.conf"),
+            &format!(
+                "{config}\ncmdport 0\nbindcmdaddress {}\npidfile {}\n",
+                self.path(&format!("{name}.sock")),
+                self.path(&format!("{name}.pid"))
+            ),
+        );
+        let cfg = cfg.display().to_string();
+        self.spawn(name, ns, "chronyd", &["-x", "-d", "-f", &cfg]);
+    }
+
+    /// Runs `program args` in namespace `ns` and returns its output.
+    pub fn run(&self, ns: usize, program: &str, args: &[&str]) -> std::process::Output {
+        Command::new("ip")
+            .args(["netns", "exec", &self.ns[ns], program])
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
     /// A chain of `n` namespaces named after `tag`.
     pub fn chain(tag: &str, n: usize) -> Lab {
         let id = format!("{}{}", tag, std::process::id() % 100_000);
