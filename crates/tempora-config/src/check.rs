@@ -14,8 +14,8 @@ use crate::error::Source;
 use crate::raw::{RawConfig, RawDelay, RawPort, S};
 use crate::{
     ClockKind, ClockSettings, Config, ConfigError, InstanceKind, LOG_INTERVAL_RANGE,
-    MAX_FREQUENCY_OFFSET_PPM, ObservabilitySettings, PortSettings, PtpSettings, Timestamping,
-    Transport, parse_address, parse_duration,
+    MAX_FREQUENCY_OFFSET_PPM, NtpServerSettings, ObservabilitySettings, PortSettings, PtpSettings,
+    Timestamping, Transport, parse_address, parse_duration,
 };
 
 /// The names of every profile preset, for error messages.
@@ -258,6 +258,10 @@ impl Checker<'_> {
             ports,
             clock: self.clock(raw.clock)?,
             observability: self.observability(raw.observability)?,
+            ntp_server: raw
+                .ntp_server
+                .map(|n| self.ntp_server(n.into_inner()))
+                .transpose()?,
         })
     }
 
@@ -584,6 +588,39 @@ impl Checker<'_> {
             running_step_threshold: running.unwrap_or(defaults.running_step_threshold),
             panic_threshold: panic,
             frequency_file,
+        })
+    }
+
+    fn ntp_server(&self, n: crate::raw::RawNtpServer) -> Result<NtpServerSettings, ConfigError> {
+        let mut listen = Vec::new();
+        for a in n.listen.get_ref() {
+            listen.push(a.get_ref().parse().map_err(|_| {
+                self.at_value(
+                    &a.span(),
+                    format!(
+                        "`listen`: `{}` is not an address and port such as `0.0.0.0:123` or `[::]:123`",
+                        a.get_ref()
+                    ),
+                )
+            })?);
+        }
+        if listen.is_empty() {
+            return Err(self.at_value(&n.listen.span(), "`listen` needs at least one address"));
+        }
+        if let Some(s) = &n.local_stratum {
+            if !(1..=15).contains(s.get_ref()) {
+                return Err(self.at_value(
+                    &s.span(),
+                    format!(
+                        "`local-stratum` = {} is not a stratum from 1 to 15",
+                        s.get_ref()
+                    ),
+                ));
+            }
+        }
+        Ok(NtpServerSettings {
+            listen,
+            local_stratum: n.local_stratum.map(|s| s.into_inner()),
         })
     }
 

@@ -403,6 +403,21 @@ pub struct Config {
     pub clock: ClockSettings,
     /// `[observability]`.
     pub observability: ObservabilitySettings,
+    /// `[ntp-server]`, if the daemon serves NTP.
+    pub ntp_server: Option<NtpServerSettings>,
+}
+
+/// The `[ntp-server]` section: the daemon answers NTP clients (RFC 5905)
+/// with its disciplined clock's time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NtpServerSettings {
+    /// `listen`: the addresses and ports to answer on (e.g. `0.0.0.0:123`).
+    pub listen: Vec<SocketAddr>,
+    /// `local-stratum`: serve this stratum with LI 0 when no time source is
+    /// synchronised (chrony's `local stratum N`): the clock itself is the
+    /// reference. Without it the server answers LI 3, stratum 16, until a
+    /// source is synchronised.
+    pub local_stratum: Option<u8>,
 }
 
 impl Config {

@@ -19,6 +19,14 @@ pub(crate) struct RawConfig {
     pub clock: RawClock,
     #[serde(default)]
     pub observability: RawObservability,
+    pub ntp_server: Option<S<RawNtpServer>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub(crate) struct RawNtpServer {
+    pub listen: S<Vec<S<String>>>,
+    pub local_stratum: Option<S<u8>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

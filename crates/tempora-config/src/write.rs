@@ -142,6 +142,12 @@ pub(crate) fn to_toml(c: &Config, comments: &[String]) -> String {
     if k.sync_system_clock {
         let _ = writeln!(out, "sync-system-clock = true");
     }
+    if let Some(n) = &c.ntp_server {
+        out.push_str("\n[ntp-server]\n");
+        let list: Vec<String> = n.listen.iter().map(|a| quote(&a.to_string())).collect();
+        let _ = writeln!(out, "listen = [{}]", list.join(", "));
+        int(&mut out, "local-stratum", n.local_stratum.map(i64::from));
+    }
     let o = &c.observability;
     out.push_str("\n[observability]\n");
     let _ = writeln!(out, "socket = {}", quote(&o.socket.display().to_string()));

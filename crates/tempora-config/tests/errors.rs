@@ -273,3 +273,29 @@ fn sync_system_clock_needs_a_phc() {
         "{e}"
     );
 }
+
+#[test]
+fn ntp_server_section() {
+    let c = Config::parse(
+        &format!("{PORT}[ntp-server]\nlisten = [\"0.0.0.0:123\", \"[::]:123\"]\nlocal-stratum = 2\n"),
+        "t.toml",
+    )
+    .unwrap();
+    let n = c.ntp_server.unwrap();
+    assert_eq!(n.listen.len(), 2);
+    assert_eq!(n.local_stratum, Some(2));
+    let e = error(&format!("{PORT}[ntp-server]\nlisten = [\"localhost\"]\n"));
+    assert!(
+        e.starts_with("t.toml:4:11: `listen`: `localhost` is not an address and port"),
+        "{e}"
+    );
+    let e = error(&format!("{PORT}[ntp-server]\nlisten = [\"0.0.0.0:123\"]\nlocal-stratum = 16\n"));
+    assert!(
+        e.starts_with("t.toml:5:17: `local-stratum` = 16 is not a stratum from 1 to 15"),
+        "{e}"
+    );
+    let e = error(&format!("{PORT}[ntp-server]\nlisten = []\n"));
+    assert!(e.contains("`listen` needs at least one address"), "{e}");
+    let e = error(&format!("{PORT}[ntp-server]\nlisen = []\n"));
+    assert!(e.contains("unknown key `lisen`"), "{e}");
+}

@@ -21,6 +21,7 @@ use tempora_linux::poll::Poller;
 use tempora_linux::raw::{RawConfig, RawTransport};
 use tempora_linux::timestamping::{TimestampingMode, TimestampingRequest, TsInfo};
 use tempora_linux::udp::{IpVersion, UdpConfig, UdpTransport};
+use tempora_linux::udp_server::UdpServer;
 use tempora_ptp::datasets::TimePropertiesDs;
 use tempora_ptp::engine::PtpInstance;
 use tempora_ptp::wire::ClockIdentity;
@@ -29,6 +30,7 @@ use crate::control::{ControlSocket, Request};
 use crate::freqfile;
 use crate::linux::{LinuxClock, LinuxPort};
 use crate::metrics::{self, Published};
+use crate::ntp_server::{self, NtpServerCounters, NtpServerPolicy};
 use crate::runtime::Runtime;
 use crate::system_sync::SystemSync;
 
@@ -180,8 +182,10 @@ fn servo(config: &Config, initial_ppb: f64, hardware: bool, max_ppb: f64) -> Box
 fn status(
     runtime: &Runtime<LinuxPort, LinuxClock>,
     system_sync: &Option<(SystemClock, SystemSync)>,
+    ntp: Option<NtpServerCounters>,
 ) -> crate::status::Status {
     let mut s = runtime.status();
+    s.ntp_server = ntp;
     if let Some((_, sync)) = system_sync {
         s.system_clock_offset_ns = sync.last_offset.map(|o| o.as_nanos_f64());
         s.system_clock_frequency_ppb = Some(sync.frequency_ppb());
@@ -324,6 +328,24 @@ pub fn run(config: &Config, config_path: &Path) -> io::Result<()> {
         }
     }
     poller.register_raw(control.fd());
+    let mut ntp_servers = Vec::new();
+    if let Some(n) = &config.ntp_server {
+        for addr in &n.listen {
+            let server = UdpServer::bind(*addr).map_err(context(&addr.to_string()))?;
+            poller.register_raw(server.fd());
+            tracing::info!(listen = %addr, "NTP server");
+            ntp_servers.push(server);
+        }
+    }
+    let ntp_policy = NtpServerPolicy {
+        local_stratum: config.ntp_server.as_ref().and_then(|n| n.local_stratum),
+        // Software timestamps: about a microsecond.
+        precision: -20,
+    };
+    let mut ntp_counters = NtpServerCounters::default();
+    let ntp_on = !ntp_servers.is_empty();
+    let mut ntp_buf = [0u8; 1024];
+    let mut ntp_reply = [0u8; 128];
     let mut system_sync = match (&runtime.clock, config.clock.sync_system_clock) {
         (LinuxClock::Phc(_), true) => {
             let system = SystemClock::new()?;
@@ -357,8 +379,12 @@ pub fn run(config: &Config, config_path: &Path) -> io::Result<()> {
                 while let Some(request) = control.recv()? {
                     match request {
                         Request::Status(from) => {
-                            let json = serde_json::to_string(&status(&runtime, &system_sync))
-                                .map_err(io::Error::other)?;
+                            let json = serde_json::to_string(&status(
+                                &runtime,
+                                &system_sync,
+                                ntp_on.then_some(ntp_counters),
+                            ))
+                            .map_err(io::Error::other)?;
                             control.reply(&from, json.as_bytes())?;
                         }
                         Request::Management(from, data) => {
@@ -366,6 +392,31 @@ pub fn run(config: &Config, config_path: &Path) -> io::Result<()> {
                                 control.reply(&from, &answer)?;
                             }
                         }
+                    }
+                }
+            } else if let Some(server) = ntp_servers.iter_mut().find(|s| s.fd() == r.fd) {
+                // One datagram per readiness (clknetsim's rule); poll(2)
+                // reports the socket again while more are queued.
+                if let Some(d) = server.recv(&mut ntp_buf)? {
+                    let request = ntp_buf.get(..d.len).unwrap_or_default();
+                    let reply = match d.source {
+                        Some(_) if !d.truncated => ntp_server::answer(
+                            &runtime,
+                            &ntp_policy,
+                            &mut ntp_counters,
+                            request,
+                            d.rx,
+                            &mut ntp_reply,
+                        ),
+                        _ => {
+                            ntp_counters.received += 1;
+                            ntp_counters.ignored += 1;
+                            None
+                        }
+                    };
+                    if let (Some(n), Some(to)) = (reply, d.source) {
+                        let data = ntp_reply.get(..n).unwrap_or_default();
+                        ntp_server::sent(&mut ntp_counters, server.send_to(data, to));
                     }
                 }
             } else if let Some((_, port, socket)) = fd_port.iter().find(|(fd, ..)| *fd == r.fd) {
@@ -384,7 +435,8 @@ pub fn run(config: &Config, config_path: &Path) -> io::Result<()> {
             }
         }
         if (now - last_publish).abs() >= Duration::from_secs(1) {
-            published.set(status(&runtime, &system_sync).prometheus());
+            published
+                .set(status(&runtime, &system_sync, ntp_on.then_some(ntp_counters)).prometheus());
             last_publish = now;
         }
         if now - last_save >= Duration::from_secs(60) {

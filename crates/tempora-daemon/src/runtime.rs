@@ -379,6 +379,7 @@ impl<P: PortIo, C: DisciplinedClock> Runtime<P, C> {
             error_vs_system_ns: self.clock.error_vs_system().map(|e| e.as_nanos_f64()),
             system_clock_offset_ns: None,
             system_clock_frequency_ppb: None,
+            ntp_server: None,
             measurements: self.measurements,
             uptime_s: (self.clock.now() - self.started).as_secs_f64(),
         }

@@ -66,6 +66,9 @@ pub struct Status {
     /// With `sync-system-clock`: the system clock's frequency adjustment, ppb.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub system_clock_frequency_ppb: Option<f64>,
+    /// The NTP server's counters, when it runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ntp_server: Option<crate::ntp_server::NtpServerCounters>,
     /// Offset measurements taken.
     pub measurements: u64,
     /// Seconds since the daemon started.
@@ -232,6 +235,30 @@ impl Status {
                 p.number, p.number, p.residence_count
             ));
         }
+        if let Some(n) = self.ntp_server {
+            for (name, help, v) in [
+                (
+                    "received",
+                    "NTP datagrams received by the server.",
+                    n.received,
+                ),
+                ("replied", "NTP replies sent.", n.replied),
+                (
+                    "ignored",
+                    "NTP datagrams not answered (malformed, not a request, bad version).",
+                    n.ignored,
+                ),
+                (
+                    "send_errors",
+                    "NTP replies the socket refused.",
+                    n.send_errors,
+                ),
+            ] {
+                out.push_str(&format!(
+                    "# HELP tempora_ntp_server_{name}_total {help}\n# TYPE tempora_ntp_server_{name}_total counter\ntempora_ntp_server_{name}_total {v}\n"
+                ));
+            }
+        }
         out.push_str("# HELP tempora_ptp_receive_errors_total PTP messages dropped on receipt.\n# TYPE tempora_ptp_receive_errors_total counter\n");
         for p in &self.ports {
             out.push_str(&format!(
@@ -273,6 +300,12 @@ mod tests {
             error_vs_system_ns: Some(-35.0),
             system_clock_offset_ns: None,
             system_clock_frequency_ppb: None,
+            ntp_server: Some(crate::ntp_server::NtpServerCounters {
+                received: 10,
+                replied: 8,
+                ignored: 2,
+                send_errors: 0,
+            }),
             measurements: 42,
             uptime_s: 61.0,
         }
@@ -315,6 +348,7 @@ mod tests {
         assert!(text.contains("tempora_virtual_clock_error_seconds"));
         assert!(text.contains("tempora_ptp_residence_time_seconds_sum{port=\"1\"} 0.0001\n"));
         assert!(text.contains("tempora_ptp_residence_time_seconds_count{port=\"1\"} 4\n"));
+        assert!(text.contains("tempora_ntp_server_replied_total 8\n"));
         // Every sample line belongs to a declared metric family.
         for line in text.lines().filter(|l| !l.starts_with('#')) {
             let name = line.split(['{', ' ']).next().unwrap();

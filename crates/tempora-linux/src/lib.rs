@@ -98,6 +98,7 @@ mod sys;
 pub mod timestamping;
 pub mod udp;
 pub mod udp_client;
+pub mod udp_server;
 pub mod unix;
 
 pub use clock::{PhcClock, PhcOffset, RealtimeBase, SystemClock};

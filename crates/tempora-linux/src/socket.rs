@@ -199,6 +199,8 @@ enum IdCmsg {
 pub(crate) struct TsSocket {
     fd: OwnedFd,
     mode: Option<TimestampingMode>,
+    /// Transmit timestamps are enabled (not on a receive-only socket).
+    tx: bool,
     /// Successful timestamped sends.
     sent: u32,
     id_cmsg: IdCmsg,
@@ -215,6 +217,7 @@ impl TsSocket {
         Ok(TsSocket {
             fd,
             mode,
+            tx: mode.is_some(),
             sent: 0,
             id_cmsg: if SCM_TS_OPT_ID.is_some() {
                 IdCmsg::Unknown
@@ -224,6 +227,17 @@ impl TsSocket {
             unwanted: VecDeque::new(),
             scratch: vec![0; 2048],
         })
+    }
+
+    /// Wraps `fd` with receive timestamps only (in software): sends are
+    /// plain and leave nothing in the error queue.
+    pub(crate) fn new_rx_only(fd: OwnedFd) -> io::Result<Self> {
+        let flags = libc::SOF_TIMESTAMPING_RX_SOFTWARE | libc::SOF_TIMESTAMPING_SOFTWARE;
+        timestamping::enable_on_socket(fd.as_raw_fd(), flags)?;
+        let mut s = Self::new(fd, None)?;
+        s.mode = Some(TimestampingMode::Software);
+        s.tx = false;
+        Ok(s)
     }
 
     pub(crate) fn raw_fd(&self) -> RawFd {
@@ -243,7 +257,7 @@ impl TsSocket {
         addr: &SockAddr,
         want_timestamp: bool,
     ) -> io::Result<Option<TxId>> {
-        if self.mode.is_none() {
+        if self.mode.is_none() || !self.tx {
             self.sendmsg(data, addr, None)?;
             return Ok(None);
         }

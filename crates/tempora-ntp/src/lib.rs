@@ -10,5 +10,6 @@
 #![forbid(unsafe_code)]
 
 pub mod exchange;
+pub mod server;
 pub mod time;
 pub mod wire;

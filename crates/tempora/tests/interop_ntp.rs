@@ -82,3 +82,118 @@ fn tempora_query_against_chronyd_beside_ntpdig() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("no reply from 10.79.0.2:9"), "{err}");
 }
+
+/// Issue #6 point 6: a Tempora NTP server (`local-stratum 1`, virtual clock
+/// over the system clock) answers ntpdig, and chronyd (`-x`, 1 s polling)
+/// selects it (`*` in `chronyc sources`) with |offset| < 50 µs.
+#[test]
+fn chronyd_and_ntpdig_against_tempora_server() {
+    if !ntp_available() {
+        return;
+    }
+    let mut lab = Lab::chain("ns", 2);
+    lab.tempora(
+        "server",
+        0,
+        "[ptp]\npriority1 = 100\n\n[[port]]\ninterface = \"veth0\"\ntransport = \"udp4\"\n\
+         timestamping = \"software\"\n\n[clock]\nkind = \"virtual\"\n\n\
+         [ntp-server]\nlisten = [\"0.0.0.0:123\", \"[::]:123\"]\nlocal-stratum = 1\n",
+    );
+    // ntpdig, once the server is up.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let ntpdig = loop {
+        let out = lab.run(1, "ntpdig", &["-j", "-t", "1", "10.79.0.1"]);
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        if let Ok(v) = serde_json::from_str::<serde_json::Value>(text.lines().next().unwrap_or(""))
+        {
+            break v;
+        }
+        assert!(Instant::now() < deadline, "ntpdig got no answer: {text}");
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    eprintln!("ntpdig: {ntpdig}");
+    assert_eq!(ntpdig["stratum"], 1, "{ntpdig}");
+    assert_eq!(ntpdig["leap"], "no-leap", "{ntpdig}");
+    assert!(ntpdig["offset"].as_f64().unwrap().abs() < 1e-3, "{ntpdig}");
+    // Over IPv6 too, with tempora query.
+    let v = query(&lab, 1, &["[fd79:0::1]:123"]);
+    assert_eq!(v[0]["refid"], "LOCL", "{v}");
+    assert_eq!(v[0]["stratum"], 1, "{v}");
+
+    // chronyd as a client, polling every second.
+    lab.chronyd("client", 1, "server 10.79.0.1 iburst minpoll 0 maxpoll 0\n");
+    let socket = lab.path("client.sock");
+    let deadline = Instant::now() + Duration::from_secs(40);
+    let line = loop {
+        std::thread::sleep(Duration::from_secs(2));
+        let out = lab.run(1, "chronyc", &["-h", &socket, "-n", "-c", "sources"]);
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // CSV: mode,state,name,stratum,poll,reach,lastrx,offset,measured,error
+        let selected = text
+            .lines()
+            .find(|l| l.starts_with("^,*,10.79.0.1,"))
+            .map(str::to_string);
+        if let Some(l) = selected {
+            if Instant::now() + Duration::from_secs(25) > deadline {
+                break l;
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "chronyd did not select the server:\n{text}"
+        );
+    };
+    let fields: Vec<&str> = line.split(',').collect();
+    // The last sample: adjusted offset, measured offset, error bound.
+    let adjusted: f64 = fields[7].parse().unwrap();
+    let measured: f64 = fields[8].parse().unwrap();
+    eprintln!("chronyc sources: {line}");
+    assert!(adjusted.abs() < 50e-6 && measured.abs() < 50e-6, "{line}");
+    let s = lab.status("server").unwrap();
+    eprintln!("server counters: {}", s["ntp_server"]);
+    assert!(s["ntp_server"]["replied"].as_u64().unwrap() >= 5, "{s}");
+}
+
+/// Issue #6 point 5, the PTP-to-NTP bridge: a ptp4l grandmaster (clockClass
+/// 6) disciplines a Tempora slave, whose NTP server then answers with
+/// stratum 1 and reference id "PTP" and the grandmaster's time.
+#[test]
+fn ptp_to_ntp_bridge() {
+    if !ntp_available() {
+        return;
+    }
+    let mut lab = Lab::chain("nb", 2);
+    lab.ptp4l(
+        "gm",
+        0,
+        &["veth0"],
+        "priority1 100\nclockClass 6\nfree_running 1\nnetwork_transport UDPv4\n",
+    );
+    lab.tempora(
+        "bridge",
+        1,
+        "[ptp]\nslave-only = true\n\n[[port]]\ninterface = \"veth0\"\ntransport = \"udp4\"\n\
+         timestamping = \"software\"\n\n[clock]\nkind = \"virtual\"\ninitial-offset = \"3ms\"\n\n\
+         [ntp-server]\nlisten = [\"0.0.0.0:123\"]\n",
+    );
+    // Before the servo locks the server says it is unsynchronised.
+    let (s, took) = lab.wait_status("bridge", Duration::from_secs(60), |s| {
+        s["servo_state"] == "locked" && s["ports"][0]["state"] == "SLAVE"
+    });
+    let s = s.expect("no status");
+    assert_eq!(s["servo_state"], "locked", "{s}");
+    eprintln!("bridge locked after {took:?}");
+    std::thread::sleep(Duration::from_secs(10));
+    let v = query(&lab, 0, &["10.79.0.2"]);
+    eprintln!("tempora query of the bridge: {v}");
+    assert_eq!(v[0]["stratum"], 1, "{v}");
+    assert_eq!(v[0]["refid"], "PTP", "{v}");
+    assert_eq!(v[0]["leap"], "none", "{v}");
+    // The grandmaster serves the system clock; so does the bridge, within
+    // what software timestamps allow.
+    assert!(v[0]["offset_s"].as_f64().unwrap().abs() < 100e-6, "{v}");
+}

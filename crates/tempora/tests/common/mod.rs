@@ -105,7 +105,13 @@ impl Lab {
     /// Starts chronyd as `name` with `-x` (it never touches the system
     /// clock) and the configuration lines `config`, its command socket and
     /// pid file private to the lab.
+    ///
+    /// chronyd wants its command socket in a directory nobody else can
+    /// read, owned by the user it runs as: the lab directory is made 0700
+    /// and chronyd keeps root (`-u root`) rather than dropping to _chrony.
     pub fn chronyd(&mut self, name: &str, ns: usize, config: &str) {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&self.dir, std::fs::Permissions::from_mode(0o700)).unwrap();
         let cfg = self.file(
             &format!("{name}.conf"),
             &format!(
@@ -115,7 +121,7 @@ impl Lab {
             ),
         );
         let cfg = cfg.display().to_string();
-        self.spawn(name, ns, "chronyd", &["-x", "-d", "-f", &cfg]);
+        self.spawn(name, ns, "chronyd", &["-u", "root", "-x", "-d", "-f", &cfg]);
     }
 
     /// Runs `program args` in namespace `ns` and returns its output.

@@ -1,0 +1,79 @@
+//! A UDP socket bound to a server address (NTP's port 123) with kernel
+//! software receive timestamps, for the daemon's NTP server: the receive
+//! time (T2) is the kernel's, the reply goes out with a plain sendmsg.
+
+use std::io;
+use std::net::SocketAddr;
+use std::os::fd::{AsRawFd, RawFd};
+
+use crate::socket::{SockAddr, TsSocket};
+use crate::sys;
+use crate::udp_client::ClientDatagram;
+
+/// A server socket.
+pub struct UdpServer {
+    socket: TsSocket,
+    local: SocketAddr,
+}
+
+impl UdpServer {
+    /// Binds `local` (SO_REUSEADDR; IPV6_V6ONLY for an IPv6 address, so
+    /// that `0.0.0.0:123` and `[::]:123` can both be bound).
+    pub fn bind(local: SocketAddr) -> io::Result<UdpServer> {
+        let domain = if local.is_ipv4() {
+            libc::AF_INET
+        } else {
+            libc::AF_INET6
+        };
+        let fd = sys::socket(domain, libc::SOCK_DGRAM, libc::IPPROTO_UDP)?;
+        sys::setsockopt(
+            fd.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_REUSEADDR,
+            &1 as &libc::c_int,
+        )
+        .map_err(|e| sys::context(e, "SO_REUSEADDR"))?;
+        if local.is_ipv6() {
+            sys::setsockopt(
+                fd.as_raw_fd(),
+                libc::IPPROTO_IPV6,
+                libc::IPV6_V6ONLY,
+                &1 as &libc::c_int,
+            )
+            .map_err(|e| sys::context(e, "IPV6_V6ONLY"))?;
+        }
+        crate::socket::bind(fd.as_raw_fd(), &SockAddr::from_socket_addr(local))
+            .map_err(|e| sys::context(e, format!("bind {local}")))?;
+        Ok(UdpServer {
+            socket: TsSocket::new_rx_only(fd)?,
+            local,
+        })
+    }
+
+    /// The address it is bound to.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local
+    }
+
+    /// The descriptor to poll.
+    pub fn fd(&self) -> RawFd {
+        self.socket.raw_fd()
+    }
+
+    /// Receives one datagram, if one is queued.
+    pub fn recv(&mut self, buf: &mut [u8]) -> io::Result<Option<ClientDatagram>> {
+        Ok(self.socket.recv(buf)?.map(|m| ClientDatagram {
+            len: m.len,
+            truncated: m.truncated,
+            rx: m.rx,
+            source: m.source.socket_addr(),
+        }))
+    }
+
+    /// Sends `data` to `to`.
+    pub fn send_to(&mut self, data: &[u8], to: SocketAddr) -> io::Result<()> {
+        self.socket
+            .send(data, &SockAddr::from_socket_addr(to), false)
+            .map(drop)
+    }
+}
