@@ -13,9 +13,9 @@ use tempora_ptp::profile::{self, Bmca, Profile, StaticRole};
 use crate::error::Source;
 use crate::raw::{RawConfig, RawDelay, RawPort, S};
 use crate::{
-    ClockKind, ClockSettings, Config, ConfigError, InstanceKind, LOG_INTERVAL_RANGE,
-    MAX_FREQUENCY_OFFSET_PPM, NtpServerSettings, ObservabilitySettings, PortSettings, PtpSettings,
-    Timestamping, Transport, parse_address, parse_duration,
+    Cidr, ClockKind, ClockSettings, Config, ConfigError, DenyAction, InstanceKind,
+    LOG_INTERVAL_RANGE, MAX_FREQUENCY_OFFSET_PPM, NtpServerSettings, ObservabilitySettings,
+    PortSettings, PtpSettings, RateLimit, Timestamping, Transport, parse_address, parse_duration,
 };
 
 /// The names of every profile preset, for error messages.
@@ -618,9 +618,57 @@ impl Checker<'_> {
                 ));
             }
         }
+        let cidrs = |list: &Option<Vec<S<String>>>| -> Result<Vec<Cidr>, ConfigError> {
+            list.iter()
+                .flatten()
+                .map(|c| {
+                    Cidr::parse(c.get_ref()).map_err(|e| {
+                        self.at_value(
+                            &c.span(),
+                            format!(
+                                "`{}` is not an address block such as `10.0.0.0/8` or `fd00::/8`: {e}",
+                                c.get_ref()
+                            ),
+                        )
+                    })
+                })
+                .collect()
+        };
+        let allow = cidrs(&n.allow)?;
+        let deny = cidrs(&n.deny)?;
+        if let Some(i) = &n.rate_limit_interval {
+            if !(-4..=12).contains(i.get_ref()) {
+                return Err(self.at_value(
+                    &i.span(),
+                    format!(
+                        "`rate-limit-interval` = {} is out of range: -4 to 12 (log2 seconds)",
+                        i.get_ref()
+                    ),
+                ));
+            }
+        }
+        if let Some(b) = &n.rate_limit_burst {
+            if *b.get_ref() == 0 {
+                return Err(self.at_value(&b.span(), "`rate-limit-burst` must be at least 1"));
+            }
+        }
+        let rate_limit = n
+            .rate_limit
+            .as_ref()
+            .is_some_and(|r| *r.get_ref())
+            .then(|| RateLimit {
+                interval: Duration::from_log2_secs(
+                    n.rate_limit_interval.as_ref().map_or(3, |i| *i.get_ref()),
+                ),
+                burst: u32::from(n.rate_limit_burst.as_ref().map_or(8, |b| *b.get_ref())),
+            });
         Ok(NtpServerSettings {
             listen,
             local_stratum: n.local_stratum.map(|s| s.into_inner()),
+            allow,
+            deny,
+            deny_action: n.deny_action.map_or(DenyAction::Drop, |d| d.into_inner()),
+            rate_limit,
         })
     }
 

@@ -56,6 +56,7 @@ use tempora_ptp::wire::ClockIdentity;
 pub use duration::{DurationError, UNITS, format_duration, parse_duration};
 pub use error::ConfigError;
 pub use ptp4l::{from_ptp4l, from_ptp4l_with_interfaces};
+pub use tempora_ntp::access::{Cidr, RateLimit};
 
 /// The default path of the status and management socket.
 pub const DEFAULT_SOCKET: &str = "/run/tempora/tempora.sock";
@@ -418,6 +419,24 @@ pub struct NtpServerSettings {
     /// reference. Without it the server answers LI 3, stratum 16, until a
     /// source is synchronised.
     pub local_stratum: Option<u8>,
+    /// `allow`: CIDR blocks answered (empty: everyone not denied).
+    pub allow: Vec<Cidr>,
+    /// `deny`: CIDR blocks refused, whatever `allow` says.
+    pub deny: Vec<Cidr>,
+    /// `deny-action`: what a refused client gets.
+    pub deny_action: DenyAction,
+    /// Per-client rate limiting (`rate-limit = true`), if on.
+    pub rate_limit: Option<RateLimit>,
+}
+
+/// What a client refused by the access lists gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DenyAction {
+    /// Nothing (silently dropped; the default).
+    Drop,
+    /// A DENY kiss-o'-death (RFC 5905 §7.4), telling it to go away.
+    Kiss,
 }
 
 impl Config {

@@ -27,6 +27,12 @@ pub(crate) struct RawConfig {
 pub(crate) struct RawNtpServer {
     pub listen: S<Vec<S<String>>>,
     pub local_stratum: Option<S<u8>>,
+    pub allow: Option<Vec<S<String>>>,
+    pub deny: Option<Vec<S<String>>>,
+    pub deny_action: Option<S<crate::DenyAction>>,
+    pub rate_limit: Option<S<bool>>,
+    pub rate_limit_interval: Option<S<i8>>,
+    pub rate_limit_burst: Option<S<u8>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -147,6 +147,21 @@ pub(crate) fn to_toml(c: &Config, comments: &[String]) -> String {
         let list: Vec<String> = n.listen.iter().map(|a| quote(&a.to_string())).collect();
         let _ = writeln!(out, "listen = [{}]", list.join(", "));
         int(&mut out, "local-stratum", n.local_stratum.map(i64::from));
+        for (key, list) in [("allow", &n.allow), ("deny", &n.deny)] {
+            if !list.is_empty() {
+                let items: Vec<String> = list.iter().map(|c| quote(&c.to_string())).collect();
+                let _ = writeln!(out, "{key} = [{}]", items.join(", "));
+            }
+        }
+        if n.deny_action == crate::DenyAction::Kiss {
+            let _ = writeln!(out, "deny-action = \"kiss\"");
+        }
+        if let Some(r) = n.rate_limit {
+            let _ = writeln!(out, "rate-limit = true");
+            let log2 = r.interval.as_secs_f64().log2().round() as i64;
+            let _ = writeln!(out, "rate-limit-interval = {log2}");
+            let _ = writeln!(out, "rate-limit-burst = {}", r.burst);
+        }
     }
     let o = &c.observability;
     out.push_str("\n[observability]\n");

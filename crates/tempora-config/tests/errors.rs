@@ -277,7 +277,9 @@ fn sync_system_clock_needs_a_phc() {
 #[test]
 fn ntp_server_section() {
     let c = Config::parse(
-        &format!("{PORT}[ntp-server]\nlisten = [\"0.0.0.0:123\", \"[::]:123\"]\nlocal-stratum = 2\n"),
+        &format!(
+            "{PORT}[ntp-server]\nlisten = [\"0.0.0.0:123\", \"[::]:123\"]\nlocal-stratum = 2\n"
+        ),
         "t.toml",
     )
     .unwrap();
@@ -289,7 +291,9 @@ fn ntp_server_section() {
         e.starts_with("t.toml:4:11: `listen`: `localhost` is not an address and port"),
         "{e}"
     );
-    let e = error(&format!("{PORT}[ntp-server]\nlisten = [\"0.0.0.0:123\"]\nlocal-stratum = 16\n"));
+    let e = error(&format!(
+        "{PORT}[ntp-server]\nlisten = [\"0.0.0.0:123\"]\nlocal-stratum = 16\n"
+    ));
     assert!(
         e.starts_with("t.toml:5:17: `local-stratum` = 16 is not a stratum from 1 to 15"),
         "{e}"
@@ -298,4 +302,38 @@ fn ntp_server_section() {
     assert!(e.contains("`listen` needs at least one address"), "{e}");
     let e = error(&format!("{PORT}[ntp-server]\nlisen = []\n"));
     assert!(e.contains("unknown key `lisen`"), "{e}");
+}
+
+#[test]
+fn ntp_server_access_and_rate_limit() {
+    let c = Config::parse(
+        &format!(
+            "{PORT}[ntp-server]\nlisten = [\"0.0.0.0:123\"]\nallow = [\"10.0.0.0/8\", \"fd00::/8\"]\n\
+             deny = [\"10.9.0.0/16\"]\ndeny-action = \"kiss\"\nrate-limit = true\nrate-limit-interval = 1\n"
+        ),
+        "t.toml",
+    )
+    .unwrap();
+    let n = c.ntp_server.unwrap();
+    assert_eq!(n.allow.len(), 2);
+    assert_eq!(n.deny_action, tempora_config::DenyAction::Kiss);
+    let r = n.rate_limit.unwrap();
+    assert_eq!(
+        (r.interval, r.burst),
+        (tempora_clock::Duration::from_secs(2), 8)
+    );
+    let e = error(&format!(
+        "{PORT}[ntp-server]\nlisten = [\"0.0.0.0:123\"]\nallow = [\"10.0.0.0/40\"]\n"
+    ));
+    assert!(
+        e.starts_with("t.toml:5:10: `10.0.0.0/40` is not an address block such as `10.0.0.0/8`"),
+        "{e}"
+    );
+    let e = error(&format!(
+        "{PORT}[ntp-server]\nlisten = [\"0.0.0.0:123\"]\nrate-limit-interval = 20\n"
+    ));
+    assert!(
+        e.contains("`rate-limit-interval` = 20 is out of range"),
+        "{e}"
+    );
 }

@@ -10,9 +10,13 @@
 use std::io;
 
 use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
 use tempora_clock::{Duration, ServoState, Time};
+
+use tempora_config::{DenyAction, NtpServerSettings};
+use tempora_ntp::access::{self, Cidr, RateLimiter, Verdict};
 use tempora_ntp::server::{ServerClock, respond};
-use tempora_ntp::wire::{LeapIndicator, ReferenceId};
+use tempora_ntp::wire::{KissCode, LeapIndicator, ReferenceId};
 use tempora_ptp::datasets::PortState;
 
 use crate::runtime::{DisciplinedClock, PortIo, Runtime};
@@ -28,6 +32,15 @@ pub struct NtpServerCounters {
     pub ignored: u64,
     /// Replies the socket refused to send.
     pub send_errors: u64,
+    /// Requests refused by the access lists.
+    #[serde(default)]
+    pub denied: u64,
+    /// Requests over a client's rate.
+    #[serde(default)]
+    pub rate_limited: u64,
+    /// Kiss-o'-death replies sent (DENY, RATE).
+    #[serde(default)]
+    pub kisses: u64,
 }
 
 /// What the server needs to know from the configuration.
@@ -129,5 +142,101 @@ pub fn sent(counters: &mut NtpServerCounters, result: io::Result<()>) {
     match result {
         Ok(()) => counters.replied += 1,
         Err(_) => counters.send_errors += 1,
+    }
+}
+
+/// Slots of the rate-limiting table: bounded memory (about 160 kB)
+/// whatever the number of clients.
+const RATE_SLOTS: usize = 4096;
+
+/// The server's policy and state across requests.
+pub struct NtpServer {
+    policy: NtpServerPolicy,
+    allow: Vec<Cidr>,
+    deny: Vec<Cidr>,
+    deny_action: DenyAction,
+    limiter: Option<Box<RateLimiter<RATE_SLOTS>>>,
+    /// Its counters.
+    pub counters: NtpServerCounters,
+}
+
+impl NtpServer {
+    /// The server of `settings`; `key` seeds the rate-limit table's hash.
+    pub fn new(settings: &NtpServerSettings, precision: i8, key: u64) -> Self {
+        NtpServer {
+            policy: NtpServerPolicy {
+                local_stratum: settings.local_stratum,
+                precision,
+            },
+            allow: settings.allow.clone(),
+            deny: settings.deny.clone(),
+            deny_action: settings.deny_action,
+            limiter: settings
+                .rate_limit
+                .map(|r| Box::new(RateLimiter::new(r, key))),
+            counters: NtpServerCounters::default(),
+        }
+    }
+
+    /// Handles one datagram from `source`: the reply to send, written into
+    /// `out`, if any. Access lists first (RFC 8633 §3.5), then the rate
+    /// limit, then the answer; junk is dropped before either.
+    pub fn handle<P: PortIo, C: DisciplinedClock>(
+        &mut self,
+        runtime: &Runtime<P, C>,
+        request: &[u8],
+        rx_raw: Option<Time>,
+        source: SocketAddr,
+        out: &mut [u8],
+    ) -> Option<usize> {
+        if tempora_ntp::server::check_request(request).is_err() {
+            self.counters.received += 1;
+            self.counters.ignored += 1;
+            return None;
+        }
+        let ip = source.ip();
+        if !access::allowed(&self.allow, &self.deny, ip) {
+            self.counters.received += 1;
+            self.counters.denied += 1;
+            return match self.deny_action {
+                DenyAction::Drop => None,
+                DenyAction::Kiss => self.kiss(request, *b"DENY", out),
+            };
+        }
+        if let Some(limiter) = &mut self.limiter {
+            let now = runtime.clock.now();
+            match limiter.check(ip, now) {
+                Verdict::Answer => {}
+                Verdict::Kiss => {
+                    self.counters.received += 1;
+                    self.counters.rate_limited += 1;
+                    return self.kiss(request, *b"RATE", out);
+                }
+                Verdict::Drop => {
+                    self.counters.received += 1;
+                    self.counters.rate_limited += 1;
+                    return None;
+                }
+            }
+        }
+        answer(
+            runtime,
+            &self.policy,
+            &mut self.counters,
+            request,
+            rx_raw,
+            out,
+        )
+    }
+
+    fn kiss(&mut self, request: &[u8], code: [u8; 4], out: &mut [u8]) -> Option<usize> {
+        let n = access::kiss(request, KissCode::from_bytes(code), out)?;
+        self.counters.kisses += 1;
+        Some(n)
+    }
+
+    /// Counts the outcome of a send.
+    pub fn sent(&mut self, result: io::Result<()>) {
+        sent(&mut self.counters, result);
     }
 }

@@ -30,7 +30,7 @@ use crate::control::{ControlSocket, Request};
 use crate::freqfile;
 use crate::linux::{LinuxClock, LinuxPort};
 use crate::metrics::{self, Published};
-use crate::ntp_server::{self, NtpServerCounters, NtpServerPolicy};
+use crate::ntp_server::{NtpServer, NtpServerCounters};
 use crate::runtime::Runtime;
 use crate::system_sync::SystemSync;
 
@@ -337,13 +337,11 @@ pub fn run(config: &Config, config_path: &Path) -> io::Result<()> {
             ntp_servers.push(server);
         }
     }
-    let ntp_policy = NtpServerPolicy {
-        local_stratum: config.ntp_server.as_ref().and_then(|n| n.local_stratum),
-        // Software timestamps: about a microsecond.
-        precision: -20,
-    };
-    let mut ntp_counters = NtpServerCounters::default();
-    let ntp_on = !ntp_servers.is_empty();
+    // Software timestamps: about a microsecond (2^-20 s).
+    let mut ntp = config
+        .ntp_server
+        .as_ref()
+        .map(|n| NtpServer::new(n, -20, rand::random()));
     let mut ntp_buf = [0u8; 1024];
     let mut ntp_reply = [0u8; 128];
     let mut system_sync = match (&runtime.clock, config.clock.sync_system_clock) {
@@ -382,7 +380,7 @@ pub fn run(config: &Config, config_path: &Path) -> io::Result<()> {
                             let json = serde_json::to_string(&status(
                                 &runtime,
                                 &system_sync,
-                                ntp_on.then_some(ntp_counters),
+                                ntp.as_ref().map(|n| n.counters),
                             ))
                             .map_err(io::Error::other)?;
                             control.reply(&from, json.as_bytes())?;
@@ -397,26 +395,22 @@ pub fn run(config: &Config, config_path: &Path) -> io::Result<()> {
             } else if let Some(server) = ntp_servers.iter_mut().find(|s| s.fd() == r.fd) {
                 // One datagram per readiness (clknetsim's rule); poll(2)
                 // reports the socket again while more are queued.
-                if let Some(d) = server.recv(&mut ntp_buf)? {
+                if let (Some(d), Some(ntp)) = (server.recv(&mut ntp_buf)?, ntp.as_mut()) {
                     let request = ntp_buf.get(..d.len).unwrap_or_default();
                     let reply = match d.source {
-                        Some(_) if !d.truncated => ntp_server::answer(
-                            &runtime,
-                            &ntp_policy,
-                            &mut ntp_counters,
-                            request,
-                            d.rx,
-                            &mut ntp_reply,
-                        ),
+                        Some(from) if !d.truncated => {
+                            ntp.handle(&runtime, request, d.rx, from, &mut ntp_reply)
+                        }
                         _ => {
-                            ntp_counters.received += 1;
-                            ntp_counters.ignored += 1;
+                            ntp.counters.received += 1;
+                            ntp.counters.ignored += 1;
                             None
                         }
                     };
                     if let (Some(n), Some(to)) = (reply, d.source) {
                         let data = ntp_reply.get(..n).unwrap_or_default();
-                        ntp_server::sent(&mut ntp_counters, server.send_to(data, to));
+                        let result = server.send_to(data, to);
+                        ntp.sent(result);
                     }
                 }
             } else if let Some((_, port, socket)) = fd_port.iter().find(|(fd, ..)| *fd == r.fd) {
@@ -436,7 +430,7 @@ pub fn run(config: &Config, config_path: &Path) -> io::Result<()> {
         }
         if (now - last_publish).abs() >= Duration::from_secs(1) {
             published
-                .set(status(&runtime, &system_sync, ntp_on.then_some(ntp_counters)).prometheus());
+                .set(status(&runtime, &system_sync, ntp.as_ref().map(|n| n.counters)).prometheus());
             last_publish = now;
         }
         if now - last_save >= Duration::from_secs(60) {

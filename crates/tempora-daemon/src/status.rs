@@ -305,6 +305,7 @@ mod tests {
                 replied: 8,
                 ignored: 2,
                 send_errors: 0,
+                ..Default::default()
             }),
             measurements: 42,
             uptime_s: 61.0,

@@ -9,6 +9,7 @@
 #![no_std]
 #![forbid(unsafe_code)]
 
+pub mod access;
 pub mod exchange;
 pub mod server;
 pub mod time;

@@ -54,6 +54,20 @@ pub enum Ignored {
     BufferTooSmall,
 }
 
+/// Whether `request` is a client request this server answers (decodes,
+/// mode 3, version 1–4): the check made before access lists and rate
+/// limits, so that junk is dropped without touching their state.
+pub fn check_request(request: &[u8]) -> Result<(), Ignored> {
+    let req = Packet::decode(request).map_err(|_| Ignored::Malformed)?;
+    if req.mode != Mode::Client {
+        return Err(Ignored::NotARequest);
+    }
+    if req.version == 0 || req.version > 4 {
+        return Err(Ignored::BadVersion);
+    }
+    Ok(())
+}
+
 /// The reply to `request`, received at `rx` and about to leave at `tx`,
 /// written into `out` (48 octets). The reply has the request's version and
 /// poll, mode 4, the request's transmit timestamp as origin, and the
@@ -66,13 +80,8 @@ pub fn respond(
     clock: &ServerClock,
     out: &mut [u8],
 ) -> Result<usize, Ignored> {
+    check_request(request)?;
     let req = Packet::decode(request).map_err(|_| Ignored::Malformed)?;
-    if req.mode != Mode::Client {
-        return Err(Ignored::NotARequest);
-    }
-    if req.version == 0 || req.version > 4 {
-        return Err(Ignored::BadVersion);
-    }
     let mut reply = Packet::new(Mode::Server);
     reply.leap = clock.leap;
     reply.version = req.version;

@@ -197,3 +197,88 @@ fn ptp_to_ntp_bridge() {
     // what software timestamps allow.
     assert!(v[0]["offset_s"].as_f64().unwrap().abs() < 100e-6, "{v}");
 }
+
+/// Issue #6 point 6: floods. 100,000 malformed datagrams, then valid
+/// requests from one address far over its rate (rate limiting on): the
+/// server stays up, answers the flooder only within its burst (plus a RATE
+/// kiss at most once per interval), and a legitimate client at another
+/// address is served throughout.
+#[test]
+fn floods_do_not_take_the_server_down() {
+    if !ntp_available() {
+        return;
+    }
+    let mut lab = Lab::chain("nf", 2);
+    assert!(
+        lab.run(1, "ip", &["addr", "add", "10.79.0.3/24", "dev", "veth0"])
+            .status
+            .success()
+    );
+    lab.tempora(
+        "server",
+        0,
+        "[ptp]\npriority1 = 100\n\n[[port]]\ninterface = \"veth0\"\ntransport = \"udp4\"\n\
+         timestamping = \"software\"\n\n[clock]\nkind = \"virtual\"\n\n\
+         [ntp-server]\nlisten = [\"0.0.0.0:123\"]\nlocal-stratum = 1\nrate-limit = true\n\
+         rate-limit-interval = 0\nrate-limit-burst = 4\n",
+    );
+    let legit = |lab: &Lab| {
+        let v = query(lab, 1, &["10.79.0.1"]);
+        assert_eq!(v[0]["stratum"], 1, "legitimate client not served: {v}");
+    };
+    legit(&lab);
+    let load = env!("CARGO_BIN_EXE_tempora-ntp-load");
+    let flood = |lab: &Lab, extra: &[&str]| -> serde_json::Value {
+        let mut args = vec!["10.79.0.1:123", "--bind", "10.79.0.3", "--wait", "0.5"];
+        args.extend_from_slice(extra);
+        let out = lab.run(1, load, &args);
+        serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)))
+    };
+    // 1. Malformed: nothing comes back.
+    let m = flood(&lab, &["--count", "100000", "--malformed"]);
+    eprintln!("malformed flood: {m}");
+    assert_eq!(m["sent"], 100000, "{m}");
+    assert_eq!(m["replies"], 0, "{m}");
+    legit(&lab);
+    // 2. Valid requests from one address at 20,000/s for 3 s, while the
+    // legitimate client asks.
+    let handle = {
+        let ns = lab.ns[1].clone();
+        std::thread::spawn(move || {
+            std::process::Command::new("ip")
+                .args([
+                    "netns",
+                    "exec",
+                    &ns,
+                    load,
+                    "10.79.0.1:123",
+                    "--bind",
+                    "10.79.0.3",
+                ])
+                .args(["--count", "60000", "--rate", "20000", "--wait", "0.5"])
+                .output()
+                .unwrap()
+        })
+    };
+    std::thread::sleep(Duration::from_secs(1));
+    legit(&lab);
+    let out = handle.join().unwrap();
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    eprintln!("rate-limited flood: {r}");
+    // Burst 4, one token a second, a kiss at most once a second: over about
+    // 3 s at most a handful of replies and kisses out of 60,000.
+    assert!(r["replies"].as_u64().unwrap() <= 12, "{r}");
+    assert!(r["kisses"].as_u64().unwrap() <= 8, "{r}");
+    legit(&lab);
+    let s = lab.status("server").expect("the server is down");
+    eprintln!("server counters: {}", s["ntp_server"]);
+    assert!(
+        s["ntp_server"]["ignored"].as_u64().unwrap() >= 50_000,
+        "{s}"
+    );
+    assert!(
+        s["ntp_server"]["rate_limited"].as_u64().unwrap() >= 30_000,
+        "{s}"
+    );
+}
