@@ -10,6 +10,7 @@
 #![forbid(unsafe_code)]
 
 pub mod access;
+pub mod client;
 pub mod exchange;
 pub mod server;
 pub mod time;

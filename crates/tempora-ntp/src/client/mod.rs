@@ -1,0 +1,29 @@
+//! The NTP client's core (RFC 5905 §9–§11), sans-IO and allocation-free:
+//! per-source polling and filtering ([`source`], [`filter`]) and the
+//! selection of the true time among sources ([`select`]).
+
+pub mod filter;
+pub mod select;
+pub mod source;
+
+use tempora_clock::{Duration, Time};
+
+use filter::Filtered;
+use select::Candidate;
+
+/// Frequency tolerance used to age a sample's error (RFC 5905 §7.3: PHI,
+/// 15 ppm).
+pub const PHI: f64 = 15e-6;
+
+/// The selection candidate of a filtered source at `now`: its root
+/// distance λ = (δ + root delay)/2 + root dispersion + PHI × age + jitter
+/// (RFC 5905 §11.2, with the sample's own dispersion as its age term).
+pub fn candidate(f: &Filtered, now: Time) -> Candidate {
+    let age = (now - f.best.at).max(Duration::ZERO);
+    let aged = Duration::from_secs_f64(age.as_secs_f64() * PHI);
+    Candidate {
+        offset: f.best.offset,
+        root_distance: f.best.delay / 2 + f.best.root + aged + f.jitter,
+        jitter: f.jitter,
+    }
+}
