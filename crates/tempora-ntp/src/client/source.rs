@@ -251,11 +251,9 @@ mod tests {
             },
             t0,
         );
-        let mut now = t0;
         let mut polls = [Time::EPOCH; 60];
         for i in 0..60u64 {
-            let at = s.next_poll().unwrap();
-            now = at;
+            let now = s.next_poll().unwrap();
             let req = s.poll_now(now, i).unwrap();
             polls[i as usize] = now;
             // The server is 5 ms ahead, 100 µs away.
@@ -275,7 +273,7 @@ mod tests {
         assert!((f.best.offset - Duration::from_millis(5)).abs() < Duration::from_micros(1));
         // Unanswered polls: reach decays, the poll falls back to minpoll.
         for i in 0..4 {
-            now = s.next_poll().unwrap();
+            let now = s.next_poll().unwrap();
             s.poll_now(now, 100 + i).unwrap();
         }
         assert_eq!(s.reach(), 0xf0);
