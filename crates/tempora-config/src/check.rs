@@ -14,8 +14,9 @@ use crate::error::Source;
 use crate::raw::{RawConfig, RawDelay, RawPort, S};
 use crate::{
     Cidr, ClockKind, ClockSettings, Config, ConfigError, DenyAction, InstanceKind,
-    LOG_INTERVAL_RANGE, MAX_FREQUENCY_OFFSET_PPM, NtpServerSettings, ObservabilitySettings,
-    PortSettings, PtpSettings, RateLimit, Timestamping, Transport, parse_address, parse_duration,
+    LOG_INTERVAL_RANGE, MAX_FREQUENCY_OFFSET_PPM, NtpServerSettings, NtpSourceKind,
+    NtpSourceSettings, ObservabilitySettings, PortSettings, PtpSettings, RateLimit, Timestamping,
+    Transport, parse_address, parse_duration,
 };
 
 /// The names of every profile preset, for error messages.
@@ -199,10 +200,11 @@ impl Checker<'_> {
             }
         }
         let kind = p.kind.as_ref().map(|k| (*k.get_ref(), k.span()));
-        if raw.port.is_empty() {
+        let ntp_sources = self.ntp_sources(&raw.ntp_source)?;
+        if raw.port.is_empty() && ntp_sources.is_empty() && raw.ntp_server.is_none() {
             return Err(self.src.error_at(
                 self.src.text.len(),
-                "no [[port]] section: at least one port is required (`[[port]]` with `interface = \"eth0\"`)",
+                "nothing to do: no [[port]] section (`[[port]]` with `interface = \"eth0\"`), no [[ntp-source]] and no [ntp-server]",
             ));
         }
         if let Some((InstanceKind::Ordinary, span)) = &kind {
@@ -262,6 +264,19 @@ impl Checker<'_> {
                 .ntp_server
                 .map(|n| self.ntp_server(n.into_inner()))
                 .transpose()?,
+            ntp_sources,
+            minimum_agreeing_sources: match raw.ntp_client.map(|c| c.into_inner()) {
+                Some(crate::raw::RawNtpClient {
+                    minimum_agreeing_sources: Some(m),
+                }) => {
+                    if *m.get_ref() == 0 {
+                        return Err(self
+                            .at_value(&m.span(), "`minimum-agreeing-sources` must be at least 1"));
+                    }
+                    *m.get_ref()
+                }
+                _ => 1,
+            },
         })
     }
 
@@ -589,6 +604,53 @@ impl Checker<'_> {
             panic_threshold: panic,
             frequency_file,
         })
+    }
+
+    fn ntp_sources(
+        &self,
+        raw: &[S<crate::raw::RawNtpSource>],
+    ) -> Result<Vec<NtpSourceSettings>, ConfigError> {
+        let mut out = Vec::new();
+        for s in raw {
+            let s = s.get_ref();
+            let address = s.address.get_ref().trim().to_string();
+            if address.is_empty() {
+                return Err(self.at_value(&s.address.span(), "`address` cannot be empty"));
+            }
+            let poll = |key: &str, v: &Option<S<i8>>, default: i8| -> Result<i8, ConfigError> {
+                match v {
+                    Some(p) if !(0..=17).contains(p.get_ref()) => Err(self.at_value(
+                        &p.span(),
+                        format!(
+                            "`{key}` = {} is out of range: 0 to 17 (log2 seconds)",
+                            p.get_ref()
+                        ),
+                    )),
+                    Some(p) => Ok(*p.get_ref()),
+                    None => Ok(default),
+                }
+            };
+            let minpoll = poll("minpoll", &s.minpoll, 6)?;
+            let maxpoll = poll("maxpoll", &s.maxpoll, 10.max(minpoll))?;
+            if maxpoll < minpoll {
+                let span = s.maxpoll.as_ref().map_or(0..0, |m| m.span());
+                return Err(self.at_value(
+                    &span,
+                    format!("`maxpoll` = {maxpoll} is below `minpoll` = {minpoll}"),
+                ));
+            }
+            out.push(NtpSourceSettings {
+                address,
+                kind: s
+                    .kind
+                    .as_ref()
+                    .map_or(NtpSourceKind::Server, |k| *k.get_ref()),
+                iburst: s.iburst.as_ref().is_none_or(|b| *b.get_ref()),
+                minpoll,
+                maxpoll,
+            });
+        }
+        Ok(out)
     }
 
     fn ntp_server(&self, n: crate::raw::RawNtpServer) -> Result<NtpServerSettings, ConfigError> {

@@ -406,6 +406,35 @@ pub struct Config {
     pub observability: ObservabilitySettings,
     /// `[ntp-server]`, if the daemon serves NTP.
     pub ntp_server: Option<NtpServerSettings>,
+    /// `[[ntp-source]]`: NTP servers to take time from, in file order.
+    pub ntp_sources: Vec<NtpSourceSettings>,
+    /// `[ntp-client] minimum-agreeing-sources` (default 1).
+    pub minimum_agreeing_sources: u8,
+}
+
+/// What an `[[ntp-source]]` names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NtpSourceKind {
+    /// One server (its first address).
+    Server,
+    /// A pool: every address the name resolves to is a source.
+    Pool,
+}
+
+/// One `[[ntp-source]]` section.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NtpSourceSettings {
+    /// `address`: `HOST`, `HOST:PORT`, an IP address or `[IPV6]:PORT`.
+    pub address: String,
+    /// `kind` (default server).
+    pub kind: NtpSourceKind,
+    /// `iburst` (default true): eight requests 2 s apart at start.
+    pub iburst: bool,
+    /// `minpoll`, log2 s (default 6).
+    pub minpoll: i8,
+    /// `maxpoll`, log2 s (default 10).
+    pub maxpoll: i8,
 }
 
 /// The `[ntp-server]` section: the daemon answers NTP clients (RFC 5905)

@@ -20,6 +20,25 @@ pub(crate) struct RawConfig {
     #[serde(default)]
     pub observability: RawObservability,
     pub ntp_server: Option<S<RawNtpServer>>,
+    #[serde(default)]
+    pub ntp_source: Vec<S<RawNtpSource>>,
+    pub ntp_client: Option<S<RawNtpClient>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub(crate) struct RawNtpSource {
+    pub address: S<String>,
+    pub kind: Option<S<crate::NtpSourceKind>>,
+    pub iburst: Option<S<bool>>,
+    pub minpoll: Option<S<i8>>,
+    pub maxpoll: Option<S<i8>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub(crate) struct RawNtpClient {
+    pub minimum_agreeing_sources: Option<S<u8>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -163,6 +163,23 @@ pub(crate) fn to_toml(c: &Config, comments: &[String]) -> String {
             let _ = writeln!(out, "rate-limit-burst = {}", r.burst);
         }
     }
+    for src in &c.ntp_sources {
+        out.push_str("\n[[ntp-source]]\n");
+        let _ = writeln!(out, "address = {}", quote(&src.address));
+        if src.kind == crate::NtpSourceKind::Pool {
+            let _ = writeln!(out, "kind = \"pool\"");
+        }
+        let _ = writeln!(out, "iburst = {}", src.iburst);
+        let _ = writeln!(out, "minpoll = {}", src.minpoll);
+        let _ = writeln!(out, "maxpoll = {}", src.maxpoll);
+    }
+    if c.minimum_agreeing_sources != 1 {
+        let _ = writeln!(
+            out,
+            "\n[ntp-client]\nminimum-agreeing-sources = {}",
+            c.minimum_agreeing_sources
+        );
+    }
     let o = &c.observability;
     out.push_str("\n[observability]\n");
     let _ = writeln!(out, "socket = {}", quote(&o.socket.display().to_string()));

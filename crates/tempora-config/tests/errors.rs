@@ -192,11 +192,14 @@ fn semantic_errors_point_at_the_key() {
 fn missing_port_and_missing_interface() {
     let e = error("[ptp]\ndomain = 0\n");
     assert!(
-        e.starts_with("t.toml:3:1: no [[port]] section: at least one port is required"),
+        e.starts_with("t.toml:3:1: nothing to do: no [[port]] section"),
         "{e}"
     );
     let e = error("");
-    assert!(e.starts_with("t.toml:1:1: no [[port]] section"), "{e}");
+    assert!(
+        e.starts_with("t.toml:1:1: nothing to do: no [[port]] section"),
+        "{e}"
+    );
     let e = error(&format!("{PORT}[[port]]\ntransport = \"udp4\"\n"));
     assert_eq!(e, "t.toml:3:1: missing key `interface` in [[port]]");
 }
@@ -336,4 +339,34 @@ fn ntp_server_access_and_rate_limit() {
         e.contains("`rate-limit-interval` = 20 is out of range"),
         "{e}"
     );
+}
+
+#[test]
+fn ntp_sources() {
+    let c = Config::parse(
+        "[[ntp-source]]\naddress = \"10.0.0.1\"\nminpoll = 0\nmaxpoll = 2\n\n\
+         [[ntp-source]]\naddress = \"pool.example.org\"\nkind = \"pool\"\niburst = false\n\n\
+         [ntp-client]\nminimum-agreeing-sources = 2\n",
+        "t.toml",
+    )
+    .unwrap();
+    assert!(c.ports.is_empty());
+    assert_eq!(c.ntp_sources.len(), 2);
+    assert_eq!((c.ntp_sources[0].minpoll, c.ntp_sources[0].maxpoll), (0, 2));
+    assert_eq!(c.ntp_sources[1].kind, tempora_config::NtpSourceKind::Pool);
+    assert!(!c.ntp_sources[1].iburst);
+    assert_eq!(
+        (c.ntp_sources[1].minpoll, c.ntp_sources[1].maxpoll),
+        (6, 10)
+    );
+    assert_eq!(c.minimum_agreeing_sources, 2);
+    let e = error("[[ntp-source]]\naddress = \"a\"\nminpoll = 5\nmaxpoll = 3\n");
+    assert!(
+        e.starts_with("t.toml:4:11: `maxpoll` = 3 is below `minpoll` = 5"),
+        "{e}"
+    );
+    let e = error("[[ntp-source]]\naddress = \"a\"\nminpoll = 18\n");
+    assert!(e.contains("`minpoll` = 18 is out of range"), "{e}");
+    let e = error("[[ntp-source]]\naddress = \"a\"\nkind = \"peer\"\n");
+    assert!(e.starts_with("t.toml:3:8: "), "{e}");
 }

@@ -9,6 +9,7 @@ pub mod control;
 pub mod freqfile;
 pub mod linux;
 pub mod metrics;
+pub mod ntp_client;
 pub mod ntp_server;
 pub mod run;
 pub mod runtime;

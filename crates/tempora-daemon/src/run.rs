@@ -30,8 +30,9 @@ use crate::control::{ControlSocket, Request};
 use crate::freqfile;
 use crate::linux::{LinuxClock, LinuxPort};
 use crate::metrics::{self, Published};
-use crate::ntp_server::{NtpServer, NtpServerCounters};
-use crate::runtime::Runtime;
+use crate::ntp_client::NtpClient;
+use crate::ntp_server::{self, NtpServer, NtpServerCounters};
+use crate::runtime::{DisciplinedClock, Runtime};
 use crate::system_sync::SystemSync;
 
 fn context(what: &str) -> impl Fn(io::Error) -> io::Error + '_ {
@@ -183,9 +184,11 @@ fn status(
     runtime: &Runtime<LinuxPort, LinuxClock>,
     system_sync: &Option<(SystemClock, SystemSync)>,
     ntp: Option<NtpServerCounters>,
+    client: &Option<NtpClient>,
 ) -> crate::status::Status {
     let mut s = runtime.status();
     s.ntp_server = ntp;
+    s.ntp_sources = client.as_ref().map(|c| c.status()).unwrap_or_default();
     if let Some((_, sync)) = system_sync {
         s.system_clock_offset_ns = sync.last_offset.map(|o| o.as_nanos_f64());
         s.system_clock_frequency_ppb = Some(sync.frequency_ppb());
@@ -231,12 +234,15 @@ pub fn run(config: &Config, config_path: &Path) -> io::Result<()> {
     for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
         signal_hook::flag::register(signal, Arc::clone(&stop))?;
     }
-    let first = config
-        .ports
-        .first()
-        .ok_or_else(|| io::Error::other("no port configured"))?;
-    let iface = Interface::lookup(&first.interface).map_err(context(&first.interface))?;
-    let identity = ClockIdentity(iface.clock_identity());
+    // The clock identity comes from the first port's MAC (IEEE 1588-2019
+    // §7.5.2.2.2); an NTP-only daemon makes one up (it has no PTP port).
+    let identity = match config.ports.first() {
+        Some(first) => {
+            let iface = Interface::lookup(&first.interface).map_err(context(&first.interface))?;
+            ClockIdentity(iface.clock_identity())
+        }
+        None => ClockIdentity(rand::random()),
+    };
     let mut instance = config.instance_config(identity);
     instance.time_properties = time_properties(config);
     for (pc, port) in instance.ports.iter_mut().zip(&config.ports) {
@@ -276,7 +282,6 @@ pub fn run(config: &Config, config_path: &Path) -> io::Result<()> {
         }
     };
     if let Some(ppb) = saved {
-        use crate::runtime::DisciplinedClock;
         clock.apply(tempora_clock::Correction::Frequency { frequency_ppb: ppb })?;
     }
     let max_ppb = max_frequency_ppb(&clock);
@@ -359,14 +364,28 @@ pub fn run(config: &Config, config_path: &Path) -> io::Result<()> {
         }
         _ => None,
     };
+    let mut ntp_client = if config.ntp_sources.is_empty() {
+        None
+    } else {
+        let now = ntp_server::utc(&runtime, runtime.clock.now());
+        let client = NtpClient::new(&config.ntp_sources, config.minimum_agreeing_sources, now)?;
+        for fd in client.fds() {
+            poller.register_raw(fd);
+        }
+        Some(client)
+    };
     let mut last_system_sync = Time::EPOCH;
     let mut last_publish = Time::EPOCH;
     let mut last_save = RealtimeBase.now();
     while !stop.load(Ordering::Relaxed) {
-        let timeout = runtime
+        let mut timeout = runtime
             .timeout()
             .unwrap_or(Duration::from_secs(1))
             .min(Duration::from_millis(500));
+        if let Some(at) = ntp_client.as_ref().and_then(|c| c.next_deadline()) {
+            let now = ntp_server::utc(&runtime, runtime.clock.now());
+            timeout = timeout.min((at - now).max(Duration::ZERO));
+        }
         let ready = match poller.wait(timeout) {
             Ok(r) => r,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -381,6 +400,7 @@ pub fn run(config: &Config, config_path: &Path) -> io::Result<()> {
                                 &runtime,
                                 &system_sync,
                                 ntp.as_ref().map(|n| n.counters),
+                                &ntp_client,
                             ))
                             .map_err(io::Error::other)?;
                             control.reply(&from, json.as_bytes())?;
@@ -392,6 +412,8 @@ pub fn run(config: &Config, config_path: &Path) -> io::Result<()> {
                         }
                     }
                 }
+            } else if let Some(client) = ntp_client.as_mut().filter(|c| c.fds().contains(&r.fd)) {
+                client.service(r.fd, r.readable, r.error_queue, &mut runtime)?;
             } else if let Some(server) = ntp_servers.iter_mut().find(|s| s.fd() == r.fd) {
                 // One datagram per readiness (clknetsim's rule); poll(2)
                 // reports the socket again while more are queued.
@@ -418,6 +440,10 @@ pub fn run(config: &Config, config_path: &Path) -> io::Result<()> {
             }
         }
         runtime.run_timers()?;
+        if let Some(client) = ntp_client.as_mut() {
+            let now = ntp_server::utc(&runtime, runtime.clock.now());
+            client.poll_due(now);
+        }
         let now = RealtimeBase.now();
         if let (Some((system, sync)), LinuxClock::Phc(phc)) = (&mut system_sync, &runtime.clock) {
             // Like phc2sys -w: follow the PHC once it is locked to its
@@ -429,8 +455,15 @@ pub fn run(config: &Config, config_path: &Path) -> io::Result<()> {
             }
         }
         if (now - last_publish).abs() >= Duration::from_secs(1) {
-            published
-                .set(status(&runtime, &system_sync, ntp.as_ref().map(|n| n.counters)).prometheus());
+            published.set(
+                status(
+                    &runtime,
+                    &system_sync,
+                    ntp.as_ref().map(|n| n.counters),
+                    &ntp_client,
+                )
+                .prometheus(),
+            );
             last_publish = now;
         }
         if now - last_save >= Duration::from_secs(60) {

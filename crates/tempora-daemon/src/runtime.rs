@@ -39,6 +39,17 @@ pub trait PortIo {
     fn recv_tx_timestamp(&mut self) -> io::Result<Option<(u64, Time)>>;
 }
 
+/// What the runtime did with an NTP measurement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NtpUse {
+    /// The servo took it.
+    Used,
+    /// The servo took it and stepped the clock: earlier samples are void.
+    Stepped,
+    /// PTP is the source; NTP waits.
+    PtpPreferred,
+}
+
 /// The clock the daemon disciplines.
 pub trait DisciplinedClock {
     /// Its time now.
@@ -379,10 +390,51 @@ impl<P: PortIo, C: DisciplinedClock> Runtime<P, C> {
             error_vs_system_ns: self.clock.error_vs_system().map(|e| e.as_nanos_f64()),
             system_clock_offset_ns: None,
             system_clock_frequency_ppb: None,
+            ntp_sources: Vec::new(),
             ntp_server: None,
             measurements: self.measurements,
             uptime_s: (self.clock.now() - self.started).as_secs_f64(),
         }
+    }
+
+    /// Whether a PTP port is SLAVE: PTP is then the time source, preferred
+    /// to NTP while it stays healthy.
+    pub fn ptp_is_source(&self) -> bool {
+        (0..self.engine.port_count())
+            .filter_map(|i| self.engine.port_ds(i))
+            .any(|ds| ds.port_state == tempora_ptp::datasets::PortState::Slave)
+    }
+
+    /// A combined NTP measurement (`offset` = our clock − the true time, at
+    /// `at` on our clock, through a path of `delay`): the servo takes it
+    /// unless PTP is the source. Returns what was done with it.
+    pub fn ntp_sample(
+        &mut self,
+        offset: Duration,
+        delay: Duration,
+        at: Time,
+    ) -> io::Result<NtpUse> {
+        if self.ptp_is_source() {
+            return Ok(NtpUse::PtpPreferred);
+        }
+        self.measurements += 1;
+        let correction = self.servo.sample(Sample {
+            local_time: at,
+            offset,
+            delay: Some(delay),
+        });
+        tracing::debug!(
+            offset_ns = offset.as_nanos_f64(),
+            ?correction,
+            "NTP measurement"
+        );
+        self.clock.apply(correction)?;
+        if let Correction::Step { step, .. } = correction {
+            tracing::info!(step_ns = step.as_nanos_f64(), "clock stepped (NTP)");
+            self.engine.notify_clock_step();
+            return Ok(NtpUse::Stepped);
+        }
+        Ok(NtpUse::Used)
     }
 
     /// The PTP servo's state.

@@ -66,6 +66,9 @@ pub struct Status {
     /// With `sync-system-clock`: the system clock's frequency adjustment, ppb.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub system_clock_frequency_ppb: Option<f64>,
+    /// The NTP sources, when there are any.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ntp_sources: Vec<crate::ntp_client::NtpSourceStatus>,
     /// The NTP server's counters, when it runs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ntp_server: Option<crate::ntp_server::NtpServerCounters>,
@@ -300,6 +303,7 @@ mod tests {
             error_vs_system_ns: Some(-35.0),
             system_clock_offset_ns: None,
             system_clock_frequency_ppb: None,
+            ntp_sources: Vec::new(),
             ntp_server: Some(crate::ntp_server::NtpServerCounters {
                 received: 10,
                 replied: 8,

@@ -282,3 +282,40 @@ fn floods_do_not_take_the_server_down() {
         "{s}"
     );
 }
+
+/// Issue #6 point 6: a Tempora NTP client on a virtual clock started 50 ms
+/// and 20 ppm off, against chronyd as server (`local stratum 1`, `-x`):
+/// after 60 s, `error_vs_system_ns` stays within ±100 µs.
+#[test]
+fn tempora_client_follows_chronyd() {
+    if !ntp_available() {
+        return;
+    }
+    let mut lab = Lab::chain("nc", 2);
+    lab.chronyd("server", 0, "local stratum 1\nallow all\n");
+    lab.tempora(
+        "client",
+        1,
+        "[[ntp-source]]\naddress = \"10.79.0.1\"\nminpoll = 0\nmaxpoll = 0\n\n\
+         [clock]\nkind = \"virtual\"\ninitial-offset = \"50ms\"\nfrequency-offset-ppm = 20.0\n",
+    );
+    std::thread::sleep(Duration::from_secs(60));
+    let mut worst = 0.0f64;
+    for _ in 0..10 {
+        let s = lab.status("client").expect("no status from the client");
+        let e = s["error_vs_system_ns"].as_f64().unwrap();
+        worst = worst.max(e.abs());
+        std::thread::sleep(Duration::from_secs(1));
+    }
+    let s = lab.status("client").unwrap();
+    eprintln!(
+        "NTP client: worst |error_vs_system| {worst:.0} ns over 10 s after 60 s; source {}",
+        s["ntp_sources"][0]
+    );
+    assert_eq!(s["ntp_sources"][0]["reach"], 255, "{s}");
+    assert_eq!(s["ntp_sources"][0]["system_peer"], true, "{s}");
+    assert!(
+        worst <= 100_000.0,
+        "|error_vs_system_ns| reached {worst:.0}: {s}"
+    );
+}

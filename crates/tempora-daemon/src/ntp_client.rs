@@ -1,0 +1,295 @@
+//! The daemon's NTP client: one timestamped socket per source, the sans-IO
+//! sources of `tempora_ntp::client` behind them, and selection over all of
+//! them (RFC 5905 §11). A new sample from the system peer that is newer
+//! than the last one used goes to the servo (§10: a sample is used once),
+//! unless a PTP port is SLAVE: PTP is preferred while it is healthy, and
+//! NTP takes over when it is not.
+
+use std::io;
+use std::net::{SocketAddr, ToSocketAddrs};
+
+use serde::{Deserialize, Serialize};
+use tempora_clock::{Duration, Time};
+use tempora_config::{NtpSourceKind, NtpSourceSettings};
+use tempora_linux::udp_client::UdpClient;
+use tempora_ntp::client::candidate;
+use tempora_ntp::client::select::{self, Candidate, MAX_CANDIDATES};
+use tempora_ntp::client::source::{PollConfig, ReplyOutcome, Source, SourceState};
+
+use crate::ntp_server::utc;
+use crate::runtime::{DisciplinedClock, NtpUse, PortIo, Runtime};
+
+/// The NTP port.
+const NTP_PORT: u16 = 123;
+
+/// One source as `tempora status` shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NtpSourceStatus {
+    /// The configured name.
+    pub name: String,
+    /// The address polled.
+    pub address: String,
+    /// `active` or `demobilized`.
+    pub state: String,
+    /// Reachability register (377 octal: the last eight answered).
+    pub reach: u8,
+    /// Poll interval, log2 s.
+    pub poll: i8,
+    /// Filtered offset (server − us), ns.
+    pub offset_ns: Option<f64>,
+    /// Filtered delay, ns.
+    pub delay_ns: Option<f64>,
+    /// Jitter, ns.
+    pub jitter_ns: Option<f64>,
+    /// The server's stratum in its last reply.
+    pub stratum: Option<u8>,
+    /// Survived the last selection.
+    pub selected: bool,
+    /// The system peer.
+    pub system_peer: bool,
+}
+
+struct ClientSource {
+    name: String,
+    addr: SocketAddr,
+    socket: UdpClient,
+    source: Source,
+}
+
+/// The client.
+pub struct NtpClient {
+    sources: Vec<ClientSource>,
+    minimum_agreeing: usize,
+    last_used: Time,
+    survivors: Vec<bool>,
+    system_peer: Option<usize>,
+}
+
+/// The addresses of a source: a pool gives every address (up to eight), a
+/// server its first.
+fn resolve(s: &NtpSourceSettings) -> io::Result<Vec<SocketAddr>> {
+    let text = s.address.as_str();
+    let with_port = if let Ok(ip) = text.parse::<std::net::IpAddr>() {
+        SocketAddr::new(ip, NTP_PORT).to_string()
+    } else if text.parse::<SocketAddr>().is_ok() || text.rsplit_once(':').is_some() {
+        text.to_string()
+    } else {
+        format!("{text}:{NTP_PORT}")
+    };
+    let addrs: Vec<SocketAddr> = with_port.to_socket_addrs()?.collect();
+    Ok(match s.kind {
+        NtpSourceKind::Server => addrs.into_iter().take(1).collect(),
+        NtpSourceKind::Pool => addrs.into_iter().take(8).collect(),
+    })
+}
+
+impl NtpClient {
+    /// Opens a socket per source address, polling from `now`. A name that
+    /// does not resolve is logged and left out.
+    pub fn new(
+        settings: &[NtpSourceSettings],
+        minimum_agreeing: u8,
+        now: Time,
+    ) -> io::Result<Self> {
+        let mut sources = Vec::new();
+        for s in settings {
+            let addrs = match resolve(s) {
+                Ok(a) if !a.is_empty() => a,
+                Ok(_) | Err(_) => {
+                    tracing::warn!(source = %s.address, "cannot resolve NTP source; left out");
+                    continue;
+                }
+            };
+            for addr in addrs {
+                let socket = UdpClient::open_for(addr)?;
+                let config = PollConfig {
+                    minpoll: s.minpoll,
+                    maxpoll: s.maxpoll,
+                    iburst: s.iburst,
+                };
+                tracing::info!(source = %s.address, %addr, "NTP source");
+                sources.push(ClientSource {
+                    name: s.address.clone(),
+                    addr,
+                    socket,
+                    source: Source::new(config, now),
+                });
+            }
+        }
+        let n = sources.len();
+        Ok(NtpClient {
+            sources,
+            minimum_agreeing: usize::from(minimum_agreeing.max(1)),
+            last_used: Time::EPOCH,
+            survivors: vec![false; n],
+            system_peer: None,
+        })
+    }
+
+    /// The sockets to poll.
+    pub fn fds(&self) -> Vec<std::os::fd::RawFd> {
+        self.sources.iter().map(|s| s.socket.fd()).collect()
+    }
+
+    /// When the next poll is due (on the disciplined clock).
+    pub fn next_deadline(&self) -> Option<Time> {
+        self.sources
+            .iter()
+            .filter_map(|s| s.source.next_poll())
+            .min()
+    }
+
+    /// Sends the requests that are due.
+    pub fn poll_due(&mut self, now: Time) {
+        for s in &mut self.sources {
+            if let Some(bytes) = s.source.poll_now(now, rand::random()) {
+                if let Err(e) = s.socket.send_to(&bytes, s.addr) {
+                    tracing::debug!(source = %s.addr, error = %e, "NTP send failed");
+                }
+            }
+        }
+    }
+
+    /// Handles readiness of socket `fd`: a transmit timestamp, a reply.
+    /// Times are the disciplined clock's, in UTC (NTP's timescale).
+    pub fn service<P: PortIo, C: DisciplinedClock>(
+        &mut self,
+        fd: std::os::fd::RawFd,
+        readable: bool,
+        error_queue: bool,
+        runtime: &mut Runtime<P, C>,
+    ) -> io::Result<()> {
+        let Some(i) = self.sources.iter().position(|s| s.socket.fd() == fd) else {
+            return Ok(());
+        };
+        if error_queue {
+            let s = &mut self.sources[i];
+            if let Ok(Some(tx)) = s.socket.recv_tx_timestamp() {
+                s.source
+                    .sent_at(utc(runtime, runtime.clock.time_of_raw(tx.time)));
+            }
+        }
+        if !readable {
+            return Ok(());
+        }
+        let mut buf = [0u8; 1024];
+        let s = &mut self.sources[i];
+        let Some(d) = s.socket.recv(&mut buf)? else {
+            return Ok(());
+        };
+        if d.source != Some(s.addr) || d.truncated {
+            return Ok(());
+        }
+        let t4 = utc(
+            runtime,
+            d.rx.map_or_else(|| runtime.clock.now(), |r| runtime.clock.time_of_raw(r)),
+        );
+        match s
+            .source
+            .handle_reply(buf.get(..d.len).unwrap_or_default(), t4)
+        {
+            ReplyOutcome::Sample(sample) => {
+                tracing::trace!(source = %s.addr, offset_ns = sample.offset.as_nanos_f64(), "NTP sample");
+                self.update(runtime, t4)?;
+            }
+            ReplyOutcome::SlowedDown => {
+                tracing::warn!(source = %s.addr, poll = s.source.poll(), "RATE kiss: polling less often");
+            }
+            ReplyOutcome::Demobilized => {
+                tracing::warn!(source = %s.addr, "DENY/RSTR kiss: source demobilized");
+            }
+            ReplyOutcome::Rejected(e) => {
+                tracing::debug!(source = %s.addr, error = %e, "NTP reply rejected");
+            }
+        }
+        Ok(())
+    }
+
+    /// Selection over every source; the servo gets the combined offset
+    /// when the system peer has a sample newer than the last one used.
+    fn update<P: PortIo, C: DisciplinedClock>(
+        &mut self,
+        runtime: &mut Runtime<P, C>,
+        now: Time,
+    ) -> io::Result<()> {
+        let mut cands = [Candidate {
+            offset: Duration::ZERO,
+            root_distance: Duration::ZERO,
+            jitter: Duration::ZERO,
+        }; MAX_CANDIDATES];
+        let mut index = [0usize; MAX_CANDIDATES];
+        let mut n = 0;
+        for (i, s) in self.sources.iter().enumerate() {
+            if n == MAX_CANDIDATES {
+                break;
+            }
+            if let Some(f) = s.source.filtered() {
+                cands[n] = candidate(&f, now);
+                index[n] = i;
+                n += 1;
+            }
+        }
+        self.survivors.iter_mut().for_each(|v| *v = false);
+        let selection = match select::select(&cands[..n], self.minimum_agreeing) {
+            Ok(sel) => sel,
+            Err(e) => {
+                self.system_peer = None;
+                tracing::debug!(?e, candidates = n, "no NTP selection");
+                return Ok(());
+            }
+        };
+        for (k, i) in index.iter().take(n).enumerate() {
+            if selection.survivors[k] {
+                if let Some(v) = self.survivors.get_mut(*i) {
+                    *v = true;
+                }
+            }
+        }
+        let peer = index[selection.system_peer];
+        self.system_peer = Some(peer);
+        let Some(f) = self.sources[peer].source.filtered() else {
+            return Ok(());
+        };
+        if f.best.at <= self.last_used {
+            return Ok(());
+        }
+        self.last_used = f.best.at;
+        // θ is the server's time minus ours; the servo wants ours minus it.
+        match runtime.ntp_sample(-selection.offset, f.best.delay, f.best.at)? {
+            NtpUse::Stepped => {
+                for s in &mut self.sources {
+                    s.source.clock_stepped();
+                }
+            }
+            NtpUse::Used | NtpUse::PtpPreferred => {}
+        }
+        Ok(())
+    }
+
+    /// The sources for the status.
+    pub fn status(&self) -> Vec<NtpSourceStatus> {
+        self.sources
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let f = s.source.filtered();
+                NtpSourceStatus {
+                    name: s.name.clone(),
+                    address: s.addr.to_string(),
+                    state: match s.source.state() {
+                        SourceState::Active => "active".into(),
+                        SourceState::Demobilized => "demobilized".into(),
+                    },
+                    reach: s.source.reach(),
+                    poll: s.source.poll(),
+                    offset_ns: f.map(|f| f.best.offset.as_nanos_f64()),
+                    delay_ns: f.map(|f| f.best.delay.as_nanos_f64()),
+                    jitter_ns: f.map(|f| f.jitter.as_nanos_f64()),
+                    stratum: s.source.last.map(|l| l.stratum),
+                    selected: self.survivors.get(i).copied().unwrap_or(false),
+                    system_peer: self.system_peer == Some(i),
+                }
+            })
+            .collect()
+    }
+}
