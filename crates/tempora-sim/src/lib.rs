@@ -1,7 +1,9 @@
 //! # tempora-sim
 //!
 //! A deterministic simulator that measures clock discipline: it runs the
-//! real PTP engine of `tempora-ptp` and a servo of `tempora-clock` on
+//! real PTP engine of `tempora-ptp` (or the NTP client and server of
+//! `tempora-ntp`, for scenarios with an `[ntp]` section) and a servo of
+//! `tempora-clock` on
 //! virtual time, over a modelled network (base delays, delay distributions,
 //! asymmetry, loss, queueing bursts) and a modelled oscillator (frequency
 //! offset, random-walk wander, temperature, steps, phase noise), far faster
@@ -11,6 +13,7 @@
 pub mod demo;
 pub mod model;
 pub mod network;
+pub mod ntp;
 pub mod report;
 pub mod runner;
 pub mod scenario;

@@ -56,7 +56,8 @@ pub fn run_one(
     }
 }
 
-/// Runs `kind` and the PI baseline; `progress` hears the fraction of both.
+/// Runs `kind` and the baseline (PI for PTP, RFC 5905 for NTP scenarios);
+/// `progress` hears the fraction of both.
 pub fn evaluate(
     scenario: &Scenario,
     kind: ServoKind,
@@ -64,9 +65,14 @@ pub fn evaluate(
     progress: &mut dyn FnMut(f64),
 ) -> RunReport {
     let mut main = run_one(scenario, kind, seed, &mut |f| progress(f / 2.0));
-    let baseline = run_one(scenario, ServoKind::Pi, seed, &mut |f| {
-        progress(0.5 + f / 2.0)
-    });
+    // The baseline users know: linuxptp's PI for PTP, RFC 5905's PLL/FLL
+    // for NTP.
+    let base_kind = if scenario.ntp.is_some() {
+        ServoKind::Rfc5905
+    } else {
+        ServoKind::Pi
+    };
+    let baseline = run_one(scenario, base_kind, seed, &mut |f| progress(0.5 + f / 2.0));
     main.baseline = Some(Box::new(baseline));
     main
 }

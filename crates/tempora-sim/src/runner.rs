@@ -79,6 +79,9 @@ pub fn run(
     seed: u64,
     progress: &mut dyn FnMut(f64),
 ) -> Trace {
+    if scenario.ntp.is_some() {
+        return crate::ntp::run(scenario, servo, seed, progress);
+    }
     let duration = scenario.scenario.duration_s;
     let mut net = Network::new(seed);
     let n = &scenario.network;

@@ -24,6 +24,40 @@ pub struct Scenario {
     /// Servo settings shared by every servo.
     #[serde(default)]
     pub servo: ServoSettings,
+    /// Present in NTP scenarios: the client polls a server instead of
+    /// following a PTP master.
+    pub ntp: Option<NtpScenario>,
+}
+
+/// The `[ntp]` section of an NTP scenario: a client polling a perfect
+/// stratum-1 server over `[network]` (`slave_to_master` is the request's
+/// path, `master_to_slave` the reply's).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NtpScenario {
+    /// The poll interval, log2 s (fixed: minpoll = maxpoll).
+    #[serde(default = "default_poll")]
+    pub poll: i8,
+    /// Time the server holds a request, µs.
+    #[serde(default = "default_processing")]
+    pub server_processing_us: f64,
+}
+
+fn default_poll() -> i8 {
+    4
+}
+
+fn default_processing() -> f64 {
+    20.0
+}
+
+impl Default for NtpScenario {
+    fn default() -> Self {
+        NtpScenario {
+            poll: default_poll(),
+            server_processing_us: default_processing(),
+        }
+    }
 }
 
 /// The `[scenario]` section.
@@ -307,6 +341,16 @@ impl Scenario {
         let n = &self.network;
         if !(0.0..1.0).contains(&n.loss) {
             return Err("network.loss must be in [0, 1)".into());
+        }
+        if let Some(n) = &self.ntp {
+            if !(0..=17).contains(&n.poll) {
+                return Err("ntp.poll must be in 0..=17 (log2 seconds)".into());
+            }
+            if !(n.server_processing_us.is_finite()
+                && (0.0..=1e6).contains(&n.server_processing_us))
+            {
+                return Err("ntp.server_processing_us must be in [0, 1e6]".into());
+            }
         }
         for (name, d) in [
             ("master_to_slave", n.master_to_slave),

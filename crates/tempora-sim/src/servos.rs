@@ -2,6 +2,7 @@
 
 use tempora_clock::Servo;
 use tempora_clock::servo::kalman::{KalmanConfig, KalmanServo};
+use tempora_clock::servo::ntp_pll::NtpPllServo;
 use tempora_clock::servo::pi::{PiConfig, PiServo};
 
 /// Which servo to run.
@@ -9,8 +10,10 @@ use tempora_clock::servo::pi::{PiConfig, PiServo};
 pub enum ServoKind {
     /// Tempora's Kalman filter.
     Kalman,
-    /// linuxptp's PI servo, the baseline.
+    /// linuxptp's PI servo, the PTP baseline.
     Pi,
+    /// The RFC 5905 PLL/FLL discipline, the NTP baseline.
+    Rfc5905,
 }
 
 impl ServoKind {
@@ -19,6 +22,7 @@ impl ServoKind {
         match name {
             "kalman" => Some(ServoKind::Kalman),
             "pi" => Some(ServoKind::Pi),
+            "rfc5905" => Some(ServoKind::Rfc5905),
             _ => None,
         }
     }
@@ -28,6 +32,7 @@ impl ServoKind {
         match self {
             ServoKind::Kalman => "kalman",
             ServoKind::Pi => "pi",
+            ServoKind::Rfc5905 => "rfc5905",
         }
     }
 }
@@ -36,6 +41,7 @@ impl ServoKind {
 /// timestamping preset for the PI servo (software otherwise).
 pub fn make_servo(kind: ServoKind, hardware: bool) -> Box<dyn Servo> {
     match kind {
+        ServoKind::Rfc5905 => Box::new(NtpPllServo::new()),
         ServoKind::Pi => {
             let config = if hardware {
                 PiConfig::hardware()

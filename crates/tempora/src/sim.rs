@@ -11,7 +11,7 @@ use tempora_sim::{RunReport, Scenario, ServoKind, evaluate};
 /// Runs the command.
 pub fn sim(path: &Path, json: bool, seed: u64, servo: &str) -> ExitCode {
     let Some(kind) = ServoKind::from_name(servo) else {
-        eprintln!("tempora sim: unknown servo {servo:?} (kalman or pi)");
+        eprintln!("tempora sim: unknown servo {servo:?} (kalman, pi or rfc5905)");
         return ExitCode::from(2);
     };
     let text = match std::fs::read_to_string(path) {

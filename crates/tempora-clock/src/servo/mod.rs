@@ -7,18 +7,21 @@
 //! - [`KalmanServo`]: an interacting-multiple-model
 //!   Kalman filter over offset and frequency with adaptive noise estimates
 //!   and outlier rejection;
+//! - [`NtpPllServo`]: the RFC 5905 PLL/FLL discipline, the NTP baseline;
 //! - [`StepPolicy`]: wraps any servo with step and
 //!   panic thresholds and a frequency clamp.
 
 use crate::time::{Duration, Time};
 
 pub mod kalman;
+pub mod ntp_pll;
 pub mod pi;
 pub mod policy;
 #[cfg(test)]
 pub(crate) mod sim;
 
 pub use kalman::{KalmanConfig, KalmanServo};
+pub use ntp_pll::NtpPllServo;
 pub use pi::{PiConfig, PiServo};
 pub use policy::{PolicyConfig, PolicyOutcome, StepPolicy};
 
