@@ -530,6 +530,8 @@ impl Config {
     pub fn instance_config(&self, clock_identity: ClockIdentity) -> InstanceConfig {
         let profile = self.ptp.profile;
         let mut c = InstanceConfig::from_profile(profile, clock_identity, self.ports.len());
+        // An NTP-only configuration has no PTP port (the engine runs idle).
+        c.ports.truncate(self.ports.len());
         let p = &self.ptp;
         c.instance_type = self.instance_kind().instance_type();
         if let Some(v) = p.domain {

@@ -1,7 +1,7 @@
 //! The daemon's NTP client: one timestamped socket per source, the sans-IO
 //! sources of `tempora_ntp::client` behind them, and selection over all of
-//! them (RFC 5905 §11). A new sample from the system peer that is newer
-//! than the last one used goes to the servo (§10: a sample is used once),
+//! them (RFC 5905 §11). Each new sample of the system peer goes to the
+//! servo once (§10: a sample is used once),
 //! unless a PTP port is SLAVE: PTP is preferred while it is healthy, and
 //! NTP takes over when it is not.
 
@@ -247,15 +247,20 @@ impl NtpClient {
         }
         let peer = index[selection.system_peer];
         self.system_peer = Some(peer);
-        let Some(f) = self.sources[peer].source.filtered() else {
+        // The servo gets each new sample of the system peer as it comes:
+        // a sample is only valid for the clock as it was when it was taken,
+        // so an older minimum-delay sample picked by the filter would be
+        // stale after a correction; the servo weights samples by their
+        // delay itself (the Kalman filter's delay-weighted noise).
+        let Some(last) = self.sources[peer].source.last else {
             return Ok(());
         };
-        if f.best.at <= self.last_used {
+        if last.t4 <= self.last_used {
             return Ok(());
         }
-        self.last_used = f.best.at;
+        self.last_used = last.t4;
         // θ is the server's time minus ours; the servo wants ours minus it.
-        match runtime.ntp_sample(-selection.offset, f.best.delay, f.best.at)? {
+        match runtime.ntp_sample(-last.offset, last.delay, last.t4)? {
             NtpUse::Stepped => {
                 for s in &mut self.sources {
                     s.source.clock_stepped();

@@ -347,7 +347,6 @@ pub fn run(config: &Config, config_path: &Path) -> io::Result<()> {
         .ntp_server
         .as_ref()
         .map(|n| NtpServer::new(n, -20, rand::random()));
-    let mut ntp_buf = [0u8; 1024];
     let mut ntp_reply = [0u8; 128];
     let mut system_sync = match (&runtime.clock, config.clock.sync_system_clock) {
         (LinuxClock::Phc(_), true) => {
@@ -415,25 +414,26 @@ pub fn run(config: &Config, config_path: &Path) -> io::Result<()> {
             } else if let Some(client) = ntp_client.as_mut().filter(|c| c.fds().contains(&r.fd)) {
                 client.service(r.fd, r.readable, r.error_queue, &mut runtime)?;
             } else if let Some(server) = ntp_servers.iter_mut().find(|s| s.fd() == r.fd) {
-                // One datagram per readiness (clknetsim's rule); poll(2)
-                // reports the socket again while more are queued.
-                if let (Some(d), Some(ntp)) = (server.recv(&mut ntp_buf)?, ntp.as_mut()) {
-                    let request = ntp_buf.get(..d.len).unwrap_or_default();
-                    let reply = match d.source {
-                        Some(from) if !d.truncated => {
-                            ntp.handle(&runtime, request, d.rx, from, &mut ntp_reply)
+                // A batch per readiness (recvmmsg); poll(2) reports the
+                // socket again while more are queued.
+                if let Some(ntp) = ntp.as_mut() {
+                    server.recv_batch(|server, request, d| {
+                        let reply = match d.source {
+                            Some(from) if !d.truncated => {
+                                ntp.handle(&runtime, request, d.rx, from, &mut ntp_reply)
+                            }
+                            _ => {
+                                ntp.counters.received += 1;
+                                ntp.counters.ignored += 1;
+                                None
+                            }
+                        };
+                        if let (Some(n), Some(to)) = (reply, d.source) {
+                            let data = ntp_reply.get(..n).unwrap_or_default();
+                            let result = server.send_to(data, to);
+                            ntp.sent(result);
                         }
-                        _ => {
-                            ntp.counters.received += 1;
-                            ntp.counters.ignored += 1;
-                            None
-                        }
-                    };
-                    if let (Some(n), Some(to)) = (reply, d.source) {
-                        let data = ntp_reply.get(..n).unwrap_or_default();
-                        let result = server.send_to(data, to);
-                        ntp.sent(result);
-                    }
+                    })?;
                 }
             } else if let Some((_, port, socket)) = fd_port.iter().find(|(fd, ..)| *fd == r.fd) {
                 runtime.service_port(*port, *socket, r.readable, r.error_queue)?;

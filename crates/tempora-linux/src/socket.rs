@@ -45,6 +45,12 @@ const SCM_TS_OPT_ID: Option<libc::c_int> = Some(81);
 ))]
 const SCM_TS_OPT_ID: Option<libc::c_int> = None;
 
+/// Bytes of each buffer of a receive batch (an NTP request without
+/// extension fields is 48; larger datagrams are reported truncated).
+pub(crate) const BATCH_BUF: usize = 1024;
+/// The most datagrams one `recvmmsg` reads.
+pub(crate) const MAX_BATCH: usize = 64;
+
 /// How many ids of unwanted transmit timestamps to remember.
 const MAX_UNWANTED: usize = 64;
 
@@ -370,6 +376,86 @@ impl TsSocket {
                 Err(e) => return Err(e),
             }
         }
+    }
+
+    /// Receives up to `bufs.len()` datagrams with one `recvmmsg(2)` (which
+    /// clknetsim supports too); `metas` gets one entry per datagram, in
+    /// order. Returns how many were read (0 when nothing was queued).
+    pub(crate) fn recv_batch(
+        &mut self,
+        bufs: &mut [[u8; BATCH_BUF]],
+        controls: &mut [CmsgBuffer],
+        metas: &mut Vec<RecvMeta>,
+    ) -> io::Result<usize> {
+        metas.clear();
+        let n = bufs.len().min(controls.len()).min(MAX_BATCH);
+        if n == 0 {
+            return Ok(0);
+        }
+        let mut sources: Vec<RawSource> = (0..n).map(|_| RawSource::new()).collect();
+        let mut iovs: Vec<libc::iovec> = bufs
+            .iter_mut()
+            .take(n)
+            .map(|b| libc::iovec {
+                iov_base: b.as_mut_ptr().cast(),
+                iov_len: b.len(),
+            })
+            .collect();
+        let mut hdrs: Vec<libc::mmsghdr> = Vec::with_capacity(n);
+        for i in 0..n {
+            // SAFETY: mmsghdr is plain old data; zeroes are valid.
+            let mut h: libc::mmsghdr = unsafe { mem::zeroed() };
+            h.msg_hdr.msg_name = (&mut sources[i].storage as *mut libc::sockaddr_storage).cast();
+            h.msg_hdr.msg_namelen = mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+            h.msg_hdr.msg_iov = &mut iovs[i];
+            h.msg_hdr.msg_iovlen = 1;
+            h.msg_hdr.msg_control = controls[i].0.as_mut_ptr().cast();
+            h.msg_hdr.msg_controllen = controls[i].0.len() as _;
+            hdrs.push(h);
+        }
+        let got = loop {
+            // SAFETY: every header points at live, writable buffers
+            // (`sources`, `iovs` → `bufs`, `controls`) of the sizes given,
+            // all outliving the call; `n` headers are passed.
+            let ret = unsafe {
+                libc::recvmmsg(
+                    self.fd.as_raw_fd(),
+                    hdrs.as_mut_ptr(),
+                    n as libc::c_uint,
+                    libc::MSG_DONTWAIT,
+                    std::ptr::null_mut(),
+                )
+            };
+            match sys::cvt(ret) {
+                Ok(k) => break k as usize,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(0),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+        };
+        for (i, h) in hdrs.iter().take(got.min(n)).enumerate() {
+            let len = h.msg_len as usize;
+            #[allow(clippy::unnecessary_cast)] // usize on glibc, u32 on musl
+            let clen = (h.msg_hdr.msg_controllen as usize).min(controls[i].0.len());
+            let mut rx = None;
+            if let Some(mode) = self.mode {
+                for c in cmsg::parse(&controls[i].0[..clen]) {
+                    if c.level == libc::SOL_SOCKET && c.ty == libc::SO_TIMESTAMPING {
+                        rx = parse_scm_timestamping(c.data).and_then(|t| t.get(mode));
+                    }
+                }
+            }
+            let mut source = RawSource::new();
+            source.storage = sources[i].storage;
+            source.len = h.msg_hdr.msg_namelen as usize;
+            metas.push(RecvMeta {
+                len: len.min(BATCH_BUF),
+                truncated: h.msg_hdr.msg_flags & libc::MSG_TRUNC != 0,
+                rx,
+                source,
+            });
+        }
+        Ok(metas.len())
     }
 
     /// Receives one datagram into `buf`; `Ok(None)` when nothing is queued.

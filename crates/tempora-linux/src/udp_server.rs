@@ -6,7 +6,8 @@ use std::io;
 use std::net::SocketAddr;
 use std::os::fd::{AsRawFd, RawFd};
 
-use crate::socket::{SockAddr, TsSocket};
+use crate::cmsg::CmsgBuffer;
+use crate::socket::{BATCH_BUF, MAX_BATCH, RecvMeta, SockAddr, TsSocket};
 use crate::sys;
 use crate::udp_client::ClientDatagram;
 
@@ -14,6 +15,13 @@ use crate::udp_client::ClientDatagram;
 pub struct UdpServer {
     socket: TsSocket,
     local: SocketAddr,
+    batch: Box<Batch>,
+}
+
+struct Batch {
+    bufs: Vec<[u8; BATCH_BUF]>,
+    controls: Vec<CmsgBuffer>,
+    metas: Vec<RecvMeta>,
 }
 
 impl UdpServer {
@@ -47,6 +55,11 @@ impl UdpServer {
         Ok(UdpServer {
             socket: TsSocket::new_rx_only(fd)?,
             local,
+            batch: Box::new(Batch {
+                bufs: vec![[0u8; BATCH_BUF]; MAX_BATCH],
+                controls: (0..MAX_BATCH).map(|_| CmsgBuffer::new()).collect(),
+                metas: Vec::with_capacity(MAX_BATCH),
+            }),
         })
     }
 
@@ -68,6 +81,40 @@ impl UdpServer {
             rx: m.rx,
             source: m.source.socket_addr(),
         }))
+    }
+
+    /// Reads up to 64 queued datagrams with one `recvmmsg(2)` and calls
+    /// `handle` with each (its bytes and what came with it). Returns how
+    /// many were read.
+    pub fn recv_batch(
+        &mut self,
+        mut handle: impl FnMut(&mut Self, &[u8], ClientDatagram),
+    ) -> io::Result<usize> {
+        let mut batch = std::mem::replace(
+            &mut self.batch,
+            Box::new(Batch {
+                bufs: Vec::new(),
+                controls: Vec::new(),
+                metas: Vec::new(),
+            }),
+        );
+        let b = &mut *batch;
+        let n = self
+            .socket
+            .recv_batch(&mut b.bufs, &mut b.controls, &mut b.metas);
+        let result = n.inspect(|n| {
+            for (buf, m) in b.bufs.iter().zip(&b.metas).take(*n) {
+                let d = ClientDatagram {
+                    len: m.len,
+                    truncated: m.truncated,
+                    rx: m.rx,
+                    source: m.source.socket_addr(),
+                };
+                handle(self, buf.get(..m.len).unwrap_or_default(), d);
+            }
+        });
+        self.batch = batch;
+        result
     }
 
     /// Sends `data` to `to`.

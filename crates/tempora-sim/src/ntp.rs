@@ -2,9 +2,10 @@
 //! scenario's oscillator polls a perfect server over the scenario's network.
 //! The exchange runs through the real code: the client's request and
 //! source state (`tempora_ntp::client::source`, with its clock filter), the
-//! server's reply (`tempora_ntp::server`); the filtered offset goes to the
-//! servo under test once per new minimum-delay sample (RFC 5905 §10), as
-//! the daemon does. Deterministic for a given seed.
+//! server's reply (`tempora_ntp::server`). Tempora's servos get each new
+//! sample once, with its delay, as the daemon feeds them; the RFC 5905
+//! baseline gets the clock filter's output, as RFC 5905 feeds its
+//! discipline. Deterministic for a given seed.
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -73,6 +74,7 @@ pub fn run(
     progress: &mut dyn FnMut(f64),
 ) -> Trace {
     let settings = scenario.ntp.clone().unwrap_or_default();
+    let rfc5905 = servo.name() == "rfc5905";
     let duration = scenario.scenario.duration_s;
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let n = &scenario.network;
@@ -127,17 +129,29 @@ pub fn run(
                 if let Ok(len) = respond(&request, t2, t3, &SERVER, &mut reply) {
                     client.record_until(arrival.min(end), &mut next_record, &mut offsets);
                     let t4 = client.stamp(arrival);
-                    if let ReplyOutcome::Sample(_) = source.handle_reply(&reply[..len], t4) {
-                        if let Some(f) = source.filtered() {
-                            if f.best.at > last_used {
-                                last_used = f.best.at;
+                    if let ReplyOutcome::Sample(sample) = source.handle_reply(&reply[..len], t4) {
+                        // The RFC 5905 discipline gets what RFC 5905 gives it:
+                        // the clock filter's minimum-delay sample when it is
+                        // newer than the last one used (§10, §11.3). Tempora's
+                        // servos get each new sample once with its delay, as
+                        // the daemon does.
+                        let fed = if rfc5905 {
+                            source
+                                .filtered()
+                                .map(|f| (f.best.at, f.best.offset, f.best.delay))
+                        } else {
+                            Some((sample.t4, sample.offset, sample.delay))
+                        };
+                        if let Some((at, theta, delay)) = fed.filter(|(at, ..)| *at > last_used) {
+                            {
+                                last_used = at;
                                 measurements += 1;
                                 let c = servo.sample(Sample {
-                                    local_time: f.best.at,
+                                    local_time: at,
                                     // θ is server − client; the servo wants
                                     // client − server.
-                                    offset: -f.best.offset,
-                                    delay: Some(f.best.delay),
+                                    offset: -theta,
+                                    delay: Some(delay),
                                 });
                                 let base = client.oscillator.advance(arrival, &mut client.rng);
                                 client.clock.apply_at(base, c);
