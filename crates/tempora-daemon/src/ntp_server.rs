@@ -239,4 +239,10 @@ impl NtpServer {
     pub fn sent(&mut self, result: io::Result<()>) {
         sent(&mut self.counters, result);
     }
+
+    /// Counts the outcome of a batch send.
+    pub fn sent_batch(&mut self, sent: usize, failed: usize) {
+        self.counters.replied += sent as u64;
+        self.counters.send_errors += failed as u64;
+    }
 }

@@ -430,10 +430,14 @@ pub fn run(config: &Config, config_path: &Path) -> io::Result<()> {
                         };
                         if let (Some(n), Some(to)) = (reply, d.source) {
                             let data = ntp_reply.get(..n).unwrap_or_default();
-                            let result = server.send_to(data, to);
-                            ntp.sent(result);
+                            if !server.queue(data, to) {
+                                let result = server.send_to(data, to);
+                                ntp.sent(result);
+                            }
                         }
                     })?;
+                    let (sent, failed) = server.flush();
+                    ntp.sent_batch(sent, failed);
                 }
             } else if let Some((_, port, socket)) = fd_port.iter().find(|(fd, ..)| *fd == r.fd) {
                 runtime.service_port(*port, *socket, r.readable, r.error_queue)?;

@@ -207,6 +207,10 @@ pub(crate) struct TsSocket {
     mode: Option<TimestampingMode>,
     /// Transmit timestamps are enabled (not on a receive-only socket).
     tx: bool,
+    /// `sendmmsg` failed once: one `sendmsg` per datagram from then on.
+    no_sendmmsg: bool,
+    /// Batches sent with `sendmmsg`.
+    sent_batches: u64,
     /// Successful timestamped sends.
     sent: u32,
     id_cmsg: IdCmsg,
@@ -224,6 +228,8 @@ impl TsSocket {
             fd,
             mode,
             tx: mode.is_some(),
+            no_sendmmsg: false,
+            sent_batches: 0,
             sent: 0,
             id_cmsg: if SCM_TS_OPT_ID.is_some() {
                 IdCmsg::Unknown
@@ -338,6 +344,72 @@ impl TsSocket {
                 Err(e) => return Err(e),
             }
         }
+    }
+
+    /// Sends each `(data, addr)` with one `sendmmsg(2)` when the platform
+    /// has it; the first failure (clknetsim has no sendmmsg) switches this
+    /// socket to one `sendmsg` per datagram for good. Returns how many were
+    /// sent; the others failed (e.g. a full socket buffer).
+    pub(crate) fn send_batch(&mut self, items: &[(&[u8], SockAddr)]) -> usize {
+        let n = items.len().min(MAX_BATCH);
+        if n == 0 {
+            return 0;
+        }
+        if !self.no_sendmmsg {
+            let mut iovs: Vec<libc::iovec> = items
+                .iter()
+                .take(n)
+                .map(|(d, _)| libc::iovec {
+                    iov_base: d.as_ptr() as *mut libc::c_void,
+                    iov_len: d.len(),
+                })
+                .collect();
+            let mut hdrs: Vec<libc::mmsghdr> = Vec::with_capacity(n);
+            for (i, (_, addr)) in items.iter().take(n).enumerate() {
+                let (name, namelen) = addr.ptr_len();
+                // SAFETY: mmsghdr is plain old data; zeroes are valid.
+                let mut h: libc::mmsghdr = unsafe { mem::zeroed() };
+                h.msg_hdr.msg_name = name as *mut libc::c_void;
+                h.msg_hdr.msg_namelen = namelen;
+                h.msg_hdr.msg_iov = &mut iovs[i];
+                h.msg_hdr.msg_iovlen = 1;
+                hdrs.push(h);
+            }
+            let mut done = 0usize;
+            while done < n {
+                // SAFETY: the headers point at `iovs` (→ the items' data)
+                // and the items' addresses, all alive for the call, which
+                // only reads them; `n - done` headers from `done` on.
+                let ret = unsafe {
+                    libc::sendmmsg(
+                        self.fd.as_raw_fd(),
+                        hdrs.as_mut_ptr().add(done),
+                        (n - done) as libc::c_uint,
+                        libc::MSG_DONTWAIT,
+                    )
+                };
+                match sys::cvt(ret) {
+                    Ok(k) if k > 0 => done += k as usize,
+                    Ok(_) => break,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(_) if done == 0 && self.sent_batches == 0 => {
+                        self.no_sendmmsg = true;
+                        break;
+                    }
+                    // A full buffer: the rest is dropped, as UDP does.
+                    Err(_) => return done,
+                }
+            }
+            if !self.no_sendmmsg {
+                self.sent_batches += 1;
+                return done;
+            }
+        }
+        items
+            .iter()
+            .take(n)
+            .filter(|(d, a)| self.sendmsg(d, a, None).is_ok())
+            .count()
     }
 
     /// One `recvmsg` into `buf` and `control`; `Ok(None)` when nothing is

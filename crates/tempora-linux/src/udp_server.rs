@@ -16,12 +16,21 @@ pub struct UdpServer {
     socket: TsSocket,
     local: SocketAddr,
     batch: Box<Batch>,
+    out: Outgoing,
 }
 
 struct Batch {
     bufs: Vec<[u8; BATCH_BUF]>,
     controls: Vec<CmsgBuffer>,
     metas: Vec<RecvMeta>,
+}
+
+/// The largest reply queued for a batch send.
+pub const MAX_REPLY: usize = 128;
+
+/// Replies waiting for [`UdpServer::flush`].
+struct Outgoing {
+    data: Vec<([u8; MAX_REPLY], usize, SocketAddr)>,
 }
 
 impl UdpServer {
@@ -50,6 +59,14 @@ impl UdpServer {
             )
             .map_err(|e| sys::context(e, "IPV6_V6ONLY"))?;
         }
+        // A deeper receive queue rides out bursts (the kernel caps it at
+        // net.core.rmem_max); failing to get it is no error.
+        let _ = sys::setsockopt(
+            fd.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_RCVBUF,
+            &(4 << 20) as &libc::c_int,
+        );
         crate::socket::bind(fd.as_raw_fd(), &SockAddr::from_socket_addr(local))
             .map_err(|e| sys::context(e, format!("bind {local}")))?;
         Ok(UdpServer {
@@ -60,6 +77,9 @@ impl UdpServer {
                 controls: (0..MAX_BATCH).map(|_| CmsgBuffer::new()).collect(),
                 metas: Vec::with_capacity(MAX_BATCH),
             }),
+            out: Outgoing {
+                data: Vec::with_capacity(MAX_BATCH),
+            },
         })
     }
 
@@ -115,6 +135,40 @@ impl UdpServer {
         });
         self.batch = batch;
         result
+    }
+
+    /// Queues a reply for [`UdpServer::flush`] (sent at once if the queue
+    /// is full); `false` if it is too long to queue (then send it with
+    /// [`UdpServer::send_to`]).
+    pub fn queue(&mut self, data: &[u8], to: SocketAddr) -> bool {
+        if data.len() > MAX_REPLY {
+            return false;
+        }
+        if self.out.data.len() >= MAX_BATCH {
+            self.flush();
+        }
+        let mut buf = [0u8; MAX_REPLY];
+        buf[..data.len()].copy_from_slice(data);
+        self.out.data.push((buf, data.len(), to));
+        true
+    }
+
+    /// Sends the queued replies: one `sendmmsg(2)` where available, one
+    /// `sendmsg(2)` each otherwise (clknetsim). Returns (sent, failed).
+    pub fn flush(&mut self) -> (usize, usize) {
+        if self.out.data.is_empty() {
+            return (0, 0);
+        }
+        let items: Vec<(&[u8], SockAddr)> = self
+            .out
+            .data
+            .iter()
+            .map(|(b, n, to)| (&b[..*n], SockAddr::from_socket_addr(*to)))
+            .collect();
+        let total = items.len();
+        let sent = self.socket.send_batch(&items);
+        self.out.data.clear();
+        (sent, total - sent)
     }
 
     /// Sends `data` to `to`.
