@@ -7,6 +7,7 @@
 
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
+use std::sync::mpsc;
 
 use serde::{Deserialize, Serialize};
 use tempora_clock::{Duration, Time};
@@ -21,6 +22,10 @@ use crate::runtime::{DisciplinedClock, NtpUse, PortIo, Runtime};
 
 /// The NTP port.
 const NTP_PORT: u16 = 123;
+
+/// Addresses a pool keeps in use (RFC 5905 does not say; chrony's
+/// `maxsources` default is 4).
+const POOL_MEMBERS: usize = 4;
 
 /// One source as `tempora status` shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -54,6 +59,44 @@ struct ClientSource {
     addr: SocketAddr,
     socket: UdpClient,
     source: Source,
+    /// The `[[ntp-source]]` it comes from.
+    origin: usize,
+    /// Requests sent.
+    polls: u64,
+}
+
+/// Polls after which a source that never answered is given up (as the
+/// reachability register empties after eight).
+const UNREACHABLE_POLLS: u64 = 8;
+
+/// How long a dropped pool address is not taken again.
+const DROPPED_FOR: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// How often a pool short of members is resolved again.
+const RESOLVE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Resolves names on its own thread (getaddrinfo blocks), so that the
+/// timing loop never waits on DNS. Started only when a pool is configured.
+struct Resolver {
+    requests: mpsc::Sender<(usize, NtpSourceSettings)>,
+    answers: mpsc::Receiver<(usize, io::Result<Vec<SocketAddr>>)>,
+}
+
+impl Resolver {
+    fn start() -> io::Result<Resolver> {
+        let (requests, rx) = mpsc::channel::<(usize, NtpSourceSettings)>();
+        let (tx, answers) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("tempora-resolver".into())
+            .spawn(move || {
+                for (origin, settings) in rx {
+                    if tx.send((origin, resolve(&settings))).is_err() {
+                        return;
+                    }
+                }
+            })?;
+        Ok(Resolver { requests, answers })
+    }
 }
 
 /// The client.
@@ -63,10 +106,25 @@ pub struct NtpClient {
     last_used: Time,
     survivors: Vec<bool>,
     system_peer: Option<usize>,
+    settings: Vec<NtpSourceSettings>,
+    resolver: Option<Resolver>,
+    /// Per `[[ntp-source]]`: when it was last sent to the resolver.
+    last_resolve: Vec<Option<std::time::Instant>>,
+    /// Pool addresses dropped, not taken again for an hour.
+    dropped: Vec<(SocketAddr, std::time::Instant)>,
 }
 
-/// The addresses of a source: a pool gives every address (up to eight), a
-/// server its first.
+/// Sockets the timing loop must start or stop polling.
+#[derive(Debug, Default)]
+pub struct FdChanges {
+    /// New sockets.
+    pub added: Vec<std::os::fd::RawFd>,
+    /// Closed sockets.
+    pub removed: Vec<std::os::fd::RawFd>,
+}
+
+/// The addresses of a source: a pool gives up to [`POOL_MEMBERS`]
+/// addresses, a server its first.
 fn resolve(s: &NtpSourceSettings) -> io::Result<Vec<SocketAddr>> {
     let text = s.address.as_str();
     let with_port = if let Ok(ip) = text.parse::<std::net::IpAddr>() {
@@ -79,7 +137,7 @@ fn resolve(s: &NtpSourceSettings) -> io::Result<Vec<SocketAddr>> {
     let addrs: Vec<SocketAddr> = with_port.to_socket_addrs()?.collect();
     Ok(match s.kind {
         NtpSourceKind::Server => addrs.into_iter().take(1).collect(),
-        NtpSourceKind::Pool => addrs.into_iter().take(8).collect(),
+        NtpSourceKind::Pool => addrs.into_iter().take(POOL_MEMBERS).collect(),
     })
 }
 
@@ -91,39 +149,135 @@ impl NtpClient {
         minimum_agreeing: u8,
         now: Time,
     ) -> io::Result<Self> {
-        let mut sources = Vec::new();
-        for s in settings {
-            let addrs = match resolve(s) {
-                Ok(a) if !a.is_empty() => a,
-                Ok(_) | Err(_) => {
-                    tracing::warn!(source = %s.address, "cannot resolve NTP source; left out");
-                    continue;
-                }
-            };
-            for addr in addrs {
-                let socket = UdpClient::open_for(addr)?;
-                let config = PollConfig {
-                    minpoll: s.minpoll,
-                    maxpoll: s.maxpoll,
-                    iburst: s.iburst,
-                };
-                tracing::info!(source = %s.address, %addr, "NTP source");
-                sources.push(ClientSource {
-                    name: s.address.clone(),
-                    addr,
-                    socket,
-                    source: Source::new(config, now),
-                });
-            }
-        }
-        let n = sources.len();
-        Ok(NtpClient {
-            sources,
+        let mut client = NtpClient {
+            sources: Vec::new(),
             minimum_agreeing: usize::from(minimum_agreeing.max(1)),
             last_used: Time::EPOCH,
-            survivors: vec![false; n],
+            survivors: Vec::new(),
             system_peer: None,
-        })
+            settings: settings.to_vec(),
+            resolver: None,
+            last_resolve: vec![None; settings.len()],
+            dropped: Vec::new(),
+        };
+        if settings.iter().any(|s| s.kind == NtpSourceKind::Pool) {
+            client.resolver = Some(Resolver::start()?);
+        }
+        for (origin, s) in settings.iter().enumerate() {
+            match resolve(s) {
+                Ok(addrs) if !addrs.is_empty() => {
+                    for addr in addrs {
+                        client.add(origin, addr, now)?;
+                    }
+                }
+                Ok(_) | Err(_) => {
+                    tracing::warn!(source = %s.address, "cannot resolve NTP source; left out");
+                }
+            }
+        }
+        Ok(client)
+    }
+
+    /// Adds a source for `addr` of `[[ntp-source]]` number `origin`.
+    fn add(
+        &mut self,
+        origin: usize,
+        addr: SocketAddr,
+        now: Time,
+    ) -> io::Result<std::os::fd::RawFd> {
+        let s = &self.settings[origin];
+        let socket = UdpClient::open_for(addr)?;
+        let fd = socket.fd();
+        let config = PollConfig {
+            minpoll: s.minpoll,
+            maxpoll: s.maxpoll,
+            iburst: s.iburst,
+        };
+        tracing::info!(source = %s.address, %addr, "NTP source");
+        self.sources.push(ClientSource {
+            name: s.address.clone(),
+            addr,
+            socket,
+            source: Source::new(config, now),
+            origin,
+            polls: 0,
+        });
+        self.survivors.push(false);
+        Ok(fd)
+    }
+
+    /// Pool upkeep: members that were demobilized or never answered eight
+    /// polls are dropped, and a pool short of members is resolved again
+    /// (at most once a minute, on the resolver thread) and topped up with
+    /// addresses it does not use yet. Returns the sockets opened and
+    /// closed.
+    pub fn maintain(&mut self, now: Time) -> FdChanges {
+        let mut changes = FdChanges::default();
+        let Some(resolver) = &self.resolver else {
+            return changes;
+        };
+        // New addresses from the resolver.
+        let mut fresh = Vec::new();
+        let answers: Vec<_> = std::iter::from_fn(|| resolver.answers.try_recv().ok()).collect();
+        for (origin, answer) in answers {
+            match answer {
+                Ok(addrs) => fresh.push((origin, addrs)),
+                Err(e) => {
+                    tracing::warn!(pool = %self.settings[origin].address, error = %e, "cannot resolve pool")
+                }
+            }
+        }
+        // Drop the bad members of pools.
+        let mut i = 0;
+        while i < self.sources.len() {
+            let s = &self.sources[i];
+            let pool = self.settings[s.origin].kind == NtpSourceKind::Pool;
+            let bad = s.source.state() == SourceState::Demobilized
+                || (s.polls >= UNREACHABLE_POLLS && s.source.reach() == 0);
+            if pool && bad {
+                tracing::info!(pool = %s.name, addr = %s.addr, "pool member dropped");
+                changes.removed.push(s.socket.fd());
+                self.dropped.push((s.addr, std::time::Instant::now()));
+                self.sources.remove(i);
+                self.survivors.remove(i);
+                self.system_peer = None;
+            } else {
+                i += 1;
+            }
+        }
+        self.dropped.retain(|(_, at)| at.elapsed() < DROPPED_FOR);
+        for (origin, addrs) in fresh {
+            for addr in addrs {
+                let members = self.sources.iter().filter(|s| s.origin == origin).count();
+                if members >= POOL_MEMBERS {
+                    break;
+                }
+                if self.sources.iter().any(|s| s.addr == addr)
+                    || self.dropped.iter().any(|(a, _)| *a == addr)
+                {
+                    continue;
+                }
+                match self.add(origin, addr, now) {
+                    Ok(fd) => changes.added.push(fd),
+                    Err(e) => tracing::warn!(%addr, error = %e, "cannot open NTP socket"),
+                }
+            }
+        }
+        // Ask again for pools short of members.
+        for (origin, settings) in self.settings.iter().enumerate() {
+            if settings.kind != NtpSourceKind::Pool {
+                continue;
+            }
+            let members = self.sources.iter().filter(|s| s.origin == origin).count();
+            let due = self.last_resolve[origin].is_none_or(|t| t.elapsed() >= RESOLVE_INTERVAL);
+            if members < POOL_MEMBERS && due {
+                self.last_resolve[origin] = Some(std::time::Instant::now());
+                if let Some(r) = &self.resolver {
+                    let _ = r.requests.send((origin, settings.clone()));
+                }
+            }
+        }
+        changes
     }
 
     /// The sockets to poll.
@@ -143,6 +297,7 @@ impl NtpClient {
     pub fn poll_due(&mut self, now: Time) {
         for s in &mut self.sources {
             if let Some(bytes) = s.source.poll_now(now, rand::random()) {
+                s.polls += 1;
                 if let Err(e) = s.socket.send_to(&bytes, s.addr) {
                     tracing::debug!(source = %s.addr, error = %e, "NTP send failed");
                 }

@@ -446,6 +446,13 @@ pub fn run(config: &Config, config_path: &Path) -> io::Result<()> {
         runtime.run_timers()?;
         if let Some(client) = ntp_client.as_mut() {
             let now = ntp_server::utc(&runtime, runtime.clock.now());
+            let changes = client.maintain(now);
+            for fd in changes.removed {
+                poller.deregister(fd);
+            }
+            for fd in changes.added {
+                poller.register_raw(fd);
+            }
             client.poll_due(now);
         }
         let now = RealtimeBase.now();

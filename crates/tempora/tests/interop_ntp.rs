@@ -319,3 +319,47 @@ fn tempora_client_follows_chronyd() {
         "|error_vs_system_ns| reached {worst:.0}: {s}"
     );
 }
+
+/// Issue #6 point 1: a pool whose name resolves to a live chronyd and to an
+/// address where nobody answers (the namespace's own /etc/hosts, which
+/// `ip netns exec` mounts over /etc/hosts): the dead member is dropped
+/// after eight unanswered polls, and the live one is the system peer.
+#[test]
+fn pool_drops_the_member_that_never_answers() {
+    if !ntp_available() {
+        return;
+    }
+    let mut lab = Lab::chain("np", 2);
+    let etc = std::path::PathBuf::from("/etc/netns").join(&lab.ns[1]);
+    std::fs::create_dir_all(&etc).unwrap();
+    std::fs::write(
+        etc.join("hosts"),
+        "127.0.0.1 localhost\n10.79.0.1 pool.tempora.test\n10.79.0.77 pool.tempora.test\n",
+    )
+    .unwrap();
+    struct Cleanup(std::path::PathBuf);
+    impl Drop for Cleanup {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+    let _cleanup = Cleanup(etc);
+    lab.chronyd("server", 0, "local stratum 1\nallow all\n");
+    lab.tempora(
+        "client",
+        1,
+        "[[ntp-source]]\naddress = \"pool.tempora.test\"\nkind = \"pool\"\nminpoll = 0\nmaxpoll = 0\n\n\
+         [clock]\nkind = \"virtual\"\n",
+    );
+    let (s, took) = lab.wait_status("client", Duration::from_secs(40), |s| {
+        s["ntp_sources"].as_array().is_some_and(|a| {
+            a.len() == 1 && a[0]["address"] == "10.79.0.1:123" && a[0]["system_peer"] == true
+        })
+    });
+    let s = s.expect("no status from the client");
+    eprintln!("pool after {took:?}: {}", s["ntp_sources"]);
+    let sources = s["ntp_sources"].as_array().unwrap();
+    assert_eq!(sources.len(), 1, "{s}");
+    assert_eq!(sources[0]["address"], "10.79.0.1:123", "{s}");
+    assert_eq!(sources[0]["system_peer"], true, "{s}");
+}
