@@ -255,10 +255,34 @@ impl Checker<'_> {
             timescale: p.timescale.map(|v| v.into_inner()),
             current_utc_offset: p.current_utc_offset.map(|v| v.into_inner()),
         };
+        let clock = self.clock(raw.clock)?;
+        // NTP timestamps are the kernel's software ones, in system time: on
+        // a PHC, the server serves the system clock (so it must follow the
+        // PHC), and NTP sources cannot discipline the PHC.
+        if let ClockKind::Phc(path) = &clock.kind {
+            if let Some(first) = raw.ntp_source.first() {
+                return Err(self.at_key(
+                    &first.get_ref().address.span(),
+                    format!(
+                        "[[ntp-source]] cannot discipline the PTP hardware clock {}: use `kind = \"system\"` (NTP timestamps are in system time)",
+                        path.display()
+                    ),
+                ));
+            }
+            if let (Some(n), false) = (&raw.ntp_server, clock.sync_system_clock) {
+                return Err(self.at_key(
+                    &n.get_ref().listen.span(),
+                    format!(
+                        "[ntp-server] on the PTP hardware clock {} needs `sync-system-clock = true` in [clock]: NTP is served from the system clock",
+                        path.display()
+                    ),
+                ));
+            }
+        }
         Ok(Config {
             ptp,
             ports,
-            clock: self.clock(raw.clock)?,
+            clock,
             observability: self.observability(raw.observability)?,
             ntp_server: raw
                 .ntp_server

@@ -370,3 +370,25 @@ fn ntp_sources() {
     let e = error("[[ntp-source]]\naddress = \"a\"\nkind = \"peer\"\n");
     assert!(e.starts_with("t.toml:3:8: "), "{e}");
 }
+
+#[test]
+fn ntp_on_a_phc() {
+    let e = error("[[ntp-source]]\naddress = \"192.0.2.1\"\n\n[clock]\nkind = \"/dev/ptp0\"\n");
+    assert!(
+        e.starts_with(
+            "t.toml:2:1: [[ntp-source]] cannot discipline the PTP hardware clock /dev/ptp0"
+        ),
+        "{e}"
+    );
+    let e = error(&format!(
+        "{PORT}[clock]\nkind = \"/dev/ptp0\"\n\n[ntp-server]\nlisten = [\"0.0.0.0:123\"]\n"
+    ));
+    assert!(e.contains("needs `sync-system-clock = true`"), "{e}");
+    Config::parse(
+        &format!(
+            "{PORT}[clock]\nkind = \"/dev/ptp0\"\nsync-system-clock = true\n\n[ntp-server]\nlisten = [\"0.0.0.0:123\"]\n"
+        ),
+        "t.toml",
+    )
+    .unwrap();
+}

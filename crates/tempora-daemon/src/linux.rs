@@ -184,4 +184,13 @@ impl DisciplinedClock for LinuxClock {
     fn counts_utc(&self) -> bool {
         !matches!(self, LinuxClock::Phc(_))
     }
+
+    fn ntp_time(&self, raw: Option<Time>) -> Time {
+        match (self, raw) {
+            (LinuxClock::Phc(_), Some(r)) => r,
+            (LinuxClock::Phc(_), None) => RealtimeBase.now(),
+            (_, Some(r)) => self.time_of_raw(r),
+            (_, None) => self.now(),
+        }
+    }
 }

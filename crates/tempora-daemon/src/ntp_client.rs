@@ -17,7 +17,6 @@ use tempora_ntp::client::candidate;
 use tempora_ntp::client::select::{self, Candidate, MAX_CANDIDATES};
 use tempora_ntp::client::source::{PollConfig, ReplyOutcome, Source, SourceState};
 
-use crate::ntp_server::utc;
 use crate::runtime::{DisciplinedClock, NtpUse, PortIo, Runtime};
 
 /// The NTP port.
@@ -112,6 +111,8 @@ pub struct NtpClient {
     last_resolve: Vec<Option<std::time::Instant>>,
     /// Pool addresses dropped, not taken again for an hour.
     dropped: Vec<(SocketAddr, std::time::Instant)>,
+    /// The runtime's step count last seen (PTP steps the clock too).
+    seen_steps: u64,
 }
 
 /// Sockets the timing loop must start or stop polling.
@@ -159,6 +160,7 @@ impl NtpClient {
             resolver: None,
             last_resolve: vec![None; settings.len()],
             dropped: Vec::new(),
+            seen_steps: 0,
         };
         if settings.iter().any(|s| s.kind == NtpSourceKind::Pool) {
             client.resolver = Some(Resolver::start()?);
@@ -204,6 +206,24 @@ impl NtpClient {
         });
         self.survivors.push(false);
         Ok(fd)
+    }
+
+    /// The clock was stepped (by NTP or by PTP; `now` is the new time):
+    /// every sample and poll time of before is void; poll again now.
+    pub fn clock_stepped(&mut self, now: Time) {
+        self.last_used = Time::EPOCH;
+        for s in &mut self.sources {
+            s.source.clock_stepped(now);
+        }
+    }
+
+    /// Follows steps the runtime made since the last call (a PTP servo
+    /// step while NTP waited).
+    pub fn follow_steps<P: PortIo, C: DisciplinedClock>(&mut self, runtime: &Runtime<P, C>) {
+        if runtime.steps() != self.seen_steps {
+            self.seen_steps = runtime.steps();
+            self.clock_stepped(runtime.clock.ntp_time(None));
+        }
     }
 
     /// Pool upkeep: members that were demobilized or never answered eight
@@ -320,8 +340,7 @@ impl NtpClient {
         if error_queue {
             let s = &mut self.sources[i];
             if let Ok(Some(tx)) = s.socket.recv_tx_timestamp() {
-                s.source
-                    .sent_at(utc(runtime, runtime.clock.time_of_raw(tx.time)));
+                s.source.sent_at(runtime.clock.ntp_time(Some(tx.time)));
             }
         }
         if !readable {
@@ -335,10 +354,7 @@ impl NtpClient {
         if d.source != Some(s.addr) || d.truncated {
             return Ok(());
         }
-        let t4 = utc(
-            runtime,
-            d.rx.map_or_else(|| runtime.clock.now(), |r| runtime.clock.time_of_raw(r)),
-        );
+        let t4 = runtime.clock.ntp_time(d.rx);
         match s
             .source
             .handle_reply(buf.get(..d.len).unwrap_or_default(), t4)
@@ -414,12 +430,25 @@ impl NtpClient {
             return Ok(());
         }
         self.last_used = last.t4;
+        // A sample delayed far beyond the source's best (queueing) is kept
+        // out of the servo: with a PI servo its error would go straight
+        // into the clock. It still counts in the filter.
+        if let Some(f) = self.sources[peer].source.filtered() {
+            let limit = f.best.delay * 3 + Duration::from_millis(1);
+            if f.count >= 4 && last.delay > limit {
+                tracing::debug!(
+                    delay_ns = last.delay.as_nanos_f64(),
+                    "NTP sample delayed; not used"
+                );
+                return Ok(());
+            }
+        }
         // θ is the server's time minus ours; the servo wants ours minus it.
         match runtime.ntp_sample(-last.offset, last.delay, last.t4)? {
             NtpUse::Stepped => {
-                for s in &mut self.sources {
-                    s.source.clock_stepped();
-                }
+                let now = runtime.clock.ntp_time(None);
+                self.clock_stepped(now);
+                self.seen_steps = runtime.steps();
             }
             NtpUse::Used | NtpUse::PtpPreferred => {}
         }

@@ -103,15 +103,6 @@ fn leap_of(tp: &tempora_ptp::datasets::TimePropertiesDs) -> LeapIndicator {
     }
 }
 
-/// The clock's time in UTC: a PHC counting the PTP timescale is TAI.
-pub fn utc<P: PortIo, C: DisciplinedClock>(runtime: &Runtime<P, C>, t: Time) -> Time {
-    if runtime.clock.counts_utc() {
-        t
-    } else {
-        t - runtime.ptp_minus_utc()
-    }
-}
-
 /// Answers one datagram: `rx_raw` is its kernel receive timestamp. Returns
 /// the reply to send, or `None` (counted) if it gets none.
 pub fn answer<P: PortIo, C: DisciplinedClock>(
@@ -123,11 +114,11 @@ pub fn answer<P: PortIo, C: DisciplinedClock>(
     out: &mut [u8],
 ) -> Option<usize> {
     counters.received += 1;
-    let now = utc(runtime, runtime.clock.now());
-    let rx = rx_raw.map_or(now, |r| utc(runtime, runtime.clock.time_of_raw(r)));
+    let now = runtime.clock.ntp_time(None);
+    let rx = rx_raw.map_or(now, |r| runtime.clock.ntp_time(Some(r)));
     let state = server_clock(runtime, policy, now);
     // T3 as late as possible: read the clock again right before sending.
-    let tx = utc(runtime, runtime.clock.now());
+    let tx = runtime.clock.ntp_time(None);
     match respond(request, rx, tx, &state, out) {
         Ok(n) => Some(n),
         Err(_) => {
@@ -189,7 +180,7 @@ impl NtpServer {
         source: SocketAddr,
         out: &mut [u8],
     ) -> Option<usize> {
-        if tempora_ntp::server::check_request(request).is_err() {
+        if source.port() == 0 || tempora_ntp::server::check_request(request).is_err() {
             self.counters.received += 1;
             self.counters.ignored += 1;
             return None;

@@ -31,7 +31,7 @@ use crate::freqfile;
 use crate::linux::{LinuxClock, LinuxPort};
 use crate::metrics::{self, Published};
 use crate::ntp_client::NtpClient;
-use crate::ntp_server::{self, NtpServer, NtpServerCounters};
+use crate::ntp_server::{NtpServer, NtpServerCounters};
 use crate::runtime::{DisciplinedClock, Runtime};
 use crate::system_sync::SystemSync;
 
@@ -366,7 +366,7 @@ pub fn run(config: &Config, config_path: &Path) -> io::Result<()> {
     let mut ntp_client = if config.ntp_sources.is_empty() {
         None
     } else {
-        let now = ntp_server::utc(&runtime, runtime.clock.now());
+        let now = runtime.clock.ntp_time(None);
         let client = NtpClient::new(&config.ntp_sources, config.minimum_agreeing_sources, now)?;
         for fd in client.fds() {
             poller.register_raw(fd);
@@ -382,7 +382,7 @@ pub fn run(config: &Config, config_path: &Path) -> io::Result<()> {
             .unwrap_or(Duration::from_secs(1))
             .min(Duration::from_millis(500));
         if let Some(at) = ntp_client.as_ref().and_then(|c| c.next_deadline()) {
-            let now = ntp_server::utc(&runtime, runtime.clock.now());
+            let now = runtime.clock.ntp_time(None);
             timeout = timeout.min((at - now).max(Duration::ZERO));
         }
         let ready = match poller.wait(timeout) {
@@ -445,7 +445,8 @@ pub fn run(config: &Config, config_path: &Path) -> io::Result<()> {
         }
         runtime.run_timers()?;
         if let Some(client) = ntp_client.as_mut() {
-            let now = ntp_server::utc(&runtime, runtime.clock.now());
+            let now = runtime.clock.ntp_time(None);
+            client.follow_steps(&runtime);
             let changes = client.maintain(now);
             for fd in changes.removed {
                 poller.deregister(fd);

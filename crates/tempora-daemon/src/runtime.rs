@@ -66,6 +66,11 @@ pub trait DisciplinedClock {
     /// Whether the clock counts UTC (the system clock and a virtual clock
     /// over it) rather than the PTP timescale (a PHC, which counts TAI).
     fn counts_utc(&self) -> bool;
+    /// The UTC time NTP works in for a raw software timestamp (`None`:
+    /// now): the disciplined clock's own for the system and a virtual
+    /// clock; for a PHC, the system clock, which `sync-system-clock` keeps
+    /// on the PHC (NTP sockets timestamp in system time).
+    fn ntp_time(&self, raw: Option<Time>) -> Time;
 }
 
 /// The daemon's state.
@@ -88,6 +93,13 @@ pub struct Runtime<P, C> {
     ptp_offset: Duration,
     /// `ptp_offset` when the engine started: engine `now` − clock time.
     now_offset: Duration,
+    /// Clock steps made (PTP or NTP).
+    steps: u64,
+    /// Engine time of the last PTP measurement.
+    last_ptp_measurement: Option<Time>,
+    /// The platform reported a nonzero transmit-timestamp id: ids work, so
+    /// timestamps are never matched by order.
+    ids_seen: bool,
 }
 
 impl<P: PortIo, C: DisciplinedClock> Runtime<P, C> {
@@ -112,6 +124,9 @@ impl<P: PortIo, C: DisciplinedClock> Runtime<P, C> {
             started,
             ptp_offset: Duration::ZERO,
             now_offset: Duration::ZERO,
+            steps: 0,
+            last_ptp_measurement: None,
+            ids_seen: false,
         }
     }
 
@@ -271,8 +286,14 @@ impl<P: PortIo, C: DisciplinedClock> Runtime<P, C> {
     /// SOF_TIMESTAMPING_OPT_ID reports 0 for all) still works while one
     /// timestamp at a time is awaited on the port, as ptp4l expects.
     fn take_pending(&mut self, port: usize, id: u64) -> Option<TxToken> {
+        if id != 0 {
+            self.ids_seen = true;
+        }
         if let Some(token) = self.pending.remove(&(port, id)) {
             return Some(token);
+        }
+        if self.ids_seen {
+            return None;
         }
         let mut on_port = self.pending.range((port, 0)..=(port, u64::MAX));
         let (&key, _) = on_port.next()?;
@@ -326,6 +347,7 @@ impl<P: PortIo, C: DisciplinedClock> Runtime<P, C> {
                 }
                 Action::Measurement(m) => {
                     self.measurements += 1;
+                    self.last_ptp_measurement = Some(m.ingress);
                     let sample = Sample {
                         local_time: m.ingress,
                         offset: m.offset,
@@ -341,6 +363,7 @@ impl<P: PortIo, C: DisciplinedClock> Runtime<P, C> {
                     self.clock.apply(correction)?;
                     if let Correction::Step { step, .. } = correction {
                         tracing::info!(step_ns = step.as_nanos_f64(), "clock stepped");
+                        self.steps += 1;
                         self.engine.notify_clock_step();
                     }
                 }
@@ -397,12 +420,22 @@ impl<P: PortIo, C: DisciplinedClock> Runtime<P, C> {
         }
     }
 
-    /// Whether a PTP port is SLAVE: PTP is then the time source, preferred
-    /// to NTP while it stays healthy.
+    /// Whether PTP is the healthy time source, preferred to NTP: a port is
+    /// SLAVE and a PTP measurement arrived in the last 16 s (a SLAVE port
+    /// whose Syncs stopped does not shut NTP out).
     pub fn ptp_is_source(&self) -> bool {
-        (0..self.engine.port_count())
+        let slave = (0..self.engine.port_count())
             .filter_map(|i| self.engine.port_ds(i))
-            .any(|ds| ds.port_state == tempora_ptp::datasets::PortState::Slave)
+            .any(|ds| ds.port_state == tempora_ptp::datasets::PortState::Slave);
+        let recent = self
+            .last_ptp_measurement
+            .is_some_and(|t| self.engine_now() - t <= Duration::from_secs(16));
+        slave && recent
+    }
+
+    /// Clock steps made so far (PTP or NTP).
+    pub fn steps(&self) -> u64 {
+        self.steps
     }
 
     /// A combined NTP measurement (`offset` = our clock − the true time, at
@@ -418,8 +451,11 @@ impl<P: PortIo, C: DisciplinedClock> Runtime<P, C> {
             return Ok(NtpUse::PtpPreferred);
         }
         self.measurements += 1;
+        // The servo's samples are dated on the engine's timescale (PTP's
+        // are): an NTP time on a UTC clock plus the PTP − UTC offset in
+        // force, so that a switch between PTP and NTP is no jump in time.
         let correction = self.servo.sample(Sample {
-            local_time: at,
+            local_time: at + self.ptp_offset,
             offset,
             delay: Some(delay),
         });
@@ -431,6 +467,7 @@ impl<P: PortIo, C: DisciplinedClock> Runtime<P, C> {
         self.clock.apply(correction)?;
         if let Correction::Step { step, .. } = correction {
             tracing::info!(step_ns = step.as_nanos_f64(), "clock stepped (NTP)");
+            self.steps += 1;
             self.engine.notify_clock_step();
             return Ok(NtpUse::Stepped);
         }

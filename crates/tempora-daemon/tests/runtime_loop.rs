@@ -107,6 +107,9 @@ impl DisciplinedClock for FakeClock {
     fn counts_utc(&self) -> bool {
         self.utc
     }
+    fn ntp_time(&self, raw: Option<Time>) -> Time {
+        raw.map_or_else(|| self.now(), |r| self.time_of_raw(r))
+    }
 }
 
 fn runtime(

@@ -365,26 +365,31 @@ impl TsSocket {
                 })
                 .collect();
             let mut hdrs: Vec<libc::mmsghdr> = Vec::with_capacity(n);
+            let iov_ptr = iovs.as_mut_ptr();
             for (i, (_, addr)) in items.iter().take(n).enumerate() {
                 let (name, namelen) = addr.ptr_len();
-                // SAFETY: mmsghdr is plain old data; zeroes are valid.
+                // SAFETY: mmsghdr is plain old data; zeroes are valid; `i <
+                // n` and `iovs` holds `n` elements.
                 let mut h: libc::mmsghdr = unsafe { mem::zeroed() };
                 h.msg_hdr.msg_name = name as *mut libc::c_void;
                 h.msg_hdr.msg_namelen = namelen;
-                h.msg_hdr.msg_iov = &mut iovs[i];
+                // SAFETY: `i < n` and `iovs` holds `n` elements.
+                h.msg_hdr.msg_iov = unsafe { iov_ptr.add(i) };
                 h.msg_hdr.msg_iovlen = 1;
                 hdrs.push(h);
             }
             let mut done = 0usize;
-            while done < n {
+            let mut failed = 0usize;
+            while done + failed < n {
+                let at = done + failed;
                 // SAFETY: the headers point at `iovs` (→ the items' data)
                 // and the items' addresses, all alive for the call, which
                 // only reads them; `n - done` headers from `done` on.
                 let ret = unsafe {
                     libc::sendmmsg(
                         self.fd.as_raw_fd(),
-                        hdrs.as_mut_ptr().add(done),
-                        (n - done) as libc::c_uint,
+                        hdrs.as_mut_ptr().add(at),
+                        (n - at) as libc::c_uint,
                         libc::MSG_DONTWAIT,
                     )
                 };
@@ -392,12 +397,25 @@ impl TsSocket {
                     Ok(k) if k > 0 => done += k as usize,
                     Ok(_) => break,
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    Err(_) if done == 0 && self.sent_batches == 0 => {
+                    // No sendmmsg here (clknetsim's sockets are not the
+                    // kernel's): one sendmsg per datagram from now on.
+                    Err(e)
+                        if at == 0
+                            && self.sent_batches == 0
+                            && matches!(
+                                e.raw_os_error(),
+                                Some(libc::ENOSYS | libc::EBADF | libc::ENOTSOCK)
+                            ) =>
+                    {
                         self.no_sendmmsg = true;
                         break;
                     }
                     // A full buffer: the rest is dropped, as UDP does.
-                    Err(_) => return done,
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                    Err(e) if e.raw_os_error() == Some(libc::ENOBUFS) => break,
+                    // This datagram failed (e.g. a bad destination): skip it,
+                    // send the others.
+                    Err(_) => failed += 1,
                 }
             }
             if !self.no_sendmmsg {
@@ -474,15 +492,25 @@ impl TsSocket {
             })
             .collect();
         let mut hdrs: Vec<libc::mmsghdr> = Vec::with_capacity(n);
+        // Raw pointers taken once per buffer (no re-borrow of the vectors
+        // while earlier pointers are live).
+        let source_ptr = sources.as_mut_ptr();
+        let iov_ptr = iovs.as_mut_ptr();
+        let control_ptr = controls.as_mut_ptr();
         for i in 0..n {
-            // SAFETY: mmsghdr is plain old data; zeroes are valid.
+            // SAFETY: mmsghdr is plain old data; zeroes are valid. `i < n`,
+            // and `sources`, `iovs` and `controls` hold at least `n`
+            // elements, so the offsets stay inside them.
             let mut h: libc::mmsghdr = unsafe { mem::zeroed() };
-            h.msg_hdr.msg_name = (&mut sources[i].storage as *mut libc::sockaddr_storage).cast();
+            // SAFETY: `i < n`; each pointer stays inside its vector.
+            unsafe {
+                h.msg_hdr.msg_name = (&raw mut (*source_ptr.add(i)).storage).cast();
+                h.msg_hdr.msg_iov = iov_ptr.add(i);
+                h.msg_hdr.msg_control = (*control_ptr.add(i)).0.as_mut_ptr().cast();
+            }
             h.msg_hdr.msg_namelen = mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
-            h.msg_hdr.msg_iov = &mut iovs[i];
             h.msg_hdr.msg_iovlen = 1;
-            h.msg_hdr.msg_control = controls[i].0.as_mut_ptr().cast();
-            h.msg_hdr.msg_controllen = controls[i].0.len() as _;
+            h.msg_hdr.msg_controllen = mem::size_of::<CmsgBuffer>() as _;
             hdrs.push(h);
         }
         let got = loop {

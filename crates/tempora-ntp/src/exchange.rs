@@ -69,6 +69,12 @@ impl Request {
         }
         let root_delay = duration_from_short(p.root_delay);
         let root_dispersion = duration_from_short(p.root_dispersion);
+        // RFC 5905 §11.2 (fit): a server further than MAXDIST (1.5 s,
+        // ntpd's default) from its reference is not fit to use.
+        let root_distance = (delay + root_delay) / 2 + root_dispersion;
+        if root_distance > MAX_DISTANCE {
+            return Err(ReplyError::TooDistant(root_distance));
+        }
         Ok(Sample {
             offset,
             delay,
@@ -86,7 +92,7 @@ impl Request {
             root_dispersion,
             // RFC 5905 §11.2 (root distance λ), without the dispersion
             // grown since the reply: (δ + root delay) / 2 + root dispersion.
-            root_distance: (delay + root_delay) / 2 + root_dispersion,
+            root_distance,
         })
     }
 }
@@ -142,7 +148,13 @@ pub enum ReplyError {
     Unsynchronized,
     /// The timestamps give a negative delay.
     NegativeDelay(Duration),
+    /// The root distance through the server exceeds MAXDIST.
+    TooDistant(Duration),
 }
+
+/// The largest root distance accepted (RFC 5905 §11.2: MAXDIST, 1.5 s in
+/// ntpd's configuration).
+pub const MAX_DISTANCE: Duration = Duration::from_millis(1500);
 
 impl core::fmt::Display for ReplyError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
@@ -153,6 +165,7 @@ impl core::fmt::Display for ReplyError {
             ReplyError::Kiss(code) => write!(f, "kiss-o'-death {code:?}"),
             ReplyError::Unsynchronized => f.write_str("server is not synchronized"),
             ReplyError::NegativeDelay(d) => write!(f, "negative delay {d}"),
+            ReplyError::TooDistant(d) => write!(f, "root distance {d} beyond MAXDIST"),
         }
     }
 }
@@ -240,6 +253,13 @@ mod tests {
         assert!(matches!(
             req.complete(&ok[..20], t1, t4),
             Err(ReplyError::Malformed(_))
+        ));
+        // A server too far from its reference (root dispersion 2 s).
+        let mut far = ok;
+        far[8..12].copy_from_slice(&[0, 2, 0, 0]);
+        assert!(matches!(
+            req.complete(&far, t1, t4),
+            Err(ReplyError::TooDistant(_))
         ));
         // The server held it longer than our round trip: negative delay.
         let neg = reply(req.cookie, t1, t1 + Duration::from_millis(5), 2);

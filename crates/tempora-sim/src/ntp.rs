@@ -157,7 +157,7 @@ pub fn run(
                                 client.clock.apply_at(base, c);
                                 if matches!(c, Correction::Step { .. }) {
                                     steps += 1;
-                                    source.clock_stepped();
+                                    source.clock_stepped(client.read(arrival));
                                     last_used = Time::EPOCH;
                                 }
                             }

@@ -115,6 +115,8 @@ impl Servo for NtpPllServo {
                 self.state = State::Freq;
                 self.last = Some(now);
                 if libm::fabs(offset) > STEPT {
+                    // The clock reads `now − offset` once stepped.
+                    self.last = Some(now - sample.offset);
                     self.base = 0.0;
                     return Correction::Step {
                         step: -sample.offset,
@@ -136,6 +138,7 @@ impl Servo for NtpPllServo {
                 self.last_offset = offset;
                 if libm::fabs(offset) > STEPT {
                     self.phase_rate = 0.0;
+                    self.last = Some(now - sample.offset);
                     return Correction::Step {
                         step: -sample.offset,
                         frequency_ppb: self.freq * 1e9,
@@ -154,7 +157,7 @@ impl Servo for NtpPllServo {
             }
             self.spike_since = None;
             self.state = State::Sync;
-            self.last = Some(now);
+            self.last = Some(now - sample.offset);
             self.last_offset = 0.0;
             self.phase_rate = 0.0;
             return Correction::Step {

@@ -123,10 +123,12 @@ impl Source {
         }
         self.reach <<= 1;
         if self.outstanding.is_some() && self.reach & 0x0e == 0 {
-            // Three polls unanswered: back to the shortest interval
-            // (unreachable sources are sought quickly, RFC 5905 §13).
-            self.poll = self.config.minpoll;
+            // Three polls unanswered: poll half as often, up to maxpoll, so
+            // that a dead server is not hammered (RFC 8633 §3.4; RFC 5905
+            // §13 raises the poll of an unreachable source too).
+            self.poll = (self.poll + 1).min(self.config.maxpoll);
             self.stable = 0;
+            self.burst_left = 0;
         }
         let (request, bytes) = Request::new(cookie);
         self.outstanding = Some((request, now));
@@ -214,10 +216,15 @@ impl Source {
         self.filter.best()
     }
 
-    /// The clock was stepped: samples taken before no longer apply.
-    pub fn clock_stepped(&mut self) {
+    /// The clock was stepped (`now` is the new time): samples and the poll
+    /// schedule of before no longer apply; poll again now.
+    pub fn clock_stepped(&mut self, now: Time) {
         self.filter.clear();
         self.outstanding = None;
+        self.last = None;
+        if self.state == SourceState::Active {
+            self.next_poll = now;
+        }
     }
 }
 
@@ -271,13 +278,18 @@ mod tests {
         assert_eq!(s.poll(), 3, "stable: up to maxpoll");
         let f = s.filtered().unwrap();
         assert!((f.best.offset - Duration::from_millis(5)).abs() < Duration::from_micros(1));
-        // Unanswered polls: reach decays, the poll falls back to minpoll.
+        // Unanswered polls: reach decays; the poll stays long (at maxpoll).
         for i in 0..4 {
             let now = s.next_poll().unwrap();
             s.poll_now(now, 100 + i).unwrap();
         }
         assert_eq!(s.reach(), 0xf0);
-        assert_eq!(s.poll(), 0);
+        assert_eq!(s.poll(), 3);
+        // After a step the source polls at once, with an empty filter.
+        let later = s.next_poll().unwrap() - Duration::from_secs(3);
+        s.clock_stepped(later);
+        assert_eq!(s.next_poll(), Some(later));
+        assert!(s.filtered().is_none() || s.reach() != 0);
     }
 
     #[test]
