@@ -70,8 +70,11 @@ enum Command {
         /// Seconds to wait for each reply.
         #[arg(long, default_value_t = 2.0)]
         timeout: f64,
-        /// Servers: HOST, HOST:PORT, an IPv6 address or [IPV6]:PORT.
-        #[arg(required = true)]
+        /// The servers to ask.
+        #[arg(
+            required = true,
+            help = "Servers: HOST, HOST:PORT, an IPv6 address or [IPV6]:PORT"
+        )]
         servers: Vec<String>,
     },
     /// Show what a running daemon is doing: port states, parent and
