@@ -1,6 +1,6 @@
 //! Fuzz target: the server's handling of an arbitrary datagram — the
-//! request check, the reply, the kiss-o'-death and the rate limiter — must
-//! not panic.
+//! request check, the reply, the kiss-o'-death, the rate limiter and the
+//! interleaved mode — must not panic.
 #![no_main]
 
 use core::net::IpAddr;
@@ -9,7 +9,8 @@ use libfuzzer_sys::fuzz_target;
 use tempora_clock::{Duration, Time};
 use tempora_ntp::access::{RateLimit, RateLimiter, kiss};
 use tempora_ntp::server::{ServerClock, check_request, respond};
-use tempora_ntp::wire::KissCode;
+use tempora_ntp::wire::{KissCode, NtpTimestamp};
+use tempora_ntp::xleave::{XleaveTable, respond_interleaved};
 
 fuzz_target!(|data: &[u8]| {
     let t = Time::from_secs_nanos(1_800_000_000, 0);
@@ -17,6 +18,17 @@ fuzz_target!(|data: &[u8]| {
     let _ = check_request(data);
     let _ = respond(data, t, t, &ServerClock::UNSYNCHRONIZED, &mut out);
     let _ = kiss(data, KissCode::from_bytes(*b"RATE"), &mut out);
+    let _ = respond_interleaved(data, t, t, &ServerClock::UNSYNCHRONIZED, &mut out);
+    let mut table = XleaveTable::<4>::new(7);
+    let ip = IpAddr::from([192, 0, 2, data.first().copied().unwrap_or(0)]);
+    let _ = table.interleaved_tx(ip, data);
+    if data.len() >= 32 {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(&data[24..32]);
+        table.replied(ip, NtpTimestamp::from_bits(u64::from_be_bytes(b)));
+        table.transmitted(ip, NtpTimestamp::from_bits(u64::from_be_bytes(b)), t);
+        let _ = table.interleaved_tx(ip, data);
+    }
     let mut limiter = RateLimiter::<8>::new(
         RateLimit {
             interval: Duration::from_secs(1),

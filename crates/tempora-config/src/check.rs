@@ -755,6 +755,7 @@ impl Checker<'_> {
             deny,
             deny_action: n.deny_action.map_or(DenyAction::Drop, |d| d.into_inner()),
             rate_limit,
+            interleaved: n.interleaved.is_some_and(|i| i.into_inner()),
         })
     }
 

@@ -456,6 +456,9 @@ pub struct NtpServerSettings {
     pub deny_action: DenyAction,
     /// Per-client rate limiting (`rate-limit = true`), if on.
     pub rate_limit: Option<RateLimit>,
+    /// `interleaved`: answer clients in the interleaved mode (RFC 9769)
+    /// when they ask for it, with kernel transmit timestamps.
+    pub interleaved: bool,
 }
 
 /// What a client refused by the access lists gets.

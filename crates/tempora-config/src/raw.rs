@@ -52,6 +52,7 @@ pub(crate) struct RawNtpServer {
     pub rate_limit: Option<S<bool>>,
     pub rate_limit_interval: Option<S<i8>>,
     pub rate_limit_burst: Option<S<u8>>,
+    pub interleaved: Option<S<bool>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

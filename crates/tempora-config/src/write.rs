@@ -156,6 +156,9 @@ pub(crate) fn to_toml(c: &Config, comments: &[String]) -> String {
         if n.deny_action == crate::DenyAction::Kiss {
             let _ = writeln!(out, "deny-action = \"kiss\"");
         }
+        if n.interleaved {
+            let _ = writeln!(out, "interleaved = true");
+        }
         if let Some(r) = n.rate_limit {
             let _ = writeln!(out, "rate-limit = true");
             let log2 = r.interval.as_secs_f64().log2().round() as i64;

@@ -17,6 +17,8 @@ use tempora_config::{DenyAction, NtpServerSettings};
 use tempora_ntp::access::{self, Cidr, RateLimiter, Verdict};
 use tempora_ntp::server::{ServerClock, respond};
 use tempora_ntp::wire::{KissCode, LeapIndicator, ReferenceId};
+use tempora_ntp::wire::{NtpTimestamp, Packet};
+use tempora_ntp::xleave::{XleaveTable, respond_interleaved};
 use tempora_ptp::datasets::PortState;
 
 use crate::runtime::{DisciplinedClock, PortIo, Runtime};
@@ -41,6 +43,9 @@ pub struct NtpServerCounters {
     /// Kiss-o'-death replies sent (DENY, RATE).
     #[serde(default)]
     pub kisses: u64,
+    /// Interleaved replies (RFC 9769) sent.
+    #[serde(default)]
+    pub interleaved: u64,
 }
 
 /// What the server needs to know from the configuration.
@@ -111,15 +116,19 @@ pub fn answer<P: PortIo, C: DisciplinedClock>(
     counters: &mut NtpServerCounters,
     request: &[u8],
     rx_raw: Option<Time>,
+    prev_tx: Option<Time>,
     out: &mut [u8],
 ) -> Option<usize> {
     counters.received += 1;
     let now = runtime.clock.ntp_time(None);
     let rx = rx_raw.map_or(now, |r| runtime.clock.ntp_time(Some(r)));
     let state = server_clock(runtime, policy, now);
-    // T3 as late as possible: read the clock again right before sending.
-    let tx = runtime.clock.ntp_time(None);
-    match respond(request, rx, tx, &state, out) {
+    let result = match prev_tx {
+        Some(prev) => respond_interleaved(request, rx, prev, &state, out),
+        // T3 as late as possible: read the clock again right before sending.
+        None => respond(request, rx, runtime.clock.ntp_time(None), &state, out),
+    };
+    match result {
         Ok(n) => Some(n),
         Err(_) => {
             counters.ignored += 1;
@@ -147,6 +156,12 @@ pub struct NtpServer {
     deny: Vec<Cidr>,
     deny_action: DenyAction,
     limiter: Option<Box<RateLimiter<RATE_SLOTS>>>,
+    xleave: Option<Box<XleaveTable<RATE_SLOTS>>>,
+    /// Replies waiting for their transmit timestamp: (id, client, the
+    /// receive timestamp the reply carried).
+    awaiting_tx: std::collections::VecDeque<(u64, std::net::IpAddr, NtpTimestamp)>,
+    /// The client and receive timestamp of the reply just built.
+    last_reply: Option<(std::net::IpAddr, NtpTimestamp)>,
     /// Its counters.
     pub counters: NtpServerCounters,
 }
@@ -165,6 +180,11 @@ impl NtpServer {
             limiter: settings
                 .rate_limit
                 .map(|r| Box::new(RateLimiter::new(r, key))),
+            xleave: settings
+                .interleaved
+                .then(|| Box::new(XleaveTable::new(key.rotate_left(17)))),
+            awaiting_tx: std::collections::VecDeque::new(),
+            last_reply: None,
             counters: NtpServerCounters::default(),
         }
     }
@@ -210,14 +230,57 @@ impl NtpServer {
                 }
             }
         }
-        answer(
+        let prev_tx = self
+            .xleave
+            .as_ref()
+            .and_then(|t| t.interleaved_tx(ip, request));
+        let n = answer(
             runtime,
             &self.policy,
             &mut self.counters,
             request,
             rx_raw,
+            prev_tx,
             out,
-        )
+        )?;
+        if prev_tx.is_some() {
+            self.counters.interleaved += 1;
+        }
+        if let Some(table) = &mut self.xleave {
+            if let Ok(p) = Packet::decode(out.get(..n).unwrap_or_default()) {
+                table.replied(ip, p.receive_timestamp);
+                self.last_reply = Some((ip, p.receive_timestamp));
+            }
+        }
+        Some(n)
+    }
+
+    /// Whether replies need kernel transmit timestamps (interleaved mode).
+    pub fn wants_tx_timestamps(&self) -> bool {
+        self.xleave.is_some()
+    }
+
+    /// The reply just built left with transmit-timestamp id `id`.
+    pub fn sent_with_id(&mut self, id: u64) {
+        if let Some((ip, rx)) = self.last_reply.take() {
+            if self.awaiting_tx.len() >= 4096 {
+                self.awaiting_tx.pop_front();
+            }
+            self.awaiting_tx.push_back((id, ip, rx));
+        }
+    }
+
+    /// The kernel's transmit timestamp `tx` (NTP time) of reply `id`.
+    pub fn transmitted(&mut self, id: u64, tx: Time) {
+        let Some(pos) = self.awaiting_tx.iter().position(|(i, ..)| *i == id) else {
+            return;
+        };
+        let Some((_, ip, rx)) = self.awaiting_tx.remove(pos) else {
+            return;
+        };
+        if let Some(table) = &mut self.xleave {
+            table.transmitted(ip, rx, tx);
+        }
     }
 
     fn kiss(&mut self, request: &[u8], code: [u8; 4], out: &mut [u8]) -> Option<usize> {

@@ -336,7 +336,8 @@ pub fn run(config: &Config, config_path: &Path) -> io::Result<()> {
     let mut ntp_servers = Vec::new();
     if let Some(n) = &config.ntp_server {
         for addr in &n.listen {
-            let server = UdpServer::bind(*addr).map_err(context(&addr.to_string()))?;
+            let server =
+                UdpServer::bind_with(*addr, n.interleaved).map_err(context(&addr.to_string()))?;
             poller.register_raw(server.fd());
             tracing::info!(listen = %addr, "NTP server");
             ntp_servers.push(server);
@@ -417,6 +418,12 @@ pub fn run(config: &Config, config_path: &Path) -> io::Result<()> {
                 // A batch per readiness (recvmmsg); poll(2) reports the
                 // socket again while more are queued.
                 if let Some(ntp) = ntp.as_mut() {
+                    if r.error_queue {
+                        if let Some(tx) = server.recv_tx_timestamp()? {
+                            let at = runtime.clock.ntp_time(Some(tx.time));
+                            ntp.transmitted(u64::from(tx.id.0), at);
+                        }
+                    }
                     server.recv_batch(|server, request, d| {
                         let reply = match d.source {
                             Some(from) if !d.truncated => {
@@ -430,7 +437,17 @@ pub fn run(config: &Config, config_path: &Path) -> io::Result<()> {
                         };
                         if let (Some(n), Some(to)) = (reply, d.source) {
                             let data = ntp_reply.get(..n).unwrap_or_default();
-                            if !server.queue(data, to) {
+                            if ntp.wants_tx_timestamps() {
+                                match server.send_timestamped(data, to) {
+                                    Ok(id) => {
+                                        ntp.sent(Ok(()));
+                                        if let Some(id) = id {
+                                            ntp.sent_with_id(u64::from(id.0));
+                                        }
+                                    }
+                                    Err(e) => ntp.sent(Err(e)),
+                                }
+                            } else if !server.queue(data, to) {
                                 let result = server.send_to(data, to);
                                 ntp.sent(result);
                             }

@@ -9,6 +9,7 @@ use std::os::fd::{AsRawFd, RawFd};
 use crate::cmsg::CmsgBuffer;
 use crate::socket::{BATCH_BUF, MAX_BATCH, RecvMeta, SockAddr, TsSocket};
 use crate::sys;
+use crate::timestamping::{TxId, TxTimestamp};
 use crate::udp_client::ClientDatagram;
 
 /// A server socket.
@@ -17,6 +18,7 @@ pub struct UdpServer {
     local: SocketAddr,
     batch: Box<Batch>,
     out: Outgoing,
+    tx_timestamps: bool,
 }
 
 struct Batch {
@@ -37,6 +39,13 @@ impl UdpServer {
     /// Binds `local` (SO_REUSEADDR; IPV6_V6ONLY for an IPv6 address, so
     /// that `0.0.0.0:123` and `[::]:123` can both be bound).
     pub fn bind(local: SocketAddr) -> io::Result<UdpServer> {
+        Self::bind_with(local, false)
+    }
+
+    /// Like [`UdpServer::bind`]; with `tx_timestamps`, replies sent with
+    /// [`UdpServer::send_timestamped`] get a kernel transmit timestamp
+    /// (for the interleaved mode), and replies are sent one by one.
+    pub fn bind_with(local: SocketAddr, tx_timestamps: bool) -> io::Result<UdpServer> {
         let domain = if local.is_ipv4() {
             libc::AF_INET
         } else {
@@ -70,7 +79,12 @@ impl UdpServer {
         crate::socket::bind(fd.as_raw_fd(), &SockAddr::from_socket_addr(local))
             .map_err(|e| sys::context(e, format!("bind {local}")))?;
         Ok(UdpServer {
-            socket: TsSocket::new_rx_only(fd)?,
+            socket: if tx_timestamps {
+                TsSocket::new(fd, Some(crate::timestamping::TimestampingMode::Software))?
+            } else {
+                TsSocket::new_rx_only(fd)?
+            },
+            tx_timestamps,
             local,
             batch: Box::new(Batch {
                 bufs: vec![[0u8; BATCH_BUF]; MAX_BATCH],
@@ -141,7 +155,7 @@ impl UdpServer {
     /// is full); `false` if it is too long to queue (then send it with
     /// [`UdpServer::send_to`]).
     pub fn queue(&mut self, data: &[u8], to: SocketAddr) -> bool {
-        if data.len() > MAX_REPLY {
+        if data.len() > MAX_REPLY || self.tx_timestamps {
             return false;
         }
         if self.out.data.len() >= MAX_BATCH {
@@ -169,6 +183,18 @@ impl UdpServer {
         let sent = self.socket.send_batch(&items);
         self.out.data.clear();
         (sent, total - sent)
+    }
+
+    /// Sends `data` to `to` asking for its kernel transmit timestamp (on a
+    /// socket bound with `tx_timestamps`); the id it will come back with.
+    pub fn send_timestamped(&mut self, data: &[u8], to: SocketAddr) -> io::Result<Option<TxId>> {
+        self.socket
+            .send(data, &SockAddr::from_socket_addr(to), self.tx_timestamps)
+    }
+
+    /// The next transmit timestamp from the error queue, if any.
+    pub fn recv_tx_timestamp(&mut self) -> io::Result<Option<TxTimestamp>> {
+        self.socket.recv_tx_timestamp()
     }
 
     /// Sends `data` to `to`.

@@ -15,3 +15,4 @@ pub mod exchange;
 pub mod server;
 pub mod time;
 pub mod wire;
+pub mod xleave;

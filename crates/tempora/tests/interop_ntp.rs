@@ -363,3 +363,60 @@ fn pool_drops_the_member_that_never_answers() {
     assert_eq!(sources[0]["address"], "10.79.0.1:123", "{s}");
     assert_eq!(sources[0]["system_peer"], true, "{s}");
 }
+
+/// Issue #6 point 2 (server side): chronyd as an interleaved client
+/// (`xleave`) against a Tempora server with `interleaved = true`: chronyd
+/// reports the exchange as interleaved (`chronyc ntpdata`), and the server
+/// counts its interleaved replies.
+#[test]
+fn chronyd_interleaved_client_against_tempora_server() {
+    if !ntp_available() {
+        return;
+    }
+    let mut lab = Lab::chain("nx", 2);
+    lab.tempora(
+        "server",
+        0,
+        "[ptp]\npriority1 = 100\n\n[[port]]\ninterface = \"veth0\"\ntransport = \"udp4\"\n\
+         timestamping = \"software\"\n\n[clock]\nkind = \"virtual\"\n\n\
+         [ntp-server]\nlisten = [\"0.0.0.0:123\"]\nlocal-stratum = 1\ninterleaved = true\n",
+    );
+    std::thread::sleep(Duration::from_secs(2));
+    lab.chronyd(
+        "client",
+        1,
+        "server 10.79.0.1 iburst minpoll 0 maxpoll 0 xleave\n",
+    );
+    let socket = lab.path("client.sock");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let text = loop {
+        std::thread::sleep(Duration::from_secs(2));
+        let out = lab.run(1, "chronyc", &["-h", &socket, "ntpdata", "10.79.0.1"]);
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let interleaved = text
+            .lines()
+            .any(|l| l.starts_with("Interleaved") && l.trim_end().ends_with("Yes"));
+        if interleaved || Instant::now() > deadline {
+            break text;
+        }
+    };
+    let s = lab.status("server").unwrap();
+    eprintln!(
+        "chronyc ntpdata:\n{text}\nserver counters: {}",
+        s["ntp_server"]
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("Interleaved") && l.trim_end().ends_with("Yes")),
+        "{text}"
+    );
+    assert!(s["ntp_server"]["interleaved"].as_u64().unwrap() >= 3, "{s}");
+    let offset = text
+        .lines()
+        .find(|l| l.starts_with("Offset"))
+        .and_then(|l| l.split(':').nth(1))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse::<f64>().ok())
+        .unwrap();
+    assert!(offset.abs() < 50e-6, "{text}");
+}

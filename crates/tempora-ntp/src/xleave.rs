@@ -1,0 +1,191 @@
+//! The server side of the interleaved mode (RFC 9769, basic mode), sans-IO
+//! and allocation-free: a client that supports it sends, as the origin
+//! timestamp of its next request, the receive timestamp of the server's
+//! previous reply; the server then answers with that previous reply's
+//! precise transmit time (its kernel transmit timestamp, known only after
+//! it left), so the client can compute the previous exchange from four
+//! precise timestamps.
+//!
+//! The table remembers, per client address, the receive timestamp put in
+//! the last reply and that reply's transmit time once the kernel reports
+//! it. It has a fixed number of slots (a newcomer takes over the slot its
+//! address hashes to), so memory stays bounded.
+
+use core::net::IpAddr;
+
+use tempora_clock::Time;
+
+use crate::server::{Ignored, ServerClock, check_request};
+use crate::time::ntp_from_time;
+use crate::time::short_from_duration;
+use crate::wire::{HEADER_LEN, Mode, NtpTimestamp, Packet};
+
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    ip: Option<IpAddr>,
+    /// The receive timestamp of the last reply, as sent.
+    rx: NtpTimestamp,
+    /// That reply's precise transmit time.
+    tx: Option<Time>,
+}
+
+const EMPTY: Slot = Slot {
+    ip: None,
+    rx: NtpTimestamp::ZERO,
+    tx: None,
+};
+
+/// Per-client state of the interleaved mode, `N` slots.
+#[derive(Debug, Clone)]
+pub struct XleaveTable<const N: usize> {
+    slots: [Slot; N],
+    key: u64,
+}
+
+impl<const N: usize> XleaveTable<N> {
+    /// An empty table; `key` (random) makes the slots unpredictable.
+    pub fn new(key: u64) -> Self {
+        XleaveTable {
+            slots: [EMPTY; N],
+            key,
+        }
+    }
+
+    fn index(&self, ip: IpAddr) -> Option<usize> {
+        if N == 0 {
+            return None;
+        }
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ self.key;
+        let mut eat = |b: u8| {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        };
+        match ip {
+            IpAddr::V4(a) => a.octets().into_iter().for_each(&mut eat),
+            IpAddr::V6(a) => a.octets().into_iter().for_each(&mut eat),
+        }
+        Some((h % N as u64) as usize)
+    }
+
+    /// The previous reply's transmit time if `request` from `ip` asks for
+    /// an interleaved reply: its origin is the receive timestamp of our
+    /// last reply to it (and not its own transmit timestamp, RFC 9769).
+    pub fn interleaved_tx(&self, ip: IpAddr, request: &[u8]) -> Option<Time> {
+        let req = Packet::decode(request).ok()?;
+        let slot = self.slots.get(self.index(ip)?)?;
+        (slot.ip == Some(ip)
+            && !slot.rx.is_zero()
+            && req.origin_timestamp == slot.rx
+            && req.origin_timestamp != req.transmit_timestamp)
+            .then_some(slot.tx)
+            .flatten()
+    }
+
+    /// Records a reply to `ip` carrying receive timestamp `rx` (its
+    /// transmit time comes later, with [`XleaveTable::transmitted`]).
+    pub fn replied(&mut self, ip: IpAddr, rx: NtpTimestamp) {
+        if let Some(slot) = self.index(ip).and_then(|i| self.slots.get_mut(i)) {
+            *slot = Slot {
+                ip: Some(ip),
+                rx,
+                tx: None,
+            };
+        }
+    }
+
+    /// The kernel's transmit time of the reply to `ip` that carried `rx`.
+    pub fn transmitted(&mut self, ip: IpAddr, rx: NtpTimestamp, tx: Time) {
+        if let Some(slot) = self.index(ip).and_then(|i| self.slots.get_mut(i)) {
+            if slot.ip == Some(ip) && slot.rx == rx {
+                slot.tx = Some(tx);
+            }
+        }
+    }
+}
+
+/// The interleaved reply (RFC 9769) to `request`, received at `rx`: origin
+/// = the request's receive timestamp, receive = `rx`, transmit = the
+/// previous reply's precise transmit time `prev_tx`.
+pub fn respond_interleaved(
+    request: &[u8],
+    rx: Time,
+    prev_tx: Time,
+    clock: &ServerClock,
+    out: &mut [u8],
+) -> Result<usize, Ignored> {
+    check_request(request)?;
+    let req = Packet::decode(request).map_err(|_| Ignored::Malformed)?;
+    let mut reply = Packet::new(Mode::Server);
+    reply.leap = clock.leap;
+    reply.version = req.version;
+    reply.stratum = clock.stratum;
+    reply.poll = req.poll;
+    reply.precision = clock.precision;
+    reply.root_delay = short_from_duration(clock.root_delay);
+    reply.root_dispersion = short_from_duration(clock.root_dispersion);
+    reply.reference_id = clock.reference_id;
+    reply.reference_timestamp = if clock.reference_time == Time::EPOCH {
+        NtpTimestamp::ZERO
+    } else {
+        ntp_from_time(clock.reference_time)
+    };
+    reply.origin_timestamp = req.receive_timestamp;
+    reply.receive_timestamp = ntp_from_time(rx);
+    reply.transmit_timestamp = ntp_from_time(prev_tx);
+    if out.len() < HEADER_LEN {
+        return Err(Ignored::BufferTooSmall);
+    }
+    reply.encode(out).map_err(|_| Ignored::BufferTooSmall)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::respond;
+    use crate::wire::LeapIndicator;
+    use tempora_clock::Duration;
+
+    #[test]
+    fn second_request_of_an_interleaving_client_gets_the_precise_tx() {
+        let clock = ServerClock {
+            leap: LeapIndicator::NoWarning,
+            stratum: 1,
+            ..ServerClock::UNSYNCHRONIZED
+        };
+        let mut table = XleaveTable::<16>::new(3);
+        let ip: IpAddr = "192.0.2.9".parse().unwrap();
+        let t = Time::from_secs_nanos(1_800_000_000, 0);
+        // First request: basic reply; the table learns its rx, then its tx.
+        let mut req1 = Packet::new(Mode::Client);
+        req1.transmit_timestamp = NtpTimestamp::from_bits(111);
+        let mut b1 = [0u8; 48];
+        req1.encode(&mut b1).unwrap();
+        assert_eq!(table.interleaved_tx(ip, &b1), None);
+        let mut out = [0u8; 48];
+        respond(&b1, t, t, &clock, &mut out).unwrap();
+        let rx1 = Packet::decode(&out).unwrap().receive_timestamp;
+        table.replied(ip, rx1);
+        let precise = t + Duration::from_micros(7);
+        table.transmitted(ip, rx1, precise);
+        // Second request: origin = rx1, receive = the client's T4.
+        let mut req2 = Packet::new(Mode::Client);
+        req2.origin_timestamp = rx1;
+        req2.receive_timestamp = NtpTimestamp::from_bits(222);
+        req2.transmit_timestamp = NtpTimestamp::from_bits(333);
+        let mut b2 = [0u8; 48];
+        req2.encode(&mut b2).unwrap();
+        let prev = table.interleaved_tx(ip, &b2).unwrap();
+        assert_eq!(prev, precise);
+        let t2 = t + Duration::from_secs(1);
+        let n = respond_interleaved(&b2, t2, prev, &clock, &mut out).unwrap();
+        let r = Packet::decode(&out[..n]).unwrap();
+        assert_eq!(r.origin_timestamp.to_bits(), 222);
+        assert_eq!(r.transmit_timestamp, ntp_from_time(precise));
+        assert_eq!(r.receive_timestamp, ntp_from_time(t2));
+        // Another client, or a stale origin, gets a basic reply.
+        let other: IpAddr = "192.0.2.10".parse().unwrap();
+        assert_eq!(table.interleaved_tx(other, &b2), None);
+        table.replied(ip, NtpTimestamp::from_bits(999));
+        assert_eq!(table.interleaved_tx(ip, &b2), None);
+    }
+}
