@@ -670,6 +670,7 @@ impl Checker<'_> {
                     .as_ref()
                     .map_or(NtpSourceKind::Server, |k| *k.get_ref()),
                 iburst: s.iburst.as_ref().is_none_or(|b| *b.get_ref()),
+                xleave: s.xleave.as_ref().is_some_and(|b| *b.get_ref()),
                 minpoll,
                 maxpoll,
             });

@@ -431,6 +431,8 @@ pub struct NtpSourceSettings {
     pub kind: NtpSourceKind,
     /// `iburst` (default true): eight requests 2 s apart at start.
     pub iburst: bool,
+    /// `xleave` (default false): ask for the interleaved mode (RFC 9769).
+    pub xleave: bool,
     /// `minpoll`, log2 s (default 6).
     pub minpoll: i8,
     /// `maxpoll`, log2 s (default 10).

@@ -31,6 +31,7 @@ pub(crate) struct RawNtpSource {
     pub address: S<String>,
     pub kind: Option<S<crate::NtpSourceKind>>,
     pub iburst: Option<S<bool>>,
+    pub xleave: Option<S<bool>>,
     pub minpoll: Option<S<i8>>,
     pub maxpoll: Option<S<i8>>,
 }

@@ -173,6 +173,9 @@ pub(crate) fn to_toml(c: &Config, comments: &[String]) -> String {
             let _ = writeln!(out, "kind = \"pool\"");
         }
         let _ = writeln!(out, "iburst = {}", src.iburst);
+        if src.xleave {
+            let _ = writeln!(out, "xleave = true");
+        }
         let _ = writeln!(out, "minpoll = {}", src.minpoll);
         let _ = writeln!(out, "maxpoll = {}", src.maxpoll);
     }

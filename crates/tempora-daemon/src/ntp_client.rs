@@ -51,6 +51,9 @@ pub struct NtpSourceStatus {
     pub selected: bool,
     /// The system peer.
     pub system_peer: bool,
+    /// Samples from interleaved replies (RFC 9769).
+    #[serde(default)]
+    pub interleaved_samples: u64,
 }
 
 struct ClientSource {
@@ -194,6 +197,7 @@ impl NtpClient {
             minpoll: s.minpoll,
             maxpoll: s.maxpoll,
             iburst: s.iburst,
+            xleave: s.xleave,
         };
         tracing::info!(source = %s.address, %addr, "NTP source");
         self.sources.push(ClientSource {
@@ -477,6 +481,7 @@ impl NtpClient {
                     stratum: s.source.last.map(|l| l.stratum),
                     selected: self.survivors.get(i).copied().unwrap_or(false),
                     system_peer: self.system_peer == Some(i),
+                    interleaved_samples: s.source.interleaved_samples,
                 }
             })
             .collect()

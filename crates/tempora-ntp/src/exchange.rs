@@ -20,6 +20,25 @@ use crate::wire::{
 pub struct Request {
     /// The transmit timestamp sent (the cookie the reply must echo).
     pub cookie: NtpTimestamp,
+    /// For an interleaved request: what it asked about.
+    pub interleave: Option<Interleave>,
+}
+
+/// The previous exchange an interleaved request (RFC 9769) asks to
+/// complete: the server's reply to it carried `server_receive` (its T2),
+/// which the request sends back as origin; the request's receive field is
+/// `our_receive` (our T4 of that reply), which an interleaved answer echoes
+/// as its origin, with the precise T3 of that previous reply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Interleave {
+    /// T1 of the previous exchange (our kernel transmit timestamp).
+    pub t1: Time,
+    /// T2 of the previous exchange, as the server sent it.
+    pub server_receive: NtpTimestamp,
+    /// T4 of the previous exchange.
+    pub t4: Time,
+    /// T4 as sent in the request's receive field.
+    pub our_receive: NtpTimestamp,
 }
 
 impl Request {
@@ -32,7 +51,45 @@ impl Request {
         let mut buf = [0u8; HEADER_LEN];
         // A bare 48-octet header always fits.
         let _ = packet.encode(&mut buf);
-        (Request { cookie }, buf)
+        (
+            Request {
+                cookie,
+                interleave: None,
+            },
+            buf,
+        )
+    }
+
+    /// An interleaved request (RFC 9769): like [`Request::new`], with the
+    /// previous exchange's T2 as origin and its T4 as receive timestamp. A
+    /// server that supports the mode answers with the previous reply's
+    /// precise transmit time; one that does not answers a basic reply.
+    pub fn new_interleaved(
+        cookie: u64,
+        previous_t1: Time,
+        previous_server_receive: NtpTimestamp,
+        previous_t4: Time,
+    ) -> (Request, [u8; HEADER_LEN]) {
+        let cookie = NtpTimestamp::from_bits(cookie);
+        let our_receive = crate::time::ntp_from_time(previous_t4);
+        let mut packet = Packet::new(Mode::Client);
+        packet.origin_timestamp = previous_server_receive;
+        packet.receive_timestamp = our_receive;
+        packet.transmit_timestamp = cookie;
+        let mut buf = [0u8; HEADER_LEN];
+        let _ = packet.encode(&mut buf);
+        (
+            Request {
+                cookie,
+                interleave: Some(Interleave {
+                    t1: previous_t1,
+                    server_receive: previous_server_receive,
+                    t4: previous_t4,
+                    our_receive,
+                }),
+            },
+            buf,
+        )
     }
 
     /// Checks `reply`, received at `t4`, against this request sent at `t1`
@@ -47,9 +104,11 @@ impl Request {
         if p.mode != Mode::Server {
             return Err(ReplyError::NotAReply);
         }
-        if p.origin_timestamp != self.cookie {
-            return Err(ReplyError::Bogus);
-        }
+        let interleaved = match self.interleave {
+            _ if p.origin_timestamp == self.cookie => None,
+            Some(i) if p.origin_timestamp == i.our_receive && !i.our_receive.is_zero() => Some(i),
+            _ => return Err(ReplyError::Bogus),
+        };
         if p.stratum == 0 {
             return Err(ReplyError::Kiss(p.reference_id.kiss_code()));
         }
@@ -59,7 +118,12 @@ impl Request {
         if p.transmit_timestamp.is_zero() || p.receive_timestamp.is_zero() {
             return Err(ReplyError::Bogus);
         }
-        let t2 = time_from_ntp(p.receive_timestamp, t1);
+        // Interleaved (RFC 9769): the reply completes the previous exchange,
+        // its transmit field being that exchange's precise T3.
+        let (t1, t2, t4) = match interleaved {
+            None => (t1, time_from_ntp(p.receive_timestamp, t1), t4),
+            Some(i) => (i.t1, time_from_ntp(i.server_receive, i.t1), i.t4),
+        };
         let t3 = time_from_ntp(p.transmit_timestamp, t1);
         // RFC 5905 §8: θ = ((T2 − T1) + (T3 − T4)) / 2, δ = (T4 − T1) − (T3 − T2).
         let offset = ((t2 - t1) + (t3 - t4)) / 2;
@@ -93,6 +157,8 @@ impl Request {
             // RFC 5905 §11.2 (root distance λ), without the dispersion
             // grown since the reply: (δ + root delay) / 2 + root dispersion.
             root_distance,
+            interleaved: interleaved.is_some(),
+            reply_receive: p.receive_timestamp,
         })
     }
 }
@@ -130,6 +196,12 @@ pub struct Sample {
     pub root_dispersion: Duration,
     /// The root distance through it.
     pub root_distance: Duration,
+    /// Computed from an interleaved reply (the previous exchange, with
+    /// the server's precise transmit time).
+    pub interleaved: bool,
+    /// The reply's receive timestamp as sent (the server's T2 of this
+    /// exchange), for the next interleaved request.
+    pub reply_receive: NtpTimestamp,
 }
 
 /// Why a reply was not used.
@@ -197,6 +269,7 @@ mod tests {
     #[test]
     fn offset_and_delay_from_the_four_timestamps() {
         let (req, bytes) = Request::new(0x1234_5678_9abc_def0);
+        assert_eq!(req.interleave, None);
         let sent = Packet::decode(&bytes).unwrap();
         assert_eq!(sent.mode, Mode::Client);
         assert_eq!(sent.version, 4);
@@ -220,6 +293,46 @@ mod tests {
             s.root_distance,
             Duration::from_millis((20 + 500) / 2 + 250)
         ));
+    }
+
+    #[test]
+    fn interleaved_reply_completes_the_previous_exchange() {
+        let t1 = Time::from_secs_nanos(1_800_000_000, 0);
+        // Previous exchange: T1 (precise), T2 from the server, T4.
+        let prev_t2 = t1 + Duration::from_millis(3);
+        let prev_t3 = prev_t2 + Duration::from_micros(40);
+        let prev_t4 = t1 + Duration::from_millis(2) + Duration::from_micros(40);
+        let (req, bytes) = Request::new_interleaved(5, t1, ntp_from_time(prev_t2), prev_t4);
+        let sent = Packet::decode(&bytes).unwrap();
+        assert_eq!(sent.origin_timestamp, ntp_from_time(prev_t2));
+        assert_eq!(sent.receive_timestamp, ntp_from_time(prev_t4));
+        // The interleaved answer: origin = our receive field, transmit =
+        // the precise T3 of the previous reply.
+        let mut p = Packet::new(Mode::Server);
+        p.stratum = 1;
+        p.origin_timestamp = sent.receive_timestamp;
+        p.receive_timestamp = ntp_from_time(t1 + Duration::from_secs(1));
+        p.transmit_timestamp = ntp_from_time(prev_t3);
+        let mut out = [0u8; 48];
+        p.encode(&mut out).unwrap();
+        let now = t1 + Duration::from_secs(1);
+        let s = req.complete(&out, now, now).unwrap();
+        assert!(s.interleaved);
+        // Server 2 ms ahead, 1 ms each way (prev_t4 − t1 − processing).
+        assert!(
+            (s.offset - Duration::from_millis(2)).abs() < Duration::from_nanos(1),
+            "{}",
+            s.offset
+        );
+        assert!((s.delay - Duration::from_millis(2)).abs() < Duration::from_nanos(1));
+        // A basic answer (origin = cookie) still works.
+        let mut b = Packet::new(Mode::Server);
+        b.stratum = 1;
+        b.origin_timestamp = NtpTimestamp::from_bits(5);
+        b.receive_timestamp = ntp_from_time(now);
+        b.transmit_timestamp = ntp_from_time(now);
+        b.encode(&mut out).unwrap();
+        assert!(!req.complete(&out, now, now).unwrap().interleaved);
     }
 
     #[test]

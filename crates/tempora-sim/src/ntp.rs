@@ -96,6 +96,7 @@ pub fn run(
             minpoll: settings.poll,
             maxpoll: settings.poll,
             iburst: true,
+            xleave: false,
         },
         client.read(START),
     );

@@ -420,3 +420,34 @@ fn chronyd_interleaved_client_against_tempora_server() {
         .unwrap();
     assert!(offset.abs() < 50e-6, "{text}");
 }
+
+/// Issue #6 point 2 (client side): a Tempora client with `xleave = true`
+/// against chronyd (which answers interleaved requests by default) uses
+/// interleaved samples (status `interleaved_samples`) and keeps its virtual
+/// clock, started 10 ms off, within ±100 µs of the system clock.
+#[test]
+fn tempora_interleaved_client_against_chronyd() {
+    if !ntp_available() {
+        return;
+    }
+    let mut lab = Lab::chain("ni", 2);
+    lab.chronyd("server", 0, "local stratum 1\nallow all\n");
+    lab.tempora(
+        "client",
+        1,
+        "[[ntp-source]]\naddress = \"10.79.0.1\"\nminpoll = 0\nmaxpoll = 0\nxleave = true\n\n\
+         [clock]\nkind = \"virtual\"\ninitial-offset = \"10ms\"\n",
+    );
+    std::thread::sleep(Duration::from_secs(30));
+    let mut worst = 0.0f64;
+    for _ in 0..5 {
+        let s = lab.status("client").expect("no status");
+        worst = worst.max(s["error_vs_system_ns"].as_f64().unwrap().abs());
+        std::thread::sleep(Duration::from_secs(1));
+    }
+    let s = lab.status("client").unwrap();
+    let source = &s["ntp_sources"][0];
+    eprintln!("interleaved client: worst |error_vs_system| {worst:.0} ns; source {source}");
+    assert!(source["interleaved_samples"].as_u64().unwrap() >= 10, "{s}");
+    assert!(worst <= 100_000.0, "{s}");
+}

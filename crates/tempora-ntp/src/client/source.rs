@@ -19,6 +19,9 @@ pub struct PollConfig {
     pub maxpoll: i8,
     /// Send the first eight requests two seconds apart (RFC 5905 §13).
     pub iburst: bool,
+    /// Ask for the interleaved mode (RFC 9769): each reply then carries
+    /// the server's precise transmit time of the previous one.
+    pub xleave: bool,
 }
 
 impl Default for PollConfig {
@@ -27,6 +30,7 @@ impl Default for PollConfig {
             minpoll: 6,
             maxpoll: 10,
             iburst: true,
+            xleave: false,
         }
     }
 }
@@ -71,6 +75,11 @@ pub struct Source {
     stable: u8,
     /// The last good sample.
     pub last: Option<Sample>,
+    /// The last answered exchange, for the next interleaved request:
+    /// (T1, the server's receive field, T4).
+    previous: Option<(Time, crate::wire::NtpTimestamp, Time)>,
+    /// Samples that came from interleaved replies.
+    pub interleaved_samples: u64,
 }
 
 /// The earliest poll interval after a RATE kiss (chrony backs off at least
@@ -92,6 +101,8 @@ impl Source {
             filter: ClockFilter::default(),
             stable: 0,
             last: None,
+            previous: None,
+            interleaved_samples: 0,
         }
     }
 
@@ -122,6 +133,11 @@ impl Source {
             return None;
         }
         self.reach <<= 1;
+        if self.outstanding.is_some() {
+            // The last request went unanswered: its exchange cannot be
+            // completed, so the next request is a basic one (RFC 9769).
+            self.previous = None;
+        }
         if self.outstanding.is_some() && self.reach & 0x0e == 0 {
             // Three polls unanswered: poll half as often, up to maxpoll, so
             // that a dead server is not hammered (RFC 8633 §3.4; RFC 5905
@@ -130,7 +146,12 @@ impl Source {
             self.stable = 0;
             self.burst_left = 0;
         }
-        let (request, bytes) = Request::new(cookie);
+        let (request, bytes) = match (self.config.xleave, self.previous) {
+            (true, Some((t1, server_receive, t4))) => {
+                Request::new_interleaved(cookie, t1, server_receive, t4)
+            }
+            _ => Request::new(cookie),
+        };
         self.outstanding = Some((request, now));
         let interval = if self.burst_left > 0 {
             self.burst_left -= 1;
@@ -158,6 +179,11 @@ impl Source {
             Ok(sample) => {
                 self.outstanding = None;
                 self.reach |= 1;
+                // This exchange, for the next interleaved request.
+                self.previous = Some((t1, sample.reply_receive, t4));
+                if sample.interleaved {
+                    self.interleaved_samples += 1;
+                }
                 self.filter.add(FilterSample {
                     offset: sample.offset,
                     delay: sample.delay,
@@ -222,6 +248,7 @@ impl Source {
         self.filter.clear();
         self.outstanding = None;
         self.last = None;
+        self.previous = None;
         if self.state == SourceState::Active {
             self.next_poll = now;
         }
@@ -255,6 +282,7 @@ mod tests {
                 minpoll: 0,
                 maxpoll: 3,
                 iburst: true,
+                xleave: false,
             },
             t0,
         );
@@ -299,6 +327,7 @@ mod tests {
             minpoll: 0,
             maxpoll: 6,
             iburst: true,
+            xleave: false,
         };
         let mut s = Source::new(cfg, t0);
         let req = s.poll_now(t0, 1).unwrap();
