@@ -21,13 +21,18 @@ fuzz_target!(|data: &[u8]| {
     let _ = respond_interleaved(data, t, t, &ServerClock::UNSYNCHRONIZED, &mut out);
     let mut table = XleaveTable::<4>::new(7);
     let ip = IpAddr::from([192, 0, 2, data.first().copied().unwrap_or(0)]);
-    let _ = table.interleaved_tx(ip, data);
+    let decoded = tempora_ntp::wire::Packet::decode(data).ok();
+    if let Some(p) = &decoded {
+        let _ = table.interleaved_tx(ip, p);
+    }
     if data.len() >= 32 {
         let mut b = [0u8; 8];
         b.copy_from_slice(&data[24..32]);
         table.replied(ip, NtpTimestamp::from_bits(u64::from_be_bytes(b)));
         table.transmitted(ip, NtpTimestamp::from_bits(u64::from_be_bytes(b)), t);
-        let _ = table.interleaved_tx(ip, data);
+        if let Some(p) = &decoded {
+            let _ = table.interleaved_tx(ip, p);
+        }
     }
     let mut limiter = RateLimiter::<8>::new(
         RateLimit {

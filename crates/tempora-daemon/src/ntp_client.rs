@@ -127,18 +127,27 @@ pub struct FdChanges {
     pub removed: Vec<std::os::fd::RawFd>,
 }
 
-/// The addresses of a source: a pool gives up to [`POOL_MEMBERS`]
-/// addresses, a server its first.
-fn resolve(s: &NtpSourceSettings) -> io::Result<Vec<SocketAddr>> {
-    let text = s.address.as_str();
-    let with_port = if let Ok(ip) = text.parse::<std::net::IpAddr>() {
-        SocketAddr::new(ip, NTP_PORT).to_string()
-    } else if text.parse::<SocketAddr>().is_ok() || text.rsplit_once(':').is_some() {
+/// The addresses of an NTP server named `HOST`, `HOST:PORT`, an IP address
+/// or `[IPV6]:PORT` (port 123 by default), as the resolver gives them.
+pub fn server_addresses(text: &str) -> io::Result<Vec<SocketAddr>> {
+    if let Ok(ip) = text.parse::<std::net::IpAddr>() {
+        return Ok(vec![SocketAddr::new(ip, NTP_PORT)]);
+    }
+    if let Ok(addr) = text.parse::<SocketAddr>() {
+        return Ok(vec![addr]);
+    }
+    let with_port = if text.rsplit_once(':').is_some() {
         text.to_string()
     } else {
         format!("{text}:{NTP_PORT}")
     };
-    let addrs: Vec<SocketAddr> = with_port.to_socket_addrs()?.collect();
+    Ok(with_port.to_socket_addrs()?.collect())
+}
+
+/// The addresses of a source: a pool gives up to [`POOL_MEMBERS`]
+/// addresses, a server its first.
+fn resolve(s: &NtpSourceSettings) -> io::Result<Vec<SocketAddr>> {
+    let addrs = server_addresses(&s.address)?;
     Ok(match s.kind {
         NtpSourceKind::Server => addrs.into_iter().take(1).collect(),
         NtpSourceKind::Pool => addrs.into_iter().take(POOL_MEMBERS).collect(),

@@ -200,11 +200,14 @@ impl NtpServer {
         source: SocketAddr,
         out: &mut [u8],
     ) -> Option<usize> {
-        if source.port() == 0 || tempora_ntp::server::check_request(request).is_err() {
-            self.counters.received += 1;
-            self.counters.ignored += 1;
-            return None;
-        }
+        let checked = match tempora_ntp::server::check_request(request) {
+            Ok(req) if source.port() != 0 => req,
+            _ => {
+                self.counters.received += 1;
+                self.counters.ignored += 1;
+                return None;
+            }
+        };
         let ip = source.ip();
         if !access::allowed(&self.allow, &self.deny, ip) {
             self.counters.received += 1;
@@ -233,7 +236,7 @@ impl NtpServer {
         let prev_tx = self
             .xleave
             .as_ref()
-            .and_then(|t| t.interleaved_tx(ip, request));
+            .and_then(|t| t.interleaved_tx(ip, &checked));
         let n = answer(
             runtime,
             &self.policy,

@@ -87,6 +87,22 @@ impl Cidr {
     }
 }
 
+/// The slot of `ip` in a per-client table of `n` slots: FNV-1a over the
+/// table's random `key` and the address bytes, so that clients cannot aim
+/// at one another's slots.
+pub(crate) fn slot_index(key: u64, ip: IpAddr, n: usize) -> usize {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ key;
+    let mut eat = |b: u8| {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    };
+    match ip {
+        IpAddr::V4(a) => a.octets().into_iter().for_each(&mut eat),
+        IpAddr::V6(a) => a.octets().into_iter().for_each(&mut eat),
+    }
+    (h % n.max(1) as u64) as usize
+}
+
 /// The access lists: a client is refused if a deny block holds it, else
 /// answered if the allow list is empty or one of its blocks holds it.
 pub fn allowed(allow: &[Cidr], deny: &[Cidr], ip: IpAddr) -> bool {
@@ -156,17 +172,7 @@ impl<const N: usize> RateLimiter<N> {
     }
 
     fn slot_of(&self, ip: IpAddr) -> usize {
-        // FNV-1a over the key and the address bytes.
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ self.key;
-        let mut eat = |b: u8| {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
-        };
-        match ip {
-            IpAddr::V4(a) => a.octets().into_iter().for_each(&mut eat),
-            IpAddr::V6(a) => a.octets().into_iter().for_each(&mut eat),
-        }
-        (h % N.max(1) as u64) as usize
+        slot_index(self.key, ip, N)
     }
 
     /// Accounts a request from `ip` at `now`.

@@ -57,7 +57,7 @@ pub enum Ignored {
 /// Whether `request` is a client request this server answers (decodes,
 /// mode 3, version 1–4): the check made before access lists and rate
 /// limits, so that junk is dropped without touching their state.
-pub fn check_request(request: &[u8]) -> Result<(), Ignored> {
+pub fn check_request(request: &[u8]) -> Result<Packet<'_>, Ignored> {
     let req = Packet::decode(request).map_err(|_| Ignored::Malformed)?;
     if req.mode != Mode::Client {
         return Err(Ignored::NotARequest);
@@ -65,7 +65,7 @@ pub fn check_request(request: &[u8]) -> Result<(), Ignored> {
     if req.version == 0 || req.version > 4 {
         return Err(Ignored::BadVersion);
     }
-    Ok(())
+    Ok(req)
 }
 
 /// The reply to `request`, received at `rx` and about to leave at `tx`,
@@ -80,8 +80,29 @@ pub fn respond(
     clock: &ServerClock,
     out: &mut [u8],
 ) -> Result<usize, Ignored> {
-    check_request(request)?;
-    let req = Packet::decode(request).map_err(|_| Ignored::Malformed)?;
+    let req = check_request(request)?;
+    write_reply(
+        &req,
+        req.transmit_timestamp,
+        rx,
+        ntp_from_time(tx),
+        clock,
+        out,
+    )
+}
+
+/// Writes the reply to the checked request `req` into `out`: mode 4, the
+/// request's version and poll, the clock's state, and the three timestamps
+/// given (basic mode: origin = the request's transmit timestamp; the
+/// interleaved mode of RFC 9769 puts other values there).
+pub(crate) fn write_reply(
+    req: &Packet<'_>,
+    origin: NtpTimestamp,
+    rx: Time,
+    transmit: NtpTimestamp,
+    clock: &ServerClock,
+    out: &mut [u8],
+) -> Result<usize, Ignored> {
     let mut reply = Packet::new(Mode::Server);
     reply.leap = clock.leap;
     reply.version = req.version;
@@ -96,9 +117,9 @@ pub fn respond(
     } else {
         ntp_from_time(clock.reference_time)
     };
-    reply.origin_timestamp = req.transmit_timestamp;
+    reply.origin_timestamp = origin;
     reply.receive_timestamp = ntp_from_time(rx);
-    reply.transmit_timestamp = ntp_from_time(tx);
+    reply.transmit_timestamp = transmit;
     if out.len() < HEADER_LEN {
         return Err(Ignored::BufferTooSmall);
     }

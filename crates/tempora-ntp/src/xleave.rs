@@ -15,10 +15,10 @@ use core::net::IpAddr;
 
 use tempora_clock::Time;
 
-use crate::server::{Ignored, ServerClock, check_request};
+use crate::access::slot_index;
+use crate::server::{Ignored, ServerClock, check_request, write_reply};
 use crate::time::ntp_from_time;
-use crate::time::short_from_duration;
-use crate::wire::{HEADER_LEN, Mode, NtpTimestamp, Packet};
+use crate::wire::{NtpTimestamp, Packet};
 
 #[derive(Debug, Clone, Copy)]
 struct Slot {
@@ -52,26 +52,13 @@ impl<const N: usize> XleaveTable<N> {
     }
 
     fn index(&self, ip: IpAddr) -> Option<usize> {
-        if N == 0 {
-            return None;
-        }
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ self.key;
-        let mut eat = |b: u8| {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
-        };
-        match ip {
-            IpAddr::V4(a) => a.octets().into_iter().for_each(&mut eat),
-            IpAddr::V6(a) => a.octets().into_iter().for_each(&mut eat),
-        }
-        Some((h % N as u64) as usize)
+        (N > 0).then(|| slot_index(self.key, ip, N))
     }
 
     /// The previous reply's transmit time if `request` from `ip` asks for
     /// an interleaved reply: its origin is the receive timestamp of our
     /// last reply to it (and not its own transmit timestamp, RFC 9769).
-    pub fn interleaved_tx(&self, ip: IpAddr, request: &[u8]) -> Option<Time> {
-        let req = Packet::decode(request).ok()?;
+    pub fn interleaved_tx(&self, ip: IpAddr, req: &Packet<'_>) -> Option<Time> {
         let slot = self.slots.get(self.index(ip)?)?;
         (slot.ip == Some(ip)
             && !slot.rx.is_zero()
@@ -113,36 +100,22 @@ pub fn respond_interleaved(
     clock: &ServerClock,
     out: &mut [u8],
 ) -> Result<usize, Ignored> {
-    check_request(request)?;
-    let req = Packet::decode(request).map_err(|_| Ignored::Malformed)?;
-    let mut reply = Packet::new(Mode::Server);
-    reply.leap = clock.leap;
-    reply.version = req.version;
-    reply.stratum = clock.stratum;
-    reply.poll = req.poll;
-    reply.precision = clock.precision;
-    reply.root_delay = short_from_duration(clock.root_delay);
-    reply.root_dispersion = short_from_duration(clock.root_dispersion);
-    reply.reference_id = clock.reference_id;
-    reply.reference_timestamp = if clock.reference_time == Time::EPOCH {
-        NtpTimestamp::ZERO
-    } else {
-        ntp_from_time(clock.reference_time)
-    };
-    reply.origin_timestamp = req.receive_timestamp;
-    reply.receive_timestamp = ntp_from_time(rx);
-    reply.transmit_timestamp = ntp_from_time(prev_tx);
-    if out.len() < HEADER_LEN {
-        return Err(Ignored::BufferTooSmall);
-    }
-    reply.encode(out).map_err(|_| Ignored::BufferTooSmall)
+    let req = check_request(request)?;
+    write_reply(
+        &req,
+        req.receive_timestamp,
+        rx,
+        ntp_from_time(prev_tx),
+        clock,
+        out,
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::server::respond;
-    use crate::wire::LeapIndicator;
+    use crate::wire::{LeapIndicator, Mode};
     use tempora_clock::Duration;
 
     #[test]
@@ -160,7 +133,10 @@ mod tests {
         req1.transmit_timestamp = NtpTimestamp::from_bits(111);
         let mut b1 = [0u8; 48];
         req1.encode(&mut b1).unwrap();
-        assert_eq!(table.interleaved_tx(ip, &b1), None);
+        assert_eq!(
+            table.interleaved_tx(ip, &Packet::decode(&b1).unwrap()),
+            None
+        );
         let mut out = [0u8; 48];
         respond(&b1, t, t, &clock, &mut out).unwrap();
         let rx1 = Packet::decode(&out).unwrap().receive_timestamp;
@@ -174,7 +150,8 @@ mod tests {
         req2.transmit_timestamp = NtpTimestamp::from_bits(333);
         let mut b2 = [0u8; 48];
         req2.encode(&mut b2).unwrap();
-        let prev = table.interleaved_tx(ip, &b2).unwrap();
+        let p2 = Packet::decode(&b2).unwrap();
+        let prev = table.interleaved_tx(ip, &p2).unwrap();
         assert_eq!(prev, precise);
         let t2 = t + Duration::from_secs(1);
         let n = respond_interleaved(&b2, t2, prev, &clock, &mut out).unwrap();
@@ -184,8 +161,8 @@ mod tests {
         assert_eq!(r.receive_timestamp, ntp_from_time(t2));
         // Another client, or a stale origin, gets a basic reply.
         let other: IpAddr = "192.0.2.10".parse().unwrap();
-        assert_eq!(table.interleaved_tx(other, &b2), None);
+        assert_eq!(table.interleaved_tx(other, &p2), None);
         table.replied(ip, NtpTimestamp::from_bits(999));
-        assert_eq!(table.interleaved_tx(ip, &b2), None);
+        assert_eq!(table.interleaved_tx(ip, &p2), None);
     }
 }

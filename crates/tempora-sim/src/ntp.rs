@@ -114,57 +114,60 @@ pub fn run(
         client.record_until(t.min(end), &mut next_record, &mut offsets);
         progress((t - START).as_secs_f64() / duration);
         let local = client.read(t);
-        if let Some(request) = source.poll_now(local, rng.r#gen()) {
+        'exchange: {
+            let Some(request) = source.poll_now(local, rng.r#gen()) else {
+                break 'exchange;
+            };
             let since = (t - START).as_secs_f64();
             let t1 = client.stamp(t);
             source.sent_at(t1);
-            if let (Some(d1), Some(d2)) = (
+            let (Some(d1), Some(d2)) = (
                 to_server.sample(since, &mut rng),
                 to_client.sample(since, &mut rng),
-            ) {
-                // The server's clock is true time.
-                let t2 = t + d1;
-                let t3 = t2 + processing;
-                let arrival = t3 + d2;
-                let mut reply = [0u8; 64];
-                if let Ok(len) = respond(&request, t2, t3, &SERVER, &mut reply) {
-                    client.record_until(arrival.min(end), &mut next_record, &mut offsets);
-                    let t4 = client.stamp(arrival);
-                    if let ReplyOutcome::Sample(sample) = source.handle_reply(&reply[..len], t4) {
-                        // The RFC 5905 discipline gets what RFC 5905 gives it:
-                        // the clock filter's minimum-delay sample when it is
-                        // newer than the last one used (§10, §11.3). Tempora's
-                        // servos get each new sample once with its delay, as
-                        // the daemon does.
-                        let fed = if rfc5905 {
-                            source
-                                .filtered()
-                                .map(|f| (f.best.at, f.best.offset, f.best.delay))
-                        } else {
-                            Some((sample.t4, sample.offset, sample.delay))
-                        };
-                        if let Some((at, theta, delay)) = fed.filter(|(at, ..)| *at > last_used) {
-                            {
-                                last_used = at;
-                                measurements += 1;
-                                let c = servo.sample(Sample {
-                                    local_time: at,
-                                    // θ is server − client; the servo wants
-                                    // client − server.
-                                    offset: -theta,
-                                    delay: Some(delay),
-                                });
-                                let base = client.oscillator.advance(arrival, &mut client.rng);
-                                client.clock.apply_at(base, c);
-                                if matches!(c, Correction::Step { .. }) {
-                                    steps += 1;
-                                    source.clock_stepped(client.read(arrival));
-                                    last_used = Time::EPOCH;
-                                }
-                            }
-                        }
-                    }
-                }
+            ) else {
+                break 'exchange;
+            };
+            // The server's clock is true time.
+            let t2 = t + d1;
+            let t3 = t2 + processing;
+            let arrival = t3 + d2;
+            let mut reply = [0u8; 64];
+            let Ok(len) = respond(&request, t2, t3, &SERVER, &mut reply) else {
+                break 'exchange;
+            };
+            client.record_until(arrival.min(end), &mut next_record, &mut offsets);
+            let t4 = client.stamp(arrival);
+            let ReplyOutcome::Sample(sample) = source.handle_reply(&reply[..len], t4) else {
+                break 'exchange;
+            };
+            // The RFC 5905 discipline gets what RFC 5905 gives it: the clock
+            // filter's minimum-delay sample when it is newer than the last
+            // one used (§10, §11.3). Tempora's servos get each new sample
+            // once with its delay, as the daemon does.
+            let fed = if rfc5905 {
+                source
+                    .filtered()
+                    .map(|f| (f.best.at, f.best.offset, f.best.delay))
+            } else {
+                Some((sample.t4, sample.offset, sample.delay))
+            };
+            let Some((at, theta, delay)) = fed.filter(|(at, ..)| *at > last_used) else {
+                break 'exchange;
+            };
+            last_used = at;
+            measurements += 1;
+            let c = servo.sample(Sample {
+                local_time: at,
+                // θ is server − client; the servo wants client − server.
+                offset: -theta,
+                delay: Some(delay),
+            });
+            let base = client.oscillator.advance(arrival, &mut client.rng);
+            client.clock.apply_at(base, c);
+            if matches!(c, Correction::Step { .. }) {
+                steps += 1;
+                source.clock_stepped(client.read(arrival));
+                last_used = Time::EPOCH;
             }
         }
         // The next poll on the client's clock, in true time (the clock

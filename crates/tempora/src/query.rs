@@ -3,37 +3,24 @@
 //! precision, root delay and dispersion. T1 and T4 are the kernel's
 //! software timestamps of the request and the reply.
 
-use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::{Duration as StdDuration, Instant};
 
 use serde_json::json;
 use tempora_clock::{BaseClock, Time};
+use tempora_daemon::ntp_client::server_addresses;
 use tempora_linux::clock::RealtimeBase;
 use tempora_linux::poll::Poller;
 use tempora_linux::udp_client::UdpClient;
 use tempora_ntp::exchange::{Request, Sample};
 use tempora_ntp::wire::LeapIndicator;
 
-/// The NTP port.
-const NTP_PORT: u16 = 123;
-
 /// `HOST`, `HOST:PORT`, `IPV6` or `[IPV6]:PORT` → the first address.
 fn resolve(server: &str) -> Result<SocketAddr, String> {
-    if let Ok(ip) = server.parse::<IpAddr>() {
-        return Ok(SocketAddr::new(ip, NTP_PORT));
-    }
-    if let Ok(addr) = server.parse::<SocketAddr>() {
-        return Ok(addr);
-    }
-    let with_port = if server.contains(':') {
-        server.to_string()
-    } else {
-        format!("{server}:{NTP_PORT}")
-    };
-    with_port
-        .to_socket_addrs()
+    server_addresses(server)
         .map_err(|e| format!("cannot resolve {server}: {e}"))?
+        .into_iter()
         .next()
         .ok_or_else(|| format!("{server} has no address"))
 }
