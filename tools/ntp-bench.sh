@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# NTP server throughput: Tempora's server and chronyd (-x) in one run, on
-# the loopback of a private network namespace, each driven in turn by
-# tempora-ntp-load (ours) for the same number of requests. Reports replies
-# per second and the server's CPU time per reply (utime + stime from
-# /proc/PID/stat). A benchmark, not a test: numbers go to docs/ntp-server.md
-# by hand.
+# NTP server throughput: chronyd (-x) and Tempora's server, in the timing
+# loop (workers = 0) and with two SO_REUSEPORT worker loops (workers = 2),
+# in one run on the loopback of a private network namespace, each driven in
+# turn by tempora-ntp-load (ours) for the same number of requests, in its
+# closed-loop mode (8 client sockets, up to 256 requests in flight on each,
+# batched sendmmsg/recvmmsg). Reports replies per second and the server's
+# CPU time per reply (utime + stime of all its threads, /proc/PID/stat). A
+# benchmark, not a test: numbers go to docs/ntp-server.md by hand.
 #
 #   sudo tools/ntp-bench.sh [REQUESTS] [ROUNDS]
 set -euo pipefail
@@ -36,25 +38,31 @@ cmdport 0
 bindcmdaddress $work/chronyd.sock
 pidfile $work/chronyd.pid
 EOF
-cat >"$work/tempora.toml" <<EOF
+for w in 0 2; do
+    cat >"$work/tempora$w.toml" <<EOF
 [clock]
 kind = "system"
 
 [ntp-server]
-listen = ["127.0.0.1:11124"]
+listen = ["127.0.0.1:1113$w"]
 local-stratum = 1
+workers = $w
 
 [observability]
-socket = "$work/tempora.sock"
+socket = "$work/tempora$w.sock"
 log-level = "warn"
 EOF
+done
 ip netns exec "$ns" chronyd -u root -x -d -f "$work/chrony.conf" >"$work/chronyd.log" 2>&1 &
 pids+=($!)
-ip netns exec "$ns" "$bin/tempora" daemon -c "$work/tempora.toml" >"$work/tempora.log" 2>&1 &
-pids+=($!)
+for w in 0 2; do
+    ip netns exec "$ns" "$bin/tempora" daemon -c "$work/tempora$w.toml" >"$work/tempora$w.log" 2>&1 &
+    pids+=($!)
+done
 sleep 2
 chronyd_pid=$(cat "$work/chronyd.pid")
-tempora_pid=$(pgrep -f "tempora daemon -c $work/tempora.toml" | head -n1)
+tempora0_pid=$(pgrep -f "tempora daemon -c $work/tempora0.toml" | head -n1)
+tempora2_pid=$(pgrep -f "tempora daemon -c $work/tempora2.toml" | head -n1)
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 hz=$(getconf CLK_TCK)
@@ -63,18 +71,19 @@ run() { # name pid port
     local name=$1 pid=$2 port=$3
     local before after out
     before=$(cpu_ticks "$pid")
-    out=$(ip netns exec "$ns" "$bin/tempora-ntp-load" "127.0.0.1:$port" --count "$requests" --wait 0.5)
+    out=$(ip netns exec "$ns" "$bin/tempora-ntp-load" "127.0.0.1:$port" --count "$requests" \
+        --window 256 --sockets 8 --wait 0)
     after=$(cpu_ticks "$pid")
     python3 - "$name" "$out" "$before" "$after" "$hz" <<'PY'
 import json, sys
 name, out, before, after, hz = sys.argv[1], json.loads(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
 cpu = (after - before) / hz
 replies = out["replies"]
-secs = out["sending_s"] + 0.5
 print(json.dumps({
     "server": name,
     "requests": out["sent"],
     "replies": replies,
+    "lost": out["lost"],
     "replies_per_s": round(replies / out["sending_s"]) if out["sending_s"] else 0,
     "server_cpu_s": round(cpu, 3),
     "cpu_us_per_reply": round(cpu * 1e6 / replies, 2) if replies else None,
@@ -84,5 +93,6 @@ PY
 
 for r in $(seq "$rounds"); do
     run chronyd "$chronyd_pid" 11123
-    run tempora "$tempora_pid" 11124
+    run tempora-workers-0 "$tempora0_pid" 11130
+    run tempora-workers-2 "$tempora2_pid" 11132
 done

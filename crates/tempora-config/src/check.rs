@@ -739,6 +739,17 @@ impl Checker<'_> {
                 return Err(self.at_value(&b.span(), "`rate-limit-burst` must be at least 1"));
             }
         }
+        if let Some(w) = &n.workers {
+            if *w.get_ref() > 16 {
+                return Err(self.at_value(
+                    &w.span(),
+                    format!(
+                        "`workers` = {} is out of range: 0 (serve in the timing loop) to 16",
+                        w.get_ref()
+                    ),
+                ));
+            }
+        }
         let rate_limit = n
             .rate_limit
             .as_ref()
@@ -757,6 +768,7 @@ impl Checker<'_> {
             deny_action: n.deny_action.map_or(DenyAction::Drop, |d| d.into_inner()),
             rate_limit,
             interleaved: n.interleaved.is_some_and(|i| i.into_inner()),
+            workers: n.workers.map_or(0, |w| w.into_inner()),
         })
     }
 

@@ -461,6 +461,11 @@ pub struct NtpServerSettings {
     /// `interleaved`: answer clients in the interleaved mode (RFC 9769)
     /// when they ask for it, with kernel transmit timestamps.
     pub interleaved: bool,
+    /// `workers`: 0 (the default) answers in the daemon's single timing
+    /// loop; N (1 to 16) starts N worker threads, each with its own
+    /// SO_REUSEPORT socket per `listen` address, that answer from a
+    /// snapshot of the disciplined clock the timing loop publishes.
+    pub workers: u8,
 }
 
 /// What a client refused by the access lists gets.

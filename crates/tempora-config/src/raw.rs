@@ -54,6 +54,7 @@ pub(crate) struct RawNtpServer {
     pub rate_limit_interval: Option<S<i8>>,
     pub rate_limit_burst: Option<S<u8>>,
     pub interleaved: Option<S<bool>>,
+    pub workers: Option<S<u8>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -159,6 +159,9 @@ pub(crate) fn to_toml(c: &Config, comments: &[String]) -> String {
         if n.interleaved {
             let _ = writeln!(out, "interleaved = true");
         }
+        if n.workers > 0 {
+            let _ = writeln!(out, "workers = {}", n.workers);
+        }
         if let Some(r) = n.rate_limit {
             let _ = writeln!(out, "rate-limit = true");
             let log2 = r.interval.as_secs_f64().log2().round() as i64;

@@ -301,6 +301,15 @@ fn ntp_server_section() {
         e.starts_with("t.toml:5:17: `local-stratum` = 16 is not a stratum from 1 to 15"),
         "{e}"
     );
+    let e = error(&format!(
+        "{PORT}[ntp-server]\nlisten = [\"0.0.0.0:123\"]\nworkers = 17\n"
+    ));
+    assert!(
+        e.starts_with(
+            "t.toml:5:11: `workers` = 17 is out of range: 0 (serve in the timing loop) to 16"
+        ),
+        "{e}"
+    );
     let e = error(&format!("{PORT}[ntp-server]\nlisten = []\n"));
     assert!(e.contains("`listen` needs at least one address"), "{e}");
     let e = error(&format!("{PORT}[ntp-server]\nlisen = []\n"));

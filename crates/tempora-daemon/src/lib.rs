@@ -11,6 +11,7 @@ pub mod linux;
 pub mod metrics;
 pub mod ntp_client;
 pub mod ntp_server;
+pub mod ntp_workers;
 pub mod run;
 pub mod runtime;
 pub mod status;

@@ -139,6 +139,18 @@ pub fn apply_to<C: Clock>(clock: &mut C, c: Correction) -> io::Result<()> {
     }
 }
 
+impl LinuxClock {
+    /// The clock as the NTP server's worker loops see it.
+    pub fn snapshot(&self) -> crate::ntp_workers::ClockSnapshot {
+        crate::ntp_workers::ClockSnapshot {
+            virtual_state: match self {
+                LinuxClock::Virtual(v) => Some(*v),
+                _ => None,
+            },
+        }
+    }
+}
+
 impl DisciplinedClock for LinuxClock {
     fn now(&self) -> Time {
         match self {

@@ -65,7 +65,15 @@ struct ClientSource {
     origin: usize,
     /// Requests sent.
     polls: u64,
+    /// Its own samples in a row found a falseticker by the selection.
+    false_samples: u32,
+    /// The last sample counted in `false_samples` (its T4).
+    judged: Time,
 }
+
+/// A pool member whose own last samples were all falsetickers, this many in
+/// a row, is replaced (like a member that does not answer).
+const FALSETICKER_SAMPLES: u32 = 8;
 
 /// Polls after which a source that never answered is given up (as the
 /// reachability register empties after eight).
@@ -216,6 +224,8 @@ impl NtpClient {
             source: Source::new(config, now),
             origin,
             polls: 0,
+            false_samples: 0,
+            judged: Time::EPOCH,
         });
         self.survivors.push(false);
         Ok(fd)
@@ -266,7 +276,8 @@ impl NtpClient {
             let s = &self.sources[i];
             let pool = self.settings[s.origin].kind == NtpSourceKind::Pool;
             let bad = s.source.state() == SourceState::Demobilized
-                || (s.polls >= UNREACHABLE_POLLS && s.source.reach() == 0);
+                || (s.polls >= UNREACHABLE_POLLS && s.source.reach() == 0)
+                || s.false_samples >= FALSETICKER_SAMPLES;
             if pool && bad {
                 tracing::info!(pool = %s.name, addr = %s.addr, "pool member dropped");
                 changes.removed.push(s.socket.fd());
@@ -423,9 +434,23 @@ impl NtpClient {
             }
         };
         for (k, i) in index.iter().take(n).enumerate() {
-            if selection.survivors[k] {
+            let survivor = selection.survivors[k];
+            if survivor {
                 if let Some(v) = self.survivors.get_mut(*i) {
                     *v = true;
+                }
+            }
+            // Each new sample of a source is judged once: a falseticker's
+            // interval misses the intersection (RFC 5905 §11.2.1); one
+            // only clustered out is not counted.
+            let c = &cands[k];
+            let lambda = c.root_distance.max(Duration::ZERO);
+            let falseticker =
+                c.offset + lambda < selection.low || c.offset - lambda > selection.high;
+            if let Some(s) = self.sources.get_mut(*i) {
+                if let Some(last) = s.source.last.filter(|l| l.t4 > s.judged) {
+                    s.judged = last.t4;
+                    s.false_samples = if falseticker { s.false_samples + 1 } else { 0 };
                 }
             }
         }

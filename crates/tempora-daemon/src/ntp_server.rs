@@ -8,6 +8,7 @@
 //! `local stratum`) if configured, else LI 3 and stratum 16.
 
 use std::io;
+use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
@@ -46,6 +47,20 @@ pub struct NtpServerCounters {
     /// Interleaved replies (RFC 9769) sent.
     #[serde(default)]
     pub interleaved: u64,
+}
+
+impl NtpServerCounters {
+    /// Adds `other` to these counters (the worker loops' sum).
+    pub fn add(&mut self, other: &NtpServerCounters) {
+        self.received += other.received;
+        self.replied += other.replied;
+        self.ignored += other.ignored;
+        self.send_errors += other.send_errors;
+        self.denied += other.denied;
+        self.rate_limited += other.rate_limited;
+        self.kisses += other.kisses;
+        self.interleaved += other.interleaved;
+    }
 }
 
 /// What the server needs to know from the configuration.
@@ -108,11 +123,27 @@ fn leap_of(tp: &tempora_ptp::datasets::TimePropertiesDs) -> LeapIndicator {
     }
 }
 
-/// Answers one datagram: `rx_raw` is its kernel receive timestamp. Returns
-/// the reply to send, or `None` (counted) if it gets none.
-pub fn answer<P: PortIo, C: DisciplinedClock>(
-    runtime: &Runtime<P, C>,
-    policy: &NtpServerPolicy,
+/// The time the server serves: NTP (UTC) time now, or of a raw kernel
+/// timestamp. The daemon's disciplined clock in the timing loop, or a
+/// worker's snapshot of it.
+pub trait ServedTime {
+    /// NTP time of the raw kernel timestamp `raw`, or now.
+    fn ntp_time(&self, raw: Option<Time>) -> Time;
+}
+
+impl<C: DisciplinedClock> ServedTime for C {
+    fn ntp_time(&self, raw: Option<Time>) -> Time {
+        DisciplinedClock::ntp_time(self, raw)
+    }
+}
+
+/// Answers one datagram: `rx_raw` is its kernel receive timestamp, `state`
+/// what the server announces. Returns the reply to send, or `None`
+/// (counted) if it gets none.
+#[allow(clippy::too_many_arguments)]
+pub fn answer(
+    clock: &impl ServedTime,
+    state: &ServerClock,
     counters: &mut NtpServerCounters,
     request: &[u8],
     rx_raw: Option<Time>,
@@ -120,13 +151,12 @@ pub fn answer<P: PortIo, C: DisciplinedClock>(
     out: &mut [u8],
 ) -> Option<usize> {
     counters.received += 1;
-    let now = runtime.clock.ntp_time(None);
-    let rx = rx_raw.map_or(now, |r| runtime.clock.ntp_time(Some(r)));
-    let state = server_clock(runtime, policy, now);
+    let now = clock.ntp_time(None);
+    let rx = rx_raw.map_or(now, |r| clock.ntp_time(Some(r)));
     let result = match prev_tx {
-        Some(prev) => respond_interleaved(request, rx, prev, &state, out),
+        Some(prev) => respond_interleaved(request, rx, prev, state, out),
         // T3 as late as possible: read the clock again right before sending.
-        None => respond(request, rx, runtime.clock.ntp_time(None), &state, out),
+        None => respond(request, rx, clock.ntp_time(None), state, out),
     };
     match result {
         Ok(n) => Some(n),
@@ -155,7 +185,9 @@ pub struct NtpServer {
     allow: Vec<Cidr>,
     deny: Vec<Cidr>,
     deny_action: DenyAction,
-    limiter: Option<Box<RateLimiter<RATE_SLOTS>>>,
+    /// Shared by the worker loops, so that a client's rate is one whatever
+    /// socket its requests land on.
+    limiter: Option<Arc<Mutex<RateLimiter<RATE_SLOTS>>>>,
     xleave: Option<Box<XleaveTable<RATE_SLOTS>>>,
     /// Replies waiting for their transmit timestamp: (id, client, the
     /// receive timestamp the reply carried).
@@ -179,7 +211,7 @@ impl NtpServer {
             deny_action: settings.deny_action,
             limiter: settings
                 .rate_limit
-                .map(|r| Box::new(RateLimiter::new(r, key))),
+                .map(|r| Arc::new(Mutex::new(RateLimiter::new(r, key)))),
             xleave: settings
                 .interleaved
                 .then(|| Box::new(XleaveTable::new(key.rotate_left(17)))),
@@ -189,12 +221,41 @@ impl NtpServer {
         }
     }
 
+    /// The server of a worker loop: the same policy and the same rate
+    /// limiter; its own interleave table (a client's requests all land on
+    /// one SO_REUSEPORT socket, chosen by the kernel from the addresses and
+    /// ports) and counters.
+    pub fn for_worker(&self, key: u64) -> Self {
+        NtpServer {
+            policy: self.policy,
+            allow: self.allow.clone(),
+            deny: self.deny.clone(),
+            deny_action: self.deny_action,
+            limiter: self.limiter.clone(),
+            xleave: self
+                .xleave
+                .as_ref()
+                .map(|_| Box::new(XleaveTable::new(key))),
+            awaiting_tx: std::collections::VecDeque::new(),
+            last_reply: None,
+            counters: NtpServerCounters::default(),
+        }
+    }
+
+    /// What the server announces, from the timing loop's state.
+    pub fn state<P: PortIo, C: DisciplinedClock>(&self, runtime: &Runtime<P, C>) -> ServerClock {
+        server_clock(runtime, &self.policy, runtime.clock.ntp_time(None))
+    }
+
     /// Handles one datagram from `source`: the reply to send, written into
     /// `out`, if any. Access lists first (RFC 8633 §3.5), then the rate
-    /// limit, then the answer; junk is dropped before either.
-    pub fn handle<P: PortIo, C: DisciplinedClock>(
+    /// limit, then the answer; junk is dropped before either. `state` is
+    /// what the server announces ([`NtpServer::state`]).
+    #[allow(clippy::too_many_arguments)]
+    pub fn handle(
         &mut self,
-        runtime: &Runtime<P, C>,
+        clock: &impl ServedTime,
+        state: &ServerClock,
         request: &[u8],
         rx_raw: Option<Time>,
         source: SocketAddr,
@@ -217,9 +278,13 @@ impl NtpServer {
                 DenyAction::Kiss => self.kiss(request, *b"DENY", out),
             };
         }
-        if let Some(limiter) = &mut self.limiter {
-            let now = runtime.clock.now();
-            match limiter.check(ip, now) {
+        if let Some(limiter) = &self.limiter {
+            let now = clock.ntp_time(None);
+            let verdict = limiter
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .check(ip, now);
+            match verdict {
                 Verdict::Answer => {}
                 Verdict::Kiss => {
                     self.counters.received += 1;
@@ -238,8 +303,8 @@ impl NtpServer {
             .as_ref()
             .and_then(|t| t.interleaved_tx(ip, &checked));
         let n = answer(
-            runtime,
-            &self.policy,
+            clock,
+            state,
             &mut self.counters,
             request,
             rx_raw,

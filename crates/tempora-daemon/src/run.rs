@@ -32,6 +32,7 @@ use crate::linux::{LinuxClock, LinuxPort};
 use crate::metrics::{self, Published};
 use crate::ntp_client::NtpClient;
 use crate::ntp_server::{NtpServer, NtpServerCounters};
+use crate::ntp_workers::{NtpWorkers, Snapshot, serve_ready};
 use crate::runtime::{DisciplinedClock, Runtime};
 use crate::system_sync::SystemSync;
 
@@ -333,22 +334,32 @@ pub fn run(config: &Config, config_path: &Path) -> io::Result<()> {
         }
     }
     poller.register_raw(control.fd());
-    let mut ntp_servers = Vec::new();
-    if let Some(n) = &config.ntp_server {
-        for addr in &n.listen {
-            let server =
-                UdpServer::bind_with(*addr, n.interleaved).map_err(context(&addr.to_string()))?;
-            poller.register_raw(server.fd());
-            tracing::info!(listen = %addr, "NTP server");
-            ntp_servers.push(server);
-        }
-    }
     // Software timestamps: about a microsecond (2^-20 s).
     let mut ntp = config
         .ntp_server
         .as_ref()
         .map(|n| NtpServer::new(n, -20, rand::random()));
-    let mut ntp_reply = [0u8; 128];
+    let mut ntp_servers = Vec::new();
+    let mut ntp_workers = None;
+    if let (Some(n), Some(server)) = (&config.ntp_server, &ntp) {
+        if n.workers > 0 {
+            let snapshot = Snapshot {
+                clock: runtime.clock.snapshot(),
+                state: server.state(&runtime),
+            };
+            ntp_workers = Some(NtpWorkers::start(n, server, snapshot)?);
+        } else {
+            for addr in &n.listen {
+                let server = UdpServer::bind_with(*addr, n.interleaved)
+                    .map_err(context(&addr.to_string()))?;
+                poller.register_raw(server.fd());
+                ntp_servers.push(server);
+            }
+        }
+        for addr in &n.listen {
+            tracing::info!(listen = %addr, workers = n.workers, "NTP server");
+        }
+    }
     let mut system_sync = match (&runtime.clock, config.clock.sync_system_clock) {
         (LinuxClock::Phc(_), true) => {
             let system = SystemClock::new()?;
@@ -399,7 +410,7 @@ pub fn run(config: &Config, config_path: &Path) -> io::Result<()> {
                             let json = serde_json::to_string(&status(
                                 &runtime,
                                 &system_sync,
-                                ntp.as_ref().map(|n| n.counters),
+                                ntp_counters(&ntp, &ntp_workers),
                                 &ntp_client,
                             ))
                             .map_err(io::Error::other)?;
@@ -418,49 +429,20 @@ pub fn run(config: &Config, config_path: &Path) -> io::Result<()> {
                 // A batch per readiness (recvmmsg); poll(2) reports the
                 // socket again while more are queued.
                 if let Some(ntp) = ntp.as_mut() {
-                    if r.error_queue {
-                        if let Some(tx) = server.recv_tx_timestamp()? {
-                            let at = runtime.clock.ntp_time(Some(tx.time));
-                            ntp.transmitted(u64::from(tx.id.0), at);
-                        }
-                    }
-                    server.recv_batch(|server, request, d| {
-                        let reply = match d.source {
-                            Some(from) if !d.truncated => {
-                                ntp.handle(&runtime, request, d.rx, from, &mut ntp_reply)
-                            }
-                            _ => {
-                                ntp.counters.received += 1;
-                                ntp.counters.ignored += 1;
-                                None
-                            }
-                        };
-                        if let (Some(n), Some(to)) = (reply, d.source) {
-                            let data = ntp_reply.get(..n).unwrap_or_default();
-                            if ntp.wants_tx_timestamps() {
-                                match server.send_timestamped(data, to) {
-                                    Ok(id) => {
-                                        ntp.sent(Ok(()));
-                                        if let Some(id) = id {
-                                            ntp.sent_with_id(u64::from(id.0));
-                                        }
-                                    }
-                                    Err(e) => ntp.sent(Err(e)),
-                                }
-                            } else if !server.queue(data, to) {
-                                let result = server.send_to(data, to);
-                                ntp.sent(result);
-                            }
-                        }
-                    })?;
-                    let (sent, failed) = server.flush();
-                    ntp.sent_batch(sent, failed);
+                    let state = ntp.state(&runtime);
+                    serve_ready(server, ntp, &runtime.clock, &state, r.error_queue)?;
                 }
             } else if let Some((_, port, socket)) = fd_port.iter().find(|(fd, ..)| *fd == r.fd) {
                 runtime.service_port(*port, *socket, r.readable, r.error_queue)?;
             }
         }
         runtime.run_timers()?;
+        if let (Some(w), Some(server)) = (&ntp_workers, &ntp) {
+            w.publish(Snapshot {
+                clock: runtime.clock.snapshot(),
+                state: server.state(&runtime),
+            });
+        }
         if let Some(client) = ntp_client.as_mut() {
             let now = runtime.clock.ntp_time(None);
             client.follow_steps(&runtime);
@@ -488,7 +470,7 @@ pub fn run(config: &Config, config_path: &Path) -> io::Result<()> {
                 status(
                     &runtime,
                     &system_sync,
-                    ntp.as_ref().map(|n| n.counters),
+                    ntp_counters(&ntp, &ntp_workers),
                     &ntp_client,
                 )
                 .prometheus(),
@@ -507,4 +489,16 @@ pub fn run(config: &Config, config_path: &Path) -> io::Result<()> {
     }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The NTP server's counters: the timing loop's, or the worker loops'.
+fn ntp_counters(
+    ntp: &Option<NtpServer>,
+    workers: &Option<NtpWorkers>,
+) -> Option<NtpServerCounters> {
+    match (ntp, workers) {
+        (Some(_), Some(w)) => Some(w.counters()),
+        (Some(n), None) => Some(n.counters),
+        _ => None,
+    }
 }

@@ -46,6 +46,18 @@ impl UdpServer {
     /// [`UdpServer::send_timestamped`] get a kernel transmit timestamp
     /// (for the interleaved mode), and replies are sent one by one.
     pub fn bind_with(local: SocketAddr, tx_timestamps: bool) -> io::Result<UdpServer> {
+        Self::open(local, tx_timestamps, false)
+    }
+
+    /// Like [`UdpServer::bind_with`], with SO_REUSEPORT: several sockets
+    /// bound to the same address share its datagrams, the kernel choosing
+    /// one by a hash of the addresses and ports (a client keeps to one
+    /// socket). For the server's worker loops.
+    pub fn bind_reuseport(local: SocketAddr, tx_timestamps: bool) -> io::Result<UdpServer> {
+        Self::open(local, tx_timestamps, true)
+    }
+
+    fn open(local: SocketAddr, tx_timestamps: bool, reuse_port: bool) -> io::Result<UdpServer> {
         let domain = if local.is_ipv4() {
             libc::AF_INET
         } else {
@@ -59,6 +71,26 @@ impl UdpServer {
             &1 as &libc::c_int,
         )
         .map_err(|e| sys::context(e, "SO_REUSEADDR"))?;
+        if reuse_port {
+            sys::setsockopt(
+                fd.as_raw_fd(),
+                libc::SOL_SOCKET,
+                libc::SO_REUSEPORT,
+                &1 as &libc::c_int,
+            )
+            .map_err(|e| sys::context(e, "SO_REUSEPORT"))?;
+        }
+        if local.is_ipv4() {
+            // Replies carry DF (they are small): the kernel then skips
+            // picking an IP identification for each one. Failing is no
+            // error.
+            let _ = sys::setsockopt(
+                fd.as_raw_fd(),
+                libc::IPPROTO_IP,
+                libc::IP_MTU_DISCOVER,
+                &libc::IP_PMTUDISC_PROBE as &libc::c_int,
+            );
+        }
         if local.is_ipv6() {
             sys::setsockopt(
                 fd.as_raw_fd(),

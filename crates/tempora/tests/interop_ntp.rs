@@ -283,6 +283,166 @@ fn floods_do_not_take_the_server_down() {
     );
 }
 
+/// Issue #6 point 1: a pool member that lies (a server 200 ms off) among
+/// two that agree is a falseticker; after eight of its samples in a row it
+/// is dropped, and the pool keeps the two truechimers.
+#[test]
+fn pool_drops_the_member_that_lies() {
+    if !ntp_available() {
+        return;
+    }
+    let mut lab = Lab::chain("nl", 2);
+    for a in ["10.79.0.4/24", "10.79.0.5/24"] {
+        assert!(
+            lab.run(0, "ip", &["addr", "add", a, "dev", "veth0"])
+                .status
+                .success()
+        );
+    }
+    let etc = std::path::PathBuf::from("/etc/netns").join(&lab.ns[1]);
+    std::fs::create_dir_all(&etc).unwrap();
+    std::fs::write(
+        etc.join("hosts"),
+        "127.0.0.1 localhost\n10.79.0.1 pool.tempora.test\n10.79.0.4 pool.tempora.test\n\
+         10.79.0.5 pool.tempora.test\n",
+    )
+    .unwrap();
+    struct Cleanup(std::path::PathBuf);
+    impl Drop for Cleanup {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+    let _cleanup = Cleanup(etc);
+    for (name, addr, offset) in [
+        ("true1", "10.79.0.1", "0s"),
+        ("true2", "10.79.0.4", "0s"),
+        ("liar", "10.79.0.5", "200ms"),
+    ] {
+        lab.tempora(
+            name,
+            0,
+            &format!(
+                "[clock]\nkind = \"virtual\"\ninitial-offset = \"{offset}\"\n\n\
+                 [ntp-server]\nlisten = [\"{addr}:123\"]\nlocal-stratum = 1\n"
+            ),
+        );
+    }
+    lab.tempora(
+        "client",
+        1,
+        "[[ntp-source]]\naddress = \"pool.tempora.test\"\nkind = \"pool\"\nminpoll = 0\nmaxpoll = 0\n\n\
+         [clock]\nkind = \"virtual\"\n",
+    );
+    let (s, took) = lab.wait_status("client", Duration::from_secs(60), |s| {
+        s["ntp_sources"]
+            .as_array()
+            .is_some_and(|a| a.len() == 2 && a.iter().all(|x| x["address"] != "10.79.0.5:123"))
+    });
+    let s = s.expect("no status from the client");
+    eprintln!("pool after {took:?}: {}", s["ntp_sources"]);
+    let sources = s["ntp_sources"].as_array().unwrap();
+    assert_eq!(sources.len(), 2, "the liar was not dropped: {s}");
+    assert!(
+        sources.iter().all(|x| x["address"] != "10.79.0.5:123"),
+        "{s}"
+    );
+    assert!(sources.iter().any(|x| x["system_peer"] == true), "{s}");
+}
+
+/// CPU ticks (utime + stime) of each thread of `pid` named `ntp-worker-*`.
+fn worker_ticks(pid: u32) -> Vec<u64> {
+    let mut ticks = Vec::new();
+    for task in std::fs::read_dir(format!("/proc/{pid}/task"))
+        .unwrap()
+        .flatten()
+    {
+        let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
+        if !comm.starts_with("ntp-worker-") {
+            continue;
+        }
+        let stat = std::fs::read_to_string(task.path().join("stat")).unwrap_or_default();
+        // Fields after the ")" that closes the name: utime and stime are
+        // the 12th and 13th.
+        let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or_default();
+        let f: Vec<u64> = rest
+            .split_whitespace()
+            .skip(11)
+            .take(2)
+            .filter_map(|x| x.parse().ok())
+            .collect();
+        ticks.push(f.iter().sum());
+    }
+    ticks
+}
+
+/// Issue #6 point 3: `workers = 2` starts two worker loops on SO_REUSEPORT
+/// sockets. A load from 16 source ports is shared by both (each worker
+/// thread uses CPU), every request is answered, the status sums the
+/// workers' counters, and the rate limit is one per client across workers.
+#[test]
+fn worker_loops_share_the_load() {
+    if !ntp_available() {
+        return;
+    }
+    let mut lab = Lab::chain("nw", 2);
+    assert!(
+        lab.run(1, "ip", &["addr", "add", "10.79.0.3/24", "dev", "veth0"])
+            .status
+            .success()
+    );
+    lab.tempora(
+        "server",
+        0,
+        "[clock]\nkind = \"virtual\"\n\n\
+         [ntp-server]\nlisten = [\"0.0.0.0:123\"]\nlocal-stratum = 1\nworkers = 2\n\
+         rate-limit = true\nrate-limit-interval = 0\nrate-limit-burst = 8\n",
+    );
+    let v = query(&lab, 1, &["10.79.0.1"]);
+    assert_eq!(v[0]["stratum"], 1, "not served: {v}");
+    let pid = lab.pid("server").unwrap();
+    let before = worker_ticks(pid);
+    assert_eq!(before.len(), 2, "two worker threads: {before:?}");
+    let load = env!("CARGO_BIN_EXE_tempora-ntp-load");
+    let run = |bind: &str, count: &str, window: &str| -> serde_json::Value {
+        let args = [
+            "10.79.0.1:123",
+            "--bind",
+            bind,
+            "--count",
+            count,
+            "--window",
+            window,
+            "--sockets",
+            "16",
+            "--wait",
+            "0",
+        ];
+        let out = lab.run(1, load, &args);
+        serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)))
+    };
+    // One client address, 16 source ports, far over its rate: the shared
+    // limiter answers about its burst of 8, wherever the requests land.
+    let flood = run("10.79.0.3", "100000", "256");
+    eprintln!("flood from one address: {flood}");
+    assert!(flood["replies"].as_u64().unwrap() <= 14, "{flood}");
+    let after = worker_ticks(pid);
+    eprintln!("worker CPU ticks: {before:?} -> {after:?}");
+    for (b, a) in before.iter().zip(&after) {
+        assert!(a > b, "a worker took no share: {before:?} -> {after:?}");
+    }
+    let s = lab.status("server").expect("the server is down");
+    eprintln!("server counters: {}", s["ntp_server"]);
+    let received = s["ntp_server"]["received"].as_u64().unwrap();
+    let limited = s["ntp_server"]["rate_limited"].as_u64().unwrap();
+    assert!(received >= 100_000, "{s}");
+    assert!(limited >= 99_000, "{s}");
+    // The legitimate client (another address) is still served.
+    let v = query(&lab, 1, &["10.79.0.1"]);
+    assert_eq!(v[0]["stratum"], 1, "not served: {v}");
+}
+
 /// Issue #6 point 6: a Tempora NTP client on a virtual clock started 50 ms
 /// and 20 ppm off, against chronyd as server (`local stratum 1`, `-x`):
 /// after 60 s, `error_vs_system_ns` stays within ±100 µs.

@@ -31,10 +31,25 @@ struct Args {
     /// Seconds to wait for late replies after the last send.
     #[arg(long, default_value_t = 1.0)]
     wait: f64,
+    /// Closed loop: keep at most this many requests unanswered per socket,
+    /// sent and read in batches (sendmmsg/recvmmsg). 0: open loop, one
+    /// socket sending as fast as it can (or at `--rate`).
+    #[arg(long, default_value_t = 0)]
+    window: usize,
+    /// Closed loop: client sockets (source ports) per thread, which
+    /// SO_REUSEPORT spreads over a server's worker sockets.
+    #[arg(long, default_value_t = 4)]
+    sockets: usize,
+    /// Closed loop: sending threads, each with its own sockets.
+    #[arg(long, default_value_t = 1)]
+    threads: usize,
 }
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    if args.window > 0 {
+        return closed_loop(&args);
+    }
     let bind = match args.bind {
         Some(ip) => SocketAddr::new(ip, 0),
         None if args.target.is_ipv4() => SocketAddr::from(([0u8; 4], 0)),
@@ -98,4 +113,138 @@ fn main() -> ExitCode {
         sent as f64 / sending.as_secs_f64().max(1e-9)
     );
     ExitCode::SUCCESS
+}
+
+/// What one closed-loop thread counted.
+#[derive(Default)]
+struct Tally {
+    sent: u64,
+    replies: u64,
+    kisses: u64,
+    send_errors: u64,
+    lost: u64,
+}
+
+/// The closed-loop mode: every socket keeps up to `--window` requests in
+/// flight, so that the server is kept busy without its queue overflowing;
+/// requests unanswered for 50 ms count as lost and free their place.
+fn closed_loop(args: &Args) -> ExitCode {
+    let threads = args.threads.max(1);
+    let start = Instant::now();
+    let results: Vec<std::io::Result<Tally>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let count = args.count / threads as u64
+                    + u64::from((t as u64) < args.count % threads as u64);
+                scope.spawn(move || closed_loop_thread(args, count))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(std::io::Error::other("thread")))
+            })
+            .collect()
+    });
+    let elapsed = start.elapsed();
+    let mut total = Tally::default();
+    for r in results {
+        match r {
+            Ok(t) => {
+                total.sent += t.sent;
+                total.replies += t.replies;
+                total.kisses += t.kisses;
+                total.send_errors += t.send_errors;
+                total.lost += t.lost;
+            }
+            Err(e) => {
+                eprintln!("tempora-ntp-load: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    println!(
+        "{{\"sent\":{},\"send_errors\":{},\"replies\":{},\"kisses\":{},\"lost\":{},\"sending_s\":{:.6},\"send_rate\":{:.0},\"reply_rate\":{:.0}}}",
+        total.sent,
+        total.send_errors,
+        total.replies,
+        total.kisses,
+        total.lost,
+        elapsed.as_secs_f64(),
+        total.sent as f64 / elapsed.as_secs_f64().max(1e-9),
+        total.replies as f64 / elapsed.as_secs_f64().max(1e-9),
+    );
+    ExitCode::SUCCESS
+}
+
+fn closed_loop_thread(args: &Args, count: u64) -> std::io::Result<Tally> {
+    use tempora_linux::poll::Poller;
+    use tempora_linux::udp_server::UdpServer;
+    let bind = match args.bind {
+        Some(ip) => SocketAddr::new(ip, 0),
+        None if args.target.is_ipv4() => SocketAddr::from(([0u8; 4], 0)),
+        None => SocketAddr::from(([0u16; 8], 0)),
+    };
+    let n = args.sockets.max(1);
+    let mut sockets = (0..n)
+        .map(|_| UdpServer::bind(bind))
+        .collect::<std::io::Result<Vec<_>>>()?;
+    let mut poller = Poller::new();
+    for s in &sockets {
+        poller.register_raw(s.fd());
+    }
+    let window = args.window as u64;
+    let mut tally = Tally::default();
+    let mut in_flight = vec![0u64; n];
+    let mut last_progress = vec![Instant::now(); n];
+    let mut packet = Packet::new(Mode::Client);
+    let mut request = [0u8; 48];
+    let mut remaining = count;
+    while remaining > 0 || in_flight.iter().any(|&f| f > 0) {
+        for (i, s) in sockets.iter_mut().enumerate() {
+            let room = window.saturating_sub(in_flight[i]).min(remaining).min(64);
+            if in_flight[i] == 0 && room > 0 {
+                last_progress[i] = Instant::now();
+            }
+            for _ in 0..room {
+                packet.transmit_timestamp =
+                    tempora_ntp::wire::NtpTimestamp::from_bits(rand::random());
+                let _ = packet.encode(&mut request);
+                s.queue(&request, args.target);
+            }
+            let (sent, failed) = s.flush();
+            tally.sent += sent as u64;
+            tally.send_errors += failed as u64;
+            in_flight[i] += sent as u64;
+            remaining -= room;
+        }
+        let ready = poller.wait(tempora_clock::Duration::from_millis(10))?;
+        let now = Instant::now();
+        for r in ready {
+            let Some(i) = sockets.iter().position(|s| s.fd() == r.fd) else {
+                continue;
+            };
+            let (mut replies, mut kisses) = (0u64, 0u64);
+            sockets[i].recv_batch(|_, data, _| match Packet::decode(data) {
+                Ok(p) if p.stratum == 0 => kisses += 1,
+                Ok(_) => replies += 1,
+                Err(_) => {}
+            })?;
+            tally.replies += replies;
+            tally.kisses += kisses;
+            in_flight[i] = in_flight[i].saturating_sub(replies + kisses);
+            if replies + kisses > 0 {
+                last_progress[i] = now;
+            }
+        }
+        for i in 0..n {
+            if in_flight[i] > 0 && now - last_progress[i] > Duration::from_millis(50) {
+                tally.lost += in_flight[i];
+                in_flight[i] = 0;
+                last_progress[i] = now;
+            }
+        }
+    }
+    Ok(tally)
 }

@@ -252,6 +252,16 @@ impl Lab {
         );
     }
 
+    /// The process id of `name` (`ip netns exec` execs the program, so it
+    /// is the program's own).
+    #[allow(dead_code)]
+    pub fn pid(&self, name: &str) -> Option<u32> {
+        self.children
+            .iter()
+            .find(|(n, ..)| n == name)
+            .map(|(_, _, c)| c.id())
+    }
+
     /// Kills the process started as `name`.
     pub fn kill(&mut self, name: &str) {
         if let Some((_, _, c)) = self.children.iter_mut().find(|(n, ..)| n == name) {
