@@ -12,6 +12,7 @@
 pub mod access;
 pub mod client;
 pub mod exchange;
+pub mod nts;
 pub mod server;
 pub mod time;
 pub mod wire;

@@ -70,6 +70,15 @@ enum Command {
         /// Seconds to wait for each reply.
         #[arg(long, default_value_t = 2.0)]
         timeout: f64,
+        /// Use NTS (RFC 8915): key establishment over TLS with each server
+        /// (its PORT is then the NTS-KE port, 4460 by default), then an
+        /// NTS-protected exchange; unauthenticated replies are refused.
+        #[arg(long)]
+        nts: bool,
+        /// With --nts: a PEM file of CA certificates to trust, besides the
+        /// system's.
+        #[arg(long, value_name = "FILE")]
+        ca_file: Option<std::path::PathBuf>,
         /// The servers to ask.
         #[arg(
             required = true,
@@ -207,13 +216,21 @@ fn main() -> ExitCode {
         Command::Query {
             json,
             timeout,
+            nts,
+            ca_file,
             servers,
         } => {
             if !(timeout.is_finite() && timeout > 0.0 && timeout <= 3600.0) {
                 eprintln!("tempora query: --timeout must be between 0 and 3600 seconds");
                 return ExitCode::from(2);
             }
-            query::query(&servers, json, std::time::Duration::from_secs_f64(timeout))
+            let timeout = std::time::Duration::from_secs_f64(timeout);
+            let nts = nts.then_some(tempora_nts::client::KeOptions {
+                ca_file,
+                system_roots: true,
+                timeout,
+            });
+            query::query(&servers, json, timeout, nts.as_ref())
         }
         Command::Daemon { config } => daemon(&config),
         Command::Config(ConfigCommand::Check { file }) => config::check(&file),

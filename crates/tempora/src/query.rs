@@ -14,7 +14,10 @@ use tempora_linux::clock::RealtimeBase;
 use tempora_linux::poll::Poller;
 use tempora_linux::udp_client::UdpClient;
 use tempora_ntp::exchange::{Request, Sample};
+use tempora_ntp::nts::{NtsError, UID_LEN, open_response, write_request};
 use tempora_ntp::wire::LeapIndicator;
+use tempora_nts::KE_PORT;
+use tempora_nts::client::{Association, KeOptions, key_exchange};
 
 /// `HOST`, `HOST:PORT`, `IPV6` or `[IPV6]:PORT` → the first address.
 fn resolve(server: &str) -> Result<SocketAddr, String> {
@@ -25,13 +28,74 @@ fn resolve(server: &str) -> Result<SocketAddr, String> {
         .ok_or_else(|| format!("{server} has no address"))
 }
 
-/// One exchange with `addr`, waiting at most `timeout` for the reply.
-fn exchange(addr: SocketAddr, timeout: StdDuration) -> Result<Sample, String> {
+/// An NTS exchange's state: the association and the request's unique
+/// identifier.
+struct NtsRequest {
+    association: Association,
+    uid: [u8; UID_LEN],
+}
+
+/// Key establishment with `server` (HOST or HOST:PORT, port 4460 by
+/// default), then the NTP server's address.
+fn nts_associate(server: &str, opts: &KeOptions) -> Result<(SocketAddr, NtsRequest), String> {
+    let (host, port) = match server.rsplit_once(':') {
+        Some((h, p)) if !h.contains(':') || h.starts_with('[') => (
+            h.trim_start_matches('[').trim_end_matches(']'),
+            p.parse().map_err(|_| format!("bad port in {server}"))?,
+        ),
+        _ => (
+            server.trim_start_matches('[').trim_end_matches(']'),
+            KE_PORT,
+        ),
+    };
+    let association = key_exchange(host, port, opts).map_err(|e| format!("{server}: {e}"))?;
+    let ntp = if association.ntp_host.contains(':') {
+        format!("[{}]:{}", association.ntp_host, association.ntp_port)
+    } else {
+        format!("{}:{}", association.ntp_host, association.ntp_port)
+    };
+    let addr = resolve(&ntp)?;
+    Ok((
+        addr,
+        NtsRequest {
+            association,
+            uid: rand::random(),
+        },
+    ))
+}
+
+/// One exchange with `addr`, waiting at most `timeout` for the reply; with
+/// `nts`, NTS-protected (RFC 8915 §5.7): replies that do not authenticate
+/// are counted and ignored while the wait lasts.
+fn exchange(
+    addr: SocketAddr,
+    timeout: StdDuration,
+    nts: Option<&NtsRequest>,
+) -> Result<Sample, String> {
     let mut socket = UdpClient::open_for(addr).map_err(|e| format!("socket: {e}"))?;
-    let (request, bytes) = Request::new(rand::random());
+    let (request, header) = Request::new(rand::random());
+    let mut protected = [0u8; 1024];
+    let bytes: &[u8] = match nts {
+        None => &header,
+        Some(n) => {
+            let cookie = n.association.cookies.first().ok_or("no NTS cookie")?;
+            let len = write_request(
+                &mut protected,
+                &header,
+                &n.uid,
+                cookie,
+                0,
+                &n.association.keys.c2s,
+                &rand::random::<[u8; 16]>(),
+            )
+            .map_err(|e| format!("NTS request: {e:?}"))?;
+            protected.get(..len).unwrap_or_default()
+        }
+    };
+    let mut rejected = 0u32;
     let before = RealtimeBase.now();
     socket
-        .send_to(&bytes, addr)
+        .send_to(bytes, addr)
         .map_err(|e| format!("send to {addr}: {e}"))?;
     let mut poller = Poller::new();
     poller.register_raw(socket.fd());
@@ -41,7 +105,11 @@ fn exchange(addr: SocketAddr, timeout: StdDuration) -> Result<Sample, String> {
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
-            return Err(format!("no reply from {addr} within {timeout:?}"));
+            return Err(if rejected > 0 {
+                format!("no authentic reply from {addr} within {timeout:?} ({rejected} rejected)")
+            } else {
+                format!("no reply from {addr} within {timeout:?}")
+            });
         }
         let ready = poller.wait(left).map_err(|e| format!("poll: {e}"))?;
         for r in ready {
@@ -59,6 +127,18 @@ fn exchange(addr: SocketAddr, timeout: StdDuration) -> Result<Sample, String> {
             if d.source != Some(addr) || d.truncated {
                 continue;
             }
+            let data = buf.get(..d.len).unwrap_or_default();
+            if let Some(n) = nts {
+                let mut plain = [0u8; 2048];
+                match open_response(data, &n.uid, &n.association.keys.s2c, &mut plain, |_| {}) {
+                    Ok(_) => {}
+                    Err(NtsError::Nak) => return Err(format!("{addr}: NTS NAK")),
+                    Err(_) => {
+                        rejected += 1;
+                        continue;
+                    }
+                }
+            }
             let t4 = d.rx.unwrap_or_else(|| RealtimeBase.now());
             // The transmit timestamp may still be queued behind the reply.
             if t1.is_none() {
@@ -67,11 +147,7 @@ fn exchange(addr: SocketAddr, timeout: StdDuration) -> Result<Sample, String> {
                 }
             }
             return request
-                .complete(
-                    buf.get(..d.len).unwrap_or_default(),
-                    t1.unwrap_or(before),
-                    t4,
-                )
+                .complete(data, t1.unwrap_or(before), t4)
                 .map_err(|e| format!("{addr}: {e}"));
         }
     }
@@ -94,11 +170,22 @@ fn refid(s: &Sample) -> String {
 }
 
 /// Runs the queries; exit status 0 if every server answered, 1 otherwise.
-pub fn query(servers: &[String], json_out: bool, timeout: StdDuration) -> ExitCode {
+pub fn query(
+    servers: &[String],
+    json_out: bool,
+    timeout: StdDuration,
+    nts: Option<&KeOptions>,
+) -> ExitCode {
     let mut all_ok = true;
     let mut results = Vec::new();
     for server in servers {
-        let outcome = resolve(server).and_then(|addr| exchange(addr, timeout).map(|s| (addr, s)));
+        let outcome = match nts {
+            None => {
+                resolve(server).and_then(|addr| exchange(addr, timeout, None).map(|s| (addr, s)))
+            }
+            Some(opts) => nts_associate(server, opts)
+                .and_then(|(addr, n)| exchange(addr, timeout, Some(&n)).map(|s| (addr, s))),
+        };
         match outcome {
             Ok((addr, s)) => {
                 let secs = |d: tempora_clock::Duration| d.as_secs_f64();
@@ -117,6 +204,7 @@ pub fn query(servers: &[String], json_out: bool, timeout: StdDuration) -> ExitCo
                         "root_distance_s": secs(s.root_distance),
                         "poll_log2_s": s.poll,
                         "version": s.version,
+                        "nts": nts.is_some(),
                     }));
                 } else {
                     println!(

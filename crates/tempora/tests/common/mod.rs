@@ -193,6 +193,43 @@ impl Lab {
         path
     }
 
+    /// A test PKI for a TLS server at `ip`, made with openssl: a CA
+    /// (`ca.pem`) and a server certificate (`server.pem`, key `server.key`)
+    /// it signed, with `ip` as subject alternative name. Returns the three
+    /// paths.
+    #[allow(dead_code)]
+    pub fn pki(&self, ip: &str) -> (String, String, String) {
+        let (ca, cert, key) = (
+            self.path("ca.pem"),
+            self.path("server.pem"),
+            self.path("server.key"),
+        );
+        let ext = self.file(
+            "server.ext",
+            &format!(
+                "subjectAltName=IP:{ip}\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n"
+            ),
+        );
+        let script = format!(
+            "set -e; cd {dir}; \
+             openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+               -keyout ca.key -out {ca} -days 2 -subj '/CN=Tempora Test CA' 2>/dev/null; \
+             openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+               -keyout {key} -out server.csr -subj '/CN={ip}' 2>/dev/null; \
+             openssl x509 -req -in server.csr -CA {ca} -CAkey ca.key -CAcreateserial \
+               -out {cert} -days 2 -extfile {ext} 2>/dev/null",
+            dir = self.dir.display(),
+            ext = ext.display(),
+        );
+        let out = Command::new("sh").args(["-c", &script]).output().unwrap();
+        assert!(
+            out.status.success(),
+            "openssl: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (ca, cert, key)
+    }
+
     /// The path of a lab file (which need not exist).
     pub fn path(&self, name: &str) -> String {
         self.dir.join(name).display().to_string()

@@ -1,0 +1,267 @@
+//! The NTS-KE messages (RFC 8915 §4.1): the client's request and its
+//! reading of the server's response, without I/O.
+
+use tempora_ntp::wire::ntske::{
+    AeadAlgorithm, ErrorCode, NextProtocol, Record, RecordBody, Records, U16List,
+};
+
+/// Algorithms the client offers, in order of preference (RFC 8915 §4.1.5:
+/// AEAD_AES_SIV_CMAC_256 is mandatory to implement).
+pub const CLIENT_ALGORITHMS: [u16; 2] = [
+    AeadAlgorithm::AesSivCmac256.to_u16(),
+    AeadAlgorithm::AesSivCmac512.to_u16(),
+];
+
+/// Why key establishment failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeError {
+    /// TLS or TCP failed (connect, handshake, certificate, timeout).
+    Transport(String),
+    /// The server did not negotiate ALPN `ntske/1`.
+    NoAlpn,
+    /// The response is malformed or ends without End of Message.
+    Malformed(String),
+    /// The server sent an Error record (RFC 8915 §4.1.3).
+    ServerError(ErrorCode),
+    /// The server sent a Warning record the client does not understand
+    /// (RFC 8915 §4.1.4: the client must discontinue).
+    ServerWarning(u16),
+    /// An unrecognised record marked critical (RFC 8915 §4.1).
+    UnknownCritical(u16),
+    /// NTPv4 was not chosen, or no supported AEAD algorithm.
+    NoAgreement,
+    /// No cookie came back.
+    NoCookies,
+}
+
+impl std::fmt::Display for KeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            KeError::Transport(e) => write!(f, "NTS-KE transport: {e}"),
+            KeError::NoAlpn => write!(f, "NTS-KE: the server did not negotiate ALPN ntske/1"),
+            KeError::Malformed(e) => write!(f, "NTS-KE: malformed response: {e}"),
+            KeError::ServerError(c) => write!(f, "NTS-KE: server error {c:?}"),
+            KeError::ServerWarning(w) => write!(f, "NTS-KE: server warning {w}"),
+            KeError::UnknownCritical(t) => write!(f, "NTS-KE: unknown critical record {t}"),
+            KeError::NoAgreement => write!(f, "NTS-KE: no common protocol or AEAD algorithm"),
+            KeError::NoCookies => write!(f, "NTS-KE: no cookies"),
+        }
+    }
+}
+
+impl std::error::Error for KeError {}
+
+/// The client's request (RFC 8915 §4.1): Next Protocol NTPv4 and the AEAD
+/// algorithms, both critical, then End of Message.
+pub fn client_request() -> Vec<u8> {
+    let protocols = [NextProtocol::Ntpv4.to_u16()];
+    let records = [
+        Record {
+            critical: true,
+            body: RecordBody::NextProtocol(U16List::from_values(&protocols)),
+        },
+        Record {
+            critical: true,
+            body: RecordBody::AeadAlgorithm(U16List::from_values(&CLIENT_ALGORITHMS)),
+        },
+        Record {
+            critical: true,
+            body: RecordBody::EndOfMessage,
+        },
+    ];
+    let mut out = vec![0u8; records.iter().map(Record::encoded_len).sum()];
+    let mut pos = 0;
+    for r in &records {
+        // The buffer is sized for exactly these records.
+        pos += r.encode(&mut out[pos..]).unwrap_or(0);
+    }
+    out.truncate(pos);
+    out
+}
+
+/// What the server agreed to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Negotiated {
+    /// The AEAD algorithm.
+    pub algorithm: AeadAlgorithm,
+    /// Cookies for the first requests.
+    pub cookies: Vec<Vec<u8>>,
+    /// The NTP server to use, if not the NTS-KE server (RFC 8915 §4.1.7).
+    pub server: Option<String>,
+    /// The NTP port, if not 123 (RFC 8915 §4.1.8).
+    pub port: Option<u16>,
+}
+
+/// Reads the server's response, which must be complete: `Ok(None)` while
+/// End of Message has not arrived yet.
+pub fn parse_response(data: &[u8]) -> Result<Option<Negotiated>, KeError> {
+    let mut protocol_ok = false;
+    let mut algorithm = None;
+    let mut cookies = Vec::new();
+    let mut server = None;
+    let mut port = None;
+    let mut records = Records::new(data);
+    loop {
+        let Some(record) = records.next() else {
+            return Ok(None);
+        };
+        let record = match record {
+            Ok(r) => r,
+            // A record cut short: wait for more, unless it is malformed.
+            Err(tempora_ntp::wire::Error::Truncated { .. }) => return Ok(None),
+            Err(e) => return Err(KeError::Malformed(e.to_string())),
+        };
+        match record.body {
+            RecordBody::EndOfMessage => break,
+            RecordBody::NextProtocol(list) => {
+                protocol_ok = list.iter().collect::<Vec<_>>() == [NextProtocol::Ntpv4.to_u16()];
+            }
+            RecordBody::AeadAlgorithm(list) => {
+                let chosen: Vec<u16> = list.iter().collect();
+                match chosen.as_slice() {
+                    [one] if CLIENT_ALGORITHMS.contains(one) => {
+                        algorithm = Some(AeadAlgorithm::from_u16(*one))
+                    }
+                    _ => return Err(KeError::NoAgreement),
+                }
+            }
+            RecordBody::Error(code) => return Err(KeError::ServerError(code)),
+            RecordBody::Warning(w) => return Err(KeError::ServerWarning(w)),
+            RecordBody::NewCookie(c) => cookies.push(c.to_vec()),
+            RecordBody::Server(name) => {
+                server = Some(
+                    std::str::from_utf8(name)
+                        .map_err(|_| KeError::Malformed("server name is not ASCII".into()))?
+                        .to_string(),
+                );
+            }
+            RecordBody::Port(p) => port = Some(p),
+            RecordBody::Unknown { record_type, .. } if record.critical => {
+                return Err(KeError::UnknownCritical(record_type));
+            }
+            RecordBody::Unknown { .. } => {}
+        }
+    }
+    let (true, Some(algorithm)) = (protocol_ok, algorithm) else {
+        return Err(KeError::NoAgreement);
+    };
+    if cookies.is_empty() {
+        return Err(KeError::NoCookies);
+    }
+    Ok(Some(Negotiated {
+        algorithm,
+        cookies,
+        server,
+        port,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn encode(records: &[Record]) -> Vec<u8> {
+        let mut out = vec![0u8; 2048];
+        let mut pos = 0;
+        for r in records {
+            pos += r.encode(&mut out[pos..]).unwrap();
+        }
+        out.truncate(pos);
+        out
+    }
+
+    #[test]
+    fn request_is_next_protocol_aead_end() {
+        let req = client_request();
+        let recs: Vec<_> = Records::new(&req).map(|r| r.unwrap()).collect();
+        assert_eq!(recs.len(), 3);
+        assert!(recs.iter().all(|r| r.critical));
+        assert!(matches!(recs[2].body, RecordBody::EndOfMessage));
+        // 0x8001 0002 0000 | 0x8004 0004 000f 0011 | 0x8000 0000
+        assert_eq!(
+            req,
+            [
+                0x80, 1, 0, 2, 0, 0, 0x80, 4, 0, 4, 0, 15, 0, 17, 0x80, 0, 0, 0
+            ]
+        );
+    }
+
+    #[test]
+    fn response_parsed_and_partial_waits() {
+        let np = [0u16];
+        let aead = [15u16];
+        let resp = encode(&[
+            Record {
+                critical: true,
+                body: RecordBody::NextProtocol(U16List::from_values(&np)),
+            },
+            Record {
+                critical: false,
+                body: RecordBody::AeadAlgorithm(U16List::from_values(&aead)),
+            },
+            Record {
+                critical: false,
+                body: RecordBody::NewCookie(&[1; 100]),
+            },
+            Record {
+                critical: false,
+                body: RecordBody::NewCookie(&[2; 100]),
+            },
+            Record {
+                critical: false,
+                body: RecordBody::Server(b"ntp.example"),
+            },
+            Record {
+                critical: false,
+                body: RecordBody::Port(1123),
+            },
+            Record {
+                critical: true,
+                body: RecordBody::EndOfMessage,
+            },
+        ]);
+        for cut in 0..resp.len() {
+            assert_eq!(parse_response(&resp[..cut]), Ok(None), "cut at {cut}");
+        }
+        let n = parse_response(&resp).unwrap().unwrap();
+        assert_eq!(n.algorithm, AeadAlgorithm::AesSivCmac256);
+        assert_eq!(n.cookies.len(), 2);
+        assert_eq!(n.server.as_deref(), Some("ntp.example"));
+        assert_eq!(n.port, Some(1123));
+    }
+
+    #[test]
+    fn errors_and_disagreement() {
+        let resp = encode(&[
+            Record {
+                critical: true,
+                body: RecordBody::Error(ErrorCode::BadRequest),
+            },
+            Record {
+                critical: true,
+                body: RecordBody::EndOfMessage,
+            },
+        ]);
+        assert_eq!(
+            parse_response(&resp),
+            Err(KeError::ServerError(ErrorCode::BadRequest))
+        );
+        let np = [0u16];
+        let aead = [30u16];
+        let resp = encode(&[
+            Record {
+                critical: true,
+                body: RecordBody::NextProtocol(U16List::from_values(&np)),
+            },
+            Record {
+                critical: true,
+                body: RecordBody::AeadAlgorithm(U16List::from_values(&aead)),
+            },
+            Record {
+                critical: true,
+                body: RecordBody::EndOfMessage,
+            },
+        ]);
+        assert_eq!(parse_response(&resp), Err(KeError::NoAgreement));
+    }
+}
