@@ -284,6 +284,37 @@ impl Checker<'_> {
             ports,
             clock,
             observability: self.observability(raw.observability)?,
+            nts_ca_file: raw
+                .ntp_client
+                .as_ref()
+                .and_then(|c| c.get_ref().nts_ca_file.as_ref())
+                .map(|f| PathBuf::from(f.get_ref())),
+            nts_ke_server: match &raw.nts_ke_server {
+                Some(k) => {
+                    let Some(n) = &raw.ntp_server else {
+                        return Err(self.at_key(
+                            &k.span(),
+                            "[nts-ke-server] needs an [ntp-server] to give cookies for",
+                        ));
+                    };
+                    let _ = n;
+                    Some(self.nts_ke_server(k.get_ref())?)
+                }
+                None => {
+                    if let Some(r) = raw
+                        .ntp_server
+                        .as_ref()
+                        .and_then(|n| n.get_ref().require_nts.as_ref())
+                        .filter(|r| *r.get_ref())
+                    {
+                        return Err(self.at_value(
+                            &r.span(),
+                            "`require-nts` needs an [nts-ke-server] section (clients get their keys there)",
+                        ));
+                    }
+                    None
+                }
+            },
             ntp_server: raw
                 .ntp_server
                 .map(|n| self.ntp_server(n.into_inner()))
@@ -292,6 +323,7 @@ impl Checker<'_> {
             minimum_agreeing_sources: match raw.ntp_client.map(|c| c.into_inner()) {
                 Some(crate::raw::RawNtpClient {
                     minimum_agreeing_sources: Some(m),
+                    ..
                 }) => {
                     if *m.get_ref() == 0 {
                         return Err(self
@@ -663,7 +695,19 @@ impl Checker<'_> {
                     format!("`maxpoll` = {maxpoll} is below `minpoll` = {minpoll}"),
                 ));
             }
+            let nts = s.nts.as_ref().is_some_and(|b| *b.get_ref());
+            let kind = s
+                .kind
+                .as_ref()
+                .map_or(NtpSourceKind::Server, |k| *k.get_ref());
+            if let (true, NtpSourceKind::Pool, Some(k)) = (nts, kind, &s.kind) {
+                return Err(self.at_value(
+                    &k.span(),
+                    "`nts = true` works with kind = \"server\" (each NTS source needs its own key establishment)",
+                ));
+            }
             out.push(NtpSourceSettings {
+                nts,
                 address,
                 kind: s
                     .kind
@@ -769,6 +813,67 @@ impl Checker<'_> {
             rate_limit,
             interleaved: n.interleaved.is_some_and(|i| i.into_inner()),
             workers: n.workers.map_or(0, |w| w.into_inner()),
+            require_nts: n.require_nts.is_some_and(|r| r.into_inner()),
+        })
+    }
+
+    fn nts_ke_server(
+        &self,
+        k: &crate::raw::RawNtsKeServer,
+    ) -> Result<crate::NtsKeServerSettings, ConfigError> {
+        let mut listen = Vec::new();
+        match &k.listen {
+            Some(list) => {
+                for a in list.get_ref() {
+                    listen.push(a.get_ref().parse().map_err(|_| {
+                        self.at_value(
+                            &a.span(),
+                            format!(
+                                "`listen`: `{}` is not an address and port such as `0.0.0.0:4460`",
+                                a.get_ref()
+                            ),
+                        )
+                    })?);
+                }
+                if listen.is_empty() {
+                    return Err(self.at_value(&list.span(), "`listen` needs at least one address"));
+                }
+            }
+            None => listen.push(std::net::SocketAddr::from(([0, 0, 0, 0], 4460))),
+        }
+        for (key, v) in [
+            ("certificate-chain", &k.certificate_chain),
+            ("private-key", &k.private_key),
+        ] {
+            if v.get_ref().is_empty() {
+                return Err(self.at_value(&v.span(), format!("`{key}` cannot be empty")));
+            }
+        }
+        let positive = |key: &str, v: &Option<S<String>>, default: Duration| match v {
+            Some(v) => {
+                let d = self.duration(key, v)?;
+                if d <= Duration::ZERO {
+                    return Err(self.at_value(&v.span(), format!("`{key}` must be positive")));
+                }
+                Ok(d)
+            }
+            None => Ok(default),
+        };
+        if let Some(m) = &k.max_connections {
+            if *m.get_ref() == 0 {
+                return Err(self.at_value(&m.span(), "`max-connections` must be at least 1"));
+            }
+        }
+        Ok(crate::NtsKeServerSettings {
+            listen,
+            certificate_chain: PathBuf::from(k.certificate_chain.get_ref()),
+            private_key: PathBuf::from(k.private_key.get_ref()),
+            key_file: k.key_file.as_ref().map(|f| PathBuf::from(f.get_ref())),
+            key_rotation: positive("key-rotation", &k.key_rotation, Duration::from_secs(86_400))?,
+            max_connections: k.max_connections.as_ref().map_or(64, |m| *m.get_ref()),
+            timeout: positive("timeout", &k.timeout, Duration::from_secs(5))?,
+            ntp_server: k.ntp_server.as_ref().map(|s| s.get_ref().clone()),
+            ntp_port: k.ntp_port.as_ref().map(|p| *p.get_ref()),
         })
     }
 

@@ -410,6 +410,37 @@ pub struct Config {
     pub ntp_sources: Vec<NtpSourceSettings>,
     /// `[ntp-client] minimum-agreeing-sources` (default 1).
     pub minimum_agreeing_sources: u8,
+    /// `[ntp-client] nts-ca-file`: CA certificates (PEM) trusted for NTS-KE
+    /// besides the system's.
+    pub nts_ca_file: Option<PathBuf>,
+    /// `[nts-ke-server]`, if the daemon runs NTS key establishment.
+    pub nts_ke_server: Option<NtsKeServerSettings>,
+}
+
+/// The `[nts-ke-server]` section: NTS key establishment (RFC 8915 §4) over
+/// TLS 1.3 for the daemon's NTP server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NtsKeServerSettings {
+    /// `listen` (default `["0.0.0.0:4460"]`): TCP addresses.
+    pub listen: Vec<SocketAddr>,
+    /// `certificate-chain`: PEM file, the server's certificate first.
+    pub certificate_chain: PathBuf,
+    /// `private-key`: PEM file of the certificate's key.
+    pub private_key: PathBuf,
+    /// `key-file`: where the cookie master keys are kept, so that cookies
+    /// survive a restart (none: new keys at every start).
+    pub key_file: Option<PathBuf>,
+    /// `key-rotation` (default 1 day): a new master key this often; the
+    /// previous 7 still open cookies.
+    pub key_rotation: Duration,
+    /// `max-connections` (default 64): handshakes served at once.
+    pub max_connections: u16,
+    /// `timeout` (default 5 s): bound on each read and write.
+    pub timeout: Duration,
+    /// `ntp-server`: the NTP server name to give clients, if not this host.
+    pub ntp_server: Option<String>,
+    /// `ntp-port`: the NTP port to give clients, if not 123.
+    pub ntp_port: Option<u16>,
 }
 
 /// What an `[[ntp-source]]` names.
@@ -433,6 +464,10 @@ pub struct NtpSourceSettings {
     pub iburst: bool,
     /// `xleave` (default false): ask for the interleaved mode (RFC 9769).
     pub xleave: bool,
+    /// `nts` (default false): NTS (RFC 8915): key establishment with
+    /// `address` (its port, if given, is the NTS-KE port, 4460 by default),
+    /// then NTS-protected requests; unauthenticated replies are refused.
+    pub nts: bool,
     /// `minpoll`, log2 s (default 6).
     pub minpoll: i8,
     /// `maxpoll`, log2 s (default 10).
@@ -466,6 +501,9 @@ pub struct NtpServerSettings {
     /// SO_REUSEPORT socket per `listen` address, that answer from a
     /// snapshot of the disciplined clock the timing loop publishes.
     pub workers: u8,
+    /// `require-nts` (default false): answer only NTS-protected requests
+    /// (needs `[nts-ke-server]`); others are dropped and counted.
+    pub require_nts: bool,
 }
 
 /// What a client refused by the access lists gets.

@@ -23,6 +23,21 @@ pub(crate) struct RawConfig {
     #[serde(default)]
     pub ntp_source: Vec<S<RawNtpSource>>,
     pub ntp_client: Option<S<RawNtpClient>>,
+    pub nts_ke_server: Option<S<RawNtsKeServer>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub(crate) struct RawNtsKeServer {
+    pub listen: Option<S<Vec<S<String>>>>,
+    pub certificate_chain: S<String>,
+    pub private_key: S<String>,
+    pub key_file: Option<S<String>>,
+    pub key_rotation: Option<S<String>>,
+    pub max_connections: Option<S<u16>>,
+    pub timeout: Option<S<String>>,
+    pub ntp_server: Option<S<String>>,
+    pub ntp_port: Option<S<u16>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -32,6 +47,7 @@ pub(crate) struct RawNtpSource {
     pub kind: Option<S<crate::NtpSourceKind>>,
     pub iburst: Option<S<bool>>,
     pub xleave: Option<S<bool>>,
+    pub nts: Option<S<bool>>,
     pub minpoll: Option<S<i8>>,
     pub maxpoll: Option<S<i8>>,
 }
@@ -40,6 +56,7 @@ pub(crate) struct RawNtpSource {
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub(crate) struct RawNtpClient {
     pub minimum_agreeing_sources: Option<S<u8>>,
+    pub nts_ca_file: Option<S<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -55,6 +72,7 @@ pub(crate) struct RawNtpServer {
     pub rate_limit_burst: Option<S<u8>>,
     pub interleaved: Option<S<bool>>,
     pub workers: Option<S<u8>>,
+    pub require_nts: Option<S<bool>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

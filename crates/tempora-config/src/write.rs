@@ -162,6 +162,9 @@ pub(crate) fn to_toml(c: &Config, comments: &[String]) -> String {
         if n.workers > 0 {
             let _ = writeln!(out, "workers = {}", n.workers);
         }
+        if n.require_nts {
+            let _ = writeln!(out, "require-nts = true");
+        }
         if let Some(r) = n.rate_limit {
             let _ = writeln!(out, "rate-limit = true");
             let log2 = r.interval.as_secs_f64().log2().round() as i64;
@@ -179,15 +182,52 @@ pub(crate) fn to_toml(c: &Config, comments: &[String]) -> String {
         if src.xleave {
             let _ = writeln!(out, "xleave = true");
         }
+        if src.nts {
+            let _ = writeln!(out, "nts = true");
+        }
         let _ = writeln!(out, "minpoll = {}", src.minpoll);
         let _ = writeln!(out, "maxpoll = {}", src.maxpoll);
     }
-    if c.minimum_agreeing_sources != 1 {
+    if c.minimum_agreeing_sources != 1 || c.nts_ca_file.is_some() {
+        out.push_str("\n[ntp-client]\n");
+        if c.minimum_agreeing_sources != 1 {
+            let _ = writeln!(
+                out,
+                "minimum-agreeing-sources = {}",
+                c.minimum_agreeing_sources
+            );
+        }
+        if let Some(f) = &c.nts_ca_file {
+            let _ = writeln!(out, "nts-ca-file = {}", quote(&f.display().to_string()));
+        }
+    }
+    if let Some(k) = &c.nts_ke_server {
+        out.push_str("\n[nts-ke-server]\n");
+        let list: Vec<String> = k.listen.iter().map(|a| quote(&a.to_string())).collect();
+        let _ = writeln!(out, "listen = [{}]", list.join(", "));
+        let path = |p: &std::path::Path| quote(&p.display().to_string());
+        let _ = writeln!(out, "certificate-chain = {}", path(&k.certificate_chain));
+        let _ = writeln!(out, "private-key = {}", path(&k.private_key));
+        if let Some(f) = &k.key_file {
+            let _ = writeln!(out, "key-file = {}", path(f));
+        }
         let _ = writeln!(
             out,
-            "\n[ntp-client]\nminimum-agreeing-sources = {}",
-            c.minimum_agreeing_sources
+            "key-rotation = {}",
+            quote(&crate::format_duration(k.key_rotation))
         );
+        let _ = writeln!(out, "max-connections = {}", k.max_connections);
+        let _ = writeln!(
+            out,
+            "timeout = {}",
+            quote(&crate::format_duration(k.timeout))
+        );
+        if let Some(s) = &k.ntp_server {
+            let _ = writeln!(out, "ntp-server = {}", quote(s));
+        }
+        if let Some(p) = k.ntp_port {
+            let _ = writeln!(out, "ntp-port = {p}");
+        }
     }
     let o = &c.observability;
     out.push_str("\n[observability]\n");

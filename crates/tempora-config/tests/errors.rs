@@ -401,3 +401,46 @@ fn ntp_on_a_phc() {
     )
     .unwrap();
 }
+
+#[test]
+fn nts_keys_check_and_round_trip() {
+    let text = "[ntp-server]\nlisten = [\"0.0.0.0:123\"]\nrequire-nts = true\n\n\
+                [nts-ke-server]\nlisten = [\"[::]:4460\"]\ncertificate-chain = \"/etc/tempora/chain.pem\"\n\
+                private-key = \"/etc/tempora/key.pem\"\nkey-file = \"/var/lib/tempora/nts-keys\"\n\
+                key-rotation = \"43200s\"\nmax-connections = 8\ntimeout = \"2s\"\nntp-port = 1123\n\n\
+                [[ntp-source]]\naddress = \"time.example:4460\"\nnts = true\n\n\
+                [ntp-client]\nnts-ca-file = \"/etc/tempora/ca.pem\"\n\n[clock]\nkind = \"virtual\"\n";
+    let c = Config::parse(text, "t.toml").unwrap_or_else(|e| panic!("{e}"));
+    let k = c.nts_ke_server.clone().unwrap();
+    assert_eq!(k.listen[0].to_string(), "[::]:4460");
+    assert_eq!(k.key_rotation.as_secs_f64(), 43_200.0);
+    assert_eq!(k.max_connections, 8);
+    assert_eq!(k.ntp_port, Some(1123));
+    assert!(c.ntp_server.as_ref().unwrap().require_nts);
+    assert!(c.ntp_sources[0].nts);
+    assert_eq!(
+        c.nts_ca_file.as_deref(),
+        Some(std::path::Path::new("/etc/tempora/ca.pem"))
+    );
+    let again = Config::parse(&c.to_toml(), "t.toml").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(c, again);
+    let e = error(&format!(
+        "{PORT}[nts-ke-server]\ncertificate-chain = \"c\"\nprivate-key = \"k\"\n"
+    ));
+    assert!(e.contains("[nts-ke-server] needs an [ntp-server]"), "{e}");
+    let e = error(&format!(
+        "{PORT}[ntp-server]\nlisten = [\"0.0.0.0:123\"]\nrequire-nts = true\n"
+    ));
+    assert!(e.contains("`require-nts` needs an [nts-ke-server]"), "{e}");
+    let e = error(&format!(
+        "{PORT}[[ntp-source]]\naddress = \"pool.example\"\nkind = \"pool\"\nnts = true\n"
+    ));
+    assert!(
+        e.contains("`nts = true` works with kind = \"server\""),
+        "{e}"
+    );
+    let e = error(&format!(
+        "{PORT}[ntp-server]\nlisten = [\"0.0.0.0:123\"]\n[nts-ke-server]\ncertificate-chain = \"c\"\nprivate-key = \"k\"\nkey-rotation = \"0s\"\n"
+    ));
+    assert!(e.contains("`key-rotation` must be positive"), "{e}");
+}

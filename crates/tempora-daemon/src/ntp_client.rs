@@ -17,7 +17,17 @@ use tempora_ntp::client::candidate;
 use tempora_ntp::client::select::{self, Candidate, MAX_CANDIDATES};
 use tempora_ntp::client::source::{PollConfig, ReplyOutcome, Source, SourceState};
 
+use crate::ntp_nts::{Checked, KeWorker, NtsSource};
 use crate::runtime::{DisciplinedClock, NtpUse, PortIo, Runtime};
+use tempora_nts::client::KeOptions;
+
+/// Whether source `origin` may poll: always without NTS, with keys and a
+/// cookie with it.
+fn nts_ready(nts: &[Option<NtsSource>], origin: usize) -> bool {
+    nts.get(origin)
+        .and_then(Option::as_ref)
+        .is_none_or(NtsSource::ready)
+}
 
 /// The NTP port.
 const NTP_PORT: u16 = 123;
@@ -54,6 +64,22 @@ pub struct NtpSourceStatus {
     /// Samples from interleaved replies (RFC 9769).
     #[serde(default)]
     pub interleaved_samples: u64,
+    /// NTS, for a source with `nts = true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nts: Option<NtsStatus>,
+}
+
+/// The NTS state of a source, as `tempora status` shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NtsStatus {
+    /// Cookies in the stash.
+    pub cookies: usize,
+    /// Key establishments completed.
+    pub key_exchanges: u64,
+    /// Replies refused (tampered, forged, replayed or unprotected).
+    pub rejected: u64,
+    /// NTS NAKs received.
+    pub naks: u64,
 }
 
 struct ClientSource {
@@ -124,6 +150,10 @@ pub struct NtpClient {
     dropped: Vec<(SocketAddr, std::time::Instant)>,
     /// The runtime's step count last seen (PTP steps the clock too).
     seen_steps: u64,
+    /// Key establishment, when a source has `nts = true`.
+    ke: Option<KeWorker>,
+    /// Per `[[ntp-source]]`: its NTS state, with `nts = true`.
+    nts: Vec<Option<NtsSource>>,
 }
 
 /// Sockets the timing loop must start or stop polling.
@@ -168,6 +198,7 @@ impl NtpClient {
     pub fn new(
         settings: &[NtpSourceSettings],
         minimum_agreeing: u8,
+        nts_ca_file: Option<std::path::PathBuf>,
         now: Time,
     ) -> io::Result<Self> {
         let mut client = NtpClient {
@@ -181,11 +212,33 @@ impl NtpClient {
             last_resolve: vec![None; settings.len()],
             dropped: Vec::new(),
             seen_steps: 0,
+            ke: None,
+            nts: settings
+                .iter()
+                .map(|s| {
+                    s.nts.then(|| {
+                        let (host, port) =
+                            tempora_nts::split_host_port(&s.address, tempora_nts::KE_PORT);
+                        NtsSource::new(host, port)
+                    })
+                })
+                .collect(),
         };
+        if settings.iter().any(|s| s.nts) {
+            client.ke = Some(KeWorker::start(KeOptions {
+                ca_file: nts_ca_file,
+                system_roots: true,
+                timeout: std::time::Duration::from_secs(5),
+            })?);
+        }
         if settings.iter().any(|s| s.kind == NtpSourceKind::Pool) {
             client.resolver = Some(Resolver::start()?);
         }
         for (origin, s) in settings.iter().enumerate() {
+            if s.nts {
+                // Added when key establishment names the NTP server.
+                continue;
+            }
             match resolve(s) {
                 Ok(addrs) if !addrs.is_empty() => {
                     for addr in addrs {
@@ -256,6 +309,7 @@ impl NtpClient {
     /// closed.
     pub fn maintain(&mut self, now: Time) -> FdChanges {
         let mut changes = FdChanges::default();
+        self.maintain_nts(now, &mut changes);
         let Some(resolver) = &self.resolver else {
             return changes;
         };
@@ -324,6 +378,46 @@ impl NtpClient {
         changes
     }
 
+    /// Key establishment: answers taken in (a new NTS source gets its
+    /// socket), and asked for where a source has no keys or cookies.
+    fn maintain_nts(&mut self, now: Time, changes: &mut FdChanges) {
+        let Some(ke) = &self.ke else {
+            return;
+        };
+        let instant = std::time::Instant::now();
+        let mut new_sources = Vec::new();
+        for (origin, answer) in ke.answers() {
+            let Some(Some(n)) = self.nts.get_mut(origin) else {
+                continue;
+            };
+            match answer {
+                Ok((a, addr)) => {
+                    n.associate(&a);
+                    tracing::info!(server = %n.host, ntp = %addr, cookies = n.cookies(), group = %a.kx_group, "NTS key establishment");
+                    if !self.sources.iter().any(|s| s.origin == origin) {
+                        new_sources.push((origin, addr));
+                    }
+                }
+                Err(e) => {
+                    n.failed(instant);
+                    tracing::warn!(server = %n.host, error = %e, "NTS key establishment failed");
+                }
+            }
+        }
+        for (origin, n) in self.nts.iter_mut().enumerate() {
+            if let Some(n) = n.as_mut().filter(|n| n.needs_key_exchange(instant)) {
+                n.pending = true;
+                ke.request(origin, &n.host, n.port);
+            }
+        }
+        for (origin, addr) in new_sources {
+            match self.add(origin, addr, now) {
+                Ok(fd) => changes.added.push(fd),
+                Err(e) => tracing::warn!(%addr, error = %e, "cannot open NTP socket"),
+            }
+        }
+    }
+
     /// The sockets to poll.
     pub fn fds(&self) -> Vec<std::os::fd::RawFd> {
         self.sources.iter().map(|s| s.socket.fd()).collect()
@@ -331,8 +425,10 @@ impl NtpClient {
 
     /// When the next poll is due (on the disciplined clock).
     pub fn next_deadline(&self) -> Option<Time> {
+        // An NTS source waiting for keys or cookies does not poll.
         self.sources
             .iter()
+            .filter(|s| nts_ready(&self.nts, s.origin))
             .filter_map(|s| s.source.next_poll())
             .min()
     }
@@ -340,9 +436,21 @@ impl NtpClient {
     /// Sends the requests that are due.
     pub fn poll_due(&mut self, now: Time) {
         for s in &mut self.sources {
-            if let Some(bytes) = s.source.poll_now(now, rand::random()) {
+            let mut nts = self.nts.get_mut(s.origin).and_then(Option::as_mut);
+            if nts.as_ref().is_some_and(|n| !n.ready()) {
+                continue;
+            }
+            if let Some(header) = s.source.poll_now(now, rand::random()) {
                 s.polls += 1;
-                if let Err(e) = s.socket.send_to(&bytes, s.addr) {
+                let mut protected = [0u8; 1280];
+                let bytes: &[u8] = match nts.as_mut() {
+                    None => &header,
+                    Some(n) => match n.protect(&header, &mut protected) {
+                        Some(len) => protected.get(..len).unwrap_or_default(),
+                        None => continue,
+                    },
+                };
+                if let Err(e) = s.socket.send_to(bytes, s.addr) {
                     tracing::debug!(source = %s.addr, error = %e, "NTP send failed");
                 }
             }
@@ -377,6 +485,19 @@ impl NtpClient {
         };
         if d.source != Some(s.addr) || d.truncated {
             return Ok(());
+        }
+        if let Some(Some(n)) = self.nts.get_mut(s.origin) {
+            match n.check(buf.get(..d.len).unwrap_or_default()) {
+                Checked::Authentic => {}
+                Checked::Rejected => {
+                    tracing::debug!(source = %s.addr, rejected = n.rejected, "NTS: reply not authentic; dropped");
+                    return Ok(());
+                }
+                Checked::Nak => {
+                    tracing::warn!(source = %s.addr, "NTS NAK: key establishment again");
+                    return Ok(());
+                }
+            }
         }
         let t4 = runtime.clock.ntp_time(d.rx);
         match s
@@ -516,6 +637,16 @@ impl NtpClient {
                     selected: self.survivors.get(i).copied().unwrap_or(false),
                     system_peer: self.system_peer == Some(i),
                     interleaved_samples: s.source.interleaved_samples,
+                    nts: self
+                        .nts
+                        .get(s.origin)
+                        .and_then(Option::as_ref)
+                        .map(|n| NtsStatus {
+                            cookies: n.cookies(),
+                            key_exchanges: n.key_exchanges,
+                            rejected: n.rejected,
+                            naks: n.naks,
+                        }),
                 }
             })
             .collect()

@@ -8,7 +8,10 @@
 //! `local stratum`) if configured, else LI 3 and stratum 16.
 
 use std::io;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
+
+use tempora_ntp::nts::{self, NtsError};
+use tempora_nts::keys::CookieKeys;
 
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
@@ -47,6 +50,17 @@ pub struct NtpServerCounters {
     /// Interleaved replies (RFC 9769) sent.
     #[serde(default)]
     pub interleaved: u64,
+    /// NTS-protected replies sent (RFC 8915 §5.7).
+    #[serde(default)]
+    pub nts_replies: u64,
+    /// NTS NAKs sent (cookies that did not open: unknown or expired master
+    /// key, or forged).
+    #[serde(default)]
+    pub nts_naks: u64,
+    /// NTS requests refused (malformed, failed authentication), and plain
+    /// requests refused under `require-nts`.
+    #[serde(default)]
+    pub nts_rejected: u64,
 }
 
 impl NtpServerCounters {
@@ -60,6 +74,9 @@ impl NtpServerCounters {
         self.rate_limited += other.rate_limited;
         self.kisses += other.kisses;
         self.interleaved += other.interleaved;
+        self.nts_replies += other.nts_replies;
+        self.nts_naks += other.nts_naks;
+        self.nts_rejected += other.nts_rejected;
     }
 }
 
@@ -194,6 +211,10 @@ pub struct NtpServer {
     awaiting_tx: std::collections::VecDeque<(u64, std::net::IpAddr, NtpTimestamp)>,
     /// The client and receive timestamp of the reply just built.
     last_reply: Option<(std::net::IpAddr, NtpTimestamp)>,
+    /// The NTS cookie master keys, with NTS on.
+    nts: Option<Arc<RwLock<CookieKeys>>>,
+    /// `require-nts`.
+    require_nts: bool,
     /// Its counters.
     pub counters: NtpServerCounters,
 }
@@ -217,8 +238,17 @@ impl NtpServer {
                 .then(|| Box::new(XleaveTable::new(key.rotate_left(17)))),
             awaiting_tx: std::collections::VecDeque::new(),
             last_reply: None,
+            nts: None,
+            require_nts: settings.require_nts,
             counters: NtpServerCounters::default(),
         }
+    }
+
+    /// Turns NTS on: requests with NTS fields are answered with cookies
+    /// made and opened under `keys` (RFC 8915 §5.7, §6).
+    pub fn with_nts(mut self, keys: Arc<RwLock<CookieKeys>>) -> Self {
+        self.nts = Some(keys);
+        self
     }
 
     /// The server of a worker loop: the same policy and the same rate
@@ -238,6 +268,8 @@ impl NtpServer {
                 .map(|_| Box::new(XleaveTable::new(key))),
             awaiting_tx: std::collections::VecDeque::new(),
             last_reply: None,
+            nts: self.nts.clone(),
+            require_nts: self.require_nts,
             counters: NtpServerCounters::default(),
         }
     }
@@ -298,6 +330,9 @@ impl NtpServer {
                 }
             }
         }
+        if tempora_ntp::nts::is_nts(&checked) || self.require_nts {
+            return self.handle_nts(clock, state, request, rx_raw, out);
+        }
         let prev_tx = self
             .xleave
             .as_ref()
@@ -320,6 +355,79 @@ impl NtpServer {
                 self.last_reply = Some((ip, p.receive_timestamp));
             }
         }
+        Some(n)
+    }
+
+    /// Answers an NTS request (RFC 8915 §5.7): a protected reply with one
+    /// fresh cookie per cookie spent or asked for, an NTS NAK when the
+    /// cookie does not open, nothing when it does not authenticate (or
+    /// without NTS, or for a plain request under `require-nts`).
+    fn handle_nts(
+        &mut self,
+        clock: &impl ServedTime,
+        state: &ServerClock,
+        request: &[u8],
+        rx_raw: Option<Time>,
+        out: &mut [u8],
+    ) -> Option<usize> {
+        let Some(keys) = self.nts.clone() else {
+            self.counters.received += 1;
+            self.counters.nts_rejected += 1;
+            return None;
+        };
+        let guard = keys.read().unwrap_or_else(|p| p.into_inner());
+        let checked = match nts::open_request(request, |id| guard.find(id)) {
+            Ok(c) => c,
+            Err(NtsError::BadCookie) => {
+                self.counters.received += 1;
+                let uid = nts::request_uid(request)?;
+                let mut header = [0u8; 48];
+                access::kiss(request, KissCode::Ntsn, &mut header)?;
+                let n = nts::write_nak(out, &header, uid).ok()?;
+                self.counters.nts_naks += 1;
+                self.counters.kisses += 1;
+                return Some(n);
+            }
+            Err(_) => {
+                self.counters.received += 1;
+                self.counters.nts_rejected += 1;
+                return None;
+            }
+        };
+        let mut header = [0u8; 48];
+        answer(
+            clock,
+            state,
+            &mut self.counters,
+            request,
+            rx_raw,
+            None,
+            &mut header,
+        )?;
+        let current = guard.current();
+        let mut cookies = [[0u8; nts::COOKIE_LEN_512]; nts::MAX_COOKIES];
+        let mut lens = [0usize; nts::MAX_COOKIES];
+        for (c, len) in cookies
+            .iter_mut()
+            .zip(&mut lens)
+            .take(checked.cookies_wanted)
+        {
+            let nonce: [u8; nts::NONCE_LEN] = rand::random();
+            *len = nts::make_cookie(current, &nonce, &checked.keys, c).ok()?;
+        }
+        let list: [&[u8]; nts::MAX_COOKIES] =
+            std::array::from_fn(|i| cookies[i].get(..lens[i]).unwrap_or_default());
+        let nonce: [u8; nts::NONCE_LEN] = rand::random();
+        let n = nts::write_response(
+            out,
+            &header,
+            checked.uid,
+            &checked.keys.s2c,
+            &nonce,
+            list.get(..checked.cookies_wanted).unwrap_or_default(),
+        )
+        .ok()?;
+        self.counters.nts_replies += 1;
         Some(n)
     }
 

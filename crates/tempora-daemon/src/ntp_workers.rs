@@ -40,7 +40,8 @@ pub fn serve_ready(
             ntp.transmitted(u64::from(tx.id.0), at);
         }
     }
-    let mut reply = [0u8; 128];
+    // NTS replies carry up to eight cookies.
+    let mut reply = [0u8; 2048];
     server.recv_batch(|server, request, d| {
         let n = match d.source {
             Some(from) if !d.truncated => ntp.handle(clock, state, request, d.rx, from, &mut reply),

@@ -35,6 +35,9 @@ use crate::ntp_server::{NtpServer, NtpServerCounters};
 use crate::ntp_workers::{NtpWorkers, Snapshot, serve_ready};
 use crate::runtime::{DisciplinedClock, Runtime};
 use crate::system_sync::SystemSync;
+use std::sync::RwLock;
+use tempora_nts::keys::CookieKeys;
+use tempora_nts::server::{KeServer, KeServerSettings};
 
 fn context(what: &str) -> impl Fn(io::Error) -> io::Error + '_ {
     move |e| io::Error::new(e.kind(), format!("{what}: {e}"))
@@ -186,9 +189,11 @@ fn status(
     system_sync: &Option<(SystemClock, SystemSync)>,
     ntp: Option<NtpServerCounters>,
     client: &Option<NtpClient>,
+    nts_ke: Option<crate::status::NtsKeStatus>,
 ) -> crate::status::Status {
     let mut s = runtime.status();
     s.ntp_server = ntp;
+    s.nts_ke = nts_ke;
     s.ntp_sources = client.as_ref().map(|c| c.status()).unwrap_or_default();
     if let Some((_, sync)) = system_sync {
         s.system_clock_offset_ns = sync.last_offset.map(|o| o.as_nanos_f64());
@@ -334,11 +339,46 @@ pub fn run(config: &Config, config_path: &Path) -> io::Result<()> {
         }
     }
     poller.register_raw(control.fd());
+    // NTS: the cookie master keys, shared by the NTS-KE server (its own
+    // threads, started only when configured) and the NTP server.
+    let nts_keys = match &config.nts_ke_server {
+        Some(k) => Some(Arc::new(RwLock::new(
+            CookieKeys::new(
+                k.key_file.clone(),
+                k.key_rotation.as_secs_f64() as u64,
+                unix_seconds(),
+            )
+            .map_err(|e| io::Error::new(e.kind(), format!("NTS key file: {e}")))?,
+        ))),
+        None => None,
+    };
+    let nts_ke = match (&config.nts_ke_server, &nts_keys) {
+        (Some(k), Some(keys)) => {
+            let settings = KeServerSettings {
+                listen: k.listen.clone(),
+                certificate_chain: k.certificate_chain.clone(),
+                private_key: k.private_key.clone(),
+                max_connections: usize::from(k.max_connections),
+                timeout: std::time::Duration::from_secs_f64(k.timeout.as_secs_f64()),
+                ntp_server: k.ntp_server.clone(),
+                ntp_port: k.ntp_port,
+            };
+            let server = KeServer::start(settings, Arc::clone(keys)).map_err(io::Error::other)?;
+            for addr in server.local_addrs() {
+                tracing::info!(listen = %addr, "NTS-KE server");
+            }
+            Some(server)
+        }
+        _ => None,
+    };
     // Software timestamps: about a microsecond (2^-20 s).
-    let mut ntp = config
-        .ntp_server
-        .as_ref()
-        .map(|n| NtpServer::new(n, -20, rand::random()));
+    let mut ntp = config.ntp_server.as_ref().map(|n| {
+        let server = NtpServer::new(n, -20, rand::random());
+        match &nts_keys {
+            Some(keys) => server.with_nts(Arc::clone(keys)),
+            None => server,
+        }
+    });
     let mut ntp_servers = Vec::new();
     let mut ntp_workers = None;
     if let (Some(n), Some(server)) = (&config.ntp_server, &ntp) {
@@ -379,7 +419,12 @@ pub fn run(config: &Config, config_path: &Path) -> io::Result<()> {
         None
     } else {
         let now = runtime.clock.ntp_time(None);
-        let client = NtpClient::new(&config.ntp_sources, config.minimum_agreeing_sources, now)?;
+        let client = NtpClient::new(
+            &config.ntp_sources,
+            config.minimum_agreeing_sources,
+            config.nts_ca_file.clone(),
+            now,
+        )?;
         for fd in client.fds() {
             poller.register_raw(fd);
         }
@@ -412,6 +457,7 @@ pub fn run(config: &Config, config_path: &Path) -> io::Result<()> {
                                 &system_sync,
                                 ntp_counters(&ntp, &ntp_workers),
                                 &ntp_client,
+                                nts_ke_status(&nts_ke),
                             ))
                             .map_err(io::Error::other)?;
                             control.reply(&from, json.as_bytes())?;
@@ -466,12 +512,16 @@ pub fn run(config: &Config, config_path: &Path) -> io::Result<()> {
             }
         }
         if (now - last_publish).abs() >= Duration::from_secs(1) {
+            if let Some(keys) = &nts_keys {
+                rotate_nts_keys(keys);
+            }
             published.set(
                 status(
                     &runtime,
                     &system_sync,
                     ntp_counters(&ntp, &ntp_workers),
                     &ntp_client,
+                    nts_ke_status(&nts_ke),
                 )
                 .prometheus(),
             );
@@ -501,4 +551,37 @@ fn ntp_counters(
         (Some(n), None) => Some(n.counters),
         _ => None,
     }
+}
+
+/// Seconds since the Unix epoch, by the system clock (for the NTS key
+/// file's creation times).
+fn unix_seconds() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// Rotates the NTS master keys when due (RFC 8915 §6); a failure to save
+/// them is logged, and the new key is used anyway.
+fn rotate_nts_keys(keys: &RwLock<CookieKeys>) {
+    let now = unix_seconds();
+    if !keys.read().is_ok_and(|k| k.due(now)) {
+        return;
+    }
+    let mut k = keys.write().unwrap_or_else(|p| p.into_inner());
+    match k.rotate_if_due(now) {
+        Ok(true) => tracing::info!(keys = k.len(), "NTS master key rotated"),
+        Ok(false) => {}
+        Err(e) => tracing::warn!(error = %e, "NTS master key rotated but not saved"),
+    }
+}
+
+/// The NTS-KE server's counters.
+fn nts_ke_status(server: &Option<KeServer>) -> Option<crate::status::NtsKeStatus> {
+    use std::sync::atomic::Ordering::Relaxed;
+    server.as_ref().map(|s| crate::status::NtsKeStatus {
+        completed: s.counters.completed.load(Relaxed),
+        failed: s.counters.failed.load(Relaxed),
+        refused: s.counters.refused.load(Relaxed),
+    })
 }

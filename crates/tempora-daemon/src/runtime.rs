@@ -415,6 +415,7 @@ impl<P: PortIo, C: DisciplinedClock> Runtime<P, C> {
             system_clock_frequency_ppb: None,
             ntp_sources: Vec::new(),
             ntp_server: None,
+            nts_ke: None,
             measurements: self.measurements,
             uptime_s: (self.clock.now() - self.started).as_secs_f64(),
         }

@@ -33,6 +33,17 @@ pub struct PortStatus {
     pub residence_max_ns: Option<f64>,
 }
 
+/// The NTS-KE server's counters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NtsKeStatus {
+    /// Key exchanges completed.
+    pub completed: u64,
+    /// Connections that failed (TLS, timeout, bad request).
+    pub failed: u64,
+    /// Connections refused at `max-connections`.
+    pub refused: u64,
+}
+
 /// The whole status.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Status {
@@ -72,6 +83,9 @@ pub struct Status {
     /// The NTP server's counters, when it runs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ntp_server: Option<crate::ntp_server::NtpServerCounters>,
+    /// The NTS-KE server's counters, when it runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nts_ke: Option<NtsKeStatus>,
     /// Offset measurements taken.
     pub measurements: u64,
     /// Seconds since the daemon started.
@@ -256,9 +270,55 @@ impl Status {
                     "NTP replies the socket refused.",
                     n.send_errors,
                 ),
+                (
+                    "denied",
+                    "NTP requests refused by the access lists.",
+                    n.denied,
+                ),
+                (
+                    "rate_limited",
+                    "NTP requests over their client's rate.",
+                    n.rate_limited,
+                ),
+                (
+                    "kisses",
+                    "Kiss-o'-death replies sent (DENY, RATE, NTSN).",
+                    n.kisses,
+                ),
+                (
+                    "interleaved",
+                    "Interleaved NTP replies sent.",
+                    n.interleaved,
+                ),
+                (
+                    "nts_replies",
+                    "NTS-protected NTP replies sent.",
+                    n.nts_replies,
+                ),
+                ("nts_naks", "NTS NAKs sent.", n.nts_naks),
+                (
+                    "nts_rejected",
+                    "NTS requests that failed authentication, and plain ones refused under require-nts.",
+                    n.nts_rejected,
+                ),
             ] {
                 out.push_str(&format!(
                     "# HELP tempora_ntp_server_{name}_total {help}\n# TYPE tempora_ntp_server_{name}_total counter\ntempora_ntp_server_{name}_total {v}\n"
+                ));
+            }
+        }
+        if let Some(k) = self.nts_ke {
+            for (name, help, v) in [
+                ("completed", "NTS key exchanges completed.", k.completed),
+                ("failed", "NTS-KE connections that failed.", k.failed),
+                (
+                    "refused",
+                    "NTS-KE connections refused at the bound.",
+                    k.refused,
+                ),
+            ] {
+                out.push_str(&format!(
+                    "# HELP tempora_nts_ke_{name}_total {help}\n# TYPE tempora_nts_ke_{name}_total counter\ntempora_nts_ke_{name}_total {v}\n"
                 ));
             }
         }
@@ -311,6 +371,7 @@ mod tests {
                 send_errors: 0,
                 ..Default::default()
             }),
+            nts_ke: None,
             measurements: 42,
             uptime_s: 61.0,
         }

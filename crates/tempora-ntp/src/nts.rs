@@ -334,6 +334,9 @@ pub struct MasterKey {
 /// and S2C (64): a multiple of 4, so that the cookie field needs no padding
 /// (RFC 7822 §3) and comes back exactly.
 pub const COOKIE_LEN_256: usize = 4 + NONCE_LEN + TAG_LEN + 4 + 64;
+/// Octets of the cookies [`make_cookie`] makes for AEAD_AES_SIV_CMAC_512
+/// keys (C2S and S2C of 64 octets each).
+pub const COOKIE_LEN_512: usize = 4 + NONCE_LEN + TAG_LEN + 4 + 128;
 
 /// Makes a cookie holding `keys` under `master` with `nonce` (RFC 8915 §6's
 /// suggested construction): `id | nonce | AEAD(algorithm | 0 | C2S | S2C)`,
@@ -464,6 +467,23 @@ pub fn write_response(
     w.field(ExtensionKind::UNIQUE_IDENTIFIER, uid)?;
     w.authenticator(s2c, nonce, &plain[..plain_len])?;
     Ok(w.pos)
+}
+
+/// Whether `packet` carries NTS fields (a unique identifier or a cookie):
+/// a server with NTS must then answer it as an NTS request or not at all.
+pub fn is_nts(packet: &Packet<'_>) -> bool {
+    packet.extension_fields.iter().any(|f| {
+        matches!(
+            f.kind(),
+            ExtensionKind::UniqueIdentifier | ExtensionKind::NtsCookie
+        )
+    })
+}
+
+/// The unique identifier of an NTS request, for a NAK.
+pub fn request_uid(data: &[u8]) -> Option<&[u8]> {
+    let packet = Packet::decode(data).ok()?;
+    scan(&packet, |_| Ok(())).ok()?.0
 }
 
 /// Writes an NTS NAK (RFC 8915 §5.7): `header` (a kiss-o'-death with code

@@ -2,7 +2,8 @@
 //!
 //! Network Time Security key establishment (NTS-KE, RFC 8915 §4) over TLS
 //! 1.3 with rustls: the records a client sends and the server's answer
-//! ([`records`]), and the client's TLS exchange ([`client`]). The
+//! ([`records`]), the client's TLS exchange ([`client`]), the server
+//! ([`server`]) and its cookie master keys ([`keys`]). The
 //! NTS-protected NTP packets themselves are in `tempora_ntp::nts` (no_std,
 //! sans-IO).
 //!
@@ -13,7 +14,9 @@
 #![forbid(unsafe_code)]
 
 pub mod client;
+pub mod keys;
 pub mod records;
+pub mod server;
 
 /// ALPN protocol id of NTS-KE (RFC 8915 §4).
 pub const ALPN: &[u8] = b"ntske/1";
@@ -23,3 +26,40 @@ pub const EXPORTER_LABEL: &[u8] = b"EXPORTER-network-time-security";
 
 /// The default NTS-KE port (RFC 8915 §4).
 pub const KE_PORT: u16 = 4460;
+
+/// `HOST`, `HOST:PORT`, `IPV6` or `[IPV6]:PORT` → host and port
+/// (`default` when none is given).
+pub fn split_host_port(text: &str, default: u16) -> (String, u16) {
+    let text = text.trim();
+    if let Some(rest) = text.strip_prefix('[') {
+        if let Some((host, tail)) = rest.split_once(']') {
+            let port = tail
+                .strip_prefix(':')
+                .and_then(|p| p.parse().ok())
+                .unwrap_or(default);
+            return (host.to_string(), port);
+        }
+    }
+    match text.rsplit_once(':') {
+        // One colon: HOST:PORT. More: a bare IPv6 address.
+        Some((host, port)) if !host.contains(':') => match port.parse() {
+            Ok(p) => (host.to_string(), p),
+            Err(_) => (text.to_string(), default),
+        },
+        _ => (text.to_string(), default),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn host_and_port() {
+        use super::split_host_port as s;
+        assert_eq!(s("time.example", 4460), ("time.example".into(), 4460));
+        assert_eq!(s("time.example:1234", 4460), ("time.example".into(), 1234));
+        assert_eq!(s("10.0.0.1", 4460), ("10.0.0.1".into(), 4460));
+        assert_eq!(s("2001:db8::1", 4460), ("2001:db8::1".into(), 4460));
+        assert_eq!(s("[2001:db8::1]:99", 4460), ("2001:db8::1".into(), 99));
+        assert_eq!(s("[2001:db8::1]", 4460), ("2001:db8::1".into(), 4460));
+    }
+}

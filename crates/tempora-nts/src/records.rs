@@ -69,14 +69,7 @@ pub fn client_request() -> Vec<u8> {
             body: RecordBody::EndOfMessage,
         },
     ];
-    let mut out = vec![0u8; records.iter().map(Record::encoded_len).sum()];
-    let mut pos = 0;
-    for r in &records {
-        // The buffer is sized for exactly these records.
-        pos += r.encode(&mut out[pos..]).unwrap_or(0);
-    }
-    out.truncate(pos);
-    out
+    encode_records(&records)
 }
 
 /// What the server agreed to.
@@ -156,6 +149,140 @@ pub fn parse_response(data: &[u8]) -> Result<Option<Negotiated>, KeError> {
     }))
 }
 
+/// What a client asked for (RFC 8915 §4.1.2, §4.1.5).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientRequest {
+    /// The protocols it offered.
+    pub protocols: Vec<u16>,
+    /// The AEAD algorithms it offered, in its order of preference.
+    pub algorithms: Vec<u16>,
+}
+
+/// Reads a client's request (server side): `Ok(None)` while End of Message
+/// has not arrived; `Err(code)` for the Error record to answer with.
+pub fn parse_request(data: &[u8]) -> Result<Option<ClientRequest>, ErrorCode> {
+    let mut protocols = None;
+    let mut algorithms = None;
+    let mut records = Records::new(data);
+    loop {
+        let Some(record) = records.next() else {
+            return Ok(None);
+        };
+        let record = match record {
+            Ok(r) => r,
+            Err(tempora_ntp::wire::Error::Truncated { .. }) => return Ok(None),
+            Err(_) => return Err(ErrorCode::BadRequest),
+        };
+        match record.body {
+            RecordBody::EndOfMessage => break,
+            RecordBody::NextProtocol(list) if protocols.is_none() => {
+                protocols = Some(list.iter().collect::<Vec<u16>>())
+            }
+            RecordBody::AeadAlgorithm(list) if algorithms.is_none() => {
+                algorithms = Some(list.iter().collect::<Vec<u16>>())
+            }
+            // Twice, or records only a server sends.
+            RecordBody::NextProtocol(_)
+            | RecordBody::AeadAlgorithm(_)
+            | RecordBody::Error(_)
+            | RecordBody::Warning(_)
+            | RecordBody::NewCookie(_) => return Err(ErrorCode::BadRequest),
+            // Hints the server may ignore (RFC 8915 §4.1.7, §4.1.8).
+            RecordBody::Server(_) | RecordBody::Port(_) => {}
+            RecordBody::Unknown { .. } if record.critical => {
+                return Err(ErrorCode::UnrecognizedCriticalRecord);
+            }
+            RecordBody::Unknown { .. } => {}
+        }
+    }
+    match (protocols, algorithms) {
+        (Some(protocols), Some(algorithms)) => Ok(Some(ClientRequest {
+            protocols,
+            algorithms,
+        })),
+        _ => Err(ErrorCode::BadRequest),
+    }
+}
+
+/// Encodes `records` one after the other.
+pub fn encode_records(records: &[Record]) -> Vec<u8> {
+    let mut out = vec![0u8; records.iter().map(Record::encoded_len).sum()];
+    let mut pos = 0;
+    for r in records {
+        // The buffer is sized for exactly these records; an oversized one
+        // (over 64 KiB) is left out.
+        pos += r.encode(&mut out[pos..]).unwrap_or(0);
+    }
+    out.truncate(pos);
+    out
+}
+
+/// The server's answer to `request` (RFC 8915 §4.1): NTPv4 and the first
+/// of the client's algorithms this server supports, the cookies, the NTP
+/// server and port if given, End of Message. `None` for `algorithm` when
+/// nothing was agreed: then the Next Protocol or AEAD record is empty.
+pub fn server_response(
+    protocol_ok: bool,
+    algorithm: Option<AeadAlgorithm>,
+    cookies: &[Vec<u8>],
+    server: Option<&str>,
+    port: Option<u16>,
+) -> Vec<u8> {
+    let ntp = [NextProtocol::Ntpv4.to_u16()];
+    let alg = algorithm.map(|a| [a.to_u16()]);
+    let mut records = vec![Record {
+        critical: true,
+        body: RecordBody::NextProtocol(U16List::from_values(if protocol_ok { &ntp } else { &[] })),
+    }];
+    if protocol_ok {
+        records.push(Record {
+            critical: true,
+            body: RecordBody::AeadAlgorithm(U16List::from_values(
+                alg.as_ref().map_or(&[][..], |a| &a[..]),
+            )),
+        });
+    }
+    if protocol_ok && algorithm.is_some() {
+        for c in cookies {
+            records.push(Record {
+                critical: false,
+                body: RecordBody::NewCookie(c),
+            });
+        }
+        if let Some(s) = server {
+            records.push(Record {
+                critical: true,
+                body: RecordBody::Server(s.as_bytes()),
+            });
+        }
+        if let Some(p) = port {
+            records.push(Record {
+                critical: true,
+                body: RecordBody::Port(p),
+            });
+        }
+    }
+    records.push(Record {
+        critical: true,
+        body: RecordBody::EndOfMessage,
+    });
+    encode_records(&records)
+}
+
+/// An Error record and End of Message (RFC 8915 §4.1.3).
+pub fn error_response(code: ErrorCode) -> Vec<u8> {
+    encode_records(&[
+        Record {
+            critical: true,
+            body: RecordBody::Error(code),
+        },
+        Record {
+            critical: true,
+            body: RecordBody::EndOfMessage,
+        },
+    ])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -228,6 +355,66 @@ mod tests {
         assert_eq!(n.cookies.len(), 2);
         assert_eq!(n.server.as_deref(), Some("ntp.example"));
         assert_eq!(n.port, Some(1123));
+    }
+
+    #[test]
+    fn server_reads_the_client_request_and_answers() {
+        let req = client_request();
+        for cut in 0..req.len() {
+            assert_eq!(parse_request(&req[..cut]), Ok(None), "cut at {cut}");
+        }
+        let r = parse_request(&req).unwrap().unwrap();
+        assert_eq!(r.protocols, [0]);
+        assert_eq!(r.algorithms, [15, 17]);
+        let resp = server_response(
+            true,
+            Some(AeadAlgorithm::AesSivCmac256),
+            &[vec![7; 104], vec![8; 104]],
+            None,
+            Some(11123),
+        );
+        let n = parse_response(&resp).unwrap().unwrap();
+        assert_eq!(n.cookies, [vec![7; 104], vec![8; 104]]);
+        assert_eq!(n.port, Some(11123));
+        // Nothing agreed: the client sees no agreement.
+        assert_eq!(
+            parse_response(&server_response(false, None, &[], None, None)),
+            Err(KeError::NoAgreement)
+        );
+        assert_eq!(
+            parse_response(&error_response(ErrorCode::BadRequest)),
+            Err(KeError::ServerError(ErrorCode::BadRequest))
+        );
+        // An unknown critical record, and a request without AEAD.
+        let bad = encode_records(&[
+            Record {
+                critical: true,
+                body: RecordBody::Unknown {
+                    record_type: 0x4000,
+                    body: &[],
+                },
+            },
+            Record {
+                critical: true,
+                body: RecordBody::EndOfMessage,
+            },
+        ]);
+        assert_eq!(
+            parse_request(&bad),
+            Err(ErrorCode::UnrecognizedCriticalRecord)
+        );
+        let np = [0u16];
+        let no_aead = encode_records(&[
+            Record {
+                critical: true,
+                body: RecordBody::NextProtocol(U16List::from_values(&np)),
+            },
+            Record {
+                critical: true,
+                body: RecordBody::EndOfMessage,
+            },
+        ]);
+        assert_eq!(parse_request(&no_aead), Err(ErrorCode::BadRequest));
     }
 
     #[test]

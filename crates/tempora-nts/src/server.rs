@@ -1,0 +1,276 @@
+//! The NTS-KE server (RFC 8915 §4): TLS 1.3 only with ALPN `ntske/1`, one
+//! thread per listen address accepting connections, one short-lived thread
+//! per handshake up to a bound, a timeout on every read and write. Each
+//! client gets the negotiated algorithm, eight cookies made under the
+//! current master key, and optionally the NTP server and port to use.
+//!
+//! This is an auxiliary service, started only when `[nts-ke-server]` is
+//! configured; the timing loop only shares the master keys with it.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, RwLock};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use rustls::{ServerConfig, ServerConnection, StreamOwned};
+use tempora_ntp::nts::{Keys, MAX_COOKIES, NONCE_LEN, make_cookie};
+use tempora_ntp::wire::ntske::{AeadAlgorithm, NextProtocol};
+
+use crate::client::export_keys;
+use crate::keys::CookieKeys;
+use crate::records::{error_response, parse_request, server_response};
+use crate::{ALPN, EXPORTER_LABEL};
+
+/// The server's settings.
+#[derive(Debug, Clone)]
+pub struct KeServerSettings {
+    /// Where to listen (TCP).
+    pub listen: Vec<SocketAddr>,
+    /// PEM file of the certificate chain, leaf first.
+    pub certificate_chain: PathBuf,
+    /// PEM file of the private key.
+    pub private_key: PathBuf,
+    /// Handshakes served at once; more are refused (closed at once).
+    pub max_connections: usize,
+    /// Bound on each read and write of a connection.
+    pub timeout: Duration,
+    /// The NTP server to name (RFC 8915 §4.1.7), if not this host.
+    pub ntp_server: Option<String>,
+    /// The NTP port to name (RFC 8915 §4.1.8), if not 123.
+    pub ntp_port: Option<u16>,
+}
+
+/// Counters of the server.
+#[derive(Debug, Default)]
+pub struct KeCounters {
+    /// Key exchanges completed (cookies sent).
+    pub completed: AtomicU64,
+    /// Connections that failed (TLS, timeout, bad request).
+    pub failed: AtomicU64,
+    /// Connections refused because `max_connections` were busy.
+    pub refused: AtomicU64,
+}
+
+/// The running server.
+pub struct KeServer {
+    stop: Arc<AtomicBool>,
+    local: Vec<SocketAddr>,
+    threads: Vec<JoinHandle<()>>,
+    /// Its counters.
+    pub counters: Arc<KeCounters>,
+}
+
+/// The TLS configuration: TLS 1.3 only, ALPN `ntske/1` (a client that does
+/// not offer it is refused by the handshake).
+pub fn tls_config(s: &KeServerSettings) -> Result<ServerConfig, String> {
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(&s.certificate_chain)
+        .and_then(|it| it.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| format!("{}: {e}", s.certificate_chain.display()))?;
+    if certs.is_empty() {
+        return Err(format!("{}: no certificate", s.certificate_chain.display()));
+    }
+    let key = PrivateKeyDer::from_pem_file(&s.private_key)
+        .map_err(|e| format!("{}: {e}", s.private_key.display()))?;
+    let mut config = ServerConfig::builder_with_protocol_versions(&[&rustls::version::TLS13])
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .map_err(|e| format!("{}: {e}", s.certificate_chain.display()))?;
+    config.alpn_protocols = vec![ALPN.to_vec()];
+    Ok(config)
+}
+
+/// Algorithms this server accepts, in no particular order: it takes the
+/// client's first that is among them.
+const SUPPORTED: [AeadAlgorithm; 2] = [AeadAlgorithm::AesSivCmac256, AeadAlgorithm::AesSivCmac512];
+
+struct Shared {
+    tls: Arc<ServerConfig>,
+    keys: Arc<RwLock<CookieKeys>>,
+    settings: KeServerSettings,
+    active: AtomicUsize,
+    counters: Arc<KeCounters>,
+}
+
+impl KeServer {
+    /// Binds every listen address and starts the acceptors.
+    pub fn start(
+        settings: KeServerSettings,
+        keys: Arc<RwLock<CookieKeys>>,
+    ) -> Result<KeServer, String> {
+        let tls = Arc::new(tls_config(&settings)?);
+        let mut listeners = Vec::new();
+        for addr in &settings.listen {
+            let l = TcpListener::bind(addr).map_err(|e| format!("NTS-KE listen {addr}: {e}"))?;
+            listeners.push(l);
+        }
+        let local = listeners
+            .iter()
+            .filter_map(|l| l.local_addr().ok())
+            .collect();
+        let counters = Arc::new(KeCounters::default());
+        let shared = Arc::new(Shared {
+            tls,
+            keys,
+            settings,
+            active: AtomicUsize::new(0),
+            counters: Arc::clone(&counters),
+        });
+        let stop = Arc::new(AtomicBool::new(false));
+        let mut threads = Vec::new();
+        for l in listeners {
+            let (shared, stop) = (Arc::clone(&shared), Arc::clone(&stop));
+            let t = std::thread::Builder::new()
+                .name("nts-ke".into())
+                .spawn(move || accept_loop(&l, &shared, &stop))
+                .map_err(|e| e.to_string())?;
+            threads.push(t);
+        }
+        Ok(KeServer {
+            stop,
+            local,
+            threads,
+            counters,
+        })
+    }
+
+    /// The addresses it listens on.
+    pub fn local_addrs(&self) -> &[SocketAddr] {
+        &self.local
+    }
+}
+
+impl Drop for KeServer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        // Wake the acceptors.
+        for addr in &self.local {
+            let _ = TcpStream::connect_timeout(addr, Duration::from_millis(100));
+        }
+        for t in self.threads.drain(..) {
+            let _ = t.join();
+        }
+    }
+}
+
+fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>, stop: &AtomicBool) {
+    loop {
+        let conn = listener.accept();
+        if stop.load(Ordering::Relaxed) {
+            return;
+        }
+        let Ok((tcp, peer)) = conn else {
+            std::thread::sleep(Duration::from_millis(10));
+            continue;
+        };
+        if shared.active.fetch_add(1, Ordering::AcqRel) >= shared.settings.max_connections {
+            shared.active.fetch_sub(1, Ordering::AcqRel);
+            shared.counters.refused.fetch_add(1, Ordering::Relaxed);
+            tracing::debug!(%peer, "NTS-KE: too many connections; refused");
+            continue;
+        }
+        let s = Arc::clone(shared);
+        let spawned = std::thread::Builder::new()
+            .name("nts-ke-conn".into())
+            .spawn(move || {
+                match serve(tcp, &s) {
+                    Ok(()) => s.counters.completed.fetch_add(1, Ordering::Relaxed),
+                    Err(e) => {
+                        tracing::debug!(%peer, error = %e, "NTS-KE failed");
+                        s.counters.failed.fetch_add(1, Ordering::Relaxed)
+                    }
+                };
+                s.active.fetch_sub(1, Ordering::AcqRel);
+            });
+        if spawned.is_err() {
+            shared.active.fetch_sub(1, Ordering::AcqRel);
+            shared.counters.failed.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+/// Makes `count` cookies holding `keys` under the current master key.
+pub fn cookies(master: &RwLock<CookieKeys>, keys: &Keys, count: usize) -> Vec<Vec<u8>> {
+    let guard = master.read().unwrap_or_else(|p| p.into_inner());
+    let current = guard.current();
+    (0..count)
+        .filter_map(|_| {
+            let mut out = [0u8; 256];
+            let nonce: [u8; NONCE_LEN] = rand::random();
+            let n = make_cookie(current, &nonce, keys, &mut out).ok()?;
+            Some(out[..n].to_vec())
+        })
+        .collect()
+}
+
+fn serve(tcp: TcpStream, s: &Shared) -> Result<(), String> {
+    let timeout = Some(s.settings.timeout);
+    tcp.set_read_timeout(timeout)
+        .and_then(|_| tcp.set_write_timeout(timeout))
+        .map_err(|e| e.to_string())?;
+    let conn = ServerConnection::new(Arc::clone(&s.tls)).map_err(|e| e.to_string())?;
+    let mut tls = StreamOwned::new(conn, tcp);
+    let mut data = Vec::new();
+    let mut buf = [0u8; 1024];
+    let request = loop {
+        match parse_request(&data) {
+            Ok(Some(r)) => break r,
+            Ok(None) => {}
+            Err(code) => {
+                let _ = tls.write_all(&error_response(code));
+                let _ = tls.flush();
+                return Err(format!("bad request: {code:?}"));
+            }
+        }
+        if data.len() > 16 * 1024 {
+            return Err("request over 16 KiB".into());
+        }
+        match tls.read(&mut buf) {
+            Ok(0) => return Err("closed before End of Message".into()),
+            Ok(n) => data.extend_from_slice(&buf[..n]),
+            Err(e) => return Err(e.to_string()),
+        }
+    };
+    let protocol_ok = request.protocols.contains(&NextProtocol::Ntpv4.to_u16());
+    let algorithm = request
+        .algorithms
+        .iter()
+        .map(|a| AeadAlgorithm::from_u16(*a))
+        .find(|a| SUPPORTED.contains(a));
+    let (response, result) = match (protocol_ok, algorithm) {
+        (true, Some(alg)) => {
+            let keys = export_keys(
+                |out, context| {
+                    tls.conn
+                        .export_keying_material(out, EXPORTER_LABEL, Some(context))
+                        .map(drop)
+                },
+                alg,
+            )
+            .map_err(|e| e.to_string())?;
+            let cookies = cookies(&s.keys, &keys, MAX_COOKIES);
+            (
+                server_response(
+                    true,
+                    Some(alg),
+                    &cookies,
+                    s.settings.ntp_server.as_deref(),
+                    s.settings.ntp_port,
+                ),
+                Ok(()),
+            )
+        }
+        _ => (
+            server_response(protocol_ok, None, &[], None, None),
+            Err("no common protocol or algorithm".to_string()),
+        ),
+    };
+    tls.write_all(&response).map_err(|e| e.to_string())?;
+    tls.conn.send_close_notify();
+    tls.flush().map_err(|e| e.to_string())?;
+    result
+}
