@@ -27,12 +27,16 @@ struct Batch {
     metas: Vec<RecvMeta>,
 }
 
-/// The largest reply queued for a batch send.
-pub const MAX_REPLY: usize = 128;
+/// The largest reply queued for a batch send (an NTS reply with eight
+/// cookies is about 1 kB).
+pub const MAX_REPLY: usize = 1280;
 
 /// Replies waiting for [`UdpServer::flush`].
 struct Outgoing {
-    data: Vec<([u8; MAX_REPLY], usize, SocketAddr)>,
+    /// The replies' bytes, one after the other.
+    bytes: Vec<u8>,
+    /// Each reply: where its bytes start and end, and where it goes.
+    data: Vec<(usize, usize, SocketAddr)>,
 }
 
 impl UdpServer {
@@ -124,6 +128,7 @@ impl UdpServer {
                 metas: Vec::with_capacity(MAX_BATCH),
             }),
             out: Outgoing {
+                bytes: Vec::with_capacity(MAX_BATCH * 256),
                 data: Vec::with_capacity(MAX_BATCH),
             },
         })
@@ -193,9 +198,9 @@ impl UdpServer {
         if self.out.data.len() >= MAX_BATCH {
             self.flush();
         }
-        let mut buf = [0u8; MAX_REPLY];
-        buf[..data.len()].copy_from_slice(data);
-        self.out.data.push((buf, data.len(), to));
+        let start = self.out.bytes.len();
+        self.out.bytes.extend_from_slice(data);
+        self.out.data.push((start, self.out.bytes.len(), to));
         true
     }
 
@@ -209,11 +214,17 @@ impl UdpServer {
             .out
             .data
             .iter()
-            .map(|(b, n, to)| (&b[..*n], SockAddr::from_socket_addr(*to)))
+            .map(|(start, end, to)| {
+                (
+                    self.out.bytes.get(*start..*end).unwrap_or_default(),
+                    SockAddr::from_socket_addr(*to),
+                )
+            })
             .collect();
         let total = items.len();
         let sent = self.socket.send_batch(&items);
         self.out.data.clear();
+        self.out.bytes.clear();
         (sent, total - sent)
     }
 

@@ -38,17 +38,8 @@ struct NtsRequest {
 /// Key establishment with `server` (HOST or HOST:PORT, port 4460 by
 /// default), then the NTP server's address.
 fn nts_associate(server: &str, opts: &KeOptions) -> Result<(SocketAddr, NtsRequest), String> {
-    let (host, port) = match server.rsplit_once(':') {
-        Some((h, p)) if !h.contains(':') || h.starts_with('[') => (
-            h.trim_start_matches('[').trim_end_matches(']'),
-            p.parse().map_err(|_| format!("bad port in {server}"))?,
-        ),
-        _ => (
-            server.trim_start_matches('[').trim_end_matches(']'),
-            KE_PORT,
-        ),
-    };
-    let association = key_exchange(host, port, opts).map_err(|e| format!("{server}: {e}"))?;
+    let (host, port) = tempora_nts::split_host_port(server, KE_PORT);
+    let association = key_exchange(&host, port, opts).map_err(|e| format!("{server}: {e}"))?;
     let ntp = if association.ntp_host.contains(':') {
         format!("[{}]:{}", association.ntp_host, association.ntp_port)
     } else {

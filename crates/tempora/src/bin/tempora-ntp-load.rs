@@ -43,11 +43,26 @@ struct Args {
     /// Closed loop: sending threads, each with its own sockets.
     #[arg(long, default_value_t = 1)]
     threads: usize,
+    /// NTS: key establishment with this NTS-KE server (HOST[:PORT]) first,
+    /// then NTS-protected requests (closed loop), each with a fresh unique
+    /// identifier and one cookie, asking for no more.
+    #[arg(long, value_name = "HOST[:PORT]")]
+    nts_ke: Option<String>,
+    /// With --nts-ke: CA certificates (PEM) to trust.
+    #[arg(long)]
+    ca_file: Option<std::path::PathBuf>,
+    /// With --nts-ke: run `--count` key establishments (over `--threads`
+    /// threads) instead of sending NTP requests, and report their rate.
+    #[arg(long)]
+    handshakes: bool,
 }
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    if args.window > 0 {
+    if args.handshakes {
+        return handshakes(&args);
+    }
+    if args.window > 0 || args.nts_ke.is_some() {
         return closed_loop(&args);
     }
     let bind = match args.bind {
@@ -128,15 +143,88 @@ struct Tally {
 /// The closed-loop mode: every socket keeps up to `--window` requests in
 /// flight, so that the server is kept busy without its queue overflowing;
 /// requests unanswered for 50 ms count as lost and free their place.
+fn ke_options(args: &Args) -> tempora_nts::client::KeOptions {
+    tempora_nts::client::KeOptions {
+        ca_file: args.ca_file.clone(),
+        system_roots: false,
+        timeout: Duration::from_secs(5),
+    }
+}
+
+/// `--handshakes`: key establishments as fast as `--threads` threads go.
+fn handshakes(args: &Args) -> ExitCode {
+    let Some(server) = &args.nts_ke else {
+        eprintln!("tempora-ntp-load: --handshakes needs --nts-ke");
+        return ExitCode::from(2);
+    };
+    let (host, port) = tempora_nts::split_host_port(server, tempora_nts::KE_PORT);
+    let opts = ke_options(args);
+    let threads = args.threads.max(1);
+    let start = Instant::now();
+    let results: Vec<(u64, u64, String)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let count = args.count / threads as u64
+                    + u64::from((t as u64) < args.count % threads as u64);
+                let (host, opts) = (&host, &opts);
+                scope.spawn(move || {
+                    let (mut ok, mut failed, mut group) = (0, 0, String::new());
+                    for _ in 0..count {
+                        match tempora_nts::client::key_exchange(host, port, opts) {
+                            Ok(a) => {
+                                ok += 1;
+                                group = a.kx_group;
+                            }
+                            Err(_) => failed += 1,
+                        }
+                    }
+                    (ok, failed, group)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or((0, 0, String::new())))
+            .collect()
+    });
+    let elapsed = start.elapsed().as_secs_f64();
+    let ok: u64 = results.iter().map(|r| r.0).sum();
+    let failed: u64 = results.iter().map(|r| r.1).sum();
+    let group = results
+        .iter()
+        .map(|r| r.2.clone())
+        .find(|g| !g.is_empty())
+        .unwrap_or_default();
+    println!(
+        "{{\"handshakes\":{ok},\"failed\":{failed},\"elapsed_s\":{elapsed:.6},\"handshakes_per_s\":{:.1},\"group\":\"{group}\"}}",
+        ok as f64 / elapsed.max(1e-9)
+    );
+    ExitCode::SUCCESS
+}
+
 fn closed_loop(args: &Args) -> ExitCode {
     let threads = args.threads.max(1);
+    let association = match &args.nts_ke {
+        Some(server) => {
+            let (host, port) = tempora_nts::split_host_port(server, tempora_nts::KE_PORT);
+            match tempora_nts::client::key_exchange(&host, port, &ke_options(args)) {
+                Ok(a) => Some(a),
+                Err(e) => {
+                    eprintln!("tempora-ntp-load: {e}");
+                    return ExitCode::from(2);
+                }
+            }
+        }
+        None => None,
+    };
+    let association = association.as_ref();
     let start = Instant::now();
     let results: Vec<std::io::Result<Tally>> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads)
             .map(|t| {
                 let count = args.count / threads as u64
                     + u64::from((t as u64) < args.count % threads as u64);
-                scope.spawn(move || closed_loop_thread(args, count))
+                scope.spawn(move || closed_loop_thread(args, count, association))
             })
             .collect();
         handles
@@ -178,7 +266,11 @@ fn closed_loop(args: &Args) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn closed_loop_thread(args: &Args, count: u64) -> std::io::Result<Tally> {
+fn closed_loop_thread(
+    args: &Args,
+    count: u64,
+    nts: Option<&tempora_nts::client::Association>,
+) -> std::io::Result<Tally> {
     use tempora_linux::poll::Poller;
     use tempora_linux::udp_server::UdpServer;
     let bind = match args.bind {
@@ -194,12 +286,13 @@ fn closed_loop_thread(args: &Args, count: u64) -> std::io::Result<Tally> {
     for s in &sockets {
         poller.register_raw(s.fd());
     }
-    let window = args.window as u64;
+    let window = (args.window as u64).max(1);
     let mut tally = Tally::default();
     let mut in_flight = vec![0u64; n];
     let mut last_progress = vec![Instant::now(); n];
     let mut packet = Packet::new(Mode::Client);
     let mut request = [0u8; 48];
+    let mut protected = [0u8; 1024];
     let mut remaining = count;
     while remaining > 0 || in_flight.iter().any(|&f| f > 0) {
         for (i, s) in sockets.iter_mut().enumerate() {
@@ -211,7 +304,27 @@ fn closed_loop_thread(args: &Args, count: u64) -> std::io::Result<Tally> {
                 packet.transmit_timestamp =
                     tempora_ntp::wire::NtpTimestamp::from_bits(rand::random());
                 let _ = packet.encode(&mut request);
-                s.queue(&request, args.target);
+                match nts {
+                    None => {
+                        s.queue(&request, args.target);
+                    }
+                    Some(a) => {
+                        let uid: [u8; 32] = rand::random();
+                        let nonce: [u8; 16] = rand::random();
+                        let cookie = a.cookies.first().map_or(&[][..], |c| c.as_slice());
+                        if let Ok(n) = tempora_ntp::nts::write_request(
+                            &mut protected,
+                            &request,
+                            &uid,
+                            cookie,
+                            0,
+                            &a.keys.c2s,
+                            &nonce,
+                        ) {
+                            s.queue(protected.get(..n).unwrap_or_default(), args.target);
+                        }
+                    }
+                }
             }
             let (sent, failed) = s.flush();
             tally.sent += sent as u64;
