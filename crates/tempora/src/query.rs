@@ -171,14 +171,15 @@ pub fn query(
     let mut results = Vec::new();
     for server in servers {
         let outcome = match nts {
-            None => {
-                resolve(server).and_then(|addr| exchange(addr, timeout, None).map(|s| (addr, s)))
-            }
-            Some(opts) => nts_associate(server, opts)
-                .and_then(|(addr, n)| exchange(addr, timeout, Some(&n)).map(|s| (addr, s))),
+            None => resolve(server)
+                .and_then(|addr| exchange(addr, timeout, None).map(|s| (addr, s, None))),
+            Some(opts) => nts_associate(server, opts).and_then(|(addr, n)| {
+                exchange(addr, timeout, Some(&n))
+                    .map(|s| (addr, s, Some(n.association.kx_group.clone())))
+            }),
         };
         match outcome {
-            Ok((addr, s)) => {
+            Ok((addr, s, group)) => {
                 let secs = |d: tempora_clock::Duration| d.as_secs_f64();
                 if json_out {
                     results.push(json!({
@@ -196,6 +197,7 @@ pub fn query(
                         "poll_log2_s": s.poll,
                         "version": s.version,
                         "nts": nts.is_some(),
+                        "nts_tls_group": group,
                     }));
                 } else {
                     println!(

@@ -53,6 +53,13 @@ fn tempora_query_nts_against_chronyd() {
     eprintln!("tempora query --nts: {v}");
     assert!(ok, "{v}");
     assert_eq!(v[0]["nts"], true, "{v}");
+    // chronyd (GnuTLS) has no ML-KEM: the hybrid group falls back.
+    assert!(
+        v[0]["nts_tls_group"]
+            .as_str()
+            .is_some_and(|g| !g.is_empty()),
+        "{v}"
+    );
     assert_eq!(v[0]["stratum"], 1, "{v}");
     let offset = v[0]["offset_s"].as_f64().unwrap();
     assert!(offset.abs() < 1e-3, "{v}");
@@ -329,4 +336,23 @@ fn cookies_survive_a_server_restart() {
     eprintln!("restarted server: {} {}", s["ntp_server"], s["nts_ke"]);
     assert_eq!(s["nts_ke"]["completed"], 0, "{s}");
     assert!(s["ntp_server"]["nts_replies"].as_u64().unwrap() >= 8, "{s}");
+    // The control: restarted with new keys (the key file gone), the
+    // server's NAK sends the client back to key establishment.
+    lab.kill("server-again");
+    std::fs::remove_file(lab.path("nts-keys")).unwrap();
+    tempora_nts_server(&mut lab, "server-new-keys", "", "");
+    let (s, took) = lab.wait_status("client", Duration::from_secs(40), |s| {
+        nts_of(s)["key_exchanges"].as_u64().unwrap_or(0) >= 2
+            && s["ntp_sources"][0]["reach"].as_u64().unwrap_or(0) & 1 == 1
+    });
+    let s = s.expect("no status from the client");
+    eprintln!("after new keys ({took:?}): {}", s["ntp_sources"][0]);
+    let nts = nts_of(&s);
+    assert!(nts["naks"].as_u64().unwrap() >= 1, "{s}");
+    assert!(nts["key_exchanges"].as_u64().unwrap() >= 2, "{s}");
+    let server = lab.status("server-new-keys").unwrap();
+    assert!(
+        server["ntp_server"]["nts_naks"].as_u64().unwrap() >= 1,
+        "{server}"
+    );
 }
