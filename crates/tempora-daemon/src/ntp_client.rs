@@ -442,7 +442,7 @@ impl NtpClient {
             }
             if let Some(header) = s.source.poll_now(now, rand::random()) {
                 s.polls += 1;
-                let mut protected = [0u8; 1280];
+                let mut protected = [0u8; 2048];
                 let bytes: &[u8] = match nts.as_mut() {
                     None => &header,
                     Some(n) => match n.protect(&header, &mut protected) {
@@ -478,7 +478,8 @@ impl NtpClient {
         if !readable {
             return Ok(());
         }
-        let mut buf = [0u8; 1024];
+        // NTS replies carry cookies: up to about 1.3 kB.
+        let mut buf = [0u8; 4096];
         let s = &mut self.sources[i];
         let Some(d) = s.socket.recv(&mut buf)? else {
             return Ok(());

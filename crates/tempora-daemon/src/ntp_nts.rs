@@ -106,7 +106,18 @@ pub struct NtsSource {
     pub naks: u64,
     /// Key establishments completed.
     pub key_exchanges: u64,
+    /// An NTS NAK came since the last key establishment.
+    nak_seen: bool,
+    /// When the last key establishment completed.
+    associated_at: Option<Instant>,
 }
+
+/// The largest reply a request asks for (placeholders are limited so that
+/// the reply with its cookies fits; RFC 8915 §5.7 leaves it to the client).
+pub const MAX_REPLY: usize = 1280;
+
+/// Key establishment again after an NTS NAK, at most this often.
+pub const NAK_REKEY_INTERVAL: Duration = Duration::from_secs(8);
 
 impl NtsSource {
     /// A source with key establishment at `host:port` still to do.
@@ -123,6 +134,8 @@ impl NtsSource {
             rejected: 0,
             naks: 0,
             key_exchanges: 0,
+            nak_seen: false,
+            associated_at: None,
         }
     }
 
@@ -136,9 +149,15 @@ impl NtsSource {
         self.keys.is_some() && !self.cookies.is_empty()
     }
 
-    /// Whether key establishment should be asked for now.
+    /// Whether key establishment should be asked for now: no keys or no
+    /// cookie, or an NTS NAK since the last one (at most once every
+    /// [`NAK_REKEY_INTERVAL`]).
     pub fn needs_key_exchange(&self, now: Instant) -> bool {
-        !self.ready() && !self.pending && self.retry_at.is_none_or(|t| now >= t)
+        let nak = self.nak_seen
+            && self
+                .associated_at
+                .is_none_or(|t| now.duration_since(t) >= NAK_REKEY_INTERVAL);
+        (!self.ready() || nak) && !self.pending && self.retry_at.is_none_or(|t| now >= t)
     }
 
     /// Key establishment succeeded.
@@ -149,6 +168,8 @@ impl NtsSource {
         self.retry_at = None;
         self.backoff = Duration::from_secs(8);
         self.key_exchanges += 1;
+        self.nak_seen = false;
+        self.associated_at = Some(Instant::now());
     }
 
     /// Key establishment failed: try again later, backing off to 10 min.
@@ -159,16 +180,25 @@ impl NtsSource {
     }
 
     /// Protects the 48-octet request `header` into `out` (RFC 8915 §5.7),
-    /// spending a cookie and asking for the missing ones; `None` without
-    /// keys or cookies.
+    /// spending a cookie and asking for the missing ones, as many as keep
+    /// the reply within [`MAX_REPLY`]; `None` without keys or cookies (a
+    /// cookie is spent only when the request is written).
     pub fn protect(&mut self, header: &[u8; 48], out: &mut [u8]) -> Option<usize> {
         let keys = self.keys.as_ref()?;
-        let cookie = self.cookies.pop_front()?;
-        let placeholders = MAX_COOKIES.saturating_sub(self.cookies.len() + 1);
+        let cookie = self.cookies.front()?;
+        // Reply: header, UID field, authenticator header, nonce, tag, and
+        // one cookie field per cookie.
+        let per_cookie = cookie.len() + 4;
+        let fixed = 48 + 4 + UID_LEN + 8 + nts::NONCE_LEN + nts::TAG_LEN;
+        let fit = MAX_REPLY.saturating_sub(fixed) / per_cookie.max(1);
+        let placeholders = MAX_COOKIES
+            .saturating_sub(self.cookies.len())
+            .min(fit.saturating_sub(1));
         let uid: [u8; UID_LEN] = rand::random();
         let nonce: [u8; nts::NONCE_LEN] = rand::random();
         let n =
-            nts::write_request(out, header, &uid, &cookie, placeholders, &keys.c2s, &nonce).ok()?;
+            nts::write_request(out, header, &uid, cookie, placeholders, &keys.c2s, &nonce).ok()?;
+        self.cookies.pop_front();
         self.uid = Some(uid);
         Some(n)
     }
@@ -196,10 +226,11 @@ impl NtsSource {
                 Checked::Authentic
             }
             Err(NtsError::Nak) => {
+                // Unauthenticated: keep the keys, the cookies and the
+                // request in flight (an authentic reply may still come),
+                // and ask for new keys (RFC 8915 §5.7).
                 self.naks += 1;
-                self.uid = None;
-                self.keys = None;
-                self.cookies.clear();
+                self.nak_seen = true;
                 Checked::Nak
             }
             Err(_) => {

@@ -54,11 +54,12 @@ pub struct NtpServerCounters {
     #[serde(default)]
     pub nts_replies: u64,
     /// NTS NAKs sent (cookies that did not open: unknown or expired master
-    /// key, or forged).
+    /// key, or forged; requests that did not authenticate).
     #[serde(default)]
     pub nts_naks: u64,
-    /// NTS requests refused (malformed, failed authentication), and plain
-    /// requests refused under `require-nts`.
+    /// NTS requests dropped (malformed, placeholders not as long as the
+    /// cookie, nonce too short), and plain requests refused under
+    /// `require-nts`.
     #[serde(default)]
     pub nts_rejected: u64,
 }
@@ -360,8 +361,9 @@ impl NtpServer {
 
     /// Answers an NTS request (RFC 8915 §5.7): a protected reply with one
     /// fresh cookie per cookie spent or asked for, an NTS NAK when the
-    /// cookie does not open, nothing when it does not authenticate (or
-    /// without NTS, or for a plain request under `require-nts`).
+    /// cookie does not open or the request does not authenticate, nothing
+    /// when it is malformed (or without NTS, or for a plain request under
+    /// `require-nts`).
     fn handle_nts(
         &mut self,
         clock: &impl ServedTime,
@@ -378,7 +380,10 @@ impl NtpServer {
         let guard = keys.read().unwrap_or_else(|p| p.into_inner());
         let checked = match nts::open_request(request, |id| guard.find(id)) {
             Ok(c) => c,
-            Err(NtsError::BadCookie) => {
+            // RFC 8915 §5.7: a cookie that does not open, or a request
+            // that does not authenticate, gets an NTS NAK (no larger than
+            // the request).
+            Err(NtsError::BadCookie | NtsError::BadAuthenticator) => {
                 self.counters.received += 1;
                 let uid = nts::request_uid(request)?;
                 let mut header = [0u8; 48];

@@ -405,22 +405,30 @@ pub struct CheckedRequest<'a> {
 }
 
 /// The server's check of an NTS request (RFC 8915 §5.7): exactly one
-/// unique identifier and one cookie, placeholders no longer than the
-/// cookie, the cookie opened with `master`, and the authenticator verified
-/// under the C2S key it holds. [`NtsError::BadCookie`] calls for an NTS
+/// unique identifier and one cookie, placeholders exactly as long as the
+/// cookie (§5.5: so that the response is no larger than the request), a
+/// nonce with its padding of at least 16 octets (§5.6, N_REQ), the cookie
+/// opened with `master`, and the authenticator verified under the C2S key
+/// it holds. [`NtsError::BadCookie`] calls for an NTS
 /// NAK ([`write_nak`]); other errors for no answer at all.
 pub fn open_request<'a, 'm>(
     data: &'a [u8],
     master: impl Fn(u32) -> Option<&'m MasterKey>,
 ) -> Result<CheckedRequest<'a>, NtsError> {
     let packet = Packet::decode(data).map_err(|_| NtsError::Malformed)?;
-    let mut cookie = None;
+    let mut cookie: Option<&[u8]> = None;
+    let mut placeholder_lens = [0usize; MAX_COOKIES];
     let mut placeholders = 0usize;
     let mut duplicate = false;
     let (uid, auth) = scan(&packet, |f| {
         match f.kind() {
             ExtensionKind::NtsCookie => duplicate |= cookie.replace(f.body).is_some(),
-            ExtensionKind::NtsCookiePlaceholder => placeholders += 1,
+            ExtensionKind::NtsCookiePlaceholder => {
+                if let Some(l) = placeholder_lens.get_mut(placeholders) {
+                    *l = f.body.len();
+                }
+                placeholders += 1;
+            }
             _ => {}
         }
         Ok(())
@@ -429,6 +437,17 @@ pub fn open_request<'a, 'm>(
     else {
         return Err(NtsError::MissingField);
     };
+    let counted = placeholders.min(MAX_COOKIES);
+    if placeholder_lens[..counted]
+        .iter()
+        .any(|l| *l != cookie.len())
+    {
+        return Err(NtsError::Malformed);
+    }
+    let padded_nonce = auth.nonce.len() + auth.nonce_padding.len() + auth.additional_padding.len();
+    if padded_nonce < crate::wire::nts::NONCE_MIN_PADDED_LEN {
+        return Err(NtsError::Malformed);
+    }
     let keys = open_cookie(cookie, master)?;
     let ad = data.get(..offset).ok_or(NtsError::Malformed)?;
     let mut plain = [0u8; 1024];

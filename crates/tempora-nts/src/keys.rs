@@ -172,10 +172,15 @@ impl CookieKeys {
         {
             use std::io::Write;
             use std::os::unix::fs::OpenOptionsExt;
+            // A fresh file, never one already there (its mode or a
+            // symlink in its place would carry over).
+            match std::fs::remove_file(&tmp) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+                _ => {}
+            }
             let mut f = std::fs::OpenOptions::new()
                 .write(true)
-                .create(true)
-                .truncate(true)
+                .create_new(true)
                 .mode(0o600)
                 .open(&tmp)?;
             f.write_all(text.as_bytes())?;

@@ -93,6 +93,7 @@ pub fn parse_response(data: &[u8]) -> Result<Option<Negotiated>, KeError> {
     let mut cookies = Vec::new();
     let mut server = None;
     let mut port = None;
+    let mut seen: Vec<u16> = Vec::new();
     let mut records = Records::new(data);
     loop {
         let Some(record) = records.next() else {
@@ -106,10 +107,24 @@ pub fn parse_response(data: &[u8]) -> Result<Option<Negotiated>, KeError> {
         };
         match record.body {
             RecordBody::EndOfMessage => break,
+            RecordBody::NextProtocol(_) | RecordBody::AeadAlgorithm(_)
+                if seen.contains(&record.record_type()) =>
+            {
+                return Err(KeError::Malformed("a negotiation record sent twice".into()));
+            }
+            RecordBody::Server(_) | RecordBody::Port(_) if seen.contains(&record.record_type()) => {
+                return Err(KeError::Malformed("a negotiation record sent twice".into()));
+            }
             RecordBody::NextProtocol(list) => {
-                protocol_ok = list.iter().collect::<Vec<_>>() == [NextProtocol::Ntpv4.to_u16()];
+                seen.push(record.record_type());
+                protocol_ok = !list.has_trailing_octet()
+                    && list.iter().collect::<Vec<_>>() == [NextProtocol::Ntpv4.to_u16()];
             }
             RecordBody::AeadAlgorithm(list) => {
+                seen.push(record.record_type());
+                if list.has_trailing_octet() {
+                    return Err(KeError::Malformed("odd-length AEAD record".into()));
+                }
                 let chosen: Vec<u16> = list.iter().collect();
                 match chosen.as_slice() {
                     [one] if CLIENT_ALGORITHMS.contains(one) => {
@@ -122,13 +137,16 @@ pub fn parse_response(data: &[u8]) -> Result<Option<Negotiated>, KeError> {
             RecordBody::Warning(w) => return Err(KeError::ServerWarning(w)),
             RecordBody::NewCookie(c) => cookies.push(c.to_vec()),
             RecordBody::Server(name) => {
-                server = Some(
-                    std::str::from_utf8(name)
-                        .map_err(|_| KeError::Malformed("server name is not ASCII".into()))?
-                        .to_string(),
-                );
+                seen.push(record.record_type());
+                if !name.is_ascii() || name.is_empty() {
+                    return Err(KeError::Malformed("server name is not ASCII".into()));
+                }
+                server = Some(String::from_utf8_lossy(name).into_owned());
             }
-            RecordBody::Port(p) => port = Some(p),
+            RecordBody::Port(p) => {
+                seen.push(record.record_type());
+                port = Some(p);
+            }
             RecordBody::Unknown { record_type, .. } if record.critical => {
                 return Err(KeError::UnknownCritical(record_type));
             }
@@ -175,6 +193,11 @@ pub fn parse_request(data: &[u8]) -> Result<Option<ClientRequest>, ErrorCode> {
         };
         match record.body {
             RecordBody::EndOfMessage => break,
+            RecordBody::NextProtocol(list) | RecordBody::AeadAlgorithm(list)
+                if list.has_trailing_octet() =>
+            {
+                return Err(ErrorCode::BadRequest);
+            }
             RecordBody::NextProtocol(list) if protocols.is_none() => {
                 protocols = Some(list.iter().collect::<Vec<u16>>())
             }

@@ -65,8 +65,9 @@ pub struct KeServer {
     pub counters: Arc<KeCounters>,
 }
 
-/// The TLS configuration: TLS 1.3 only, ALPN `ntske/1` (a client that does
-/// not offer it is refused by the handshake).
+/// The TLS configuration: TLS 1.3 only, ALPN `ntske/1` (a client offering
+/// other protocols is refused by the handshake; one offering none is
+/// refused after the handshake, when the request is served).
 pub fn tls_config(s: &KeServerSettings) -> Result<ServerConfig, String> {
     let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(&s.certificate_chain)
         .and_then(|it| it.collect::<Result<Vec<_>, _>>())
@@ -207,10 +208,14 @@ pub fn cookies(master: &RwLock<CookieKeys>, keys: &Keys, count: usize) -> Vec<Ve
         .collect()
 }
 
+/// One connection: the whole exchange must end within twice the timeout
+/// (so a client trickling bytes cannot hold a slot), each read and write
+/// within the timeout.
 fn serve(tcp: TcpStream, s: &Shared) -> Result<(), String> {
-    let timeout = Some(s.settings.timeout);
-    tcp.set_read_timeout(timeout)
-        .and_then(|_| tcp.set_write_timeout(timeout))
+    let timeout = s.settings.timeout;
+    let deadline = std::time::Instant::now() + timeout * 2;
+    tcp.set_read_timeout(Some(timeout))
+        .and_then(|_| tcp.set_write_timeout(Some(timeout)))
         .map_err(|e| e.to_string())?;
     let conn = ServerConnection::new(Arc::clone(&s.tls)).map_err(|e| e.to_string())?;
     let mut tls = StreamOwned::new(conn, tcp);
@@ -229,12 +234,23 @@ fn serve(tcp: TcpStream, s: &Shared) -> Result<(), String> {
         if data.len() > 16 * 1024 {
             return Err("request over 16 KiB".into());
         }
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() {
+            return Err("too slow: connection deadline passed".into());
+        }
+        tls.sock
+            .set_read_timeout(Some(left.min(timeout)))
+            .map_err(|e| e.to_string())?;
         match tls.read(&mut buf) {
             Ok(0) => return Err("closed before End of Message".into()),
             Ok(n) => data.extend_from_slice(&buf[..n]),
             Err(e) => return Err(e.to_string()),
         }
     };
+    // RFC 8915 §4: ALPN `ntske/1` is required.
+    if tls.conn.alpn_protocol() != Some(ALPN) {
+        return Err("no ALPN ntske/1".into());
+    }
     let protocol_ok = request.protocols.contains(&NextProtocol::Ntpv4.to_u16());
     let algorithm = request
         .algorithms

@@ -138,3 +138,40 @@ fn busy_server_refuses_beyond_its_bound() {
     drop(server);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// RFC 8915 §4: a client that offers no ALPN gets no cookies.
+#[test]
+fn client_without_alpn_is_refused() {
+    use std::io::{Read, Write};
+    let dir = std::env::temp_dir().join(format!("tempora-ke-alpn-{}", std::process::id()));
+    let Some((server, _keys, ca)) = server(&dir, 8) else {
+        return;
+    };
+    let addr = server.local_addrs()[0];
+    let mut config = tempora_nts::client::tls_config(&KeOptions {
+        ca_file: Some(ca),
+        system_roots: false,
+        timeout: Duration::from_secs(2),
+    })
+    .unwrap();
+    config.alpn_protocols.clear();
+    let name = rustls::pki_types::ServerName::try_from("127.0.0.1".to_string()).unwrap();
+    let conn = rustls::ClientConnection::new(Arc::new(config), name).unwrap();
+    let tcp = std::net::TcpStream::connect(addr).unwrap();
+    tcp.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+    let mut tls = rustls::StreamOwned::new(conn, tcp);
+    tls.write_all(&tempora_nts::records::client_request())
+        .unwrap();
+    let mut got = Vec::new();
+    let _ = tls.read_to_end(&mut got);
+    assert!(
+        got.is_empty(),
+        "answered without ALPN: {} octets",
+        got.len()
+    );
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(server.counters.failed.load(Ordering::Relaxed), 1);
+    assert_eq!(server.counters.completed.load(Ordering::Relaxed), 0);
+    drop(server);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -179,6 +179,79 @@ fn wrong_uid_key_or_master_is_refused() {
     );
 }
 
+/// A request whose placeholders are shorter than its cookie would make the
+/// server amplify (RFC 8915 §5.5): refused. So is a nonce under 16 octets
+/// with its padding (§5.6).
+#[test]
+fn short_placeholders_and_nonces_are_refused() {
+    let k = keys(AeadAlgorithm::AesSivCmac256, 3);
+    let m = master(1);
+    let mut cookie = [0u8; 200];
+    let clen = make_cookie(&m, &[9; 16], &k, &mut cookie).unwrap();
+    let uid = [1u8; 32];
+    // Header, UID, cookie, a 16-octet placeholder, then the authenticator.
+    let mut req = [0u8; 1024];
+    req[..48].copy_from_slice(&header(Mode::Client));
+    let mut n = 48;
+    n += ExtensionField::new(ExtensionKind::UNIQUE_IDENTIFIER, &uid)
+        .encode(&mut req[n..])
+        .unwrap();
+    n += ExtensionField::new(ExtensionKind::NTS_COOKIE, &cookie[..clen])
+        .encode(&mut req[n..])
+        .unwrap();
+    n += crate::wire::nts::write_cookie_placeholder(&mut req[n..], 16).unwrap();
+    let mut sealed = [0u8; TAG_LEN];
+    let (ad, rest) = req.split_at_mut(n);
+    k.c2s.seal(ad, &[5; 16], &mut sealed).unwrap();
+    n += crate::wire::nts::write_authenticator(rest, &[5; 16], &sealed).unwrap();
+    assert_eq!(
+        open_request(&req[..n], |id| (id == 1).then_some(&m)).unwrap_err(),
+        NtsError::Malformed
+    );
+    // Placeholders of the cookie's length are fine.
+    let mut ok = [0u8; 1024];
+    let len = write_request(
+        &mut ok,
+        &header(Mode::Client),
+        &uid,
+        &cookie[..clen],
+        2,
+        &k.c2s,
+        &[5; 16],
+    )
+    .unwrap();
+    assert_eq!(
+        open_request(&ok[..len], |id| (id == 1).then_some(&m))
+            .unwrap()
+            .cookies_wanted,
+        3
+    );
+    // A 4-octet nonce without padding to 16 is refused.
+    let mut short = [0u8; 1024];
+    short[..48].copy_from_slice(&header(Mode::Client));
+    let mut n = 48;
+    n += ExtensionField::new(ExtensionKind::UNIQUE_IDENTIFIER, &uid)
+        .encode(&mut short[n..])
+        .unwrap();
+    n += ExtensionField::new(ExtensionKind::NTS_COOKIE, &cookie[..clen])
+        .encode(&mut short[n..])
+        .unwrap();
+    let mut sealed = [0u8; TAG_LEN];
+    let (ad, rest) = short.split_at_mut(n);
+    k.c2s.seal(ad, &[5; 4], &mut sealed).unwrap();
+    // Nonce length 4, ciphertext 16, no additional padding.
+    let body_len = 4 + 4 + 16;
+    rest[..4].copy_from_slice(&[0x04, 0x04, 0, (4 + body_len) as u8]);
+    rest[4..8].copy_from_slice(&[0, 4, 0, 16]);
+    rest[8..12].copy_from_slice(&[5; 4]);
+    rest[12..28].copy_from_slice(&sealed);
+    n += 28;
+    assert_eq!(
+        open_request(&short[..n], |id| (id == 1).then_some(&m)).unwrap_err(),
+        NtsError::Malformed
+    );
+}
+
 #[test]
 fn nak_is_recognised() {
     let mut h = [0u8; 48];

@@ -43,7 +43,7 @@ struct Args {
     /// Closed loop: sending threads, each with its own sockets.
     #[arg(long, default_value_t = 1)]
     threads: usize,
-    /// NTS: key establishment with this NTS-KE server (HOST[:PORT]) first,
+    /// NTS: key establishment with this NTS-KE server (`HOST[:PORT]`) first,
     /// then NTS-protected requests (closed loop), each with a fresh unique
     /// identifier and one cookie, asking for no more.
     #[arg(long, value_name = "HOST[:PORT]")]
