@@ -9,9 +9,18 @@
 # benchmark, not a test: numbers go to docs/ntp-server.md by hand.
 #
 #   sudo tools/ntp-bench.sh [REQUESTS] [ROUNDS]
+#
+# With PIN=1 the servers run on CPU 0 and the load generator on CPU 1
+# (taskset), so that they do not share a core.
 set -euo pipefail
 
 requests=${1:-400000}
+pin_server=()
+pin_load=()
+if [ "${PIN:-0}" = 1 ]; then
+    pin_server=(taskset -c 0)
+    pin_load=(taskset -c 1)
+fi
 rounds=${2:-3}
 root=$(cd "$(dirname "$0")/.." && pwd)
 cargo build --release --quiet --manifest-path "$root/Cargo.toml" --bin tempora --bin tempora-ntp-load
@@ -53,10 +62,10 @@ socket = "$work/tempora$w.sock"
 log-level = "warn"
 EOF
 done
-ip netns exec "$ns" chronyd -u root -x -d -f "$work/chrony.conf" >"$work/chronyd.log" 2>&1 &
+ip netns exec "$ns" "${pin_server[@]}" chronyd -u root -x -d -f "$work/chrony.conf" >"$work/chronyd.log" 2>&1 &
 pids+=($!)
 for w in 0 2; do
-    ip netns exec "$ns" "$bin/tempora" daemon -c "$work/tempora$w.toml" >"$work/tempora$w.log" 2>&1 &
+    ip netns exec "$ns" "${pin_server[@]}" "$bin/tempora" daemon -c "$work/tempora$w.toml" >"$work/tempora$w.log" 2>&1 &
     pids+=($!)
 done
 sleep 2
@@ -71,7 +80,7 @@ run() { # name pid port
     local name=$1 pid=$2 port=$3
     local before after out
     before=$(cpu_ticks "$pid")
-    out=$(ip netns exec "$ns" "$bin/tempora-ntp-load" "127.0.0.1:$port" --count "$requests" \
+    out=$(ip netns exec "$ns" "${pin_load[@]}" "$bin/tempora-ntp-load" "127.0.0.1:$port" --count "$requests" \
         --window 256 --sockets 8 --wait 0)
     after=$(cpu_ticks "$pid")
     python3 - "$name" "$out" "$before" "$after" "$hz" <<'PY'
