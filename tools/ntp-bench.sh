@@ -22,22 +22,9 @@ if [ "${PIN:-0}" = 1 ]; then
     pin_load=(taskset -c 1)
 fi
 rounds=${2:-3}
-root=$(cd "$(dirname "$0")/.." && pwd)
-cargo build --release --quiet --manifest-path "$root/Cargo.toml" --bin tempora --bin tempora-ntp-load
-bin=$root/target/release
-work=$(mktemp -d)
-chmod 700 "$work"
-ns=ntpbench$$
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    ip netns del "$ns" 2>/dev/null || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
-ip netns add "$ns"
-ip -n "$ns" link set lo up
+bench_name=ntpbench
+# shellcheck source=tools/bench-lab.sh
+. "$(dirname "$0")/bench-lab.sh"
 
 cat >"$work/chrony.conf" <<EOF
 local stratum 1

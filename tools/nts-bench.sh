@@ -16,22 +16,9 @@ set -euo pipefail
 
 requests=${1:-200000}
 rounds=${2:-3}
-root=$(cd "$(dirname "$0")/.." && pwd)
-cargo build --release --quiet --manifest-path "$root/Cargo.toml" --bin tempora --bin tempora-ntp-load
-bin=$root/target/release
-work=$(mktemp -d)
-chmod 700 "$work"
-ns=ntsbench$$
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    ip netns del "$ns" 2>/dev/null || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
-ip netns add "$ns"
-ip -n "$ns" link set lo up
+bench_name=ntsbench
+# shellcheck source=tools/bench-lab.sh
+. "$(dirname "$0")/bench-lab.sh"
 
 (
     cd "$work"

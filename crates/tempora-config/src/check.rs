@@ -290,16 +290,13 @@ impl Checker<'_> {
                 .and_then(|c| c.get_ref().nts_ca_file.as_ref())
                 .map(|f| PathBuf::from(f.get_ref())),
             nts_ke_server: match &raw.nts_ke_server {
-                Some(k) => {
-                    let Some(n) = &raw.ntp_server else {
-                        return Err(self.at_key(
-                            &k.span(),
-                            "[nts-ke-server] needs an [ntp-server] to give cookies for",
-                        ));
-                    };
-                    let _ = n;
-                    Some(self.nts_ke_server(k.get_ref())?)
+                Some(k) if raw.ntp_server.is_none() => {
+                    return Err(self.at_key(
+                        &k.span(),
+                        "[nts-ke-server] needs an [ntp-server] to give cookies for",
+                    ));
                 }
+                Some(k) => Some(self.nts_ke_server(k.get_ref())?),
                 None => {
                     if let Some(r) = raw
                         .ntp_server

@@ -42,11 +42,7 @@ impl KeWorker {
                     let answer = key_exchange(&host, port, &opts)
                         .map_err(|e| e.to_string())
                         .and_then(|a| {
-                            let ntp = if a.ntp_host.contains(':') {
-                                format!("[{}]:{}", a.ntp_host, a.ntp_port)
-                            } else {
-                                format!("{}:{}", a.ntp_host, a.ntp_port)
-                            };
+                            let ntp = a.ntp_server();
                             let addr = server_addresses(&ntp)
                                 .map_err(|e| format!("{ntp}: {e}"))?
                                 .into_iter()
@@ -212,17 +208,16 @@ impl NtsSource {
             return Checked::Rejected;
         };
         let mut plain = [0u8; 2048];
-        let mut fresh = Vec::new();
-        match nts::open_response(data, &uid, &keys.s2c, &mut plain, |c| {
-            fresh.push(c.to_vec())
-        }) {
+        // `open_response` hands over cookies only from an authentic reply.
+        let cookies = &mut self.cookies;
+        let stash = |c: &[u8]| {
+            if cookies.len() < MAX_COOKIES {
+                cookies.push_back(c.to_vec());
+            }
+        };
+        match nts::open_response(data, &uid, &keys.s2c, &mut plain, stash) {
             Ok(_) => {
                 self.uid = None;
-                for c in fresh {
-                    if self.cookies.len() < MAX_COOKIES {
-                        self.cookies.push_back(c);
-                    }
-                }
                 Checked::Authentic
             }
             Err(NtsError::Nak) => {

@@ -33,6 +33,13 @@ pub struct PortStatus {
     pub residence_max_ns: Option<f64>,
 }
 
+/// Appends the counter `tempora_{group}_{name}_total` with its help line.
+fn counter(out: &mut String, group: &str, name: &str, help: &str, v: u64) {
+    out.push_str(&format!(
+        "# HELP tempora_{group}_{name}_total {help}\n# TYPE tempora_{group}_{name}_total counter\ntempora_{group}_{name}_total {v}\n"
+    ));
+}
+
 /// The NTS-KE server's counters.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NtsKeStatus {
@@ -298,13 +305,11 @@ impl Status {
                 ("nts_naks", "NTS NAKs sent.", n.nts_naks),
                 (
                     "nts_rejected",
-                    "NTS requests that failed authentication, and plain ones refused under require-nts.",
+                    "NTS requests dropped (malformed), and plain ones refused under require-nts.",
                     n.nts_rejected,
                 ),
             ] {
-                out.push_str(&format!(
-                    "# HELP tempora_ntp_server_{name}_total {help}\n# TYPE tempora_ntp_server_{name}_total counter\ntempora_ntp_server_{name}_total {v}\n"
-                ));
+                counter(&mut out, "ntp_server", name, help, v);
             }
         }
         if let Some(k) = self.nts_ke {
@@ -317,9 +322,7 @@ impl Status {
                     k.refused,
                 ),
             ] {
-                out.push_str(&format!(
-                    "# HELP tempora_nts_ke_{name}_total {help}\n# TYPE tempora_nts_ke_{name}_total counter\ntempora_nts_ke_{name}_total {v}\n"
-                ));
+                counter(&mut out, "nts_ke", name, help, v);
             }
         }
         out.push_str("# HELP tempora_ptp_receive_errors_total PTP messages dropped on receipt.\n# TYPE tempora_ptp_receive_errors_total counter\n");

@@ -26,6 +26,18 @@ pub struct ClientDatagram {
     pub source: Option<SocketAddr>,
 }
 
+impl ClientDatagram {
+    /// What the platform socket reported for one datagram.
+    pub(crate) fn from_meta(m: &crate::socket::RecvMeta) -> Self {
+        ClientDatagram {
+            len: m.len,
+            truncated: m.truncated,
+            rx: m.rx,
+            source: m.source.socket_addr(),
+        }
+    }
+}
+
 /// A timestamped UDP socket bound to an ephemeral port of the wildcard
 /// address of one IP version.
 pub struct UdpClient {
@@ -64,12 +76,11 @@ impl UdpClient {
 
     /// Receives one datagram, if one is queued.
     pub fn recv(&mut self, buf: &mut [u8]) -> io::Result<Option<ClientDatagram>> {
-        Ok(self.socket.recv(buf)?.map(|m| ClientDatagram {
-            len: m.len,
-            truncated: m.truncated,
-            rx: m.rx,
-            source: m.source.socket_addr(),
-        }))
+        Ok(self
+            .socket
+            .recv(buf)?
+            .as_ref()
+            .map(ClientDatagram::from_meta))
     }
 
     /// Reads one transmit timestamp from the error queue, if one is there.

@@ -144,16 +144,6 @@ impl UdpServer {
         self.socket.raw_fd()
     }
 
-    /// Receives one datagram, if one is queued.
-    pub fn recv(&mut self, buf: &mut [u8]) -> io::Result<Option<ClientDatagram>> {
-        Ok(self.socket.recv(buf)?.map(|m| ClientDatagram {
-            len: m.len,
-            truncated: m.truncated,
-            rx: m.rx,
-            source: m.source.socket_addr(),
-        }))
-    }
-
     /// Reads up to 64 queued datagrams with one `recvmmsg(2)` and calls
     /// `handle` with each (its bytes and what came with it). Returns how
     /// many were read.
@@ -175,13 +165,11 @@ impl UdpServer {
             .recv_batch(&mut b.bufs, &mut b.controls, &mut b.metas);
         let result = n.inspect(|n| {
             for (buf, m) in b.bufs.iter().zip(&b.metas).take(*n) {
-                let d = ClientDatagram {
-                    len: m.len,
-                    truncated: m.truncated,
-                    rx: m.rx,
-                    source: m.source.socket_addr(),
-                };
-                handle(self, buf.get(..m.len).unwrap_or_default(), d);
+                handle(
+                    self,
+                    buf.get(..m.len).unwrap_or_default(),
+                    ClientDatagram::from_meta(m),
+                );
             }
         });
         self.batch = batch;

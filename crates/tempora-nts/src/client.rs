@@ -53,6 +53,17 @@ pub struct Association {
     pub kx_group: String,
 }
 
+impl Association {
+    /// The NTP server as `HOST:PORT` (`[IPV6]:PORT`), to resolve.
+    pub fn ntp_server(&self) -> String {
+        if self.ntp_host.contains(':') {
+            format!("[{}]:{}", self.ntp_host, self.ntp_port)
+        } else {
+            format!("{}:{}", self.ntp_host, self.ntp_port)
+        }
+    }
+}
+
 /// The TLS client configuration: TLS 1.3 only, ALPN `ntske/1`.
 pub fn tls_config(opts: &KeOptions) -> Result<ClientConfig, KeError> {
     let mut roots = RootCertStore::empty();

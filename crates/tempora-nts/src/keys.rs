@@ -28,18 +28,15 @@ pub struct CookieKeys {
     file: Option<PathBuf>,
 }
 
-fn fresh(created: u64, avoid: &[(MasterKey, u64)]) -> MasterKey {
-    loop {
-        let id: u32 = rand::random();
-        if avoid.iter().any(|(k, _)| k.id == id) {
-            continue;
-        }
-        let bytes: [u8; 32] = rand::random();
-        if let Ok(key) = Key::new(AeadAlgorithm::AesSivCmac256, &bytes) {
-            let _ = created;
-            return MasterKey { id, key };
-        }
+/// A new random master key whose id none of `avoid` has.
+fn fresh(avoid: &[(MasterKey, u64)]) -> io::Result<MasterKey> {
+    let mut id: u32 = rand::random();
+    while avoid.iter().any(|(k, _)| k.id == id) {
+        id = rand::random();
     }
+    let key = Key::new(AeadAlgorithm::AesSivCmac256, &rand::random::<[u8; 32]>())
+        .map_err(|e| io::Error::other(format!("NTS master key: {e:?}")))?;
+    Ok(MasterKey { id, key })
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -107,7 +104,10 @@ impl CookieKeys {
         };
         let loaded = keys.is_some();
         let mut k = CookieKeys {
-            keys: keys.unwrap_or_else(|| vec![(fresh(now, &[]), now)]),
+            keys: match keys {
+                Some(k) => k,
+                None => vec![(fresh(&[])?, now)],
+            },
             rotation_s: rotation_s.max(1),
             file,
         };
@@ -132,7 +132,7 @@ impl CookieKeys {
         if !self.due(now) {
             return Ok(false);
         }
-        let key = fresh(now, &self.keys);
+        let key = fresh(&self.keys)?;
         self.keys.insert(0, (key, now));
         self.keys.truncate(KEPT_OLD_KEYS + 1);
         self.save()?;

@@ -107,12 +107,12 @@ pub fn parse_response(data: &[u8]) -> Result<Option<Negotiated>, KeError> {
         };
         match record.body {
             RecordBody::EndOfMessage => break,
-            RecordBody::NextProtocol(_) | RecordBody::AeadAlgorithm(_)
+            RecordBody::NextProtocol(_)
+            | RecordBody::AeadAlgorithm(_)
+            | RecordBody::Server(_)
+            | RecordBody::Port(_)
                 if seen.contains(&record.record_type()) =>
             {
-                return Err(KeError::Malformed("a negotiation record sent twice".into()));
-            }
-            RecordBody::Server(_) | RecordBody::Port(_) if seen.contains(&record.record_type()) => {
                 return Err(KeError::Malformed("a negotiation record sent twice".into()));
             }
             RecordBody::NextProtocol(list) => {

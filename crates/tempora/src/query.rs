@@ -40,12 +40,7 @@ struct NtsRequest {
 fn nts_associate(server: &str, opts: &KeOptions) -> Result<(SocketAddr, NtsRequest), String> {
     let (host, port) = tempora_nts::split_host_port(server, KE_PORT);
     let association = key_exchange(&host, port, opts).map_err(|e| format!("{server}: {e}"))?;
-    let ntp = if association.ntp_host.contains(':') {
-        format!("[{}]:{}", association.ntp_host, association.ntp_port)
-    } else {
-        format!("{}:{}", association.ntp_host, association.ntp_port)
-    };
-    let addr = resolve(&ntp)?;
+    let addr = resolve(&association.ntp_server())?;
     Ok((
         addr,
         NtsRequest {

@@ -299,21 +299,10 @@ fn pool_drops_the_member_that_lies() {
                 .success()
         );
     }
-    let etc = std::path::PathBuf::from("/etc/netns").join(&lab.ns[1]);
-    std::fs::create_dir_all(&etc).unwrap();
-    std::fs::write(
-        etc.join("hosts"),
-        "127.0.0.1 localhost\n10.79.0.1 pool.tempora.test\n10.79.0.4 pool.tempora.test\n\
-         10.79.0.5 pool.tempora.test\n",
-    )
-    .unwrap();
-    struct Cleanup(std::path::PathBuf);
-    impl Drop for Cleanup {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
-    let _cleanup = Cleanup(etc);
+    lab.hosts(
+        1,
+        "10.79.0.1 pool.tempora.test\n10.79.0.4 pool.tempora.test\n10.79.0.5 pool.tempora.test\n",
+    );
     for (name, addr, offset) in [
         ("true1", "10.79.0.1", "0s"),
         ("true2", "10.79.0.4", "0s"),
@@ -495,20 +484,10 @@ fn pool_drops_the_member_that_never_answers() {
         return;
     }
     let mut lab = Lab::chain("np", 2);
-    let etc = std::path::PathBuf::from("/etc/netns").join(&lab.ns[1]);
-    std::fs::create_dir_all(&etc).unwrap();
-    std::fs::write(
-        etc.join("hosts"),
-        "127.0.0.1 localhost\n10.79.0.1 pool.tempora.test\n10.79.0.77 pool.tempora.test\n",
-    )
-    .unwrap();
-    struct Cleanup(std::path::PathBuf);
-    impl Drop for Cleanup {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
-    let _cleanup = Cleanup(etc);
+    lab.hosts(
+        1,
+        "10.79.0.1 pool.tempora.test\n10.79.0.77 pool.tempora.test\n",
+    );
     lab.chronyd("server", 0, "local stratum 1\nallow all\n");
     lab.tempora(
         "client",

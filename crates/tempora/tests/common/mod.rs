@@ -5,7 +5,7 @@
 
 #![allow(dead_code)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -30,6 +30,7 @@ impl Drop for Lab {
         }
         for ns in &self.ns {
             let _ = Command::new("ip").args(["netns", "del", ns]).status();
+            let _ = std::fs::remove_dir_all(Path::new("/etc/netns").join(ns));
         }
         if std::thread::panicking() {
             eprintln!("lab files kept in {}", self.dir.display());
@@ -228,6 +229,15 @@ impl Lab {
             String::from_utf8_lossy(&out.stderr)
         );
         (ca, cert, key)
+    }
+
+    /// Gives namespace `ns` its own /etc/hosts (`ip netns exec` binds
+    /// /etc/netns/NS/hosts over it), removed with the lab.
+    #[allow(dead_code)]
+    pub fn hosts(&self, ns: usize, lines: &str) {
+        let etc = Path::new("/etc/netns").join(&self.ns[ns]);
+        std::fs::create_dir_all(&etc).unwrap();
+        std::fs::write(etc.join("hosts"), format!("127.0.0.1 localhost\n{lines}")).unwrap();
     }
 
     /// The path of a lab file (which need not exist).
