@@ -172,7 +172,7 @@ kind = "system"
 
 [observability]
 socket = "${file%/*}/tempora.sock"
-log-level = "info"
+log-level = "${TEMPORA_LOG_LEVEL:-info}"
 EOF
     } > "$file"
 }

@@ -10,12 +10,13 @@ use std::net::{SocketAddr, ToSocketAddrs};
 use std::sync::mpsc;
 
 use serde::{Deserialize, Serialize};
-use tempora_clock::{Duration, Time};
+use tempora_clock::Time;
 use tempora_config::{NtpSourceKind, NtpSourceSettings};
 use tempora_linux::udp_client::UdpClient;
-use tempora_ntp::client::candidate;
-use tempora_ntp::client::select::{self, Candidate, MAX_CANDIDATES};
 use tempora_ntp::client::source::{PollConfig, ReplyOutcome, Source, SourceState};
+use tempora_ntp::client::source_update;
+use tempora_system::process::FALSETICKER_SAMPLES;
+use tempora_system::{Action, SourceId, SourceKind, SystemConfig, SystemProcess};
 
 use crate::ntp_nts::{Checked, KeWorker, NtsSource};
 use crate::runtime::{DisciplinedClock, NtpUse, PortIo, Runtime};
@@ -91,15 +92,9 @@ struct ClientSource {
     origin: usize,
     /// Requests sent.
     polls: u64,
-    /// Its own samples in a row found a falseticker by the selection.
-    false_samples: u32,
-    /// The last sample counted in `false_samples` (its T4).
-    judged: Time,
+    /// Its handle in the system process.
+    id: SourceId,
 }
-
-/// A pool member whose own last samples were all falsetickers, this many in
-/// a row, is replaced (like a member that does not answer).
-const FALSETICKER_SAMPLES: u32 = 8;
 
 /// Polls after which a source that never answered is given up (as the
 /// reachability register empties after eight).
@@ -138,10 +133,8 @@ impl Resolver {
 /// The client.
 pub struct NtpClient {
     sources: Vec<ClientSource>,
-    minimum_agreeing: usize,
-    last_used: Time,
-    survivors: Vec<bool>,
-    system_peer: Option<usize>,
+    /// Selection, start-up and what the servo gets (sans-IO).
+    system: SystemProcess,
     settings: Vec<NtpSourceSettings>,
     resolver: Option<Resolver>,
     /// Per `[[ntp-source]]`: when it was last sent to the resolver.
@@ -197,16 +190,19 @@ impl NtpClient {
     /// does not resolve is logged and left out.
     pub fn new(
         settings: &[NtpSourceSettings],
-        minimum_agreeing: u8,
+        system: SystemConfig,
         nts_ca_file: Option<std::path::PathBuf>,
         now: Time,
+        frequency_ppb: f64,
     ) -> io::Result<Self> {
+        if system.minimum_agreeing <= 1 && settings.len() > 1 {
+            tracing::info!(
+                "minimum-agreeing-sources = 1: after the start-up (while a majority of the sources must agree) one source alone may set the time"
+            );
+        }
         let mut client = NtpClient {
             sources: Vec::new(),
-            minimum_agreeing: usize::from(minimum_agreeing.max(1)),
-            last_used: Time::EPOCH,
-            survivors: Vec::new(),
-            system_peer: None,
+            system: SystemProcess::new(system, now, frequency_ppb),
             settings: settings.to_vec(),
             resolver: None,
             last_resolve: vec![None; settings.len()],
@@ -277,25 +273,27 @@ impl NtpClient {
             source: Source::new(config, now),
             origin,
             polls: 0,
-            false_samples: 0,
-            judged: Time::EPOCH,
+            id: self.system.add_source(SourceKind::Ntp),
         });
-        self.survivors.push(false);
         Ok(fd)
     }
 
     /// The clock was stepped (by NTP or by PTP; `now` is the new time):
     /// every sample and poll time of before is void; poll again now.
     pub fn clock_stepped(&mut self, now: Time) {
-        self.last_used = Time::EPOCH;
         for s in &mut self.sources {
             s.source.clock_stepped(now);
+            self.system.handle_source_reset(s.id);
         }
     }
 
-    /// Follows steps the runtime made since the last call (a PTP servo
-    /// step while NTP waited).
-    pub fn follow_steps<P: PortIo, C: DisciplinedClock>(&mut self, runtime: &Runtime<P, C>) {
+    /// Follows the corrections and steps the runtime made since the last
+    /// call (the PTP servo's too): the system process keeps its samples in
+    /// the oscillator's frame.
+    pub fn follow_steps<P: PortIo, C: DisciplinedClock>(&mut self, runtime: &mut Runtime<P, C>) {
+        for (at, c) in runtime.take_corrections() {
+            self.system.handle_correction(at, c);
+        }
         if runtime.steps() != self.seen_steps {
             self.seen_steps = runtime.steps();
             self.clock_stepped(runtime.clock.ntp_time(None));
@@ -331,14 +329,13 @@ impl NtpClient {
             let pool = self.settings[s.origin].kind == NtpSourceKind::Pool;
             let bad = s.source.state() == SourceState::Demobilized
                 || (s.polls >= UNREACHABLE_POLLS && s.source.reach() == 0)
-                || s.false_samples >= FALSETICKER_SAMPLES;
+                || self.system.report(s.id).falseticker_run >= FALSETICKER_SAMPLES;
             if pool && bad {
                 tracing::info!(pool = %s.name, addr = %s.addr, "pool member dropped");
                 changes.removed.push(s.socket.fd());
                 self.dropped.push((s.addr, std::time::Instant::now()));
+                self.system.remove_source(s.id);
                 self.sources.remove(i);
-                self.survivors.remove(i);
-                self.system_peer = None;
             } else {
                 i += 1;
             }
@@ -430,7 +427,21 @@ impl NtpClient {
             .iter()
             .filter(|s| nts_ready(&self.nts, s.origin))
             .filter_map(|s| s.source.next_poll())
+            .chain(self.system.poll_timeout())
             .min()
+    }
+
+    /// The system process's timeout, when due.
+    pub fn handle_timeout<P: PortIo, C: DisciplinedClock>(
+        &mut self,
+        now: Time,
+        runtime: &mut Runtime<P, C>,
+    ) -> io::Result<()> {
+        if self.system.poll_timeout().is_some_and(|t| t <= now) {
+            self.system.handle_timeout(now);
+            self.act(runtime)?;
+        }
+        Ok(())
     }
 
     /// Sends the requests that are due.
@@ -507,7 +518,12 @@ impl NtpClient {
         {
             ReplyOutcome::Sample(sample) => {
                 tracing::trace!(source = %s.addr, offset_ns = sample.offset.as_nanos_f64(), "NTP sample");
-                self.update(runtime, t4)?;
+                if let Some(f) = s.source.filtered() {
+                    let (id, update) = (s.id, source_update(&sample, &f, s.source.poll()));
+                    self.follow_steps(runtime);
+                    self.system.handle_update(t4, id, update);
+                    self.act(runtime)?;
+                }
             }
             ReplyOutcome::SlowedDown => {
                 tracing::warn!(source = %s.addr, poll = s.source.poll(), "RATE kiss: polling less often");
@@ -522,95 +538,26 @@ impl NtpClient {
         Ok(())
     }
 
-    /// Selection over every source; the servo gets the combined offset
-    /// when the system peer has a sample newer than the last one used.
-    fn update<P: PortIo, C: DisciplinedClock>(
+    /// Carries out what the system process asks: the start-up step, or a
+    /// sample for the servo (which the runtime withholds while PTP is the
+    /// source).
+    fn act<P: PortIo, C: DisciplinedClock>(
         &mut self,
         runtime: &mut Runtime<P, C>,
-        now: Time,
     ) -> io::Result<()> {
-        let mut cands = [Candidate {
-            offset: Duration::ZERO,
-            root_distance: Duration::ZERO,
-            jitter: Duration::ZERO,
-        }; MAX_CANDIDATES];
-        let mut index = [0usize; MAX_CANDIDATES];
-        let mut n = 0;
-        for (i, s) in self.sources.iter().enumerate() {
-            if n == MAX_CANDIDATES {
-                break;
+        while let Some(action) = self.system.poll_action() {
+            let used = match action {
+                Action::Start { .. } => runtime.ntp_start(&action)?,
+                Action::Servo { sample, interval } => runtime.ntp_sample(sample, interval)?,
+            };
+            for (at, c) in runtime.take_corrections() {
+                self.system.handle_correction(at, c);
             }
-            if let Some(f) = s.source.filtered() {
-                cands[n] = candidate(&f, now);
-                index[n] = i;
-                n += 1;
-            }
-        }
-        self.survivors.iter_mut().for_each(|v| *v = false);
-        let selection = match select::select(&cands[..n], self.minimum_agreeing) {
-            Ok(sel) => sel,
-            Err(e) => {
-                self.system_peer = None;
-                tracing::debug!(?e, candidates = n, "no NTP selection");
-                return Ok(());
-            }
-        };
-        for (k, i) in index.iter().take(n).enumerate() {
-            let survivor = selection.survivors[k];
-            if survivor {
-                if let Some(v) = self.survivors.get_mut(*i) {
-                    *v = true;
-                }
-            }
-            // Each new sample of a source is judged once: a falseticker's
-            // interval misses the intersection (RFC 5905 §11.2.1); one
-            // only clustered out is not counted.
-            let c = &cands[k];
-            let lambda = c.root_distance.max(Duration::ZERO);
-            let falseticker =
-                c.offset + lambda < selection.low || c.offset - lambda > selection.high;
-            if let Some(s) = self.sources.get_mut(*i) {
-                if let Some(last) = s.source.last.filter(|l| l.t4 > s.judged) {
-                    s.judged = last.t4;
-                    s.false_samples = if falseticker { s.false_samples + 1 } else { 0 };
-                }
-            }
-        }
-        let peer = index[selection.system_peer];
-        self.system_peer = Some(peer);
-        // The servo gets each new sample of the system peer as it comes:
-        // a sample is only valid for the clock as it was when it was taken,
-        // so an older minimum-delay sample picked by the filter would be
-        // stale after a correction; the servo weights samples by their
-        // delay itself (the Kalman filter's delay-weighted noise).
-        let Some(last) = self.sources[peer].source.last else {
-            return Ok(());
-        };
-        if last.t4 <= self.last_used {
-            return Ok(());
-        }
-        self.last_used = last.t4;
-        // A sample delayed far beyond the source's best (queueing) is kept
-        // out of the servo: with a PI servo its error would go straight
-        // into the clock. It still counts in the filter.
-        if let Some(f) = self.sources[peer].source.filtered() {
-            let limit = f.best.delay * 3 + Duration::from_millis(1);
-            if f.count >= 4 && last.delay > limit {
-                tracing::debug!(
-                    delay_ns = last.delay.as_nanos_f64(),
-                    "NTP sample delayed; not used"
-                );
-                return Ok(());
-            }
-        }
-        // θ is the server's time minus ours; the servo wants ours minus it.
-        match runtime.ntp_sample(-last.offset, last.delay, last.t4)? {
-            NtpUse::Stepped => {
+            if used == NtpUse::Stepped {
                 let now = runtime.clock.ntp_time(None);
                 self.clock_stepped(now);
                 self.seen_steps = runtime.steps();
             }
-            NtpUse::Used | NtpUse::PtpPreferred => {}
         }
         Ok(())
     }
@@ -619,9 +566,9 @@ impl NtpClient {
     pub fn status(&self) -> Vec<NtpSourceStatus> {
         self.sources
             .iter()
-            .enumerate()
-            .map(|(i, s)| {
+            .map(|s| {
                 let f = s.source.filtered();
+                let report = self.system.report(s.id);
                 NtpSourceStatus {
                     name: s.name.clone(),
                     address: s.addr.to_string(),
@@ -635,8 +582,8 @@ impl NtpClient {
                     delay_ns: f.map(|f| f.best.delay.as_nanos_f64()),
                     jitter_ns: f.map(|f| f.jitter.as_nanos_f64()),
                     stratum: s.source.last.map(|l| l.stratum),
-                    selected: self.survivors.get(i).copied().unwrap_or(false),
-                    system_peer: self.system_peer == Some(i),
+                    selected: report.selected,
+                    system_peer: report.system_peer,
                     interleaved_samples: s.source.interleaved_samples,
                     nts: self
                         .nts

@@ -10,7 +10,6 @@ use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use tempora_clock::servo::kalman::{KalmanConfig, KalmanServo};
 use tempora_clock::servo::pi::{PiConfig, PiServo};
 use tempora_clock::servo::policy::{PolicyConfig, StepPolicy};
 use tempora_clock::{BaseClock, Clock, Duration, Servo, Time, VirtualState};
@@ -25,6 +24,7 @@ use tempora_linux::udp_server::UdpServer;
 use tempora_ptp::datasets::TimePropertiesDs;
 use tempora_ptp::engine::PtpInstance;
 use tempora_ptp::wire::ClockIdentity;
+use tempora_system::servo::{ServoChoice, ServoSettings};
 
 use crate::control::{ControlSocket, Request};
 use crate::freqfile;
@@ -154,33 +154,17 @@ fn max_frequency_ppb(clock: &LinuxClock) -> f64 {
 
 fn servo(config: &Config, initial_ppb: f64, hardware: bool, max_ppb: f64) -> Box<dyn Servo> {
     let c = &config.clock;
-    let policy = PolicyConfig {
+    tempora_system::servo::build(&ServoSettings {
+        choice: match c.servo {
+            ServoKind::Kalman => ServoChoice::Kalman,
+            ServoKind::Pi => ServoChoice::Pi,
+        },
+        hardware,
+        initial_ppb,
         step_threshold: c.step_threshold,
         panic_threshold: c.panic_threshold.unwrap_or(Duration::ZERO),
         max_frequency_ppb: max_ppb,
-        ..PolicyConfig::default()
-    };
-    match c.servo {
-        ServoKind::Kalman => {
-            let inner = KalmanServo::new(KalmanConfig {
-                first_step_threshold: Duration::ZERO,
-                first_update_samples: if hardware { 2 } else { 3 },
-                initial_frequency_ppb: initial_ppb,
-                ..KalmanConfig::default()
-            });
-            Box::new(StepPolicy::new(inner, policy))
-        }
-        ServoKind::Pi => {
-            let mut pi = if hardware {
-                PiConfig::hardware()
-            } else {
-                PiConfig::software()
-            };
-            pi.first_step_threshold = Duration::ZERO;
-            pi.initial_frequency_ppb = initial_ppb;
-            Box::new(StepPolicy::new(PiServo::new(pi), policy))
-        }
-    }
+    })
 }
 
 /// The status, with the system clock's when it follows the PHC.
@@ -419,11 +403,19 @@ pub fn run(config: &Config, config_path: &Path) -> io::Result<()> {
         None
     } else {
         let now = runtime.clock.ntp_time(None);
+        runtime.keep_corrections();
+        let system = tempora_system::SystemConfig {
+            minimum_agreeing: usize::from(config.minimum_agreeing_sources),
+            step_threshold: config.clock.step_threshold,
+            max_frequency_ppb: max_ppb,
+            ..tempora_system::SystemConfig::default()
+        };
         let client = NtpClient::new(
             &config.ntp_sources,
-            config.minimum_agreeing_sources,
+            system,
             config.nts_ca_file.clone(),
             now,
+            runtime.frequency_ppb(),
         )?;
         for fd in client.fds() {
             poller.register_raw(fd);
@@ -491,7 +483,8 @@ pub fn run(config: &Config, config_path: &Path) -> io::Result<()> {
         }
         if let Some(client) = ntp_client.as_mut() {
             let now = runtime.clock.ntp_time(None);
-            client.follow_steps(&runtime);
+            client.follow_steps(&mut runtime);
+            client.handle_timeout(now, &mut runtime)?;
             let changes = client.maintain(now);
             for fd in changes.removed {
                 poller.deregister(fd);

@@ -84,6 +84,9 @@ pub struct Runtime<P, C> {
     /// The clock.
     pub clock: C,
     servo: Box<dyn Servo>,
+    /// Corrections applied, for the NTP system process's ledger.
+    corrections: Vec<(Time, Correction)>,
+    keep_corrections: bool,
     timers: BTreeMap<Timer, Time>,
     pending: BTreeMap<(usize, u64), TxToken>,
     measurements: u64,
@@ -118,6 +121,8 @@ impl<P: PortIo, C: DisciplinedClock> Runtime<P, C> {
             port_names,
             clock,
             servo,
+            corrections: Vec::new(),
+            keep_corrections: false,
             timers: BTreeMap::new(),
             pending: BTreeMap::new(),
             measurements: 0,
@@ -360,7 +365,7 @@ impl<P: PortIo, C: DisciplinedClock> Runtime<P, C> {
                         ?correction,
                         "measurement"
                     );
-                    self.clock.apply(correction)?;
+                    self.apply_correction(correction)?;
                     if let Correction::Step { step, .. } = correction {
                         tracing::info!(step_ns = step.as_nanos_f64(), "clock stepped");
                         self.steps += 1;
@@ -439,33 +444,31 @@ impl<P: PortIo, C: DisciplinedClock> Runtime<P, C> {
         self.steps
     }
 
-    /// A combined NTP measurement (`offset` = our clock − the true time, at
-    /// `at` on our clock, through a path of `delay`): the servo takes it
-    /// unless PTP is the source. Returns what was done with it.
-    pub fn ntp_sample(
-        &mut self,
-        offset: Duration,
-        delay: Duration,
-        at: Time,
-    ) -> io::Result<NtpUse> {
+    /// An NTP measurement from the system process (its offset our clock −
+    /// the true time), the next one expected `interval` later: the servo
+    /// takes it unless PTP is the source. Returns what was done with it.
+    pub fn ntp_sample(&mut self, sample: Sample, interval: Duration) -> io::Result<NtpUse> {
         if self.ptp_is_source() {
             return Ok(NtpUse::PtpPreferred);
         }
+        let (offset, at) = (sample.offset, sample.local_time);
+        let delay = sample.delay;
         self.measurements += 1;
         // The servo's samples are dated on the engine's timescale (PTP's
         // are): an NTP time on a UTC clock plus the PTP − UTC offset in
         // force, so that a switch between PTP and NTP is no jump in time.
+        self.servo.set_interval(interval);
         let correction = self.servo.sample(Sample {
             local_time: at + self.ptp_offset,
             offset,
-            delay: Some(delay),
+            delay,
         });
         tracing::debug!(
             offset_ns = offset.as_nanos_f64(),
             ?correction,
             "NTP measurement"
         );
-        self.clock.apply(correction)?;
+        self.apply_correction(correction)?;
         if let Correction::Step { step, .. } = correction {
             tracing::info!(step_ns = step.as_nanos_f64(), "clock stepped (NTP)");
             self.steps += 1;
@@ -473,6 +476,49 @@ impl<P: PortIo, C: DisciplinedClock> Runtime<P, C> {
             return Ok(NtpUse::Stepped);
         }
         Ok(NtpUse::Used)
+    }
+
+    /// The system process's start-up decision: one step to the sources'
+    /// combined offset and the frequency they measured (the servo is told
+    /// both). PTP, while it is the source, is left alone.
+    pub fn ntp_start(&mut self, action: &tempora_system::Action) -> io::Result<NtpUse> {
+        if self.ptp_is_source() {
+            return Ok(NtpUse::PtpPreferred);
+        }
+        let current = self.servo.frequency_ppb();
+        let correction = tempora_system::apply_start(action, self.servo.as_mut(), current);
+        tracing::info!(?action, "NTP start-up");
+        self.apply_correction(correction)?;
+        if let Correction::Step { .. } = correction {
+            self.steps += 1;
+            self.engine.notify_clock_step();
+            return Ok(NtpUse::Stepped);
+        }
+        Ok(NtpUse::Used)
+    }
+
+    /// Applies `correction` to the clock, and keeps it for
+    /// [`take_corrections`](Self::take_corrections) when asked to.
+    fn apply_correction(&mut self, correction: Correction) -> io::Result<()> {
+        if self.keep_corrections && correction != Correction::None {
+            // Bounded: the NTP client takes them on every loop turn.
+            if self.corrections.len() < 4096 {
+                self.corrections
+                    .push((self.clock.ntp_time(None), correction));
+            }
+        }
+        self.clock.apply(correction)
+    }
+
+    /// Keep every correction applied (with the clock's NTP time just
+    /// before it) for the NTP system process.
+    pub fn keep_corrections(&mut self) {
+        self.keep_corrections = true;
+    }
+
+    /// The corrections applied since the last call.
+    pub fn take_corrections(&mut self) -> Vec<(Time, Correction)> {
+        std::mem::take(&mut self.corrections)
     }
 
     /// The PTP servo's state.

@@ -23,5 +23,5 @@ pub mod stats;
 pub use report::{RunReport, evaluate, run_one};
 pub use runner::{Trace, run};
 pub use scenario::{Scenario, ScenarioError};
-pub use servos::{ServoKind, make_servo};
+pub use servos::{ServoKind, make_ntp_servo, make_servo};
 pub use stats::Stats;

@@ -1,19 +1,24 @@
 //! NTP scenarios: a client whose clock is a virtual clock over the
-//! scenario's oscillator polls a perfect server over the scenario's network.
-//! The exchange runs through the real code: the client's request and
-//! source state (`tempora_ntp::client::source`, with its clock filter), the
-//! server's reply (`tempora_ntp::server`). Tempora's servos get each new
-//! sample once, with its delay, as the daemon feeds them; the RFC 5905
-//! baseline gets the clock filter's output, as RFC 5905 feeds its
-//! discipline. Deterministic for a given seed.
+//! scenario's oscillator polls one or more servers (some of them liars)
+//! over the scenario's network. Everything between the wire and the clock
+//! is the daemon's own code: the sources' requests and clock filters
+//! (`tempora_ntp::client::source`), the servers' replies
+//! (`tempora_ntp::server`), the system process with its selection and
+//! start-up policy (`tempora_system::SystemProcess`) and the daemon's servo
+//! (`tempora_system::servo`). The RFC 5905 baseline runs through the same
+//! system process with RFC 5905's own rules (no start-up policy; the
+//! system peer's clock filter output goes to its discipline). Deterministic
+//! for a given seed.
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution as _, Normal};
-use tempora_clock::{Correction, Duration, Sample, Servo, Time, VirtualState};
+use tempora_clock::{Correction, Duration, Servo, Time, VirtualState};
 use tempora_ntp::client::source::{PollConfig, ReplyOutcome, Source};
+use tempora_ntp::client::source_update;
 use tempora_ntp::server::{ServerClock, respond};
 use tempora_ntp::wire::{LeapIndicator, ReferenceId};
+use tempora_system::{Action, SourceId, SourceKind, SystemConfig, SystemProcess, apply_start};
 
 use crate::model::delay::DelayModel;
 use crate::model::oscillator::Oscillator;
@@ -21,7 +26,7 @@ use crate::network::START;
 use crate::runner::Trace;
 use crate::scenario::Scenario;
 
-/// The server: stratum 1, a perfect clock.
+/// A server: stratum 1, a perfect clock (plus its configured error).
 const SERVER: ServerClock = ServerClock {
     leap: LeapIndicator::NoWarning,
     stratum: 1,
@@ -37,6 +42,8 @@ struct Client {
     clock: VirtualState,
     rng: ChaCha8Rng,
     noise: Option<Normal<f64>>,
+    offsets: Vec<(f64, f64)>,
+    next_record: Time,
 }
 
 impl Client {
@@ -48,11 +55,13 @@ impl Client {
 
     /// Records the true offset once a second up to `until` (the clock is
     /// read in true-time order, as the oscillator requires).
-    fn record_until(&mut self, until: Time, next: &mut Time, offsets: &mut Vec<(f64, f64)>) {
-        while *next <= until {
-            let r = self.read(*next);
-            offsets.push(((*next - START).as_secs_f64(), (r - *next).as_nanos_f64()));
-            *next += Duration::from_secs(1);
+    fn record_until(&mut self, until: Time) {
+        while self.next_record <= until {
+            let t = self.next_record;
+            let r = self.read(t);
+            self.offsets
+                .push(((t - START).as_secs_f64(), (r - t).as_nanos_f64()));
+            self.next_record += Duration::from_secs(1);
         }
     }
 
@@ -66,124 +75,280 @@ impl Client {
     }
 }
 
+/// One server as the client sees it.
+struct Server {
+    source: Source,
+    id: SourceId,
+    /// True time of the next poll.
+    next_poll: Time,
+    to_server: DelayModel,
+    to_client: DelayModel,
+    /// The server's clock minus true time.
+    error: Duration,
+}
+
+/// A reply on its way: (true arrival time, server, reply).
+type InFlight = (Time, usize, [u8; 64], usize);
+
+/// The run's state.
+struct Run {
+    client: Client,
+    servers: Vec<Server>,
+    system: SystemProcess,
+    servo: Box<dyn Servo>,
+    in_flight: Vec<InFlight>,
+    rng: ChaCha8Rng,
+    processing: Duration,
+    measurements: u64,
+    steps: u64,
+    /// True time of the event being handled.
+    now: Time,
+}
+
 /// Runs an NTP scenario (one with an `[ntp]` section) with `servo`.
 pub fn run(
     scenario: &Scenario,
-    mut servo: Box<dyn Servo>,
+    servo: Box<dyn Servo>,
     seed: u64,
     progress: &mut dyn FnMut(f64),
 ) -> Trace {
-    let settings = scenario.ntp.clone().unwrap_or_default();
-    let rfc5905 = servo.name() == "rfc5905";
     let duration = scenario.scenario.duration_s;
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let n = &scenario.network;
-    let to_server = DelayModel::new(n.slave_to_master, n.loss, n.bursts, duration, &mut rng);
-    let to_client = DelayModel::new(n.master_to_slave, n.loss, n.bursts, duration, &mut rng);
-    let initial = Duration::from_secs_f64(scenario.clock.initial_offset_us * 1e-6);
-    let clock = VirtualState::new(START, initial, 0.0);
-    servo.set_max_frequency(clock.max_frequency());
-    servo.set_interval(Duration::from_log2_secs(settings.poll));
-    let noise_ns = scenario.timestamping.noise_ns;
-    let mut client = Client {
-        oscillator: Oscillator::new(scenario.clock.clone(), START),
-        clock,
-        rng: ChaCha8Rng::seed_from_u64(seed ^ 0x5eed),
-        noise: Normal::new(0.0, noise_ns).ok().filter(|_| noise_ns > 0.0),
-    };
-    let mut source = Source::new(
-        PollConfig {
-            minpoll: settings.poll,
-            maxpoll: settings.poll,
-            iburst: true,
-            xleave: false,
-        },
-        client.read(START),
-    );
-    let processing = Duration::from_secs_f64(settings.server_processing_us * 1e-6);
     let end = START + Duration::from_secs_f64(duration);
-    let mut offsets = Vec::with_capacity(duration as usize + 1);
-    let (mut measurements, mut steps) = (0u64, 0u64);
-    let mut last_used = Time::EPOCH;
-    let mut next_record = START;
-    // True time of the next poll, from the client's schedule.
-    let mut t = START;
-    while t <= end {
-        // Readings go in true-time order: t never precedes the last
-        // arrival (polls are seconds apart, deliveries milliseconds).
-        client.record_until(t.min(end), &mut next_record, &mut offsets);
+    let mut run = Run::new(scenario, servo, seed);
+    loop {
+        let Some((t, event)) = run.next_event() else {
+            break;
+        };
+        if t > end {
+            break;
+        }
+        run.client.record_until(t);
+        run.now = t;
         progress((t - START).as_secs_f64() / duration);
-        let local = client.read(t);
-        'exchange: {
-            let Some(request) = source.poll_now(local, rng.r#gen()) else {
-                break 'exchange;
-            };
-            let since = (t - START).as_secs_f64();
-            let t1 = client.stamp(t);
-            source.sent_at(t1);
-            let (Some(d1), Some(d2)) = (
-                to_server.sample(since, &mut rng),
-                to_client.sample(since, &mut rng),
-            ) else {
-                break 'exchange;
-            };
-            // The server's clock is true time.
-            let t2 = t + d1;
-            let t3 = t2 + processing;
-            let arrival = t3 + d2;
-            let mut reply = [0u8; 64];
-            let Ok(len) = respond(&request, t2, t3, &SERVER, &mut reply) else {
-                break 'exchange;
-            };
-            client.record_until(arrival.min(end), &mut next_record, &mut offsets);
-            let t4 = client.stamp(arrival);
-            let ReplyOutcome::Sample(sample) = source.handle_reply(&reply[..len], t4) else {
-                break 'exchange;
-            };
-            // The RFC 5905 discipline gets what RFC 5905 gives it: the clock
-            // filter's minimum-delay sample when it is newer than the last
-            // one used (§10, §11.3). Tempora's servos get each new sample
-            // once with its delay, as the daemon does.
-            let fed = if rfc5905 {
-                source
-                    .filtered()
-                    .map(|f| (f.best.at, f.best.offset, f.best.delay))
-            } else {
-                Some((sample.t4, sample.offset, sample.delay))
-            };
-            let Some((at, theta, delay)) = fed.filter(|(at, ..)| *at > last_used) else {
-                break 'exchange;
-            };
-            last_used = at;
-            measurements += 1;
-            let c = servo.sample(Sample {
-                local_time: at,
-                // θ is server − client; the servo wants client − server.
-                offset: -theta,
-                delay: Some(delay),
-            });
-            let base = client.oscillator.advance(arrival, &mut client.rng);
-            client.clock.apply_at(base, c);
-            if matches!(c, Correction::Step { .. }) {
-                steps += 1;
-                source.clock_stepped(client.read(arrival));
-                last_used = Time::EPOCH;
+        match event {
+            Event::Poll(i) => run.poll(i, t),
+            Event::Arrival(k) => run.arrive(k, t),
+            Event::Timeout => {
+                let local = run.client.read(t);
+                run.system.handle_timeout(local);
+                run.act(t);
             }
         }
-        // The next poll on the client's clock, in true time (the clock
-        // runs within 500 ppm of true time: close enough for scheduling).
-        let next_local = source
-            .next_poll()
-            .unwrap_or(local + Duration::from_secs(16));
-        let wait = (next_local - client.read(t)).max(Duration::from_millis(1));
-        t += wait;
     }
-    client.record_until(end, &mut next_record, &mut offsets);
+    run.client.record_until(end);
     progress(1.0);
     Trace {
-        offsets,
-        measurements,
-        steps,
+        offsets: run.client.offsets,
+        measurements: run.measurements,
+        steps: run.steps,
         duration_s: duration,
+    }
+}
+
+enum Event {
+    Poll(usize),
+    Arrival(usize),
+    Timeout,
+}
+
+impl Run {
+    fn new(scenario: &Scenario, mut servo: Box<dyn Servo>, seed: u64) -> Run {
+        let settings = scenario.ntp.clone().unwrap_or_default();
+        let duration = scenario.scenario.duration_s;
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let initial = Duration::from_secs_f64(scenario.clock.initial_offset_us * 1e-6);
+        let clock = VirtualState::new(START, initial, 0.0);
+        servo.set_max_frequency(clock.max_frequency());
+        servo.set_interval(Duration::from_log2_secs(settings.poll));
+        let noise_ns = scenario.timestamping.noise_ns;
+        let mut client = Client {
+            oscillator: Oscillator::new(scenario.clock.clone(), START),
+            clock,
+            rng: ChaCha8Rng::seed_from_u64(seed ^ 0x5eed),
+            noise: Normal::new(0.0, noise_ns).ok().filter(|_| noise_ns > 0.0),
+            offsets: Vec::with_capacity(duration as usize + 1),
+            next_record: START,
+        };
+        let local = client.read(START);
+        let rfc5905 = servo.name() == "rfc5905";
+        let mut system = SystemProcess::new(
+            SystemConfig {
+                minimum_agreeing: settings.minimum_agreeing,
+                rfc5905,
+                max_frequency_ppb: client.clock.max_frequency(),
+                ..SystemConfig::default()
+            },
+            local,
+            0.0,
+        );
+        let n = &scenario.network;
+        let servers = settings
+            .servers
+            .iter()
+            .map(|spec| Server {
+                source: Source::new(
+                    PollConfig {
+                        minpoll: settings.poll,
+                        maxpoll: settings.poll,
+                        iburst: true,
+                        xleave: false,
+                    },
+                    local,
+                ),
+                id: system.add_source(SourceKind::Ntp),
+                next_poll: START,
+                to_server: DelayModel::new(n.slave_to_master, n.loss, n.bursts, duration, &mut rng),
+                to_client: DelayModel::new(n.master_to_slave, n.loss, n.bursts, duration, &mut rng),
+                error: Duration::from_secs_f64(spec.offset_us * 1e-6),
+            })
+            .collect();
+        Run {
+            client,
+            servers,
+            system,
+            servo,
+            in_flight: Vec::new(),
+            rng,
+            processing: Duration::from_secs_f64(settings.server_processing_us * 1e-6),
+            measurements: 0,
+            steps: 0,
+            now: START,
+        }
+    }
+
+    /// The earliest event and its true time.
+    fn next_event(&mut self) -> Option<(Time, Event)> {
+        let mut best: Option<(Time, Event)> = None;
+        let mut consider = |t: Time, e: Event| {
+            if best.as_ref().is_none_or(|(b, _)| t < *b) {
+                best = Some((t, e));
+            }
+        };
+        for (i, s) in self.servers.iter().enumerate() {
+            consider(s.next_poll, Event::Poll(i));
+        }
+        for (k, f) in self.in_flight.iter().enumerate() {
+            consider(f.0, Event::Arrival(k));
+        }
+        if let Some(local) = self.system.poll_timeout() {
+            // The clock runs within 500 ppm of true time: close enough to
+            // schedule by (a timeout is checked against the clock anyway).
+            let now = self.now;
+            let reading = self.client.read(now);
+            let at = now + (local - reading).max(Duration::from_millis(1));
+            consider(at, Event::Timeout);
+        }
+        best
+    }
+
+    /// Server `i`'s poll at true time `t`.
+    fn poll(&mut self, i: usize, t: Time) {
+        let local = self.client.read(t);
+        let s = &mut self.servers[i];
+        let request = s.source.poll_now(local, self.rng.r#gen());
+        let next_local = s
+            .source
+            .next_poll()
+            .unwrap_or(local + Duration::from_secs(16));
+        s.next_poll = t + (next_local - local).max(Duration::from_millis(1));
+        let Some(request) = request else {
+            return;
+        };
+        let since = (t - START).as_secs_f64();
+        let t1 = self.client.stamp(t);
+        let s = &mut self.servers[i];
+        s.source.sent_at(t1);
+        let (Some(d1), Some(d2)) = (
+            s.to_server.sample(since, &mut self.rng),
+            s.to_client.sample(since, &mut self.rng),
+        ) else {
+            return;
+        };
+        let t2 = t + d1 + s.error;
+        let t3 = t2 + self.processing;
+        let mut reply = [0u8; 64];
+        if let Ok(len) = respond(&request, t2, t3, &SERVER, &mut reply) {
+            self.in_flight
+                .push((t + d1 + self.processing + d2, i, reply, len));
+        }
+    }
+
+    /// Reply `k` in flight arrives at true time `t`.
+    fn arrive(&mut self, k: usize, t: Time) {
+        let (_, i, reply, len) = self.in_flight.swap_remove(k);
+        let t4 = self.client.stamp(t);
+        let s = &mut self.servers[i];
+        let ReplyOutcome::Sample(sample) = s.source.handle_reply(&reply[..len], t4) else {
+            return;
+        };
+        let Some(f) = s.source.filtered() else {
+            return;
+        };
+        let id = s.id;
+        self.system
+            .handle_update(t4, id, source_update(&sample, &f, s.source.poll()));
+        if std::env::var_os("SIMDBG").is_some() {
+            let r: Vec<_> = self
+                .servers
+                .iter()
+                .map(|s| self.system.report(s.id))
+                .map(|r| (r.selected, r.system_peer))
+                .collect();
+            for (_, c) in self.system.candidates(t4) {
+                eprintln!(
+                    "   {:.1} {:.1} {:.1}",
+                    c.offset.as_nanos_f64() / 1e3,
+                    c.root_distance.as_nanos_f64() / 1e3,
+                    c.jitter.as_nanos_f64() / 1e3
+                );
+            }
+            eprintln!(
+                "{:.1} upd {i} off {:.1}us delay {:.1}us {:?}",
+                (t - START).as_secs_f64(),
+                sample.offset.as_nanos_f64() / 1e3,
+                sample.delay.as_nanos_f64() / 1e3,
+                r
+            );
+        }
+        self.act(t);
+    }
+
+    /// Carries out what the system process asks, at true time `t`.
+    fn act(&mut self, t: Time) {
+        while let Some(action) = self.system.poll_action() {
+            if std::env::var_os("SIMDBG").is_some() {
+                eprintln!("{:.1} {:?}", (t - START).as_secs_f64(), action);
+            }
+            let c = match action {
+                Action::Start { .. } => {
+                    apply_start(&action, self.servo.as_mut(), self.client.clock.frequency())
+                }
+                Action::Servo { sample, interval } => {
+                    self.measurements += 1;
+                    self.servo.set_interval(interval);
+                    self.servo.sample(sample)
+                }
+            };
+            self.apply(t, c);
+        }
+    }
+
+    fn apply(&mut self, t: Time, c: Correction) {
+        if c == Correction::None {
+            return;
+        }
+        let base = self.client.oscillator.advance(t, &mut self.client.rng);
+        let before = self.client.clock.time_at(base);
+        self.client.clock.apply_at(base, c);
+        self.system.handle_correction(before, c);
+        if matches!(c, Correction::Step { .. }) {
+            self.steps += 1;
+            let after = self.client.clock.time_at(base);
+            for s in &mut self.servers {
+                s.source.clock_stepped(after);
+                s.next_poll = t;
+            }
+            // Replies to requests of before the step are refused as bogus.
+        }
     }
 }

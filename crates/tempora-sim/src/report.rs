@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::runner::run;
 use crate::scenario::Scenario;
-use crate::servos::{ServoKind, make_servo};
+use crate::servos::{ServoKind, make_ntp_servo, make_servo};
 use crate::stats::Stats;
 
 /// One servo's run of a scenario.
@@ -39,7 +39,13 @@ pub fn run_one(
     progress: &mut dyn FnMut(f64),
 ) -> RunReport {
     let hardware = scenario.timestamping.kind == "hardware";
-    let trace = run(scenario, make_servo(kind, hardware), seed, progress);
+    // NTP scenarios run the daemon's NTP servo, step policy included.
+    let servo = if scenario.ntp.is_some() {
+        make_ntp_servo(kind, hardware)
+    } else {
+        make_servo(kind, hardware)
+    };
+    let trace = run(scenario, servo, seed, progress);
     RunReport {
         scenario: scenario.scenario.name.clone(),
         servo: kind.name().into(),

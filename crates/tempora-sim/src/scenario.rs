@@ -41,6 +41,30 @@ pub struct NtpScenario {
     /// Time the server holds a request, µs.
     #[serde(default = "default_processing")]
     pub server_processing_us: f64,
+    /// The servers, in the client's configuration order (default: one
+    /// perfect server). Each has its own draws from `[network]`.
+    #[serde(default = "default_servers")]
+    pub servers: Vec<NtpServerSpec>,
+    /// Sources that must agree (`[ntp-client] minimum-agreeing-sources`).
+    #[serde(default = "default_agreeing")]
+    pub minimum_agreeing: usize,
+}
+
+/// One `[[ntp.servers]]` entry.
+#[derive(Debug, Clone, PartialEq, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct NtpServerSpec {
+    /// How far the server's clock is from true time, µs (a liar).
+    #[serde(default)]
+    pub offset_us: f64,
+}
+
+fn default_servers() -> Vec<NtpServerSpec> {
+    vec![NtpServerSpec::default()]
+}
+
+fn default_agreeing() -> usize {
+    1
 }
 
 fn default_poll() -> i8 {
@@ -56,6 +80,8 @@ impl Default for NtpScenario {
         NtpScenario {
             poll: default_poll(),
             server_processing_us: default_processing(),
+            servers: default_servers(),
+            minimum_agreeing: default_agreeing(),
         }
     }
 }
@@ -350,6 +376,12 @@ impl Scenario {
                 && (0.0..=1e6).contains(&n.server_processing_us))
             {
                 return Err("ntp.server_processing_us must be in [0, 1e6]".into());
+            }
+            if n.servers.is_empty() || n.servers.len() > 16 {
+                return Err("ntp.servers must list 1 to 16 servers".into());
+            }
+            if n.servers.iter().any(|s| !(s.offset_us.abs() <= 1e9)) {
+                return Err("ntp.servers offset_us must be within ±1e9".into());
             }
         }
         for (name, d) in [

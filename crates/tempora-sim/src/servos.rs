@@ -58,3 +58,25 @@ pub fn make_servo(kind: ServoKind, hardware: bool) -> Box<dyn Servo> {
         })),
     }
 }
+
+/// The servo the daemon runs for NTP (its step policy included), and the
+/// RFC 5905 discipline for `rfc5905`: what NTP scenarios run.
+pub fn make_ntp_servo(kind: ServoKind, hardware: bool) -> Box<dyn Servo> {
+    use tempora_clock::Duration;
+    use tempora_system::servo::{ServoChoice, ServoSettings, build};
+    let choice = match kind {
+        ServoKind::Rfc5905 => return Box::new(NtpPllServo::new()),
+        ServoKind::Pi => ServoChoice::Pi,
+        ServoKind::Kalman => ServoChoice::Kalman,
+    };
+    // The daemon's defaults: step beyond 20 µs on the first sample, no
+    // panic threshold; the clock's limit is set by the run.
+    build(&ServoSettings {
+        choice,
+        hardware,
+        initial_ppb: 0.0,
+        step_threshold: Duration::from_micros(20),
+        panic_threshold: Duration::ZERO,
+        max_frequency_ppb: 500_000.0,
+    })
+}

@@ -18,6 +18,10 @@ pub struct Stats {
     /// Seconds after which |true offset| stays below the threshold; `null`
     /// if it never does.
     pub convergence_s: Option<f64>,
+    /// Largest |true offset| from 60 s after the start to the end, ns: how
+    /// well the start-up went (chrony gets within microseconds by then on
+    /// a LAN).
+    pub worst_after_60s_ns: f64,
 }
 
 impl Stats {
@@ -50,7 +54,14 @@ impl Stats {
             Some((t, _)) if *t + 1.0 <= trace.duration_s - 1.0 => Some(t + 1.0),
             Some(_) => None,
         };
+        let worst_after_60s_ns = trace
+            .offsets
+            .iter()
+            .filter(|(t, _)| *t >= 60.0)
+            .map(|(_, o)| o.abs())
+            .fold(0.0, f64::max);
         Stats {
+            worst_after_60s_ns: round(worst_after_60s_ns),
             rms_ns: round(rms_ns),
             max_abs_ns: round(max_abs_ns),
             p99_abs_ns: round(p99_abs_ns),

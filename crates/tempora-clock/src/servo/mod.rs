@@ -102,6 +102,15 @@ pub trait Servo {
         self.reset();
     }
 
+    /// Tells the servo that someone else (a start-up policy) set the clock's
+    /// frequency adjustment to `adjustment_ppb`, having measured the
+    /// oscillator's error as its opposite within `sigma_ppb` (one standard
+    /// deviation), so that it starts from that estimate. The default
+    /// ignores it.
+    fn frequency_set(&mut self, adjustment_ppb: f64, sigma_ppb: f64) {
+        let _ = (adjustment_ppb, sigma_ppb);
+    }
+
     /// Limits the frequency adjustments the servo asks for to ±`max_ppb`
     /// (e.g. the clock's own limit), so that what it asks for is what the
     /// clock runs at. The default ignores it.

@@ -314,6 +314,18 @@ impl Servo for PiServo {
         }
     }
 
+    /// Takes the frequency as measured: the integral term is set to it and
+    /// the two-sample frequency estimate is skipped.
+    fn frequency_set(&mut self, adjustment_ppb: f64, _sigma_ppb: f64) {
+        if !adjustment_ppb.is_finite() {
+            return;
+        }
+        self.drift = clamp_sym(adjustment_ppb, self.config.max_frequency_ppb);
+        self.last_freq = self.drift;
+        self.count = 2;
+        self.first_update = false;
+    }
+
     fn set_max_frequency(&mut self, max_ppb: f64) {
         if max_ppb >= 0.0 {
             self.config.max_frequency_ppb = max_ppb;

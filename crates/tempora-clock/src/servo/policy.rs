@@ -207,8 +207,16 @@ impl<S: Servo> Servo for StepPolicy<S> {
         self.inner.name()
     }
 
+    /// Someone else stepped the clock (a start-up policy): the start-up
+    /// steps of this policy are used up.
     fn stepped(&mut self, step: Duration) {
         self.inner.stepped(step);
+        self.samples = self.samples.max(self.config.step_limit);
+    }
+
+    fn frequency_set(&mut self, adjustment_ppb: f64, sigma_ppb: f64) {
+        self.inner.frequency_set(adjustment_ppb, sigma_ppb);
+        self.samples = self.samples.max(self.config.step_limit);
     }
 
     fn set_max_frequency(&mut self, max_ppb: f64) {

@@ -3,12 +3,18 @@
 //! selection of the true time among sources ([`select`]).
 
 pub mod filter;
-pub mod select;
 pub mod source;
+
+/// Selection, clustering and combining (RFC 5905 §11.2), shared by every
+/// kind of source: it lives in the system process's crate.
+pub use tempora_system::select;
 
 use tempora_clock::{Duration, Time};
 
 use filter::Filtered;
+use tempora_system::{Estimate, Measurement, SourceUpdate};
+
+use crate::exchange::Sample;
 use select::Candidate;
 
 /// Frequency tolerance used to age a sample's error (RFC 5905 §7.3: PHI,
@@ -25,5 +31,28 @@ pub fn candidate(f: &Filtered, now: Time) -> Candidate {
         offset: f.best.offset,
         root_distance: f.best.delay / 2 + f.best.root + aged + f.jitter,
         jitter: f.jitter,
+    }
+}
+
+/// What an NTP source hands the system process for a new sample: the
+/// measurement itself and the clock filter's state with it (RFC 5905 §10;
+/// the server's root delay / 2 + root dispersion as the source's own
+/// distance to its reference; `poll` the source's poll exponent).
+pub fn source_update(sample: &Sample, f: &Filtered, poll: i8) -> SourceUpdate {
+    SourceUpdate {
+        interval: Duration::from_log2_secs(poll),
+        measurement: Measurement {
+            at: sample.t4,
+            offset: sample.offset,
+            delay: sample.delay,
+        },
+        estimate: Estimate {
+            at: f.best.at,
+            offset: f.best.offset,
+            delay: f.best.delay,
+            root: f.best.root,
+            jitter: f.jitter,
+            count: f.count,
+        },
     }
 }

@@ -559,6 +559,28 @@ impl Servo for KalmanServo {
         self.first_update_done = true;
     }
 
+    /// Starts the frequency estimate from the measurement: every filter's
+    /// frequency error becomes `−adjustment_ppb` with variance `sigma²`
+    /// (never more certain than 1 ppb), and the servo's adjustment is the
+    /// one now in force.
+    fn frequency_set(&mut self, adjustment_ppb: f64, sigma_ppb: f64) {
+        if !adjustment_ppb.is_finite() || sigma_ppb.is_nan() {
+            return;
+        }
+        let a = clamp_sym(adjustment_ppb, self.config.max_frequency_ppb);
+        let var = (sigma_ppb * sigma_ppb).max(1.0);
+        for m in &mut self.models {
+            m.x[1] = -a;
+            m.p[1] = 0.0;
+            m.p[2] = var;
+        }
+        self.x[1] = -a;
+        self.p[1] = 0.0;
+        self.p[2] = var;
+        self.adjustment = a;
+        self.first_update_done = true;
+    }
+
     fn set_max_frequency(&mut self, max_ppb: f64) {
         if max_ppb >= 0.0 {
             self.config.max_frequency_ppb = max_ppb;

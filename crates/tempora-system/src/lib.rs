@@ -1,0 +1,41 @@
+//! Tempora's system process, sans-IO: what the daemon, the simulator and
+//! the fuzzers all run between the sources and the servo.
+//!
+//! Sources of every kind (NTP servers and pools today; CSPTP servers,
+//! reference clocks and PTP ports next) each keep their own protocol state
+//! and filter, and hand the system process one [`SourceUpdate`] per new
+//! measurement. The system process does the rest of RFC 5905's "system
+//! process" (§11): it runs the selection ([`select`]: intersection,
+//! clustering, combining), tracks falsetickers and the system peer, and
+//! decides what reaches the clock: nothing until enough sources agree, then
+//! one start-up step to the combined estimate with a frequency estimated
+//! from the sources' own samples (the [start-up policy](process)), then each
+//! new sample of the system peer for the servo.
+//!
+//! Every sample is kept in the frame of the free-running oscillator: the
+//! process hears of every correction applied to the clock (its own and, say,
+//! a PTP servo's, through [`SystemProcess::handle_correction`]) and keeps
+//! them in a [`ledger`], so that samples taken seconds apart while the clock
+//! was being slewed or stepped are compared as if the clock had been left
+//! alone.
+//!
+//! The contract follows quinn-proto's: `handle_*` calls feed it inputs with
+//! the current time, `poll_*` calls take out what it wants done, and
+//! [`SystemProcess::poll_timeout`] says when it next wants
+//! [`SystemProcess::handle_timeout`]. It never reads a clock and never
+//! blocks. `no_std` with `alloc`.
+
+#![no_std]
+
+extern crate alloc;
+
+mod fit;
+pub mod ledger;
+pub mod process;
+pub mod select;
+pub mod servo;
+
+pub use process::{
+    Action, Estimate, Measurement, SourceId, SourceKind, SourceReport, SourceUpdate, Stage,
+    SystemConfig, SystemProcess, apply_start,
+};

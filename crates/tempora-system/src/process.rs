@@ -1,0 +1,612 @@
+//! The system process (RFC 5905 §11, with a start-up policy of its own):
+//! selection over sources of every kind, falseticker tracking, the system
+//! peer, the start-up step and frequency, and the samples the servo gets.
+//!
+//! # Call order
+//!
+//! 1. [`SystemProcess::new`], then [`SystemProcess::add_source`] for each
+//!    source (and whenever one comes or goes, [`add_source`]/
+//!    [`remove_source`]).
+//! 2. For every correction applied to the clock, by whatever servo,
+//!    [`handle_correction`] with the clock's time just before it: the
+//!    process's samples stay comparable across steps and slews.
+//! 3. For every new measurement of a source, [`handle_update`] with the
+//!    source's new filtered [`Estimate`] and the [`Measurement`] itself.
+//!    A source that forgot its samples (e.g. after a step) says so with
+//!    [`handle_source_reset`].
+//! 4. After each `handle_*` call, [`poll_action`] until it returns `None`,
+//!    and carry out each [`Action`] (an [`Action::Start`] through
+//!    [`apply_start`]; an [`Action::Servo`] by giving the sample to the
+//!    servo); then report the correction applied (step 2).
+//! 5. At [`poll_timeout`], call [`handle_timeout`].
+//!
+//! # Start-up policy
+//!
+//! The clock is not touched until the sources agree: while
+//! [`SystemConfig::startup_timeout`] has not passed, a majority of the
+//! active sources must survive the selection (and at least
+//! [`SystemConfig::minimum_agreeing`]), each with
+//! [`SystemConfig::startup_samples`] samples. A liar that answers first
+//! therefore steps nothing. Then the process fits one line through the
+//! survivors' samples (in the oscillator's frame, see [`crate::ledger`]):
+//! its slope is the oscillator's frequency error, its value now the
+//! offset. One [`Action::Start`] steps the clock by the combined offset
+//! (when beyond [`SystemConfig::step_threshold`]) and sets the frequency,
+//! with the fit's uncertainty for the servo to weigh it. After the
+//! timeout, [`SystemConfig::minimum_agreeing`] sources are enough.
+//!
+//! After the start the servo gets each new sample of the system peer once
+//! (RFC 5905 §10: a sample is used once), as measured, unless its path
+//! delay shows it queued far beyond the source's best.
+//!
+//! [`add_source`]: SystemProcess::add_source
+//! [`remove_source`]: SystemProcess::remove_source
+//! [`handle_correction`]: SystemProcess::handle_correction
+//! [`handle_update`]: SystemProcess::handle_update
+//! [`handle_source_reset`]: SystemProcess::handle_source_reset
+//! [`poll_action`]: SystemProcess::poll_action
+//! [`poll_timeout`]: SystemProcess::poll_timeout
+//! [`handle_timeout`]: SystemProcess::handle_timeout
+
+use alloc::collections::VecDeque;
+use alloc::vec::Vec;
+
+use tempora_clock::{Correction, Duration, Sample, Servo, Time};
+
+use crate::fit::{self, Point};
+use crate::ledger::Ledger;
+use crate::select::{self, Candidate, MAX_CANDIDATES};
+
+/// Frequency tolerance used to age a sample's error (RFC 5905 §7.3: PHI,
+/// 15 ppm).
+const PHI: f64 = 15e-6;
+
+/// Samples of each source kept for the start-up fit.
+const HISTORY: usize = 16;
+
+/// A source's own samples in a row found falsetickers before
+/// [`SourceReport::falseticker_run`] calls it one that lies.
+pub const FALSETICKER_SAMPLES: u32 = 8;
+
+/// A source's handle, from [`SystemProcess::add_source`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SourceId(pub u32);
+
+/// What kind of source it is (for reports; the selection treats all
+/// alike).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SourceKind {
+    /// An NTP server or pool member (RFC 5905).
+    Ntp,
+    /// A client-server PTP server.
+    Csptp,
+    /// A reference clock.
+    Refclock,
+    /// A PTP port.
+    Ptp,
+}
+
+/// One measurement of a source: its offset θ (source − local) at local
+/// time `at`, over a path of round-trip `delay`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Measurement {
+    /// When it was taken (the local clock's time).
+    pub at: Time,
+    /// θ: the source's time minus ours.
+    pub offset: Duration,
+    /// Round-trip delay δ (zero for a reference clock).
+    pub delay: Duration,
+}
+
+/// A source's filtered state (for NTP, the clock filter's output, RFC 5905
+/// §10).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Estimate {
+    /// When its best sample was taken.
+    pub at: Time,
+    /// Its offset θ then.
+    pub offset: Duration,
+    /// Its delay δ.
+    pub delay: Duration,
+    /// The distance of the source itself to its reference: root delay / 2
+    /// + root dispersion (zero for a primary reference).
+    pub root: Duration,
+    /// Jitter ψ.
+    pub jitter: Duration,
+    /// Samples in the filter.
+    pub count: usize,
+}
+
+/// What a source hands the system process for each new measurement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SourceUpdate {
+    /// The new measurement.
+    pub measurement: Measurement,
+    /// The source's filtered state with it.
+    pub estimate: Estimate,
+    /// When its next measurement is due, from now (its poll interval): the
+    /// servo's horizon for removing an offset, so that it does not remove
+    /// in two seconds what it will only see again in sixteen.
+    pub interval: Duration,
+}
+
+/// The system process's configuration.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SystemConfig {
+    /// Sources that must agree for any time to be selected (at least 1).
+    pub minimum_agreeing: usize,
+    /// Samples each agreeing source must have before the start-up step.
+    pub startup_samples: usize,
+    /// How long the start-up waits for a majority of the sources to agree
+    /// before `minimum_agreeing` are enough.
+    pub startup_timeout: Duration,
+    /// Start-up offsets up to this are slewed by the servo, not stepped.
+    pub step_threshold: Duration,
+    /// The largest frequency adjustment the clock takes, ppb.
+    pub max_frequency_ppb: f64,
+    /// RFC 5905's own rules instead of Tempora's, for the RFC 5905
+    /// discipline as a baseline: no start-up policy (that discipline makes
+    /// its own step decisions, §11.3), and the servo gets the system peer's
+    /// clock filter output when it is newer than the last one used (§10),
+    /// not each new measurement.
+    pub rfc5905: bool,
+}
+
+impl Default for SystemConfig {
+    fn default() -> Self {
+        SystemConfig {
+            minimum_agreeing: 1,
+            startup_samples: 4,
+            startup_timeout: Duration::from_secs(60),
+            step_threshold: Duration::from_micros(20),
+            max_frequency_ppb: 500_000.0,
+            rfc5905: false,
+        }
+    }
+}
+
+/// Where the process is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Waiting for the sources to agree; the clock is left alone.
+    Startup,
+    /// Started: the servo follows the system peer.
+    Running,
+}
+
+/// What the process asks of its caller.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Action {
+    /// The start-up decision: step and frequency (see [`apply_start`]).
+    Start {
+        /// Add this to the clock's time (`None`: slew what is left).
+        step: Option<Duration>,
+        /// The combined offset θ of the agreeing sources, now.
+        offset: Duration,
+        /// The frequency adjustment the sources' samples call for, ppb.
+        frequency_ppb: Option<f64>,
+        /// Its standard error, ppb.
+        frequency_sigma_ppb: f64,
+        /// How many sources agreed.
+        agreeing: usize,
+    },
+    /// A sample for the servo.
+    Servo {
+        /// The sample.
+        sample: Sample,
+        /// The interval to the next one expected (tell the servo first:
+        /// [`Servo::set_interval`]).
+        interval: Duration,
+    },
+}
+
+/// What the selection made of a source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SourceReport {
+    /// It survived the last selection.
+    pub selected: bool,
+    /// It is the system peer.
+    pub system_peer: bool,
+    /// Its own samples found falsetickers in a row.
+    pub falseticker_run: u32,
+}
+
+#[derive(Debug, Clone)]
+struct Entry {
+    id: SourceId,
+    kind: SourceKind,
+    estimate: Option<Estimate>,
+    last: Option<Measurement>,
+    interval: Duration,
+    history: Vec<Point>,
+    report: SourceReport,
+    /// The last measurement judged true or false (its time).
+    judged: Option<Time>,
+}
+
+/// The system process (see the module documentation).
+#[derive(Debug, Clone)]
+pub struct SystemProcess {
+    config: SystemConfig,
+    ledger: Ledger,
+    origin: Time,
+    created: Time,
+    sources: Vec<Entry>,
+    stage: Stage,
+    actions: VecDeque<Action>,
+    last_used: Option<Time>,
+    next_id: u32,
+    /// The oscillator's drift as the sources see it (the slope of their
+    /// offsets in its frame, ns/s), from the last fit; `None` before one.
+    drift: Option<f64>,
+}
+
+impl SystemProcess {
+    /// A process starting at `now` on a clock running at `frequency_ppb`.
+    pub fn new(config: SystemConfig, now: Time, frequency_ppb: f64) -> Self {
+        SystemProcess {
+            config: SystemConfig {
+                minimum_agreeing: config.minimum_agreeing.max(1),
+                startup_samples: config.startup_samples.clamp(1, HISTORY),
+                ..config
+            },
+            ledger: Ledger::new(now, frequency_ppb),
+            origin: now,
+            created: now,
+            sources: Vec::new(),
+            stage: if config.rfc5905 {
+                Stage::Running
+            } else {
+                Stage::Startup
+            },
+            actions: VecDeque::new(),
+            last_used: None,
+            next_id: 0,
+            drift: None,
+        }
+    }
+
+    /// Skips the start-up policy (e.g. the clock was already set by
+    /// another source, such as PTP): the servo follows from now.
+    pub fn skip_startup(&mut self) {
+        self.stage = Stage::Running;
+    }
+
+    /// The stage.
+    pub fn stage(&self) -> Stage {
+        self.stage
+    }
+
+    /// A new source of `kind`.
+    pub fn add_source(&mut self, kind: SourceKind) -> SourceId {
+        let id = SourceId(self.next_id);
+        self.next_id = self.next_id.wrapping_add(1);
+        self.sources.push(Entry {
+            id,
+            kind,
+            estimate: None,
+            last: None,
+            interval: Duration::from_secs(16),
+            history: Vec::with_capacity(HISTORY),
+            report: SourceReport::default(),
+            judged: None,
+        });
+        id
+    }
+
+    /// Forgets source `id`.
+    pub fn remove_source(&mut self, id: SourceId) {
+        self.sources.retain(|e| e.id != id);
+    }
+
+    /// The kind of source `id`.
+    pub fn kind(&self, id: SourceId) -> Option<SourceKind> {
+        self.entry(id).map(|e| e.kind)
+    }
+
+    /// What the selection made of source `id`.
+    pub fn report(&self, id: SourceId) -> SourceReport {
+        self.entry(id).map(|e| e.report).unwrap_or_default()
+    }
+
+    /// The system peer, if any.
+    pub fn system_peer(&self) -> Option<SourceId> {
+        self.sources
+            .iter()
+            .find(|e| e.report.system_peer)
+            .map(|e| e.id)
+    }
+
+    fn entry(&self, id: SourceId) -> Option<&Entry> {
+        self.sources.iter().find(|e| e.id == id)
+    }
+
+    /// A correction was applied to the clock at local time `now` (just
+    /// before it took effect).
+    pub fn handle_correction(&mut self, now: Time, correction: Correction) {
+        self.ledger.apply(now, correction);
+        if let Correction::Step { .. } = correction {
+            // Filtered states of before the step are void (their sources
+            // start over); the history, in the oscillator's frame, stays.
+            for e in &mut self.sources {
+                e.estimate = None;
+                e.last = None;
+            }
+            self.last_used = None;
+        }
+    }
+
+    /// Source `id` forgot its samples.
+    pub fn handle_source_reset(&mut self, id: SourceId) {
+        if let Some(e) = self.sources.iter_mut().find(|e| e.id == id) {
+            e.estimate = None;
+            e.last = None;
+        }
+    }
+
+    /// A new measurement of source `id`, received at `now`.
+    pub fn handle_update(&mut self, now: Time, id: SourceId, update: SourceUpdate) {
+        let m = update.measurement;
+        let point = Point {
+            t: (m.at - self.origin).as_secs_f64(),
+            y: m.offset.as_nanos_f64() + self.ledger.ahead_at(m.at),
+            delay: m.delay.as_nanos_f64(),
+        };
+        let Some(e) = self.sources.iter_mut().find(|e| e.id == id) else {
+            return;
+        };
+        e.estimate = Some(update.estimate);
+        e.last = Some(m);
+        e.interval = update.interval;
+        if e.history.len() == HISTORY {
+            e.history.remove(0);
+        }
+        e.history.push(point);
+        self.refit();
+        self.evaluate(now);
+    }
+
+    /// When [`handle_timeout`](Self::handle_timeout) is next due.
+    pub fn poll_timeout(&self) -> Option<Time> {
+        (self.stage == Stage::Startup).then(|| self.created + self.config.startup_timeout)
+    }
+
+    /// Time passed: at the start-up timeout fewer sources may agree.
+    pub fn handle_timeout(&mut self, now: Time) {
+        if self.stage == Stage::Startup && now >= self.created + self.config.startup_timeout {
+            self.evaluate(now);
+        }
+    }
+
+    /// The next thing to do.
+    pub fn poll_action(&mut self) -> Option<Action> {
+        self.actions.pop_front()
+    }
+
+    /// Fits the drift again over the sources that survived the last
+    /// selection (all sources before there was one), each with at least
+    /// three samples.
+    fn refit(&mut self) {
+        let any_selected = self.sources.iter().any(|e| e.report.selected);
+        let groups: Vec<_> = self
+            .sources
+            .iter()
+            .filter(|e| e.history.len() >= 3 && (e.report.selected || !any_selected))
+            .filter_map(|e| fit::group(&e.history).map(|g| (g, e.history.as_slice())))
+            .collect();
+        self.drift = fit::pooled(groups.iter().map(|(g, p)| (*g, *p)))
+            .filter(|f| f.slope_sigma.is_finite())
+            .map(|f| f.slope);
+    }
+
+    /// The selection candidate of `e` at `now`: its filtered offset carried
+    /// to now, its root distance aged (RFC 5905 §11.2: λ = δ/2 + root +
+    /// PHI × age + ψ). Carrying it takes off the corrections made since it
+    /// was taken and adds the oscillator's drift over the time (the fitted
+    /// one, or, before a fit, what the clock's frequency adjustment
+    /// cancels): a sample taken while the clock was slewed fast stays
+    /// comparable with a fresh one.
+    fn candidate(&self, est: &Estimate, now: Time) -> Candidate {
+        let age = (now - est.at).max(Duration::ZERO);
+        let drift = self.drift.unwrap_or(self.ledger.frequency_ppb());
+        let moved =
+            self.ledger.ahead_at(now) - self.ledger.ahead_at(est.at) - drift * age.as_secs_f64();
+        let aged = Duration::from_secs_f64(age.as_secs_f64() * PHI);
+        Candidate {
+            offset: est.offset - Duration::from_secs_f64(moved * 1e-9),
+            root_distance: est.delay / 2 + est.root + aged + est.jitter,
+            jitter: est.jitter,
+        }
+    }
+
+    /// The selection candidates now, per source (for status and tests).
+    pub fn candidates(&self, now: Time) -> Vec<(SourceId, Candidate)> {
+        self.sources
+            .iter()
+            .filter_map(|e| e.estimate.map(|est| (e.id, self.candidate(&est, now))))
+            .collect()
+    }
+
+    /// Sources that must agree now.
+    fn required(&self, now: Time) -> usize {
+        let min = self.config.minimum_agreeing;
+        if self.stage == Stage::Startup && now < self.created + self.config.startup_timeout {
+            min.max(self.sources.len() / 2 + 1)
+        } else {
+            min
+        }
+    }
+
+    /// Selection over the sources, then the start-up decision or the
+    /// servo's sample.
+    fn evaluate(&mut self, now: Time) {
+        let mut cands = [Candidate {
+            offset: Duration::ZERO,
+            root_distance: Duration::ZERO,
+            jitter: Duration::ZERO,
+        }; MAX_CANDIDATES];
+        let mut index = [0usize; MAX_CANDIDATES];
+        let mut n = 0;
+        for (i, e) in self.sources.iter().enumerate() {
+            if let Some(est) = e.estimate.filter(|_| n < MAX_CANDIDATES) {
+                cands[n] = self.candidate(&est, now);
+                index[n] = i;
+                n += 1;
+            }
+        }
+        for e in &mut self.sources {
+            e.report.selected = false;
+            e.report.system_peer = false;
+        }
+        let Ok(sel) = select::select(&cands[..n], self.required(now)) else {
+            return;
+        };
+        for k in 0..n {
+            let c = &cands[k];
+            let lambda = c.root_distance.max(Duration::ZERO);
+            let falseticker = c.offset + lambda < sel.low || c.offset - lambda > sel.high;
+            let e = &mut self.sources[index[k]];
+            e.report.selected = sel.survivors[k];
+            e.report.system_peer = k == sel.system_peer;
+            // Each new sample of a source is judged once (RFC 5905
+            // §11.2.1: its interval misses the intersection); one only
+            // clustered out is not counted.
+            if let Some(last) = e.last.filter(|l| e.judged.is_none_or(|j| l.at > j)) {
+                e.judged = Some(last.at);
+                e.report.falseticker_run = if falseticker {
+                    e.report.falseticker_run.saturating_add(1)
+                } else {
+                    0
+                };
+            }
+        }
+        match self.stage {
+            Stage::Startup => self.try_start(now, sel.count),
+            Stage::Running => self.feed_servo(index[sel.system_peer]),
+        }
+    }
+
+    /// The start-up decision, once every survivor has its samples.
+    fn try_start(&mut self, now: Time, agreeing: usize) {
+        let timed_out = now >= self.created + self.config.startup_timeout;
+        let survivors: Vec<&Entry> = self.sources.iter().filter(|e| e.report.selected).collect();
+        let enough = survivors
+            .iter()
+            .all(|e| e.history.len() >= self.config.startup_samples);
+        if survivors.is_empty() || !(enough || timed_out) {
+            return;
+        }
+        let groups: Vec<_> = survivors
+            .iter()
+            .filter_map(|e| {
+                let points = e.history.as_slice();
+                fit::group(points).map(|g| (g, points, e))
+            })
+            .collect();
+        let pooled = fit::pooled(groups.iter().map(|(g, p, _)| (*g, *p)));
+        let (slope, sigma) = match pooled {
+            Some(f) if f.slope_sigma.is_finite() => (f.slope, f.slope_sigma),
+            _ => (0.0, f64::INFINITY),
+        };
+        let t_now = (now - self.origin).as_secs_f64();
+        let ahead = self.ledger.ahead_at(now);
+        // Combine the sources' offsets now, weighted by 1/λ as RFC 5905
+        // §11.2.3 combines them.
+        let (mut sw, mut swx) = (0.0, 0.0);
+        for (g, _, e) in &groups {
+            let Some(est) = e.estimate else { continue };
+            let lambda = self
+                .candidate(&est, now)
+                .root_distance
+                .as_secs_f64()
+                .max(1e-9);
+            let slope = if sigma.is_finite() { slope } else { 0.0 };
+            sw += 1.0 / lambda;
+            swx += (g.at(t_now, slope) - ahead) / lambda;
+        }
+        if sw <= 0.0 {
+            return;
+        }
+        let offset = Duration::from_secs_f64(swx / sw * 1e-9);
+        let max = self.config.max_frequency_ppb;
+        let frequency_ppb = (sigma < 50_000.0 && slope.abs() <= max).then_some(slope);
+        let step = (offset.abs() > self.config.step_threshold).then_some(offset);
+        self.stage = Stage::Running;
+        self.last_used = Some(now);
+        self.actions.push_back(Action::Start {
+            step,
+            offset,
+            frequency_ppb,
+            frequency_sigma_ppb: sigma,
+            agreeing,
+        });
+    }
+
+    /// The servo gets the system peer's newest measurement, once, unless it
+    /// was queued far beyond the source's best delay (with a PI servo its
+    /// error would go straight into the clock; it still counts in the
+    /// source's filter).
+    fn feed_servo(&mut self, peer: usize) {
+        let Some(e) = self.sources.get(peer) else {
+            return;
+        };
+        let (Some(mut last), Some(est)) = (e.last, e.estimate) else {
+            return;
+        };
+        if self.config.rfc5905 {
+            last = Measurement {
+                at: est.at,
+                offset: est.offset,
+                delay: est.delay,
+            };
+        }
+        if self.last_used.is_some_and(|u| last.at <= u) {
+            return;
+        }
+        self.last_used = Some(last.at);
+        let limit = est.delay * 3 + Duration::from_millis(1);
+        if !self.config.rfc5905 && est.count >= 4 && last.delay > limit {
+            return;
+        }
+        // θ is the source's time minus ours; the servo wants ours minus it.
+        self.actions.push_back(Action::Servo {
+            sample: Sample {
+                local_time: last.at,
+                offset: -last.offset,
+                delay: Some(last.delay),
+            },
+            interval: e.interval,
+        });
+    }
+}
+
+/// Carries out an [`Action::Start`] on `servo`: tells it of the step and of
+/// the frequency, and returns the correction for the clock (report it with
+/// [`SystemProcess::handle_correction`]). `current_ppb` is the clock's
+/// frequency adjustment now.
+pub fn apply_start(action: &Action, servo: &mut dyn Servo, current_ppb: f64) -> Correction {
+    let Action::Start {
+        step,
+        frequency_ppb,
+        frequency_sigma_ppb,
+        ..
+    } = *action
+    else {
+        return Correction::None;
+    };
+    let ppb = frequency_ppb.unwrap_or(current_ppb);
+    if let Some(f) = frequency_ppb {
+        servo.frequency_set(f, frequency_sigma_ppb);
+    }
+    match step {
+        Some(step) => {
+            servo.stepped(step);
+            Correction::Step {
+                step,
+                frequency_ppb: ppb,
+            }
+        }
+        None if frequency_ppb.is_some() => Correction::Frequency { frequency_ppb: ppb },
+        None => Correction::None,
+    }
+}
