@@ -3,14 +3,12 @@
 //! queued events handed to the engines in order of true time.
 
 use tempora_clock::{Duration, Sample, Time};
-use tempora_ptp::engine::{
-    Action, Address, Destination, Measurement, PortIndex, Timer, TxToken,
-};
+use tempora_ptp::engine::{Action, Address, Destination, Measurement, PortIndex, Timer, TxToken};
 
+use super::Network;
 use super::link::port_address;
 use super::log::{SentFrame, StateChange};
 use super::queue::{Event, Outgoing};
-use super::Network;
 
 impl Network {
     /// Carries out every action `node`'s engine has queued.
@@ -198,14 +196,7 @@ impl Network {
         }
     }
 
-    fn deliver(
-        &mut self,
-        node: usize,
-        port: PortIndex,
-        data: &[u8],
-        event: bool,
-        source: Address,
-    ) {
+    fn deliver(&mut self, node: usize, port: PortIndex, data: &[u8], event: bool, source: Address) {
         if !self.nodes[node].running {
             return;
         }
