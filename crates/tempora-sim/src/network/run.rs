@@ -216,3 +216,20 @@ fn addressed_to(destination: Destination, to: (usize, PortIndex)) -> bool {
         Destination::Multicast | Destination::PdelayMulticast => true,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unicast_reaches_only_its_port_multicast_every_port() {
+        let to = Destination::Unicast(port_address(3, 1));
+        assert!(addressed_to(to, (3, 1)));
+        assert!(!addressed_to(to, (3, 0)));
+        assert!(!addressed_to(to, (1, 3)));
+        assert!(!addressed_to(to, (259, 1)));
+        for d in [Destination::Multicast, Destination::PdelayMulticast] {
+            assert!(addressed_to(d, (0, 0)) && addressed_to(d, (7, 2)));
+        }
+    }
+}
