@@ -2,13 +2,28 @@
 //! time (issue #3): master selection, boundary clocks, failover, rings and
 //! transparent clocks.
 
-mod netsim;
-
-use netsim::Network;
 use tempora_clock::Duration;
 use tempora_ptp::datasets::{DelayMechanism, InstanceType, PortState};
-use tempora_ptp::engine::{InstanceConfig, PortConfig};
+use tempora_ptp::engine::{InstanceConfig, PortConfig, PortIndex};
 use tempora_ptp::wire::ClockIdentity;
+use tempora_sim::model::delay::DelayModel;
+use tempora_sim::network::{ClockSpec, Network};
+
+/// The seed of every simulation here.
+const SEED: u64 = 1;
+
+/// Adds a recorded node whose free-running clock is `offset` ahead of true
+/// time, with exact timestamps.
+fn add(net: &mut Network, name: &str, config: InstanceConfig, offset: Duration) -> usize {
+    let node = net.add_node(name, config, ClockSpec::free_running(offset, 0.0));
+    net.record(node);
+    node
+}
+
+/// Joins two ports with a link of constant `delay` each way.
+fn link(net: &mut Network, a: (usize, PortIndex), b: (usize, PortIndex), delay: Duration) {
+    net.add_link(a, b, DelayModel::fixed(delay), DelayModel::fixed(delay));
+}
 
 fn id(n: u8) -> ClockIdentity {
     ClockIdentity::from_mac([0x02, 0, 0, 0, 0, n])
@@ -50,16 +65,16 @@ fn announce_timeout_bound() -> Duration {
 /// measures its true offset and the link delay.
 #[test]
 fn two_ordinary_clocks() {
-    let mut net = Network::new();
-    let a = net.add("A", oc(1, 100), Duration::ZERO);
-    let b = net.add("B", oc(2, 128), Duration::from_millis(1));
-    net.link((a, 0), (b, 0), LINK);
-    let t0 = net.now;
-    net.start(a);
-    net.start(b);
+    let mut net = Network::new(SEED);
+    let a = add(&mut net, "A", oc(1, 100), Duration::ZERO);
+    let b = add(&mut net, "B", oc(2, 128), Duration::from_millis(1));
+    link(&mut net, (a, 0), (b, 0), LINK);
+    let t0 = net.now();
+    net.start_node(a);
+    net.start_node(b);
     net.run_for(Duration::from_secs(30));
-    assert_eq!(net.state(a, 0), PortState::Master);
-    assert_eq!(net.state(b, 0), PortState::Slave);
+    assert_eq!(net.port_state(a, 0), PortState::Master);
+    assert_eq!(net.port_state(b, 0), PortState::Slave);
     let master_at = net.entered(a, 0, PortState::Master).unwrap() - t0;
     assert!(
         master_at <= announce_timeout_bound(),
@@ -72,7 +87,7 @@ fn two_ordinary_clocks() {
         slave_at <= announce_timeout_bound() + ANNOUNCE * 3,
         "B became SLAVE after {slave_at}"
     );
-    let m = net.nodes[b].measurements.last().unwrap();
+    let m = net.nodes[b].log.measurements.last().unwrap();
     assert!(
         (m.offset - Duration::from_millis(1)).abs() < Duration::from_nanos(1),
         "offset {}",
@@ -83,12 +98,9 @@ fn two_ordinary_clocks() {
         "delay {}",
         m.delay
     );
-    assert!(net.nodes[a].measurements.is_empty());
-    assert_eq!(
-        net.nodes[b].instance.parent_ds().grandmaster_identity,
-        id(1)
-    );
-    assert_eq!(net.nodes[b].instance.current_ds().steps_removed, 1);
+    assert!(net.nodes[a].log.measurements.is_empty());
+    assert_eq!(net.nodes[b].engine.parent_ds().grandmaster_identity, id(1));
+    assert_eq!(net.nodes[b].engine.current_ds().steps_removed, 1);
 }
 
 /// (b) OC-A (better priority1) and OC-B started first, both MASTER; then a
@@ -96,30 +108,30 @@ fn two_ordinary_clocks() {
 /// and B SLAVE with stepsRemoved 2.
 #[test]
 fn boundary_clock_between_two_masters() {
-    let mut net = Network::new();
-    let a = net.add("A", oc(1, 100), Duration::ZERO);
-    let b = net.add("B", oc(2, 128), Duration::from_micros(300));
-    let c = net.add("BC", bc(3, 2), Duration::from_micros(-700));
-    net.link((a, 0), (c, 0), LINK);
-    net.link((c, 1), (b, 0), LINK * 2);
-    net.start(a);
-    net.start(b);
+    let mut net = Network::new(SEED);
+    let a = add(&mut net, "A", oc(1, 100), Duration::ZERO);
+    let b = add(&mut net, "B", oc(2, 128), Duration::from_micros(300));
+    let c = add(&mut net, "BC", bc(3, 2), Duration::from_micros(-700));
+    link(&mut net, (a, 0), (c, 0), LINK);
+    link(&mut net, (c, 1), (b, 0), LINK * 2);
+    net.start_node(a);
+    net.start_node(b);
     net.run_for(Duration::from_secs(20));
-    assert_eq!(net.state(a, 0), PortState::Master);
-    assert_eq!(net.state(b, 0), PortState::Master);
-    net.start(c);
+    assert_eq!(net.port_state(a, 0), PortState::Master);
+    assert_eq!(net.port_state(b, 0), PortState::Master);
+    net.start_node(c);
     net.run_for(Duration::from_secs(40));
-    assert_eq!(net.state(c, 0), PortState::Slave);
-    assert_eq!(net.state(c, 1), PortState::Master);
-    assert_eq!(net.state(b, 0), PortState::Slave);
-    assert_eq!(net.state(a, 0), PortState::Master);
-    let bi = &net.nodes[b].instance;
+    assert_eq!(net.port_state(c, 0), PortState::Slave);
+    assert_eq!(net.port_state(c, 1), PortState::Master);
+    assert_eq!(net.port_state(b, 0), PortState::Slave);
+    assert_eq!(net.port_state(a, 0), PortState::Master);
+    let bi = &net.nodes[b].engine;
     assert_eq!(bi.current_ds().steps_removed, 2);
     assert_eq!(bi.parent_ds().grandmaster_identity, id(1));
     assert_eq!(bi.parent_ds().parent_port_identity.clock_identity, id(3));
     assert_eq!(bi.parent_ds().parent_port_identity.port_number, 2);
     // B's offset is measured against the BC's clock.
-    let m = net.nodes[b].measurements.last().unwrap();
+    let m = net.nodes[b].log.measurements.last().unwrap();
     assert!(
         (m.offset - Duration::from_micros(1000)).abs() < Duration::from_nanos(1),
         "{}",
@@ -131,36 +143,27 @@ fn boundary_clock_between_two_masters() {
 /// announce receipt timeout.
 #[test]
 fn grandmaster_failover() {
-    let mut net = Network::new();
-    let a = net.add("A", oc(1, 100), Duration::ZERO);
-    let c = net.add("C", oc(4, 110), Duration::from_micros(20));
-    let b = net.add("B", oc(2, 128), Duration::from_micros(40));
-    let x = net.add("BC", bc(3, 3), Duration::ZERO);
-    net.link((a, 0), (x, 0), LINK);
-    net.link((c, 0), (x, 1), LINK);
-    net.link((b, 0), (x, 2), LINK);
+    let mut net = Network::new(SEED);
+    let a = add(&mut net, "A", oc(1, 100), Duration::ZERO);
+    let c = add(&mut net, "C", oc(4, 110), Duration::from_micros(20));
+    let b = add(&mut net, "B", oc(2, 128), Duration::from_micros(40));
+    let x = add(&mut net, "BC", bc(3, 3), Duration::ZERO);
+    link(&mut net, (a, 0), (x, 0), LINK);
+    link(&mut net, (c, 0), (x, 1), LINK);
+    link(&mut net, (b, 0), (x, 2), LINK);
     for n in [a, c, b, x] {
-        net.start(n);
+        net.start_node(n);
     }
     net.run_for(Duration::from_secs(40));
-    assert_eq!(
-        net.nodes[b].instance.parent_ds().grandmaster_identity,
-        id(1)
-    );
-    assert_eq!(net.state(c, 0), PortState::Slave);
-    net.stop(a);
-    let stopped = net.now;
+    assert_eq!(net.nodes[b].engine.parent_ds().grandmaster_identity, id(1));
+    assert_eq!(net.port_state(c, 0), PortState::Slave);
+    net.stop_node(a);
+    let stopped = net.now();
     net.run_for(Duration::from_secs(30));
-    assert_eq!(net.state(c, 0), PortState::Master);
-    assert_eq!(
-        net.nodes[b].instance.parent_ds().grandmaster_identity,
-        id(4)
-    );
-    assert_eq!(
-        net.nodes[x].instance.parent_ds().grandmaster_identity,
-        id(4)
-    );
-    assert_eq!(net.state(x, 1), PortState::Slave);
+    assert_eq!(net.port_state(c, 0), PortState::Master);
+    assert_eq!(net.nodes[b].engine.parent_ds().grandmaster_identity, id(4));
+    assert_eq!(net.nodes[x].engine.parent_ds().grandmaster_identity, id(4));
+    assert_eq!(net.port_state(x, 1), PortState::Slave);
     // C takes over once the BC's announce receipt timeout for A expires and
     // C hears the BC announce a worse grandmaster.
     let took_over = net.entered(c, 0, PortState::Master).unwrap() - stopped;
@@ -174,57 +177,61 @@ fn grandmaster_failover() {
 /// the second BC's ports goes PASSIVE, so there is no loop.
 #[test]
 fn boundary_clock_ring_goes_passive() {
-    let mut net = Network::new();
-    let a = net.add("A", oc(1, 100), Duration::ZERO);
-    let b1 = net.add("BC1", bc(2, 3), Duration::ZERO);
-    let b2 = net.add("BC2", bc(3, 2), Duration::ZERO);
-    net.link((a, 0), (b1, 0), LINK);
-    net.link((b1, 1), (b2, 0), LINK);
-    net.link((b1, 2), (b2, 1), LINK);
+    let mut net = Network::new(SEED);
+    let a = add(&mut net, "A", oc(1, 100), Duration::ZERO);
+    let b1 = add(&mut net, "BC1", bc(2, 3), Duration::ZERO);
+    let b2 = add(&mut net, "BC2", bc(3, 2), Duration::ZERO);
+    link(&mut net, (a, 0), (b1, 0), LINK);
+    link(&mut net, (b1, 1), (b2, 0), LINK);
+    link(&mut net, (b1, 2), (b2, 1), LINK);
     for n in [a, b1, b2] {
-        net.start(n);
+        net.start_node(n);
     }
     net.run_for(Duration::from_secs(60));
-    assert_eq!(net.state(b1, 0), PortState::Slave);
-    assert_eq!(net.state(b1, 1), PortState::Master);
-    assert_eq!(net.state(b1, 2), PortState::Master);
+    assert_eq!(net.port_state(b1, 0), PortState::Slave);
+    assert_eq!(net.port_state(b1, 1), PortState::Master);
+    assert_eq!(net.port_state(b1, 2), PortState::Master);
     // BC2 hears the same grandmaster on both ports; the topology tie-break
     // (§9.3.4) picks port 1, and port 2 goes PASSIVE (P2).
-    assert_eq!(net.state(b2, 0), PortState::Slave, "{}", net.summary());
-    assert_eq!(net.state(b2, 1), PortState::Passive, "{}", net.summary());
-    assert_eq!(net.nodes[b2].instance.current_ds().steps_removed, 2);
+    assert_eq!(net.port_state(b2, 0), PortState::Slave, "{}", net.summary());
+    assert_eq!(
+        net.port_state(b2, 1),
+        PortState::Passive,
+        "{}",
+        net.summary()
+    );
+    assert_eq!(net.nodes[b2].engine.current_ds().steps_removed, 2);
     // No loop: once settled, nothing announces back towards BC1 (its ports
     // to BC2 receive no Announce), and the states stay put.
-    assert_eq!(net.nodes[b1].instance.current_ds().steps_removed, 1);
-    let announces =
-        |net: &Network, port| net.nodes[b1].instance.port_counters(port).unwrap().rx[0xb];
+    assert_eq!(net.nodes[b1].engine.current_ds().steps_removed, 1);
+    let announces = |net: &Network, port| net.nodes[b1].engine.port_counters(port).unwrap().rx[0xb];
     let before = (announces(&net, 1), announces(&net, 2));
-    let changes = net.nodes[b2].state_log.len();
+    let changes = net.nodes[b2].log.state_changes.len();
     net.run_for(Duration::from_secs(60));
     assert_eq!((announces(&net, 1), announces(&net, 2)), before);
-    assert_eq!(net.nodes[b2].state_log.len(), changes);
-    assert_eq!(net.state(b2, 1), PortState::Passive);
+    assert_eq!(net.nodes[b2].log.state_changes.len(), changes);
+    assert_eq!(net.port_state(b2, 1), PortState::Passive);
 }
 
 /// (e1) An end-to-end transparent clock with a 3 ms residence time in the
 /// path: the slave's delay is the two links' delay, without the residence.
 #[test]
 fn e2e_transparent_clock_residence_excluded() {
-    let mut net = Network::new();
-    let a = net.add("A", oc(1, 100), Duration::ZERO);
-    let b = net.add("B", oc(2, 128), Duration::from_micros(250));
+    let mut net = Network::new(SEED);
+    let a = add(&mut net, "A", oc(1, 100), Duration::ZERO);
+    let b = add(&mut net, "B", oc(2, 128), Duration::from_micros(250));
     let mut tc = bc(3, 2);
     tc.instance_type = InstanceType::E2eTransparentClock;
-    let t = net.add("TC", tc, Duration::from_millis(7));
-    net.nodes[t].egress_latency = Duration::from_millis(3);
-    net.link((a, 0), (t, 0), LINK);
-    net.link((t, 1), (b, 0), LINK * 3);
+    let t = add(&mut net, "TC", tc, Duration::from_millis(7));
+    net.set_egress_latency(t, Duration::from_millis(3));
+    link(&mut net, (a, 0), (t, 0), LINK);
+    link(&mut net, (t, 1), (b, 0), LINK * 3);
     for n in [a, b, t] {
-        net.start(n);
+        net.start_node(n);
     }
     net.run_for(Duration::from_secs(40));
-    assert_eq!(net.state(b, 0), PortState::Slave);
-    let m = net.nodes[b].measurements.last().unwrap();
+    assert_eq!(net.port_state(b, 0), PortState::Slave);
+    let m = net.nodes[b].log.measurements.last().unwrap();
     assert!(
         (m.delay - LINK * 4).abs() < Duration::from_nanos(1),
         "delay {}",
@@ -241,29 +248,31 @@ fn e2e_transparent_clock_residence_excluded() {
 /// slave's link delay is its own link's, and its offset is exact.
 #[test]
 fn p2p_transparent_clock_residence_excluded() {
-    let mut net = Network::new();
-    let a = net.add(
+    let mut net = Network::new(SEED);
+    let a = add(
+        &mut net,
         "A",
         with_mechanism(oc(1, 100), DelayMechanism::P2p),
         Duration::ZERO,
     );
-    let b = net.add(
+    let b = add(
+        &mut net,
         "B",
         with_mechanism(oc(2, 128), DelayMechanism::P2p),
         Duration::from_micros(-90),
     );
     let mut tc = with_mechanism(bc(3, 2), DelayMechanism::P2p);
     tc.instance_type = InstanceType::P2pTransparentClock;
-    let t = net.add("TC", tc, Duration::from_millis(2));
-    net.nodes[t].egress_latency = Duration::from_millis(3);
-    net.link((a, 0), (t, 0), LINK);
-    net.link((t, 1), (b, 0), LINK * 3);
+    let t = add(&mut net, "TC", tc, Duration::from_millis(2));
+    net.set_egress_latency(t, Duration::from_millis(3));
+    link(&mut net, (a, 0), (t, 0), LINK);
+    link(&mut net, (t, 1), (b, 0), LINK * 3);
     for n in [a, b, t] {
-        net.start(n);
+        net.start_node(n);
     }
     net.run_for(Duration::from_secs(40));
-    assert_eq!(net.state(b, 0), PortState::Slave);
-    let m = net.nodes[b].measurements.last().unwrap();
+    assert_eq!(net.port_state(b, 0), PortState::Slave);
+    let m = net.nodes[b].log.measurements.last().unwrap();
     assert!(
         (m.delay - LINK * 3).abs() < Duration::from_nanos(1),
         "delay {}",
@@ -274,7 +283,7 @@ fn p2p_transparent_clock_residence_excluded() {
         "{}",
         m.offset
     );
-    let tc_link = net.nodes[t].instance.port_ds(0).unwrap().mean_link_delay;
+    let tc_link = net.nodes[t].engine.port_ds(0).unwrap().mean_link_delay;
     assert!(
         (tc_link - LINK).abs() < Duration::from_nanos(1),
         "TC link delay {tc_link}"
@@ -286,29 +295,30 @@ fn p2p_transparent_clock_residence_excluded() {
 #[test]
 fn automotive_static_roles() {
     use tempora_ptp::profile;
-    let mut net = Network::new();
+    let mut net = Network::new(SEED);
     let master = InstanceConfig::from_profile(&profile::AUTOMOTIVE_MASTER, id(1), 1);
     let slave = InstanceConfig::from_profile(&profile::AUTOMOTIVE_SLAVE, id(2), 1);
-    let a = net.add("A", master, Duration::ZERO);
-    let b = net.add("B", slave, Duration::from_micros(70));
-    net.link((a, 0), (b, 0), LINK);
-    net.start(a);
-    net.start(b);
+    let a = add(&mut net, "A", master, Duration::ZERO);
+    let b = add(&mut net, "B", slave, Duration::from_micros(70));
+    link(&mut net, (a, 0), (b, 0), LINK);
+    net.start_node(a);
+    net.start_node(b);
     net.run_for(Duration::from_secs(5));
-    assert_eq!(net.state(a, 0), PortState::Master);
-    assert_eq!(net.state(b, 0), PortState::Slave);
+    assert_eq!(net.port_state(a, 0), PortState::Master);
+    assert_eq!(net.port_state(b, 0), PortState::Slave);
     // Master from the start, without waiting for any timeout.
     assert_eq!(
         net.entered(a, 0, PortState::Master),
-        Some(net.nodes[a].state_log[0].0)
+        Some(net.nodes[a].log.state_changes[0].at)
     );
     let announces = net.nodes[a]
+        .log
         .sent
         .iter()
-        .filter(|(_, d, _)| d.first().is_some_and(|b| b & 0x0f == 0xb))
+        .filter(|f| f.data.first().is_some_and(|b| b & 0x0f == 0xb))
         .count();
     assert_eq!(announces, 0, "the automotive master must not send Announce");
-    let m = net.nodes[b].measurements.last().unwrap();
+    let m = net.nodes[b].log.measurements.last().unwrap();
     assert!(
         (m.offset - Duration::from_micros(70)).abs() < Duration::from_nanos(1),
         "{}",
@@ -328,25 +338,26 @@ fn gptp_profile_on_the_wire() {
     use tempora_ptp::profile;
     use tempora_ptp::wire::tlv::Tlv;
     use tempora_ptp::wire::{Body, Message};
-    let mut net = Network::new();
+    let mut net = Network::new(SEED);
     let mut gm = InstanceConfig::from_profile(&profile::GPTP, id(1), 1);
     gm.priority1 = 246;
-    let a = net.add("A", gm, Duration::ZERO);
-    let b = net.add(
+    let a = add(&mut net, "A", gm, Duration::ZERO);
+    let b = add(
+        &mut net,
         "B",
         InstanceConfig::from_profile(&profile::GPTP, id(2), 1),
         Duration::from_micros(5),
     );
-    net.link((a, 0), (b, 0), GPTP_LINK);
-    net.start(a);
-    net.start(b);
+    link(&mut net, (a, 0), (b, 0), GPTP_LINK);
+    net.start_node(a);
+    net.start_node(b);
     net.run_for(Duration::from_secs(20));
-    assert_eq!(net.state(a, 0), PortState::Master);
-    assert_eq!(net.state(b, 0), PortState::Slave);
+    assert_eq!(net.port_state(a, 0), PortState::Master);
+    assert_eq!(net.port_state(b, 0), PortState::Slave);
     let mut follow_ups = 0;
     let mut announces = 0;
-    for (_, data, _) in &net.nodes[a].sent {
-        let msg = Message::decode(data).unwrap();
+    for frame in &net.nodes[a].log.sent {
+        let msg = Message::decode(&frame.data).unwrap();
         assert_eq!(msg.header.major_sdo_id, 1);
         let tlvs: Vec<Tlv> = msg.tlvs().map(Result::unwrap).collect();
         match msg.body {
@@ -371,7 +382,7 @@ fn gptp_profile_on_the_wire() {
         follow_ups > 100 && announces > 10,
         "{follow_ups} follow-ups, {announces} announces"
     );
-    let m = net.nodes[b].measurements.last().unwrap();
+    let m = net.nodes[b].log.measurements.last().unwrap();
     assert!(
         (m.offset - Duration::from_micros(5)).abs() < Duration::from_nanos(1),
         "{}",
@@ -384,24 +395,24 @@ fn gptp_profile_on_the_wire() {
 /// sends everything by unicast, and the slave synchronizes.
 #[test]
 fn unicast_negotiation() {
-    use netsim::address;
     use tempora_ptp::engine::Destination;
     use tempora_ptp::wire::{Flags, Message, MessageType};
-    let mut net = Network::new();
+    use tempora_sim::network::port_address;
+    let mut net = Network::new(SEED);
     let mut master = oc(1, 100);
     master.ports[0].unicast_listen = true;
     let mut slave = oc(2, 128);
     slave.slave_only = true;
-    slave.ports[0].unicast_masters = vec![address(0, 0)];
-    let a = net.add("A", master, Duration::ZERO);
-    let b = net.add("B", slave, Duration::from_micros(-33));
-    net.link((a, 0), (b, 0), LINK);
-    net.start(a);
-    net.start(b);
+    slave.ports[0].unicast_masters = vec![port_address(0, 0)];
+    let a = add(&mut net, "A", master, Duration::ZERO);
+    let b = add(&mut net, "B", slave, Duration::from_micros(-33));
+    link(&mut net, (a, 0), (b, 0), LINK);
+    net.start_node(a);
+    net.start_node(b);
     net.run_for(Duration::from_secs(60));
-    assert_eq!(net.state(a, 0), PortState::Master, "{}", net.summary());
-    assert_eq!(net.state(b, 0), PortState::Slave, "{}", net.summary());
-    let m = net.nodes[b].measurements.last().unwrap();
+    assert_eq!(net.port_state(a, 0), PortState::Master, "{}", net.summary());
+    assert_eq!(net.port_state(b, 0), PortState::Slave, "{}", net.summary());
+    let m = net.nodes[b].log.measurements.last().unwrap();
     assert!(
         (m.offset - Duration::from_micros(-33)).abs() < Duration::from_nanos(1),
         "{}",
@@ -415,8 +426,8 @@ fn unicast_negotiation() {
     // Every Announce, Sync, Follow_Up and Delay_Resp of the master went by
     // unicast to the slave, flagged unicast (§13.3.2.8).
     let mut kinds = std::collections::BTreeSet::new();
-    for (_, data, destination) in &net.nodes[a].sent {
-        let msg = Message::decode(data).unwrap();
+    for frame in &net.nodes[a].log.sent {
+        let msg = Message::decode(&frame.data).unwrap();
         let t = msg.header.message_type;
         if matches!(
             t,
@@ -426,7 +437,11 @@ fn unicast_negotiation() {
                 | MessageType::DelayResp
                 | MessageType::Signaling
         ) {
-            assert_eq!(*destination, Destination::Unicast(address(b, 0)), "{t}");
+            assert_eq!(
+                frame.destination,
+                Destination::Unicast(port_address(b, 0)),
+                "{t}"
+            );
             assert!(msg.header.flags.contains(Flags::UNICAST), "{t}");
             kinds.insert(t.name());
         }
@@ -435,9 +450,10 @@ fn unicast_negotiation() {
     // The slave asked by Signaling and its Delay_Req went by unicast too.
     assert!(
         net.nodes[b]
+            .log
             .sent
             .iter()
-            .all(|(_, _, d)| *d == Destination::Unicast(address(a, 0)))
+            .all(|f| f.destination == Destination::Unicast(port_address(a, 0)))
     );
 }
 
@@ -446,10 +462,10 @@ fn unicast_negotiation() {
 #[test]
 fn acceptable_master_table() {
     use tempora_ptp::wire::PortIdentity;
-    let mut net = Network::new();
-    let a = net.add("A", oc(1, 100), Duration::ZERO);
-    let c = net.add("C", oc(4, 110), Duration::ZERO);
-    let b = net.add("B", oc(2, 128), Duration::ZERO);
+    let mut net = Network::new(SEED);
+    let a = add(&mut net, "A", oc(1, 100), Duration::ZERO);
+    let c = add(&mut net, "C", oc(4, 110), Duration::ZERO);
+    let b = add(&mut net, "B", oc(2, 128), Duration::ZERO);
     let mut config = bc(3, 3);
     let only_c = PortIdentity {
         clock_identity: id(4),
@@ -458,26 +474,23 @@ fn acceptable_master_table() {
     for p in &mut config.ports {
         p.acceptable_masters = vec![only_c];
     }
-    let x = net.add("BC", config, Duration::ZERO);
-    net.link((a, 0), (x, 0), LINK);
-    net.link((c, 0), (x, 1), LINK);
-    net.link((b, 0), (x, 2), LINK);
+    let x = add(&mut net, "BC", config, Duration::ZERO);
+    link(&mut net, (a, 0), (x, 0), LINK);
+    link(&mut net, (c, 0), (x, 1), LINK);
+    link(&mut net, (b, 0), (x, 2), LINK);
     for n in [a, c, b, x] {
-        net.start(n);
+        net.start_node(n);
     }
     net.run_for(Duration::from_secs(60));
     assert_eq!(
-        net.nodes[x].instance.parent_ds().grandmaster_identity,
+        net.nodes[x].engine.parent_ds().grandmaster_identity,
         id(4),
         "{}",
         net.summary()
     );
-    assert_eq!(net.state(x, 1), PortState::Slave, "{}", net.summary());
-    assert_eq!(net.state(x, 0), PortState::Master, "{}", net.summary());
-    assert_eq!(
-        net.nodes[b].instance.parent_ds().grandmaster_identity,
-        id(4)
-    );
+    assert_eq!(net.port_state(x, 1), PortState::Slave, "{}", net.summary());
+    assert_eq!(net.port_state(x, 0), PortState::Master, "{}", net.summary());
+    assert_eq!(net.nodes[b].engine.parent_ds().grandmaster_identity, id(4));
 }
 
 /// The G.8275.1 alternate BMCA (selected by the profile): priority1 is not
@@ -487,7 +500,7 @@ fn acceptable_master_table() {
 fn g8275_1_alternate_bmca() {
     use tempora_ptp::profile;
     for (telecom, expected_master) in [(true, 1usize), (false, 0usize)] {
-        let mut net = Network::new();
+        let mut net = Network::new(SEED);
         let make = |n: u8, p1: u8, p2: u8| {
             let mut c = InstanceConfig::from_profile(&profile::G8275_1, id(n), 1);
             c.clock_quality.clock_class = 165;
@@ -499,21 +512,21 @@ fn g8275_1_alternate_bmca() {
             }
             c
         };
-        let a = net.add("A", make(1, 10, 200), Duration::ZERO);
-        let b = net.add("B", make(2, 200, 10), Duration::ZERO);
-        net.link((a, 0), (b, 0), LINK);
-        net.start(a);
-        net.start(b);
+        let a = add(&mut net, "A", make(1, 10, 200), Duration::ZERO);
+        let b = add(&mut net, "B", make(2, 200, 10), Duration::ZERO);
+        link(&mut net, (a, 0), (b, 0), LINK);
+        net.start_node(a);
+        net.start_node(b);
         net.run_for(Duration::from_secs(20));
         let (m, s) = if expected_master == 0 { (a, b) } else { (b, a) };
         assert_eq!(
-            net.state(m, 0),
+            net.port_state(m, 0),
             PortState::Master,
             "telecom {telecom}: {}",
             net.summary()
         );
         assert_eq!(
-            net.state(s, 0),
+            net.port_state(s, 0),
             PortState::Slave,
             "telecom {telecom}: {}",
             net.summary()
@@ -538,29 +551,29 @@ fn leap_second_reaches_the_slave() {
         time_source: 0x20,
         ..TimePropertiesDs::default()
     };
-    let mut net = Network::new();
-    let a = net.add("A", gm.clone(), Duration::ZERO);
-    let b = net.add("B", oc(2, 128), Duration::ZERO);
-    net.link((a, 0), (b, 0), LINK);
-    net.start(a);
-    net.start(b);
+    let mut net = Network::new(SEED);
+    let a = add(&mut net, "A", gm.clone(), Duration::ZERO);
+    let b = add(&mut net, "B", oc(2, 128), Duration::ZERO);
+    link(&mut net, (a, 0), (b, 0), LINK);
+    net.start_node(a);
+    net.start_node(b);
     net.run_for(Duration::from_secs(20));
-    let tp = *net.nodes[b].time_properties.last().unwrap();
+    let tp = *net.nodes[b].log.time_properties.last().unwrap();
     assert!(tp.ptp_timescale && tp.current_utc_offset_valid && !tp.leap61);
     assert_eq!((tp.current_utc_offset, tp.time_source), (37, 0x20));
 
     let mut leap = gm.time_properties;
     leap.leap61 = true;
-    net.nodes[a].instance.set_time_properties(leap);
+    net.operate(a, |e, _| e.set_time_properties(leap));
     net.run_for(Duration::from_secs(3));
-    assert!(net.nodes[b].time_properties.last().unwrap().leap61);
-    assert!(net.nodes[b].instance.time_properties_ds().leap61);
+    assert!(net.nodes[b].log.time_properties.last().unwrap().leap61);
+    assert!(net.nodes[b].engine.time_properties_ds().leap61);
 
     let mut after = gm.time_properties;
     after.current_utc_offset = 38;
-    net.nodes[a].instance.set_time_properties(after);
+    net.operate(a, |e, _| e.set_time_properties(after));
     net.run_for(Duration::from_secs(3));
-    let tp = *net.nodes[b].time_properties.last().unwrap();
+    let tp = *net.nodes[b].log.time_properties.last().unwrap();
     assert!(!tp.leap61);
     assert_eq!(tp.current_utc_offset, 38);
 }
@@ -571,21 +584,22 @@ fn leap_second_reaches_the_slave() {
 fn one_step_master() {
     let mut master = oc(1, 100);
     master.two_step = false;
-    let mut net = Network::new();
-    let a = net.add("A", master, Duration::ZERO);
-    let b = net.add("B", oc(2, 128), Duration::from_micros(12));
-    net.link((a, 0), (b, 0), LINK);
-    net.start(a);
-    net.start(b);
+    let mut net = Network::new(SEED);
+    let a = add(&mut net, "A", master, Duration::ZERO);
+    let b = add(&mut net, "B", oc(2, 128), Duration::from_micros(12));
+    link(&mut net, (a, 0), (b, 0), LINK);
+    net.start_node(a);
+    net.start_node(b);
     net.run_for(Duration::from_secs(30));
-    assert_eq!(net.state(b, 0), PortState::Slave, "{}", net.summary());
+    assert_eq!(net.port_state(b, 0), PortState::Slave, "{}", net.summary());
     let follow_ups = net.nodes[a]
+        .log
         .sent
         .iter()
-        .filter(|(_, d, _)| d[0] & 0x0f == 0x8)
+        .filter(|f| f.data[0] & 0x0f == 0x8)
         .count();
     assert_eq!(follow_ups, 0);
-    let m = net.nodes[b].measurements.last().unwrap();
+    let m = net.nodes[b].log.measurements.last().unwrap();
     assert!(
         (m.offset - Duration::from_micros(12)).abs() < Duration::from_nanos(1),
         "{}",
@@ -605,78 +619,78 @@ fn one_step_master() {
 #[test]
 fn gptp_neighbor_rate_ratio_and_as_capable() {
     use tempora_ptp::profile;
-    let mut net = Network::new();
+    let mut net = Network::new(SEED);
     let mut gm = InstanceConfig::from_profile(&profile::GPTP, id(1), 1);
     gm.priority1 = 246;
-    let a = net.add("A", gm.clone(), Duration::ZERO);
-    let b = net.add(
+    let a = add(&mut net, "A", gm.clone(), Duration::ZERO);
+    let b = net.add_node(
         "B",
         InstanceConfig::from_profile(&profile::GPTP, id(2), 1),
-        Duration::ZERO,
+        ClockSpec::free_running(Duration::ZERO, 50.0),
     );
-    net.nodes[b].clock_rate_ppm = 50.0;
-    net.link((a, 0), (b, 0), GPTP_LINK);
-    net.start(a);
-    net.start(b);
+    net.record(b);
+    link(&mut net, (a, 0), (b, 0), GPTP_LINK);
+    net.start_node(a);
+    net.start_node(b);
     net.run_for(Duration::from_secs(20));
-    assert_eq!(net.state(b, 0), PortState::Slave, "{}", net.summary());
-    let ratio = net.nodes[b].instance.neighbor_rate_ratio(0).unwrap();
+    assert_eq!(net.port_state(b, 0), PortState::Slave, "{}", net.summary());
+    let ratio = net.nodes[b].engine.neighbor_rate_ratio(0).unwrap();
     assert!((ratio - 1.0 / 1.000_05).abs() < 1e-9, "ratio {ratio}");
-    let link = net.nodes[b].instance.port_ds(0).unwrap().mean_link_delay;
+    let link_delay = net.nodes[b].engine.port_ds(0).unwrap().mean_link_delay;
     assert!(
-        (link - GPTP_LINK).abs() < Duration::from_nanos(1),
-        "link delay {link}"
+        (link_delay - GPTP_LINK).abs() < Duration::from_nanos(1),
+        "link delay {link_delay}"
     );
-    assert_eq!(net.nodes[b].instance.as_capable(0), Some(true));
+    assert_eq!(net.nodes[b].engine.as_capable(0), Some(true));
 
     // 800 ns is the threshold: a 5 us link is too long.
-    let mut net = Network::new();
-    let a = net.add("A", gm, Duration::ZERO);
-    let b = net.add(
+    let mut net = Network::new(SEED);
+    let a = add(&mut net, "A", gm, Duration::ZERO);
+    let b = add(
+        &mut net,
         "B",
         InstanceConfig::from_profile(&profile::GPTP, id(2), 1),
         Duration::ZERO,
     );
-    net.link((a, 0), (b, 0), Duration::from_micros(5));
-    net.start(a);
-    net.start(b);
+    link(&mut net, (a, 0), (b, 0), Duration::from_micros(5));
+    net.start_node(a);
+    net.start_node(b);
     net.run_for(Duration::from_secs(20));
-    assert_eq!(net.nodes[b].instance.as_capable(0), Some(false));
-    assert_eq!(net.nodes[a].instance.as_capable(0), Some(false));
+    assert_eq!(net.nodes[b].engine.as_capable(0), Some(false));
+    assert_eq!(net.nodes[a].engine.as_capable(0), Some(false));
     let syncs = net.nodes[a]
+        .log
         .sent
         .iter()
-        .filter(|(_, d, _)| d[0] & 0x0f == 0)
+        .filter(|f| f.data[0] & 0x0f == 0)
         .count();
     assert_eq!(syncs, 0, "no Sync to a neighbor that is not asCapable");
-    assert!(net.nodes[b].measurements.is_empty());
+    assert!(net.nodes[b].log.measurements.is_empty());
 }
 
 /// FAULTY (§9.2.6.5, §9.2.6.6): a fault on the slave's port takes it out of
 /// service; once cleared it starts over and becomes SLAVE again.
 #[test]
 fn faulty_and_back() {
-    let mut net = Network::new();
-    let a = net.add("A", oc(1, 100), Duration::ZERO);
-    let b = net.add("B", oc(2, 128), Duration::ZERO);
-    net.link((a, 0), (b, 0), LINK);
-    net.start(a);
-    net.start(b);
+    let mut net = Network::new(SEED);
+    let a = add(&mut net, "A", oc(1, 100), Duration::ZERO);
+    let b = add(&mut net, "B", oc(2, 128), Duration::ZERO);
+    link(&mut net, (a, 0), (b, 0), LINK);
+    net.start_node(a);
+    net.start_node(b);
     net.run_for(Duration::from_secs(20));
-    assert_eq!(net.state(b, 0), PortState::Slave);
-    let local = net.now;
-    net.nodes[b].instance.handle_port_fault(local, 0);
+    assert_eq!(net.port_state(b, 0), PortState::Slave);
+    net.operate(b, |e, now| e.handle_port_fault(now, 0));
     net.run_for(Duration::from_secs(10));
-    assert_eq!(net.state(b, 0), PortState::Faulty);
-    let measured = net.nodes[b].measurements.len();
+    assert_eq!(net.port_state(b, 0), PortState::Faulty);
+    let measured = net.nodes[b].log.measurements.len();
     net.run_for(Duration::from_secs(10));
     assert_eq!(
-        net.nodes[b].measurements.len(),
+        net.nodes[b].log.measurements.len(),
         measured,
         "no measurements while FAULTY"
     );
-    let local = net.now;
-    net.nodes[b].instance.handle_port_fault_cleared(local, 0);
+    net.operate(b, |e, now| e.handle_port_fault_cleared(now, 0));
     net.run_for(Duration::from_secs(20));
-    assert_eq!(net.state(b, 0), PortState::Slave, "{}", net.summary());
+    assert_eq!(net.port_state(b, 0), PortState::Slave, "{}", net.summary());
 }

@@ -9,6 +9,11 @@
 //! offset, random-walk wander, temperature, steps, phase noise), far faster
 //! than real time. Scenarios are TOML files ([`scenario`]); a run reports
 //! the slave's true offset statistics ([`stats`]).
+//!
+//! The simulated PTP network ([`network`]) is also a library of its own:
+//! any topology of ordinary, boundary and transparent clocks, started and
+//! stopped, links cut, frames recorded; the PTP engine's acceptance tests
+//! (tempora-ptp's `tests/network.rs`) run on it.
 
 pub mod demo;
 pub mod model;

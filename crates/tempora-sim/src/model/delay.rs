@@ -20,6 +20,17 @@ pub struct DelayModel {
 }
 
 impl DelayModel {
+    /// A constant `delay`: no jitter, no loss, no bursts.
+    pub fn fixed(delay: Duration) -> Self {
+        DelayModel {
+            base: delay,
+            jitter: Distribution::Constant,
+            loss: 0.0,
+            bursts: Vec::new(),
+            burst_mean_us: 0.0,
+        }
+    }
+
     /// The model of `direction`, with `loss` and bursts drawn over
     /// `duration_s` from `rng`.
     pub fn new(
