@@ -235,6 +235,8 @@ pub struct SystemProcess {
     stage: Stage,
     actions: VecDeque<Action>,
     last_used: Option<Time>,
+    /// The last measurement given to the servo.
+    last_fed: Option<Time>,
     next_id: u32,
     /// The oscillator's drift as the sources see it (the slope of their
     /// offsets in its frame, ns/s), from the last fit; `None` before one.
@@ -261,6 +263,7 @@ impl SystemProcess {
             },
             actions: VecDeque::new(),
             last_used: None,
+            last_fed: None,
             next_id: 0,
             drift: None,
         }
@@ -427,14 +430,28 @@ impl SystemProcess {
             .collect()
     }
 
-    /// Sources that must agree now.
+    /// Sources that must agree now: a majority of the sources heard from
+    /// within their last eight poll intervals (all sources during the
+    /// start-up, until its timeout), and at least `minimum_agreeing`. A
+    /// majority of the sources present is not enough: right after a step
+    /// the first source to answer again would be a majority of one, and a
+    /// liar answering first would become the system peer.
     fn required(&self, now: Time) -> usize {
         let min = self.config.minimum_agreeing;
-        if self.stage == Stage::Startup && now < self.created + self.config.startup_timeout {
-            min.max(self.sources.len() / 2 + 1)
-        } else {
-            min
-        }
+        let t = (now - self.origin).as_secs_f64();
+        let startup =
+            self.stage == Stage::Startup && now < self.created + self.config.startup_timeout;
+        let heard = self
+            .sources
+            .iter()
+            .filter(|e| {
+                startup
+                    || e.history
+                        .last()
+                        .is_some_and(|p| t - p.t <= 8.0 * e.interval.as_secs_f64())
+            })
+            .count();
+        min.max(heard / 2 + 1)
     }
 
     /// Selection over the sources, then the start-up decision or the
@@ -563,12 +580,26 @@ impl SystemProcess {
         if self.last_used.is_some_and(|u| last.at <= u) {
             return;
         }
+        // A burst's samples come seconds apart where the servo expects one
+        // a poll interval: fed all, their noise over so short a time reads
+        // as a frequency error (hundreds of ppm over a WAN). The servo gets
+        // one per half interval at most; the rest still count in the
+        // source's filter and in the selection.
+        let spacing = e.interval / 2;
+        if !self.config.rfc5905
+            && self
+                .last_fed
+                .is_some_and(|f| last.at < f + spacing && last.at > f)
+        {
+            return;
+        }
         self.last_used = Some(last.at);
         let limit = est.delay * 3 + Duration::from_millis(1);
         if !self.config.rfc5905 && est.count >= 4 && last.delay > limit {
             return;
         }
         // θ is the source's time minus ours; the servo wants ours minus it.
+        self.last_fed = Some(last.at);
         self.actions.push_back(Action::Servo {
             sample: Sample {
                 local_time: last.at,
