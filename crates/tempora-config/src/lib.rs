@@ -39,17 +39,19 @@
 mod check;
 mod duration;
 mod error;
+mod file;
 mod ptp4l;
-mod raw;
-mod write;
+mod spans;
+mod values;
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use tempora_clock::Duration;
 use tempora_ptp::datasets::{DelayMechanism, InstanceType};
 use tempora_ptp::engine::{Address, InstanceConfig};
+use tempora_ptp::interval::LogInterval;
 use tempora_ptp::profile::Profile;
 use tempora_ptp::wire::ClockIdentity;
 
@@ -66,13 +68,14 @@ pub const DEFAULT_STEP_THRESHOLD: Duration = Duration::from_micros(20);
 
 /// The smallest and largest log2 message interval accepted for
 /// `log-*-interval` keys: 128 messages a second to one every 128 s.
-pub const LOG_INTERVAL_RANGE: core::ops::RangeInclusive<i8> = -7..=7;
+pub const LOG_INTERVAL_RANGE: core::ops::RangeInclusive<i8> =
+    LogInterval::MIN.get()..=LogInterval::MAX.get();
 
 /// The largest `frequency-offset-ppm` of a virtual clock, in ppm.
 pub const MAX_FREQUENCY_OFFSET_PPM: f64 = 500.0;
 
 /// How a port carries PTP messages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Transport {
     /// UDP over IPv4 (IEEE 1588-2019 Annex C).
@@ -113,7 +116,7 @@ impl Transport {
 }
 
 /// How a port timestamps PTP event messages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Timestamping {
     /// Hardware if the interface has it, software otherwise.
@@ -137,7 +140,7 @@ impl Timestamping {
 }
 
 /// The kind of PTP instance (IEEE 1588-2019 §6.5).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum InstanceKind {
     /// An ordinary clock: one port.
@@ -173,7 +176,7 @@ impl InstanceKind {
 }
 
 /// The timescale a grandmaster serves (IEEE 1588-2019 §7.2.1, §8.2.4.8).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Timescale {
     /// The PTP timescale (TAI): a UTC clock (system, virtual) is served as
@@ -218,7 +221,7 @@ impl ClockKind {
 }
 
 /// The servo that steers the clock.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ServoKind {
     /// Tempora's Kalman filter servo.
@@ -239,7 +242,9 @@ impl ServoKind {
 }
 
 /// How much the daemon logs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Deserialize, Serialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum LogLevel {
     /// Errors only.
@@ -270,9 +275,11 @@ impl LogLevel {
 
 /// The `[ptp]` section: the profile and the instance-wide overrides of it.
 /// `None` keeps the profile's value.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields, default)]
 pub struct PtpSettings {
     /// The profile preset (`profile`; default `default`).
+    #[serde(with = "values::text")]
     pub profile: &'static Profile,
     /// `domain`: `domainNumber`.
     pub domain: Option<u8>,
@@ -298,43 +305,88 @@ pub struct PtpSettings {
     pub current_utc_offset: Option<i16>,
 }
 
+impl Default for PtpSettings {
+    /// The default profile, no overrides.
+    fn default() -> Self {
+        PtpSettings {
+            profile: &tempora_ptp::profile::DEFAULT,
+            domain: None,
+            priority1: None,
+            priority2: None,
+            clock_class: None,
+            slave_only: None,
+            two_step: None,
+            kind: None,
+            user_description: None,
+            timescale: None,
+            current_utc_offset: None,
+        }
+    }
+}
+
 /// One `[[port]]` section. `None` keeps the profile's value.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct PortSettings {
     /// `interface`: the network interface name.
     pub interface: String,
     /// `transport` (default: the profile's).
+    #[serde(default = "default_transport")]
     pub transport: Transport,
     /// `delay-mechanism`: E2e or P2p.
+    #[serde(default, with = "values::delay")]
     pub delay_mechanism: Option<DelayMechanism>,
     /// `log-announce-interval`.
-    pub log_announce_interval: Option<i8>,
+    #[serde(default, with = "values::log_interval")]
+    pub log_announce_interval: Option<LogInterval>,
     /// `log-sync-interval`.
-    pub log_sync_interval: Option<i8>,
+    #[serde(default, with = "values::log_interval")]
+    pub log_sync_interval: Option<LogInterval>,
     /// `log-min-delay-req-interval`.
-    pub log_min_delay_req_interval: Option<i8>,
+    #[serde(default, with = "values::log_interval")]
+    pub log_min_delay_req_interval: Option<LogInterval>,
     /// `log-min-pdelay-req-interval`.
-    pub log_min_pdelay_req_interval: Option<i8>,
+    #[serde(default, with = "values::log_interval")]
+    pub log_min_pdelay_req_interval: Option<LogInterval>,
     /// `announce-receipt-timeout`.
+    #[serde(default)]
     pub announce_receipt_timeout: Option<u8>,
     /// `delay-asymmetry`.
+    #[serde(default, with = "values::opt_text")]
     pub delay_asymmetry: Option<Duration>,
     /// `timestamping` (default auto).
+    #[serde(default)]
     pub timestamping: Timestamping,
     /// `unicast-masters`: masters to request unicast service from.
+    #[serde(
+        default,
+        with = "values::vec_text",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub unicast_masters: Vec<Address>,
     /// `unicast-listen`: grant unicast service to slaves that ask.
+    #[serde(default)]
     pub unicast_listen: Option<bool>,
     /// `master-only`.
+    #[serde(default)]
     pub master_only: Option<bool>,
 }
 
+/// The transport of a port that names none, until the checks put in the
+/// profile's.
+fn default_transport() -> Transport {
+    Transport::of_profile(&tempora_ptp::profile::DEFAULT)
+}
+
 /// The `[clock]` section.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields, default)]
 pub struct ClockSettings {
     /// `kind` (default system).
+    #[serde(with = "values::text")]
     pub kind: ClockKind,
     /// `initial-offset` of a virtual clock.
+    #[serde(with = "values::opt_text")]
     pub initial_offset: Option<Duration>,
     /// `frequency-offset-ppm` of a virtual clock.
     pub frequency_offset_ppm: Option<f64>,
@@ -342,18 +394,31 @@ pub struct ClockSettings {
     pub servo: ServoKind,
     /// `step-threshold`: on the first update, step if the offset is beyond
     /// it (default 20 µs; 0 never steps).
+    #[serde(with = "values::text")]
     pub step_threshold: Duration,
     /// `running-step-threshold`: after the first update, step if the offset
     /// is beyond it (default 0: never, slew only).
+    #[serde(with = "values::text", skip_serializing_if = "is_zero_duration")]
     pub running_step_threshold: Duration,
     /// `panic-threshold`: refuse to correct an offset beyond it (default:
     /// no limit).
+    #[serde(with = "values::opt_text")]
     pub panic_threshold: Option<Duration>,
     /// `frequency-file`: where the frequency estimate is kept across restarts.
+    #[serde(with = "values::opt_text")]
     pub frequency_file: Option<PathBuf>,
     /// `sync-system-clock`: with a PHC, also keep the system clock on the
     /// PHC's time (as phc2sys does), in UTC when the PHC counts TAI.
+    #[serde(skip_serializing_if = "is_false")]
     pub sync_system_clock: bool,
+}
+
+fn is_false(v: &bool) -> bool {
+    !*v
+}
+
+fn is_zero_duration(d: &Duration) -> bool {
+    *d == Duration::ZERO
 }
 
 impl Default for ClockSettings {
@@ -373,11 +438,17 @@ impl Default for ClockSettings {
 }
 
 /// The `[observability]` section.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields, default)]
 pub struct ObservabilitySettings {
     /// `socket`: the status and management Unix socket.
+    #[serde(with = "values::text")]
     pub socket: PathBuf,
     /// `metrics-listen`: the address of the Prometheus endpoint, if any.
+    #[serde(
+        deserialize_with = "values::metrics_listen",
+        serialize_with = "values::write_opt_addr"
+    )]
     pub metrics_listen: Option<SocketAddr>,
     /// `log-level`.
     pub log_level: LogLevel,
@@ -419,98 +490,232 @@ pub struct Config {
 
 /// The `[nts-ke-server]` section: NTS key establishment (RFC 8915 §4) over
 /// TLS 1.3 for the daemon's NTP server.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct NtsKeServerSettings {
     /// `listen` (default `["0.0.0.0:4460"]`): TCP addresses.
+    #[serde(
+        default = "default_nts_ke_listen",
+        deserialize_with = "values::nts_ke_listen",
+        serialize_with = "values::write_addrs"
+    )]
     pub listen: Vec<SocketAddr>,
     /// `certificate-chain`: PEM file, the server's certificate first.
+    #[serde(with = "values::text")]
     pub certificate_chain: PathBuf,
     /// `private-key`: PEM file of the certificate's key.
+    #[serde(with = "values::text")]
     pub private_key: PathBuf,
     /// `key-file`: where the cookie master keys are kept, so that cookies
     /// survive a restart (none: new keys at every start).
+    #[serde(default, with = "values::opt_text")]
     pub key_file: Option<PathBuf>,
     /// `key-rotation` (default 1 day): a new master key this often; the
     /// previous 7 still open cookies.
+    #[serde(default = "default_key_rotation", with = "values::text")]
     pub key_rotation: Duration,
     /// `max-connections` (default 64): handshakes served at once.
+    #[serde(default = "default_max_connections")]
     pub max_connections: u16,
     /// `timeout` (default 5 s): bound on each read and write.
+    #[serde(default = "default_nts_ke_timeout", with = "values::text")]
     pub timeout: Duration,
     /// `ntp-server`: the NTP server name to give clients, if not this host.
+    #[serde(default)]
     pub ntp_server: Option<String>,
     /// `ntp-port`: the NTP port to give clients, if not 123.
+    #[serde(default)]
     pub ntp_port: Option<u16>,
 }
 
+fn default_nts_ke_listen() -> Vec<SocketAddr> {
+    vec![SocketAddr::from(([0, 0, 0, 0], 4460))]
+}
+
+fn default_key_rotation() -> Duration {
+    Duration::from_secs(86_400)
+}
+
+fn default_max_connections() -> u16 {
+    64
+}
+
+fn default_nts_ke_timeout() -> Duration {
+    Duration::from_secs(5)
+}
+
 /// What an `[[ntp-source]]` names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum NtpSourceKind {
     /// One server (its first address).
+    #[default]
     Server,
     /// A pool: every address the name resolves to is a source.
     Pool,
 }
 
 /// One `[[ntp-source]]` section.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct NtpSourceSettings {
     /// `address`: `HOST`, `HOST:PORT`, an IP address or `[IPV6]:PORT`.
     pub address: String,
     /// `kind` (default server).
+    #[serde(default, skip_serializing_if = "is_server")]
     pub kind: NtpSourceKind,
     /// `iburst` (default true): eight requests 2 s apart at start.
+    #[serde(default = "yes")]
     pub iburst: bool,
     /// `xleave` (default false): ask for the interleaved mode (RFC 9769).
+    #[serde(default, skip_serializing_if = "is_false")]
     pub xleave: bool,
     /// `nts` (default false): NTS (RFC 8915): key establishment with
     /// `address` (its port, if given, is the NTS-KE port, 4460 by default),
     /// then NTS-protected requests; unauthenticated replies are refused.
+    #[serde(default, skip_serializing_if = "is_false")]
     pub nts: bool,
     /// `minpoll`, log2 s (default 6).
+    #[serde(default = "default_minpoll")]
     pub minpoll: i8,
-    /// `maxpoll`, log2 s (default 10).
+    /// `maxpoll`, log2 s (default 10, or `minpoll` if that is larger).
+    #[serde(default = "default_maxpoll")]
     pub maxpoll: i8,
+}
+
+fn is_server(k: &NtpSourceKind) -> bool {
+    *k == NtpSourceKind::Server
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn default_minpoll() -> i8 {
+    6
+}
+
+fn default_maxpoll() -> i8 {
+    10
 }
 
 /// The `[ntp-server]` section: the daemon answers NTP clients (RFC 5905)
 /// with its disciplined clock's time.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct NtpServerSettings {
     /// `listen`: the addresses and ports to answer on (e.g. `0.0.0.0:123`).
+    #[serde(
+        deserialize_with = "values::ntp_listen",
+        serialize_with = "values::write_addrs"
+    )]
     pub listen: Vec<SocketAddr>,
     /// `local-stratum`: serve this stratum with LI 0 when no time source is
     /// synchronised (chrony's `local stratum N`): the clock itself is the
     /// reference. Without it the server answers LI 3, stratum 16, until a
     /// source is synchronised.
+    #[serde(default)]
     pub local_stratum: Option<u8>,
     /// `allow`: CIDR blocks answered (empty: everyone not denied).
+    #[serde(
+        default,
+        with = "values::vec_text",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub allow: Vec<Cidr>,
     /// `deny`: CIDR blocks refused, whatever `allow` says.
+    #[serde(
+        default,
+        with = "values::vec_text",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub deny: Vec<Cidr>,
     /// `deny-action`: what a refused client gets.
+    #[serde(default, skip_serializing_if = "is_drop")]
     pub deny_action: DenyAction,
-    /// Per-client rate limiting (`rate-limit = true`), if on.
+    /// `rate-limit`, `rate-limit-interval` (log2 s, default 3) and
+    /// `rate-limit-burst` (default 8): per-client rate limiting, if on.
+    #[serde(skip)]
     pub rate_limit: Option<RateLimit>,
+    /// The three `rate-limit*` keys as the file has them; `rate_limit` is
+    /// made from them when the file is read, and they from it when written.
+    #[serde(rename = "rate-limit", default, skip_serializing_if = "is_false")]
+    rate_limit_on: bool,
+    #[serde(
+        default = "default_rate_limit_interval",
+        skip_serializing_if = "is_default_interval"
+    )]
+    rate_limit_interval: i8,
+    #[serde(
+        default = "default_rate_limit_burst",
+        skip_serializing_if = "is_default_burst"
+    )]
+    rate_limit_burst: u8,
     /// `interleaved`: answer clients in the interleaved mode (RFC 9769)
     /// when they ask for it, with kernel transmit timestamps.
+    #[serde(default, skip_serializing_if = "is_false")]
     pub interleaved: bool,
     /// `workers`: 0 (the default) answers in the daemon's single timing
     /// loop; N (1 to 16) starts N worker threads, each with its own
     /// SO_REUSEPORT socket per `listen` address, that answer from a
     /// snapshot of the disciplined clock the timing loop publishes.
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub workers: u8,
     /// `require-nts` (default false): answer only NTS-protected requests
     /// (needs `[nts-ke-server]`); others are dropped and counted.
+    #[serde(default, skip_serializing_if = "is_false")]
     pub require_nts: bool,
 }
 
+impl NtpServerSettings {
+    /// Puts the file's `rate-limit*` keys into `rate_limit`.
+    fn rate_limit_from_keys(&mut self) {
+        self.rate_limit = self.rate_limit_on.then(|| RateLimit {
+            interval: Duration::from_log2_secs(self.rate_limit_interval),
+            burst: u32::from(self.rate_limit_burst),
+        });
+    }
+
+    /// Puts `rate_limit` into the file's `rate-limit*` keys.
+    fn rate_limit_to_keys(&mut self) {
+        self.rate_limit_on = self.rate_limit.is_some();
+        if let Some(r) = self.rate_limit {
+            self.rate_limit_interval = r.interval.as_secs_f64().log2().round() as i8;
+            self.rate_limit_burst = u8::try_from(r.burst).unwrap_or(u8::MAX);
+        }
+    }
+}
+
+fn is_default_interval(v: &i8) -> bool {
+    *v == default_rate_limit_interval()
+}
+
+fn is_default_burst(v: &u8) -> bool {
+    *v == default_rate_limit_burst()
+}
+
+fn is_drop(a: &DenyAction) -> bool {
+    *a == DenyAction::Drop
+}
+
+fn is_zero(v: &u8) -> bool {
+    *v == 0
+}
+
+fn default_rate_limit_interval() -> i8 {
+    3
+}
+
+fn default_rate_limit_burst() -> u8 {
+    8
+}
+
 /// What a client refused by the access lists gets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum DenyAction {
     /// Nothing (silently dropped; the default).
+    #[default]
     Drop,
     /// A DENY kiss-o'-death (RFC 5905 §7.4), telling it to go away.
     Kiss,
@@ -650,7 +855,7 @@ impl Config {
     /// The configuration as TOML that [`Config::parse`] reads back to an
     /// equal `Config`. Only the overrides that are set are written.
     pub fn to_toml(&self) -> String {
-        write::to_toml(self, &[])
+        file::to_toml(self)
     }
 }
 

@@ -208,7 +208,7 @@ delay_mechanism   Auto
     assert_eq!(c.ptp.domain, Some(4));
     assert_eq!(c.ptp.slave_only, Some(true));
     assert_eq!(c.ptp.clock_class, None);
-    assert_eq!(c.ports()[0].log_sync_interval, Some(-1));
+    assert_eq!(c.ports()[0].log_sync_interval.map(i8::from), Some(-1));
     assert_eq!(c.ports()[0].transport, tempora_config::Transport::Udp6);
     assert_eq!(c.ports()[1].transport, tempora_config::Transport::Udp4);
     assert_eq!(c.ports()[2].delay_asymmetry.map(|d| d.nanos()), Some(-120));

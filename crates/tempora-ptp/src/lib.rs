@@ -10,6 +10,8 @@
 //! * [`engine`]: a PTP instance (ordinary, boundary or transparent clock) as
 //!   a sans-IO state machine (§9, §10, §11); its module docs give the
 //!   calling contract.
+//! * [`interval`]: [`interval::LogInterval`], a configured message interval
+//!   (§7.7.2), range-checked.
 //! * [`management`]: answers to management messages (§15) from live state,
 //!   as linuxptp's `pmc` expects them.
 //! * [`profile`]: PTP profiles as data (§20.3): the default profiles
@@ -31,6 +33,7 @@ extern crate alloc;
 pub mod bmca;
 pub mod datasets;
 pub mod engine;
+pub mod interval;
 pub mod management;
 pub mod profile;
 pub mod time;

@@ -25,6 +25,7 @@
 use tempora_clock::Duration;
 
 use crate::datasets::{DefaultDs, DelayMechanism, PortDs};
+use crate::interval::LogInterval;
 use crate::wire::framing::{MAC_PDELAY, MAC_PRIMARY};
 use crate::wire::{ClockIdentity, MessageType, PortIdentity};
 
@@ -157,14 +158,14 @@ pub struct Profile {
     /// [`Profile::ethernet_primary_mac`], if any.
     pub ethernet_alternate_mac: Option<[u8; 6]>,
     /// Default `logAnnounceInterval` (§8.2.15.4.1).
-    pub log_announce_interval: i8,
+    pub log_announce_interval: LogInterval,
     /// Default `logSyncInterval` (§8.2.15.4.3); for gPTP the initial value.
-    pub log_sync_interval: i8,
+    pub log_sync_interval: LogInterval,
     /// Default `logMinDelayReqInterval` (§8.2.15.3.2).
-    pub log_min_delay_req_interval: i8,
+    pub log_min_delay_req_interval: LogInterval,
     /// Default `logMinPdelayReqInterval` (§8.2.15.4.5); for gPTP the initial
     /// `logPdelayReqInterval`.
-    pub log_min_pdelay_req_interval: i8,
+    pub log_min_pdelay_req_interval: LogInterval,
     /// The Sync interval a slave asks its master for once synchronized, in a
     /// gPTP message interval request TLV (IEEE 802.1AS-2020 §10.6.4.3), if
     /// the profile switches to an operational rate.
@@ -230,6 +231,15 @@ pub struct Profile {
     pub neighbor_rate_ratio: bool,
 }
 
+/// A profile's log2 message interval (§7.7.2); a value out of range
+/// stops the build, as the profiles are constants.
+const fn log(log2_seconds: i8) -> LogInterval {
+    match LogInterval::new(log2_seconds) {
+        Some(v) => v,
+        None => panic!("log2 interval out of range"),
+    }
+}
+
 /// The delay request-response default profile (IEEE 1588-2019 Annex I.3).
 ///
 /// Profile identifier 00-1B-19-00-01-00 (§I.3.1); domain 0, user domains up
@@ -256,10 +266,10 @@ pub const DEFAULT: Profile = Profile {
     ethernet_primary_mac: MAC_PRIMARY,
     ethernet_pdelay_mac: MAC_PDELAY,
     ethernet_alternate_mac: None,
-    log_announce_interval: 1,
-    log_sync_interval: 0,
-    log_min_delay_req_interval: 0,
-    log_min_pdelay_req_interval: 0,
+    log_announce_interval: log(1),
+    log_sync_interval: log(0),
+    log_min_delay_req_interval: log(0),
+    log_min_pdelay_req_interval: log(0),
     oper_log_sync_interval: None,
     oper_log_pdelay_req_interval: None,
     announce_receipt_timeout: 3,
@@ -324,10 +334,10 @@ pub const GPTP: Profile = Profile {
     ethernet_primary_mac: MAC_PDELAY,
     ethernet_pdelay_mac: MAC_PDELAY,
     ethernet_alternate_mac: None,
-    log_announce_interval: 0,
-    log_sync_interval: -3,
-    log_min_delay_req_interval: 0,
-    log_min_pdelay_req_interval: 0,
+    log_announce_interval: log(0),
+    log_sync_interval: log(-3),
+    log_min_delay_req_interval: log(0),
+    log_min_pdelay_req_interval: log(0),
     oper_log_sync_interval: None,
     oper_log_pdelay_req_interval: None,
     announce_receipt_timeout: 3,
@@ -424,10 +434,10 @@ pub const G8275_1: Profile = Profile {
     ethernet_primary_mac: MAC_PDELAY,
     ethernet_pdelay_mac: MAC_PDELAY,
     ethernet_alternate_mac: Some(MAC_PRIMARY),
-    log_announce_interval: -3,
-    log_sync_interval: -4,
-    log_min_delay_req_interval: -4,
-    log_min_pdelay_req_interval: 0,
+    log_announce_interval: log(-3),
+    log_sync_interval: log(-4),
+    log_min_delay_req_interval: log(-4),
+    log_min_pdelay_req_interval: log(0),
     oper_log_sync_interval: None,
     oper_log_pdelay_req_interval: None,
     announce_receipt_timeout: 3,
@@ -474,9 +484,9 @@ pub const G8275_2: Profile = Profile {
     transport: Transport::UdpIpv4,
     ethernet_primary_mac: MAC_PRIMARY,
     ethernet_alternate_mac: None,
-    log_announce_interval: 0,
-    log_sync_interval: 0,
-    log_min_delay_req_interval: 0,
+    log_announce_interval: log(0),
+    log_sync_interval: log(0),
+    log_min_delay_req_interval: log(0),
     unicast: true,
     unicast_grant: Some(UnicastGrant {
         duration: Duration::from_secs(300),
@@ -555,22 +565,22 @@ impl Profile {
 
     /// The default mean interval between Announce messages.
     pub fn announce_interval(&self) -> Duration {
-        Duration::from_log2_secs(self.log_announce_interval)
+        self.log_announce_interval.duration()
     }
 
     /// The default mean interval between Sync messages.
     pub fn sync_interval(&self) -> Duration {
-        Duration::from_log2_secs(self.log_sync_interval)
+        self.log_sync_interval.duration()
     }
 
     /// The default minimum interval between Delay_Req messages.
     pub fn min_delay_req_interval(&self) -> Duration {
-        Duration::from_log2_secs(self.log_min_delay_req_interval)
+        self.log_min_delay_req_interval.duration()
     }
 
     /// The default minimum interval between Pdelay_Req messages.
     pub fn min_pdelay_req_interval(&self) -> Duration {
-        Duration::from_log2_secs(self.log_min_pdelay_req_interval)
+        self.log_min_pdelay_req_interval.duration()
     }
 
     /// How long a port waits without Announce messages before the announce
@@ -609,12 +619,12 @@ impl Profile {
     /// A port data set (§8.2.15) for this profile.
     pub fn port_ds(&self, port_identity: PortIdentity) -> PortDs {
         let mut ds = PortDs::new(port_identity);
-        ds.log_min_delay_req_interval = self.log_min_delay_req_interval;
-        ds.log_announce_interval = self.log_announce_interval;
+        ds.log_min_delay_req_interval = self.log_min_delay_req_interval.get();
+        ds.log_announce_interval = self.log_announce_interval.get();
         ds.announce_receipt_timeout = self.announce_receipt_timeout;
-        ds.log_sync_interval = self.log_sync_interval;
+        ds.log_sync_interval = self.log_sync_interval.get();
         ds.delay_mechanism = self.delay_mechanism;
-        ds.log_min_pdelay_req_interval = self.log_min_pdelay_req_interval;
+        ds.log_min_pdelay_req_interval = self.log_min_pdelay_req_interval.get();
         ds.master_only = self.master_only;
         ds
     }

@@ -5,6 +5,7 @@
 
 use tempora_clock::{Duration, Servo};
 use tempora_ptp::engine::InstanceConfig;
+use tempora_ptp::interval::LogInterval;
 use tempora_ptp::profile;
 use tempora_ptp::wire::ClockIdentity;
 
@@ -40,16 +41,16 @@ pub fn node_config(scenario: &Scenario, id: u8, master: bool) -> InstanceConfig 
     }
     for port in &mut c.ports {
         let s = &scenario.ptp;
-        if let Some(v) = s.log_sync_interval {
+        if let Some(v) = s.log_sync_interval.and_then(LogInterval::new) {
             port.log_sync_interval = v;
         }
-        if let Some(v) = s.log_min_delay_req_interval {
+        if let Some(v) = s.log_min_delay_req_interval.and_then(LogInterval::new) {
             port.log_min_delay_req_interval = v;
         }
-        if let Some(v) = s.log_min_pdelay_req_interval {
+        if let Some(v) = s.log_min_pdelay_req_interval.and_then(LogInterval::new) {
             port.log_min_pdelay_req_interval = v;
         }
-        if let Some(v) = s.log_announce_interval {
+        if let Some(v) = s.log_announce_interval.and_then(LogInterval::new) {
             port.log_announce_interval = v;
         }
         // One simulated hop: asCapable would only test the link's length.
@@ -65,10 +66,11 @@ pub fn sync_interval(scenario: &Scenario) -> Duration {
             scenario
                 .ptp
                 .log_sync_interval
+                .and_then(LogInterval::new)
                 .unwrap_or(p.log_sync_interval)
         })
-        .unwrap_or(0);
-    Duration::from_log2_secs(log)
+        .unwrap_or(LogInterval::ONE_SECOND);
+    log.duration()
 }
 
 /// Runs `scenario` with `servo` and `seed`; `progress` hears the fraction

@@ -2,6 +2,7 @@
 //! documented in `docs/scenarios.md`; unknown keys are errors.
 
 use serde::Deserialize;
+use tempora_ptp::interval::LogInterval;
 
 /// A whole scenario file.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -363,6 +364,21 @@ impl Scenario {
                 "ptp.profile: unknown profile {:?}",
                 self.ptp.profile
             ));
+        }
+        let p = &self.ptp;
+        for (key, v) in [
+            ("log_sync_interval", p.log_sync_interval),
+            ("log_min_delay_req_interval", p.log_min_delay_req_interval),
+            ("log_min_pdelay_req_interval", p.log_min_pdelay_req_interval),
+            ("log_announce_interval", p.log_announce_interval),
+        ] {
+            if let Some(v) = v.filter(|v| LogInterval::new(*v).is_none()) {
+                return Err(format!(
+                    "ptp.{key} = {v} is out of range {}..={} (log2 seconds)",
+                    LogInterval::MIN,
+                    LogInterval::MAX
+                ));
+            }
         }
         let n = &self.network;
         if !(0.0..1.0).contains(&n.loss) {

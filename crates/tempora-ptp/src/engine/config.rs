@@ -7,7 +7,8 @@ use tempora_clock::Duration;
 
 use crate::bmca::BmcaKind;
 use crate::datasets::{DelayMechanism, InstanceType, TimePropertiesDs};
-use crate::profile::{AsCapable, Bmca, Profile, StaticRole};
+use crate::interval::LogInterval;
+use crate::profile::{self, AsCapable, Bmca, Profile, StaticRole};
 use crate::wire::{ClockIdentity, ClockQuality, PortIdentity};
 
 use super::action::Address;
@@ -16,15 +17,15 @@ use super::action::Address;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PortConfig {
     /// `logAnnounceInterval`.
-    pub log_announce_interval: i8,
+    pub log_announce_interval: LogInterval,
     /// `announceReceiptTimeout`, in announce intervals (at least 2).
     pub announce_receipt_timeout: u8,
     /// `logSyncInterval`.
-    pub log_sync_interval: i8,
+    pub log_sync_interval: LogInterval,
     /// `logMinDelayReqInterval`.
-    pub log_min_delay_req_interval: i8,
+    pub log_min_delay_req_interval: LogInterval,
     /// `logMinPdelayReqInterval`.
-    pub log_min_pdelay_req_interval: i8,
+    pub log_min_pdelay_req_interval: LogInterval,
     /// `delayMechanism`.
     pub delay_mechanism: DelayMechanism,
     /// `delayAsymmetry` (§7.4.2).
@@ -72,11 +73,11 @@ impl Default for PortConfig {
     /// The delay request-response default profile (IEEE 1588-2019 Annex I.3).
     fn default() -> Self {
         PortConfig {
-            log_announce_interval: 1,
+            log_announce_interval: profile::DEFAULT.log_announce_interval,
             announce_receipt_timeout: 3,
-            log_sync_interval: 0,
-            log_min_delay_req_interval: 0,
-            log_min_pdelay_req_interval: 0,
+            log_sync_interval: LogInterval::ONE_SECOND,
+            log_min_delay_req_interval: LogInterval::ONE_SECOND,
+            log_min_pdelay_req_interval: LogInterval::ONE_SECOND,
             delay_mechanism: DelayMechanism::E2e,
             delay_asymmetry: Duration::ZERO,
             master_only: false,

@@ -143,11 +143,11 @@ pub(crate) struct Port {
 impl Port {
     pub(crate) fn new(port_identity: PortIdentity, config: PortConfig) -> Self {
         let mut ds = PortDs::new(port_identity);
-        ds.log_announce_interval = config.log_announce_interval;
+        ds.log_announce_interval = config.log_announce_interval.get();
         ds.announce_receipt_timeout = config.announce_receipt_timeout;
-        ds.log_sync_interval = config.log_sync_interval;
-        ds.log_min_delay_req_interval = config.log_min_delay_req_interval;
-        ds.log_min_pdelay_req_interval = config.log_min_pdelay_req_interval;
+        ds.log_sync_interval = config.log_sync_interval.get();
+        ds.log_min_delay_req_interval = config.log_min_delay_req_interval.get();
+        ds.log_min_pdelay_req_interval = config.log_min_pdelay_req_interval.get();
         ds.delay_mechanism = config.delay_mechanism;
         ds.delay_asymmetry = config.delay_asymmetry;
         ds.master_only = config.master_only;

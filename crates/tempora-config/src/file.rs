@@ -1,0 +1,113 @@
+//! The file as a whole: the sections of a [`Config`] under their table
+//! names, read and written by serde from the settings types themselves.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use crate::values;
+use crate::{
+    ClockSettings, Config, NtpServerSettings, NtpSourceSettings, NtsKeServerSettings,
+    ObservabilitySettings, PortSettings, PtpSettings,
+};
+
+/// The tables of the file. [`Config`] has the `[ntp-client]` keys at its
+/// top level; everything else is the same.
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub(crate) struct File {
+    #[serde(default)]
+    pub ptp: PtpSettings,
+    #[serde(default, rename = "port", skip_serializing_if = "Vec::is_empty")]
+    pub ports: Vec<PortSettings>,
+    #[serde(default)]
+    pub clock: ClockSettings,
+    #[serde(default)]
+    pub observability: ObservabilitySettings,
+    #[serde(default)]
+    pub ntp_server: Option<NtpServerSettings>,
+    #[serde(default, rename = "ntp-source", skip_serializing_if = "Vec::is_empty")]
+    pub ntp_sources: Vec<NtpSourceSettings>,
+    #[serde(default, skip_serializing_if = "NtpClient::is_default")]
+    pub ntp_client: NtpClient,
+    #[serde(default)]
+    pub nts_ke_server: Option<NtsKeServerSettings>,
+}
+
+/// The `[ntp-client]` section.
+#[derive(Debug, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields, default)]
+pub(crate) struct NtpClient {
+    #[serde(skip_serializing_if = "is_one")]
+    pub minimum_agreeing_sources: u8,
+    #[serde(with = "values::opt_text")]
+    pub nts_ca_file: Option<PathBuf>,
+}
+
+fn is_one(v: &u8) -> bool {
+    *v == 1
+}
+
+impl Default for NtpClient {
+    fn default() -> Self {
+        NtpClient {
+            minimum_agreeing_sources: 1,
+            nts_ca_file: None,
+        }
+    }
+}
+
+impl NtpClient {
+    fn is_default(&self) -> bool {
+        *self == NtpClient::default()
+    }
+}
+
+impl From<File> for Config {
+    fn from(f: File) -> Config {
+        let mut ntp_server = f.ntp_server;
+        if let Some(n) = &mut ntp_server {
+            n.rate_limit_from_keys();
+        }
+        Config {
+            ptp: f.ptp,
+            ports: f.ports,
+            clock: f.clock,
+            observability: f.observability,
+            ntp_server,
+            ntp_sources: f.ntp_sources,
+            minimum_agreeing_sources: f.ntp_client.minimum_agreeing_sources,
+            nts_ca_file: f.ntp_client.nts_ca_file,
+            nts_ke_server: f.nts_ke_server,
+        }
+    }
+}
+
+impl From<Config> for File {
+    fn from(c: Config) -> File {
+        let mut ntp_server = c.ntp_server;
+        if let Some(n) = &mut ntp_server {
+            n.rate_limit_to_keys();
+        }
+        File {
+            ptp: c.ptp,
+            ports: c.ports,
+            clock: c.clock,
+            observability: c.observability,
+            ntp_server,
+            ntp_sources: c.ntp_sources,
+            ntp_client: NtpClient {
+                minimum_agreeing_sources: c.minimum_agreeing_sources,
+                nts_ca_file: c.nts_ca_file,
+            },
+            nts_ke_server: c.nts_ke_server,
+        }
+    }
+}
+
+/// The configuration as TOML.
+pub(crate) fn to_toml(c: &Config) -> String {
+    // Serializing these types cannot fail: every key is a string and every
+    // value a string, integer, float, boolean, array or table.
+    toml::to_string(&File::from(c.clone())).unwrap_or_default()
+}
