@@ -13,6 +13,7 @@ pub mod access;
 pub mod client;
 pub mod exchange;
 pub mod nts;
+mod reply;
 pub mod server;
 pub mod time;
 pub mod wire;
