@@ -11,8 +11,9 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution as _, Normal};
 use tempora_clock::{Correction, Duration, Sample, Servo, Time, VirtualState};
+use tempora_ntp::access::Unlimited;
 use tempora_ntp::client::source::{PollConfig, ReplyOutcome, Source};
-use tempora_ntp::server::{ServerClock, respond};
+use tempora_ntp::server::{Datagram, DenyAction, Outcome, Server, ServerClock, ServerConfig};
 use tempora_ntp::wire::{LeapIndicator, ReferenceId};
 
 use crate::model::delay::DelayModel;
@@ -31,6 +32,27 @@ const SERVER: ServerClock = ServerClock {
     root_delay: Duration::ZERO,
     root_dispersion: Duration::ZERO,
 };
+
+/// The server core the daemon runs, with no access lists, rate limit,
+/// interleaved mode or NTS.
+fn server() -> Server<[tempora_ntp::access::Cidr; 0], Unlimited, 0> {
+    let config = ServerConfig {
+        allow: [],
+        deny: [],
+        deny_action: DenyAction::Drop,
+        interleaved: false,
+        require_nts: false,
+    };
+    let mut server = Server::new(config, Unlimited, 0);
+    server.set_clock(SERVER);
+    server
+}
+
+/// The client's address, as the server sees it.
+const CLIENT: std::net::SocketAddr = std::net::SocketAddr::new(
+    std::net::IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 2)),
+    123,
+);
 
 struct Client {
     oscillator: Oscillator,
@@ -101,6 +123,10 @@ pub fn run(
         client.read(START),
     );
     let processing = Duration::from_secs_f64(settings.server_processing_us * 1e-6);
+    let mut server = server();
+    // Plain requests draw nothing from it; its own, so that they never could
+    // change the scenario's draws.
+    let mut server_rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5e4e);
     let end = START + Duration::from_secs_f64(duration);
     let mut offsets = Vec::with_capacity(duration as usize + 1);
     let (mut measurements, mut steps) = (0u64, 0u64);
@@ -132,7 +158,12 @@ pub fn run(
             let t3 = t2 + processing;
             let arrival = t3 + d2;
             let mut reply = [0u8; 64];
-            let Ok(len) = respond(&request, t2, t3, &SERVER, &mut reply) else {
+            let datagram = Datagram {
+                data: &request,
+                rx: t2,
+            };
+            let outcome = server.handle(t3, CLIENT, datagram, None, &mut server_rng, &mut reply);
+            let Outcome::Reply { len, .. } = outcome else {
                 break 'exchange;
             };
             client.record_until(arrival.min(end), &mut next_record, &mut offsets);
