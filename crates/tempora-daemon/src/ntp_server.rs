@@ -350,3 +350,83 @@ fn count(counters: &mut NtpServerCounters, outcome: Outcome) {
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tempora_ntp::access::RateLimit;
+    use tempora_ntp::exchange::Request;
+
+    /// The served time stands still.
+    struct Fixed(Time);
+
+    impl ServedTime for Fixed {
+        fn ntp_time(&self, raw: Option<Time>) -> Time {
+            raw.unwrap_or(self.0)
+        }
+    }
+
+    #[test]
+    fn counters_count_the_outcomes_of_the_core() {
+        let settings = NtpServerSettings {
+            listen: Vec::new(),
+            local_stratum: None,
+            allow: Vec::new(),
+            deny: vec![Cidr::parse("10.9.0.0/16").unwrap()],
+            deny_action: DenyAction::Kiss,
+            rate_limit: Some(RateLimit {
+                interval: Duration::from_secs(60),
+                burst: 1,
+            }),
+            interleaved: true,
+            workers: 0,
+            require_nts: false,
+        };
+        let template = NtpServer::new(&settings, -20, 1);
+        let mut server = template.for_worker(2);
+        let clock = Fixed(Time::from_secs_nanos(1_800_000_000, 0));
+        let state = ServerClock::UNSYNCHRONIZED;
+        let (_, req) = Request::new(1);
+        let mut out = [0u8; 2048];
+        let mut send = |s: &mut NtpServer, data: &[u8], from: &str| {
+            s.handle(&clock, &state, data, None, from.parse().unwrap(), &mut out)
+        };
+        let a = "192.0.2.1:123";
+        assert_eq!(send(&mut server, &req, a), Some(48));
+        // The rate limiter is the template's, shared: one request per
+        // interval, whichever worker gets it; then a RATE kiss, then nothing.
+        let mut other = template.for_worker(3);
+        assert_eq!(send(&mut other, &req, a), Some(48));
+        assert_eq!(
+            (other.counters.received, other.counters.rate_limited),
+            (1, 1)
+        );
+        assert_eq!(other.counters.kisses, 1);
+        assert_eq!(send(&mut server, &req, a), None);
+        assert_eq!(send(&mut server, &req[..20], a), None);
+        assert_eq!(send(&mut server, &req, "10.9.0.1:123"), Some(48));
+        // With NTS fields and no keys.
+        let mut nts = [0u8; 1024];
+        let n = tempora_ntp::nts::write_request(
+            &mut nts,
+            &req,
+            &[1; 32],
+            &[2; 100],
+            0,
+            &tempora_ntp::nts::Key::new(
+                tempora_ntp::wire::ntske::AeadAlgorithm::AesSivCmac256,
+                &[3; 32],
+            )
+            .unwrap(),
+            &[4; 16],
+        )
+        .unwrap();
+        assert_eq!(send(&mut server, &nts[..n], "192.0.2.2:123"), None);
+        let c = server.counters;
+        assert_eq!(c.received, 5);
+        // One DENY kiss; one request dropped over its rate.
+        assert_eq!((c.rate_limited, c.kisses), (1, 1));
+        assert_eq!((c.ignored, c.denied, c.nts_rejected), (1, 1, 1));
+        assert_eq!((c.interleaved, c.nts_replies, c.nts_naks), (0, 0, 0));
+    }
+}
