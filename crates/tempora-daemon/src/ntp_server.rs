@@ -278,13 +278,17 @@ impl NtpServer {
         source: SocketAddr,
         out: &mut [u8],
     ) -> Option<usize> {
-        // The reply's transmit timestamp: read as late as the core allows.
-        let now = clock.ntp_time(None);
-        let rx = rx_raw.map_or(now, |r| clock.ntp_time(Some(r)));
         self.core.set_clock(*state);
         let keys = self.nts.as_ref().map(|k| k as &dyn MasterKeys);
-        let datagram = Datagram { data: request, rx };
         let mut rng = rand::thread_rng();
+        let rx = rx_raw.map(|r| clock.ntp_time(Some(r)));
+        // The reply's transmit timestamp (T3): read last, right before the
+        // core decides and writes the reply.
+        let now = clock.ntp_time(None);
+        let datagram = Datagram {
+            data: request,
+            rx: rx.unwrap_or(now),
+        };
         let outcome = self.core.handle(now, source, datagram, keys, &mut rng, out);
         count(&mut self.counters, outcome);
         outcome.reply_len()
