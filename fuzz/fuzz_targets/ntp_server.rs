@@ -1,52 +1,82 @@
-//! Fuzz target: the server's handling of an arbitrary datagram — the
-//! request check, the reply, the kiss-o'-death, the rate limiter and the
-//! interleaved mode — must not panic.
+//! Fuzz target: the NTP server core, `Server::handle`, on an arbitrary
+//! datagram — the request check, the access lists and their DENY kiss, the
+//! rate limiter and its RATE kiss, the interleaved mode with transmit
+//! timestamps fed back, and NTS (protected replies and NAKs) — must not
+//! panic, and what it says to send must fit the buffer.
 #![no_main]
 
-use core::net::IpAddr;
+use core::net::{IpAddr, SocketAddr};
 
 use libfuzzer_sys::fuzz_target;
 use tempora_clock::{Duration, Time};
-use tempora_ntp::access::{RateLimit, RateLimiter, kiss};
-use tempora_ntp::server::{ServerClock, check_request, respond};
-use tempora_ntp::wire::{KissCode, NtpTimestamp};
-use tempora_ntp::xleave::{XleaveTable, respond_interleaved};
+use tempora_ntp::access::{Cidr, RateLimit, RateLimiter};
+use tempora_ntp::nts::{Key, MasterKey, MasterKeys};
+use tempora_ntp::server::{Datagram, DenyAction, Outcome, Server, ServerClock, ServerConfig};
+use tempora_ntp::wire::ntske::AeadAlgorithm;
+
+/// A deterministic generator, so that a crash replays.
+struct Counter(u64);
+
+impl rand_core::RngCore for Counter {
+    fn next_u32(&mut self) -> u32 {
+        self.next_u64() as u32
+    }
+    fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        self.0
+    }
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        rand_core::impls::fill_bytes_via_next(self, dest);
+    }
+    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
+        self.fill_bytes(dest);
+        Ok(())
+    }
+}
 
 fuzz_target!(|data: &[u8]| {
-    let t = Time::from_secs_nanos(1_800_000_000, 0);
-    let mut out = [0u8; 64];
-    let _ = check_request(data);
-    let _ = respond(data, t, t, &ServerClock::UNSYNCHRONIZED, &mut out);
-    let _ = kiss(data, KissCode::from_bytes(*b"RATE"), &mut out);
-    let _ = respond_interleaved(data, t, t, &ServerClock::UNSYNCHRONIZED, &mut out);
-    let mut table = XleaveTable::<4>::new(7);
-    let ip = IpAddr::from([192, 0, 2, data.first().copied().unwrap_or(0)]);
-    let decoded = tempora_ntp::wire::Packet::decode(data).ok();
-    if let Some(p) = &decoded {
-        let _ = table.interleaved_tx(ip, p);
-    }
-    if data.len() >= 32 {
-        let mut b = [0u8; 8];
-        b.copy_from_slice(&data[24..32]);
-        table.replied(ip, NtpTimestamp::from_bits(u64::from_be_bytes(b)));
-        table.transmitted(ip, NtpTimestamp::from_bits(u64::from_be_bytes(b)), t);
-        if let Some(p) = &decoded {
-            let _ = table.interleaved_tx(ip, p);
-        }
-    }
-    let mut limiter = RateLimiter::<8>::new(
-        RateLimit {
-            interval: Duration::from_secs(1),
-            burst: 2,
+    let Ok(key) = Key::new(AeadAlgorithm::AesSivCmac256, &[7; 32]) else {
+        return;
+    };
+    let master = MasterKey { id: 1, key };
+    let first = data.first().copied().unwrap_or(0);
+    let (Ok(allow), Ok(deny)) = (Cidr::parse("192.0.2.0/24"), Cidr::parse("192.0.2.128/25")) else {
+        return;
+    };
+    let config = ServerConfig {
+        allow: [allow],
+        deny: [deny],
+        deny_action: if first & 1 == 0 {
+            DenyAction::Drop
+        } else {
+            DenyAction::Kiss
         },
-        1,
-    );
-    for chunk in data.chunks(5) {
-        let mut b = [0u8; 4];
-        for (d, s) in b.iter_mut().zip(chunk) {
-            *d = *s;
+        interleaved: first & 2 == 0,
+        require_nts: first & 4 != 0,
+    };
+    let limit = RateLimit {
+        interval: Duration::from_secs(1),
+        burst: 2,
+    };
+    let mut server = Server::<_, _, 4>::new(config, RateLimiter::<8>::new(limit, 1), 7);
+    server.set_clock(ServerClock::UNSYNCHRONIZED);
+    let remote = SocketAddr::new(IpAddr::from([192, 0, 2, first]), u16::from(first) * 3);
+    let keys: Option<&dyn MasterKeys> = (first & 8 == 0).then_some(&master as &dyn MasterKeys);
+    let mut rng = Counter(u64::from(first));
+    let mut out = [0u8; 2048];
+    let t = Time::from_secs_nanos(1_800_000_000, 0);
+    // Four times, 300 ms apart: answered, interleaved, kissed, dropped.
+    for i in 0..4u8 {
+        let now = t + Duration::from_millis(300 * i64::from(i));
+        let datagram = Datagram {
+            data,
+            rx: now - Duration::from_micros(5),
+        };
+        let outcome = server.handle(now, remote, datagram, keys, &mut rng, &mut out);
+        assert!(outcome.reply_len().is_none_or(|n| n <= out.len()));
+        if let Outcome::Reply { .. } = outcome {
+            server.sent_with_id(u64::from(i));
+            server.transmitted(u64::from(i), now + Duration::from_micros(3));
         }
-        let dt = i64::from(chunk.get(4).copied().unwrap_or(0));
-        let _ = limiter.check(IpAddr::from(b), t + Duration::from_millis(dt * 10));
     }
 });

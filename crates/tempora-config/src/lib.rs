@@ -667,6 +667,26 @@ pub struct NtpServerSettings {
     pub require_nts: bool,
 }
 
+impl Default for NtpServerSettings {
+    /// An `[ntp-server]` section with no keys (and nowhere to listen).
+    fn default() -> Self {
+        NtpServerSettings {
+            listen: Vec::new(),
+            local_stratum: None,
+            allow: Vec::new(),
+            deny: Vec::new(),
+            deny_action: DenyAction::default(),
+            rate_limit: None,
+            rate_limit_on: false,
+            rate_limit_interval: default_rate_limit_interval(),
+            rate_limit_burst: default_rate_limit_burst(),
+            interleaved: false,
+            workers: 0,
+            require_nts: false,
+        }
+    }
+}
+
 impl NtpServerSettings {
     /// Puts the file's `rate-limit*` keys into `rate_limit`.
     fn rate_limit_from_keys(&mut self) {

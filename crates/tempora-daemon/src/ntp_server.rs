@@ -8,21 +8,19 @@
 //! `local stratum`) if configured, else LI 3 and stratum 16.
 
 use std::io;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex, RwLock};
 
-use tempora_ntp::nts::{self, NtsError};
-use tempora_nts::keys::CookieKeys;
-
 use serde::{Deserialize, Serialize};
-use std::net::SocketAddr;
 use tempora_clock::{Duration, ServoState, Time};
-
 use tempora_config::{DenyAction, NtpServerSettings};
-use tempora_ntp::access::{self, Cidr, RateLimiter, Verdict};
-use tempora_ntp::server::{ServerClock, respond};
+use tempora_ntp::access::{Cidr, Limiter, RateLimiter, Verdict};
+use tempora_ntp::nts::{MasterKey, MasterKeys};
+use tempora_ntp::server::{
+    Datagram, DropReason, Outcome, ReplyKind, Server, ServerClock, ServerConfig,
+};
 use tempora_ntp::wire::{KissCode, LeapIndicator, ReferenceId};
-use tempora_ntp::wire::{NtpTimestamp, Packet};
-use tempora_ntp::xleave::{XleaveTable, respond_interleaved};
+use tempora_nts::keys::CookieKeys;
 use tempora_ptp::datasets::PortState;
 
 use crate::runtime::{DisciplinedClock, PortIo, Runtime};
@@ -155,36 +153,6 @@ impl<C: DisciplinedClock> ServedTime for C {
     }
 }
 
-/// Answers one datagram: `rx_raw` is its kernel receive timestamp, `state`
-/// what the server announces. Returns the reply to send, or `None`
-/// (counted) if it gets none.
-#[allow(clippy::too_many_arguments)]
-pub fn answer(
-    clock: &impl ServedTime,
-    state: &ServerClock,
-    counters: &mut NtpServerCounters,
-    request: &[u8],
-    rx_raw: Option<Time>,
-    prev_tx: Option<Time>,
-    out: &mut [u8],
-) -> Option<usize> {
-    counters.received += 1;
-    let now = clock.ntp_time(None);
-    let rx = rx_raw.map_or(now, |r| clock.ntp_time(Some(r)));
-    let result = match prev_tx {
-        Some(prev) => respond_interleaved(request, rx, prev, state, out),
-        // T3 as late as possible: read the clock again right before sending.
-        None => respond(request, rx, clock.ntp_time(None), state, out),
-    };
-    match result {
-        Ok(n) => Some(n),
-        Err(_) => {
-            counters.ignored += 1;
-            None
-        }
-    }
-}
-
 /// Counts the outcome of a send.
 pub fn sent(counters: &mut NtpServerCounters, result: io::Result<()>) {
     match result {
@@ -193,29 +161,53 @@ pub fn sent(counters: &mut NtpServerCounters, result: io::Result<()>) {
     }
 }
 
-/// Slots of the rate-limiting table: bounded memory (about 160 kB)
-/// whatever the number of clients.
+/// Slots of the rate-limiting table and of the interleaved mode's tables:
+/// bounded memory whatever the number of clients.
 const RATE_SLOTS: usize = 4096;
 
-/// The server's policy and state across requests.
+/// The rate limiter, shared by the worker loops (so that a client's rate is
+/// one whatever socket its requests land on) behind a lock the server core
+/// does not know of.
+#[derive(Clone)]
+struct SharedLimiter(Arc<Mutex<RateLimiter<RATE_SLOTS>>>);
+
+impl Limiter for SharedLimiter {
+    fn check(&mut self, ip: IpAddr, now: Time) -> Verdict {
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .check(ip, now)
+    }
+}
+
+/// The NTS cookie master keys, shared with the NTS-KE server and rotated by
+/// the timing loop; read-locked only for the look-ups of NTS requests.
+#[derive(Clone)]
+struct NtsKeys(Arc<RwLock<CookieKeys>>);
+
+impl MasterKeys for NtsKeys {
+    fn current(&self) -> Option<MasterKey> {
+        let keys = self.0.read().unwrap_or_else(|p| p.into_inner());
+        Some(keys.current().clone())
+    }
+
+    fn find(&self, id: u32) -> Option<MasterKey> {
+        let keys = self.0.read().unwrap_or_else(|p| p.into_inner());
+        keys.find(id).cloned()
+    }
+}
+
+/// The server core as the daemon runs it.
+type Core = Server<Vec<Cidr>, Option<SharedLimiter>, RATE_SLOTS>;
+
+/// The daemon's NTP server: the sans-IO core ([`Server::handle`] decides
+/// everything), the cookie keys it is given, and the counters of its
+/// outcomes.
 pub struct NtpServer {
     policy: NtpServerPolicy,
-    allow: Vec<Cidr>,
-    deny: Vec<Cidr>,
-    deny_action: DenyAction,
-    /// Shared by the worker loops, so that a client's rate is one whatever
-    /// socket its requests land on.
-    limiter: Option<Arc<Mutex<RateLimiter<RATE_SLOTS>>>>,
-    xleave: Option<Box<XleaveTable<RATE_SLOTS>>>,
-    /// Replies waiting for their transmit timestamp: (id, client, the
-    /// receive timestamp the reply carried).
-    awaiting_tx: std::collections::VecDeque<(u64, std::net::IpAddr, NtpTimestamp)>,
-    /// The client and receive timestamp of the reply just built.
-    last_reply: Option<(std::net::IpAddr, NtpTimestamp)>,
+    core: Box<Core>,
     /// The NTS cookie master keys, with NTS on.
-    nts: Option<Arc<RwLock<CookieKeys>>>,
-    /// `require-nts`.
-    require_nts: bool,
+    nts: Option<NtsKeys>,
     /// Its counters.
     pub counters: NtpServerCounters,
 }
@@ -223,24 +215,26 @@ pub struct NtpServer {
 impl NtpServer {
     /// The server of `settings`; `key` seeds the rate-limit table's hash.
     pub fn new(settings: &NtpServerSettings, precision: i8, key: u64) -> Self {
+        let config = ServerConfig {
+            allow: settings.allow.clone(),
+            deny: settings.deny.clone(),
+            deny_action: match settings.deny_action {
+                DenyAction::Drop => tempora_ntp::server::DenyAction::Drop,
+                DenyAction::Kiss => tempora_ntp::server::DenyAction::Kiss,
+            },
+            interleaved: settings.interleaved,
+            require_nts: settings.require_nts,
+        };
+        let limiter = settings
+            .rate_limit
+            .map(|r| SharedLimiter(Arc::new(Mutex::new(RateLimiter::new(r, key)))));
         NtpServer {
             policy: NtpServerPolicy {
                 local_stratum: settings.local_stratum,
                 precision,
             },
-            allow: settings.allow.clone(),
-            deny: settings.deny.clone(),
-            deny_action: settings.deny_action,
-            limiter: settings
-                .rate_limit
-                .map(|r| Arc::new(Mutex::new(RateLimiter::new(r, key)))),
-            xleave: settings
-                .interleaved
-                .then(|| Box::new(XleaveTable::new(key.rotate_left(17)))),
-            awaiting_tx: std::collections::VecDeque::new(),
-            last_reply: None,
+            core: Box::new(Server::new(config, limiter, key.rotate_left(17))),
             nts: None,
-            require_nts: settings.require_nts,
             counters: NtpServerCounters::default(),
         }
     }
@@ -248,29 +242,20 @@ impl NtpServer {
     /// Turns NTS on: requests with NTS fields are answered with cookies
     /// made and opened under `keys` (RFC 8915 §5.7, §6).
     pub fn with_nts(mut self, keys: Arc<RwLock<CookieKeys>>) -> Self {
-        self.nts = Some(keys);
+        self.nts = Some(NtsKeys(keys));
         self
     }
 
     /// The server of a worker loop: the same policy and the same rate
-    /// limiter; its own interleave table (a client's requests all land on
-    /// one SO_REUSEPORT socket, chosen by the kernel from the addresses and
-    /// ports) and counters.
+    /// limiter; its own interleaved-mode state (a client's requests all
+    /// land on one SO_REUSEPORT socket, chosen by the kernel from the
+    /// addresses and ports) and counters.
     pub fn for_worker(&self, key: u64) -> Self {
+        let core = Server::new(self.core.config().clone(), self.core.limiter().clone(), key);
         NtpServer {
             policy: self.policy,
-            allow: self.allow.clone(),
-            deny: self.deny.clone(),
-            deny_action: self.deny_action,
-            limiter: self.limiter.clone(),
-            xleave: self
-                .xleave
-                .as_ref()
-                .map(|_| Box::new(XleaveTable::new(key))),
-            awaiting_tx: std::collections::VecDeque::new(),
-            last_reply: None,
+            core: Box::new(core),
             nts: self.nts.clone(),
-            require_nts: self.require_nts,
             counters: NtpServerCounters::default(),
         }
     }
@@ -280,11 +265,10 @@ impl NtpServer {
         server_clock(runtime, &self.policy, runtime.clock.ntp_time(None))
     }
 
-    /// Handles one datagram from `source`: the reply to send, written into
-    /// `out`, if any. Access lists first (RFC 8633 §3.5), then the rate
-    /// limit, then the answer; junk is dropped before either. `state` is
-    /// what the server announces ([`NtpServer::state`]).
-    #[allow(clippy::too_many_arguments)]
+    /// Handles one datagram from `source` received at `rx_raw` (its kernel
+    /// timestamp, if any) with the server core, announcing `state`
+    /// ([`NtpServer::state`]), and counts the outcome: the length of the
+    /// reply written into `out`, if any.
     pub fn handle(
         &mut self,
         clock: &impl ServedTime,
@@ -294,180 +278,35 @@ impl NtpServer {
         source: SocketAddr,
         out: &mut [u8],
     ) -> Option<usize> {
-        let checked = match tempora_ntp::server::check_request(request) {
-            Ok(req) if source.port() != 0 => req,
-            _ => {
-                self.counters.received += 1;
-                self.counters.ignored += 1;
-                return None;
-            }
+        self.core.set_clock(*state);
+        let keys = self.nts.as_ref().map(|k| k as &dyn MasterKeys);
+        let mut rng = rand::thread_rng();
+        let rx = rx_raw.map(|r| clock.ntp_time(Some(r)));
+        // The reply's transmit timestamp (T3): read last, right before the
+        // core decides and writes the reply.
+        let now = clock.ntp_time(None);
+        let datagram = Datagram {
+            data: request,
+            rx: rx.unwrap_or(now),
         };
-        let ip = source.ip();
-        if !access::allowed(&self.allow, &self.deny, ip) {
-            self.counters.received += 1;
-            self.counters.denied += 1;
-            return match self.deny_action {
-                DenyAction::Drop => None,
-                DenyAction::Kiss => self.kiss(request, *b"DENY", out),
-            };
-        }
-        if let Some(limiter) = &self.limiter {
-            let now = clock.ntp_time(None);
-            let verdict = limiter
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner())
-                .check(ip, now);
-            match verdict {
-                Verdict::Answer => {}
-                Verdict::Kiss => {
-                    self.counters.received += 1;
-                    self.counters.rate_limited += 1;
-                    return self.kiss(request, *b"RATE", out);
-                }
-                Verdict::Drop => {
-                    self.counters.received += 1;
-                    self.counters.rate_limited += 1;
-                    return None;
-                }
-            }
-        }
-        if tempora_ntp::nts::is_nts(&checked) || self.require_nts {
-            return self.handle_nts(clock, state, request, rx_raw, out);
-        }
-        let prev_tx = self
-            .xleave
-            .as_ref()
-            .and_then(|t| t.interleaved_tx(ip, &checked));
-        let n = answer(
-            clock,
-            state,
-            &mut self.counters,
-            request,
-            rx_raw,
-            prev_tx,
-            out,
-        )?;
-        if prev_tx.is_some() {
-            self.counters.interleaved += 1;
-        }
-        if let Some(table) = &mut self.xleave {
-            if let Ok(p) = Packet::decode(out.get(..n).unwrap_or_default()) {
-                table.replied(ip, p.receive_timestamp);
-                self.last_reply = Some((ip, p.receive_timestamp));
-            }
-        }
-        Some(n)
-    }
-
-    /// Answers an NTS request (RFC 8915 §5.7): a protected reply with one
-    /// fresh cookie per cookie spent or asked for, an NTS NAK when the
-    /// cookie does not open or the request does not authenticate, nothing
-    /// when it is malformed (or without NTS, or for a plain request under
-    /// `require-nts`).
-    fn handle_nts(
-        &mut self,
-        clock: &impl ServedTime,
-        state: &ServerClock,
-        request: &[u8],
-        rx_raw: Option<Time>,
-        out: &mut [u8],
-    ) -> Option<usize> {
-        let Some(keys) = self.nts.clone() else {
-            self.counters.received += 1;
-            self.counters.nts_rejected += 1;
-            return None;
-        };
-        let guard = keys.read().unwrap_or_else(|p| p.into_inner());
-        let checked = match nts::open_request(request, |id| guard.find(id)) {
-            Ok(c) => c,
-            // RFC 8915 §5.7: a cookie that does not open, or a request
-            // that does not authenticate, gets an NTS NAK (no larger than
-            // the request).
-            Err(NtsError::BadCookie | NtsError::BadAuthenticator) => {
-                self.counters.received += 1;
-                let uid = nts::request_uid(request)?;
-                let mut header = [0u8; 48];
-                access::kiss(request, KissCode::Ntsn, &mut header)?;
-                let n = nts::write_nak(out, &header, uid).ok()?;
-                self.counters.nts_naks += 1;
-                self.counters.kisses += 1;
-                return Some(n);
-            }
-            Err(_) => {
-                self.counters.received += 1;
-                self.counters.nts_rejected += 1;
-                return None;
-            }
-        };
-        let mut header = [0u8; 48];
-        answer(
-            clock,
-            state,
-            &mut self.counters,
-            request,
-            rx_raw,
-            None,
-            &mut header,
-        )?;
-        let current = guard.current();
-        let mut cookies = [[0u8; nts::COOKIE_LEN_512]; nts::MAX_COOKIES];
-        let mut lens = [0usize; nts::MAX_COOKIES];
-        for (c, len) in cookies
-            .iter_mut()
-            .zip(&mut lens)
-            .take(checked.cookies_wanted)
-        {
-            let nonce: [u8; nts::NONCE_LEN] = rand::random();
-            *len = nts::make_cookie(current, &nonce, &checked.keys, c).ok()?;
-        }
-        let list: [&[u8]; nts::MAX_COOKIES] =
-            std::array::from_fn(|i| cookies[i].get(..lens[i]).unwrap_or_default());
-        let nonce: [u8; nts::NONCE_LEN] = rand::random();
-        let n = nts::write_response(
-            out,
-            &header,
-            checked.uid,
-            &checked.keys.s2c,
-            &nonce,
-            list.get(..checked.cookies_wanted).unwrap_or_default(),
-        )
-        .ok()?;
-        self.counters.nts_replies += 1;
-        Some(n)
+        let outcome = self.core.handle(now, source, datagram, keys, &mut rng, out);
+        count(&mut self.counters, outcome);
+        outcome.reply_len()
     }
 
     /// Whether replies need kernel transmit timestamps (interleaved mode).
     pub fn wants_tx_timestamps(&self) -> bool {
-        self.xleave.is_some()
+        self.core.wants_tx_timestamps()
     }
 
     /// The reply just built left with transmit-timestamp id `id`.
     pub fn sent_with_id(&mut self, id: u64) {
-        if let Some((ip, rx)) = self.last_reply.take() {
-            if self.awaiting_tx.len() >= 4096 {
-                self.awaiting_tx.pop_front();
-            }
-            self.awaiting_tx.push_back((id, ip, rx));
-        }
+        self.core.sent_with_id(id);
     }
 
     /// The kernel's transmit timestamp `tx` (NTP time) of reply `id`.
     pub fn transmitted(&mut self, id: u64, tx: Time) {
-        let Some(pos) = self.awaiting_tx.iter().position(|(i, ..)| *i == id) else {
-            return;
-        };
-        let Some((_, ip, rx)) = self.awaiting_tx.remove(pos) else {
-            return;
-        };
-        if let Some(table) = &mut self.xleave {
-            table.transmitted(ip, rx, tx);
-        }
-    }
-
-    fn kiss(&mut self, request: &[u8], code: [u8; 4], out: &mut [u8]) -> Option<usize> {
-        let n = access::kiss(request, KissCode::from_bytes(code), out)?;
-        self.counters.kisses += 1;
-        Some(n)
+        self.core.transmitted(id, tx);
     }
 
     /// Counts the outcome of a send.
@@ -479,5 +318,113 @@ impl NtpServer {
     pub fn sent_batch(&mut self, sent: usize, failed: usize) {
         self.counters.replied += sent as u64;
         self.counters.send_errors += failed as u64;
+    }
+}
+
+/// Counts what the server core did with a datagram (replies are counted
+/// as `replied` once sent).
+fn count(counters: &mut NtpServerCounters, outcome: Outcome) {
+    counters.received += 1;
+    match outcome {
+        Outcome::Reply { kind, .. } => match kind {
+            ReplyKind::Basic => {}
+            ReplyKind::Interleaved => counters.interleaved += 1,
+            ReplyKind::Nts => counters.nts_replies += 1,
+        },
+        Outcome::Kiss { code, .. } => {
+            counters.kisses += 1;
+            match code {
+                KissCode::Deny | KissCode::Rstr => counters.denied += 1,
+                KissCode::Rate => counters.rate_limited += 1,
+                KissCode::Ntsn => counters.nts_naks += 1,
+                _ => {}
+            }
+        }
+        Outcome::Dropped(reason) => match reason {
+            DropReason::Denied => counters.denied += 1,
+            DropReason::RateLimited => counters.rate_limited += 1,
+            DropReason::NtsRequired | DropReason::NtsUnavailable | DropReason::NtsMalformed => {
+                counters.nts_rejected += 1
+            }
+            DropReason::BadSource
+            | DropReason::Malformed
+            | DropReason::NotARequest
+            | DropReason::BadVersion
+            | DropReason::BufferTooSmall => counters.ignored += 1,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tempora_ntp::access::RateLimit;
+    use tempora_ntp::exchange::Request;
+
+    /// The served time stands still.
+    struct Fixed(Time);
+
+    impl ServedTime for Fixed {
+        fn ntp_time(&self, raw: Option<Time>) -> Time {
+            raw.unwrap_or(self.0)
+        }
+    }
+
+    #[test]
+    fn counters_count_the_outcomes_of_the_core() {
+        let mut settings = NtpServerSettings::default();
+        settings.deny = vec![Cidr::parse("10.9.0.0/16").unwrap()];
+        settings.deny_action = DenyAction::Kiss;
+        settings.rate_limit = Some(RateLimit {
+            interval: Duration::from_secs(60),
+            burst: 1,
+        });
+        settings.interleaved = true;
+        let template = NtpServer::new(&settings, -20, 1);
+        let mut server = template.for_worker(2);
+        let clock = Fixed(Time::from_secs_nanos(1_800_000_000, 0));
+        let state = ServerClock::UNSYNCHRONIZED;
+        let (_, req) = Request::new(1);
+        let mut out = [0u8; 2048];
+        let mut send = |s: &mut NtpServer, data: &[u8], from: &str| {
+            s.handle(&clock, &state, data, None, from.parse().unwrap(), &mut out)
+        };
+        let a = "192.0.2.1:123";
+        assert_eq!(send(&mut server, &req, a), Some(48));
+        // The rate limiter is the template's, shared: one request per
+        // interval, whichever worker gets it; then a RATE kiss, then nothing.
+        let mut other = template.for_worker(3);
+        assert_eq!(send(&mut other, &req, a), Some(48));
+        assert_eq!(
+            (other.counters.received, other.counters.rate_limited),
+            (1, 1)
+        );
+        assert_eq!(other.counters.kisses, 1);
+        assert_eq!(send(&mut server, &req, a), None);
+        assert_eq!(send(&mut server, &req[..20], a), None);
+        assert_eq!(send(&mut server, &req, "10.9.0.1:123"), Some(48));
+        // With NTS fields and no keys.
+        let mut nts = [0u8; 1024];
+        let n = tempora_ntp::nts::write_request(
+            &mut nts,
+            &req,
+            &[1; 32],
+            &[2; 100],
+            0,
+            &tempora_ntp::nts::Key::new(
+                tempora_ntp::wire::ntske::AeadAlgorithm::AesSivCmac256,
+                &[3; 32],
+            )
+            .unwrap(),
+            &[4; 16],
+        )
+        .unwrap();
+        assert_eq!(send(&mut server, &nts[..n], "192.0.2.2:123"), None);
+        let c = server.counters;
+        assert_eq!(c.received, 5);
+        // One DENY kiss; one request dropped over its rate.
+        assert_eq!((c.rate_limited, c.kisses), (1, 1));
+        assert_eq!((c.ignored, c.denied, c.nts_rejected), (1, 1, 1));
+        assert_eq!((c.interleaved, c.nts_replies, c.nts_naks), (0, 0, 0));
     }
 }

@@ -214,13 +214,54 @@ impl<const N: usize> RateLimiter<N> {
     }
 }
 
+/// A rate limiter as the server core consults it, once per request that
+/// passed the access lists (RFC 8633 §3.5): a [`RateLimiter`] of its own,
+/// one shared between threads behind the caller's lock (the core needs no
+/// lock itself), or [`Unlimited`].
+pub trait Limiter {
+    /// Accounts a request from `ip` at `now`.
+    fn check(&mut self, ip: IpAddr, now: Time) -> Verdict;
+}
+
+impl<const N: usize> Limiter for RateLimiter<N> {
+    fn check(&mut self, ip: IpAddr, now: Time) -> Verdict {
+        RateLimiter::check(self, ip, now)
+    }
+}
+
+/// No limit when `None`.
+impl<L: Limiter> Limiter for Option<L> {
+    fn check(&mut self, ip: IpAddr, now: Time) -> Verdict {
+        self.as_mut().map_or(Verdict::Answer, |l| l.check(ip, now))
+    }
+}
+
+/// No rate limit: every request is answered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Unlimited;
+
+impl Limiter for Unlimited {
+    fn check(&mut self, _: IpAddr, _: Time) -> Verdict {
+        Verdict::Answer
+    }
+}
+
 /// A kiss-o'-death reply to `request` with `code` (RFC 5905 §7.4: stratum
 /// 0, the code as reference id, LI 3; the request's transmit timestamp as
 /// origin so that the client can match it). `None` if `request` is not a
 /// client request.
 pub fn kiss(request: &[u8], code: KissCode, out: &mut [u8]) -> Option<usize> {
     let req = Packet::decode(request).ok()?;
-    if req.mode != Mode::Client || req.version == 0 || req.version > 4 || out.len() < HEADER_LEN {
+    if req.mode != Mode::Client || req.version == 0 || req.version > 4 {
+        return None;
+    }
+    kiss_reply(&req, code, out)
+}
+
+/// [`kiss`] for a request already decoded and checked (mode 3, version
+/// 1–4). `None` if `out` is too small.
+pub(crate) fn kiss_reply(req: &Packet<'_>, code: KissCode, out: &mut [u8]) -> Option<usize> {
+    if out.len() < HEADER_LEN {
         return None;
     }
     let mut p = Packet::new(Mode::Server);

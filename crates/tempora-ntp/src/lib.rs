@@ -4,6 +4,21 @@
 //! typed values ("sans-IO"); see [`wire`], and [`time`] for conversions to
 //! Tempora's time types.
 //!
+//! On top of the wire formats, the protocol logic, with no clock, socket or
+//! entropy of its own (the caller passes the time, the datagrams and a
+//! random number generator):
+//!
+//! - [`server`]: the server core. [`server::Server::handle`] takes one
+//!   datagram and decides everything once (access lists and rate limiting
+//!   from [`access`], the interleaved mode from [`xleave`], NTS from
+//!   [`nts`] with the cookie master keys passed in, the DENY, RATE and NTSN
+//!   kiss codes) and returns a typed [`server::Outcome`] to send and count.
+//!   The daemon's timing and worker loops, the simulator and the
+//!   `ntp_server` fuzz target all call it;
+//! - [`client`] and [`exchange`]: the client's sources, clock filter and
+//!   selection, and one request–reply exchange;
+//! - [`nts`]: NTS-protected requests and replies (RFC 8915 §5) and cookies.
+//!
 //! Decoders borrow from their input and never panic; every value that
 //! decodes re-encodes to exactly the bytes it came from.
 #![no_std]
@@ -13,6 +28,7 @@ pub mod access;
 pub mod client;
 pub mod exchange;
 pub mod nts;
+mod reply;
 pub mod server;
 pub mod time;
 pub mod wire;

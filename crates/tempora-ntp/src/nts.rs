@@ -10,6 +10,8 @@
 //! ciphertext on the wire is the 16-octet synthetic IV followed by the
 //! encrypted extension fields.
 
+use core::borrow::Borrow;
+
 use aes_siv::KeyInit;
 use aes_siv::siv::{Aes128Siv, Aes256Siv};
 
@@ -369,6 +371,14 @@ pub fn open_cookie<'m>(
     cookie: &[u8],
     master: impl Fn(u32) -> Option<&'m MasterKey>,
 ) -> Result<Keys, NtsError> {
+    open_cookie_with(cookie, master)
+}
+
+/// [`open_cookie`] with a master key found by value or by reference.
+fn open_cookie_with<M: Borrow<MasterKey>>(
+    cookie: &[u8],
+    master: impl FnOnce(u32) -> Option<M>,
+) -> Result<Keys, NtsError> {
     let (id, rest) = cookie.split_at_checked(4).ok_or(NtsError::BadCookie)?;
     let (nonce, sealed) = rest
         .split_at_checked(NONCE_LEN)
@@ -377,6 +387,7 @@ pub fn open_cookie<'m>(
     let key = master(u32::from_be_bytes(id_bytes)).ok_or(NtsError::BadCookie)?;
     let mut plain = [0u8; 4 + 2 * MAX_KEY_LEN];
     let n = key
+        .borrow()
         .key
         .open(id, nonce, sealed, &mut plain)
         .map_err(|_| NtsError::BadCookie)?;
@@ -389,6 +400,38 @@ pub fn open_cookie<'m>(
         c2s: Key::new(alg, &plain[4..4 + klen])?,
         s2c: Key::new(alg, &plain[4 + klen..4 + 2 * klen])?,
     })
+}
+
+/// The server's cookie master keys as the server core asks for them (RFC
+/// 8915 §6): only for NTS requests, and by value, so that a caller keeping
+/// them behind a lock (they rotate) holds it only for the look-up.
+pub trait MasterKeys {
+    /// The key that makes new cookies, if there is one.
+    fn current(&self) -> Option<MasterKey>;
+    /// The key with `id`: the current one or one still in its grace period.
+    fn find(&self, id: u32) -> Option<MasterKey>;
+}
+
+/// A single master key: current, and the only one that opens cookies.
+impl MasterKeys for MasterKey {
+    fn current(&self) -> Option<MasterKey> {
+        Some(self.clone())
+    }
+
+    fn find(&self, id: u32) -> Option<MasterKey> {
+        (self.id == id).then(|| self.clone())
+    }
+}
+
+/// Master keys newest first: the first makes cookies, all open them.
+impl<const K: usize> MasterKeys for [MasterKey; K] {
+    fn current(&self) -> Option<MasterKey> {
+        self.first().cloned()
+    }
+
+    fn find(&self, id: u32) -> Option<MasterKey> {
+        self.iter().find(|k| k.id == id).cloned()
+    }
 }
 
 /// An NTS request the server has checked.
@@ -416,6 +459,16 @@ pub fn open_request<'a, 'm>(
     master: impl Fn(u32) -> Option<&'m MasterKey>,
 ) -> Result<CheckedRequest<'a>, NtsError> {
     let packet = Packet::decode(data).map_err(|_| NtsError::Malformed)?;
+    open_packet(data, packet, master)
+}
+
+/// [`open_request`] of a request already decoded: `packet` is `data`
+/// decoded (the server core decodes each datagram once).
+pub(crate) fn open_packet<'a, M: Borrow<MasterKey>>(
+    data: &'a [u8],
+    packet: Packet<'a>,
+    master: impl FnOnce(u32) -> Option<M>,
+) -> Result<CheckedRequest<'a>, NtsError> {
     let mut cookie: Option<&[u8]> = None;
     let mut placeholder_lens = [0usize; MAX_COOKIES];
     let mut placeholders = 0usize;
@@ -448,7 +501,7 @@ pub fn open_request<'a, 'm>(
     if padded_nonce < crate::wire::nts::NONCE_MIN_PADDED_LEN {
         return Err(NtsError::Malformed);
     }
-    let keys = open_cookie(cookie, master)?;
+    let keys = open_cookie_with(cookie, master)?;
     let ad = data.get(..offset).ok_or(NtsError::Malformed)?;
     let mut plain = [0u8; 1024];
     keys.c2s.open(ad, auth.nonce, auth.ciphertext, &mut plain)?;
@@ -501,8 +554,12 @@ pub fn is_nts(packet: &Packet<'_>) -> bool {
 
 /// The unique identifier of an NTS request, for a NAK.
 pub fn request_uid(data: &[u8]) -> Option<&[u8]> {
-    let packet = Packet::decode(data).ok()?;
-    scan(&packet, |_| Ok(())).ok()?.0
+    packet_uid(&Packet::decode(data).ok()?)
+}
+
+/// The unique identifier of a decoded NTS request, for a NAK.
+pub fn packet_uid<'a>(packet: &Packet<'a>) -> Option<&'a [u8]> {
+    scan(packet, |_| Ok(())).ok()?.0
 }
 
 /// Writes an NTS NAK (RFC 8915 §5.7): `header` (a kiss-o'-death with code

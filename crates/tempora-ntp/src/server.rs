@@ -1,197 +1,311 @@
-//! Answering client requests (RFC 5905 §8, §9.2 "fast_xmit"), sans-IO: the
-//! caller passes the request, the kernel receive time and what the server's
-//! clock knows of itself, and gets the reply to send. Nothing here reads a
-//! clock or touches a socket.
+//! The NTP server, sans-IO: [`Server::handle`] decides everything about one
+//! datagram, once, and returns a typed [`Outcome`] for the caller to send
+//! and count. The daemon's timing loop and worker loops, the simulator and
+//! the `ntp_server` fuzz target all call it.
+//!
+//! In order, for each datagram (decoded once):
+//!
+//! 1. junk is dropped before any state is touched: port 0, not NTP, not a
+//!    client request (mode 3), version 0 or above 4 (RFC 5905 §9.2);
+//! 2. the access lists (RFC 8633 §3.5): a refused client gets nothing or a
+//!    DENY kiss-o'-death (RFC 5905 §7.4);
+//! 3. the rate limit ([`Limiter`]; RFC 8633 §3.5): over its rate, a client
+//!    gets a RATE kiss at most once per interval, else nothing;
+//! 4. NTS (RFC 8915 §5.7): a request with NTS fields (or any request under
+//!    `require-nts`) is answered protected, with fresh cookies made under
+//!    the master keys passed in, or with an NTS NAK when its cookie does
+//!    not open or it does not authenticate, or not at all when malformed;
+//! 5. otherwise a basic reply (RFC 5905 §9.2), or an interleaved one (RFC
+//!    9769) when the client asks for it and the previous reply's kernel
+//!    transmit timestamp came back ([`Server::sent_with_id`],
+//!    [`Server::transmitted`]).
+//!
+//! The caller passes the time (`now`, the reply's transmit timestamp and
+//! the rate limiter's clock), the datagram with its receive time, the
+//! cookie master keys and a random number generator (cookie and response
+//! nonces); nothing here reads a clock, draws entropy or touches a socket.
+//! The reply writers are re-exported here: [`respond`] answers a plain
+//! request on its own.
 
-use tempora_clock::{Duration, Time};
+use core::net::{IpAddr, SocketAddr};
 
-use crate::time::{ntp_from_time, short_from_duration};
-use crate::wire::{HEADER_LEN, LeapIndicator, Mode, NtpTimestamp, Packet, ReferenceId};
+use rand_core::RngCore;
+use tempora_clock::Time;
 
-/// What the server says about its clock (RFC 5905 §7.3 system variables).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ServerClock {
-    /// Leap indicator: 3 only while the clock is not synchronised.
-    pub leap: LeapIndicator,
-    /// Stratum: 1 for a primary reference, 16 when unsynchronised.
-    pub stratum: u8,
-    /// The clock's precision, log2 s.
-    pub precision: i8,
-    /// Reference id: a four-letter source name at stratum 1 ("PTP",
-    /// "LOCL"), the upstream server's address otherwise.
-    pub reference_id: ReferenceId,
-    /// When the clock was last set or corrected.
-    pub reference_time: Time,
-    /// Round-trip delay to the primary reference.
-    pub root_delay: Duration,
-    /// Dispersion to the primary reference.
-    pub root_dispersion: Duration,
+use crate::access::{self, Cidr, Limiter, Verdict};
+use crate::nts::{self, CheckedRequest, MasterKeys, NtsError};
+use crate::reply::write_reply;
+pub use crate::reply::{Ignored, ServerClock, check_request, respond};
+use crate::time::ntp_from_time;
+use crate::wire::{HEADER_LEN, KissCode, NtpTimestamp, Packet};
+use crate::xleave::{PendingTx, XleaveTable};
+
+mod outcome;
+
+pub use outcome::{Datagram, DenyAction, DropReason, Outcome, ReplyKind, ServerConfig};
+
+/// The server: its settings, what it announces of its clock, its rate
+/// limiter `L`, and the state of the interleaved mode for `N` clients
+/// (bounded memory, whatever the number of clients). Allocation-free; about
+/// 100 octets per slot, so a large `N` belongs in a `Box`.
+#[derive(Debug, Clone)]
+pub struct Server<C, L, const N: usize> {
+    config: ServerConfig<C>,
+    clock: ServerClock,
+    limiter: L,
+    xleave: XleaveTable<N>,
+    pending: PendingTx<N>,
+    /// The client and receive timestamp of the interleavable reply just
+    /// built, until [`Server::sent_with_id`].
+    last_reply: Option<(IpAddr, NtpTimestamp)>,
 }
 
-impl ServerClock {
-    /// An unsynchronised clock (LI 3, stratum 16, RFC 5905 §7.3).
-    pub const UNSYNCHRONIZED: ServerClock = ServerClock {
-        leap: LeapIndicator::Unsynchronized,
-        stratum: 16,
-        precision: -20,
-        reference_id: ReferenceId(*b"INIT"),
-        reference_time: Time::EPOCH,
-        root_delay: Duration::ZERO,
-        root_dispersion: Duration::ZERO,
-    };
-}
-
-/// Why a datagram got no reply.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Ignored {
-    /// It does not decode as NTP.
-    Malformed,
-    /// Not a client request (mode 3).
-    NotARequest,
-    /// Version 0 or above 4 (RFC 5905 §9.2 drops those).
-    BadVersion,
-    /// The reply does not fit the buffer given.
-    BufferTooSmall,
-}
-
-/// Whether `request` is a client request this server answers (decodes,
-/// mode 3, version 1–4): the check made before access lists and rate
-/// limits, so that junk is dropped without touching their state.
-pub fn check_request(request: &[u8]) -> Result<Packet<'_>, Ignored> {
-    let req = Packet::decode(request).map_err(|_| Ignored::Malformed)?;
-    if req.mode != Mode::Client {
-        return Err(Ignored::NotARequest);
+impl<C: AsRef<[Cidr]>, L: Limiter, const N: usize> Server<C, L, N> {
+    /// A server with `config` and `limiter`, announcing an unsynchronised
+    /// clock until [`Server::set_clock`]; `key` (random) makes the
+    /// interleaved mode's slots unpredictable to clients.
+    pub fn new(config: ServerConfig<C>, limiter: L, key: u64) -> Self {
+        Server {
+            config,
+            clock: ServerClock::UNSYNCHRONIZED,
+            limiter,
+            xleave: XleaveTable::new(key),
+            pending: PendingTx::new(),
+            last_reply: None,
+        }
     }
-    if req.version == 0 || req.version > 4 {
-        return Err(Ignored::BadVersion);
+
+    /// Its settings.
+    pub fn config(&self) -> &ServerConfig<C> {
+        &self.config
     }
-    Ok(req)
+
+    /// Its rate limiter.
+    pub fn limiter(&self) -> &L {
+        &self.limiter
+    }
+
+    /// What it announces of its clock from now on (RFC 5905 §7.3).
+    pub fn set_clock(&mut self, clock: ServerClock) {
+        self.clock = clock;
+    }
+
+    /// What it announces of its clock.
+    pub fn clock(&self) -> &ServerClock {
+        &self.clock
+    }
+
+    /// Whether replies need kernel transmit timestamps (the interleaved
+    /// mode is on).
+    pub fn wants_tx_timestamps(&self) -> bool {
+        self.config.interleaved
+    }
+
+    /// Handles one datagram from `remote`, writing what to send into `out`
+    /// (NTS replies carry up to eight cookies: 2 KiB is room enough). `now`
+    /// is the served time as late as the caller can read it: the reply's
+    /// transmit timestamp (T3) and the rate limiter's clock. `keys` are the
+    /// NTS cookie master keys, if NTS is on; `rng` makes the NTS nonces.
+    pub fn handle(
+        &mut self,
+        now: Time,
+        remote: SocketAddr,
+        datagram: Datagram<'_>,
+        keys: Option<&dyn MasterKeys>,
+        rng: &mut impl RngCore,
+        out: &mut [u8],
+    ) -> Outcome {
+        self.last_reply = None;
+        if remote.port() == 0 {
+            return Outcome::Dropped(DropReason::BadSource);
+        }
+        let req = match check_request(datagram.data) {
+            Ok(req) => req,
+            Err(e) => return Outcome::Dropped(e.into()),
+        };
+        let ip = remote.ip();
+        let config = &self.config;
+        if !access::allowed(config.allow.as_ref(), config.deny.as_ref(), ip) {
+            return match config.deny_action {
+                DenyAction::Drop => Outcome::Dropped(DropReason::Denied),
+                DenyAction::Kiss => kiss(&req, KissCode::Deny, DropReason::Denied, out),
+            };
+        }
+        match self.limiter.check(ip, now) {
+            Verdict::Answer => {}
+            Verdict::Kiss => return kiss(&req, KissCode::Rate, DropReason::RateLimited, out),
+            Verdict::Drop => return Outcome::Dropped(DropReason::RateLimited),
+        }
+        if nts::is_nts(&req) {
+            let Some(keys) = keys else {
+                return Outcome::Dropped(DropReason::NtsUnavailable);
+            };
+            return self.nts(now, datagram, req, keys, rng, out);
+        }
+        if self.config.require_nts {
+            return Outcome::Dropped(DropReason::NtsRequired);
+        }
+        self.plain(now, ip, &req, datagram.rx, out)
+    }
+
+    /// A basic reply, or an interleaved one (RFC 9769) when `req` asks for
+    /// it and the previous reply's transmit time is known.
+    fn plain(
+        &mut self,
+        now: Time,
+        ip: IpAddr,
+        req: &Packet<'_>,
+        rx: Time,
+        out: &mut [u8],
+    ) -> Outcome {
+        let interleaved = self.config.interleaved;
+        let prev_tx = interleaved
+            .then(|| self.xleave.interleaved_tx(ip, req))
+            .flatten();
+        let (origin, transmit, kind) = match prev_tx {
+            Some(prev) => (
+                req.receive_timestamp,
+                ntp_from_time(prev),
+                ReplyKind::Interleaved,
+            ),
+            None => (req.transmit_timestamp, ntp_from_time(now), ReplyKind::Basic),
+        };
+        let len = match write_reply(req, origin, rx, transmit, &self.clock, out) {
+            Ok(len) => len,
+            Err(e) => return Outcome::Dropped(e.into()),
+        };
+        if interleaved {
+            let rx = ntp_from_time(rx);
+            self.xleave.replied(ip, rx);
+            self.last_reply = Some((ip, rx));
+        }
+        Outcome::Reply { len, kind }
+    }
+
+    /// An NTS request (RFC 8915 §5.7): a protected reply, an NTS NAK when
+    /// the cookie does not open or the request does not authenticate,
+    /// nothing when it is malformed.
+    fn nts(
+        &mut self,
+        now: Time,
+        datagram: Datagram<'_>,
+        req: Packet<'_>,
+        keys: &dyn MasterKeys,
+        rng: &mut impl RngCore,
+        out: &mut [u8],
+    ) -> Outcome {
+        match nts::open_packet(datagram.data, req, |id| keys.find(id)) {
+            Ok(checked) => self.nts_reply(now, datagram.rx, &checked, keys, rng, out),
+            // No larger than the request (RFC 8915 §5.7).
+            Err(NtsError::BadCookie | NtsError::BadAuthenticator) => nak(&req, out),
+            Err(_) => Outcome::Dropped(DropReason::NtsMalformed),
+        }
+    }
+
+    /// The protected reply to `checked`: one fresh cookie under the current
+    /// master key per cookie spent or asked for (RFC 8915 §5.7, §6).
+    fn nts_reply(
+        &self,
+        now: Time,
+        rx: Time,
+        checked: &CheckedRequest<'_>,
+        keys: &dyn MasterKeys,
+        rng: &mut impl RngCore,
+        out: &mut [u8],
+    ) -> Outcome {
+        let req = &checked.packet;
+        let mut header = [0u8; HEADER_LEN];
+        let transmit = ntp_from_time(now);
+        if let Err(e) = write_reply(
+            req,
+            req.transmit_timestamp,
+            rx,
+            transmit,
+            &self.clock,
+            &mut header,
+        ) {
+            return Outcome::Dropped(e.into());
+        }
+        let Some(current) = keys.current() else {
+            return Outcome::Dropped(DropReason::NtsUnavailable);
+        };
+        let mut cookies = [[0u8; nts::COOKIE_LEN_512]; nts::MAX_COOKIES];
+        let mut lens = [0usize; nts::MAX_COOKIES];
+        for (c, len) in cookies
+            .iter_mut()
+            .zip(&mut lens)
+            .take(checked.cookies_wanted)
+        {
+            let mut nonce = [0u8; nts::NONCE_LEN];
+            rng.fill_bytes(&mut nonce);
+            match nts::make_cookie(&current, &nonce, &checked.keys, c) {
+                Ok(n) => *len = n,
+                Err(_) => return Outcome::Dropped(DropReason::BufferTooSmall),
+            }
+        }
+        let list: [&[u8]; nts::MAX_COOKIES] =
+            core::array::from_fn(|i| cookies[i].get(..lens[i]).unwrap_or_default());
+        let mut nonce = [0u8; nts::NONCE_LEN];
+        rng.fill_bytes(&mut nonce);
+        let cookies = list.get(..checked.cookies_wanted).unwrap_or_default();
+        match nts::write_response(
+            out,
+            &header,
+            checked.uid,
+            &checked.keys.s2c,
+            &nonce,
+            cookies,
+        ) {
+            Ok(len) => Outcome::Reply {
+                len,
+                kind: ReplyKind::Nts,
+            },
+            Err(_) => Outcome::Dropped(DropReason::BufferTooSmall),
+        }
+    }
+
+    /// The reply just handled left with kernel transmit-timestamp id `id`
+    /// (only interleavable replies are remembered).
+    pub fn sent_with_id(&mut self, id: u64) {
+        if let Some((ip, rx)) = self.last_reply.take() {
+            self.pending.push(id, ip, rx);
+        }
+    }
+
+    /// The kernel's transmit timestamp `tx` (served time) of the reply
+    /// that left with id `id`: the interleaved mode's next reply to that
+    /// client carries it (RFC 9769).
+    pub fn transmitted(&mut self, id: u64, tx: Time) {
+        if let Some((ip, rx)) = self.pending.take(id) {
+            self.xleave.transmitted(ip, rx, tx);
+        }
+    }
 }
 
-/// The reply to `request`, received at `rx` and about to leave at `tx`,
-/// written into `out` (48 octets). The reply has the request's version and
-/// poll, mode 4, the request's transmit timestamp as origin, and the
-/// clock's state; extension fields are not echoed (NTS answers them
-/// elsewhere).
-pub fn respond(
-    request: &[u8],
-    rx: Time,
-    tx: Time,
-    clock: &ServerClock,
-    out: &mut [u8],
-) -> Result<usize, Ignored> {
-    let req = check_request(request)?;
-    write_reply(
-        &req,
-        req.transmit_timestamp,
-        rx,
-        ntp_from_time(tx),
-        clock,
-        out,
-    )
+/// A kiss-o'-death with `code` for `req`; `otherwise` if it does not fit.
+fn kiss(req: &Packet<'_>, code: KissCode, otherwise: DropReason, out: &mut [u8]) -> Outcome {
+    match access::kiss_reply(req, code, out) {
+        Some(len) => Outcome::Kiss { code, len },
+        None => Outcome::Dropped(otherwise),
+    }
 }
 
-/// Writes the reply to the checked request `req` into `out`: mode 4, the
-/// request's version and poll, the clock's state, and the three timestamps
-/// given (basic mode: origin = the request's transmit timestamp; the
-/// interleaved mode of RFC 9769 puts other values there).
-pub(crate) fn write_reply(
-    req: &Packet<'_>,
-    origin: NtpTimestamp,
-    rx: Time,
-    transmit: NtpTimestamp,
-    clock: &ServerClock,
-    out: &mut [u8],
-) -> Result<usize, Ignored> {
-    let mut reply = Packet::new(Mode::Server);
-    reply.leap = clock.leap;
-    reply.version = req.version;
-    reply.stratum = clock.stratum;
-    reply.poll = req.poll;
-    reply.precision = clock.precision;
-    reply.root_delay = short_from_duration(clock.root_delay);
-    reply.root_dispersion = short_from_duration(clock.root_dispersion);
-    reply.reference_id = clock.reference_id;
-    reply.reference_timestamp = if clock.reference_time == Time::EPOCH {
-        NtpTimestamp::ZERO
-    } else {
-        ntp_from_time(clock.reference_time)
-    };
-    reply.origin_timestamp = origin;
-    reply.receive_timestamp = ntp_from_time(rx);
-    reply.transmit_timestamp = transmit;
-    if out.len() < HEADER_LEN {
-        return Err(Ignored::BufferTooSmall);
+/// An NTS NAK for `req` (RFC 8915 §5.7): a kiss-o'-death with code NTSN
+/// and the request's unique identifier, unauthenticated.
+fn nak(req: &Packet<'_>, out: &mut [u8]) -> Outcome {
+    let mut header = [0u8; HEADER_LEN];
+    let written = nts::packet_uid(req).and_then(|uid| {
+        access::kiss_reply(req, KissCode::Ntsn, &mut header)?;
+        nts::write_nak(out, &header, uid).ok()
+    });
+    match written {
+        Some(len) => Outcome::Kiss {
+            code: KissCode::Ntsn,
+            len,
+        },
+        None => Outcome::Dropped(DropReason::BufferTooSmall),
     }
-    reply.encode(out).map_err(|_| Ignored::BufferTooSmall)
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::exchange::Request;
-
-    #[test]
-    fn a_client_exchange_with_the_server() {
-        let clock = ServerClock {
-            leap: LeapIndicator::NoWarning,
-            stratum: 1,
-            precision: -23,
-            reference_id: ReferenceId(*b"PTP\0"),
-            reference_time: Time::from_secs_nanos(1_800_000_000, 0),
-            root_delay: Duration::ZERO,
-            root_dispersion: Duration::from_micros(10),
-        };
-        let (req, bytes) = Request::new(42);
-        let t1 = Time::from_secs_nanos(1_800_000_100, 0);
-        // The server is 2 ms ahead; 1 ms each way; 50 µs inside.
-        let rx = t1 + Duration::from_millis(3);
-        let tx = rx + Duration::from_micros(50);
-        let mut out = [0u8; 64];
-        let n = respond(&bytes, rx, tx, &clock, &mut out).unwrap();
-        assert_eq!(n, 48);
-        let t4 = t1 + Duration::from_micros(2050);
-        let s = req.complete(&out[..n], t1, t4).unwrap();
-        assert!((s.offset - Duration::from_millis(2)).abs() < Duration::from_nanos(1));
-        assert!((s.delay - Duration::from_millis(2)).abs() < Duration::from_nanos(1));
-        assert_eq!(s.stratum, 1);
-        assert_eq!(s.reference_id.ascii(), Some("PTP"));
-        assert_eq!(s.precision, -23);
-        let p = Packet::decode(&out[..n]).unwrap();
-        assert_eq!(p.version, 4);
-        assert_eq!(p.mode, Mode::Server);
-    }
-
-    #[test]
-    fn ignores_what_is_not_a_request() {
-        let c = ServerClock::UNSYNCHRONIZED;
-        let t = Time::from_secs_nanos(1_800_000_000, 0);
-        let mut out = [0u8; 48];
-        let (_, req) = Request::new(1);
-        assert_eq!(
-            respond(&req[..10], t, t, &c, &mut out),
-            Err(Ignored::Malformed)
-        );
-        let mut server = req;
-        server[0] = (server[0] & !7) | 4;
-        assert_eq!(
-            respond(&server, t, t, &c, &mut out),
-            Err(Ignored::NotARequest)
-        );
-        let mut v5 = req;
-        v5[0] = (v5[0] & !0x38) | (5 << 3);
-        assert_eq!(respond(&v5, t, t, &c, &mut out), Err(Ignored::BadVersion));
-        assert_eq!(
-            respond(&req, t, t, &c, &mut [0u8; 47]),
-            Err(Ignored::BufferTooSmall)
-        );
-        // A version-3 request gets a version-3 answer; unsynchronised: LI 3.
-        let mut v3 = req;
-        v3[0] = (v3[0] & !0x38) | (3 << 3);
-        let n = respond(&v3, t, t, &c, &mut out).unwrap();
-        let p = Packet::decode(&out[..n]).unwrap();
-        assert_eq!(p.version, 3);
-        assert_eq!(p.leap, LeapIndicator::Unsynchronized);
-        assert_eq!(p.stratum, 16);
-    }
-}
+mod handle_tests;

@@ -9,14 +9,15 @@
 //! The table remembers, per client address, the receive timestamp put in
 //! the last reply and that reply's transmit time once the kernel reports
 //! it. It has a fixed number of slots (a newcomer takes over the slot its
-//! address hashes to), so memory stays bounded.
+//! address hashes to), so memory stays bounded. [`PendingTx`] holds the
+//! replies sent whose kernel transmit timestamps have yet to come back.
 
 use core::net::IpAddr;
 
 use tempora_clock::Time;
 
 use crate::access::slot_index;
-use crate::server::{Ignored, ServerClock, check_request, write_reply};
+use crate::reply::{Ignored, ServerClock, check_request, write_reply};
 use crate::time::ntp_from_time;
 use crate::wire::{NtpTimestamp, Packet};
 
@@ -90,6 +91,81 @@ impl<const N: usize> XleaveTable<N> {
     }
 }
 
+/// A reply sent, waiting for its kernel transmit timestamp.
+#[derive(Debug, Clone, Copy)]
+struct Pending {
+    /// The transmit-timestamp id the kernel gave the reply.
+    id: u64,
+    /// The client.
+    ip: IpAddr,
+    /// The receive timestamp the reply carried.
+    rx: NtpTimestamp,
+}
+
+/// The replies waiting for their kernel transmit timestamps, oldest first,
+/// at most `N` (the oldest is forgotten beyond): a ring of fixed size, so
+/// that replies whose timestamps never come back cannot exhaust memory.
+#[derive(Debug, Clone)]
+pub struct PendingTx<const N: usize> {
+    /// `None`: empty, or taken out of the middle.
+    ring: [Option<Pending>; N],
+    /// Where the oldest is.
+    head: usize,
+    /// How many places from `head` on are in use (taken ones included).
+    len: usize,
+}
+
+impl<const N: usize> PendingTx<N> {
+    /// None waiting.
+    pub fn new() -> Self {
+        PendingTx {
+            ring: [None; N],
+            head: 0,
+            len: 0,
+        }
+    }
+
+    /// The reply to `ip` that carried receive timestamp `rx` left with
+    /// transmit-timestamp id `id`.
+    pub fn push(&mut self, id: u64, ip: IpAddr, rx: NtpTimestamp) {
+        if N == 0 {
+            return;
+        }
+        if self.len == N {
+            self.take_at(self.head);
+        }
+        if let Some(place) = self.ring.get_mut((self.head + self.len) % N) {
+            *place = Some(Pending { id, ip, rx });
+            self.len += 1;
+        }
+    }
+
+    /// The client and receive timestamp of the oldest reply waiting with
+    /// id `id`, no longer waiting.
+    pub fn take(&mut self, id: u64) -> Option<(IpAddr, NtpTimestamp)> {
+        let at = (0..self.len)
+            .map(|i| (self.head + i) % N.max(1))
+            .find(|i| matches!(self.ring.get(*i), Some(Some(p)) if p.id == id))?;
+        self.take_at(at).map(|p| (p.ip, p.rx))
+    }
+
+    /// Takes the entry at `at` out, and drops the taken ones at the front.
+    fn take_at(&mut self, at: usize) -> Option<Pending> {
+        let taken = self.ring.get_mut(at)?.take();
+        while self.len > 0 && matches!(self.ring.get(self.head), Some(None)) {
+            self.head = (self.head + 1) % N.max(1);
+            self.len -= 1;
+        }
+        taken
+    }
+}
+
+impl<const N: usize> Default for PendingTx<N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// The interleaved reply (RFC 9769) to `request`, received at `rx`: origin
 /// = the request's receive timestamp, receive = `rx`, transmit = the
 /// previous reply's precise transmit time `prev_tx`.
@@ -117,6 +193,38 @@ mod tests {
     use crate::server::respond;
     use crate::wire::{LeapIndicator, Mode};
     use tempora_clock::Duration;
+
+    #[test]
+    fn pending_transmit_timestamps_oldest_first_and_bounded() {
+        let a: IpAddr = "192.0.2.1".parse().unwrap();
+        let b: IpAddr = "192.0.2.2".parse().unwrap();
+        let ts = NtpTimestamp::from_bits;
+        let mut p = PendingTx::<3>::new();
+        p.push(1, a, ts(10));
+        p.push(2, b, ts(20));
+        p.push(1, b, ts(30));
+        // The oldest with the id comes first; an unknown id gives nothing.
+        assert_eq!(p.take(1), Some((a, ts(10))));
+        assert_eq!(p.take(9), None);
+        // Taken out of the middle, then the front: the ring empties.
+        p.push(3, a, ts(40));
+        assert_eq!(p.take(1), Some((b, ts(30))));
+        assert_eq!(p.take(2), Some((b, ts(20))));
+        assert_eq!(p.take(3), Some((a, ts(40))));
+        assert_eq!((p.len, p.take(3)), (0, None));
+        // Beyond three waiting, the oldest is forgotten.
+        for id in 0..5 {
+            p.push(id, a, ts(id));
+        }
+        assert_eq!(p.take(0), None);
+        assert_eq!(p.take(1), None);
+        assert_eq!(p.take(4), Some((a, ts(4))));
+        assert_eq!(p.take(2), Some((a, ts(2))));
+        // No room at all: nothing is kept, nothing panics.
+        let mut none = PendingTx::<0>::new();
+        none.push(1, a, ts(1));
+        assert_eq!(none.take(1), None);
+    }
 
     #[test]
     fn second_request_of_an_interleaving_client_gets_the_precise_tx() {

@@ -14,9 +14,10 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution as _, Normal};
 use tempora_clock::{Correction, Duration, Servo, Time, VirtualState};
+use tempora_ntp::access::Unlimited;
 use tempora_ntp::client::source::{PollConfig, ReplyOutcome, Source};
 use tempora_ntp::client::source_update;
-use tempora_ntp::server::{ServerClock, respond};
+use tempora_ntp::server::{Datagram, DenyAction, Outcome, Server, ServerClock, ServerConfig};
 use tempora_ntp::wire::{LeapIndicator, ReferenceId};
 use tempora_system::{Action, SourceId, SourceKind, SystemConfig, SystemProcess, apply_start};
 
@@ -36,6 +37,27 @@ const SERVER: ServerClock = ServerClock {
     root_delay: Duration::ZERO,
     root_dispersion: Duration::ZERO,
 };
+
+/// The server core the daemon runs, with no access lists, rate limit,
+/// interleaved mode or NTS.
+fn server() -> Server<[tempora_ntp::access::Cidr; 0], Unlimited, 0> {
+    let config = ServerConfig {
+        allow: [],
+        deny: [],
+        deny_action: DenyAction::Drop,
+        interleaved: false,
+        require_nts: false,
+    };
+    let mut server = Server::new(config, Unlimited, 0);
+    server.set_clock(SERVER);
+    server
+}
+
+/// The client's address, as the servers see it.
+const CLIENT: std::net::SocketAddr = std::net::SocketAddr::new(
+    std::net::IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 2)),
+    123,
+);
 
 struct Client {
     oscillator: Oscillator,
@@ -75,8 +97,8 @@ impl Client {
     }
 }
 
-/// One server as the client sees it.
-struct Server {
+/// One server as the client sees it, with its core.
+struct Peer {
     source: Source,
     id: SourceId,
     /// True time of the next poll.
@@ -85,6 +107,8 @@ struct Server {
     to_client: DelayModel,
     /// The server's clock minus true time.
     error: Duration,
+    /// Its core: what the daemon runs.
+    core: Server<[tempora_ntp::access::Cidr; 0], Unlimited, 0>,
 }
 
 /// A reply on its way: (true arrival time, server, reply).
@@ -93,7 +117,7 @@ type InFlight = (Time, usize, [u8; 64], usize);
 /// The run's state.
 struct Run {
     client: Client,
-    servers: Vec<Server>,
+    servers: Vec<Peer>,
     system: SystemProcess,
     servo: Box<dyn Servo>,
     in_flight: Vec<InFlight>,
@@ -115,10 +139,7 @@ pub fn run(
     let duration = scenario.scenario.duration_s;
     let end = START + Duration::from_secs_f64(duration);
     let mut run = Run::new(scenario, servo, seed);
-    loop {
-        let Some((t, event)) = run.next_event() else {
-            break;
-        };
+    while let Some((t, event)) = run.next_event() {
         if t > end {
             break;
         }
@@ -185,7 +206,7 @@ impl Run {
         let servers = settings
             .servers
             .iter()
-            .map(|spec| Server {
+            .map(|spec| Peer {
                 source: Source::new(
                     PollConfig {
                         minpoll: settings.poll,
@@ -200,6 +221,7 @@ impl Run {
                 to_server: DelayModel::new(n.slave_to_master, n.loss, n.bursts, duration, &mut rng),
                 to_client: DelayModel::new(n.master_to_slave, n.loss, n.bursts, duration, &mut rng),
                 error: Duration::from_secs_f64(spec.offset_us * 1e-6),
+                core: server(),
             })
             .collect();
         Run {
@@ -267,7 +289,14 @@ impl Run {
         let t2 = t + d1 + s.error;
         let t3 = t2 + self.processing;
         let mut reply = [0u8; 64];
-        if let Ok(len) = respond(&request, t2, t3, &SERVER, &mut reply) {
+        let datagram = Datagram {
+            data: &request,
+            rx: t2,
+        };
+        let outcome = s
+            .core
+            .handle(t3, CLIENT, datagram, None, &mut self.rng, &mut reply);
+        if let Outcome::Reply { len, .. } = outcome {
             self.in_flight
                 .push((t + d1 + self.processing + d2, i, reply, len));
         }
@@ -287,38 +316,12 @@ impl Run {
         let id = s.id;
         self.system
             .handle_update(t4, id, source_update(&sample, &f, s.source.poll()));
-        if std::env::var_os("SIMDBG").is_some() {
-            let r: Vec<_> = self
-                .servers
-                .iter()
-                .map(|s| self.system.report(s.id))
-                .map(|r| (r.selected, r.system_peer))
-                .collect();
-            for (_, c) in self.system.candidates(t4) {
-                eprintln!(
-                    "   {:.1} {:.1} {:.1}",
-                    c.offset.as_nanos_f64() / 1e3,
-                    c.root_distance.as_nanos_f64() / 1e3,
-                    c.jitter.as_nanos_f64() / 1e3
-                );
-            }
-            eprintln!(
-                "{:.1} upd {i} off {:.1}us delay {:.1}us {:?}",
-                (t - START).as_secs_f64(),
-                sample.offset.as_nanos_f64() / 1e3,
-                sample.delay.as_nanos_f64() / 1e3,
-                r
-            );
-        }
         self.act(t);
     }
 
     /// Carries out what the system process asks, at true time `t`.
     fn act(&mut self, t: Time) {
         while let Some(action) = self.system.poll_action() {
-            if std::env::var_os("SIMDBG").is_some() {
-                eprintln!("{:.1} {:?}", (t - START).as_secs_f64(), action);
-            }
             let c = match action {
                 Action::Start { .. } => {
                     apply_start(&action, self.servo.as_mut(), self.client.clock.frequency())

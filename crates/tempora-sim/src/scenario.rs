@@ -396,7 +396,10 @@ impl Scenario {
             if n.servers.is_empty() || n.servers.len() > 16 {
                 return Err("ntp.servers must list 1 to 16 servers".into());
             }
-            if n.servers.iter().any(|s| !(s.offset_us.abs() <= 1e9)) {
+            if n.servers
+                .iter()
+                .any(|s| s.offset_us.is_nan() || s.offset_us.abs() > 1e9)
+            {
                 return Err("ntp.servers offset_us must be within ±1e9".into());
             }
         }

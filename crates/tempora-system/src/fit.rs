@@ -88,7 +88,7 @@ pub(crate) fn pooled<'a>(
 ) -> Option<Fit> {
     let stt: f64 = groups.clone().map(|(g, _)| g.stt).sum();
     let sty: f64 = groups.clone().map(|(g, _)| g.sty).sum();
-    if !(stt > 0.0) {
+    if stt.is_nan() || stt <= 0.0 {
         return None;
     }
     let slope = sty / stt;
