@@ -16,7 +16,7 @@ use tempora_linux::udp_client::UdpClient;
 use tempora_ntp::client::source::{PollConfig, ReplyOutcome, Source, SourceState};
 use tempora_ntp::client::source_update;
 use tempora_system::process::FALSETICKER_SAMPLES;
-use tempora_system::{Action, SourceId, SourceKind, SystemConfig, SystemProcess};
+use tempora_system::{SourceId, SourceKind, SystemConfig, SystemProcess};
 
 use crate::ntp_nts::{Checked, KeWorker, NtsSource};
 use crate::runtime::{DisciplinedClock, NtpUse, PortIo, Runtime};
@@ -546,10 +546,7 @@ impl NtpClient {
         runtime: &mut Runtime<P, C>,
     ) -> io::Result<()> {
         while let Some(action) = self.system.poll_action() {
-            let used = match action {
-                Action::Start { .. } => runtime.ntp_start(&action)?,
-                Action::Servo { sample, interval } => runtime.ntp_sample(sample, interval)?,
-            };
+            let used = runtime.ntp_action(&action)?;
             for (at, c) in runtime.take_corrections() {
                 self.system.handle_correction(at, c);
             }

@@ -444,52 +444,35 @@ impl<P: PortIo, C: DisciplinedClock> Runtime<P, C> {
         self.steps
     }
 
-    /// An NTP measurement from the system process (its offset our clock −
-    /// the true time), the next one expected `interval` later: the servo
-    /// takes it unless PTP is the source. Returns what was done with it.
-    pub fn ntp_sample(&mut self, sample: Sample, interval: Duration) -> io::Result<NtpUse> {
-        if self.ptp_is_source() {
-            return Ok(NtpUse::PtpPreferred);
-        }
-        let (offset, at) = (sample.offset, sample.local_time);
-        let delay = sample.delay;
-        self.measurements += 1;
-        // The servo's samples are dated on the engine's timescale (PTP's
-        // are): an NTP time on a UTC clock plus the PTP − UTC offset in
-        // force, so that a switch between PTP and NTP is no jump in time.
-        self.servo.set_interval(interval);
-        let correction = self.servo.sample(Sample {
-            local_time: at + self.ptp_offset,
-            offset,
-            delay,
-        });
-        tracing::debug!(
-            offset_ns = offset.as_nanos_f64(),
-            ?correction,
-            "NTP measurement"
-        );
-        self.apply_correction(correction)?;
-        if let Correction::Step { step, .. } = correction {
-            tracing::info!(step_ns = step.as_nanos_f64(), "clock stepped (NTP)");
-            self.steps += 1;
-            self.engine.notify_clock_step();
-            return Ok(NtpUse::Stepped);
-        }
-        Ok(NtpUse::Used)
-    }
-
-    /// The system process's start-up decision: one step to the sources'
-    /// combined offset and the frequency they measured (the servo is told
-    /// both). PTP, while it is the source, is left alone.
-    pub fn ntp_start(&mut self, action: &tempora_system::Action) -> io::Result<NtpUse> {
+    /// Carries out what the NTP system process asks (the start-up step, a
+    /// settling frequency, the hand-over to the servo, a sample for it),
+    /// unless PTP is the source. Returns what was done.
+    pub fn ntp_action(&mut self, action: &tempora_system::Action) -> io::Result<NtpUse> {
+        use tempora_system::Action;
         if self.ptp_is_source() {
             return Ok(NtpUse::PtpPreferred);
         }
         let current = self.servo.frequency_ppb();
-        let correction = tempora_system::apply_start(action, self.servo.as_mut(), current);
-        tracing::info!(?action, "NTP start-up");
+        let mut dated = *action;
+        if let Action::Servo { sample, .. } = &mut dated {
+            self.measurements += 1;
+            // The servo's samples are dated on the engine's timescale
+            // (PTP's are): an NTP time on a UTC clock plus the PTP − UTC
+            // offset in force, so a switch between PTP and NTP is no jump.
+            sample.local_time += self.ptp_offset;
+        }
+        let correction = tempora_system::carry_out(&dated, self.servo.as_mut(), current);
+        match dated {
+            Action::Servo { sample, .. } => tracing::debug!(
+                offset_ns = sample.offset.as_nanos_f64(),
+                ?correction,
+                "NTP measurement"
+            ),
+            _ => tracing::info!(?action, "NTP system process"),
+        }
         self.apply_correction(correction)?;
-        if let Correction::Step { .. } = correction {
+        if let Correction::Step { step, .. } = correction {
+            tracing::info!(step_ns = step.as_nanos_f64(), "clock stepped (NTP)");
             self.steps += 1;
             self.engine.notify_clock_step();
             return Ok(NtpUse::Stepped);

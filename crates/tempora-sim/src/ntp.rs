@@ -19,7 +19,7 @@ use tempora_ntp::client::source::{PollConfig, ReplyOutcome, Source};
 use tempora_ntp::client::source_update;
 use tempora_ntp::server::{Datagram, DenyAction, Outcome, Server, ServerClock, ServerConfig};
 use tempora_ntp::wire::{LeapIndicator, ReferenceId};
-use tempora_system::{Action, SourceId, SourceKind, SystemConfig, SystemProcess, apply_start};
+use tempora_system::{Action, SourceId, SourceKind, SystemConfig, SystemProcess, carry_out};
 
 use crate::model::delay::DelayModel;
 use crate::model::oscillator::Oscillator;
@@ -322,16 +322,10 @@ impl Run {
     /// Carries out what the system process asks, at true time `t`.
     fn act(&mut self, t: Time) {
         while let Some(action) = self.system.poll_action() {
-            let c = match action {
-                Action::Start { .. } => {
-                    apply_start(&action, self.servo.as_mut(), self.client.clock.frequency())
-                }
-                Action::Servo { sample, interval } => {
-                    self.measurements += 1;
-                    self.servo.set_interval(interval);
-                    self.servo.sample(sample)
-                }
-            };
+            if matches!(action, Action::Servo { .. }) {
+                self.measurements += 1;
+            }
+            let c = carry_out(&action, self.servo.as_mut(), self.client.clock.frequency());
             self.apply(t, c);
         }
     }

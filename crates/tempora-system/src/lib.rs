@@ -37,5 +37,5 @@ pub mod servo;
 
 pub use process::{
     Action, Estimate, Measurement, SourceId, SourceKind, SourceReport, SourceUpdate, Stage,
-    SystemConfig, SystemProcess, apply_start,
+    SystemConfig, SystemProcess, carry_out,
 };

@@ -61,6 +61,14 @@ use crate::select::{self, Candidate, MAX_CANDIDATES};
 /// 15 ppm).
 const PHI: f64 = 15e-6;
 
+/// A fitted frequency is trusted (set at the start, used to carry
+/// offsets over time) when its standard error is below this, ppb.
+const TRUSTED_PPB: f64 = 20_000.0;
+
+/// The fit hands the frequency over to the servo when its standard error
+/// is below this, ppb.
+const HANDOVER_PPB: f64 = 500.0;
+
 /// Samples of each source kept for the start-up fit.
 const HISTORY: usize = 16;
 
@@ -170,6 +178,9 @@ impl Default for SystemConfig {
 pub enum Stage {
     /// Waiting for the sources to agree; the clock is left alone.
     Startup,
+    /// Started; the frequency is set from the sources' fit until it is
+    /// known well enough for the servo.
+    Settling,
     /// Started: the servo follows the system peer.
     Running,
 }
@@ -189,6 +200,19 @@ pub enum Action {
         frequency_sigma_ppb: f64,
         /// How many sources agreed.
         agreeing: usize,
+    },
+    /// Settling: run the clock at this frequency adjustment (the servo is
+    /// not involved).
+    Slew {
+        /// The adjustment, ppb.
+        frequency_ppb: f64,
+    },
+    /// Settled: the servo takes over from this frequency adjustment.
+    Handover {
+        /// The adjustment, ppb.
+        frequency_ppb: f64,
+        /// Its standard error, ppb.
+        frequency_sigma_ppb: f64,
     },
     /// A sample for the servo.
     Servo {
@@ -398,7 +422,7 @@ impl SystemProcess {
             .filter_map(|e| fit::group(&e.history).map(|g| (g, e.history.as_slice())))
             .collect();
         self.drift = fit::pooled(groups.iter().map(|(g, p)| (*g, *p)))
-            .filter(|f| f.slope_sigma.is_finite())
+            .filter(|f| f.slope_sigma < TRUSTED_PPB)
             .map(|f| f.slope);
     }
 
@@ -499,56 +523,67 @@ impl SystemProcess {
         }
         match self.stage {
             Stage::Startup => self.try_start(now, sel.count),
+            Stage::Settling => self.settle(now, index[sel.system_peer]),
             Stage::Running => self.feed_servo(index[sel.system_peer]),
         }
     }
 
-    /// The start-up decision, once every survivor has its samples.
-    fn try_start(&mut self, now: Time, agreeing: usize) {
-        let timed_out = now >= self.created + self.config.startup_timeout;
-        let survivors: Vec<&Entry> = self.sources.iter().filter(|e| e.report.selected).collect();
-        let enough = survivors
+    /// The survivors' pooled fit (see [`crate::fit`]): their combined
+    /// offset θ now (weighted by 1/λ as RFC 5905 §11.2.3 combines), the
+    /// slope (ppb) and its standard error. The slope carries the offsets
+    /// to now only when trusted.
+    fn survivors_fit(&self, now: Time) -> Option<(Duration, f64, f64)> {
+        let groups: Vec<_> = self
+            .sources
             .iter()
-            .all(|e| e.history.len() >= self.config.startup_samples);
-        if survivors.is_empty() || !(enough || timed_out) {
-            return;
-        }
-        let groups: Vec<_> = survivors
-            .iter()
-            .filter_map(|e| {
-                let points = e.history.as_slice();
-                fit::group(points).map(|g| (g, points, e))
-            })
+            .filter(|e| e.report.selected)
+            .filter_map(|e| fit::group(&e.history).map(|g| (g, e.history.as_slice(), e)))
             .collect();
         let pooled = fit::pooled(groups.iter().map(|(g, p, _)| (*g, *p)));
         let (slope, sigma) = match pooled {
             Some(f) if f.slope_sigma.is_finite() => (f.slope, f.slope_sigma),
             _ => (0.0, f64::INFINITY),
         };
+        let carry = if sigma < TRUSTED_PPB { slope } else { 0.0 };
         let t_now = (now - self.origin).as_secs_f64();
         let ahead = self.ledger.ahead_at(now);
-        // Combine the sources' offsets now, weighted by 1/λ as RFC 5905
-        // §11.2.3 combines them.
         let (mut sw, mut swx) = (0.0, 0.0);
         for (g, _, e) in &groups {
             let Some(est) = e.estimate else { continue };
-            let lambda = self
-                .candidate(&est, now)
-                .root_distance
-                .as_secs_f64()
-                .max(1e-9);
-            let slope = if sigma.is_finite() { slope } else { 0.0 };
-            sw += 1.0 / lambda;
-            swx += (g.at(t_now, slope) - ahead) / lambda;
+            let lambda = self.candidate(&est, now).root_distance.as_secs_f64();
+            let w = 1.0 / lambda.max(1e-9);
+            sw += w;
+            swx += w * (g.at(t_now, carry) - ahead);
         }
-        if sw <= 0.0 {
+        (sw > 0.0).then(|| (Duration::from_secs_f64(swx / sw * 1e-9), slope, sigma))
+    }
+
+    /// The start-up decision, once every survivor has its samples: one
+    /// step to the combined offset, and the frequency if the fit pins it.
+    /// A fit that pins it well enough for the servo hands over at once;
+    /// otherwise the process settles the frequency first.
+    fn try_start(&mut self, now: Time, agreeing: usize) {
+        let timed_out = now >= self.created + self.config.startup_timeout;
+        let survivors = self.sources.iter().filter(|e| e.report.selected);
+        let mut survivors = survivors.peekable();
+        if survivors.peek().is_none() {
             return;
         }
-        let offset = Duration::from_secs_f64(swx / sw * 1e-9);
+        let enough = survivors.all(|e| e.history.len() >= self.config.startup_samples);
+        if !(enough || timed_out) {
+            return;
+        }
+        let Some((offset, slope, sigma)) = self.survivors_fit(now) else {
+            return;
+        };
         let max = self.config.max_frequency_ppb;
-        let frequency_ppb = (sigma < 50_000.0 && slope.abs() <= max).then_some(slope);
+        let frequency_ppb = (sigma < TRUSTED_PPB && slope.abs() <= max).then_some(slope);
         let step = (offset.abs() > self.config.step_threshold).then_some(offset);
-        self.stage = Stage::Running;
+        self.stage = if sigma < HANDOVER_PPB {
+            Stage::Running
+        } else {
+            Stage::Settling
+        };
         self.last_used = Some(now);
         self.actions.push_back(Action::Start {
             step,
@@ -556,6 +591,40 @@ impl SystemProcess {
             frequency_ppb,
             frequency_sigma_ppb: sigma,
             agreeing,
+        });
+    }
+
+    /// Settling: the frequency is not yet known well enough for the
+    /// servo (e.g. a WAN's iburst spans seconds of milliseconds of noise).
+    /// Each new sample the pooled fit over the survivors' samples (all of
+    /// them, from before the start too, in the oscillator's frame) sets
+    /// the frequency: the fitted drift plus the fitted offset removed over
+    /// one poll interval, as a regression servo (chrony's way) would. Once
+    /// the fit's standard error is below [`HANDOVER_PPB`] the servo takes
+    /// over from that frequency.
+    fn settle(&mut self, now: Time, peer: usize) {
+        let Some((offset, slope, sigma)) = self.survivors_fit(now) else {
+            return;
+        };
+        let max = self.config.max_frequency_ppb;
+        let interval = self
+            .sources
+            .get(peer)
+            .map_or(16.0, |e| e.interval.as_secs_f64())
+            .max(1.0);
+        self.last_used = Some(now);
+        if sigma < HANDOVER_PPB && slope.abs() <= max {
+            self.stage = Stage::Running;
+            self.actions.push_back(Action::Handover {
+                frequency_ppb: slope,
+                frequency_sigma_ppb: sigma,
+            });
+            return;
+        }
+        let carry = if sigma < TRUSTED_PPB { slope } else { 0.0 };
+        let ppb = carry + offset.as_nanos_f64() / interval;
+        self.actions.push_back(Action::Slew {
+            frequency_ppb: ppb.clamp(-max, max),
         });
     }
 
@@ -611,33 +680,48 @@ impl SystemProcess {
     }
 }
 
-/// Carries out an [`Action::Start`] on `servo`: tells it of the step and of
-/// the frequency, and returns the correction for the clock (report it with
-/// [`SystemProcess::handle_correction`]). `current_ppb` is the clock's
-/// frequency adjustment now.
-pub fn apply_start(action: &Action, servo: &mut dyn Servo, current_ppb: f64) -> Correction {
-    let Action::Start {
-        step,
-        frequency_ppb,
-        frequency_sigma_ppb,
-        ..
-    } = *action
-    else {
-        return Correction::None;
-    };
-    let ppb = frequency_ppb.unwrap_or(current_ppb);
-    if let Some(f) = frequency_ppb {
-        servo.frequency_set(f, frequency_sigma_ppb);
-    }
-    match step {
-        Some(step) => {
-            servo.stepped(step);
-            Correction::Step {
-                step,
-                frequency_ppb: ppb,
+/// Carries out `action` on `servo` and returns the correction for the
+/// clock (report it with [`SystemProcess::handle_correction`]):
+/// [`Action::Start`] tells the servo of the step and of the frequency,
+/// [`Action::Slew`] passes the servo by, [`Action::Handover`] starts it
+/// from the settled frequency, [`Action::Servo`] feeds it the sample (with
+/// its interval first). `current_ppb` is the clock's frequency adjustment
+/// now.
+pub fn carry_out(action: &Action, servo: &mut dyn Servo, current_ppb: f64) -> Correction {
+    match *action {
+        Action::Start {
+            step,
+            frequency_ppb,
+            frequency_sigma_ppb,
+            ..
+        } => {
+            let ppb = frequency_ppb.unwrap_or(current_ppb);
+            if let Some(f) = frequency_ppb {
+                servo.frequency_set(f, frequency_sigma_ppb);
+            }
+            match step {
+                Some(step) => {
+                    servo.stepped(step);
+                    Correction::Step {
+                        step,
+                        frequency_ppb: ppb,
+                    }
+                }
+                None if frequency_ppb.is_some() => Correction::Frequency { frequency_ppb: ppb },
+                None => Correction::None,
             }
         }
-        None if frequency_ppb.is_some() => Correction::Frequency { frequency_ppb: ppb },
-        None => Correction::None,
+        Action::Slew { frequency_ppb } => Correction::Frequency { frequency_ppb },
+        Action::Handover {
+            frequency_ppb,
+            frequency_sigma_ppb,
+        } => {
+            servo.frequency_set(frequency_ppb, frequency_sigma_ppb);
+            Correction::Frequency { frequency_ppb }
+        }
+        Action::Servo { sample, interval } => {
+            servo.set_interval(interval);
+            servo.sample(sample)
+        }
     }
 }
