@@ -63,20 +63,15 @@ impl Node {
         self.get(path).is_some()
     }
 
-    /// The key whose value (or array element) starts or lies at byte `at`.
+    /// The key of the value (or array element) that holds byte `at`.
     pub fn key_at(&self, at: usize) -> Option<&str> {
-        self.find_key(None, at).flatten()
+        self.find_key("", at).filter(|k| !k.is_empty())
     }
 
-    fn find_key<'a>(&'a self, key: Option<&'a str>, at: usize) -> Option<Option<&'a str>> {
+    fn find_key<'a>(&'a self, key: &'a str, at: usize) -> Option<&'a str> {
         match &self.kind {
-            Kind::Table(entries) => entries
-                .iter()
-                .find_map(|(k, n)| n.find_key(Some(k.as_str()), at)),
-            Kind::Array(items) => items
-                .iter()
-                .find_map(|n| n.find_key(key, at))
-                .or_else(|| self.span.contains(&at).then_some(key)),
+            Kind::Table(entries) => entries.iter().find_map(|(k, n)| n.find_key(k, at)),
+            Kind::Array(items) => items.iter().find_map(|n| n.find_key(key, at)),
             Kind::Text(_) | Kind::Leaf => self.span.contains(&at).then_some(key),
         }
     }
@@ -140,5 +135,29 @@ impl<'de> Visitor<'de> for KindVisitor {
             entries.push((k, map.next_value::<Node>()?));
         }
         Ok(Kind::Table(entries))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Node;
+
+    #[test]
+    fn paths_spans_and_keys() {
+        let text = "[[port]]\ninterface = \"eth0\"\n\n[[port]]\ninterface = \"eth1\"\n\
+                    unicast-masters = [\n  \"192.0.2.1\",\n  \"192.0.2.2\",\n]\n\
+                    [clock]\nkind = \"virtual\"\nwhen = 1979-05-27\n";
+        let doc = Node::parse(text).unwrap();
+        let at = |path: &str| &text[doc.span(path)];
+        assert_eq!(at("port.1.interface"), "\"eth1\"");
+        assert_eq!(at("port.1.unicast-masters.1"), "\"192.0.2.2\"");
+        assert_eq!(doc.text("port.0.interface"), Some("eth0"));
+        assert_eq!(doc.text("clock.when"), None);
+        assert!(doc.has("clock.kind") && !doc.has("clock.servo") && !doc.has("port.2"));
+        assert_eq!(doc.span("ptp.domain"), 0..0);
+        let element = text.find("\"192.0.2.2\"").unwrap();
+        assert_eq!(doc.key_at(element), Some("unicast-masters"));
+        assert_eq!(doc.key_at(text.find("\"virtual\"").unwrap()), Some("kind"));
+        assert_eq!(doc.key_at(0), None);
     }
 }
