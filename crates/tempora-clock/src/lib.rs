@@ -12,5 +12,5 @@ pub mod servo;
 pub mod time;
 
 pub use clock::{BaseClock, Clock, ClockError, ClockInfo, LeapStatus, VirtualClock, VirtualState};
-pub use servo::{Correction, Sample, Servo, ServoState};
+pub use servo::{Correction, Handover, Sample, Servo, ServoState};
 pub use time::{Duration, Time, Timescale, Timestamp};

@@ -454,12 +454,16 @@ impl<P: PortIo, C: DisciplinedClock> Runtime<P, C> {
         }
         let current = self.servo.frequency_ppb();
         let mut dated = *action;
-        if let Action::Servo { sample, .. } = &mut dated {
-            self.measurements += 1;
-            // The servo's samples are dated on the engine's timescale
-            // (PTP's are): an NTP time on a UTC clock plus the PTP − UTC
-            // offset in force, so a switch between PTP and NTP is no jump.
-            sample.local_time += self.ptp_offset;
+        // The servo's times are on the engine's timescale (PTP's are): an
+        // NTP time on a UTC clock plus the PTP − UTC offset in force, so a
+        // switch between PTP and NTP is no jump.
+        match &mut dated {
+            Action::Servo { sample, .. } => {
+                self.measurements += 1;
+                sample.local_time += self.ptp_offset;
+            }
+            Action::Handover(h) => h.at += self.ptp_offset,
+            Action::Start { .. } | Action::Slew { .. } => {}
         }
         let correction = tempora_system::carry_out(&dated, self.servo.as_mut(), current);
         match dated {

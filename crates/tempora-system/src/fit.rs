@@ -35,6 +35,9 @@ pub(crate) struct Fit {
     pub slope: f64,
     /// Its standard error, ppb (infinite when the samples cannot tell).
     pub slope_sigma: f64,
+    /// The residuals' χ² per degree of freedom (at least 1): how much
+    /// worse than the delay model the samples scatter.
+    pub chi2: f64,
 }
 
 /// The weight of a sample `excess` ns slower than its source's best, with
@@ -74,6 +77,14 @@ pub(crate) fn group(points: &[Point]) -> Option<Group> {
 }
 
 impl Group {
+    /// The variance (ns²) of the source's offset at time `t` on the pooled
+    /// line `fit`: its mean's, plus the slope's error carried from the
+    /// samples' mean time.
+    pub fn variance_at(&self, t: f64, fit: &Fit) -> f64 {
+        let dt = t - self.t_mean;
+        fit.chi2 / self.w + dt * dt * fit.slope_sigma * fit.slope_sigma
+    }
+
     /// The source's offset (ns, against the oscillator) at time `t` on a
     /// line of `slope`.
     pub fn at(&self, t: f64, slope: f64) -> f64 {
@@ -109,13 +120,17 @@ pub(crate) fn pooled<'a>(
         k += 1;
     }
     let dof = n.saturating_sub(k + 1);
-    let slope_sigma = if dof == 0 || sw <= 0.0 {
-        f64::INFINITY
+    let (slope_sigma, chi2) = if dof == 0 || sw <= 0.0 {
+        (f64::INFINITY, f64::INFINITY)
     } else {
         let chi2 = (ss / dof as f64).max(1.0);
-        libm::sqrt(chi2 / stt)
+        (libm::sqrt(chi2 / stt), chi2)
     };
-    slope.is_finite().then_some(Fit { slope, slope_sigma })
+    slope.is_finite().then_some(Fit {
+        slope,
+        slope_sigma,
+        chi2,
+    })
 }
 
 #[cfg(test)]

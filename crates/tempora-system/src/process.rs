@@ -51,6 +51,7 @@
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 
+use tempora_clock::servo::Handover;
 use tempora_clock::{Correction, Duration, Sample, Servo, Time};
 
 use crate::fit::{self, Point};
@@ -65,9 +66,12 @@ const PHI: f64 = 15e-6;
 /// offsets over time) when its standard error is below this, ppb.
 const TRUSTED_PPB: f64 = 20_000.0;
 
-/// The fit hands the frequency over to the servo when its standard error
-/// is below this, ppb.
+/// The start-up fit hands over to the servo at once when its standard
+/// error is below this, ppb.
 const HANDOVER_PPB: f64 = 500.0;
+
+/// Settling hands over to the servo after this many samples at most.
+const MAX_SETTLE_STEPS: u32 = 64;
 
 /// Samples of each source kept for the start-up fit.
 const HISTORY: usize = 16;
@@ -185,6 +189,21 @@ pub enum Stage {
     Running,
 }
 
+/// The survivors' combined state from the pooled fit.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Combined {
+    /// θ now (source − local).
+    offset: Duration,
+    /// Its standard deviation, ns.
+    offset_sigma_ns: f64,
+    /// The fitted drift, ppb.
+    slope: f64,
+    /// Its standard error, ppb.
+    sigma: f64,
+    /// The least path delay among the survivors' estimates.
+    delay: Duration,
+}
+
 /// What the process asks of its caller.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Action {
@@ -207,13 +226,9 @@ pub enum Action {
         /// The adjustment, ppb.
         frequency_ppb: f64,
     },
-    /// Settled: the servo takes over from this frequency adjustment.
-    Handover {
-        /// The adjustment, ppb.
-        frequency_ppb: f64,
-        /// Its standard error, ppb.
-        frequency_sigma_ppb: f64,
-    },
+    /// Settled: the servo takes over from this state (the frequency
+    /// adjustment to run at is its `adjustment_ppb`).
+    Handover(Handover),
     /// A sample for the servo.
     Servo {
         /// The sample.
@@ -261,6 +276,8 @@ pub struct SystemProcess {
     last_used: Option<Time>,
     /// The last measurement given to the servo.
     last_fed: Option<Time>,
+    /// Samples handled while settling.
+    settle_steps: u32,
     next_id: u32,
     /// The oscillator's drift as the sources see it (the slope of their
     /// offsets in its frame, ns/s), from the last fit; `None` before one.
@@ -288,6 +305,7 @@ impl SystemProcess {
             actions: VecDeque::new(),
             last_used: None,
             last_fed: None,
+            settle_steps: 0,
             next_id: 0,
             drift: None,
         }
@@ -532,30 +550,36 @@ impl SystemProcess {
     /// offset θ now (weighted by 1/λ as RFC 5905 §11.2.3 combines), the
     /// slope (ppb) and its standard error. The slope carries the offsets
     /// to now only when trusted.
-    fn survivors_fit(&self, now: Time) -> Option<(Duration, f64, f64)> {
+    fn survivors_fit(&self, now: Time) -> Option<Combined> {
         let groups: Vec<_> = self
             .sources
             .iter()
             .filter(|e| e.report.selected)
             .filter_map(|e| fit::group(&e.history).map(|g| (g, e.history.as_slice(), e)))
             .collect();
-        let pooled = fit::pooled(groups.iter().map(|(g, p, _)| (*g, *p)));
-        let (slope, sigma) = match pooled {
-            Some(f) if f.slope_sigma.is_finite() => (f.slope, f.slope_sigma),
-            _ => (0.0, f64::INFINITY),
-        };
+        let pooled = fit::pooled(groups.iter().map(|(g, p, _)| (*g, *p)))
+            .filter(|f| f.slope_sigma.is_finite());
+        let (slope, sigma) = pooled.map_or((0.0, f64::INFINITY), |f| (f.slope, f.slope_sigma));
         let carry = if sigma < TRUSTED_PPB { slope } else { 0.0 };
         let t_now = (now - self.origin).as_secs_f64();
         let ahead = self.ledger.ahead_at(now);
-        let (mut sw, mut swx) = (0.0, 0.0);
+        let (mut sw, mut swx, mut sw2v, mut delay) = (0.0, 0.0, 0.0, Duration::MAX);
         for (g, _, e) in &groups {
             let Some(est) = e.estimate else { continue };
             let lambda = self.candidate(&est, now).root_distance.as_secs_f64();
             let w = 1.0 / lambda.max(1e-9);
             sw += w;
             swx += w * (g.at(t_now, carry) - ahead);
+            sw2v += w * w * pooled.map_or(f64::INFINITY, |f| g.variance_at(t_now, &f));
+            delay = delay.min(est.delay);
         }
-        (sw > 0.0).then(|| (Duration::from_secs_f64(swx / sw * 1e-9), slope, sigma))
+        (sw > 0.0).then(|| Combined {
+            offset: Duration::from_secs_f64(swx / sw * 1e-9),
+            offset_sigma_ns: libm::sqrt(sw2v) / sw,
+            slope,
+            sigma,
+            delay,
+        })
     }
 
     /// The start-up decision, once every survivor has its samples: one
@@ -573,13 +597,19 @@ impl SystemProcess {
         if !(enough || timed_out) {
             return;
         }
-        let Some((offset, slope, sigma)) = self.survivors_fit(now) else {
+        let Some(Combined {
+            offset,
+            slope,
+            sigma,
+            ..
+        }) = self.survivors_fit(now)
+        else {
             return;
         };
         let max = self.config.max_frequency_ppb;
         let frequency_ppb = (sigma < TRUSTED_PPB && slope.abs() <= max).then_some(slope);
         let step = (offset.abs() > self.config.step_threshold).then_some(offset);
-        self.stage = if sigma < HANDOVER_PPB {
+        self.stage = if sigma < HANDOVER_PPB / 10.0 {
             Stage::Running
         } else {
             Stage::Settling
@@ -603,9 +633,10 @@ impl SystemProcess {
     /// the fit's standard error is below [`HANDOVER_PPB`] the servo takes
     /// over from that frequency.
     fn settle(&mut self, now: Time, peer: usize) {
-        let Some((offset, slope, sigma)) = self.survivors_fit(now) else {
+        let Some(fit) = self.survivors_fit(now) else {
             return;
         };
+        let (offset, slope, sigma) = (fit.offset, fit.slope, fit.sigma);
         let max = self.config.max_frequency_ppb;
         let interval = self
             .sources
@@ -613,12 +644,22 @@ impl SystemProcess {
             .map_or(16.0, |e| e.interval.as_secs_f64())
             .max(1.0);
         self.last_used = Some(now);
-        if sigma < HANDOVER_PPB && slope.abs() <= max {
+        // Settled when the frequency's error over one poll interval is no
+        // larger than the offset's own (or the settling has gone on long
+        // enough for any fit to have said what it can).
+        self.settle_steps = self.settle_steps.saturating_add(1);
+        let pinned = sigma * interval <= fit.offset_sigma_ns.max(1.0);
+        if (pinned || self.settle_steps >= MAX_SETTLE_STEPS) && slope.abs() <= max {
             self.stage = Stage::Running;
-            self.actions.push_back(Action::Handover {
-                frequency_ppb: slope,
+            self.actions.push_back(Action::Handover(Handover {
+                at: now,
+                // The servo's offset is ours minus the sources'.
+                offset: -offset,
+                offset_sigma_ns: fit.offset_sigma_ns,
+                adjustment_ppb: slope,
                 frequency_sigma_ppb: sigma,
-            });
+                delay: fit.delay,
+            }));
             return;
         }
         let carry = if sigma < TRUSTED_PPB { slope } else { 0.0 };
@@ -712,12 +753,11 @@ pub fn carry_out(action: &Action, servo: &mut dyn Servo, current_ppb: f64) -> Co
             }
         }
         Action::Slew { frequency_ppb } => Correction::Frequency { frequency_ppb },
-        Action::Handover {
-            frequency_ppb,
-            frequency_sigma_ppb,
-        } => {
-            servo.frequency_set(frequency_ppb, frequency_sigma_ppb);
-            Correction::Frequency { frequency_ppb }
+        Action::Handover(h) => {
+            servo.state_set(h);
+            Correction::Frequency {
+                frequency_ppb: h.adjustment_ppb,
+            }
         }
         Action::Servo { sample, interval } => {
             servo.set_interval(interval);

@@ -68,6 +68,24 @@ pub struct Sample {
     pub delay: Option<Duration>,
 }
 
+/// A state handed to a servo by [`Servo::state_set`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Handover {
+    /// When the offset held (local time).
+    pub at: Time,
+    /// The offset then, local − reference.
+    pub offset: Duration,
+    /// Its standard deviation, ns.
+    pub offset_sigma_ns: f64,
+    /// The frequency adjustment in force, ppb.
+    pub adjustment_ppb: f64,
+    /// The standard deviation of the oscillator's error, ppb.
+    pub frequency_sigma_ppb: f64,
+    /// The least path delay of the samples so far (the reference for the
+    /// delay excess of the samples to come, and a noise guess).
+    pub delay: Duration,
+}
+
 /// A clock servo (IEEE 1588-2019 leaves the servo to implementations; see
 /// the implementations for what each follows).
 pub trait Servo {
@@ -109,6 +127,17 @@ pub trait Servo {
     /// ignores it.
     fn frequency_set(&mut self, adjustment_ppb: f64, sigma_ppb: f64) {
         let _ = (adjustment_ppb, sigma_ppb);
+    }
+
+    /// Hands the servo a state estimated elsewhere (a start-up regression
+    /// over several sources): the clock's offset (local − reference) at
+    /// local time `at` within `offset_sigma_ns`, the frequency adjustment
+    /// in force with the oscillator's error its opposite within
+    /// `sigma_ppb`, and the path delay typical of the samples to come. The
+    /// next sample is an ordinary update, not a first one. The default
+    /// takes only the frequency ([`frequency_set`](Servo::frequency_set)).
+    fn state_set(&mut self, handover: Handover) {
+        self.frequency_set(handover.adjustment_ppb, handover.frequency_sigma_ppb);
     }
 
     /// Limits the frequency adjustments the servo asks for to ±`max_ppb`

@@ -219,6 +219,11 @@ impl<S: Servo> Servo for StepPolicy<S> {
         self.samples = self.samples.max(self.config.step_limit);
     }
 
+    fn state_set(&mut self, handover: super::Handover) {
+        self.inner.state_set(handover);
+        self.samples = self.samples.max(self.config.step_limit);
+    }
+
     fn set_max_frequency(&mut self, max_ppb: f64) {
         if max_ppb >= 0.0 {
             self.config.max_frequency_ppb = max_ppb;

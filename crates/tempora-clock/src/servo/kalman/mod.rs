@@ -74,7 +74,7 @@ pub use config::KalmanConfig;
 use model::Model;
 use noise::{DelayWindow, NoiseEstimator};
 
-use super::{Correction, Sample, Servo, ServoState, clamp_sym};
+use super::{Correction, Handover, Sample, Servo, ServoState, clamp_sym};
 use crate::time::{Duration, Time};
 
 /// Number of filters in the bank.
@@ -579,6 +579,37 @@ impl Servo for KalmanServo {
         self.p[2] = var;
         self.adjustment = a;
         self.first_update_done = true;
+    }
+
+    /// Starts every filter from the state handed over, as if it had been
+    /// estimated here: the next sample is an ordinary update.
+    fn state_set(&mut self, h: Handover) {
+        let theta = h.offset.as_nanos_f64();
+        if !theta.is_finite() || !h.offset_sigma_ns.is_finite() {
+            self.frequency_set(h.adjustment_ppb, h.frequency_sigma_ppb);
+            return;
+        }
+        self.frequency_set(h.adjustment_ppb, h.frequency_sigma_ppb);
+        let var = (h.offset_sigma_ns * h.offset_sigma_ns).max(MIN_R);
+        for m in &mut self.models {
+            m.x[0] = theta;
+            m.p[0] = var;
+        }
+        self.x[0] = theta;
+        self.p[0] = var;
+        self.last_time = Some(h.at);
+        self.pending_step = 0.0;
+        self.accepted = self.accepted.max(1);
+        if h.delay > Duration::ZERO {
+            if self.noise.n == 0.0 {
+                let g = h.delay.as_nanos_f64() * 0.05;
+                self.noise = NoiseEstimator::new((g * g).clamp(1.0, 1e10));
+                self.noise.hold_kappa(4.0);
+            }
+            // The least delay seen so far, for the excess of the next
+            // samples.
+            self.delays.excess(h.delay.as_nanos_f64());
+        }
     }
 
     fn set_max_frequency(&mut self, max_ppb: f64) {

@@ -56,6 +56,22 @@ impl NoiseEstimator {
         }
     }
 
+    /// Also holds κ = 1/12 (the uniform split of independent queueing, see
+    /// the module documentation) as if it came from `weight` residuals of
+    /// samples with an excess² of 16 × the guess, so that the first few
+    /// residuals cannot fit κ away to nothing (for a servo handed a state
+    /// from a regression that used that model).
+    pub(super) fn hold_kappa(&mut self, weight: f64) {
+        let e2 = 16.0 * self.guess;
+        let y = self.guess + e2 / 12.0;
+        self.saa += weight;
+        self.sab += weight * e2;
+        self.sbb += weight * e2 * e2;
+        self.say += weight * y;
+        self.sby += weight * e2 * y;
+        self.solve();
+    }
+
     pub(super) fn variance(&self, excess2: f64) -> f64 {
         (self.r0 + self.kappa * excess2).max(MIN_R)
     }
