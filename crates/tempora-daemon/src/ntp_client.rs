@@ -18,7 +18,7 @@ use tempora_ntp::client::source_update;
 use tempora_system::process::FALSETICKER_SAMPLES;
 use tempora_system::{SourceId, SourceKind, SystemConfig, SystemProcess};
 
-use crate::ntp_nts::{Checked, KeWorker, NtsSource};
+use crate::ntp_nts::{Checked, KeWorker, NtsSource, nts_now};
 use crate::runtime::{DisciplinedClock, NtpUse, PortIo, Runtime};
 use tempora_nts::client::KeOptions;
 
@@ -27,7 +27,7 @@ use tempora_nts::client::KeOptions;
 fn nts_ready(nts: &[Option<NtsSource>], origin: usize) -> bool {
     nts.get(origin)
         .and_then(Option::as_ref)
-        .is_none_or(NtsSource::ready)
+        .is_none_or(|n| n.client.ready())
 }
 
 /// The NTP port.
@@ -381,29 +381,32 @@ impl NtpClient {
         let Some(ke) = &self.ke else {
             return;
         };
-        let instant = std::time::Instant::now();
+        let nts_time = nts_now();
         let mut new_sources = Vec::new();
         for (origin, answer) in ke.answers() {
             let Some(Some(n)) = self.nts.get_mut(origin) else {
                 continue;
             };
             match answer {
+                Ok((a, addr)) if !n.associate(nts_time, &a) => {
+                    tracing::warn!(server = %n.host, ntp = %addr, "NTS key establishment: no usable cookie");
+                }
                 Ok((a, addr)) => {
-                    n.associate(&a);
-                    tracing::info!(server = %n.host, ntp = %addr, cookies = n.cookies(), group = %a.kx_group, "NTS key establishment");
+                    tracing::info!(server = %n.host, ntp = %addr, cookies = n.client.cookies(), group = %a.kx_group, "NTS key establishment");
                     if !self.sources.iter().any(|s| s.origin == origin) {
                         new_sources.push((origin, addr));
                     }
                 }
                 Err(e) => {
-                    n.failed(instant);
+                    n.client.failed(nts_time);
                     tracing::warn!(server = %n.host, error = %e, "NTS key establishment failed");
                 }
             }
         }
         for (origin, n) in self.nts.iter_mut().enumerate() {
-            if let Some(n) = n.as_mut().filter(|n| n.needs_key_exchange(instant)) {
-                n.pending = true;
+            if let Some(n) = n.as_mut()
+                && n.client.start_key_exchange(nts_time)
+            {
                 ke.request(origin, &n.host, n.port);
             }
         }
@@ -448,7 +451,7 @@ impl NtpClient {
     pub fn poll_due(&mut self, now: Time) {
         for s in &mut self.sources {
             let mut nts = self.nts.get_mut(s.origin).and_then(Option::as_mut);
-            if nts.as_ref().is_some_and(|n| !n.ready()) {
+            if nts.as_ref().is_some_and(|n| !n.client.ready()) {
                 continue;
             }
             if let Some(header) = s.source.poll_now(now, rand::random()) {
@@ -499,10 +502,10 @@ impl NtpClient {
             return Ok(());
         }
         if let Some(Some(n)) = self.nts.get_mut(s.origin) {
-            match n.check(buf.get(..d.len).unwrap_or_default()) {
+            match n.client.check(buf.get(..d.len).unwrap_or_default()) {
                 Checked::Authentic => {}
                 Checked::Rejected => {
-                    tracing::debug!(source = %s.addr, rejected = n.rejected, "NTS: reply not authentic; dropped");
+                    tracing::debug!(source = %s.addr, rejected = n.client.counters().rejected, "NTS: reply not authentic; dropped");
                     return Ok(());
                 }
                 Checked::Nak => {
@@ -587,10 +590,10 @@ impl NtpClient {
                         .get(s.origin)
                         .and_then(Option::as_ref)
                         .map(|n| NtsStatus {
-                            cookies: n.cookies(),
-                            key_exchanges: n.key_exchanges,
-                            rejected: n.rejected,
-                            naks: n.naks,
+                            cookies: n.client.cookies(),
+                            key_exchanges: n.client.counters().key_exchanges,
+                            rejected: n.client.counters().rejected,
+                            naks: n.client.counters().naks,
                         }),
                 }
             })

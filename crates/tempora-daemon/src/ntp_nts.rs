@@ -1,20 +1,18 @@
 //! NTS for the daemon's NTP client (RFC 8915): key establishment on an
-//! auxiliary thread (TLS and DNS block, the timing loop must not), and per
-//! source the keys, the cookie stash, the protection of each request and
-//! the check of each reply.
-//!
-//! The stash is refilled by the replies: each request spends one cookie and
-//! carries a placeholder for every other cookie missing from eight, so the
-//! server sends them back (§5.7). With no cookie left, or after an NTS NAK,
-//! key establishment runs again (§5.7, §6).
+//! auxiliary thread (TLS and DNS block, the timing loop must not), and the
+//! glue to the sans-IO NTS state of each source
+//! ([`tempora_ntp::nts::client`]: the keys, the cookie stash, the
+//! protection of each request, the check of each reply, and when key
+//! establishment must run again), whose timers run on [`nts_now`].
 
-use std::collections::VecDeque;
 use std::io;
 use std::net::SocketAddr;
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::sync::{OnceLock, mpsc};
+use std::time::Instant;
 
-use tempora_ntp::nts::{self, Keys, MAX_COOKIES, NtsError, UID_LEN};
+use tempora_clock::Time;
+pub use tempora_ntp::nts::client::Checked;
+use tempora_ntp::nts::client::NtsClient;
 use tempora_nts::client::{Association, KeOptions, key_exchange};
 
 use crate::ntp_client::server_addresses;
@@ -69,51 +67,18 @@ impl KeWorker {
     }
 }
 
-/// What a reply is, to NTS.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Checked {
-    /// Authentic: use it.
-    Authentic,
-    /// Not authentic (tampered, forged, replayed, unprotected): dropped.
-    Rejected,
-    /// An NTS NAK: the cookies are no good; key establishment again.
-    Nak,
-}
-
-/// The NTS state of one source.
+/// The NTS state of one source: where its key establishment goes, and
+/// the sans-IO state (keys, cookie stash, timers, counters).
 #[derive(Debug)]
 pub struct NtsSource {
     /// The NTS-KE server and port.
     pub host: String,
     /// Its port.
     pub port: u16,
-    keys: Option<Keys>,
-    cookies: VecDeque<Vec<u8>>,
-    /// The unique identifier of the request in flight.
-    uid: Option<[u8; UID_LEN]>,
-    /// Key establishment asked for and not answered yet.
-    pub pending: bool,
-    /// When to try key establishment again after a failure.
-    retry_at: Option<Instant>,
-    backoff: Duration,
-    /// Replies refused.
-    pub rejected: u64,
-    /// NTS NAKs received.
-    pub naks: u64,
-    /// Key establishments completed.
-    pub key_exchanges: u64,
-    /// An NTS NAK came since the last key establishment.
-    nak_seen: bool,
-    /// When the last key establishment completed.
-    associated_at: Option<Instant>,
+    /// Keys, cookies, the request in flight, when to ask for key
+    /// establishment; its timers run on [`nts_now`].
+    pub client: NtsClient,
 }
-
-/// The largest reply a request asks for (placeholders are limited so that
-/// the reply with its cookies fits; RFC 8915 §5.7 leaves it to the client).
-pub const MAX_REPLY: usize = 1280;
-
-/// Key establishment again after an NTS NAK, at most this often.
-pub const NAK_REKEY_INTERVAL: Duration = Duration::from_secs(8);
 
 impl NtsSource {
     /// A source with key establishment at `host:port` still to do.
@@ -121,117 +86,83 @@ impl NtsSource {
         NtsSource {
             host,
             port,
-            keys: None,
-            cookies: VecDeque::new(),
-            uid: None,
-            pending: false,
-            retry_at: None,
-            backoff: Duration::from_secs(8),
-            rejected: 0,
-            naks: 0,
-            key_exchanges: 0,
-            nak_seen: false,
-            associated_at: None,
+            client: NtsClient::new(),
         }
     }
 
-    /// Cookies in the stash.
-    pub fn cookies(&self) -> usize {
-        self.cookies.len()
+    /// Key establishment succeeded at `now` (on [`nts_now`]): the keys and
+    /// cookies of `a` go to the core; `false` when none of its cookies can
+    /// be used (the core counts that as a failure).
+    pub fn associate(&mut self, now: Time, a: &Association) -> bool {
+        self.client
+            .associate(now, a.keys.clone(), a.cookies.iter().map(Vec::as_slice))
     }
 
-    /// Whether a request can be protected now.
-    pub fn ready(&self) -> bool {
-        self.keys.is_some() && !self.cookies.is_empty()
-    }
-
-    /// Whether key establishment should be asked for now: no keys or no
-    /// cookie, or an NTS NAK since the last one (at most once every
-    /// [`NAK_REKEY_INTERVAL`]).
-    pub fn needs_key_exchange(&self, now: Instant) -> bool {
-        let nak = self.nak_seen
-            && self
-                .associated_at
-                .is_none_or(|t| now.duration_since(t) >= NAK_REKEY_INTERVAL);
-        (!self.ready() || nak) && !self.pending && self.retry_at.is_none_or(|t| now >= t)
-    }
-
-    /// Key establishment succeeded.
-    pub fn associate(&mut self, a: &Association) {
-        self.keys = Some(a.keys.clone());
-        self.cookies = a.cookies.iter().take(MAX_COOKIES).cloned().collect();
-        self.pending = false;
-        self.retry_at = None;
-        self.backoff = Duration::from_secs(8);
-        self.key_exchanges += 1;
-        self.nak_seen = false;
-        self.associated_at = Some(Instant::now());
-    }
-
-    /// Key establishment failed: try again later, backing off to 10 min.
-    pub fn failed(&mut self, now: Instant) {
-        self.pending = false;
-        self.retry_at = Some(now + self.backoff);
-        self.backoff = (self.backoff * 2).min(Duration::from_secs(600));
-    }
-
-    /// Protects the 48-octet request `header` into `out` (RFC 8915 §5.7),
-    /// spending a cookie and asking for the missing ones, as many as keep
-    /// the reply within [`MAX_REPLY`]; `None` without keys or cookies (a
-    /// cookie is spent only when the request is written).
+    /// Protects the request `header` into `out` (the core's
+    /// [`NtsClient::protect`], with the thread's random number generator
+    /// for the unique identifier and the nonce).
     pub fn protect(&mut self, header: &[u8; 48], out: &mut [u8]) -> Option<usize> {
-        let keys = self.keys.as_ref()?;
-        let cookie = self.cookies.front()?;
-        // Reply: header, UID field, authenticator header, nonce, tag, and
-        // one cookie field per cookie.
-        let per_cookie = cookie.len() + 4;
-        let fixed = 48 + 4 + UID_LEN + 8 + nts::NONCE_LEN + nts::TAG_LEN;
-        let fit = MAX_REPLY.saturating_sub(fixed) / per_cookie.max(1);
-        let placeholders = MAX_COOKIES
-            .saturating_sub(self.cookies.len())
-            .min(fit.saturating_sub(1));
-        let uid: [u8; UID_LEN] = rand::random();
-        let nonce: [u8; nts::NONCE_LEN] = rand::random();
-        let n =
-            nts::write_request(out, header, &uid, cookie, placeholders, &keys.c2s, &nonce).ok()?;
-        self.cookies.pop_front();
-        self.uid = Some(uid);
-        Some(n)
+        self.client.protect(header, &mut rand::thread_rng(), out)
+    }
+}
+
+/// The time the NTS timers run on (the re-key after a NAK, the back-off
+/// after failed key establishment): a monotonic clock (the time since the
+/// first call), not the disciplined clock, so that a step of the clock
+/// neither stretches nor cuts them.
+pub fn nts_now() -> Time {
+    static START: OnceLock<Instant> = OnceLock::new();
+    let since = START.get_or_init(Instant::now).elapsed();
+    Time::from_nanos(i128::from(
+        u64::try_from(since.as_nanos()).unwrap_or(u64::MAX),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tempora_ntp::nts::{Key, Keys};
+    use tempora_ntp::wire::ntske::AeadAlgorithm;
+
+    fn association(cookies: Vec<Vec<u8>>) -> Association {
+        let key = |b| Key::new(AeadAlgorithm::AesSivCmac256, &[b; 32]).unwrap();
+        Association {
+            keys: Keys {
+                c2s: key(1),
+                s2c: key(2),
+            },
+            cookies,
+            ntp_host: "localhost".into(),
+            ntp_port: 123,
+            kx_group: "X25519".into(),
+        }
     }
 
-    /// Checks a reply against the request in flight; an authentic one adds
-    /// its cookies to the stash and ends the request (a replay of it is
-    /// then refused).
-    pub fn check(&mut self, data: &[u8]) -> Checked {
-        let (Some(keys), Some(uid)) = (&self.keys, self.uid) else {
-            self.rejected += 1;
-            return Checked::Rejected;
-        };
-        let mut plain = [0u8; 2048];
-        // `open_response` hands over cookies only from an authentic reply.
-        let cookies = &mut self.cookies;
-        let stash = |c: &[u8]| {
-            if cookies.len() < MAX_COOKIES {
-                cookies.push_back(c.to_vec());
-            }
-        };
-        match nts::open_response(data, &uid, &keys.s2c, &mut plain, stash) {
-            Ok(_) => {
-                self.uid = None;
-                Checked::Authentic
-            }
-            Err(NtsError::Nak) => {
-                // Unauthenticated: keep the keys, the cookies and the
-                // request in flight (an authentic reply may still come),
-                // and ask for new keys (RFC 8915 §5.7).
-                self.naks += 1;
-                self.nak_seen = true;
-                Checked::Nak
-            }
-            Err(_) => {
-                self.rejected += 1;
-                Checked::Rejected
-            }
-        }
+    #[test]
+    fn an_association_hands_its_keys_and_first_eight_cookies_to_the_core() {
+        let mut n = NtsSource::new("localhost".into(), 4460);
+        let now = nts_now();
+        assert!(n.client.start_key_exchange(now));
+        assert!(n.associate(now, &association(vec![vec![7; 100]; 10])));
+        assert_eq!(n.client.cookies(), 8);
+        assert_eq!(n.client.counters().key_exchanges, 1);
+        let mut out = [0u8; 2048];
+        let len = n.protect(&[0x23; 48], &mut out).unwrap();
+        assert_eq!(n.client.cookies(), 7);
+        // Header, unique identifier, the cookie and the authenticator (its
+        // nonce and tag): a full stash asks for no more.
+        assert_eq!(len, 48 + 36 + 104 + 8 + 32);
+        // Cookies the core cannot keep: a failure, retried later.
+        let mut n = NtsSource::new("localhost".into(), 4460);
+        assert!(!n.associate(now, &association(vec![vec![7; 300]])));
+        assert!(!n.client.ready());
+        assert!(!n.client.needs_key_exchange(now));
+    }
+
+    #[test]
+    fn the_nts_time_does_not_go_back() {
+        let a = nts_now();
+        let b = nts_now();
+        assert!(b >= a);
     }
 }

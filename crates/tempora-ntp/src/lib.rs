@@ -17,7 +17,9 @@
 //!   `ntp_server` fuzz target all call it;
 //! - [`client`] and [`exchange`]: the client's sources, clock filter and
 //!   selection, and one request–reply exchange;
-//! - [`nts`]: NTS-protected requests and replies (RFC 8915 §5) and cookies.
+//! - [`nts`]: NTS-protected requests and replies (RFC 8915 §5) and cookies;
+//!   [`nts::client`] the client's state per source (keys, cookie stash,
+//!   when to run key establishment again), on the time the caller passes.
 //!
 //! Decoders borrow from their input and never panic; every value that
 //! decodes re-encodes to exactly the bytes it came from.

@@ -2,6 +2,8 @@
 //! keys (§5.1), the client's protected request and its check of the
 //! server's response (§5.7), the server's check of a request and its
 //! protected response or NTS NAK (§5.7), and the server's cookies (§6).
+//! The client's state per source (keys, cookie stash, when to run key
+//! establishment again) is [`client::NtsClient`].
 //!
 //! The AEAD algorithms are AEAD_AES_SIV_CMAC_256 (mandatory, RFC 8915
 //! §5.1) and AEAD_AES_SIV_CMAC_512 (RFC 5297 §6): the associated data is
@@ -9,6 +11,8 @@
 //! nonce is the last header of the SIV construction (RFC 5297 §3), and the
 //! ciphertext on the wire is the 16-octet synthetic IV followed by the
 //! encrypted extension fields.
+
+pub mod client;
 
 use core::borrow::Borrow;
 
