@@ -82,7 +82,13 @@ impl Group {
     /// samples' mean time.
     pub fn variance_at(&self, t: f64, fit: &Fit) -> f64 {
         let dt = t - self.t_mean;
-        fit.chi2 / self.w + dt * dt * fit.slope_sigma * fit.slope_sigma
+        self.mean_variance(fit) + dt * dt * fit.slope_sigma * fit.slope_sigma
+    }
+
+    /// The variance (ns²) of the source's mean offset (at its samples'
+    /// mean time) on the pooled line `fit`.
+    pub fn mean_variance(&self, fit: &Fit) -> f64 {
+        fit.chi2 / self.w
     }
 
     /// The source's offset (ns, against the oscillator) at time `t` on a

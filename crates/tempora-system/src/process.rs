@@ -196,6 +196,9 @@ struct Combined {
     offset: Duration,
     /// Its standard deviation, ns.
     offset_sigma_ns: f64,
+    /// The standard deviation of the offset at the samples' mean time
+    /// (without the drift's error carried to now), ns.
+    mean_sigma_ns: f64,
     /// The fitted drift, ppb.
     slope: f64,
     /// Its standard error, ppb.
@@ -563,7 +566,8 @@ impl SystemProcess {
         let carry = if sigma < TRUSTED_PPB { slope } else { 0.0 };
         let t_now = (now - self.origin).as_secs_f64();
         let ahead = self.ledger.ahead_at(now);
-        let (mut sw, mut swx, mut sw2v, mut delay) = (0.0, 0.0, 0.0, Duration::MAX);
+        let (mut sw, mut swx, mut sw2v, mut sw2m) = (0.0, 0.0, 0.0, 0.0);
+        let mut delay = Duration::MAX;
         for (g, _, e) in &groups {
             let Some(est) = e.estimate else { continue };
             let lambda = self.candidate(&est, now).root_distance.as_secs_f64();
@@ -571,11 +575,13 @@ impl SystemProcess {
             sw += w;
             swx += w * (g.at(t_now, carry) - ahead);
             sw2v += w * w * pooled.map_or(f64::INFINITY, |f| g.variance_at(t_now, &f));
+            sw2m += w * w * pooled.map_or(f64::INFINITY, |f| g.mean_variance(&f));
             delay = delay.min(est.delay);
         }
         (sw > 0.0).then(|| Combined {
             offset: Duration::from_secs_f64(swx / sw * 1e-9),
             offset_sigma_ns: libm::sqrt(sw2v) / sw,
+            mean_sigma_ns: libm::sqrt(sw2m) / sw,
             slope,
             sigma,
             delay,
@@ -648,7 +654,7 @@ impl SystemProcess {
         // larger than the offset's own (or the settling has gone on long
         // enough for any fit to have said what it can).
         self.settle_steps = self.settle_steps.saturating_add(1);
-        let pinned = sigma * interval <= fit.offset_sigma_ns.max(1.0);
+        let pinned = sigma * interval <= fit.mean_sigma_ns.max(1.0);
         if (pinned || self.settle_steps >= MAX_SETTLE_STEPS) && slope.abs() <= max {
             self.stage = Stage::Running;
             self.actions.push_back(Action::Handover(Handover {
