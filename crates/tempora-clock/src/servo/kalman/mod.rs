@@ -77,6 +77,9 @@ use noise::{DelayWindow, NoiseEstimator};
 use super::{Correction, Handover, Sample, Servo, ServoState, clamp_sym};
 use crate::time::{Duration, Time};
 
+/// The Markov chain's mean dwell in sample intervals, at least.
+const DWELL_INTERVALS: f64 = 300.0;
+
 /// Number of filters in the bank.
 const MODELS: usize = 21;
 /// Ratio between the wander intensities of neighbouring filters.
@@ -262,7 +265,15 @@ impl KalmanServo {
     /// IMM interaction: each filter starts the step from a mixture of all
     /// of them; returns the predicted model probabilities.
     fn mix(&mut self, dt: f64) -> [f64; MODELS] {
-        let stay = libm::exp(-dt / self.config.model_dwell_s);
+        // The chain's dwell is at least 300 sample intervals: with
+        // NTP's minute-long polls a ten-minute dwell would move weight to
+        // the nimbler filters every few samples, and they average the
+        // network's noise over too short a time.
+        let dwell = self
+            .config
+            .model_dwell_s
+            .max(DWELL_INTERVALS * self.nominal_interval);
+        let stay = libm::exp(-dt / dwell);
         let switch = (1.0 - stay) / (MODELS - 1) as f64;
         let mut c = [0.0; MODELS];
         for (j, cj) in c.iter_mut().enumerate() {
