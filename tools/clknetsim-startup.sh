@@ -235,7 +235,7 @@ maxupdateskew 100.0" "$dir"
     pids+=("$server")
     # clknetsim waits for every node to connect, for ever: give up when a
     # client ended before that, or after 30 s.
-    until grep -q "Running simulation" "$dir/log"; do
+    until grep -qs "Running simulation" "$dir/log"; do
         kill -0 "$server" 2> /dev/null || break
         for n in $(seq 1 "$tempora_node"); do
             kill -0 "${node_pid[$n]}" 2> /dev/null || waited=600
