@@ -73,6 +73,21 @@ const HANDOVER_PPB: f64 = 500.0;
 /// Settling hands over to the servo after this many samples at most.
 const MAX_SETTLE_STEPS: u32 = 64;
 
+/// The spread of oscillators' frequency errors before any measurement,
+/// ppb: the prior the settling frequency is shrunk towards zero with.
+const PRIOR_PPB: f64 = 20_000.0;
+
+/// A fitted drift shrunk towards zero by its uncertainty (the mean of its
+/// posterior with a zero-mean prior of [`PRIOR_PPB`]): a noisy fit moves
+/// the frequency a little, a good one all the way.
+fn shrunk(slope: f64, sigma: f64) -> f64 {
+    if !sigma.is_finite() {
+        return 0.0;
+    }
+    let p2 = PRIOR_PPB * PRIOR_PPB;
+    slope * p2 / (p2 + sigma * sigma)
+}
+
 /// Samples of each source kept for the start-up fit.
 const HISTORY: usize = 16;
 
@@ -549,6 +564,13 @@ impl SystemProcess {
         }
     }
 
+    /// The survivors' pooled fit now, for status and logs: their combined
+    /// offset θ, the fitted drift (ppb) and its standard error (ppb).
+    pub fn fit_now(&self, now: Time) -> Option<(Duration, f64, f64)> {
+        self.survivors_fit(now)
+            .map(|c| (c.offset, c.slope, c.sigma))
+    }
+
     /// The survivors' pooled fit (see [`crate::fit`]): their combined
     /// offset θ now (weighted by 1/λ as RFC 5905 §11.2.3 combines), the
     /// slope (ppb) and its standard error. The slope carries the offsets
@@ -668,8 +690,7 @@ impl SystemProcess {
             }));
             return;
         }
-        let carry = if sigma < TRUSTED_PPB { slope } else { 0.0 };
-        let ppb = carry + offset.as_nanos_f64() / interval;
+        let ppb = shrunk(slope, sigma) + offset.as_nanos_f64() / interval;
         self.actions.push_back(Action::Slew {
             frequency_ppb: ppb.clamp(-max, max),
         });
