@@ -15,9 +15,9 @@
 //!    A source that forgot its samples (e.g. after a step) says so with
 //!    [`handle_source_reset`].
 //! 4. After each `handle_*` call, [`poll_action`] until it returns `None`,
-//!    and carry out each [`Action`] (an [`Action::Start`] through
-//!    [`apply_start`]; an [`Action::Servo`] by giving the sample to the
-//!    servo); then report the correction applied (step 2).
+//!    and carry out each [`Action`] on the servo with [`carry_out`], which
+//!    returns the correction for the clock; apply it and report it
+//!    (step 2).
 //! 5. At [`poll_timeout`], call [`handle_timeout`].
 //!
 //! # Start-up policy
@@ -31,13 +31,31 @@
 //! survivors' samples (in the oscillator's frame, see [`crate::ledger`]):
 //! its slope is the oscillator's frequency error, its value now the
 //! offset. One [`Action::Start`] steps the clock by the combined offset
-//! (when beyond [`SystemConfig::step_threshold`]) and sets the frequency,
-//! with the fit's uncertainty for the servo to weigh it. After the
-//! timeout, [`SystemConfig::minimum_agreeing`] sources are enough.
+//! (when beyond [`SystemConfig::step_threshold`]) and sets the frequency
+//! when the fit pins it. After the timeout,
+//! [`SystemConfig::minimum_agreeing`] sources are enough.
 //!
-//! After the start the servo gets each new sample of the system peer once
-//! (RFC 5905 §10: a sample is used once), as measured, unless its path
-//! delay shows it queued far beyond the source's best.
+//! # Settling and hand-over
+//!
+//! Unless the start-up fit already pins the frequency to 0.05 ppm, the
+//! process then settles ([`Stage::Settling`]): on each new sample the fit
+//! over the agreeing sources' samples sets the clock's frequency
+//! ([`Action::Slew`]: the drift, shrunk towards zero by its uncertainty,
+//! plus the fitted offset removed over one poll interval), as a regression
+//! servo like chrony's would, until the drift's error over a poll interval
+//! is below the error of the offsets' mean. Then [`Action::Handover`] hands
+//! the servo that whole state (offset, frequency, their uncertainties, the
+//! least delay), and the servo goes on from it as if it had estimated it.
+//!
+//! # Running
+//!
+//! After that the servo gets each new sample of the system peer once
+//! (RFC 5905 §10: a sample is used once), at most one per half poll
+//! interval (a burst's samples seconds apart would read their noise as a
+//! frequency error), as measured, unless its path delay shows it queued
+//! far beyond the source's best. A majority of the sources heard from
+//! recently must agree, so that after a step the first source to answer
+//! again (a liar, say) is no majority of one.
 //!
 //! [`add_source`]: SystemProcess::add_source
 //! [`remove_source`]: SystemProcess::remove_source
@@ -51,42 +69,21 @@
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 
-use tempora_clock::servo::Handover;
-use tempora_clock::{Correction, Duration, Sample, Servo, Time};
+use tempora_clock::{Correction, Duration, Sample, Time};
 
 use crate::fit::{self, Point};
 use crate::ledger::Ledger;
 use crate::select::{self, Candidate, MAX_CANDIDATES};
 
+mod action;
+mod startup;
+
+pub use action::{Action, carry_out};
+use startup::TRUSTED_PPB;
+
 /// Frequency tolerance used to age a sample's error (RFC 5905 §7.3: PHI,
 /// 15 ppm).
 const PHI: f64 = 15e-6;
-
-/// A fitted frequency is trusted (set at the start, used to carry
-/// offsets over time) when its standard error is below this, ppb.
-const TRUSTED_PPB: f64 = 20_000.0;
-
-/// The start-up fit hands over to the servo at once when its standard
-/// error is below this, ppb.
-const HANDOVER_PPB: f64 = 500.0;
-
-/// Settling hands over to the servo after this many samples at most.
-const MAX_SETTLE_STEPS: u32 = 64;
-
-/// The spread of oscillators' frequency errors before any measurement,
-/// ppb: the prior the settling frequency is shrunk towards zero with.
-const PRIOR_PPB: f64 = 20_000.0;
-
-/// A fitted drift shrunk towards zero by its uncertainty (the mean of its
-/// posterior with a zero-mean prior of [`PRIOR_PPB`]): a noisy fit moves
-/// the frequency a little, a good one all the way.
-fn shrunk(slope: f64, sigma: f64) -> f64 {
-    if !sigma.is_finite() {
-        return 0.0;
-    }
-    let p2 = PRIOR_PPB * PRIOR_PPB;
-    slope * p2 / (p2 + sigma * sigma)
-}
 
 /// Samples of each source kept for the start-up fit.
 const HISTORY: usize = 16;
@@ -202,59 +199,6 @@ pub enum Stage {
     Settling,
     /// Started: the servo follows the system peer.
     Running,
-}
-
-/// The survivors' combined state from the pooled fit.
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct Combined {
-    /// θ now (source − local).
-    offset: Duration,
-    /// Its standard deviation, ns.
-    offset_sigma_ns: f64,
-    /// The standard deviation of the offset at the samples' mean time
-    /// (without the drift's error carried to now), ns.
-    mean_sigma_ns: f64,
-    /// The fitted drift, ppb.
-    slope: f64,
-    /// Its standard error, ppb.
-    sigma: f64,
-    /// The least path delay among the survivors' estimates.
-    delay: Duration,
-}
-
-/// What the process asks of its caller.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Action {
-    /// The start-up decision: step and frequency (see [`apply_start`]).
-    Start {
-        /// Add this to the clock's time (`None`: slew what is left).
-        step: Option<Duration>,
-        /// The combined offset θ of the agreeing sources, now.
-        offset: Duration,
-        /// The frequency adjustment the sources' samples call for, ppb.
-        frequency_ppb: Option<f64>,
-        /// Its standard error, ppb.
-        frequency_sigma_ppb: f64,
-        /// How many sources agreed.
-        agreeing: usize,
-    },
-    /// Settling: run the clock at this frequency adjustment (the servo is
-    /// not involved).
-    Slew {
-        /// The adjustment, ppb.
-        frequency_ppb: f64,
-    },
-    /// Settled: the servo takes over from this state (the frequency
-    /// adjustment to run at is its `adjustment_ppb`).
-    Handover(Handover),
-    /// A sample for the servo.
-    Servo {
-        /// The sample.
-        sample: Sample,
-        /// The interval to the next one expected (tell the servo first:
-        /// [`Servo::set_interval`]).
-        interval: Duration,
-    },
 }
 
 /// What the selection made of a source.
@@ -564,138 +508,6 @@ impl SystemProcess {
         }
     }
 
-    /// The survivors' pooled fit now, for status and logs: their combined
-    /// offset θ, the fitted drift (ppb) and its standard error (ppb).
-    pub fn fit_now(&self, now: Time) -> Option<(Duration, f64, f64)> {
-        self.survivors_fit(now)
-            .map(|c| (c.offset, c.slope, c.sigma))
-    }
-
-    /// The survivors' pooled fit (see [`crate::fit`]): their combined
-    /// offset θ now (weighted by 1/λ as RFC 5905 §11.2.3 combines), the
-    /// slope (ppb) and its standard error. The slope carries the offsets
-    /// to now only when trusted.
-    fn survivors_fit(&self, now: Time) -> Option<Combined> {
-        let groups: Vec<_> = self
-            .sources
-            .iter()
-            .filter(|e| e.report.selected)
-            .filter_map(|e| fit::group(&e.history).map(|g| (g, e.history.as_slice(), e)))
-            .collect();
-        let pooled = fit::pooled(groups.iter().map(|(g, p, _)| (*g, *p)))
-            .filter(|f| f.slope_sigma.is_finite());
-        let (slope, sigma) = pooled.map_or((0.0, f64::INFINITY), |f| (f.slope, f.slope_sigma));
-        let carry = if sigma < TRUSTED_PPB { slope } else { 0.0 };
-        let t_now = (now - self.origin).as_secs_f64();
-        let ahead = self.ledger.ahead_at(now);
-        let (mut sw, mut swx, mut sw2v, mut sw2m) = (0.0, 0.0, 0.0, 0.0);
-        let mut delay = Duration::MAX;
-        for (g, _, e) in &groups {
-            let Some(est) = e.estimate else { continue };
-            let lambda = self.candidate(&est, now).root_distance.as_secs_f64();
-            let w = 1.0 / lambda.max(1e-9);
-            sw += w;
-            swx += w * (g.at(t_now, carry) - ahead);
-            sw2v += w * w * pooled.map_or(f64::INFINITY, |f| g.variance_at(t_now, &f));
-            sw2m += w * w * pooled.map_or(f64::INFINITY, |f| g.mean_variance(&f));
-            delay = delay.min(est.delay);
-        }
-        (sw > 0.0).then(|| Combined {
-            offset: Duration::from_secs_f64(swx / sw * 1e-9),
-            offset_sigma_ns: libm::sqrt(sw2v) / sw,
-            mean_sigma_ns: libm::sqrt(sw2m) / sw,
-            slope,
-            sigma,
-            delay,
-        })
-    }
-
-    /// The start-up decision, once every survivor has its samples: one
-    /// step to the combined offset, and the frequency if the fit pins it.
-    /// A fit that pins it well enough for the servo hands over at once;
-    /// otherwise the process settles the frequency first.
-    fn try_start(&mut self, now: Time, agreeing: usize) {
-        let timed_out = now >= self.created + self.config.startup_timeout;
-        let survivors = self.sources.iter().filter(|e| e.report.selected);
-        let mut survivors = survivors.peekable();
-        if survivors.peek().is_none() {
-            return;
-        }
-        let enough = survivors.all(|e| e.history.len() >= self.config.startup_samples);
-        if !(enough || timed_out) {
-            return;
-        }
-        let Some(Combined {
-            offset,
-            slope,
-            sigma,
-            ..
-        }) = self.survivors_fit(now)
-        else {
-            return;
-        };
-        let max = self.config.max_frequency_ppb;
-        let frequency_ppb = (sigma < TRUSTED_PPB && slope.abs() <= max).then_some(slope);
-        let step = (offset.abs() > self.config.step_threshold).then_some(offset);
-        self.stage = if sigma < HANDOVER_PPB / 10.0 {
-            Stage::Running
-        } else {
-            Stage::Settling
-        };
-        self.last_used = Some(now);
-        self.actions.push_back(Action::Start {
-            step,
-            offset,
-            frequency_ppb,
-            frequency_sigma_ppb: sigma,
-            agreeing,
-        });
-    }
-
-    /// Settling: the frequency is not yet known well enough for the
-    /// servo (e.g. a WAN's iburst spans seconds of milliseconds of noise).
-    /// Each new sample the pooled fit over the survivors' samples (all of
-    /// them, from before the start too, in the oscillator's frame) sets
-    /// the frequency: the fitted drift plus the fitted offset removed over
-    /// one poll interval, as a regression servo (chrony's way) would. Once
-    /// the fit's standard error is below [`HANDOVER_PPB`] the servo takes
-    /// over from that frequency.
-    fn settle(&mut self, now: Time, peer: usize) {
-        let Some(fit) = self.survivors_fit(now) else {
-            return;
-        };
-        let (offset, slope, sigma) = (fit.offset, fit.slope, fit.sigma);
-        let max = self.config.max_frequency_ppb;
-        let interval = self
-            .sources
-            .get(peer)
-            .map_or(16.0, |e| e.interval.as_secs_f64())
-            .max(1.0);
-        self.last_used = Some(now);
-        // Settled when the frequency's error over one poll interval is no
-        // larger than the offset's own (or the settling has gone on long
-        // enough for any fit to have said what it can).
-        self.settle_steps = self.settle_steps.saturating_add(1);
-        let pinned = sigma * interval <= fit.mean_sigma_ns.max(1.0);
-        if (pinned || self.settle_steps >= MAX_SETTLE_STEPS) && slope.abs() <= max {
-            self.stage = Stage::Running;
-            self.actions.push_back(Action::Handover(Handover {
-                at: now,
-                // The servo's offset is ours minus the sources'.
-                offset: -offset,
-                offset_sigma_ns: fit.offset_sigma_ns,
-                adjustment_ppb: slope,
-                frequency_sigma_ppb: sigma,
-                delay: fit.delay,
-            }));
-            return;
-        }
-        let ppb = shrunk(slope, sigma) + offset.as_nanos_f64() / interval;
-        self.actions.push_back(Action::Slew {
-            frequency_ppb: ppb.clamp(-max, max),
-        });
-    }
-
     /// The servo gets the system peer's newest measurement, once, unless it
     /// was queued far beyond the source's best delay (with a PI servo its
     /// error would go straight into the clock; it still counts in the
@@ -745,50 +557,5 @@ impl SystemProcess {
             },
             interval: e.interval,
         });
-    }
-}
-
-/// Carries out `action` on `servo` and returns the correction for the
-/// clock (report it with [`SystemProcess::handle_correction`]):
-/// [`Action::Start`] tells the servo of the step and of the frequency,
-/// [`Action::Slew`] passes the servo by, [`Action::Handover`] starts it
-/// from the settled frequency, [`Action::Servo`] feeds it the sample (with
-/// its interval first). `current_ppb` is the clock's frequency adjustment
-/// now.
-pub fn carry_out(action: &Action, servo: &mut dyn Servo, current_ppb: f64) -> Correction {
-    match *action {
-        Action::Start {
-            step,
-            frequency_ppb,
-            frequency_sigma_ppb,
-            ..
-        } => {
-            let ppb = frequency_ppb.unwrap_or(current_ppb);
-            if let Some(f) = frequency_ppb {
-                servo.frequency_set(f, frequency_sigma_ppb);
-            }
-            match step {
-                Some(step) => {
-                    servo.stepped(step);
-                    Correction::Step {
-                        step,
-                        frequency_ppb: ppb,
-                    }
-                }
-                None if frequency_ppb.is_some() => Correction::Frequency { frequency_ppb: ppb },
-                None => Correction::None,
-            }
-        }
-        Action::Slew { frequency_ppb } => Correction::Frequency { frequency_ppb },
-        Action::Handover(h) => {
-            servo.state_set(h);
-            Correction::Frequency {
-                frequency_ppb: h.adjustment_ppb,
-            }
-        }
-        Action::Servo { sample, interval } => {
-            servo.set_interval(interval);
-            servo.sample(sample)
-        }
     }
 }
