@@ -510,6 +510,55 @@ struct TomlTable {
     entries: Vec<Entry>,
 }
 
+impl TomlTable {
+    /// A table without entries.
+    fn empty(header: &str) -> Self {
+        TomlTable {
+            header: header.into(),
+            entries: Vec::new(),
+        }
+    }
+}
+
+/// An entry converted from the ptp4l option `o`.
+fn converted(key: &'static str, value: String, o: &Opt) -> Entry {
+    Entry {
+        key,
+        value,
+        origin: Some(o.clone()),
+        note: None,
+    }
+}
+
+/// The tables the `[global]` options fill, and the ports' timestamping.
+struct Globals {
+    ptp: TomlTable,
+    clock: TomlTable,
+    obs: TomlTable,
+    timestamping: Option<(String, Opt)>,
+}
+
+/// A port's options: those of its interface section, then `[global]`'s.
+struct PortOpts {
+    own: Vec<Opt>,
+    global: Vec<Opt>,
+}
+
+impl PortOpts {
+    /// The last `key` (or an alias) in the port's section, else in
+    /// `[global]`.
+    fn get(&self, key: &str) -> Option<Opt> {
+        let al = aliases(key);
+        let find = |opts: &[Opt]| {
+            opts.iter()
+                .rev()
+                .find(|o| al.contains(&o.key.as_str()))
+                .cloned()
+        };
+        find(&self.own).or_else(|| find(&self.global))
+    }
+}
+
 fn quote(s: &str) -> String {
     toml::Value::String(s.to_owned()).to_string()
 }
@@ -596,21 +645,26 @@ impl<'a> Converter<'a> {
     fn run(mut self) -> Result<(String, Vec<String>), ConfigError> {
         let (profile, why) = self.detect_profile();
         let implied = profile_implied(profile);
-        let global_opts = self.file.global.opts.clone();
-        let slave_only = self
-            .global("slaveOnly")
-            .is_some_and(|o| parse_int(&o.value) == Some(1));
+        let ptp = self.ptp_table(profile, &why);
+        let globals = self.global_options(ptp, profile, &implied);
+        let names = self.port_names();
+        let mut ports = Vec::new();
+        for name in &names {
+            let first = names.first() == Some(name);
+            let timestamping = globals.timestamping.as_ref();
+            ports.push(self.port(name, first, profile, &implied, timestamping));
+        }
+        self.unicast_table_options();
+        let mut tables = vec![globals.ptp];
+        tables.extend(ports);
+        tables.push(globals.clock);
+        tables.push(globals.obs);
+        self.finish(tables)
+    }
 
-        // [ptp]
-        let mut ptp = TomlTable {
-            header: "[ptp]".into(),
-            entries: vec![Entry {
-                key: "profile",
-                value: quote(profile.name),
-                origin: None,
-                note: Some(format!("chosen from {why}")),
-            }],
-        };
+    /// The `[ptp]` table naming the profile, with notes on the values the
+    /// profile takes where ptp4l's built-in defaults differ.
+    fn ptp_table(&mut self, profile: &Profile, why: &str) -> TomlTable {
         for (ptp4l_key, builtin, profile_value) in [
             ("domainNumber", 0, profile.domain_number),
             ("priority1", 128, profile.priority1),
@@ -623,158 +677,206 @@ impl<'a> Converter<'a> {
                 ));
             }
         }
-        let mut clock = TomlTable {
-            header: "[clock]".into(),
-            entries: Vec::new(),
-        };
-        let mut obs = TomlTable {
-            header: "[observability]".into(),
-            entries: Vec::new(),
-        };
-        let mut timestamping: Option<(String, Opt)> = None;
-        let last_global = |key: &str, o: &Opt, all: &[Opt]| {
-            // Only the last of repeated options counts, as in ptp4l.
-            let al = aliases(key);
-            all.iter()
-                .rev()
-                .find(|x| al.contains(&x.key.as_str()))
-                .is_some_and(|x| x.line == o.line)
+        TomlTable {
+            header: "[ptp]".into(),
+            entries: vec![Entry {
+                key: "profile",
+                value: quote(profile.name),
+                origin: None,
+                note: Some(format!("chosen from {why}")),
+            }],
+        }
+    }
+
+    /// The `[global]` options, each into its table (the port options are
+    /// read per port, by [`Converter::port`]).
+    fn global_options(
+        &mut self,
+        ptp: TomlTable,
+        profile: &Profile,
+        implied: &[(&'static str, String)],
+    ) -> Globals {
+        let global_opts = self.file.global.opts.clone();
+        let slave_only = self
+            .global("slaveOnly")
+            .is_some_and(|o| parse_int(&o.value) == Some(1));
+        let mut g = Globals {
+            ptp,
+            clock: TomlTable::empty("[clock]"),
+            obs: TomlTable::empty("[observability]"),
+            timestamping: None,
         };
         for o in &global_opts {
-            if !last_global(&o.key, o, &global_opts) {
+            // Only the last of repeated options counts, as in ptp4l.
+            let al = aliases(&o.key);
+            let last = global_opts
+                .iter()
+                .rev()
+                .find(|x| al.contains(&x.key.as_str()))
+                .is_some_and(|x| x.line == o.line);
+            if !last {
                 self.warnings.push(format!(
                     "{}: overridden by a later line for the same option",
                     o.show()
                 ));
                 continue;
             }
-            let key = o.key.as_str();
-            let int = parse_int(&o.value);
-            let entry = |k: &'static str, v: String| Entry {
-                key: k,
-                value: v,
-                origin: Some(o.clone()),
-                note: None,
-            };
-            match key {
-                "domainNumber" | "priority1" | "priority2" | "clockClass" => {
-                    let Some(n) = int else {
-                        self.warn(o, "not an integer");
-                        continue;
-                    };
-                    if key == "clockClass" && slave_only {
-                        self.notes.push(format!(
-                            "{}: a slave-only clock announces class 255, as in ptp4l",
-                            o.show()
-                        ));
-                        continue;
-                    }
-                    let k = match key {
-                        "domainNumber" => "domain",
-                        "priority1" => "priority1",
-                        "priority2" => "priority2",
-                        _ => "clock-class",
-                    };
-                    ptp.entries.push(entry(k, n.to_string()));
+            match o.key.as_str() {
+                "domainNumber" | "priority1" | "priority2" | "clockClass" | "utc_offset"
+                | "slaveOnly" | "clientOnly" | "twoStepFlag" | "clock_type" | "userDescription" => {
+                    g.ptp.entries.extend(self.ptp_option(o, slave_only));
                 }
-                "utc_offset" => {
-                    let Some(n) = int.filter(|n| (0..=1000).contains(n)) else {
-                        self.warn(o, "expected TAI − UTC in seconds");
-                        continue;
-                    };
-                    ptp.entries.push(entry("current-utc-offset", n.to_string()));
+                "uds_address" | "logging_level" => {
+                    g.obs.entries.extend(self.observability_option(o));
                 }
-                "slaveOnly" | "clientOnly" | "twoStepFlag" => {
-                    let Some(b) = int.filter(|n| *n == 0 || *n == 1) else {
-                        self.warn(o, "expected 0 or 1");
-                        continue;
-                    };
-                    let k = if key == "twoStepFlag" {
-                        "two-step"
-                    } else {
-                        "slave-only"
-                    };
-                    ptp.entries.push(entry(k, (b == 1).to_string()));
+                "first_step_threshold" | "step_threshold" | "clock_servo" => {
+                    g.clock.entries.extend(self.clock_option(o));
                 }
-                "clock_type" => {
-                    let kind = match o.value.to_ascii_uppercase().as_str() {
-                        "OC" => None,
-                        "BC" => Some("boundary"),
-                        "E2E_TC" => Some("e2e-transparent"),
-                        "P2P_TC" => Some("p2p-transparent"),
-                        _ => {
-                            self.warn(o, "expected OC, BC, E2E_TC or P2P_TC");
-                            continue;
-                        }
-                    };
-                    if let Some(kind) = kind {
-                        ptp.entries.push(entry("kind", quote(kind)));
-                    }
-                }
-                "userDescription" => {
-                    if o.value != ";" && !o.value.is_empty() {
-                        ptp.entries.push(entry("user-description", quote(&o.value)));
-                    }
-                }
-                "uds_address" => obs.entries.push(entry("socket", quote(&o.value))),
-                "logging_level" => {
-                    let level = match int {
-                        Some(0..=3) => "error",
-                        Some(4) => "warn",
-                        Some(5 | 6) => "info",
-                        Some(7) => "debug",
-                        _ => {
-                            self.warn(o, "expected a syslog level from 0 to 7");
-                            continue;
-                        }
-                    };
-                    obs.entries.push(entry("log-level", quote(level)));
-                }
-                "first_step_threshold" | "step_threshold" => {
-                    let Some(d) = seconds(&o.value) else {
-                        self.warn(o, "not a number of seconds");
-                        continue;
-                    };
-                    let k = if key == "step_threshold" {
-                        "running-step-threshold"
-                    } else {
-                        "step-threshold"
-                    };
-                    clock.entries.push(entry(k, quote(&d)));
-                }
-                "clock_servo" => match o.value.as_str() {
-                    "pi" => clock.entries.push(entry("servo", quote("pi"))),
-                    other => self.warn(
-                        o,
-                        format!(
-                            "Tempora's servos are `kalman` (its default) and `pi`, not `{other}`"
-                        ),
-                    ),
-                },
                 "time_stamping" => {
-                    let v = match o.value.as_str() {
-                        "hardware" => "hardware",
-                        "software" => "software",
-                        "legacy" | "onestep" | "p2p1step" => {
-                            self.warn(
-                                o,
-                                format!("Tempora has no `{}` mode; the ports use hardware two-step timestamping", o.value),
-                            );
-                            "hardware"
-                        }
-                        _ => {
-                            self.warn(o, "expected hardware or software");
-                            continue;
-                        }
-                    };
-                    timestamping = Some((v.to_owned(), o.clone()));
+                    if let Some(v) = self.timestamping_option(o) {
+                        g.timestamping = Some((v.to_owned(), o.clone()));
+                    }
                 }
-                k if PORT_KEYS.contains(&k) => {} // per port, below
-                _ => self.other(o, profile, &implied),
+                k if PORT_KEYS.contains(&k) => {} // per port
+                _ => self.other(o, profile, implied),
             }
         }
+        g
+    }
 
-        // Ports.
+    /// The `[ptp]` entry for a `[global]` option of the clock, if it has
+    /// one (a warning or a note otherwise).
+    fn ptp_option(&mut self, o: &Opt, slave_only: bool) -> Option<Entry> {
+        let key = o.key.as_str();
+        let int = parse_int(&o.value);
+        match key {
+            "domainNumber" | "priority1" | "priority2" | "clockClass" => {
+                let Some(n) = int else {
+                    self.warn(o, "not an integer");
+                    return None;
+                };
+                if key == "clockClass" && slave_only {
+                    self.notes.push(format!(
+                        "{}: a slave-only clock announces class 255, as in ptp4l",
+                        o.show()
+                    ));
+                    return None;
+                }
+                let k = match key {
+                    "domainNumber" => "domain",
+                    "priority1" => "priority1",
+                    "priority2" => "priority2",
+                    _ => "clock-class",
+                };
+                Some(converted(k, n.to_string(), o))
+            }
+            "utc_offset" => {
+                let Some(n) = int.filter(|n| (0..=1000).contains(n)) else {
+                    self.warn(o, "expected TAI − UTC in seconds");
+                    return None;
+                };
+                Some(converted("current-utc-offset", n.to_string(), o))
+            }
+            "slaveOnly" | "clientOnly" | "twoStepFlag" => {
+                let Some(b) = int.filter(|n| *n == 0 || *n == 1) else {
+                    self.warn(o, "expected 0 or 1");
+                    return None;
+                };
+                let k = if key == "twoStepFlag" {
+                    "two-step"
+                } else {
+                    "slave-only"
+                };
+                Some(converted(k, (b == 1).to_string(), o))
+            }
+            "clock_type" => {
+                let kind = match o.value.to_ascii_uppercase().as_str() {
+                    "OC" => return None,
+                    "BC" => "boundary",
+                    "E2E_TC" => "e2e-transparent",
+                    "P2P_TC" => "p2p-transparent",
+                    _ => {
+                        self.warn(o, "expected OC, BC, E2E_TC or P2P_TC");
+                        return None;
+                    }
+                };
+                Some(converted("kind", quote(kind), o))
+            }
+            "userDescription" if o.value != ";" && !o.value.is_empty() => {
+                Some(converted("user-description", quote(&o.value), o))
+            }
+            _ => None,
+        }
+    }
+
+    /// The `[observability]` entry for `uds_address` or `logging_level`.
+    fn observability_option(&mut self, o: &Opt) -> Option<Entry> {
+        if o.key == "uds_address" {
+            return Some(converted("socket", quote(&o.value), o));
+        }
+        let level = match parse_int(&o.value) {
+            Some(0..=3) => "error",
+            Some(4) => "warn",
+            Some(5 | 6) => "info",
+            Some(7) => "debug",
+            _ => {
+                self.warn(o, "expected a syslog level from 0 to 7");
+                return None;
+            }
+        };
+        Some(converted("log-level", quote(level), o))
+    }
+
+    /// The `[clock]` entry for a step threshold or `clock_servo`.
+    fn clock_option(&mut self, o: &Opt) -> Option<Entry> {
+        if o.key == "clock_servo" {
+            if o.value == "pi" {
+                return Some(converted("servo", quote("pi"), o));
+            }
+            let other = &o.value;
+            self.warn(
+                o,
+                format!("Tempora's servos are `kalman` (its default) and `pi`, not `{other}`"),
+            );
+            return None;
+        }
+        let Some(d) = seconds(&o.value) else {
+            self.warn(o, "not a number of seconds");
+            return None;
+        };
+        let k = if o.key == "step_threshold" {
+            "running-step-threshold"
+        } else {
+            "step-threshold"
+        };
+        Some(converted(k, quote(&d), o))
+    }
+
+    /// The ports' timestamping for `time_stamping`.
+    fn timestamping_option(&mut self, o: &Opt) -> Option<&'static str> {
+        match o.value.as_str() {
+            "hardware" => Some("hardware"),
+            "software" => Some("software"),
+            "legacy" | "onestep" | "p2p1step" => {
+                self.warn(
+                    o,
+                    format!(
+                        "Tempora has no `{}` mode; the ports use hardware two-step timestamping",
+                        o.value
+                    ),
+                );
+                Some("hardware")
+            }
+            _ => {
+                self.warn(o, "expected hardware or software");
+                None
+            }
+        }
+    }
+
+    /// The interfaces: the file's sections, then those given besides
+    /// (`eth0`, with a warning, if there are none).
+    fn port_names(&mut self) -> Vec<String> {
         let mut names: Vec<String> = self.file.ifaces.iter().map(|s| s.name.clone()).collect();
         for extra in self.extra_ifaces.clone() {
             if !names.contains(&extra) {
@@ -788,177 +890,209 @@ impl<'a> Converter<'a> {
             );
             names.push("eth0".into());
         }
-        let mut ports = Vec::new();
-        for name in &names {
-            let section = self.file.ifaces.iter().position(|s| &s.name == name);
-            let own: Vec<Opt> = section.map_or_else(Vec::new, |i| self.file.ifaces[i].opts.clone());
-            for o in &own {
-                let k = o.key.as_str();
-                if PORT_KEYS.contains(&k) {
-                    continue;
-                }
-                if INSTANCE_KEYS.contains(&k) {
-                    self.warn(
-                        o,
-                        format!("ptp4l reads `{k}` from [global] only (in [{name}])"),
-                    );
-                } else {
-                    self.other(o, profile, &implied);
-                }
-            }
-            let get = |key: &str| -> Option<Opt> {
-                let al = aliases(key);
-                own.iter()
-                    .rev()
-                    .find(|o| al.contains(&o.key.as_str()))
-                    .or_else(|| {
-                        global_opts
-                            .iter()
-                            .rev()
-                            .find(|o| al.contains(&o.key.as_str()))
-                    })
-                    .cloned()
-            };
-            let mut t = TomlTable {
-                header: "[[port]]".into(),
-                entries: vec![Entry {
-                    key: "interface",
-                    value: quote(name),
-                    origin: None,
-                    note: None,
-                }],
-            };
-            let entry = |k: &'static str, v: String, o: &Opt| Entry {
-                key: k,
-                value: v,
-                origin: Some(o.clone()),
+        names
+    }
+
+    /// The `[[port]]` table of interface `name`; the notes on unset
+    /// intervals are written for the `first` port only.
+    fn port(
+        &mut self,
+        name: &str,
+        first: bool,
+        profile: &Profile,
+        implied: &[(&'static str, String)],
+        timestamping: Option<&(String, Opt)>,
+    ) -> TomlTable {
+        let own: Vec<Opt> = self
+            .file
+            .ifaces
+            .iter()
+            .find(|s| s.name == name)
+            .map_or_else(Vec::new, |s| s.opts.clone());
+        self.port_section(&own, name, profile, implied);
+        let opts = PortOpts {
+            own,
+            global: self.file.global.opts.clone(),
+        };
+        let mut t = TomlTable {
+            header: "[[port]]".into(),
+            entries: vec![Entry {
+                key: "interface",
+                value: quote(name),
+                origin: None,
                 note: None,
-            };
-            let mut transport = crate::Transport::of_profile(profile);
-            if let Some(o) = get("network_transport") {
-                match o.value.as_str() {
-                    "UDPv4" => transport = crate::Transport::Udp4,
-                    "UDPv6" => transport = crate::Transport::Udp6,
-                    "L2" => transport = crate::Transport::L2,
-                    _ => self.warn(&o, "expected UDPv4, UDPv6 or L2"),
+            }],
+        };
+        self.port_transport(&mut t, &opts, profile);
+        self.port_intervals(&mut t, &opts, profile, first);
+        if let Some(o) = opts.get("delayAsymmetry") {
+            match parse_int(&o.value) {
+                Some(n) => {
+                    let v = quote(&format!("{n}ns"));
+                    t.entries.push(converted("delay-asymmetry", v, &o));
                 }
-                t.entries
-                    .push(entry("transport", quote(transport.as_str()), &o));
+                None => self.warn(&o, "not an integer number of nanoseconds"),
             }
-            if let Some(o) = get("delay_mechanism") {
-                match o.value.to_ascii_uppercase().as_str() {
-                    "E2E" => t.entries.push(entry("delay-mechanism", quote("e2e"), &o)),
-                    "P2P" => t.entries.push(entry("delay-mechanism", quote("p2p"), &o)),
-                    _ => self.warn(&o, "Tempora's delay mechanisms are E2E and P2P"),
+        }
+        if let Some((v, o)) = timestamping {
+            t.entries.push(converted("timestamping", quote(v), o));
+        }
+        self.port_unicast(&mut t, &opts, name);
+        t
+    }
+
+    /// Warnings for the options of interface section `name` that are not
+    /// port options.
+    fn port_section(
+        &mut self,
+        own: &[Opt],
+        name: &str,
+        profile: &Profile,
+        implied: &[(&'static str, String)],
+    ) {
+        for o in own {
+            let k = o.key.as_str();
+            if PORT_KEYS.contains(&k) {
+                continue;
+            }
+            if INSTANCE_KEYS.contains(&k) {
+                self.warn(
+                    o,
+                    format!("ptp4l reads `{k}` from [global] only (in [{name}])"),
+                );
+            } else {
+                self.other(o, profile, implied);
+            }
+        }
+    }
+
+    /// A port's transport and delay mechanism.
+    fn port_transport(&mut self, t: &mut TomlTable, opts: &PortOpts, profile: &Profile) {
+        let mut transport = crate::Transport::of_profile(profile);
+        if let Some(o) = opts.get("network_transport") {
+            match o.value.as_str() {
+                "UDPv4" => transport = crate::Transport::Udp4,
+                "UDPv6" => transport = crate::Transport::Udp6,
+                "L2" => transport = crate::Transport::L2,
+                _ => self.warn(&o, "expected UDPv4, UDPv6 or L2"),
+            }
+            t.entries
+                .push(converted("transport", quote(transport.as_str()), &o));
+        }
+        if let Some(o) = opts.get("delay_mechanism") {
+            match o.value.to_ascii_uppercase().as_str() {
+                "E2E" => t
+                    .entries
+                    .push(converted("delay-mechanism", quote("e2e"), &o)),
+                "P2P" => t
+                    .entries
+                    .push(converted("delay-mechanism", quote("p2p"), &o)),
+                _ => self.warn(&o, "Tempora's delay mechanisms are E2E and P2P"),
+            }
+        }
+    }
+
+    /// A port's message intervals and announce receipt timeout, with notes
+    /// (for the `first` port) where the profile's differ from ptp4l's
+    /// built-in defaults.
+    fn port_intervals(
+        &mut self,
+        t: &mut TomlTable,
+        opts: &PortOpts,
+        profile: &Profile,
+        first: bool,
+    ) {
+        for (ptp4l_key, key, builtin, profile_value) in [
+            (
+                "logAnnounceInterval",
+                "log-announce-interval",
+                1,
+                i64::from(profile.log_announce_interval),
+            ),
+            (
+                "logSyncInterval",
+                "log-sync-interval",
+                0,
+                i64::from(profile.log_sync_interval),
+            ),
+            (
+                "logMinDelayReqInterval",
+                "log-min-delay-req-interval",
+                0,
+                i64::from(profile.log_min_delay_req_interval),
+            ),
+            (
+                "logMinPdelayReqInterval",
+                "log-min-pdelay-req-interval",
+                0,
+                i64::from(profile.log_min_pdelay_req_interval),
+            ),
+            (
+                "announceReceiptTimeout",
+                "announce-receipt-timeout",
+                3,
+                i64::from(profile.announce_receipt_timeout),
+            ),
+        ] {
+            match opts.get(ptp4l_key) {
+                Some(o) => match parse_int(&o.value) {
+                    Some(n) => t.entries.push(converted(key, n.to_string(), &o)),
+                    None => self.warn(&o, "not an integer"),
+                },
+                None if builtin != profile_value && first => {
+                    self.notes.push(format!(
+                        "`{ptp4l_key}` is not set: ptp4l would use {builtin}, Tempora uses the {} profile's {profile_value}",
+                        profile.name
+                    ));
                 }
+                None => {}
             }
-            for (ptp4l_key, key, builtin, profile_value) in [
-                (
-                    "logAnnounceInterval",
-                    "log-announce-interval",
-                    1,
-                    i64::from(profile.log_announce_interval),
-                ),
-                (
-                    "logSyncInterval",
-                    "log-sync-interval",
-                    0,
-                    i64::from(profile.log_sync_interval),
-                ),
-                (
-                    "logMinDelayReqInterval",
-                    "log-min-delay-req-interval",
-                    0,
-                    i64::from(profile.log_min_delay_req_interval),
-                ),
-                (
-                    "logMinPdelayReqInterval",
-                    "log-min-pdelay-req-interval",
-                    0,
-                    i64::from(profile.log_min_pdelay_req_interval),
-                ),
-                (
-                    "announceReceiptTimeout",
-                    "announce-receipt-timeout",
-                    3,
-                    i64::from(profile.announce_receipt_timeout),
-                ),
-            ] {
-                match get(ptp4l_key) {
-                    Some(o) => match parse_int(&o.value) {
-                        Some(n) => t.entries.push(entry(key, n.to_string(), &o)),
-                        None => self.warn(&o, "not an integer"),
-                    },
-                    None if builtin != profile_value && name == &names[0] => {
-                        self.notes.push(format!(
-                            "`{ptp4l_key}` is not set: ptp4l would use {builtin}, Tempora uses the {} profile's {profile_value}",
-                            profile.name
-                        ));
-                    }
-                    None => {}
-                }
-            }
-            if let Some(o) = get("delayAsymmetry") {
+        }
+    }
+
+    /// A port's unicast masters and its unicast and master-only flags.
+    fn port_unicast(&mut self, t: &mut TomlTable, opts: &PortOpts, name: &str) {
+        let masters = self.unicast_masters(opts.get("unicast_master_table"), name);
+        if let Some((list, o)) = masters {
+            t.entries.push(converted(
+                "unicast-masters",
+                format!("[{}]", list.join(", ")),
+                &o,
+            ));
+        }
+        for (ptp4l_key, key) in [
+            ("unicast_listen", "unicast-listen"),
+            ("masterOnly", "master-only"),
+        ] {
+            if let Some(o) = opts.get(ptp4l_key) {
                 match parse_int(&o.value) {
-                    Some(n) => {
-                        t.entries
-                            .push(entry("delay-asymmetry", quote(&format!("{n}ns")), &o))
-                    }
-                    None => self.warn(&o, "not an integer number of nanoseconds"),
-                }
-            }
-            if let Some((v, o)) = &timestamping {
-                t.entries.push(entry("timestamping", quote(v), o));
-            }
-            let masters = self.unicast_masters(get("unicast_master_table"), name);
-            if let Some((list, o)) = masters {
-                t.entries.push(entry(
-                    "unicast-masters",
-                    format!("[{}]", list.join(", ")),
-                    &o,
-                ));
-            }
-            for (ptp4l_key, key) in [
-                ("unicast_listen", "unicast-listen"),
-                ("masterOnly", "master-only"),
-            ] {
-                if let Some(o) = get(ptp4l_key) {
-                    match parse_int(&o.value) {
-                        Some(b @ (0 | 1)) => t.entries.push(entry(key, (b == 1).to_string(), &o)),
-                        _ => self.warn(&o, "expected 0 or 1"),
-                    }
-                }
-            }
-            ports.push(t);
-        }
-        if !self.file.tables.is_empty() {
-            let others: Vec<Opt> = self
-                .file
-                .tables
-                .iter()
-                .flat_map(|t| t.other.clone())
-                .collect();
-            {
-                for o in &others {
-                    if o.key == "logQueryInterval" && same(&o.value, "0") {
-                        continue;
-                    }
-                    let why = if o.key == "peer_address" {
-                        "Tempora sends Pdelay_Req to the unicast master itself"
-                    } else {
-                        "Tempora has no setting for it in unicast master tables"
-                    };
-                    let o = o.clone();
-                    self.warn(&o, why);
+                    Some(b @ (0 | 1)) => t.entries.push(converted(key, (b == 1).to_string(), &o)),
+                    _ => self.warn(&o, "expected 0 or 1"),
                 }
             }
         }
-        // Warnings for global port options duplicated in order of appearance.
-        let mut tables = vec![ptp];
-        tables.extend(ports);
-        tables.push(clock);
-        tables.push(obs);
-        self.finish(tables)
+    }
+
+    /// Warnings for the options of the unicast master tables other than
+    /// the masters.
+    fn unicast_table_options(&mut self) {
+        let others: Vec<Opt> = self
+            .file
+            .tables
+            .iter()
+            .flat_map(|t| t.other.clone())
+            .collect();
+        for o in &others {
+            if o.key == "logQueryInterval" && same(&o.value, "0") {
+                continue;
+            }
+            let why = if o.key == "peer_address" {
+                "Tempora sends Pdelay_Req to the unicast master itself"
+            } else {
+                "Tempora has no setting for it in unicast master tables"
+            };
+            self.warn(o, why);
+        }
     }
 
     /// The unicast masters of table `o` (`unicast_master_table N`).

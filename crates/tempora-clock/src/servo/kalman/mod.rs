@@ -330,25 +330,23 @@ impl KalmanServo {
         self.accepted = 1;
         self.combine();
     }
-}
 
-impl Default for KalmanServo {
-    fn default() -> Self {
-        Self::new(KalmanConfig::default())
-    }
-}
-
-impl Servo for KalmanServo {
-    fn sample(&mut self, sample: Sample) -> Correction {
-        let z = sample.offset.as_nanos_f64();
-        let excess = match sample.delay {
+    /// The squared excess of the sample's path delay over the smallest
+    /// recent delay, ns² (zero without a usable delay).
+    fn delay_excess2(&mut self, delay: Option<Duration>) -> f64 {
+        let excess = match delay {
             Some(d) if self.config.use_delay && d >= Duration::ZERO => {
                 self.delays.excess(d.as_nanos_f64())
             }
             _ => 0.0,
         };
-        let e2 = excess * excess;
+        excess * excess
+    }
 
+    /// The time since the previous sample taken at `local_time`, if any,
+    /// and remembers this one. Restarts if the time went backwards or
+    /// jumped.
+    fn elapsed(&mut self, local_time: Time) -> Option<f64> {
         // Time since the previous sample, net of the steps asked for since,
         // and in reference seconds: the local clock ran at rate
         // 1 + (ω + a)·1e-9, which matters at large slews (1 µs per second
@@ -356,9 +354,7 @@ impl Servo for KalmanServo {
         let rate = 1.0 + clamp_sym(self.x[1] + self.adjustment, 1e8) * 1e-9;
         let dt = match self.last_time {
             None => None,
-            Some(t) => {
-                Some(((sample.local_time - t).as_secs_f64() - self.pending_step * 1e-9) / rate)
-            }
+            Some(t) => Some(((local_time - t).as_secs_f64() - self.pending_step * 1e-9) / rate),
         };
         let dt = match dt {
             Some(dt) if dt.is_finite() && dt > -1e-3 && dt < 1e6 => Some(dt.max(0.0)),
@@ -369,29 +365,34 @@ impl Servo for KalmanServo {
             }
             None => None,
         };
-        self.last_time = Some(sample.local_time);
+        self.last_time = Some(local_time);
         self.pending_step = 0.0;
+        dt
+    }
 
+    /// The first sample, or the first after a restart: the filters start
+    /// from it.
+    fn start(&mut self, z: f64, e2: f64, delay: Option<Duration>) {
+        // Without a noise estimate yet, the guess comes from the delay.
+        if self.noise.n == 0.0 {
+            let guess = match delay {
+                Some(d) if d > Duration::ZERO => {
+                    let g = d.as_nanos_f64() * 0.05;
+                    (g * g).clamp(1.0, 1e10)
+                }
+                _ => 1e6,
+            };
+            self.noise = NoiseEstimator::new(guess);
+        }
         let r = self.noise.variance(e2);
-        let Some(dt) = dt.filter(|_| self.accepted > 0) else {
-            // The first sample: the noise guess comes from the delay.
-            if self.noise.n == 0.0 {
-                let guess = match sample.delay {
-                    Some(d) if d > Duration::ZERO => {
-                        let g = d.as_nanos_f64() * 0.05;
-                        (g * g).clamp(1.0, 1e10)
-                    }
-                    _ => 1e6,
-                };
-                self.noise = NoiseEstimator::new(guess);
-            }
-            let r = self.noise.variance(e2);
-            self.last_r = r;
-            self.first_sample(z, r);
-            self.noise.accept(z, e2, 0.0, self.config.noise_memory);
-            return Correction::None;
-        };
+        self.last_r = r;
+        self.first_sample(z, r);
+        self.noise.accept(z, e2, 0.0, self.config.noise_memory);
+    }
 
+    /// Learns the interval, then mixes the filters and predicts each `dt`
+    /// seconds ahead; returns the predicted model probabilities.
+    fn predict(&mut self, dt: f64) -> [f64; MODELS] {
         if dt > 0.0 {
             let d = dt.min(10.0 * self.typical_dt);
             self.dt_spread += ((d - self.typical_dt).abs() - self.dt_spread) * 0.05;
@@ -404,7 +405,13 @@ impl Servo for KalmanServo {
         for m in &mut self.models {
             m.predict(dt, self.adjustment);
         }
+        prior
+    }
 
+    /// The outlier gate: the frequency correction if the sample is
+    /// rejected, `None` if it is to be used (after inflating the
+    /// uncertainty if the outliers persist).
+    fn gate(&mut self, z: f64, r: f64, e2: f64, prior: [f64; MODELS]) -> Option<Correction> {
         // Gate: is the sample explained by any of the filters?
         let gate2 = self.config.gate_sigmas * self.config.gate_sigmas;
         let explained = self.models.iter().any(|m| {
@@ -433,27 +440,36 @@ impl Servo for KalmanServo {
             self.mu = prior;
             self.combine();
             self.adjustment = self.steer();
-            return Correction::Frequency {
+            return Some(Correction::Frequency {
                 frequency_ppb: self.adjustment,
-            };
+            });
         }
         if gating && !explained {
-            // Persistent: a real change. Accept it and forget enough to
-            // follow it.
-            let span = self.since_accept.max(self.typical_dt).max(1e-3);
-            for m in &mut self.models {
-                let nu = z - m.x[0];
-                m.p[0] += nu * nu;
-                m.p[2] += (nu / span) * (nu / span);
-            }
-            self.noise.break_chain();
-            self.state = ServoState::Unlocked;
+            self.give_in(z);
         }
         self.consecutive_outliers = 0;
         self.rejected_run = 0;
         self.since_accept = 0.0;
+        None
+    }
 
-        // Update every filter and weigh them by their (robust) likelihood.
+    /// Persistent outliers: a real change. Accept it and forget enough to
+    /// follow it.
+    fn give_in(&mut self, z: f64) {
+        let span = self.since_accept.max(self.typical_dt).max(1e-3);
+        for m in &mut self.models {
+            let nu = z - m.x[0];
+            m.p[0] += nu * nu;
+            m.p[2] += (nu / span) * (nu / span);
+        }
+        self.noise.break_chain();
+        self.state = ServoState::Unlocked;
+    }
+
+    /// Updates every filter with the measurement `z` of variance `r`,
+    /// weighs them by their (robust) likelihood and combines them; `false`
+    /// if the result is not sane (nothing is combined then).
+    fn update(&mut self, z: f64, r: f64, e2: f64, prior: [f64; MODELS]) -> bool {
         let mut loglik = [0.0; MODELS];
         for (m, ll) in self.models.iter_mut().zip(loglik.iter_mut()) {
             let s = m.p[0] + r;
@@ -477,18 +493,22 @@ impl Servo for KalmanServo {
             *m /= total;
         }
         // No oscillator is 10 % off: an estimate like that comes from
-        // garbage, so start over rather than steer by it.
+        // garbage.
         let sane = |m: &Model| m.is_finite() && libm::fabs(m.x[1]) <= 1e8;
         if !self.models.iter().all(sane) || !total.is_finite() {
-            self.restart(true);
-            return Correction::None;
+            return false;
         }
         self.combine();
         self.accepted = self.accepted.saturating_add(1);
         self.last_r = r;
         let max_span = 3.0 * self.typical_dt.max(self.nominal_interval);
         self.noise.accept(z, e2, max_span, self.config.noise_memory);
+        true
+    }
 
+    /// After an accepted sample: the step, if one is due, the steering and
+    /// the lock state.
+    fn correct(&mut self) -> Correction {
         // Steps: once when first estimated, later only if configured.
         let beyond = |threshold: Duration, x: f64| {
             threshold > Duration::ZERO && libm::fabs(x) > threshold.as_nanos_f64()
@@ -527,6 +547,35 @@ impl Servo for KalmanServo {
         Correction::Frequency {
             frequency_ppb: self.adjustment,
         }
+    }
+}
+
+impl Default for KalmanServo {
+    fn default() -> Self {
+        Self::new(KalmanConfig::default())
+    }
+}
+
+impl Servo for KalmanServo {
+    fn sample(&mut self, sample: Sample) -> Correction {
+        let z = sample.offset.as_nanos_f64();
+        let e2 = self.delay_excess2(sample.delay);
+        let dt = self.elapsed(sample.local_time);
+        let r = self.noise.variance(e2);
+        let Some(dt) = dt.filter(|_| self.accepted > 0) else {
+            self.start(z, e2, sample.delay);
+            return Correction::None;
+        };
+        let prior = self.predict(dt);
+        if let Some(rejected) = self.gate(z, r, e2, prior) {
+            return rejected;
+        }
+        if !self.update(z, r, e2, prior) {
+            // The estimate is garbage: start over rather than steer by it.
+            self.restart(true);
+            return Correction::None;
+        }
+        self.correct()
     }
 
     fn state(&self) -> ServoState {
