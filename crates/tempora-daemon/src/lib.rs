@@ -6,6 +6,7 @@
 //! linuxptp-compatible management) and the Prometheus metrics.
 
 pub mod control;
+pub mod dns;
 pub mod freqfile;
 pub mod linux;
 pub mod metrics;

@@ -6,10 +6,9 @@
 //! NTP takes over when it is not.
 
 use std::io;
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
 use std::sync::mpsc;
 
-use serde::{Deserialize, Serialize};
 use tempora_clock::Time;
 use tempora_config::{NtpSourceKind, NtpSourceSettings};
 use tempora_linux::udp_client::UdpClient;
@@ -18,8 +17,10 @@ use tempora_ntp::client::source_update;
 use tempora_system::process::FALSETICKER_SAMPLES;
 use tempora_system::{SourceId, SourceKind, SystemConfig, SystemProcess};
 
+use crate::dns::server_addresses;
 use crate::ntp_nts::{Checked, KeWorker, NtsSource};
 use crate::runtime::{DisciplinedClock, NtpUse, PortIo, Runtime};
+use crate::status::{NtpSourceStatus, NtsStatus};
 use tempora_nts::client::KeOptions;
 
 /// Whether source `origin` may poll: always without NTS, with keys and a
@@ -30,58 +31,9 @@ fn nts_ready(nts: &[Option<NtsSource>], origin: usize) -> bool {
         .is_none_or(NtsSource::ready)
 }
 
-/// The NTP port.
-const NTP_PORT: u16 = 123;
-
 /// Addresses a pool keeps in use (RFC 5905 does not say; chrony's
 /// `maxsources` default is 4).
 const POOL_MEMBERS: usize = 4;
-
-/// One source as `tempora status` shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct NtpSourceStatus {
-    /// The configured name.
-    pub name: String,
-    /// The address polled.
-    pub address: String,
-    /// `active` or `demobilized`.
-    pub state: String,
-    /// Reachability register (377 octal: the last eight answered).
-    pub reach: u8,
-    /// Poll interval, log2 s.
-    pub poll: i8,
-    /// Filtered offset (server − us), ns.
-    pub offset_ns: Option<f64>,
-    /// Filtered delay, ns.
-    pub delay_ns: Option<f64>,
-    /// Jitter, ns.
-    pub jitter_ns: Option<f64>,
-    /// The server's stratum in its last reply.
-    pub stratum: Option<u8>,
-    /// Survived the last selection.
-    pub selected: bool,
-    /// The system peer.
-    pub system_peer: bool,
-    /// Samples from interleaved replies (RFC 9769).
-    #[serde(default)]
-    pub interleaved_samples: u64,
-    /// NTS, for a source with `nts = true`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub nts: Option<NtsStatus>,
-}
-
-/// The NTS state of a source, as `tempora status` shows it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NtsStatus {
-    /// Cookies in the stash.
-    pub cookies: usize,
-    /// Key establishments completed.
-    pub key_exchanges: u64,
-    /// Replies refused (tampered, forged, replayed or unprotected).
-    pub rejected: u64,
-    /// NTS NAKs received.
-    pub naks: u64,
-}
 
 struct ClientSource {
     name: String,
@@ -156,23 +108,6 @@ pub struct FdChanges {
     pub added: Vec<std::os::fd::RawFd>,
     /// Closed sockets.
     pub removed: Vec<std::os::fd::RawFd>,
-}
-
-/// The addresses of an NTP server named `HOST`, `HOST:PORT`, an IP address
-/// or `[IPV6]:PORT` (port 123 by default), as the resolver gives them.
-pub fn server_addresses(text: &str) -> io::Result<Vec<SocketAddr>> {
-    if let Ok(ip) = text.parse::<std::net::IpAddr>() {
-        return Ok(vec![SocketAddr::new(ip, NTP_PORT)]);
-    }
-    if let Ok(addr) = text.parse::<SocketAddr>() {
-        return Ok(vec![addr]);
-    }
-    let with_port = if text.rsplit_once(':').is_some() {
-        text.to_string()
-    } else {
-        format!("{text}:{NTP_PORT}")
-    };
-    Ok(with_port.to_socket_addrs()?.collect())
 }
 
 /// The addresses of a source: a pool gives up to [`POOL_MEMBERS`]

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use tempora_ntp::nts::{self, Keys, MAX_COOKIES, NtsError, UID_LEN};
 use tempora_nts::client::{Association, KeOptions, key_exchange};
 
-use crate::ntp_client::server_addresses;
+use crate::dns::server_addresses;
 
 /// What the key-establishment thread answers: the association and the NTP
 /// server's address, or why not.

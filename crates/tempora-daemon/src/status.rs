@@ -51,6 +51,106 @@ pub struct NtsKeStatus {
     pub refused: u64,
 }
 
+/// One source as `tempora status` shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NtpSourceStatus {
+    /// The configured name.
+    pub name: String,
+    /// The address polled.
+    pub address: String,
+    /// `active` or `demobilized`.
+    pub state: String,
+    /// Reachability register (377 octal: the last eight answered).
+    pub reach: u8,
+    /// Poll interval, log2 s.
+    pub poll: i8,
+    /// Filtered offset (server − us), ns.
+    pub offset_ns: Option<f64>,
+    /// Filtered delay, ns.
+    pub delay_ns: Option<f64>,
+    /// Jitter, ns.
+    pub jitter_ns: Option<f64>,
+    /// The server's stratum in its last reply.
+    pub stratum: Option<u8>,
+    /// Survived the last selection.
+    pub selected: bool,
+    /// The system peer.
+    pub system_peer: bool,
+    /// Samples from interleaved replies (RFC 9769).
+    #[serde(default)]
+    pub interleaved_samples: u64,
+    /// NTS, for a source with `nts = true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nts: Option<NtsStatus>,
+}
+
+/// The NTS state of a source, as `tempora status` shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NtsStatus {
+    /// Cookies in the stash.
+    pub cookies: usize,
+    /// Key establishments completed.
+    pub key_exchanges: u64,
+    /// Replies refused (tampered, forged, replayed or unprotected).
+    pub rejected: u64,
+    /// NTS NAKs received.
+    pub naks: u64,
+}
+
+/// Counters of the NTP server (status and metrics).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NtpServerCounters {
+    /// Datagrams received.
+    pub received: u64,
+    /// Replies sent.
+    pub replied: u64,
+    /// Datagrams not answered (malformed, not a request, bad version).
+    pub ignored: u64,
+    /// Replies the socket refused to send.
+    pub send_errors: u64,
+    /// Requests refused by the access lists.
+    #[serde(default)]
+    pub denied: u64,
+    /// Requests over a client's rate.
+    #[serde(default)]
+    pub rate_limited: u64,
+    /// Kiss-o'-death replies sent (DENY, RATE).
+    #[serde(default)]
+    pub kisses: u64,
+    /// Interleaved replies (RFC 9769) sent.
+    #[serde(default)]
+    pub interleaved: u64,
+    /// NTS-protected replies sent (RFC 8915 §5.7).
+    #[serde(default)]
+    pub nts_replies: u64,
+    /// NTS NAKs sent (cookies that did not open: unknown or expired master
+    /// key, or forged; requests that did not authenticate).
+    #[serde(default)]
+    pub nts_naks: u64,
+    /// NTS requests dropped (malformed, placeholders not as long as the
+    /// cookie, nonce too short), and plain requests refused under
+    /// `require-nts`.
+    #[serde(default)]
+    pub nts_rejected: u64,
+}
+
+impl NtpServerCounters {
+    /// Adds `other` to these counters (the worker loops' sum).
+    pub fn add(&mut self, other: &NtpServerCounters) {
+        self.received += other.received;
+        self.replied += other.replied;
+        self.ignored += other.ignored;
+        self.send_errors += other.send_errors;
+        self.denied += other.denied;
+        self.rate_limited += other.rate_limited;
+        self.kisses += other.kisses;
+        self.interleaved += other.interleaved;
+        self.nts_replies += other.nts_replies;
+        self.nts_naks += other.nts_naks;
+        self.nts_rejected += other.nts_rejected;
+    }
+}
+
 /// The whole status.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Status {
@@ -86,10 +186,10 @@ pub struct Status {
     pub system_clock_frequency_ppb: Option<f64>,
     /// The NTP sources, when there are any.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub ntp_sources: Vec<crate::ntp_client::NtpSourceStatus>,
+    pub ntp_sources: Vec<NtpSourceStatus>,
     /// The NTP server's counters, when it runs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ntp_server: Option<crate::ntp_server::NtpServerCounters>,
+    pub ntp_server: Option<NtpServerCounters>,
     /// The NTS-KE server's counters, when it runs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nts_ke: Option<NtsKeStatus>,
@@ -367,7 +467,7 @@ mod tests {
             system_clock_offset_ns: None,
             system_clock_frequency_ppb: None,
             ntp_sources: Vec::new(),
-            ntp_server: Some(crate::ntp_server::NtpServerCounters {
+            ntp_server: Some(NtpServerCounters {
                 received: 10,
                 replied: 8,
                 ignored: 2,
