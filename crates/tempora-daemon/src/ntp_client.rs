@@ -7,7 +7,6 @@
 
 use std::io;
 use std::net::SocketAddr;
-use std::sync::mpsc;
 
 use tempora_clock::Time;
 use tempora_config::{NtpSourceKind, NtpSourceSettings};
@@ -17,7 +16,7 @@ use tempora_ntp::client::source_update;
 use tempora_system::process::FALSETICKER_SAMPLES;
 use tempora_system::{SourceId, SourceKind, SystemConfig, SystemProcess};
 
-use crate::dns::server_addresses;
+use crate::dns::{POOL_MEMBERS, Resolver, resolve};
 use crate::ntp_nts::{Checked, KeWorker, NtsSource};
 use crate::runtime::{DisciplinedClock, NtpUse, PortIo, Runtime};
 use crate::status::{NtpSourceStatus, NtsStatus};
@@ -30,10 +29,6 @@ fn nts_ready(nts: &[Option<NtsSource>], origin: usize) -> bool {
         .and_then(Option::as_ref)
         .is_none_or(NtsSource::ready)
 }
-
-/// Addresses a pool keeps in use (RFC 5905 does not say; chrony's
-/// `maxsources` default is 4).
-const POOL_MEMBERS: usize = 4;
 
 struct ClientSource {
     name: String,
@@ -57,30 +52,6 @@ const DROPPED_FOR: std::time::Duration = std::time::Duration::from_secs(3600);
 
 /// How often a pool short of members is resolved again.
 const RESOLVE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(60);
-
-/// Resolves names on its own thread (getaddrinfo blocks), so that the
-/// timing loop never waits on DNS. Started only when a pool is configured.
-struct Resolver {
-    requests: mpsc::Sender<(usize, NtpSourceSettings)>,
-    answers: mpsc::Receiver<(usize, io::Result<Vec<SocketAddr>>)>,
-}
-
-impl Resolver {
-    fn start() -> io::Result<Resolver> {
-        let (requests, rx) = mpsc::channel::<(usize, NtpSourceSettings)>();
-        let (tx, answers) = mpsc::channel();
-        std::thread::Builder::new()
-            .name("tempora-resolver".into())
-            .spawn(move || {
-                for (origin, settings) in rx {
-                    if tx.send((origin, resolve(&settings))).is_err() {
-                        return;
-                    }
-                }
-            })?;
-        Ok(Resolver { requests, answers })
-    }
-}
 
 /// The client.
 pub struct NtpClient {
@@ -108,16 +79,6 @@ pub struct FdChanges {
     pub added: Vec<std::os::fd::RawFd>,
     /// Closed sockets.
     pub removed: Vec<std::os::fd::RawFd>,
-}
-
-/// The addresses of a source: a pool gives up to [`POOL_MEMBERS`]
-/// addresses, a server its first.
-fn resolve(s: &NtpSourceSettings) -> io::Result<Vec<SocketAddr>> {
-    let addrs = server_addresses(&s.address)?;
-    Ok(match s.kind {
-        NtpSourceKind::Server => addrs.into_iter().take(1).collect(),
-        NtpSourceKind::Pool => addrs.into_iter().take(POOL_MEMBERS).collect(),
-    })
 }
 
 impl NtpClient {
@@ -248,7 +209,7 @@ impl NtpClient {
         };
         // New addresses from the resolver.
         let mut fresh = Vec::new();
-        let answers: Vec<_> = std::iter::from_fn(|| resolver.answers.try_recv().ok()).collect();
+        let answers = resolver.answers();
         for (origin, answer) in answers {
             match answer {
                 Ok(addrs) => fresh.push((origin, addrs)),
@@ -303,7 +264,7 @@ impl NtpClient {
             if members < POOL_MEMBERS && due {
                 self.last_resolve[origin] = Some(std::time::Instant::now());
                 if let Some(r) = &self.resolver {
-                    let _ = r.requests.send((origin, settings.clone()));
+                    r.request(origin, settings);
                 }
             }
         }
