@@ -14,6 +14,7 @@ pub mod ntp_client;
 pub mod ntp_nts;
 pub mod ntp_server;
 pub mod ntp_workers;
+pub mod prometheus;
 pub mod run;
 pub mod runtime;
 pub mod status;

@@ -465,10 +465,7 @@ impl NtpClient {
                 NtpSourceStatus {
                     name: s.name.clone(),
                     address: s.addr.to_string(),
-                    state: match s.source.state() {
-                        SourceState::Active => "active".into(),
-                        SourceState::Demobilized => "demobilized".into(),
-                    },
+                    state: s.source.state().into(),
                     reach: s.source.reach(),
                     poll: s.source.poll(),
                     offset_ns: f.map(|f| f.best.offset.as_nanos_f64()),

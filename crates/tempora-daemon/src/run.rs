@@ -33,6 +33,7 @@ use crate::metrics::{self, Published};
 use crate::ntp_client::NtpClient;
 use crate::ntp_server::NtpServer;
 use crate::ntp_workers::{NtpWorkers, Snapshot, serve_ready};
+use crate::prometheus;
 use crate::runtime::{DisciplinedClock, Runtime};
 use crate::status::NtpServerCounters;
 use crate::system_sync::SystemSync;
@@ -509,16 +510,13 @@ pub fn run(config: &Config, config_path: &Path) -> io::Result<()> {
             if let Some(keys) = &nts_keys {
                 rotate_nts_keys(keys);
             }
-            published.set(
-                status(
-                    &runtime,
-                    &system_sync,
-                    ntp_counters(&ntp, &ntp_workers),
-                    &ntp_client,
-                    nts_ke_status(&nts_ke),
-                )
-                .prometheus(),
-            );
+            published.set(prometheus::render(&status(
+                &runtime,
+                &system_sync,
+                ntp_counters(&ntp, &ntp_workers),
+                &ntp_client,
+                nts_ke_status(&nts_ke),
+            )));
             last_publish = now;
         }
         if now - last_save >= Duration::from_secs(60) {
