@@ -5,6 +5,7 @@
 //! daemon's interfaces to the outside: the Unix control socket (status and
 //! linuxptp-compatible management) and the Prometheus metrics.
 
+pub mod assembly;
 pub mod control;
 pub mod dns;
 pub mod freqfile;
@@ -14,8 +15,10 @@ pub mod ntp_client;
 pub mod ntp_nts;
 pub mod ntp_server;
 pub mod ntp_workers;
+pub mod nts_server;
 pub mod prometheus;
 pub mod run;
 pub mod runtime;
 pub mod status;
 pub mod system_sync;
+pub mod tokens;

@@ -2,7 +2,7 @@
 //! Prometheus conventions: a `tempora_` prefix, units in the names). The
 //! timing loop renders it; `crate::metrics` serves it.
 
-use crate::status::{ServoState, Status};
+use crate::status::{NtpServerCounters, NtsKeStatus, ServoState, Status};
 
 /// Appends the counter `tempora_{group}_{name}_total` with its help line.
 fn counter(out: &mut String, group: &str, name: &str, help: &str, v: u64) {
@@ -14,32 +14,55 @@ fn counter(out: &mut String, group: &str, name: &str, help: &str, v: u64) {
 /// The exposition of `status`.
 pub fn render(status: &Status) -> String {
     let mut out = String::new();
-    let mut gauge = |name: &str, help: &str, value: f64| {
+    clock_gauges(&mut out, status);
+    port_families(&mut out, status);
+    if let Some(n) = &status.ntp_server {
+        ntp_server_counters(&mut out, n);
+    }
+    if let Some(k) = &status.nts_ke {
+        nts_ke_counters(&mut out, k);
+    }
+    out.push_str("# HELP tempora_ptp_receive_errors_total PTP messages dropped on receipt.\n# TYPE tempora_ptp_receive_errors_total counter\n");
+    for p in &status.ports {
         out.push_str(&format!(
-            "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}\n"
+            "tempora_ptp_receive_errors_total{{port=\"{}\"}} {}\n",
+            p.number, p.rx_errors
         ));
-    };
-    gauge(
+    }
+    out
+}
+
+/// Appends the gauge `name` with its help line.
+fn gauge(out: &mut String, name: &str, help: &str, value: f64) {
+    out.push_str(&format!(
+        "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}\n"
+    ));
+}
+
+/// The PTP, servo and clock gauges, the uptime and the measurements.
+fn clock_gauges(out: &mut String, status: &Status) {
+    let mut add = |name: &str, help: &str, value: f64| gauge(out, name, help, value);
+    add(
         "tempora_ptp_offset_from_master_seconds",
         "Offset from the master (offsetFromMaster).",
         status.offset_from_master_ns * 1e-9,
     );
-    gauge(
+    add(
         "tempora_ptp_mean_path_delay_seconds",
         "Mean path delay to the master (meanPathDelay).",
         status.mean_path_delay_ns * 1e-9,
     );
-    gauge(
+    add(
         "tempora_ptp_steps_removed",
         "Communication paths to the grandmaster (stepsRemoved).",
         f64::from(status.steps_removed),
     );
-    gauge(
+    add(
         "tempora_clock_frequency_adjustment_ppb",
         "The servo's frequency adjustment, parts per billion.",
         status.frequency_ppb,
     );
-    gauge(
+    add(
         "tempora_servo_locked",
         "1 when the servo is locked.",
         if status.servo_state == ServoState::Locked {
@@ -49,27 +72,27 @@ pub fn render(status: &Status) -> String {
         },
     );
     if let Some(e) = status.error_vs_system_ns {
-        gauge(
+        add(
             "tempora_virtual_clock_error_seconds",
             "The virtual clock minus CLOCK_REALTIME.",
             e * 1e-9,
         );
     }
     if let Some(o) = status.system_clock_offset_ns {
-        gauge(
+        add(
             "tempora_system_clock_offset_seconds",
             "The system clock minus the PHC's time in UTC (sync-system-clock).",
             o * 1e-9,
         );
     }
     if let Some(f) = status.system_clock_frequency_ppb {
-        gauge(
+        add(
             "tempora_system_clock_frequency_adjustment_ppb",
             "The system clock's frequency adjustment (sync-system-clock).",
             f,
         );
     }
-    gauge(
+    add(
         "tempora_uptime_seconds",
         "Seconds since the daemon started.",
         status.uptime_s,
@@ -79,6 +102,10 @@ pub fn render(status: &Status) -> String {
         "tempora_servo_measurements_total {}\n",
         status.measurements
     ));
+}
+
+/// Per port: the state, the messages by type, the residence times.
+fn port_families(out: &mut String, status: &Status) {
     out.push_str("# HELP tempora_ptp_port_state Port state (1 for the current state).\n# TYPE tempora_ptp_port_state gauge\n");
     for p in &status.ports {
         out.push_str(&format!(
@@ -111,80 +138,76 @@ pub fn render(status: &Status) -> String {
             p.number, p.number, p.residence_count
         ));
     }
-    if let Some(n) = status.ntp_server {
-        for (name, help, v) in [
-            (
-                "received",
-                "NTP datagrams received by the server.",
-                n.received,
-            ),
-            ("replied", "NTP replies sent.", n.replied),
-            (
-                "ignored",
-                "NTP datagrams not answered (malformed, not a request, bad version).",
-                n.ignored,
-            ),
-            (
-                "send_errors",
-                "NTP replies the socket refused.",
-                n.send_errors,
-            ),
-            (
-                "denied",
-                "NTP requests refused by the access lists.",
-                n.denied,
-            ),
-            (
-                "rate_limited",
-                "NTP requests over their client's rate.",
-                n.rate_limited,
-            ),
-            (
-                "kisses",
-                "Kiss-o'-death replies sent (DENY, RATE, NTSN).",
-                n.kisses,
-            ),
-            (
-                "interleaved",
-                "Interleaved NTP replies sent.",
-                n.interleaved,
-            ),
-            (
-                "nts_replies",
-                "NTS-protected NTP replies sent.",
-                n.nts_replies,
-            ),
-            ("nts_naks", "NTS NAKs sent.", n.nts_naks),
-            (
-                "nts_rejected",
-                "NTS requests dropped (malformed), and plain ones refused under require-nts.",
-                n.nts_rejected,
-            ),
-        ] {
-            counter(&mut out, "ntp_server", name, help, v);
-        }
+}
+
+/// The NTP server's counters.
+fn ntp_server_counters(out: &mut String, n: &NtpServerCounters) {
+    for (name, help, v) in [
+        (
+            "received",
+            "NTP datagrams received by the server.",
+            n.received,
+        ),
+        ("replied", "NTP replies sent.", n.replied),
+        (
+            "ignored",
+            "NTP datagrams not answered (malformed, not a request, bad version).",
+            n.ignored,
+        ),
+        (
+            "send_errors",
+            "NTP replies the socket refused.",
+            n.send_errors,
+        ),
+        (
+            "denied",
+            "NTP requests refused by the access lists.",
+            n.denied,
+        ),
+        (
+            "rate_limited",
+            "NTP requests over their client's rate.",
+            n.rate_limited,
+        ),
+        (
+            "kisses",
+            "Kiss-o'-death replies sent (DENY, RATE, NTSN).",
+            n.kisses,
+        ),
+        (
+            "interleaved",
+            "Interleaved NTP replies sent.",
+            n.interleaved,
+        ),
+        (
+            "nts_replies",
+            "NTS-protected NTP replies sent.",
+            n.nts_replies,
+        ),
+        ("nts_naks", "NTS NAKs sent.", n.nts_naks),
+        (
+            "nts_rejected",
+            "NTS requests dropped (malformed), and plain ones refused under require-nts.",
+            n.nts_rejected,
+        ),
+    ] {
+        counter(out, "ntp_server", name, help, v);
     }
-    if let Some(k) = status.nts_ke {
-        for (name, help, v) in [
-            ("completed", "NTS key exchanges completed.", k.completed),
-            ("failed", "NTS-KE connections that failed.", k.failed),
-            (
-                "refused",
-                "NTS-KE connections refused at the bound.",
-                k.refused,
-            ),
-        ] {
-            counter(&mut out, "nts_ke", name, help, v);
-        }
+}
+
+/// The NTS-KE server's counters.
+fn nts_ke_counters(out: &mut String, k: &NtsKeStatus) {
+    for (name, help, v) in [
+        ("completed", "NTS key exchanges completed.", k.completed),
+        ("failed", "NTS-KE connections that failed.", k.failed),
+        (
+            "refused",
+            "NTS-KE connections refused at the bound.",
+            k.refused,
+        ),
+    ] {
+        counter(out, "nts_ke", name, help, v);
     }
-    out.push_str("# HELP tempora_ptp_receive_errors_total PTP messages dropped on receipt.\n# TYPE tempora_ptp_receive_errors_total counter\n");
-    for p in &status.ports {
-        out.push_str(&format!(
-            "tempora_ptp_receive_errors_total{{port=\"{}\"}} {}\n",
-            p.number, p.rx_errors
-        ));
-    }
-    out
 }
 
 #[cfg(test)]
