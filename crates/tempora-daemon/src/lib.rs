@@ -4,6 +4,14 @@
 //! the PTP engine and the servo over the Linux platform layer, and the
 //! daemon's interfaces to the outside: the Unix control socket (status and
 //! linuxptp-compatible management) and the Prometheus metrics.
+//!
+//! A thin adapter over the sans-IO cores: [`assembly`] opens what the
+//! configuration asks for, [`run`] is the loop (every polled descriptor
+//! dispatched through the token table of [`tokens`]), [`runtime`] feeds
+//! the PTP engine and the servo, [`ntp_client`] and [`ntp_server`] the NTP
+//! cores; [`status`] is what the daemon reports (imported by the others,
+//! importing none of them), rendered by [`prometheus`] and served by
+//! [`metrics`] and [`control`]. No module imports another in a circle.
 
 pub mod assembly;
 pub mod control;
