@@ -4,8 +4,18 @@
 //! the PTP engine and the servo over the Linux platform layer, and the
 //! daemon's interfaces to the outside: the Unix control socket (status and
 //! linuxptp-compatible management) and the Prometheus metrics.
+//!
+//! A thin adapter over the sans-IO cores: [`assembly`] opens what the
+//! configuration asks for, [`run`] is the loop (every polled descriptor
+//! dispatched through the token table of [`tokens`]), [`runtime`] feeds
+//! the PTP engine and the servo, [`ntp_client`] and [`ntp_server`] the NTP
+//! cores; [`status`] is what the daemon reports (imported by the others,
+//! importing none of them), rendered by [`prometheus`] and served by
+//! [`metrics`] and [`control`]. No module imports another in a circle.
 
+pub mod assembly;
 pub mod control;
+pub mod dns;
 pub mod freqfile;
 pub mod linux;
 pub mod metrics;
@@ -13,7 +23,10 @@ pub mod ntp_client;
 pub mod ntp_nts;
 pub mod ntp_server;
 pub mod ntp_workers;
+pub mod nts_server;
+pub mod prometheus;
 pub mod run;
 pub mod runtime;
 pub mod status;
 pub mod system_sync;
+pub mod tokens;

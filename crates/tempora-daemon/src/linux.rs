@@ -3,6 +3,7 @@
 
 use std::io;
 use std::net::SocketAddr;
+use std::os::fd::{AsRawFd, RawFd};
 
 use tempora_clock::{BaseClock, Clock, Correction, Duration, Time, VirtualState};
 use tempora_linux::MessageClass;
@@ -20,6 +21,17 @@ pub enum LinuxPort {
     Udp(UdpTransport),
     /// Ethernet.
     Raw(RawTransport),
+}
+
+impl LinuxPort {
+    /// Its sockets to poll, by the number [`PortIo::recv`] takes: for UDP
+    /// the event socket, then the general one.
+    pub fn fds(&self) -> Vec<RawFd> {
+        match self {
+            LinuxPort::Udp(u) => vec![u.event_fd().as_raw_fd(), u.general_fd().as_raw_fd()],
+            LinuxPort::Raw(r) => vec![r.as_raw_fd()],
+        }
+    }
 }
 
 const EVENT_PORT: u16 = 319;

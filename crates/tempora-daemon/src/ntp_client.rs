@@ -6,10 +6,8 @@
 //! NTP takes over when it is not.
 
 use std::io;
-use std::net::{SocketAddr, ToSocketAddrs};
-use std::sync::mpsc;
+use std::net::SocketAddr;
 
-use serde::{Deserialize, Serialize};
 use tempora_clock::Time;
 use tempora_config::{NtpSourceKind, NtpSourceSettings};
 use tempora_linux::udp_client::UdpClient;
@@ -18,8 +16,10 @@ use tempora_ntp::client::source_update;
 use tempora_system::process::FALSETICKER_SAMPLES;
 use tempora_system::{SourceId, SourceKind, SystemConfig, SystemProcess};
 
+use crate::dns::{POOL_MEMBERS, Resolver, resolve};
 use crate::ntp_nts::{Checked, KeWorker, NtsSource, nts_now};
 use crate::runtime::{DisciplinedClock, NtpUse, PortIo, Runtime};
+use crate::status::{NtpSourceStatus, NtsStatus};
 use tempora_nts::client::KeOptions;
 
 /// Whether source `origin` may poll: always without NTS, with keys and a
@@ -28,59 +28,6 @@ fn nts_ready(nts: &[Option<NtsSource>], origin: usize) -> bool {
     nts.get(origin)
         .and_then(Option::as_ref)
         .is_none_or(|n| n.client.ready())
-}
-
-/// The NTP port.
-const NTP_PORT: u16 = 123;
-
-/// Addresses a pool keeps in use (RFC 5905 does not say; chrony's
-/// `maxsources` default is 4).
-const POOL_MEMBERS: usize = 4;
-
-/// One source as `tempora status` shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct NtpSourceStatus {
-    /// The configured name.
-    pub name: String,
-    /// The address polled.
-    pub address: String,
-    /// `active` or `demobilized`.
-    pub state: String,
-    /// Reachability register (377 octal: the last eight answered).
-    pub reach: u8,
-    /// Poll interval, log2 s.
-    pub poll: i8,
-    /// Filtered offset (server − us), ns.
-    pub offset_ns: Option<f64>,
-    /// Filtered delay, ns.
-    pub delay_ns: Option<f64>,
-    /// Jitter, ns.
-    pub jitter_ns: Option<f64>,
-    /// The server's stratum in its last reply.
-    pub stratum: Option<u8>,
-    /// Survived the last selection.
-    pub selected: bool,
-    /// The system peer.
-    pub system_peer: bool,
-    /// Samples from interleaved replies (RFC 9769).
-    #[serde(default)]
-    pub interleaved_samples: u64,
-    /// NTS, for a source with `nts = true`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub nts: Option<NtsStatus>,
-}
-
-/// The NTS state of a source, as `tempora status` shows it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NtsStatus {
-    /// Cookies in the stash.
-    pub cookies: usize,
-    /// Key establishments completed.
-    pub key_exchanges: u64,
-    /// Replies refused (tampered, forged, replayed or unprotected).
-    pub rejected: u64,
-    /// NTS NAKs received.
-    pub naks: u64,
 }
 
 struct ClientSource {
@@ -105,30 +52,6 @@ const DROPPED_FOR: std::time::Duration = std::time::Duration::from_secs(3600);
 
 /// How often a pool short of members is resolved again.
 const RESOLVE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(60);
-
-/// Resolves names on its own thread (getaddrinfo blocks), so that the
-/// timing loop never waits on DNS. Started only when a pool is configured.
-struct Resolver {
-    requests: mpsc::Sender<(usize, NtpSourceSettings)>,
-    answers: mpsc::Receiver<(usize, io::Result<Vec<SocketAddr>>)>,
-}
-
-impl Resolver {
-    fn start() -> io::Result<Resolver> {
-        let (requests, rx) = mpsc::channel::<(usize, NtpSourceSettings)>();
-        let (tx, answers) = mpsc::channel();
-        std::thread::Builder::new()
-            .name("tempora-resolver".into())
-            .spawn(move || {
-                for (origin, settings) in rx {
-                    if tx.send((origin, resolve(&settings))).is_err() {
-                        return;
-                    }
-                }
-            })?;
-        Ok(Resolver { requests, answers })
-    }
-}
 
 /// The client.
 pub struct NtpClient {
@@ -156,33 +79,6 @@ pub struct FdChanges {
     pub added: Vec<std::os::fd::RawFd>,
     /// Closed sockets.
     pub removed: Vec<std::os::fd::RawFd>,
-}
-
-/// The addresses of an NTP server named `HOST`, `HOST:PORT`, an IP address
-/// or `[IPV6]:PORT` (port 123 by default), as the resolver gives them.
-pub fn server_addresses(text: &str) -> io::Result<Vec<SocketAddr>> {
-    if let Ok(ip) = text.parse::<std::net::IpAddr>() {
-        return Ok(vec![SocketAddr::new(ip, NTP_PORT)]);
-    }
-    if let Ok(addr) = text.parse::<SocketAddr>() {
-        return Ok(vec![addr]);
-    }
-    let with_port = if text.rsplit_once(':').is_some() {
-        text.to_string()
-    } else {
-        format!("{text}:{NTP_PORT}")
-    };
-    Ok(with_port.to_socket_addrs()?.collect())
-}
-
-/// The addresses of a source: a pool gives up to [`POOL_MEMBERS`]
-/// addresses, a server its first.
-fn resolve(s: &NtpSourceSettings) -> io::Result<Vec<SocketAddr>> {
-    let addrs = server_addresses(&s.address)?;
-    Ok(match s.kind {
-        NtpSourceKind::Server => addrs.into_iter().take(1).collect(),
-        NtpSourceKind::Pool => addrs.into_iter().take(POOL_MEMBERS).collect(),
-    })
 }
 
 impl NtpClient {
@@ -313,7 +209,7 @@ impl NtpClient {
         };
         // New addresses from the resolver.
         let mut fresh = Vec::new();
-        let answers: Vec<_> = std::iter::from_fn(|| resolver.answers.try_recv().ok()).collect();
+        let answers = resolver.answers();
         for (origin, answer) in answers {
             match answer {
                 Ok(addrs) => fresh.push((origin, addrs)),
@@ -368,7 +264,7 @@ impl NtpClient {
             if members < POOL_MEMBERS && due {
                 self.last_resolve[origin] = Some(std::time::Instant::now());
                 if let Some(r) = &self.resolver {
-                    let _ = r.requests.send((origin, settings.clone()));
+                    r.request(origin, settings);
                 }
             }
         }
@@ -581,10 +477,7 @@ impl NtpClient {
                 NtpSourceStatus {
                     name: s.name.clone(),
                     address: s.addr.to_string(),
-                    state: match s.source.state() {
-                        SourceState::Active => "active".into(),
-                        SourceState::Demobilized => "demobilized".into(),
-                    },
+                    state: s.source.state().into(),
                     reach: s.source.reach(),
                     poll: s.source.poll(),
                     offset_ns: f.map(|f| f.best.offset.as_nanos_f64()),

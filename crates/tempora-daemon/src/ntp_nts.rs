@@ -15,7 +15,7 @@ pub use tempora_ntp::nts::client::Checked;
 use tempora_ntp::nts::client::NtsClient;
 use tempora_nts::client::{Association, KeOptions, key_exchange};
 
-use crate::ntp_client::server_addresses;
+use crate::dns::server_addresses;
 
 /// What the key-establishment thread answers: the association and the NTP
 /// server's address, or why not.

@@ -11,7 +11,6 @@ use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex, RwLock};
 
-use serde::{Deserialize, Serialize};
 use tempora_clock::{Duration, ServoState, Time};
 use tempora_config::{DenyAction, NtpServerSettings};
 use tempora_ntp::access::{Cidr, Limiter, RateLimiter, Verdict};
@@ -24,60 +23,7 @@ use tempora_nts::keys::CookieKeys;
 use tempora_ptp::datasets::PortState;
 
 use crate::runtime::{DisciplinedClock, PortIo, Runtime};
-
-/// Counters of the NTP server (status and metrics).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NtpServerCounters {
-    /// Datagrams received.
-    pub received: u64,
-    /// Replies sent.
-    pub replied: u64,
-    /// Datagrams not answered (malformed, not a request, bad version).
-    pub ignored: u64,
-    /// Replies the socket refused to send.
-    pub send_errors: u64,
-    /// Requests refused by the access lists.
-    #[serde(default)]
-    pub denied: u64,
-    /// Requests over a client's rate.
-    #[serde(default)]
-    pub rate_limited: u64,
-    /// Kiss-o'-death replies sent (DENY, RATE).
-    #[serde(default)]
-    pub kisses: u64,
-    /// Interleaved replies (RFC 9769) sent.
-    #[serde(default)]
-    pub interleaved: u64,
-    /// NTS-protected replies sent (RFC 8915 §5.7).
-    #[serde(default)]
-    pub nts_replies: u64,
-    /// NTS NAKs sent (cookies that did not open: unknown or expired master
-    /// key, or forged; requests that did not authenticate).
-    #[serde(default)]
-    pub nts_naks: u64,
-    /// NTS requests dropped (malformed, placeholders not as long as the
-    /// cookie, nonce too short), and plain requests refused under
-    /// `require-nts`.
-    #[serde(default)]
-    pub nts_rejected: u64,
-}
-
-impl NtpServerCounters {
-    /// Adds `other` to these counters (the worker loops' sum).
-    pub fn add(&mut self, other: &NtpServerCounters) {
-        self.received += other.received;
-        self.replied += other.replied;
-        self.ignored += other.ignored;
-        self.send_errors += other.send_errors;
-        self.denied += other.denied;
-        self.rate_limited += other.rate_limited;
-        self.kisses += other.kisses;
-        self.interleaved += other.interleaved;
-        self.nts_replies += other.nts_replies;
-        self.nts_naks += other.nts_naks;
-        self.nts_rejected += other.nts_rejected;
-    }
-}
+use crate::status::NtpServerCounters;
 
 /// What the server needs to know from the configuration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

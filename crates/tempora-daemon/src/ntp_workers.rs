@@ -21,7 +21,8 @@ use tempora_linux::poll::Poller;
 use tempora_linux::udp_server::UdpServer;
 use tempora_ntp::server::ServerClock;
 
-use crate::ntp_server::{NtpServer, NtpServerCounters, ServedTime};
+use crate::ntp_server::{NtpServer, ServedTime};
+use crate::status::NtpServerCounters;
 
 /// Answers what `server` has queued (one `recvmmsg(2)` batch, replies sent
 /// with one `sendmmsg(2)`, or one by one with transmit timestamps in the

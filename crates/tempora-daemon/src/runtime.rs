@@ -8,7 +8,7 @@ use std::io;
 use tempora_clock::{Correction, Duration, Sample, Servo, Time};
 use tempora_ptp::engine::{Action, Address, Destination, PtpInstance, Timer, TxToken};
 
-use crate::status::{Status, port_statuses, servo_state_name};
+use crate::status::{Status, port_statuses};
 
 /// A message received on a port.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -412,7 +412,7 @@ impl<P: PortIo, C: DisciplinedClock> Runtime<P, C> {
             steps_removed: current.steps_removed,
             offset_from_master_ns: current.offset_from_master.as_nanos_f64(),
             mean_path_delay_ns: current.mean_delay.as_nanos_f64(),
-            servo_state: servo_state_name(self.servo.state()).into(),
+            servo_state: self.servo.state().into(),
             frequency_ppb: self.servo.frequency_ppb(),
             clock: self.clock.kind(),
             error_vs_system_ns: self.clock.error_vs_system().map(|e| e.as_nanos_f64()),

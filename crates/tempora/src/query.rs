@@ -9,7 +9,7 @@ use std::time::{Duration as StdDuration, Instant};
 
 use serde_json::json;
 use tempora_clock::{BaseClock, Time};
-use tempora_daemon::ntp_client::server_addresses;
+use tempora_daemon::dns::server_addresses;
 use tempora_linux::clock::RealtimeBase;
 use tempora_linux::poll::Poller;
 use tempora_linux::udp_client::UdpClient;
