@@ -154,6 +154,7 @@ fn fewer_sources_may_agree_only_after_the_startup_timeout() {
     assert_eq!(p.poll_timeout(), Some(at(60.0)));
     p.handle_timeout(at(30.0));
     assert!(actions(&mut p).is_empty());
+    assert_eq!(p.poll_timeout(), Some(at(60.0)));
     p.handle_timeout(at(60.0));
     let got = actions(&mut p);
     assert!(
@@ -196,6 +197,19 @@ impl Clock {
             }
         }
     }
+}
+
+#[test]
+fn the_startup_timeout_fires_once_even_without_agreement() {
+    let (mut p, [a, b, _]) = three();
+    p.handle_update(at(1.0), a, update(1.0, 0.0, 200.0, 1, 16));
+    p.handle_update(at(1.0), b, update(1.0, 5_000.0, 200.0, 1, 16));
+    p.handle_timeout(at(60.0));
+    // Two sources that disagree are no majority, timeout or not; the
+    // process must not ask to be woken again at once (a busy loop).
+    assert!(actions(&mut p).is_empty());
+    assert_eq!(p.stage(), Stage::Startup);
+    assert_eq!(p.poll_timeout(), None);
 }
 
 #[test]

@@ -240,6 +240,8 @@ pub struct SystemProcess {
     last_fed: Option<Time>,
     /// Samples handled while settling.
     settle_steps: u32,
+    /// The start-up timeout was handled.
+    timed_out: bool,
     next_id: u32,
     /// The oscillator's drift as the sources see it (the slope of their
     /// offsets in its frame, ns/s), from the last fit; `None` before one.
@@ -268,6 +270,7 @@ impl SystemProcess {
             last_used: None,
             last_fed: None,
             settle_steps: 0,
+            timed_out: false,
             next_id: 0,
             drift: None,
         }
@@ -374,13 +377,17 @@ impl SystemProcess {
     }
 
     /// When [`handle_timeout`](Self::handle_timeout) is next due.
+    /// `None` once the start-up timeout was handled: after it, new samples
+    /// drive everything.
     pub fn poll_timeout(&self) -> Option<Time> {
-        (self.stage == Stage::Startup).then(|| self.created + self.config.startup_timeout)
+        (self.stage == Stage::Startup && !self.timed_out)
+            .then(|| self.created + self.config.startup_timeout)
     }
 
     /// Time passed: at the start-up timeout fewer sources may agree.
     pub fn handle_timeout(&mut self, now: Time) {
         if self.stage == Stage::Startup && now >= self.created + self.config.startup_timeout {
+            self.timed_out = true;
             self.evaluate(now);
         }
     }
