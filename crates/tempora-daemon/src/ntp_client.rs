@@ -444,14 +444,18 @@ impl NtpClient {
         &mut self,
         runtime: &mut Runtime<P, C>,
     ) -> io::Result<()> {
-        if let Some((offset, slope, sigma)) = self.system.fit_now(runtime.clock.ntp_time(None)) {
-            tracing::debug!(
-                offset_ns = offset.as_nanos_f64(),
-                drift_ppb = slope,
-                sigma_ppb = sigma,
-                stage = ?self.system.stage(),
-                "NTP sources' fit"
-            );
+        // The fit is worked out only for the log (it allocates).
+        if tracing::enabled!(tracing::Level::DEBUG) {
+            if let Some((offset, slope, sigma)) = self.system.fit_now(runtime.clock.ntp_time(None))
+            {
+                tracing::debug!(
+                    offset_ns = offset.as_nanos_f64(),
+                    drift_ppb = slope,
+                    sigma_ppb = sigma,
+                    stage = ?self.system.stage(),
+                    "NTP sources' fit"
+                );
+            }
         }
         while let Some(action) = self.system.poll_action() {
             let used = runtime.ntp_action(&action)?;

@@ -74,7 +74,8 @@ pub fn check_request(request: &[u8]) -> Result<Packet<'_>, Ignored> {
 /// poll, mode 4, the request's transmit timestamp as origin, and the
 /// clock's state; extension fields are not echoed (NTS answers them
 /// elsewhere).
-pub fn respond(
+#[cfg(test)]
+pub(crate) fn respond(
     request: &[u8],
     rx: Time,
     tx: Time,

@@ -24,8 +24,8 @@
 //! the rate limiter's clock), the datagram with its receive time, the
 //! cookie master keys and a random number generator (cookie and response
 //! nonces); nothing here reads a clock, draws entropy or touches a socket.
-//! The reply writers are re-exported here: [`respond`] answers a plain
-//! request on its own.
+//! [`Server::handle`] is the one way to answer a request: the daemon, the
+//! simulator and the `ntp_server` fuzz target all call it.
 
 use core::net::{IpAddr, SocketAddr};
 
@@ -35,7 +35,7 @@ use tempora_clock::Time;
 use crate::access::{self, Cidr, Limiter, Verdict};
 use crate::nts::{self, CheckedRequest, MasterKeys, NtsError};
 use crate::reply::write_reply;
-pub use crate::reply::{Ignored, ServerClock, check_request, respond};
+pub use crate::reply::{Ignored, ServerClock, check_request};
 use crate::time::ntp_from_time;
 use crate::wire::{HEADER_LEN, KissCode, NtpTimestamp, Packet};
 use crate::xleave::{PendingTx, XleaveTable};

@@ -17,8 +17,6 @@ use core::net::IpAddr;
 use tempora_clock::Time;
 
 use crate::access::slot_index;
-use crate::reply::{Ignored, ServerClock, check_request, write_reply};
-use crate::time::ntp_from_time;
 use crate::wire::{NtpTimestamp, Packet};
 
 #[derive(Debug, Clone, Copy)]
@@ -166,33 +164,34 @@ impl<const N: usize> Default for PendingTx<N> {
     }
 }
 
-/// The interleaved reply (RFC 9769) to `request`, received at `rx`: origin
-/// = the request's receive timestamp, receive = `rx`, transmit = the
-/// previous reply's precise transmit time `prev_tx`.
-pub fn respond_interleaved(
-    request: &[u8],
-    rx: Time,
-    prev_tx: Time,
-    clock: &ServerClock,
-    out: &mut [u8],
-) -> Result<usize, Ignored> {
-    let req = check_request(request)?;
-    write_reply(
-        &req,
-        req.receive_timestamp,
-        rx,
-        ntp_from_time(prev_tx),
-        clock,
-        out,
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::server::respond;
+    use crate::reply::{Ignored, ServerClock, check_request, respond, write_reply};
+    use crate::time::ntp_from_time;
     use crate::wire::{LeapIndicator, Mode};
     use tempora_clock::Duration;
+
+    /// The interleaved reply (RFC 9769) to `request`, received at `rx`: origin
+    /// = the request's receive timestamp, receive = `rx`, transmit = the
+    /// previous reply's precise transmit time `prev_tx`.
+    fn respond_interleaved(
+        request: &[u8],
+        rx: Time,
+        prev_tx: Time,
+        clock: &ServerClock,
+        out: &mut [u8],
+    ) -> Result<usize, Ignored> {
+        let req = check_request(request)?;
+        write_reply(
+            &req,
+            req.receive_timestamp,
+            rx,
+            ntp_from_time(prev_tx),
+            clock,
+            out,
+        )
+    }
 
     #[test]
     fn pending_transmit_timestamps_oldest_first_and_bounded() {

@@ -26,6 +26,9 @@ pub(crate) struct Group {
     stt: f64,
     sty: f64,
     n: usize,
+    /// The source's least delay, and the error floor it implies (ns).
+    min_delay: f64,
+    floor: f64,
 }
 
 /// The pooled fit.
@@ -73,10 +76,17 @@ pub(crate) fn group(points: &[Point]) -> Option<Group> {
         stt,
         sty,
         n: points.len(),
+        min_delay,
+        floor,
     })
 }
 
 impl Group {
+    /// The weight of `p`, one of the source's samples.
+    fn weight(&self, p: &Point) -> f64 {
+        weight(p.delay - self.min_delay, self.floor)
+    }
+
     /// The variance (ns²) of the source's offset at time `t` on the pooled
     /// line `fit`: its mean's, plus the slope's error carried from the
     /// samples' mean time.
@@ -114,10 +124,8 @@ pub(crate) fn pooled<'a>(
     // worse (χ² per degree of freedom above 1), never better.
     let (mut ss, mut sw, mut n, mut k) = (0.0, 0.0, 0usize, 0usize);
     for (g, points) in groups {
-        let min_delay = points.iter().map(|p| p.delay).fold(f64::INFINITY, f64::min);
-        let floor = 1_000.0 + 0.01 * min_delay.max(0.0);
         for p in points {
-            let w = weight(p.delay - min_delay, floor);
+            let w = g.weight(p);
             let r = p.y - g.at(p.t, slope);
             ss += w * r * r;
             sw += w;

@@ -1,6 +1,7 @@
 //! The NTP client's core (RFC 5905 §9–§11), sans-IO and allocation-free:
-//! per-source polling and filtering ([`source`], [`filter`]) and the
-//! selection of the true time among sources ([`select`]).
+//! per-source polling and filtering ([`source`], [`filter`]) and what a
+//! source hands the system process ([`source_update`]), which selects the
+//! true time among sources ([`select`]) and ages their distances.
 
 pub mod filter;
 pub mod source;
@@ -9,30 +10,12 @@ pub mod source;
 /// kind of source: it lives in the system process's crate.
 pub use tempora_system::select;
 
-use tempora_clock::{Duration, Time};
+use tempora_clock::Duration;
 
 use filter::Filtered;
 use tempora_system::{Estimate, Measurement, SourceUpdate};
 
 use crate::exchange::Sample;
-use select::Candidate;
-
-/// Frequency tolerance used to age a sample's error (RFC 5905 §7.3: PHI,
-/// 15 ppm).
-pub const PHI: f64 = 15e-6;
-
-/// The selection candidate of a filtered source at `now`: its root
-/// distance λ = (δ + root delay)/2 + root dispersion + PHI × age + jitter
-/// (RFC 5905 §11.2, with the sample's own dispersion as its age term).
-pub fn candidate(f: &Filtered, now: Time) -> Candidate {
-    let age = (now - f.best.at).max(Duration::ZERO);
-    let aged = Duration::from_secs_f64(age.as_secs_f64() * PHI);
-    Candidate {
-        offset: f.best.offset,
-        root_distance: f.best.delay / 2 + f.best.root + aged + f.jitter,
-        jitter: f.jitter,
-    }
-}
 
 /// What an NTP source hands the system process for a new sample: the
 /// measurement itself and the clock filter's state with it (RFC 5905 §10;

@@ -79,7 +79,10 @@ mod action;
 mod startup;
 
 pub use action::{Action, carry_out};
-use startup::TRUSTED_PPB;
+
+/// A fitted frequency is trusted (set at the start, used to carry
+/// offsets over time) when its standard error is below this, ppb.
+const TRUSTED_PPB: f64 = 20_000.0;
 
 /// Frequency tolerance used to age a sample's error (RFC 5905 §7.3: PHI,
 /// 15 ppm).
@@ -276,12 +279,6 @@ impl SystemProcess {
         }
     }
 
-    /// Skips the start-up policy (e.g. the clock was already set by
-    /// another source, such as PTP): the servo follows from now.
-    pub fn skip_startup(&mut self) {
-        self.stage = Stage::Running;
-    }
-
     /// The stage.
     pub fn stage(&self) -> Stage {
         self.stage
@@ -431,14 +428,6 @@ impl SystemProcess {
             root_distance: est.delay / 2 + est.root + aged + est.jitter,
             jitter: est.jitter,
         }
-    }
-
-    /// The selection candidates now, per source (for status and tests).
-    pub fn candidates(&self, now: Time) -> Vec<(SourceId, Candidate)> {
-        self.sources
-            .iter()
-            .filter_map(|e| e.estimate.map(|est| (e.id, self.candidate(&est, now))))
-            .collect()
     }
 
     /// Sources that must agree now: a majority of the sources heard from

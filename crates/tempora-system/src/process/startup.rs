@@ -7,12 +7,8 @@ use alloc::vec::Vec;
 use tempora_clock::servo::Handover;
 use tempora_clock::{Duration, Time};
 
-use super::{Action, Stage, SystemProcess};
+use super::{Action, Stage, SystemProcess, TRUSTED_PPB};
 use crate::fit;
-
-/// A fitted frequency is trusted (set at the start, used to carry
-/// offsets over time) when its standard error is below this, ppb.
-pub(super) const TRUSTED_PPB: f64 = 20_000.0;
 
 /// The start-up fit hands over to the servo at once when its standard
 /// error is below this, ppb.
