@@ -416,7 +416,7 @@ impl NtpClient {
             .handle_reply(buf.get(..d.len).unwrap_or_default(), t4)
         {
             ReplyOutcome::Sample(sample) => {
-                tracing::trace!(source = %s.addr, offset_ns = sample.offset.as_nanos_f64(), "NTP sample");
+                tracing::trace!(source = %s.addr, offset_ns = sample.offset.as_nanos_f64(), delay_ns = sample.delay.as_nanos_f64(), "NTP sample");
                 if let Some(f) = s.source.filtered() {
                     let (id, update) = (s.id, source_update(&sample, &f, s.source.poll()));
                     self.follow_steps(runtime);

@@ -43,6 +43,13 @@ pub(crate) struct Fit {
     pub chi2: f64,
 }
 
+/// The spread of oscillators' frequency errors before any measurement,
+/// ppb: the prior of the common slope (zero mean). A fit over a short
+/// baseline of noisy samples (a WAN's iburst) says little about the slope;
+/// with the prior its estimate is the posterior mean, shrunk towards zero
+/// by its own uncertainty, and its standard error is never above this.
+pub(crate) const PRIOR_PPB: f64 = 20_000.0;
+
 /// The weight of a sample `excess` ns slower than its source's best, with
 /// `floor` ns of error even at the minimum delay.
 fn weight(excess: f64, floor: f64) -> f64 {
@@ -57,8 +64,14 @@ pub(crate) fn group(points: &[Point]) -> Option<Group> {
         return None;
     }
     // Even a sample at the least delay errs by timestamping noise and the
-    // path's own asymmetry: a floor of 1 µs plus 1 % of the delay.
-    let floor = 1_000.0 + 0.01 * min_delay.max(0.0);
+    // path's own asymmetry: a floor of 1 µs plus 1 % of the delay. And the
+    // least delay seen was itself queued: of n samples whose delays spread
+    // by a typical (median) excess m, the least is about m/√n above the
+    // path's own (between the m/n of one exponential queue and the m/√n-ish
+    // of two in a row), so its offset errs by that over √12 as well.
+    let n = points.len() as f64;
+    let queued = median_excess(points, min_delay) / libm::sqrt(n) / libm::sqrt(12.0);
+    let floor = libm::hypot(1_000.0 + 0.01 * min_delay.max(0.0), queued);
     let ws = || {
         points
             .iter()
@@ -80,6 +93,26 @@ pub(crate) fn group(points: &[Point]) -> Option<Group> {
         floor,
     })
 }
+
+/// The median of the points' delay excesses over `min_delay` (at most
+/// [`MEDIAN_POINTS`] of them, the latest).
+fn median_excess(points: &[Point], min_delay: f64) -> f64 {
+    let mut e = [0.0f64; MEDIAN_POINTS];
+    let tail = &points[points.len().saturating_sub(MEDIAN_POINTS)..];
+    for (slot, p) in e.iter_mut().zip(tail) {
+        *slot = p.delay - min_delay;
+    }
+    let e = &mut e[..tail.len()];
+    e.sort_unstable_by(f64::total_cmp);
+    match e.len() {
+        0 => 0.0,
+        n if n % 2 == 1 => e[n / 2],
+        n => (e[n / 2 - 1] + e[n / 2]) / 2.0,
+    }
+}
+
+/// The most points [`median_excess`] looks at.
+const MEDIAN_POINTS: usize = 32;
 
 impl Group {
     /// The weight of `p`, one of the source's samples.
@@ -140,6 +173,14 @@ pub(crate) fn pooled<'a>(
         let chi2 = (ss / dof as f64).max(1.0);
         (libm::sqrt(chi2 / stt), chi2)
     };
+    // The posterior with the slope's zero-mean prior (precision 1/PRIOR²
+    // against the samples' stt/χ²).
+    let (slope, slope_sigma) = if slope_sigma.is_finite() {
+        let precision = stt / chi2 + 1.0 / (PRIOR_PPB * PRIOR_PPB);
+        (sty / chi2 / precision, libm::sqrt(1.0 / precision))
+    } else {
+        (slope, slope_sigma)
+    };
     slope.is_finite().then_some(Fit {
         slope,
         slope_sigma,
@@ -171,9 +212,12 @@ mod tests {
             .collect();
         let (ga, gb) = (group(&a).unwrap(), group(&b).unwrap());
         let fit = pooled([(ga, &a[..]), (gb, &b[..])].into_iter()).unwrap();
-        assert!((fit.slope - 10_000.0).abs() < 1e-6, "{fit:?}");
+        // Exact but for the prior's pull, (σ/PRIOR)² of the slope.
+        let pull = 10_000.0 * (fit.slope_sigma / PRIOR_PPB).powi(2);
+        assert!((fit.slope - 10_000.0).abs() < 1.01 * pull + 1e-6, "{fit:?}");
         assert!(fit.slope_sigma < 1_000.0, "{fit:?}");
-        assert!((gb.at(100.0, fit.slope) - (5e6 + 1e6)).abs() < 1e-3);
+        // Carried 92.5 s from its mean time at the fitted slope.
+        assert!((gb.at(100.0, fit.slope) - (5e6 + 1e6)).abs() < 100.0 * pull + 1e-3);
     }
 
     #[test]

@@ -7,30 +7,19 @@ use alloc::vec::Vec;
 use tempora_clock::servo::Handover;
 use tempora_clock::{Duration, Time};
 
-use super::{Action, Stage, SystemProcess, TRUSTED_PPB};
+use super::{Action, Stage, SystemProcess};
 use crate::fit;
 
 /// The start-up fit hands over to the servo at once when its standard
 /// error is below this, ppb.
 const HANDOVER_PPB: f64 = 500.0;
 
+/// An offset this many of its standard deviations off is removed over one
+/// poll interval while settling; smaller ones more slowly.
+const CORRECTION_RATIO: f64 = 3.0;
+
 /// Settling hands over to the servo after this many samples at most.
 const MAX_SETTLE_STEPS: u32 = 64;
-
-/// The spread of oscillators' frequency errors before any measurement,
-/// ppb: the prior the settling frequency is shrunk towards zero with.
-const PRIOR_PPB: f64 = 20_000.0;
-
-/// A fitted drift shrunk towards zero by its uncertainty (the mean of its
-/// posterior with a zero-mean prior of [`PRIOR_PPB`]): a noisy fit moves
-/// the frequency a little, a good one all the way.
-fn shrunk(slope: f64, sigma: f64) -> f64 {
-    if !sigma.is_finite() {
-        return 0.0;
-    }
-    let p2 = PRIOR_PPB * PRIOR_PPB;
-    slope * p2 / (p2 + sigma * sigma)
-}
 
 /// The survivors' combined state from the pooled fit.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -72,7 +61,7 @@ impl SystemProcess {
         let pooled = fit::pooled(groups.iter().map(|(g, p, _)| (*g, *p)))
             .filter(|f| f.slope_sigma.is_finite());
         let (slope, sigma) = pooled.map_or((0.0, f64::INFINITY), |f| (f.slope, f.slope_sigma));
-        let carry = if sigma < TRUSTED_PPB { slope } else { 0.0 };
+        let carry = if sigma.is_finite() { slope } else { 0.0 };
         let t_now = (now - self.origin).as_secs_f64();
         let ahead = self.ledger.ahead_at(now);
         let (mut sw, mut swx, mut sw2v, mut sw2m) = (0.0, 0.0, 0.0, 0.0);
@@ -122,7 +111,7 @@ impl SystemProcess {
             return;
         };
         let max = self.config.max_frequency_ppb;
-        let frequency_ppb = (sigma < TRUSTED_PPB && slope.abs() <= max).then_some(slope);
+        let frequency_ppb = (sigma.is_finite() && slope.abs() <= max).then_some(slope);
         let step = (offset.abs() > self.config.step_threshold).then_some(offset);
         self.stage = if sigma < HANDOVER_PPB / 10.0 {
             Stage::Running
@@ -177,7 +166,14 @@ impl SystemProcess {
             }));
             return;
         }
-        let ppb = shrunk(slope, sigma) + offset.as_nanos_f64() / interval;
+        // The offset is removed over one poll interval when it stands well
+        // clear of its own uncertainty, more slowly when it is within it
+        // (the time to remove it inversely proportional to its size over
+        // CORRECTION_RATIO standard deviations, as chrony's corrtimeratio):
+        // an offset that is mostly noise does not steer the frequency.
+        let x = offset.as_nanos_f64();
+        let gain = (x.abs() / (CORRECTION_RATIO * fit.offset_sigma_ns.max(1.0))).min(1.0);
+        let ppb = slope + x * gain / interval;
         self.actions.push_back(Action::Slew {
             frequency_ppb: ppb.clamp(-max, max),
         });
