@@ -40,9 +40,10 @@
 //! Unless the start-up fit already pins the frequency to 0.05 ppm, the
 //! process then settles ([`Stage::Settling`]): on each new sample the fit
 //! over the agreeing sources' samples sets the clock's frequency
-//! ([`Action::Slew`]: the drift, shrunk towards zero by its uncertainty,
-//! plus the fitted offset removed over one poll interval), as a regression
-//! servo like chrony's would, until the drift's error over a poll interval
+//! ([`Action::Slew`]: the drift, the fit's posterior with a zero-mean
+//! prior, plus the fitted offset removed over one poll interval when it
+//! stands clear of its uncertainty, more slowly when it does not), as a
+//! regression servo like chrony's would, until the drift's error over a poll interval
 //! is below the error of the offsets' mean. Then [`Action::Handover`] hands
 //! the servo that whole state (offset, frequency, their uncertainties, the
 //! least delay), and the servo goes on from it as if it had estimated it.

@@ -133,9 +133,10 @@ impl SystemProcess {
     /// Each new sample the pooled fit over the survivors' samples (all of
     /// them, from before the start too, in the oscillator's frame) sets
     /// the frequency: the fitted drift plus the fitted offset removed over
-    /// one poll interval, as a regression servo (chrony's way) would. Once
-    /// the fit's standard error is below [`HANDOVER_PPB`] the servo takes
-    /// over from that frequency.
+    /// one poll interval (more slowly when within [`CORRECTION_RATIO`]
+    /// standard deviations), as a regression servo (chrony's way) would.
+    /// Once the drift's error over a poll interval is below that of the
+    /// offsets' mean the servo takes over from that state.
     pub(super) fn settle(&mut self, now: Time, peer: usize) {
         let Some(fit) = self.survivors_fit(now) else {
             return;
