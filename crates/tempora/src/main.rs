@@ -4,131 +4,16 @@ use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::Parser;
 
+mod cli;
 mod config;
 mod demo;
 mod query;
 mod sim;
 mod status;
+use cli::{Cli, Command, ConfigCommand};
 use tempora_inspect::{InspectError, Summary, inspect_file};
-
-/// PTP and NTP in one memory-safe daemon and CLI.
-#[derive(Debug, Parser)]
-#[command(name = "tempora", version, about)]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Debug, Subcommand)]
-enum Command {
-    /// Decode the PTP and NTP messages of pcap/pcapng captures, one line each,
-    /// re-encoding every message to check it round-trips byte for byte.
-    ///
-    /// Exits with status 1 if any PTP or NTP packet failed to decode or to
-    /// round-trip, 2 if a capture could not be read.
-    Inspect {
-        /// Print one JSON object per message instead of a line of text.
-        #[arg(long)]
-        json: bool,
-        /// Capture files (pcap or pcapng).
-        #[arg(required = true)]
-        files: Vec<PathBuf>,
-    },
-    /// Run a scenario in the simulator: the real PTP engine and a servo on
-    /// virtual time, with the PI servo as baseline on the same seed.
-    Sim {
-        /// Print one JSON object instead of a summary.
-        #[arg(long)]
-        json: bool,
-        /// Seed of every random draw (same seed, same result).
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-        /// The servo under test: kalman or pi.
-        #[arg(long, default_value = "kalman")]
-        servo: String,
-        /// The scenario file (TOML; see docs/scenarios.md).
-        scenario: PathBuf,
-    },
-    /// Run the daemon: PTP ports, the servo and the clock as FILE says,
-    /// until SIGTERM or SIGINT.
-    Daemon {
-        /// The configuration file (TOML; see docs/config-reference.md).
-        #[arg(short = 'c', long = "config")]
-        config: PathBuf,
-    },
-    /// Check a configuration file or convert a linuxptp one.
-    #[command(subcommand)]
-    Config(ConfigCommand),
-    /// Ask NTP servers for the time once each, like ntpdig: offset, delay,
-    /// stratum, leap, reference id, precision, root delay and dispersion.
-    Query {
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
-        /// Seconds to wait for each reply.
-        #[arg(long, default_value_t = 2.0)]
-        timeout: f64,
-        /// Use NTS (RFC 8915): key establishment over TLS with each server
-        /// (its PORT is then the NTS-KE port, 4460 by default), then an
-        /// NTS-protected exchange; unauthenticated replies are refused.
-        #[arg(long)]
-        nts: bool,
-        /// With --nts: a PEM file of CA certificates to trust, besides the
-        /// system's.
-        #[arg(long, value_name = "FILE")]
-        ca_file: Option<std::path::PathBuf>,
-        /// The servers to ask.
-        #[arg(
-            required = true,
-            help = "Servers: HOST, HOST:PORT, an IPv6 address or [IPV6]:PORT"
-        )]
-        servers: Vec<String>,
-    },
-    /// Show what a running daemon is doing: port states, parent and
-    /// grandmaster, offset, path delay, servo and clock.
-    Status {
-        /// Print the daemon's JSON status.
-        #[arg(long)]
-        json: bool,
-        /// The daemon's control socket.
-        #[arg(long, default_value = status::DEFAULT_SOCKET)]
-        socket: PathBuf,
-    },
-    /// Watch a simulated PTP network (grandmaster, boundary clock, slaves)
-    /// converge, live in the terminal. No root, no network.
-    Demo {
-        /// Simulated seconds.
-        #[arg(long, default_value_t = 600)]
-        seconds: u32,
-        /// Simulated seconds per real second.
-        #[arg(long, default_value_t = 20.0)]
-        speed: f64,
-        /// Seed of every random draw.
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-    },
-}
-
-#[derive(Debug, Subcommand)]
-enum ConfigCommand {
-    /// Load a configuration file: exit 0 if it is valid, 2 with
-    /// FILE:LINE:COL and the problem if not.
-    Check {
-        /// The TOML file.
-        file: PathBuf,
-    },
-    /// Convert a linuxptp (ptp4l) configuration to Tempora's TOML, naming
-    /// every option that cannot be carried over.
-    FromPtp4l {
-        /// The ptp4l configuration file.
-        file: PathBuf,
-        /// Interfaces given to ptp4l with -i.
-        #[arg(short = 'i', long = "interface")]
-        interfaces: Vec<String>,
-    },
-}
 
 fn inspect(json: bool, files: &[PathBuf]) -> ExitCode {
     let stdout = io::stdout();
@@ -237,5 +122,16 @@ fn main() -> ExitCode {
         Command::Config(ConfigCommand::FromPtp4l { file, interfaces }) => {
             config::from_ptp4l(&file, &interfaces)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_cli_is_consistent_and_names_the_daemons_socket() {
+        super::Cli::command().debug_assert();
+        assert_eq!(super::cli::DEFAULT_SOCKET, tempora_config::DEFAULT_SOCKET);
     }
 }

@@ -7,9 +7,6 @@ use std::time::Duration;
 use tempora_daemon::control::query_status;
 use tempora_daemon::status::Status;
 
-/// The daemon's default control socket.
-pub const DEFAULT_SOCKET: &str = "/run/tempora/tempora.sock";
-
 /// Runs the command.
 pub fn status(socket: &Path, json: bool) -> ExitCode {
     let text = match query_status(socket, Duration::from_secs(2)) {

@@ -1,0 +1,133 @@
+//! The command line of `tempora`: its subcommands and options (clap).
+//!
+//! Kept apart from `main.rs` and free of the rest of the crate, so that the
+//! man pages are generated from this very definition (`cargo xtask man`,
+//! which includes this file).
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// The daemon's default control socket (`[observability] socket`'s default).
+pub const DEFAULT_SOCKET: &str = "/run/tempora/tempora.sock";
+
+/// PTP and NTP in one memory-safe daemon and CLI.
+#[derive(Debug, Parser)]
+#[command(name = "tempora", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    /// What to do.
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Decode the PTP and NTP messages of pcap/pcapng captures, one line each,
+    /// re-encoding every message to check it round-trips byte for byte.
+    ///
+    /// Exits with status 1 if any PTP or NTP packet failed to decode or to
+    /// round-trip, 2 if a capture could not be read.
+    Inspect {
+        /// Print one JSON object per message instead of a line of text.
+        #[arg(long)]
+        json: bool,
+        /// Capture files (pcap or pcapng).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Run a scenario in the simulator: the real PTP engine and a servo on
+    /// virtual time, with the PI servo as baseline on the same seed.
+    Sim {
+        /// Print one JSON object instead of a summary.
+        #[arg(long)]
+        json: bool,
+        /// Seed of every random draw (same seed, same result).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// The servo under test: kalman or pi.
+        #[arg(long, default_value = "kalman")]
+        servo: String,
+        /// The scenario file (TOML; see docs/scenarios.md).
+        scenario: PathBuf,
+    },
+    /// Run the daemon: PTP ports, the servo and the clock as FILE says,
+    /// until SIGTERM or SIGINT.
+    Daemon {
+        /// The configuration file (TOML; see tempora.toml(5), or
+        /// docs/config-reference.md in the sources).
+        #[arg(short = 'c', long = "config")]
+        config: PathBuf,
+    },
+    /// Check a configuration file or convert a linuxptp one.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Ask NTP servers for the time once each, like ntpdig: offset, delay,
+    /// stratum, leap, reference id, precision, root delay and dispersion.
+    Query {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        /// Seconds to wait for each reply.
+        #[arg(long, default_value_t = 2.0)]
+        timeout: f64,
+        /// Use NTS (RFC 8915): key establishment over TLS with each server
+        /// (its PORT is then the NTS-KE port, 4460 by default), then an
+        /// NTS-protected exchange; unauthenticated replies are refused.
+        #[arg(long)]
+        nts: bool,
+        /// With --nts: a PEM file of CA certificates to trust, besides the
+        /// system's.
+        #[arg(long, value_name = "FILE")]
+        ca_file: Option<std::path::PathBuf>,
+        /// The servers to ask.
+        #[arg(
+            required = true,
+            help = "Servers: HOST, HOST:PORT, an IPv6 address or [IPV6]:PORT"
+        )]
+        servers: Vec<String>,
+    },
+    /// Show what a running daemon is doing: port states, parent and
+    /// grandmaster, offset, path delay, servo and clock.
+    Status {
+        /// Print the daemon's JSON status.
+        #[arg(long)]
+        json: bool,
+        /// The daemon's control socket.
+        #[arg(long, default_value = DEFAULT_SOCKET)]
+        socket: PathBuf,
+    },
+    /// Watch a simulated PTP network (grandmaster, boundary clock, slaves)
+    /// converge, live in the terminal. No root, no network.
+    Demo {
+        /// Simulated seconds.
+        #[arg(long, default_value_t = 600)]
+        seconds: u32,
+        /// Simulated seconds per real second.
+        #[arg(long, default_value_t = 20.0)]
+        speed: f64,
+        /// Seed of every random draw.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+}
+
+/// The subcommands of `tempora config`.
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Load a configuration file: exit 0 if it is valid, 2 with
+    /// FILE:LINE:COL and the problem if not.
+    Check {
+        /// The TOML file.
+        file: PathBuf,
+    },
+    /// Convert a linuxptp (ptp4l) configuration to Tempora's TOML, naming
+    /// every option that cannot be carried over.
+    FromPtp4l {
+        /// The ptp4l configuration file.
+        file: PathBuf,
+        /// Interfaces given to ptp4l with -i.
+        #[arg(short = 'i', long = "interface")]
+        interfaces: Vec<String>,
+    },
+}
