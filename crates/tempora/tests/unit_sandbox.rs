@@ -245,12 +245,34 @@ fn status(lab: &Lab) -> Option<serde_json::Value> {
 }
 
 #[test]
-fn the_units_daemon_runs_ptp_and_an_ntp_server_in_its_sandbox() {
+fn the_units_daemon_runs_ptp_over_udp_and_an_ntp_server_in_its_sandbox() {
+    sandboxed_daemon("sbu", "udp4");
+}
+
+/// PTP over Ethernet: packet sockets (AF_PACKET) and CAP_NET_RAW.
+#[test]
+fn the_units_daemon_runs_ptp_over_ethernet_and_an_ntp_server_in_its_sandbox() {
+    sandboxed_daemon("sbl", "l2");
+}
+
+/// Whether process `pid` is running (not gone, not a zombie).
+fn alive(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
+        s.rsplit(')')
+            .next()
+            .is_some_and(|r| !r.trim_start().starts_with('Z'))
+    })
+}
+
+/// A grandmaster in ns0 and the sandboxed daemon in ns1 (a PTP slave over
+/// `transport` and an NTP server); checks both work, the daemon's
+/// credentials, its state directory and its system calls.
+fn sandboxed_daemon(tag: &str, transport: &str) {
     if !available() {
         return;
     }
     let unit = unit();
-    let mut lab = Lab::chain("sb", 2);
+    let mut lab = Lab::chain(tag, 2);
     std::fs::create_dir_all(lab.dir.join("trace")).unwrap();
     for d in ["run", "state"] {
         std::fs::create_dir_all(lab.dir.join(d)).unwrap();
@@ -260,30 +282,35 @@ fn the_units_daemon_runs_ptp_and_an_ntp_server_in_its_sandbox() {
             .unwrap();
         assert!(out.status.success());
     }
+    let port = format!(
+        "[[port]]\ninterface = \"veth0\"\ntransport = \"{transport}\"\ntimestamping = \"software\"\n"
+    );
     // The grandmaster, unsandboxed, in ns0.
     lab.tempora(
         "gm",
         0,
-        "[ptp]\npriority1 = 1\n\n[[port]]\ninterface = \"veth0\"\ntransport = \"udp4\"\n\
-         timestamping = \"software\"\n\n[clock]\nkind = \"virtual\"\n",
+        &format!("[ptp]\npriority1 = 1\n\n{port}\n[clock]\nkind = \"virtual\"\n"),
     );
     // The sandboxed daemon in ns1: a PTP slave and an NTP server, with the
     // packaged default configuration's paths.
     lab.file(
         "sandboxed.toml",
-        "[ptp]\nslave-only = true\n\n[[port]]\ninterface = \"veth0\"\ntransport = \"udp4\"\n\
-         timestamping = \"software\"\n\n[clock]\nkind = \"virtual\"\ninitial-offset = \"3ms\"\n\
-         frequency-file = \"/var/lib/tempora/frequency\"\n\n\
-         [ntp-server]\nlisten = [\"10.79.0.2:123\"]\nlocal-stratum = 3\n\n\
-         [observability]\nsocket = \"/run/tempora/tempora.sock\"\n",
+        &format!(
+            "[ptp]\nslave-only = true\n\n{port}\n\
+             [clock]\nkind = \"virtual\"\ninitial-offset = \"3ms\"\n\
+             frequency-file = \"/var/lib/tempora/frequency\"\n\n\
+             [ntp-server]\nlisten = [\"10.79.0.2:123\"]\nlocal-stratum = 3\n\n\
+             [observability]\nsocket = \"/run/tempora/tempora.sock\"\n"
+        ),
     );
     let script = sandbox_script(&unit, &lab);
     lab.spawn("sandboxed", 1, "unshare", &["-m", "sh", "-c", &script]);
+    let sandbox = lab.pid("sandboxed").unwrap();
 
     // PTP: the port reaches SLAVE towards the grandmaster.
     let deadline = Instant::now() + Duration::from_secs(40);
     let mut last = None;
-    while Instant::now() < deadline {
+    while Instant::now() < deadline && alive(sandbox) {
         last = status(&lab);
         if last
             .as_ref()
@@ -293,12 +320,17 @@ fn the_units_daemon_runs_ptp_and_an_ntp_server_in_its_sandbox() {
         }
         std::thread::sleep(Duration::from_millis(200));
     }
+    assert!(alive(sandbox), "the sandboxed daemon exited");
     let s = last.expect("the sandboxed daemon answers tempora status");
     assert_eq!(s["ports"][0]["state"], "SLAVE", "{s}");
     assert_eq!(s["ports"][0]["interface"], "veth0", "{s}");
+    assert_eq!(s["ports"][0]["transport"], transport, "{s}");
     eprintln!(
-        "sandboxed daemon: port {} {}, grandmaster {}",
-        s["ports"][0]["interface"], s["ports"][0]["state"], s["grandmaster"]
+        "sandboxed daemon: port {} {} {}, grandmaster {}",
+        s["ports"][0]["interface"],
+        s["ports"][0]["transport"],
+        s["ports"][0]["state"],
+        s["grandmaster"]
     );
 
     // NTP: tempora query from ns0 gets an answer from the sandboxed server.
@@ -316,7 +348,7 @@ fn the_units_daemon_runs_ptp_and_an_ntp_server_in_its_sandbox() {
     );
 
     // The daemon is uid nobody with exactly the unit's capabilities.
-    let pid = traced_daemon_pid(&lab);
+    let pid = traced_daemon_pid(sandbox);
     let proc_status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
     let field = |k: &str| {
         proc_status
@@ -358,10 +390,7 @@ fn the_units_daemon_runs_ptp_and_an_ntp_server_in_its_sandbox() {
     let (calls, families) = traced(&log);
     let allowed = allowed_syscalls(&unit);
     let denied: Vec<&String> = calls.difference(&allowed).collect();
-    eprintln!(
-        "system calls made: {}; outside the filter: {denied:?}",
-        calls.len()
-    );
+    eprintln!("system calls made ({}): {calls:?}", calls.len());
     assert!(denied.is_empty(), "outside SystemCallFilter=: {denied:?}");
     let families_allowed: BTreeSet<String> = one(&unit, "RestrictAddressFamilies")
         .split_whitespace()
@@ -373,8 +402,7 @@ fn the_units_daemon_runs_ptp_and_an_ntp_server_in_its_sandbox() {
 }
 
 /// The pid of the daemon: the process running /run/exec/tempora in the lab.
-fn traced_daemon_pid(lab: &Lab) -> u32 {
-    let sandbox = lab.pid("sandboxed").unwrap();
+fn traced_daemon_pid(sandbox: u32) -> u32 {
     // unshare -> sh (exec) strace -> setpriv (exec) tempora: strace's child.
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
