@@ -28,8 +28,12 @@
 //! `ProtectKernel*=`, `RestrictNamespaces=`, `MemoryDenyWriteExecute=`
 //! (each only ever denies what the checks above show the daemon does not do).
 //!
-//! Needs root, setpriv, unshare, ip, strace and systemd-analyze; skipped
-//! with one line otherwise, except under CI=true, where that fails.
+//! Also checks PTP management as docs/packaging.md advises (linuxptp's pmc
+//! run as the daemon's user, its reply socket in the runtime directory),
+//! when pmc is there.
+//!
+//! Needs root, setpriv, unshare, nsenter, ip, strace and systemd-analyze;
+//! skipped with one line otherwise, except under CI=true, where that fails.
 
 mod common;
 
@@ -73,7 +77,14 @@ fn available() -> bool {
         .arg("-u")
         .output()
         .is_ok_and(|o| o.stdout.starts_with(b"0\n"));
-    let tools = ["setpriv", "unshare", "ip", "strace", "systemd-analyze"];
+    let tools = [
+        "setpriv",
+        "unshare",
+        "nsenter",
+        "ip",
+        "strace",
+        "systemd-analyze",
+    ];
     let missing: Vec<&str> = tools
         .into_iter()
         .filter(|t| Command::new(t).arg("--version").output().is_err())
@@ -347,8 +358,48 @@ fn sandboxed_daemon(tag: &str, transport: &str) {
         v[0]["stratum"], v[0]["refid"]
     );
 
-    // The daemon is uid nobody with exactly the unit's capabilities.
+    // PTP management as docs/packaging.md says: pmc run as the daemon's
+    // user, its reply socket in the runtime directory (pmc enters the
+    // daemon's mount namespace, where /run/tempora is what it is on a host
+    // running the unit).
     let pid = traced_daemon_pid(sandbox);
+    if Command::new("pmc").arg("-v").output().is_ok() {
+        let target = pid.to_string();
+        let out = lab.run(
+            1,
+            "nsenter",
+            &[
+                "-t",
+                &target,
+                "-m",
+                "--",
+                "setpriv",
+                "--reuid=65534",
+                "--regid=65534",
+                "--clear-groups",
+                "--",
+                "pmc",
+                "-u",
+                "-b",
+                "0",
+                "-i",
+                "/run/tempora/pmc.sock",
+                "-s",
+                "/run/tempora/tempora.sock",
+                "GET CURRENT_DATA_SET",
+            ],
+        );
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("RESPONSE MANAGEMENT CURRENT_DATA_SET"),
+            "pmc: {text}"
+        );
+        eprintln!("pmc as the daemon's user: CURRENT_DATA_SET answered");
+    } else {
+        eprintln!("pmc check skipped: no linuxptp");
+    }
+
+    // The daemon is uid nobody with exactly the unit's capabilities.
     let proc_status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
     let field = |k: &str| {
         proc_status
