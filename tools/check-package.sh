@@ -78,9 +78,9 @@ cleanup() {
 trap cleanup EXIT
 dpkg -i "$deb" >/dev/null
 getent passwd tempora >/dev/null || fail "no tempora user after install"
-tempora --version
-tempora config check /etc/tempora/tempora.toml
-for f in /usr/share/doc/tempora/examples/*.toml; do tempora config check "$f" >/dev/null; done
+/usr/bin/tempora --version
+/usr/bin/tempora config check /etc/tempora/tempora.toml
+for f in /usr/share/doc/tempora/examples/*.toml; do /usr/bin/tempora config check "$f" >/dev/null; done
 systemd-analyze verify /usr/lib/systemd/system/tempora.service
 echo "systemd-analyze verify: ok"
 [ "$(exposure /usr/lib/systemd/system/tempora.service)" = "$score" ] || fail "installed unit scores differently"

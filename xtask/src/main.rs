@@ -80,12 +80,19 @@ fn default_dir() -> PathBuf {
     target.join("release").join("man")
 }
 
+/// `cmd` and its subcommands with the package's version, which the pages
+/// show in their footers (the command line itself keeps `--version` on
+/// `tempora` only).
+fn versioned(cmd: clap::Command) -> clap::Command {
+    cmd.version(env!("CARGO_PKG_VERSION"))
+        .mut_subcommands(versioned)
+}
+
 /// Writes every page into `dir`, creating it; lists what it wrote.
 fn man(dir: &std::path::Path) -> std::io::Result<()> {
     use clap::CommandFactory;
     std::fs::create_dir_all(dir)?;
-    let cmd = cli::Cli::command().version(env!("CARGO_PKG_VERSION"));
-    clap_mangen::generate_to(cmd, dir)?;
+    clap_mangen::generate_to(versioned(cli::Cli::command()), dir)?;
     let mut names: Vec<String> = std::fs::read_dir(dir)?
         .filter_map(|e| e.ok())
         .map(|e| e.file_name().to_string_lossy().into_owned())
