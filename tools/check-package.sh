@@ -81,7 +81,9 @@ getent passwd tempora >/dev/null || fail "no tempora user after install"
 /usr/bin/tempora --version
 /usr/bin/tempora config check /etc/tempora/tempora.toml
 for f in /usr/share/doc/tempora/examples/*.toml; do /usr/bin/tempora config check "$f" >/dev/null; done
-systemd-analyze verify /usr/lib/systemd/system/tempora.service
+verify=$(systemd-analyze verify /usr/lib/systemd/system/tempora.service 2>&1) ||
+    fail "systemd-analyze verify: $verify"
+[ -z "$verify" ] || fail "systemd-analyze verify warns: $verify"
 echo "systemd-analyze verify: ok"
 [ "$(exposure /usr/lib/systemd/system/tempora.service)" = "$score" ] || fail "installed unit scores differently"
 if ls /etc/systemd/system/*.wants/tempora.service >/dev/null 2>&1; then fail "the service was enabled"; fi
