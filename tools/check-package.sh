@@ -10,7 +10,9 @@
 # that refuses every start is put in place for the install if the machine
 # has none (and removed afterwards). A tempora user the install created is
 # deleted at the end (Debian leaves system users after a purge; CI machines
-# should be left as found).
+# should be left as found). While the package is installed the tempora user
+# exists, and a daemon that drops privileges to it by default would do so:
+# do not run this beside other Tempora tests on a shared machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MAX_EXPOSURE=2.5
@@ -73,7 +75,9 @@ fi
 cleanup() {
     if dpkg -s tempora >/dev/null 2>&1; then dpkg -P tempora >/dev/null || true; fi
     if [ -n "$made_policy" ]; then rm -f "$policy"; fi
-    if [ -z "$had_user" ] && getent passwd tempora >/dev/null; then userdel tempora || true; fi
+    if [ -z "$had_user" ] && getent passwd tempora >/dev/null; then
+        userdel tempora || echo "check-package: WARNING: could not delete the tempora user" >&2
+    fi
 }
 trap cleanup EXIT
 dpkg -i "$deb" >/dev/null
