@@ -1,8 +1,11 @@
 //! Fuzz target: the NTP server core, `Server::handle`, on an arbitrary
 //! datagram — the request check, the access lists and their DENY kiss, the
 //! rate limiter and its RATE kiss, the interleaved mode with transmit
-//! timestamps fed back, and NTS (protected replies and NAKs) — must not
-//! panic, and what it says to send must fit the buffer.
+//! timestamps fed back, NTS (protected replies and NAKs), and symmetric
+//! keys (RFC 8573: the datagram, when bit 4 of its first octet is set,
+//! signed with one of the server's keys; a MAC that verifies gets a reply
+//! signed with its key) — must not panic, and what it says to send must
+//! fit the buffer.
 #![no_main]
 
 use core::net::{IpAddr, SocketAddr};
@@ -11,7 +14,10 @@ use libfuzzer_sys::fuzz_target;
 use tempora_clock::{Duration, Time};
 use tempora_ntp::access::{Cidr, RateLimit, RateLimiter};
 use tempora_ntp::nts::{Key, MasterKey, MasterKeys};
-use tempora_ntp::server::{Datagram, DenyAction, Outcome, Server, ServerClock, ServerConfig};
+use tempora_ntp::server::{
+    Datagram, DenyAction, Outcome, ReplyKind, Server, ServerClock, ServerConfig,
+};
+use tempora_ntp::symmetric::{KeyType, SymmetricKey, sign};
 use tempora_ntp::wire::ntske::AeadAlgorithm;
 
 /// A deterministic generator, so that a crash replays.
@@ -58,7 +64,24 @@ fuzz_target!(|data: &[u8]| {
         interval: Duration::from_secs(1),
         burst: 2,
     };
-    let mut server = Server::<_, _, 4>::new(config, RateLimiter::<8>::new(limit, 1), 7);
+    let (Some(aes), Some(sha1)) = (
+        SymmetricKey::new(1, KeyType::Aes128, &[0x11; 16]),
+        SymmetricKey::new(2, KeyType::Sha1, b"legacy"),
+    ) else {
+        return;
+    };
+    let keys = [aes, sha1];
+    let mut signed = [0u8; 2048];
+    let data = match (first & 16 != 0).then(|| {
+        let len = data.len().min(2000);
+        signed[..len].copy_from_slice(&data[..len]);
+        sign(&mut signed, len, &keys[usize::from(first & 32 != 0)])
+    }) {
+        Some(Some(n)) => &signed[..n],
+        _ => data,
+    };
+    let mut server = Server::<_, _, 4>::new(config, RateLimiter::<8>::new(limit, 1), 7)
+        .with_symmetric_keys(keys);
     server.set_clock(ServerClock::UNSYNCHRONIZED);
     let remote = SocketAddr::new(IpAddr::from([192, 0, 2, first]), u16::from(first) * 3);
     let keys: Option<&dyn MasterKeys> = (first & 8 == 0).then_some(&master as &dyn MasterKeys);
@@ -74,6 +97,13 @@ fuzz_target!(|data: &[u8]| {
         };
         let outcome = server.handle(now, remote, datagram, keys, &mut rng, &mut out);
         assert!(outcome.reply_len().is_none_or(|n| n <= out.len()));
+        if let Outcome::Reply {
+            kind: ReplyKind::Keyed { key_id, .. },
+            ..
+        } = outcome
+        {
+            assert!(key_id == 1 || key_id == 2);
+        }
         if let Outcome::Reply { .. } = outcome {
             server.sent_with_id(u64::from(i));
             server.transmitted(u64::from(i), now + Duration::from_micros(3));

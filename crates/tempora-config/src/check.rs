@@ -178,6 +178,7 @@ impl Checker<'_> {
         if let Some(n) = &f.ntp_server {
             self.ntp_server(n)?;
         }
+        self.ntp_keys(f)?;
         if f.ntp_client.minimum_agreeing_sources == 0 {
             return Err(self.at_value(
                 "ntp-client.minimum-agreeing-sources",
@@ -547,12 +548,63 @@ impl Checker<'_> {
                     ),
                 ));
             }
+            if s.key == Some(0) {
+                return Err(self.at_value(&at("key"), "`key` = 0 is not a key id: 1 to 4294967295"));
+            }
+            if s.nts && s.key.is_some() {
+                return Err(self.at_key(
+                    &at("key"),
+                    "`key` and `nts = true` cannot both authenticate one source: choose one",
+                ));
+            }
             if s.nts && s.kind == NtpSourceKind::Pool {
                 return Err(self.at_value(
                     &at("kind"),
                     "`nts = true` works with kind = \"server\" (each NTS source needs its own key establishment)",
                 ));
             }
+        }
+        Ok(())
+    }
+
+    /// The symmetric keys' settings: a source's `key` needs the client's
+    /// `key-file`; `legacy-sha1` is about a `key-file`.
+    fn ntp_keys(&self, f: &File) -> Result<(), ConfigError> {
+        let client_file = f.ntp_client.key_file.is_some();
+        if let Some(i) = f.ntp_sources.iter().position(|s| s.key.is_some()) {
+            if !client_file {
+                return Err(self.at_key(
+                    &format!("ntp-source.{i}.key"),
+                    "`key` needs the keys: `key-file` in [ntp-client]",
+                ));
+            }
+        }
+        if f.ntp_client.legacy_sha1 && !client_file {
+            return Err(self.at_value(
+                "ntp-client.legacy-sha1",
+                "`legacy-sha1` is about the keys of `key-file`, which [ntp-client] does not have",
+            ));
+        }
+        if let Some(n) = &f.ntp_server {
+            if n.legacy_sha1 && n.key_file.is_none() {
+                return Err(self.at_value(
+                    "ntp-server.legacy-sha1",
+                    "`legacy-sha1` is about the keys of `key-file`, which [ntp-server] does not have",
+                ));
+            }
+            if n.key_file
+                .as_ref()
+                .is_some_and(|p| p.as_os_str().is_empty())
+            {
+                return Err(self.at_value("ntp-server.key-file", "`key-file` cannot be empty"));
+            }
+        }
+        if f.ntp_client
+            .key_file
+            .as_ref()
+            .is_some_and(|p| p.as_os_str().is_empty())
+        {
+            return Err(self.at_value("ntp-client.key-file", "`key-file` cannot be empty"));
         }
         Ok(())
     }

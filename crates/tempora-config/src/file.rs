@@ -42,6 +42,14 @@ pub(crate) struct NtpClient {
     pub minimum_agreeing_sources: u8,
     #[serde(with = "values::opt_text")]
     pub nts_ca_file: Option<PathBuf>,
+    #[serde(with = "values::opt_text")]
+    pub key_file: Option<PathBuf>,
+    #[serde(skip_serializing_if = "is_false")]
+    pub legacy_sha1: bool,
+}
+
+fn is_false(v: &bool) -> bool {
+    !*v
 }
 
 fn is_one(v: &u8) -> bool {
@@ -53,6 +61,8 @@ impl Default for NtpClient {
         NtpClient {
             minimum_agreeing_sources: 1,
             nts_ca_file: None,
+            key_file: None,
+            legacy_sha1: false,
         }
     }
 }
@@ -78,6 +88,8 @@ impl From<File> for Config {
             ntp_sources: f.ntp_sources,
             minimum_agreeing_sources: f.ntp_client.minimum_agreeing_sources,
             nts_ca_file: f.ntp_client.nts_ca_file,
+            client_key_file: f.ntp_client.key_file,
+            client_legacy_sha1: f.ntp_client.legacy_sha1,
             nts_ke_server: f.nts_ke_server,
         }
     }
@@ -99,6 +111,8 @@ impl From<Config> for File {
             ntp_client: NtpClient {
                 minimum_agreeing_sources: c.minimum_agreeing_sources,
                 nts_ca_file: c.nts_ca_file,
+                key_file: c.client_key_file,
+                legacy_sha1: c.client_legacy_sha1,
             },
             nts_ke_server: c.nts_ke_server,
         }

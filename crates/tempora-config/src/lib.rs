@@ -484,6 +484,12 @@ pub struct Config {
     /// `[ntp-client] nts-ca-file`: CA certificates (PEM) trusted for NTS-KE
     /// besides the system's.
     pub nts_ca_file: Option<PathBuf>,
+    /// `[ntp-client] key-file`: the symmetric keys of the `[[ntp-source]]`
+    /// sections with `key` (chrony's key-file format).
+    pub client_key_file: Option<PathBuf>,
+    /// `[ntp-client] legacy-sha1` (default false): accept SHA1 keys in
+    /// that file.
+    pub client_legacy_sha1: bool,
     /// `[nts-ke-server]`, if the daemon runs NTS key establishment.
     pub nts_ke_server: Option<NtsKeServerSettings>,
 }
@@ -575,6 +581,12 @@ pub struct NtpSourceSettings {
     /// then NTS-protected requests; unauthenticated replies are refused.
     #[serde(default, skip_serializing_if = "is_false")]
     pub nts: bool,
+    /// `key`: authenticate this source with symmetric key N of the
+    /// `[ntp-client] key-file` (RFC 5905 §9.1, RFC 8573): requests carry
+    /// its MAC, and replies without a valid MAC of that key are refused.
+    /// Not with `nts`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<u32>,
     /// `minpoll`, log2 s (default 6).
     #[serde(default = "default_minpoll")]
     pub minpoll: i8,
@@ -665,6 +677,16 @@ pub struct NtpServerSettings {
     /// (needs `[nts-ke-server]`); others are dropped and counted.
     #[serde(default, skip_serializing_if = "is_false")]
     pub require_nts: bool,
+    /// `key-file`: symmetric keys in chrony's key-file format (`ID TYPE
+    /// KEY`); a request with a MAC of one of them (RFC 8573) is answered
+    /// with a MAC of the same key, one with an unknown key or a bad MAC is
+    /// dropped.
+    #[serde(default, with = "values::opt_text")]
+    pub key_file: Option<PathBuf>,
+    /// `legacy-sha1` (default false): accept SHA1 keys in `key-file`
+    /// (deprecated by RFC 8573).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub legacy_sha1: bool,
 }
 
 impl Default for NtpServerSettings {
@@ -683,6 +705,8 @@ impl Default for NtpServerSettings {
             interleaved: false,
             workers: 0,
             require_nts: false,
+            key_file: None,
+            legacy_sha1: false,
         }
     }
 }

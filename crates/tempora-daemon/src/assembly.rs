@@ -30,6 +30,7 @@ use crate::freqfile;
 use crate::linux::{LinuxClock, LinuxPort};
 use crate::metrics::{self, Published};
 use crate::ntp_client::NtpClient;
+use crate::ntp_keys::{self, SharedKeyTable};
 use crate::ntp_server::NtpServer;
 use crate::ntp_workers::{NtpWorkers, Snapshot};
 use crate::nts_server::{self, SharedKeys};
@@ -231,6 +232,10 @@ fn ntp_serving(
     };
     // Software timestamps: about a microsecond (2^-20 s).
     let mut server = NtpServer::new(n, -20, rand::random());
+    if let Some(path) = &n.key_file {
+        let keys = ntp_keys::load_logged(Some(path), n.legacy_sha1)?;
+        server = server.with_symmetric_keys(SharedKeyTable(Arc::new(keys)));
+    }
     if let Some(keys) = nts_keys {
         server = server.with_nts(Arc::clone(keys));
     }
@@ -298,6 +303,7 @@ fn ntp_client(
         &config.ntp_sources,
         system,
         config.nts_ca_file.clone(),
+        ntp_keys::load_logged(config.client_key_file.as_deref(), config.client_legacy_sha1)?,
         now,
         runtime.frequency_ppb(),
     )?;

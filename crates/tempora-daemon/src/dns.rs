@@ -91,6 +91,7 @@ mod tests {
             iburst: false,
             xleave: false,
             nts: false,
+            key: None,
             minpoll: 6,
             maxpoll: 10,
         }

@@ -16,10 +16,13 @@ use tempora_ntp::client::source_update;
 use tempora_system::process::FALSETICKER_SAMPLES;
 use tempora_system::{SourceId, SourceKind, SystemConfig, SystemProcess};
 
+use tempora_ntp::symmetric::client::{KeyedReply, KeyedSource};
+
 use crate::dns::{POOL_MEMBERS, Resolver, resolve};
+use crate::ntp_keys::KeyTable;
 use crate::ntp_nts::{Checked, KeWorker, NtsSource, nts_now};
 use crate::runtime::{DisciplinedClock, NtpUse, PortIo, Runtime};
-use crate::status::{NtpSourceStatus, NtsStatus};
+use crate::status::{KeyStatus, NtpSourceStatus, NtsStatus};
 use tempora_nts::client::KeOptions;
 
 /// Whether source `origin` may poll: always without NTS, with keys and a
@@ -41,6 +44,8 @@ struct ClientSource {
     polls: u64,
     /// Its handle in the system process.
     id: SourceId,
+    /// Its symmetric key (RFC 8573), with `key`.
+    keyed: Option<KeyedSource>,
 }
 
 /// Polls after which a source that never answered is given up (as the
@@ -70,6 +75,8 @@ pub struct NtpClient {
     ke: Option<KeWorker>,
     /// Per `[[ntp-source]]`: its NTS state, with `nts = true`.
     nts: Vec<Option<NtsSource>>,
+    /// The `[ntp-client] key-file`'s keys.
+    keys: KeyTable,
 }
 
 /// Sockets the timing loop must start or stop polling.
@@ -83,14 +90,29 @@ pub struct FdChanges {
 
 impl NtpClient {
     /// Opens a socket per source address, polling from `now`. A name that
-    /// does not resolve is logged and left out.
+    /// does not resolve is logged and left out. `keys` holds the key of
+    /// every source with `key` (an error otherwise).
     pub fn new(
         settings: &[NtpSourceSettings],
         system: SystemConfig,
         nts_ca_file: Option<std::path::PathBuf>,
+        keys: KeyTable,
         now: Time,
         frequency_ppb: f64,
     ) -> io::Result<Self> {
+        if let Some(s) = settings
+            .iter()
+            .find(|s| s.key.is_some_and(|id| keys.get(id).is_none()))
+        {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "[[ntp-source]] {}: key {} is not in the [ntp-client] key-file",
+                    s.address,
+                    s.key.unwrap_or_default()
+                ),
+            ));
+        }
         if system.minimum_agreeing <= 1 && settings.len() > 1 {
             tracing::info!(
                 "minimum-agreeing-sources = 1: after the start-up (while a majority of the sources must agree) one source alone may set the time"
@@ -115,6 +137,7 @@ impl NtpClient {
                     })
                 })
                 .collect(),
+            keys,
         };
         if settings.iter().any(|s| s.nts) {
             client.ke = Some(KeWorker::start(KeOptions {
@@ -161,7 +184,11 @@ impl NtpClient {
             iburst: s.iburst,
             xleave: s.xleave,
         };
-        tracing::info!(source = %s.address, %addr, "NTP source");
+        let keyed = s.key.and_then(|id| self.keys.get(id)).map(KeyedSource::new);
+        match &keyed {
+            Some(k) => tracing::info!(source = %s.address, %addr, key = k.key_id(), "NTP source"),
+            None => tracing::info!(source = %s.address, %addr, "NTP source"),
+        }
         self.sources.push(ClientSource {
             name: s.address.clone(),
             addr,
@@ -170,6 +197,7 @@ impl NtpClient {
             origin,
             polls: 0,
             id: self.system.add_source(SourceKind::Ntp),
+            keyed,
         });
         Ok(fd)
     }
@@ -353,12 +381,15 @@ impl NtpClient {
             if let Some(header) = s.source.poll_now(now, rand::random()) {
                 s.polls += 1;
                 let mut protected = [0u8; 2048];
-                let bytes: &[u8] = match nts.as_mut() {
-                    None => &header,
-                    Some(n) => match n.protect(&header, &mut protected) {
-                        Some(len) => protected.get(..len).unwrap_or_default(),
-                        None => continue,
-                    },
+                let len = match (nts.as_mut(), &s.keyed) {
+                    (Some(n), _) => n.protect(&header, &mut protected),
+                    (None, Some(k)) => k.protect(&header, &mut protected),
+                    (None, None) => None,
+                };
+                let bytes: &[u8] = match len {
+                    Some(len) => protected.get(..len).unwrap_or_default(),
+                    None if nts.is_none() && s.keyed.is_none() => &header,
+                    None => continue,
                 };
                 if let Err(e) = s.socket.send_to(bytes, s.addr) {
                     tracing::debug!(source = %s.addr, error = %e, "NTP send failed");
@@ -406,6 +437,19 @@ impl NtpClient {
                 }
                 Checked::Nak => {
                     tracing::warn!(source = %s.addr, "NTS NAK: key establishment again");
+                    return Ok(());
+                }
+            }
+        }
+        if let Some(k) = &mut s.keyed {
+            match k.check(buf.get(..d.len).unwrap_or_default()) {
+                KeyedReply::Authentic => {}
+                KeyedReply::Rejected(e) => {
+                    tracing::debug!(source = %s.addr, error = %e, rejected = k.counters().rejected, "reply without a valid MAC of key {}; dropped", k.key_id());
+                    return Ok(());
+                }
+                KeyedReply::CryptoNak => {
+                    tracing::warn!(source = %s.addr, key = k.key_id(), "crypto-NAK: the server refused our MAC (does it have our key?)");
                     return Ok(());
                 }
             }
@@ -501,6 +545,15 @@ impl NtpClient {
                             rejected: n.client.counters().rejected,
                             naks: n.client.counters().naks,
                         }),
+                    key: s.keyed.as_ref().map(|k| {
+                        let c = k.counters();
+                        KeyStatus {
+                            id: k.key_id(),
+                            authentic: c.authentic,
+                            rejected: c.rejected,
+                            crypto_naks: c.crypto_naks,
+                        }
+                    }),
                 }
             })
             .collect()

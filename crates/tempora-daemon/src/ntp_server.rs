@@ -22,6 +22,7 @@ use tempora_ntp::wire::{KissCode, LeapIndicator, ReferenceId};
 use tempora_nts::keys::CookieKeys;
 use tempora_ptp::datasets::PortState;
 
+use crate::ntp_keys::SharedKeyTable;
 use crate::runtime::{DisciplinedClock, PortIo, Runtime};
 use crate::status::NtpServerCounters;
 
@@ -144,7 +145,7 @@ impl MasterKeys for NtsKeys {
 }
 
 /// The server core as the daemon runs it.
-type Core = Server<Vec<Cidr>, Option<SharedLimiter>, RATE_SLOTS>;
+type Core = Server<Vec<Cidr>, Option<SharedLimiter>, RATE_SLOTS, SharedKeyTable>;
 
 /// The daemon's NTP server: the sans-IO core ([`Server::handle`] decides
 /// everything), the cookie keys it is given, and the counters of its
@@ -179,7 +180,10 @@ impl NtpServer {
                 local_stratum: settings.local_stratum,
                 precision,
             },
-            core: Box::new(Server::new(config, limiter, key.rotate_left(17))),
+            core: Box::new(
+                Server::new(config, limiter, key.rotate_left(17))
+                    .with_symmetric_keys(SharedKeyTable::default()),
+            ),
             nts: None,
             counters: NtpServerCounters::default(),
         }
@@ -192,12 +196,20 @@ impl NtpServer {
         self
     }
 
+    /// Answers requests with a MAC of one of `keys` with a MAC of the same
+    /// key (RFC 8573); without, every MAC is of an unknown key.
+    pub fn with_symmetric_keys(mut self, keys: SharedKeyTable) -> Self {
+        self.core = Box::new((*self.core).with_symmetric_keys(keys));
+        self
+    }
+
     /// The server of a worker loop: the same policy and the same rate
     /// limiter; its own interleaved-mode state (a client's requests all
     /// land on one SO_REUSEPORT socket, chosen by the kernel from the
     /// addresses and ports) and counters.
     pub fn for_worker(&self, key: u64) -> Self {
-        let core = Server::new(self.core.config().clone(), self.core.limiter().clone(), key);
+        let core = Server::new(self.core.config().clone(), self.core.limiter().clone(), key)
+            .with_symmetric_keys(self.core.symmetric_keys().clone());
         NtpServer {
             policy: self.policy,
             core: Box::new(core),
@@ -276,6 +288,10 @@ fn count(counters: &mut NtpServerCounters, outcome: Outcome) {
             ReplyKind::Basic => {}
             ReplyKind::Interleaved => counters.interleaved += 1,
             ReplyKind::Nts => counters.nts_replies += 1,
+            ReplyKind::Keyed { interleaved, .. } => {
+                counters.keyed_replies += 1;
+                counters.interleaved += u64::from(interleaved);
+            }
         },
         Outcome::Kiss { code, .. } => {
             counters.kisses += 1;
@@ -289,9 +305,11 @@ fn count(counters: &mut NtpServerCounters, outcome: Outcome) {
         Outcome::Dropped(reason) => match reason {
             DropReason::Denied => counters.denied += 1,
             DropReason::RateLimited => counters.rate_limited += 1,
-            DropReason::NtsRequired | DropReason::NtsUnavailable | DropReason::NtsMalformed => {
-                counters.nts_rejected += 1
-            }
+            DropReason::NtsRequired
+            | DropReason::NtsUnavailable
+            | DropReason::NtsMalformed
+            | DropReason::NtsWithMac => counters.nts_rejected += 1,
+            DropReason::UnknownKey | DropReason::BadMac => counters.key_rejected += 1,
             DropReason::BadSource
             | DropReason::Malformed
             | DropReason::NotARequest

@@ -190,6 +190,16 @@ fn ntp_server_counters(out: &mut String, n: &NtpServerCounters) {
             "NTS requests dropped (malformed), and plain ones refused under require-nts.",
             n.nts_rejected,
         ),
+        (
+            "keyed_replies",
+            "NTP replies signed with a symmetric key.",
+            n.keyed_replies,
+        ),
+        (
+            "key_rejected",
+            "NTP requests with an unknown key or a bad MAC, dropped.",
+            n.key_rejected,
+        ),
     ] {
         counter(out, "ntp_server", name, help, v);
     }

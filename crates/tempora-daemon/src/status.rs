@@ -223,6 +223,23 @@ pub struct NtpSourceStatus {
     /// NTS, for a source with `nts = true`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nts: Option<NtsStatus>,
+    /// Symmetric-key authentication, for a source with `key`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<KeyStatus>,
+}
+
+/// The symmetric-key authentication of a source (RFC 8573), as `tempora
+/// status` shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyStatus {
+    /// The key's identifier.
+    pub id: u32,
+    /// Replies whose MAC verified.
+    pub authentic: u64,
+    /// Replies rejected: no MAC, another key, a MAC that does not verify.
+    pub rejected: u64,
+    /// Crypto-NAKs received (the server refused our MAC).
+    pub crypto_naks: u64,
 }
 
 /// The NTS state of a source, as `tempora status` shows it.
@@ -273,6 +290,13 @@ pub struct NtpServerCounters {
     /// `require-nts`.
     #[serde(default)]
     pub nts_rejected: u64,
+    /// Replies signed with a symmetric key (RFC 8573).
+    #[serde(default)]
+    pub keyed_replies: u64,
+    /// Requests with a MAC of an unknown key, or one that does not
+    /// verify: dropped.
+    #[serde(default)]
+    pub key_rejected: u64,
 }
 
 impl NtpServerCounters {
@@ -289,6 +313,8 @@ impl NtpServerCounters {
         self.nts_replies += other.nts_replies;
         self.nts_naks += other.nts_naks;
         self.nts_rejected += other.nts_rejected;
+        self.keyed_replies += other.keyed_replies;
+        self.key_rejected += other.key_rejected;
     }
 }
 

@@ -17,6 +17,8 @@
 //!   `ntp_server` fuzz target all call it;
 //! - [`client`] and [`exchange`]: the client's sources, clock filter and
 //!   selection, and one request–reply exchange;
+//! - [`symmetric`]: symmetric-key MACs (RFC 5905 §7.3, RFC 8573), the
+//!   key file's lines in chrony's format, and a keyed source's reply check;
 //! - [`nts`]: NTS-protected requests and replies (RFC 8915 §5) and cookies;
 //!   [`nts::client`] the client's state per source (keys, cookie stash,
 //!   when to run key establishment again), on the time the caller passes.
@@ -32,6 +34,7 @@ pub mod exchange;
 pub mod nts;
 mod reply;
 pub mod server;
+pub mod symmetric;
 pub mod time;
 pub mod wire;
 pub mod xleave;

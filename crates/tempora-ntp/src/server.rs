@@ -15,10 +15,19 @@
 //!    `require-nts`) is answered protected, with fresh cookies made under
 //!    the master keys passed in, or with an NTS NAK when its cookie does
 //!    not open or it does not authenticate, or not at all when malformed;
-//! 5. otherwise a basic reply (RFC 5905 §9.2), or an interleaved one (RFC
+//! 5. a request with a MAC trailer (RFC 5905 §7.3, §9.1; RFC 8573) is
+//!    answered only when the key it names is one of the server's
+//!    ([`Server::with_symmetric_keys`]) and its MAC verifies, with the
+//!    reply of step 6 signed by the same key; otherwise it is dropped, as
+//!    chronyd does (no crypto-NAK). A request with both NTS fields and a
+//!    MAC is dropped: one association, one kind of authentication;
+//! 6. otherwise a basic reply (RFC 5905 §9.2), or an interleaved one (RFC
 //!    9769) when the client asks for it and the previous reply's kernel
 //!    transmit timestamp came back ([`Server::sent_with_id`],
 //!    [`Server::transmitted`]).
+//!
+//! A DENY or RATE kiss to a request whose MAC verifies is signed with its
+//! key (a keyed client ignores an unsigned one).
 //!
 //! The caller passes the time (`now`, the reply's transmit timestamp and
 //! the rate limiter's clock), the datagram with its receive time, the
@@ -36,8 +45,9 @@ use crate::access::{self, Cidr, Limiter, Verdict};
 use crate::nts::{self, CheckedRequest, MasterKeys, NtsError};
 use crate::reply::write_reply;
 pub use crate::reply::{Ignored, ServerClock, check_request};
+use crate::symmetric::{self, MacError, NoKeys, SymmetricKeys};
 use crate::time::ntp_from_time;
-use crate::wire::{HEADER_LEN, KissCode, NtpTimestamp, Packet};
+use crate::wire::{HEADER_LEN, KissCode, Mac, NtpTimestamp, Packet};
 use crate::xleave::{PendingTx, XleaveTable};
 
 mod outcome;
@@ -45,11 +55,12 @@ mod outcome;
 pub use outcome::{Datagram, DenyAction, DropReason, Outcome, ReplyKind, ServerConfig};
 
 /// The server: its settings, what it announces of its clock, its rate
-/// limiter `L`, and the state of the interleaved mode for `N` clients
-/// (bounded memory, whatever the number of clients). Allocation-free; about
-/// 100 octets per slot, so a large `N` belongs in a `Box`.
+/// limiter `L`, the state of the interleaved mode for `N` clients
+/// (bounded memory, whatever the number of clients), and its symmetric
+/// keys `K` (none unless [`Server::with_symmetric_keys`]). Allocation-free;
+/// about 100 octets per slot, so a large `N` belongs in a `Box`.
 #[derive(Debug, Clone)]
-pub struct Server<C, L, const N: usize> {
+pub struct Server<C, L, const N: usize, K = NoKeys> {
     config: ServerConfig<C>,
     clock: ServerClock,
     limiter: L,
@@ -58,6 +69,9 @@ pub struct Server<C, L, const N: usize> {
     /// The client and receive timestamp of the interleavable reply just
     /// built, until [`Server::sent_with_id`].
     last_reply: Option<(IpAddr, NtpTimestamp)>,
+    /// The symmetric keys requests with a MAC are checked and answered
+    /// with (RFC 8573).
+    keys: K,
 }
 
 impl<C: AsRef<[Cidr]>, L: Limiter, const N: usize> Server<C, L, N> {
@@ -72,7 +86,29 @@ impl<C: AsRef<[Cidr]>, L: Limiter, const N: usize> Server<C, L, N> {
             xleave: XleaveTable::new(key),
             pending: PendingTx::new(),
             last_reply: None,
+            keys: NoKeys,
         }
+    }
+}
+
+impl<C: AsRef<[Cidr]>, L: Limiter, const N: usize, K: SymmetricKeys> Server<C, L, N, K> {
+    /// The same server answering requests with a MAC of one of `keys`
+    /// (RFC 5905 §9.1, RFC 8573); every other MAC is refused.
+    pub fn with_symmetric_keys<K2: SymmetricKeys>(self, keys: K2) -> Server<C, L, N, K2> {
+        Server {
+            config: self.config,
+            clock: self.clock,
+            limiter: self.limiter,
+            xleave: self.xleave,
+            pending: self.pending,
+            last_reply: self.last_reply,
+            keys,
+        }
+    }
+
+    /// Its symmetric keys.
+    pub fn symmetric_keys(&self) -> &K {
+        &self.keys
     }
 
     /// Its settings.
@@ -128,15 +164,19 @@ impl<C: AsRef<[Cidr]>, L: Limiter, const N: usize> Server<C, L, N> {
         if !access::allowed(config.allow.as_ref(), config.deny.as_ref(), ip) {
             return match config.deny_action {
                 DenyAction::Drop => Outcome::Dropped(DropReason::Denied),
-                DenyAction::Kiss => kiss(&req, KissCode::Deny, DropReason::Denied, out),
+                DenyAction::Kiss => self.kiss(datagram.data, &req, KissCode::Deny, out),
             };
         }
         match self.limiter.check(ip, now) {
             Verdict::Answer => {}
-            Verdict::Kiss => return kiss(&req, KissCode::Rate, DropReason::RateLimited, out),
+            Verdict::Kiss => return self.kiss(datagram.data, &req, KissCode::Rate, out),
             Verdict::Drop => return Outcome::Dropped(DropReason::RateLimited),
         }
-        if nts::is_nts(&req) {
+        let is_nts = nts::is_nts(&req);
+        if is_nts && req.mac.is_some() {
+            return Outcome::Dropped(DropReason::NtsWithMac);
+        }
+        if is_nts {
             let Some(keys) = keys else {
                 return Outcome::Dropped(DropReason::NtsUnavailable);
             };
@@ -145,7 +185,69 @@ impl<C: AsRef<[Cidr]>, L: Limiter, const N: usize> Server<C, L, N> {
         if self.config.require_nts {
             return Outcome::Dropped(DropReason::NtsRequired);
         }
-        self.plain(now, ip, &req, datagram.rx, out)
+        match req.mac {
+            Some(mac) => self.keyed(now, ip, &req, datagram, mac, out),
+            None => self.plain(now, ip, &req, datagram.rx, out),
+        }
+    }
+
+    /// A request with a MAC (RFC 5905 §9.1, RFC 8573): the reply of
+    /// [`Server::plain`] signed with the request's key when its MAC
+    /// verifies; nothing otherwise (as chronyd: no crypto-NAK).
+    fn keyed(
+        &mut self,
+        now: Time,
+        ip: IpAddr,
+        req: &Packet<'_>,
+        datagram: Datagram<'_>,
+        mac: Mac<'_>,
+        out: &mut [u8],
+    ) -> Outcome {
+        let id = match symmetric::check_mac(datagram.data, mac, &self.keys) {
+            Ok(key) => key.id(),
+            Err(e) => return Outcome::Dropped(mac_refused(e)),
+        };
+        let (len, interleaved) = match self.plain(now, ip, req, datagram.rx, out) {
+            Outcome::Reply { len, kind } => (len, kind == ReplyKind::Interleaved),
+            other => return other,
+        };
+        match self
+            .keys
+            .key(id)
+            .and_then(|key| symmetric::sign(out, len, key))
+        {
+            Some(len) => Outcome::Reply {
+                len,
+                kind: ReplyKind::Keyed {
+                    key_id: id,
+                    interleaved,
+                },
+            },
+            None => Outcome::Dropped(DropReason::BufferTooSmall),
+        }
+    }
+
+    /// A kiss-o'-death with `code` for `req` (from `data`), signed with
+    /// the request's key when its MAC verifies; the drop of `code`'s cause
+    /// if it does not fit.
+    fn kiss(&self, data: &[u8], req: &Packet<'_>, code: KissCode, out: &mut [u8]) -> Outcome {
+        let otherwise = match code {
+            KissCode::Deny => DropReason::Denied,
+            _ => DropReason::RateLimited,
+        };
+        let Some(len) = access::kiss_reply(req, code, out) else {
+            return Outcome::Dropped(otherwise);
+        };
+        let key = req
+            .mac
+            .and_then(|mac| symmetric::check_mac(data, mac, &self.keys).ok());
+        match key {
+            None => Outcome::Kiss { code, len },
+            Some(key) => match symmetric::sign(out, len, key) {
+                Some(len) => Outcome::Kiss { code, len },
+                None => Outcome::Dropped(otherwise),
+            },
+        }
     }
 
     /// A basic reply, or an interleaved one (RFC 9769) when `req` asks for
@@ -282,11 +384,13 @@ impl<C: AsRef<[Cidr]>, L: Limiter, const N: usize> Server<C, L, N> {
     }
 }
 
-/// A kiss-o'-death with `code` for `req`; `otherwise` if it does not fit.
-fn kiss(req: &Packet<'_>, code: KissCode, otherwise: DropReason, out: &mut [u8]) -> Outcome {
-    match access::kiss_reply(req, code, out) {
-        Some(len) => Outcome::Kiss { code, len },
-        None => Outcome::Dropped(otherwise),
+/// Why a request's MAC was refused.
+fn mac_refused(e: MacError) -> DropReason {
+    match e {
+        MacError::UnknownKey(_) => DropReason::UnknownKey,
+        MacError::Malformed | MacError::Missing | MacError::CryptoNak | MacError::BadMac(_) => {
+            DropReason::BadMac
+        }
     }
 }
 
@@ -309,3 +413,5 @@ fn nak(req: &Packet<'_>, out: &mut [u8]) -> Outcome {
 
 #[cfg(test)]
 mod handle_tests;
+#[cfg(test)]
+mod keyed_tests;

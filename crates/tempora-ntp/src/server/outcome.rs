@@ -53,6 +53,14 @@ pub enum ReplyKind {
     Interleaved,
     /// An NTS-protected reply with fresh cookies (RFC 8915 §5.7).
     Nts,
+    /// A reply signed with the symmetric key of the request's MAC (RFC
+    /// 5905 §9.1, RFC 8573), basic or interleaved.
+    Keyed {
+        /// The key's identifier.
+        key_id: u32,
+        /// An interleaved reply (RFC 9769).
+        interleaved: bool,
+    },
 }
 
 /// Why a datagram gets nothing back.
@@ -82,6 +90,15 @@ pub enum DropReason {
     /// placeholders not as long as the cookie, nonce too short: RFC 8915
     /// §5.5–§5.7).
     NtsMalformed,
+    /// A request with both NTS fields and a MAC: one association, one kind
+    /// of authentication.
+    NtsWithMac,
+    /// A MAC of a key the server does not have (RFC 5905 §9.1; chronyd
+    /// drops these too, sending no crypto-NAK).
+    UnknownKey,
+    /// A MAC that does not verify: tampered, another secret, a digest of
+    /// the wrong length for the key's type, or a 4-octet crypto-NAK.
+    BadMac,
 }
 
 impl From<Ignored> for DropReason {
