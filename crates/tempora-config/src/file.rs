@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::values;
 use crate::{
-    ClockSettings, Config, NtpServerSettings, NtpSourceSettings, NtsKeServerSettings,
-    ObservabilitySettings, PortSettings, PtpSettings,
+    ClockSettings, Config, DaemonSettings, NtpServerSettings, NtpSourceSettings,
+    NtsKeServerSettings, ObservabilitySettings, PortSettings, PtpSettings,
 };
 
 /// The tables of the file. [`Config`] has the `[ntp-client]` keys at its
@@ -32,6 +32,12 @@ pub(crate) struct File {
     pub ntp_client: NtpClient,
     #[serde(default)]
     pub nts_ke_server: Option<NtsKeServerSettings>,
+    #[serde(default, skip_serializing_if = "is_default_daemon")]
+    pub daemon: DaemonSettings,
+}
+
+fn is_default_daemon(d: &DaemonSettings) -> bool {
+    *d == DaemonSettings::default()
 }
 
 /// The `[ntp-client]` section.
@@ -79,6 +85,7 @@ impl From<File> for Config {
             minimum_agreeing_sources: f.ntp_client.minimum_agreeing_sources,
             nts_ca_file: f.ntp_client.nts_ca_file,
             nts_ke_server: f.nts_ke_server,
+            daemon: f.daemon,
         }
     }
 }
@@ -101,6 +108,7 @@ impl From<Config> for File {
                 nts_ca_file: c.nts_ca_file,
             },
             nts_ke_server: c.nts_ke_server,
+            daemon: c.daemon,
         }
     }
 }

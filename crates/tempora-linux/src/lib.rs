@@ -14,6 +14,8 @@
 //!   and general sockets per interface with the PTP multicast groups;
 //! - [`raw`]: PTP over Ethernet (Annex E) with an `AF_PACKET` socket;
 //! - [`interface`]: interface index, MAC, addresses, clock identity;
+//! - [`account`]: users and groups by name (for the daemon's user and
+//!   its sockets' group);
 //! - [`clock`]: the system clock and PTP hardware clocks as
 //!   [`tempora_clock::Clock`]s, and CLOCK_REALTIME as a
 //!   [`tempora_clock::BaseClock`] for the virtual clock.
@@ -88,6 +90,7 @@
 //! (see [`TxId`] and the `socket` module docs), which clknetsim honours;
 //! packet sockets ([`raw`]) are not simulated by clknetsim at all.
 
+pub mod account;
 pub mod clock;
 mod cmsg;
 pub mod interface;
