@@ -24,6 +24,7 @@ pub mod ntp_nts;
 pub mod ntp_server;
 pub mod ntp_workers;
 pub mod nts_server;
+pub mod preflight;
 pub mod privileges;
 pub mod prometheus;
 pub mod run;

@@ -188,6 +188,18 @@ fn daemon(path: &std::path::Path) -> ExitCode {
         .with_writer(std::io::stderr)
         .with_ansi(false)
         .init();
+    // The same checks as `tempora config check`, with the same exit status.
+    match tempora_daemon::preflight::check(&config) {
+        Ok(warnings) => {
+            for w in warnings {
+                tracing::warn!("{w}");
+            }
+        }
+        Err(e) => {
+            eprintln!("{}: {e}", path.display());
+            return ExitCode::from(2);
+        }
+    }
     match tempora_daemon::run::run(&config, path) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
