@@ -38,6 +38,8 @@ pub fn run(config: &Config, config_path: &Path) -> io::Result<()> {
         signal_hook::flag::register(signal, Arc::clone(&stop))?;
     }
     let mut timing = TimingLoop::new(assemble(config, config_path)?);
+    // Everything is open: give up what is no longer needed.
+    crate::privileges::after_start(config)?;
     while !stop.load(Ordering::Relaxed) {
         timing.turn()?;
     }

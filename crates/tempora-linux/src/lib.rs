@@ -16,6 +16,8 @@
 //! - [`interface`]: interface index, MAC, addresses, clock identity;
 //! - [`account`]: users and groups by name (for the daemon's user and
 //!   its sockets' group);
+//! - [`privilege`]: another user with only the capabilities still
+//!   needed, no new privileges, the system-call allow-list;
 //! - [`clock`]: the system clock and PTP hardware clocks as
 //!   [`tempora_clock::Clock`]s, and CLOCK_REALTIME as a
 //!   [`tempora_clock::BaseClock`] for the virtual clock.
@@ -95,6 +97,7 @@ pub mod clock;
 mod cmsg;
 pub mod interface;
 pub mod poll;
+pub mod privilege;
 pub mod raw;
 mod socket;
 mod sys;

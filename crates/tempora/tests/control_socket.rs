@@ -95,25 +95,25 @@ impl Scratch {
         std::fs::read_to_string(self.dir.join("daemon.err")).unwrap_or_default()
     }
 
-    /// Runs pmc on `socket` as `user` (root or nobody) with `command`.
+    /// Runs pmc on `socket` as `user` (root or nobody) with `command`. Its
+    /// own socket is made under umask 000, so that a daemon running as
+    /// another user can answer it (as chronyc opens its own).
     fn pmc(&self, user: &str, socket: &str, command: &str) -> String {
         let own = self.path(&format!("clients/pmc-{user}-{}", command.len()));
-        let mut args: Vec<String> = Vec::new();
+        let pmc = format!("umask 000; exec pmc -u -b 0 -s {socket} -i {own} '{command}'");
+        let mut args: Vec<&str> = Vec::new();
         if user != "root" {
-            args.extend(
-                [
-                    "setpriv",
-                    "--reuid",
-                    user,
-                    "--regid",
-                    "nogroup",
-                    "--clear-groups",
-                ]
-                .map(String::from),
-            );
+            args.extend([
+                "setpriv",
+                "--reuid",
+                user,
+                "--regid",
+                "nogroup",
+                "--clear-groups",
+            ]);
         }
-        args.extend(["pmc", "-u", "-b", "0", "-s", socket, "-i", &own, command].map(String::from));
-        let out = Command::new(&args[0]).args(&args[1..]).output().unwrap();
+        args.extend(["sh", "-c", &pmc]);
+        let out = Command::new(args[0]).args(&args[1..]).output().unwrap();
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
