@@ -53,10 +53,8 @@ pub fn check(config: &Config) -> io::Result<Vec<String>> {
     }
     for port in &config.ports {
         if let Err(e) = Interface::lookup(&port.interface) {
-            warnings.push(format!(
-                "interface {}: {e} (the daemon needs it at start-up)",
-                port.interface
-            ));
+            // The error names the interface.
+            warnings.push(format!("{e} (the daemon needs it at start-up)"));
         }
     }
     Ok(warnings)

@@ -113,9 +113,15 @@ enum Command {
 
 #[derive(Debug, Subcommand)]
 enum ConfigCommand {
-    /// Load a configuration file: exit 0 if it is valid, 2 with
-    /// FILE:LINE:COL and the problem if not.
+    /// Load a configuration file and check that this machine has what the
+    /// daemon will need (the daemon's own start-up checks): exit 0 if so
+    /// (missing interfaces are warnings), 2 with FILE:LINE:COL or FILE and
+    /// the problem if not, as the daemon would.
     Check {
+        /// Check the file only, not this machine (for a configuration
+        /// written for another machine).
+        #[arg(long)]
+        syntax_only: bool,
         /// The TOML file.
         file: PathBuf,
     },
@@ -245,7 +251,9 @@ fn main() -> ExitCode {
             query::query(&servers, json, timeout, nts.as_ref())
         }
         Command::Daemon { config } => daemon(&config),
-        Command::Config(ConfigCommand::Check { file }) => config::check(&file),
+        Command::Config(ConfigCommand::Check { syntax_only, file }) => {
+            config::check(&file, syntax_only)
+        }
         Command::Config(ConfigCommand::FromPtp4l { file, interfaces }) => {
             config::from_ptp4l(&file, &interfaces)
         }

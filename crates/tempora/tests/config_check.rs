@@ -116,7 +116,11 @@ fn a_missing_certificate_is_refused() {
     let s = Scratch::new("nocert");
     s.pki();
     let nts = s.nts(&s.path("missing.pem"), &s.path("cert.key"), "");
-    refused_by_both(&s.config("c.toml", &nts), "missing.pem");
+    let file = s.config("c.toml", &nts);
+    refused_by_both(&file, "missing.pem");
+    // --syntax-only checks the file alone (as CI does for the samples).
+    let (code, _, err) = tempora(&["config", "check", "--syntax-only", &file]);
+    assert_eq!(code, 0, "{err}");
 }
 
 #[test]
