@@ -92,12 +92,24 @@ pub fn after_start(config: &Config) -> io::Result<()> {
 
 /// Creates the directory of a state file (the frequency file) for `user`,
 /// when it does not exist yet; an existing one is left as it is (it must
-/// be writable by `user` for the file to be saved).
+/// be writable by `user` for the file to be saved: a warning if not).
 fn state_directory(file: &Path, user: User) -> io::Result<()> {
     let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) else {
         return Ok(());
     };
-    if dir.exists() {
+    if let Ok(meta) = std::fs::metadata(dir) {
+        use std::os::unix::fs::MetadataExt;
+        let mode = meta.mode();
+        let writable = (meta.uid() == user.uid && mode & 0o200 != 0)
+            || (meta.gid() == user.gid && mode & 0o020 != 0)
+            || mode & 0o002 != 0;
+        if !writable {
+            tracing::warn!(
+                directory = %dir.display(),
+                uid = user.uid,
+                "the frequency file's directory is not writable by the daemon's user: the frequency cannot be saved"
+            );
+        }
         return Ok(());
     }
     std::fs::create_dir_all(dir)?;
