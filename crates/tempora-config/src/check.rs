@@ -12,10 +12,26 @@ use crate::error::Source;
 use crate::file::File;
 use crate::spans::Node;
 use crate::{
-    ClockKind, ClockSettings, Config, ConfigError, InstanceKind, MAX_FREQUENCY_OFFSET_PPM,
-    NtpServerSettings, NtpSourceKind, NtpSourceSettings, NtsKeServerSettings, PortSettings,
-    PtpSettings, Transport, values,
+    ClockKind, ClockSettings, Config, ConfigError, DaemonSettings, InstanceKind,
+    MAX_FREQUENCY_OFFSET_PPM, NtpServerSettings, NtpSourceKind, NtpSourceSettings,
+    NtsKeServerSettings, ObservabilitySettings, PortSettings, PtpSettings, Transport, values,
 };
+
+/// The longest Unix socket path plus its NUL: `sun_path` of unix(7).
+const MAX_SOCKET_PATH: usize = 108;
+
+/// A user or group name as useradd(8) takes it: letters, digits, `_`,
+/// `-` and `.`, not starting with `-`, at most 32 bytes (a trailing `$` is
+/// allowed, as Samba's machine accounts have).
+fn is_account_name(name: &str) -> bool {
+    let body = name.strip_suffix('$').unwrap_or(name);
+    !body.is_empty()
+        && name.len() <= 32
+        && !body.starts_with('-')
+        && body
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+}
 
 pub(crate) fn parse(text: &str, file: &str) -> Result<Config, ConfigError> {
     let src = Source { text, file };
@@ -156,9 +172,8 @@ impl Checker<'_> {
         }
         self.clock(&f.clock)?;
         self.ntp_on_a_phc(f)?;
-        if f.observability.socket.as_os_str().is_empty() {
-            return Err(self.at_value("observability.socket", "`socket` cannot be empty"));
-        }
+        self.observability(&f.observability)?;
+        self.daemon(&f.daemon)?;
         match (&f.nts_ke_server, &f.ntp_server) {
             (Some(_), None) => {
                 return Err(self.at_key(
@@ -184,6 +199,57 @@ impl Checker<'_> {
                 "ntp-client.minimum-agreeing-sources",
                 "`minimum-agreeing-sources` must be at least 1",
             ));
+        }
+        Ok(())
+    }
+
+    /// `[observability]`: the socket paths fit a `sockaddr_un` (unix(7):
+    /// 108 bytes with the terminating NUL), the group names are names.
+    fn observability(&self, o: &ObservabilitySettings) -> Result<(), ConfigError> {
+        if o.socket.as_os_str().is_empty() {
+            return Err(self.at_value("observability.socket", "`socket` cannot be empty"));
+        }
+        let paths = [
+            ("socket", Some(&o.socket)),
+            ("status-socket", o.status_socket.as_ref()),
+        ];
+        for (key, path) in paths {
+            let Some(path) = path else { continue };
+            let len = path.as_os_str().len();
+            if len >= MAX_SOCKET_PATH || path.as_os_str().as_encoded_bytes().contains(&0) {
+                return Err(self.at_value(
+                    &format!("observability.{key}"),
+                    format!(
+                        "`{key}` is {len} bytes long: a Unix socket path has at most {} bytes and no NUL",
+                        MAX_SOCKET_PATH - 1
+                    ),
+                ));
+            }
+        }
+        if o.status_socket.as_ref() == Some(&o.socket) {
+            return Err(self.at_value(
+                "observability.status-socket",
+                "`status-socket` must differ from `socket`",
+            ));
+        }
+        for (key, group) in [
+            ("socket-group", &o.socket_group),
+            ("status-socket-group", &o.status_socket_group),
+        ] {
+            if group.as_deref().is_some_and(|g| !is_account_name(g)) {
+                return Err(self.at_value(
+                    &format!("observability.{key}"),
+                    format!("`{key}` is not a group name"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// `[daemon]`: the user's name is a name.
+    fn daemon(&self, d: &DaemonSettings) -> Result<(), ConfigError> {
+        if d.user.as_deref().is_some_and(|u| !is_account_name(u)) {
+            return Err(self.at_value("daemon.user", "`user` is not a user name"));
         }
         Ok(())
     }
@@ -668,6 +734,12 @@ impl Checker<'_> {
             return Err(self.at_value(
                 "nts-ke-server.max-connections",
                 "`max-connections` must be at least 1",
+            ));
+        }
+        if k.ntp_port == Some(0) {
+            return Err(self.at_value(
+                "nts-ke-server.ntp-port",
+                "`ntp-port` = 0 is not a port clients can reach: 1 to 65535 (default 123)",
             ));
         }
         for (key, d) in [("key-rotation", k.key_rotation), ("timeout", k.timeout)] {

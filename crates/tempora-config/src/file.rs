@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::values;
 use crate::{
-    ClockSettings, Config, NtpServerSettings, NtpSourceSettings, NtsKeServerSettings,
-    ObservabilitySettings, PortSettings, PtpSettings,
+    ClockSettings, Config, DaemonSettings, NtpServerSettings, NtpSourceSettings,
+    NtsKeServerSettings, ObservabilitySettings, PortSettings, PtpSettings,
 };
 
 /// The tables of the file. [`Config`] has the `[ntp-client]` keys at its
@@ -32,6 +32,12 @@ pub(crate) struct File {
     pub ntp_client: NtpClient,
     #[serde(default)]
     pub nts_ke_server: Option<NtsKeServerSettings>,
+    #[serde(default, skip_serializing_if = "is_default_daemon")]
+    pub daemon: DaemonSettings,
+}
+
+fn is_default_daemon(d: &DaemonSettings) -> bool {
+    *d == DaemonSettings::default()
 }
 
 /// The `[ntp-client]` section.
@@ -91,6 +97,7 @@ impl From<File> for Config {
             client_key_file: f.ntp_client.key_file,
             client_legacy_sha1: f.ntp_client.legacy_sha1,
             nts_ke_server: f.nts_ke_server,
+            daemon: f.daemon,
         }
     }
 }
@@ -115,6 +122,7 @@ impl From<Config> for File {
                 legacy_sha1: c.client_legacy_sha1,
             },
             nts_ke_server: c.nts_ke_server,
+            daemon: c.daemon,
         }
     }
 }

@@ -452,6 +452,19 @@ pub struct ObservabilitySettings {
     pub metrics_listen: Option<SocketAddr>,
     /// `log-level`.
     pub log_level: LogLevel,
+    /// `socket-group`: the group that may use the control socket (mode
+    /// 0660, owner and this group); none: the daemon's own group.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub socket_group: Option<String>,
+    /// `status-socket`: a read-only socket (like ptp4l's `uds_ro`) that
+    /// answers the status and management GETs but refuses SET and COMMAND;
+    /// none: no such socket.
+    #[serde(with = "values::opt_text", skip_serializing_if = "Option::is_none")]
+    pub status_socket: Option<PathBuf>,
+    /// `status-socket-group`: the group that may use the read-only socket
+    /// (mode 0660); none: everyone (mode 0666).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status_socket_group: Option<String>,
 }
 
 impl Default for ObservabilitySettings {
@@ -460,6 +473,36 @@ impl Default for ObservabilitySettings {
             socket: PathBuf::from(DEFAULT_SOCKET),
             metrics_listen: None,
             log_level: LogLevel::Info,
+            socket_group: None,
+            status_socket: None,
+            status_socket_group: None,
+        }
+    }
+}
+
+/// The user the daemon runs as when `[daemon] user` names none: this one
+/// when it exists, else the daemon stays as it was started (with a warning).
+pub const DEFAULT_USER: &str = "tempora";
+
+/// The `[daemon]` section: the process's privileges.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields, default)]
+pub struct DaemonSettings {
+    /// `user`: the user to run as once the sockets, devices and files are
+    /// open (default [`DEFAULT_USER`] when it exists); `"root"` keeps root.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    /// `seccomp` (default true): install the system-call allow-list after
+    /// start-up. False for runs under clknetsim, whose preloaded library
+    /// makes calls the list does not know.
+    pub seccomp: bool,
+}
+
+impl Default for DaemonSettings {
+    fn default() -> Self {
+        DaemonSettings {
+            user: None,
+            seccomp: true,
         }
     }
 }
@@ -492,6 +535,8 @@ pub struct Config {
     pub client_legacy_sha1: bool,
     /// `[nts-ke-server]`, if the daemon runs NTS key establishment.
     pub nts_ke_server: Option<NtsKeServerSettings>,
+    /// `[daemon]`: the user to run as and the system-call filter.
+    pub daemon: DaemonSettings,
 }
 
 /// The `[nts-ke-server]` section: NTS key establishment (RFC 8915 §4) over
@@ -765,17 +810,42 @@ pub enum DenyAction {
     Kiss,
 }
 
+/// The largest configuration file read (1 MiB): a larger one, or a device
+/// like `/dev/zero` that never ends, is refused rather than read.
+pub const MAX_CONFIG_BYTES: u64 = 1 << 20;
+
+/// Reads at most `limit` bytes of UTF-8 text from `path`; more is an error.
+fn read_bounded(path: &Path, limit: u64) -> std::io::Result<String> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)?;
+    if file.metadata()?.is_dir() {
+        return Err(std::io::Error::other("it is a directory"));
+    }
+    let mut bytes = Vec::new();
+    file.take(limit + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(std::io::Error::other(format!(
+            "larger than {} KiB, not a configuration",
+            limit / 1024
+        )));
+    }
+    String::from_utf8(bytes)
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text"))
+}
+
 impl Config {
     /// Reads and checks the file at `path`; errors name the path as given.
     pub fn load(path: impl AsRef<Path>) -> Result<Config, ConfigError> {
         let path = path.as_ref();
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+        let error = |message: String| ConfigError {
             file: file.clone(),
             line: 0,
             column: 0,
-            message: format!("cannot read the configuration: {e}"),
-        })?;
+            message,
+        };
+        let text = read_bounded(path, MAX_CONFIG_BYTES)
+            .map_err(|e| error(format!("cannot read the configuration: {e}")))?;
         Config::parse(&text, &file)
     }
 

@@ -25,7 +25,7 @@ use tempora_ptp::engine::PtpInstance;
 use tempora_ptp::wire::ClockIdentity;
 use tempora_system::servo::{ServoChoice, ServoSettings};
 
-use crate::control::ControlSocket;
+use crate::control::{Access, ControlSocket};
 use crate::freqfile;
 use crate::linux::{LinuxClock, LinuxPort};
 use crate::metrics::{self, Published};
@@ -34,6 +34,7 @@ use crate::ntp_keys::{self, SharedKeyTable};
 use crate::ntp_server::NtpServer;
 use crate::ntp_workers::{NtpWorkers, Snapshot};
 use crate::nts_server::{self, SharedKeys};
+use crate::privileges;
 use crate::runtime::{DisciplinedClock, Runtime};
 use crate::status::NtpServerCounters;
 use crate::system_sync::SystemSync;
@@ -48,6 +49,8 @@ pub struct Daemon {
     pub runtime: LinuxRuntime,
     /// The control socket.
     pub control: ControlSocket,
+    /// The read-only status socket, with `status-socket`.
+    pub status_socket: Option<ControlSocket>,
     /// The text the metrics endpoint serves.
     pub published: Published,
     /// The NTS master keys, with `[nts-ke-server]`.
@@ -91,8 +94,7 @@ impl NtpServing {
 /// (its first messages sent), the timing loop's descriptors not yet polled.
 pub fn assemble(config: &Config, config_path: &Path) -> io::Result<Daemon> {
     let (mut runtime, max_ppb) = build_runtime(config)?;
-    let control = ControlSocket::bind(&config.observability.socket)
-        .map_err(context(&config.observability.socket.to_string_lossy()))?;
+    let (control, status_socket) = control_sockets(config)?;
     let published = Published::default();
     if let Some(listen) = config.observability.metrics_listen {
         metrics::serve(listen, published.clone()).map_err(context("metrics-listen"))?;
@@ -121,6 +123,7 @@ pub fn assemble(config: &Config, config_path: &Path) -> io::Result<Daemon> {
     Ok(Daemon {
         runtime,
         control,
+        status_socket,
         published,
         nts_keys,
         nts_ke,
@@ -129,6 +132,35 @@ pub fn assemble(config: &Config, config_path: &Path) -> io::Result<Daemon> {
         ntp_client,
         frequency_file: config.clock.frequency_file.clone(),
     })
+}
+
+/// The control socket and, with `status-socket`, the read-only status
+/// socket, owned by the user the daemon will run as.
+fn control_sockets(config: &Config) -> io::Result<(ControlSocket, Option<ControlSocket>)> {
+    let o = &config.observability;
+    let owner = privileges::run_as(&config.daemon)?.map(|u| (u.uid, u.gid));
+    let control = ControlSocket::bind_with(
+        &o.socket,
+        Access {
+            group: privileges::group_id(o.socket_group.as_deref())?,
+            owner,
+            ..Access::CONTROL
+        },
+    )
+    .map_err(context(&o.socket.to_string_lossy()))?;
+    let Some(path) = &o.status_socket else {
+        return Ok((control, None));
+    };
+    let group = privileges::group_id(o.status_socket_group.as_deref())?;
+    let access = Access {
+        mode: if group.is_some() { 0o660 } else { 0o666 },
+        group,
+        owner,
+        read_only: true,
+    };
+    let status =
+        ControlSocket::bind_with(path, access).map_err(context(&path.to_string_lossy()))?;
+    Ok((control, Some(status)))
 }
 
 /// The runtime over the configured ports and clock (the saved frequency

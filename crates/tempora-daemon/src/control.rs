@@ -1,11 +1,16 @@
-//! The daemon's Unix socket: a datagram socket (like ptp4l's) that answers
+//! The daemon's Unix sockets: datagram sockets (like ptp4l's) that answer
 //! linuxptp's `pmc -u -s PATH` with PTP management messages, and
-//! `tempora status` with a JSON status. The timing loop polls it along
-//! with its network sockets; nothing here blocks.
+//! `tempora status` with a JSON status. The control socket (mode 0660:
+//! its owner and `socket-group`) takes every management action; the
+//! optional read-only status socket (like ptp4l's `uds_ro`; mode 0666, or
+//! 0660 with `status-socket-group`) answers GETs and the status and
+//! refuses SET and COMMAND. The timing loop polls them along with its
+//! network sockets; nothing here blocks.
 
 use std::io;
 use std::os::fd::{AsRawFd, RawFd};
 use std::os::linux::net::SocketAddrExt;
+use std::os::unix::fs::{FileTypeExt, MetadataExt, PermissionsExt};
 use std::os::unix::net::{SocketAddr, UnixDatagram};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -23,31 +28,78 @@ pub enum Request {
     Management(SocketAddr, Vec<u8>),
 }
 
-/// The daemon's side of the socket.
+/// Who may use a socket, and what it may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Access {
+    /// The socket file's permission bits (0660 or 0666).
+    pub mode: u32,
+    /// The socket file's group, if not the daemon's.
+    pub group: Option<u32>,
+    /// The socket file's and a created directory's owner and group, if not
+    /// the daemon's (the user it will run as).
+    pub owner: Option<(u32, u32)>,
+    /// Whether SET and COMMAND are refused (the status socket).
+    pub read_only: bool,
+}
+
+impl Access {
+    /// The control socket: 0660, the daemon's user and group.
+    pub const CONTROL: Access = Access {
+        mode: 0o660,
+        group: None,
+        owner: None,
+        read_only: false,
+    };
+}
+
+/// The daemon's side of a socket.
 #[derive(Debug)]
 pub struct ControlSocket {
     socket: UnixDatagram,
     path: PathBuf,
+    read_only: bool,
 }
 
 impl ControlSocket {
-    /// Binds the socket at `path`, replacing a stale one, creating the
-    /// directory if needed.
+    /// Binds the control socket at `path` with [`Access::CONTROL`].
     pub fn bind(path: &Path) -> io::Result<Self> {
-        if let Some(dir) = path.parent() {
+        Self::bind_with(path, Access::CONTROL)
+    }
+
+    /// Binds a socket at `path`: its directory created if needed (0755,
+    /// owned by `access.owner`) and checked ([`check_directory`]), a stale
+    /// socket there replaced (anything else at the path is an error and
+    /// left alone), the socket file given `access`'s mode and group.
+    pub fn bind_with(path: &Path, access: Access) -> io::Result<Self> {
+        let dir = directory_of(path);
+        if !dir.exists() {
             std::fs::create_dir_all(dir)?;
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755))?;
+            if let Some((uid, gid)) = access.owner {
+                std::os::unix::fs::chown(dir, Some(uid), Some(gid))?;
+            }
         }
-        match std::fs::remove_file(path) {
-            Ok(()) => {}
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            Err(e) => return Err(e),
-        }
-        // Not UnixDatagram::bind: see tempora_linux::unix (clknetsim).
+        check_directory(dir, access.owner.map(|(uid, _)| uid))?;
+        remove_stale_socket(path)?;
+        // Not UnixDatagram::bind: see tempora_linux::unix (clknetsim). The
+        // file is made 0600 whatever the umask, then opened up as asked.
         let socket = tempora_linux::unix::bind_datagram(path)?;
+        let uid = access.owner.map(|(uid, _)| uid);
+        let gid = access.group.or(access.owner.map(|(_, gid)| gid));
+        if uid.is_some() || gid.is_some() {
+            std::os::unix::fs::chown(path, uid, gid)?;
+        }
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(access.mode))?;
         Ok(ControlSocket {
             socket,
             path: path.to_path_buf(),
+            read_only: access.read_only,
         })
+    }
+
+    /// Whether this is the read-only status socket.
+    pub fn read_only(&self) -> bool {
+        self.read_only
     }
 
     /// The descriptor to poll.
@@ -79,9 +131,14 @@ impl ControlSocket {
             Err(e)
                 if matches!(
                     e.kind(),
-                    io::ErrorKind::NotFound | io::ErrorKind::ConnectionRefused
+                    io::ErrorKind::NotFound
+                        | io::ErrorKind::ConnectionRefused
+                        | io::ErrorKind::PermissionDenied
                 ) =>
             {
+                // A client whose own socket the daemon may not write to
+                // (the daemon runs as another user) does not stop it.
+                tracing::debug!(error = %e, "cannot answer a control socket client");
                 Ok(())
             }
             Err(e) => Err(e),
@@ -92,6 +149,63 @@ impl ControlSocket {
 impl Drop for ControlSocket {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// The directory a socket at `path` lives in (`.` for a bare name).
+fn directory_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    }
+}
+
+/// Checks the directory of a socket, as chrony checks its own: a directory,
+/// owned by root, by the user the daemon runs as now, or by `daemon_uid`
+/// (the user it will run as), and not writable by everyone unless sticky
+/// (as `/tmp`, where no one can remove or replace another's file).
+pub fn check_directory(dir: &Path, daemon_uid: Option<u32>) -> io::Result<()> {
+    let meta = std::fs::metadata(dir)
+        .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", dir.display())))?;
+    let refuse = |why: String| {
+        io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            format!("{}: {why}: refusing to put a socket there", dir.display()),
+        )
+    };
+    if !meta.is_dir() {
+        return Err(refuse("not a directory".into()));
+    }
+    let me = tempora_linux::account::effective_uid();
+    if meta.uid() != 0 && meta.uid() != me && Some(meta.uid()) != daemon_uid {
+        return Err(refuse(format!(
+            "owned by uid {}, not by root or the daemon's user",
+            meta.uid()
+        )));
+    }
+    if meta.mode() & 0o002 != 0 && meta.mode() & 0o1000 == 0 {
+        return Err(refuse(format!(
+            "writable by everyone (mode {:o})",
+            meta.mode() & 0o7777
+        )));
+    }
+    Ok(())
+}
+
+/// Removes a socket left at `path` by an earlier run; anything else there
+/// (a regular file, a directory, a link) is an error and left intact.
+pub fn remove_stale_socket(path: &Path) -> io::Result<()> {
+    match std::fs::symlink_metadata(path) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(io::Error::new(e.kind(), format!("{}: {e}", path.display()))),
+        Ok(m) if m.file_type().is_socket() => std::fs::remove_file(path),
+        Ok(_) => Err(io::Error::new(
+            io::ErrorKind::AlreadyExists,
+            format!(
+                "{} exists and is not a socket: not replacing it",
+                path.display()
+            ),
+        )),
     }
 }
 
@@ -134,5 +248,32 @@ mod tests {
         assert_eq!(client.join().unwrap().unwrap(), "{\"ok\":true}");
         drop(server);
         assert!(!path.exists(), "the socket file is removed on drop");
+    }
+
+    #[test]
+    fn a_file_at_the_path_is_left_alone() {
+        let path =
+            std::env::temp_dir().join(format!("tempora-control-file-{}.sock", std::process::id()));
+        std::fs::write(&path, b"keep me").unwrap();
+        let err = ControlSocket::bind(&path).unwrap_err();
+        assert!(err.to_string().contains("not a socket"), "{err}");
+        assert_eq!(std::fs::read(&path).unwrap(), b"keep me");
+        std::fs::remove_file(&path).unwrap();
+    }
+
+    #[test]
+    fn the_mode_is_0660_and_open_directories_are_refused() {
+        let dir = std::env::temp_dir().join(format!("tempora-control-dir-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let path = dir.join("c.sock");
+        let server = ControlSocket::bind(&path).unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o660);
+        drop(server);
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+        let err = ControlSocket::bind(&path).unwrap_err();
+        assert!(err.to_string().contains("writable by everyone"), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

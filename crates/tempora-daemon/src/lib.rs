@@ -25,6 +25,8 @@ pub mod ntp_nts;
 pub mod ntp_server;
 pub mod ntp_workers;
 pub mod nts_server;
+pub mod preflight;
+pub mod privileges;
 pub mod prometheus;
 pub mod run;
 pub mod runtime;

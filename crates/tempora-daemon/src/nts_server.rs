@@ -36,10 +36,9 @@ pub fn open_keys(settings: &NtsKeServerSettings) -> io::Result<SharedKeys> {
     Ok(Arc::new(RwLock::new(keys)))
 }
 
-/// Starts the NTS-KE server's threads.
-pub fn start_ke_server(settings: &NtsKeServerSettings, keys: &SharedKeys) -> io::Result<KeServer> {
-    let k = settings;
-    let settings = KeServerSettings {
+/// The NTS-KE server's settings from `[nts-ke-server]`.
+pub fn ke_settings(k: &NtsKeServerSettings) -> KeServerSettings {
+    KeServerSettings {
         listen: k.listen.clone(),
         certificate_chain: k.certificate_chain.clone(),
         private_key: k.private_key.clone(),
@@ -47,8 +46,13 @@ pub fn start_ke_server(settings: &NtsKeServerSettings, keys: &SharedKeys) -> io:
         timeout: std::time::Duration::from_secs_f64(k.timeout.as_secs_f64()),
         ntp_server: k.ntp_server.clone(),
         ntp_port: k.ntp_port,
-    };
-    let server = KeServer::start(settings, Arc::clone(keys)).map_err(io::Error::other)?;
+    }
+}
+
+/// Starts the NTS-KE server's threads.
+pub fn start_ke_server(settings: &NtsKeServerSettings, keys: &SharedKeys) -> io::Result<KeServer> {
+    let server =
+        KeServer::start(ke_settings(settings), Arc::clone(keys)).map_err(io::Error::other)?;
     for addr in server.local_addrs() {
         tracing::info!(listen = %addr, "NTS-KE server");
     }

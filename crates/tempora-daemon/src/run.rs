@@ -38,6 +38,8 @@ pub fn run(config: &Config, config_path: &Path) -> io::Result<()> {
         signal_hook::flag::register(signal, Arc::clone(&stop))?;
     }
     let mut timing = TimingLoop::new(assemble(config, config_path)?);
+    // Everything is open: give up what is no longer needed.
+    crate::privileges::after_start(config)?;
     while !stop.load(Ordering::Relaxed) {
         timing.turn()?;
     }
@@ -67,6 +69,9 @@ impl TimingLoop {
             }
         }
         tokens.add(d.control.fd(), Token::Control);
+        if let Some(s) = &d.status_socket {
+            tokens.add(s.fd(), Token::StatusSocket);
+        }
         for (i, s) in d.ntp_server.sockets.iter().enumerate() {
             tokens.add(s.fd(), Token::NtpServer(i));
         }
@@ -129,7 +134,8 @@ impl TimingLoop {
     fn dispatch(&mut self, token: Token, r: &Readiness) -> io::Result<()> {
         let d = &mut self.d;
         match token {
-            Token::Control => self.serve_control()?,
+            Token::Control => self.serve_control(false)?,
+            Token::StatusSocket => self.serve_control(true)?,
             Token::NtpClient => {
                 if let Some(client) = d.ntp_client.as_mut() {
                     client.service(r.fd, r.readable, r.error_queue, &mut d.runtime)?;
@@ -153,17 +159,29 @@ impl TimingLoop {
         Ok(())
     }
 
-    /// Answers the requests queued on the control socket.
-    fn serve_control(&mut self) -> io::Result<()> {
-        while let Some(request) = self.d.control.recv()? {
+    /// Answers the requests queued on the control socket, or on the
+    /// read-only status socket (which refuses SET and COMMAND).
+    fn serve_control(&mut self, read_only: bool) -> io::Result<()> {
+        let socket = match (read_only, &self.d.status_socket) {
+            (false, _) => &self.d.control,
+            (true, Some(s)) => s,
+            (true, None) => return Ok(()),
+        };
+        while let Some(request) = socket.recv()? {
             match request {
                 Request::Status(from) => {
                     let json = serde_json::to_string(&self.status()).map_err(io::Error::other)?;
-                    self.d.control.reply(&from, json.as_bytes())?;
+                    socket.reply(&from, json.as_bytes())?;
                 }
                 Request::Management(from, data) => {
-                    for answer in self.d.runtime.local_management(&data)? {
-                        self.d.control.reply(&from, &answer)?;
+                    let runtime = &mut self.d.runtime;
+                    let answers = if socket.read_only() {
+                        runtime.read_only_management(&data)?
+                    } else {
+                        runtime.local_management(&data)?
+                    };
+                    for answer in answers {
+                        socket.reply(&from, &answer)?;
                     }
                 }
             }

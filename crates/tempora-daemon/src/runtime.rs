@@ -316,6 +316,15 @@ impl<P: PortIo, C: DisciplinedClock> Runtime<P, C> {
         Ok(out)
     }
 
+    /// Answers a management message from the read-only status socket
+    /// (GETs only; SET and COMMAND refused).
+    pub fn read_only_management(&mut self, data: &[u8]) -> io::Result<Vec<Vec<u8>>> {
+        let now = self.engine_now();
+        let out = self.engine.handle_read_only_management(now, data);
+        self.drain()?;
+        Ok(out)
+    }
+
     /// Carries out the engine's actions.
     fn drain(&mut self) -> io::Result<()> {
         while let Some(action) = self.engine.poll_action() {

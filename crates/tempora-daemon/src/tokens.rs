@@ -23,6 +23,8 @@ pub enum Token {
     },
     /// The control socket (`tempora status`, `pmc`).
     Control,
+    /// The read-only status socket.
+    StatusSocket,
     /// An NTP server socket served by the timing loop (no workers).
     NtpServer(usize),
     /// A socket of the NTP client (one per source address).

@@ -14,6 +14,10 @@
 //!   and general sockets per interface with the PTP multicast groups;
 //! - [`raw`]: PTP over Ethernet (Annex E) with an `AF_PACKET` socket;
 //! - [`interface`]: interface index, MAC, addresses, clock identity;
+//! - [`account`]: users and groups by name (for the daemon's user and
+//!   its sockets' group);
+//! - [`privilege`]: another user with only the capabilities still
+//!   needed, no new privileges, the system-call allow-list;
 //! - [`clock`]: the system clock and PTP hardware clocks as
 //!   [`tempora_clock::Clock`]s, and CLOCK_REALTIME as a
 //!   [`tempora_clock::BaseClock`] for the virtual clock.
@@ -88,10 +92,12 @@
 //! (see [`TxId`] and the `socket` module docs), which clknetsim honours;
 //! packet sockets ([`raw`]) are not simulated by clknetsim at all.
 
+pub mod account;
 pub mod clock;
 mod cmsg;
 pub mod interface;
 pub mod poll;
+pub mod privilege;
 pub mod raw;
 mod socket;
 mod sys;

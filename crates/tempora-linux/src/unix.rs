@@ -12,7 +12,8 @@ use std::path::Path;
 
 use crate::sys;
 
-/// A non-blocking, close-on-exec Unix datagram socket bound to `path`.
+/// A non-blocking, close-on-exec Unix datagram socket bound to `path`; the
+/// socket file has mode 0600 (owner only) whatever the umask.
 pub fn bind_datagram(path: &Path) -> io::Result<UnixDatagram> {
     let fd = sys::socket(libc::AF_UNIX, libc::SOCK_DGRAM, 0)?;
     // SAFETY: all-zero bytes are a valid sockaddr_un.
@@ -32,15 +33,23 @@ pub fn bind_datagram(path: &Path) -> io::Result<UnixDatagram> {
     let len = std::mem::size_of::<libc::sa_family_t>() + bytes.len() + 1;
     let len = libc::socklen_t::try_from(len).map_err(|_| sys::invalid("socket path too long"))?;
     use std::os::fd::AsRawFd;
+    // The socket file is created 0600 whatever the umask (bind(2) applies
+    // the umask); the caller then opens it to whom it should. The umask is
+    // the process's, so it is put back at once.
+    // SAFETY: umask(2) takes and returns a mode; it cannot fail.
+    let old = unsafe { libc::umask(0o177) };
     // SAFETY: `addr` is a valid sockaddr_un and `len` covers the family and
     // the NUL-terminated path inside it.
-    sys::cvt(unsafe {
+    let bound = sys::cvt(unsafe {
         libc::bind(
             fd.as_raw_fd(),
             (&raw const addr).cast::<libc::sockaddr>(),
             len,
         )
-    })?;
+    });
+    // SAFETY: as above.
+    unsafe { libc::umask(old) };
+    bound?;
     // SAFETY: the descriptor is a bound Unix datagram socket that we own;
     // ownership passes to the UnixDatagram.
     Ok(unsafe { UnixDatagram::from_raw_fd(fd.into_raw_fd()) })
@@ -61,6 +70,12 @@ mod tests {
         let (n, from) = server.recv_from(&mut buf).unwrap();
         assert_eq!(&buf[..n], b"hello");
         assert_eq!(from.as_pathname(), Some(dir.join("c").as_path()));
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.join("s"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
         // Non-blocking: nothing more to read.
         assert_eq!(
             server.recv_from(&mut buf).unwrap_err().kind(),

@@ -80,7 +80,14 @@ pub fn tls_config(s: &KeServerSettings) -> Result<ServerConfig, String> {
     let mut config = ServerConfig::builder_with_protocol_versions(&[&rustls::version::TLS13])
         .with_no_client_auth()
         .with_single_cert(certs, key)
-        .map_err(|e| format!("{}: {e}", s.certificate_chain.display()))?;
+        .map_err(|e| {
+            // The key does not parse, or is not the certificate's.
+            format!(
+                "{} with {}: {e}",
+                s.private_key.display(),
+                s.certificate_chain.display()
+            )
+        })?;
     config.alpn_protocols = vec![ALPN.to_vec()];
     Ok(config)
 }

@@ -115,9 +115,15 @@ pub enum Command {
 /// The subcommands of `tempora config`.
 #[derive(Debug, Subcommand)]
 pub enum ConfigCommand {
-    /// Load a configuration file: exit 0 if it is valid, 2 with
-    /// FILE:LINE:COL and the problem if not.
+    /// Load a configuration file and check that this machine has what the
+    /// daemon will need (the daemon's own start-up checks): exit 0 if so
+    /// (missing interfaces are warnings), 2 with FILE:LINE:COL or FILE and
+    /// the problem if not, as the daemon would.
     Check {
+        /// Check the file only, not this machine (for a configuration
+        /// written for another machine).
+        #[arg(long)]
+        syntax_only: bool,
         /// The TOML file.
         file: PathBuf,
     },

@@ -5,11 +5,25 @@ use std::process::ExitCode;
 
 use tempora_config::{Config, from_ptp4l_with_interfaces};
 
-/// `tempora config check FILE`: exit 0 if it loads, 2 with
-/// `FILE:LINE:COL: problem` if not.
-pub fn check(path: &Path) -> ExitCode {
-    match Config::load(path) {
-        Ok(c) => {
+/// `tempora config check FILE`: exit 0 if it loads and the machine has
+/// what the daemon will need (the daemon's own start-up checks,
+/// `tempora_daemon::preflight`; warnings on stderr), 2 with
+/// `FILE:LINE:COL: problem` or `FILE: problem` if not. With `syntax_only`,
+/// the file alone.
+pub fn check(path: &Path, syntax_only: bool) -> ExitCode {
+    let loaded = Config::load(path).map_err(|e| e.to_string()).and_then(|c| {
+        if syntax_only {
+            return Ok((c, Vec::new()));
+        }
+        let warnings =
+            tempora_daemon::preflight::check(&c).map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok((c, warnings))
+    });
+    match loaded {
+        Ok((c, warnings)) => {
+            for w in warnings {
+                eprintln!("warning: {w}");
+            }
             println!(
                 "{}: ok ({} port{}, profile {}, clock {:?})",
                 path.display(),

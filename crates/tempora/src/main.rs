@@ -73,6 +73,18 @@ fn daemon(path: &std::path::Path) -> ExitCode {
         .with_writer(std::io::stderr)
         .with_ansi(false)
         .init();
+    // The same checks as `tempora config check`, with the same exit status.
+    match tempora_daemon::preflight::check(&config) {
+        Ok(warnings) => {
+            for w in warnings {
+                tracing::warn!("{w}");
+            }
+        }
+        Err(e) => {
+            eprintln!("{}: {e}", path.display());
+            return ExitCode::from(2);
+        }
+    }
     match tempora_daemon::run::run(&config, path) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -118,7 +130,9 @@ fn main() -> ExitCode {
             query::query(&servers, json, timeout, nts.as_ref())
         }
         Command::Daemon { config } => daemon(&config),
-        Command::Config(ConfigCommand::Check { file }) => config::check(&file),
+        Command::Config(ConfigCommand::Check { syntax_only, file }) => {
+            config::check(&file, syntax_only)
+        }
         Command::Config(ConfigCommand::FromPtp4l { file, interfaces }) => {
             config::from_ptp4l(&file, &interfaces)
         }

@@ -20,8 +20,14 @@ const DEFAULT_PROFILE_ID: [u8; 6] = [0x00, 0x1b, 0x19, 0x00, 0x01, 0x00];
 
 impl PtpInstance {
     /// Builds the management answer to `msg`, received on 1-based
-    /// `receiving_port` (0: a local management channel).
-    fn management_reply(&self, msg: &Message<'_>, receiving_port: u16, local: bool) -> Reply {
+    /// `receiving_port` (0: a local management channel); SET and COMMAND
+    /// are carried out only with `accept_set_and_command`.
+    fn management_reply(
+        &self,
+        msg: &Message<'_>,
+        receiving_port: u16,
+        accept_set_and_command: bool,
+    ) -> Reply {
         let ports: Vec<PortDs> = self.ports.iter().map(|p| p.ds).collect();
         let infos: Vec<PortInfo<'_>> = self
             .ports
@@ -63,7 +69,7 @@ impl PtpInstance {
             clock_info: &clock_info,
             time_status: &time_status,
             limits: SetLimits::default(),
-            accept_set_and_command: local || self.management_set,
+            accept_set_and_command,
         };
         management::handle(&state, msg, receiving_port)
     }
@@ -77,7 +83,7 @@ impl PtpInstance {
         source: Option<Address>,
     ) {
         let number = u16::try_from(port + 1).unwrap_or(u16::MAX);
-        let reply = self.management_reply(msg, number, false);
+        let reply = self.management_reply(msg, number, self.management_set);
         let destination = match source {
             Some(a) if msg.header.flags.contains(Flags::UNICAST) => Destination::Unicast(a),
             _ => Destination::Multicast,
@@ -97,6 +103,19 @@ impl PtpInstance {
             return Vec::new();
         };
         let reply = self.management_reply(&msg, 0, true);
+        self.apply_management(now, reply.forwards, reply.changes);
+        reply.responses
+    }
+
+    /// Answers a management message from a read-only local channel (like
+    /// ptp4l's `uds_ro`): GETs as [`Self::handle_local_management`], SET
+    /// and COMMAND refused with NOT_SUPPORTED (§15.5.4) and not carried
+    /// out.
+    pub fn handle_read_only_management(&mut self, now: Time, data: &[u8]) -> Vec<Vec<u8>> {
+        let Ok(msg) = Message::decode(data) else {
+            return Vec::new();
+        };
+        let reply = self.management_reply(&msg, 0, false);
         self.apply_management(now, reply.forwards, reply.changes);
         reply.responses
     }

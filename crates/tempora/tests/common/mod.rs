@@ -281,14 +281,21 @@ impl Lab {
     }
 
     /// Starts the Tempora daemon as `name` with the configuration `toml`;
-    /// its control socket is `name.sock` (added to `[observability]`).
+    /// its control socket is `name.sock` (added to `[observability]`); it
+    /// runs as root unless `toml` has a `[daemon]` section.
     pub fn tempora(&mut self, name: &str, ns: usize, toml: &str) {
         let socket = self.path(&format!("{name}.sock"));
         let line = format!("socket = \"{socket}\"\n");
-        let text = match toml.split_once("[observability]\n") {
+        let mut text = match toml.split_once("[observability]\n") {
             Some((before, after)) => format!("{before}[observability]\n{line}{after}"),
             None => format!("{toml}\n[observability]\n{line}"),
         };
+        // The labs test protocols, not privileges: the daemon stays root
+        // (and answers pmc's root-owned socket) whether or not this
+        // machine has a `tempora` user, unless the test says otherwise.
+        if !text.contains("[daemon]") {
+            text.push_str("\n[daemon]\nuser = \"root\"\n");
+        }
         let cfg = self.file(&format!("{name}.toml"), &text);
         let cfg = cfg.display().to_string();
         self.spawn(
