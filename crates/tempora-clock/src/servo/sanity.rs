@@ -86,6 +86,9 @@ pub struct SanityGate {
     last_held: Option<Duration>,
     /// Disagreements held (each counted once, when it starts).
     held: u64,
+    /// A disagreement was released: followed until the offset is back
+    /// within the threshold.
+    following: bool,
 }
 
 impl SanityGate {
@@ -97,14 +100,12 @@ impl SanityGate {
             disagreement: None,
             last_held: None,
             held: 0,
+            following: false,
         }
     }
 
-    /// The threshold in force now, if the gate is armed.
-    pub fn threshold(&self) -> Option<Duration> {
-        if !self.armed {
-            return None;
-        }
+    /// The configured threshold, armed or not (`None`: off).
+    fn limit(&self) -> Option<Duration> {
         match self.config.threshold {
             Threshold::Auto => Some(DEFAULT_THRESHOLD),
             Threshold::Fixed(d) => Some(d.abs()),
@@ -112,16 +113,28 @@ impl SanityGate {
         }
     }
 
+    /// The threshold in force now, if the gate is armed.
+    pub fn threshold(&self) -> Option<Duration> {
+        self.limit().filter(|_| self.armed && !self.following)
+    }
+
     /// Judges a measurement taken at `at` with `offset` (disciplined clock
     /// minus master), the servo being in `servo` before it.
     pub fn check(&mut self, at: Time, offset: Duration, servo: ServoState) -> Verdict {
+        let Some(limit) = self.limit() else {
+            return Verdict::Follow;
+        };
+        let within = offset.abs() <= limit;
+        if self.following {
+            // A released disagreement is followed until the clock has
+            // caught up; only then does the gate arm again.
+            self.following = !within;
+            return Verdict::Follow;
+        }
         if servo == ServoState::Locked {
             self.armed = true;
         }
-        let Some(threshold) = self.threshold() else {
-            return Verdict::Follow;
-        };
-        if offset.abs() <= threshold {
+        if !self.armed || within {
             self.disagreement = None;
             self.last_held = None;
             return Verdict::Follow;
@@ -130,8 +143,7 @@ impl SanityGate {
             Some(since) if at - since >= self.config.hold => {
                 self.disagreement = None;
                 self.last_held = None;
-                // The clock follows the new time; the gate arms again when
-                // the servo locks on it.
+                self.following = true;
                 self.armed = false;
                 Verdict::Release
             }
@@ -237,12 +249,22 @@ mod tests {
         assert_eq!(g.check(t(30), off, ServoState::Locked), Verdict::Hold);
         assert_eq!(g.check(t(31), off, ServoState::Locked), Verdict::Release);
         assert!(!g.holding());
+        // Followed until the clock has caught up, even if the servo says
+        // locked meanwhile.
         assert_eq!(g.check(t(32), off, ServoState::Unlocked), Verdict::Follow);
-        // Small offsets within the threshold always pass.
+        assert_eq!(g.check(t(33), off, ServoState::Locked), Verdict::Follow);
+        assert_eq!(g.threshold(), None);
         assert_eq!(
-            g.check(t(33), Duration::from_millis(9), ServoState::Locked),
+            g.check(t(34), Duration::from_millis(1), ServoState::Locked),
             Verdict::Follow
         );
+        // Small offsets within the threshold always pass; a locked servo
+        // arms the gate again.
+        assert_eq!(
+            g.check(t(35), Duration::from_millis(9), ServoState::Locked),
+            Verdict::Follow
+        );
+        assert_eq!(g.threshold(), Some(Duration::from_millis(10)));
         assert_eq!(g.held_count(), 1);
     }
 
