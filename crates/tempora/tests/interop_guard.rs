@@ -193,26 +193,32 @@ fn rogue_grandmaster_is_held_logged_and_counted() {
     // 30 s of the rogue: the clock stays on time; once the slave has taken
     // the rogue as its grandmaster (BMCA), the status shows it held (the
     // servo never locked) and counted once.
-    let mut held = 0;
-    for _ in 0..30 {
-        std::thread::sleep(Duration::from_secs(1));
-        let s = lab.status("slave").unwrap();
+    let statuses: Vec<serde_json::Value> = (0..30)
+        .map(|_| {
+            std::thread::sleep(Duration::from_secs(1));
+            lab.status("slave").unwrap()
+        })
+        .collect();
+    for s in &statuses {
         let error = s["error_vs_system_ns"].as_f64().unwrap();
         assert!(error.abs() < 1e6, "the slave followed the rogue: {s}");
-        assert!(
-            s["frequency_ppb"].as_f64().unwrap().abs() < 100_000.0,
-            "{s}"
-        );
-        if s["grandmaster"] != rogue_id.as_str() {
-            continue;
-        }
+        let frequency = s["frequency_ppb"].as_f64().unwrap();
+        assert!(frequency.abs() < 100_000.0, "{s}");
+    }
+    let mut held = 0;
+    // (Between the BMCA's switch and the rogue's first Sync the port is
+    // UNCALIBRATED and nothing has been measured yet.)
+    for s in statuses
+        .iter()
+        .filter(|s| s["grandmaster"] == rogue_id.as_str() && s["ports"][0]["state"] == "SLAVE")
+    {
         held += 1;
         assert_eq!(s["servo_state"], "held", "{s}");
         assert_eq!(s["master_sanity"]["holding"], true, "{s}");
         assert_eq!(s["master_sanity"]["masters_held"], 1, "{s}");
     }
     assert!(
-        held >= 20,
+        held >= 15,
         "the rogue was the grandmaster for {held} s only"
     );
     let log = stderr(&lab, "slave");
