@@ -305,6 +305,12 @@ impl Checker<'_> {
                 ),
             ));
         }
+        if p.master_sanity_hold <= Duration::ZERO {
+            return Err(self.at_value(
+                "ptp.master-sanity-hold",
+                "`master-sanity-hold` must be a positive duration",
+            ));
+        }
         Ok(())
     }
 
@@ -365,7 +371,28 @@ impl Checker<'_> {
                 "`delay-asymmetry`: more than 1ms either way is not a link asymmetry",
             ));
         }
+        self.acceptable_masters(i, p)?;
         self.unicast_masters(i, p, gptp, profile)
+    }
+
+    /// A port's `acceptable-masters`: at most the table's capacity
+    /// (IEEE 1588-2019 §17.6.2 `maxTableSize`), each identity once.
+    fn acceptable_masters(&self, i: usize, p: &PortSettings) -> Result<(), ConfigError> {
+        let key = format!("port.{i}.acceptable-masters");
+        let capacity = tempora_ptp::bmca::AcceptableMasterTable::CAPACITY;
+        let mut identities: Vec<_> = p.acceptable_masters.iter().map(|m| m.identity).collect();
+        identities.sort_by_key(|pid| (pid.clock_identity.0, pid.port_number));
+        identities.dedup();
+        if identities.len() > capacity {
+            return Err(self.at_value(
+                &key,
+                format!(
+                    "`acceptable-masters` names {} masters; the table holds at most {capacity}",
+                    identities.len()
+                ),
+            ));
+        }
+        Ok(())
     }
 
     /// A port's delay mechanism against the profile and the kind of

@@ -49,11 +49,12 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use tempora_clock::Duration;
+pub use tempora_clock::servo::sanity::Threshold;
 use tempora_ptp::datasets::{DelayMechanism, InstanceType};
 use tempora_ptp::engine::{Address, InstanceConfig};
 use tempora_ptp::interval::LogInterval;
 use tempora_ptp::profile::Profile;
-use tempora_ptp::wire::ClockIdentity;
+use tempora_ptp::wire::{ClockIdentity, PortIdentity};
 
 pub use duration::{DurationError, UNITS, format_duration, parse_duration};
 pub use error::ConfigError;
@@ -303,6 +304,122 @@ pub struct PtpSettings {
     /// `current-utc-offset`: TAI − UTC in seconds announced with the PTP
     /// timescale; `None`: the kernel's TAI offset if it is set, else 37.
     pub current_utc_offset: Option<i16>,
+    /// `network-management`: what management messages from the network
+    /// may do (default read-only).
+    #[serde(skip_serializing_if = "is_read_only")]
+    pub network_management: NetworkManagement,
+    /// `master-sanity-threshold`: `auto` (1 s once the servo has locked),
+    /// a duration, or `off`.
+    #[serde(with = "values::text", skip_serializing_if = "is_auto")]
+    pub master_sanity_threshold: Threshold,
+    /// `master-sanity-hold`: how long a master that disagrees with the
+    /// disciplined clock, or a jump of the UTC offset, must last before
+    /// it is followed (default 60 s).
+    #[serde(with = "values::text", skip_serializing_if = "is_default_hold")]
+    pub master_sanity_hold: Duration,
+}
+
+fn is_read_only(v: &NetworkManagement) -> bool {
+    *v == NetworkManagement::ReadOnly
+}
+
+fn is_auto(v: &Threshold) -> bool {
+    *v == Threshold::Auto
+}
+
+fn is_default_hold(v: &Duration) -> bool {
+    *v == tempora_clock::servo::sanity::DEFAULT_HOLD
+}
+
+/// What management messages from the network may do (`[ptp]
+/// network-management`; IEEE 1588-2019 §15). The local control socket
+/// always has full control.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NetworkManagement {
+    /// GET only; SET and COMMAND get MANAGEMENT_ERROR_STATUS NOT_SUPPORTED
+    /// (§15.5.4.4), as from ptp4l.
+    #[default]
+    ReadOnly,
+    /// GET, SET and COMMAND.
+    ReadWrite,
+    /// No answer at all (counted).
+    Off,
+}
+
+impl NetworkManagement {
+    /// The name used in the file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NetworkManagement::ReadOnly => "read-only",
+            NetworkManagement::ReadWrite => "read-write",
+            NetworkManagement::Off => "off",
+        }
+    }
+
+    /// The engine's setting.
+    pub fn engine(self) -> tempora_ptp::engine::NetworkManagement {
+        use tempora_ptp::engine::NetworkManagement as Engine;
+        match self {
+            NetworkManagement::ReadOnly => Engine::ReadOnly,
+            NetworkManagement::ReadWrite => Engine::ReadWrite,
+            NetworkManagement::Off => Engine::Off,
+        }
+    }
+}
+
+/// An entry of `[[port]] acceptable-masters`: a clock identity (every port
+/// of that clock) or a port identity, optionally bound to an address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct AcceptableMaster {
+    /// The master's port identity; port number 0xFFFF for every port.
+    pub identity: PortIdentity,
+    /// The only address it may send from, if given.
+    pub address: Option<Address>,
+}
+
+impl AcceptableMaster {
+    /// Parses `aabbcc.fffe.ddeeff`, `aabbcc.fffe.ddeeff-1`, either followed
+    /// by `@ADDRESS` (IPv4, IPv6 or MAC); `None` if it is not one.
+    pub fn parse(text: &str) -> Option<AcceptableMaster> {
+        let (id, address) = match text.trim().split_once('@') {
+            Some((id, a)) => (id, Some(parse_address(a)?)),
+            None => (text.trim(), None),
+        };
+        let (clock, port) = match id.split_once('-') {
+            Some((c, p)) => (c, p.parse::<u16>().ok().filter(|p| *p != 0)?),
+            None => (id, PortIdentity::ALL.port_number),
+        };
+        let hex: String = clock.split('.').collect();
+        if hex.len() != 16 || clock.split('.').count() != 3 {
+            return None;
+        }
+        let mut bytes = [0u8; 8];
+        for (i, b) in bytes.iter_mut().enumerate() {
+            *b = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
+        }
+        Some(AcceptableMaster {
+            identity: PortIdentity {
+                clock_identity: ClockIdentity(bytes),
+                port_number: port,
+            },
+            address,
+        })
+    }
+}
+
+impl std::fmt::Display for AcceptableMaster {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.identity.port_number == PortIdentity::ALL.port_number {
+            write!(f, "{}", self.identity.clock_identity)?;
+        } else {
+            write!(f, "{}", self.identity)?;
+        }
+        match &self.address {
+            Some(a) => write!(f, "@{}", format_address(a)),
+            None => Ok(()),
+        }
+    }
 }
 
 impl Default for PtpSettings {
@@ -320,6 +437,9 @@ impl Default for PtpSettings {
             user_description: None,
             timescale: None,
             current_utc_offset: None,
+            network_management: NetworkManagement::ReadOnly,
+            master_sanity_threshold: Threshold::Auto,
+            master_sanity_hold: tempora_clock::servo::sanity::DEFAULT_HOLD,
         }
     }
 }
@@ -370,6 +490,14 @@ pub struct PortSettings {
     /// `master-only`.
     #[serde(default)]
     pub master_only: Option<bool>,
+    /// `acceptable-masters`: when not empty, the only masters this port
+    /// follows (IEEE 1588-2019 §17.6, the acceptable master table).
+    #[serde(
+        default,
+        with = "values::vec_text",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub acceptable_masters: Vec<AcceptableMaster>,
 }
 
 /// The transport of a port that names none, until the checks put in the
@@ -962,8 +1090,28 @@ impl Config {
             if let Some(v) = ps.master_only {
                 pc.master_only = v;
             }
+            for m in &ps.acceptable_masters {
+                match m.address {
+                    Some(a) => pc.acceptable_master_addresses.push((m.identity, a)),
+                    None => pc.acceptable_masters.push(m.identity),
+                }
+            }
         }
+        c.network_management = p.network_management.engine();
+        c.utc_offset_hold = match p.master_sanity_threshold {
+            Threshold::Off => None,
+            Threshold::Auto | Threshold::Fixed(_) => Some(p.master_sanity_hold),
+        };
         c
+    }
+
+    /// The master sanity gate's configuration (`master-sanity-threshold`,
+    /// `master-sanity-hold`).
+    pub fn sanity(&self) -> tempora_clock::servo::SanityConfig {
+        tempora_clock::servo::SanityConfig {
+            threshold: self.ptp.master_sanity_threshold,
+            hold: self.ptp.master_sanity_hold,
+        }
     }
 
     /// The configuration as TOML that [`Config::parse`] reads back to an

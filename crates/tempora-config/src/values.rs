@@ -104,6 +104,42 @@ impl Text for Address {
     }
 }
 
+impl Text for crate::Threshold {
+    fn parse(text: &str) -> Result<Self, String> {
+        match text {
+            "auto" => Ok(crate::Threshold::Auto),
+            "off" => Ok(crate::Threshold::Off),
+            d => match parse_duration(d) {
+                Ok(v) if v > Duration::ZERO => Ok(crate::Threshold::Fixed(v)),
+                _ => Err(format!(
+                    "`{KEY}`: `{text}` is not `auto`, `off` or a positive duration such as \"1s\""
+                )),
+            },
+        }
+    }
+    fn format(&self) -> String {
+        match self {
+            crate::Threshold::Auto => "auto".into(),
+            crate::Threshold::Off => "off".into(),
+            crate::Threshold::Fixed(d) => format_duration(*d),
+        }
+    }
+}
+
+impl Text for crate::AcceptableMaster {
+    fn parse(text: &str) -> Result<Self, String> {
+        crate::AcceptableMaster::parse(text).ok_or_else(|| {
+            format!(
+                "`{KEY}`: `{text}` is not a clock identity (`aabbcc.fffe.ddeeff`) or port identity \
+                 (`aabbcc.fffe.ddeeff-1`), optionally followed by `@ADDRESS`"
+            )
+        })
+    }
+    fn format(&self) -> String {
+        self.to_string()
+    }
+}
+
 impl Text for Cidr {
     fn parse(text: &str) -> Result<Self, String> {
         Cidr::parse(text).map_err(|e| {

@@ -194,7 +194,9 @@ fn build_runtime(config: &Config) -> io::Result<(LinuxRuntime, f64)> {
         u64::from_le_bytes(identity.0) ^ std::process::id() as u64,
     );
     let servo = servo(config, saved.unwrap_or(0.0), ports.hardware, max_ppb);
-    let runtime = Runtime::new(engine, ports.ports, ports.names, clock, servo);
+    let mut runtime = Runtime::new(engine, ports.ports, ports.names, clock, servo);
+    runtime.set_sanity(config.sanity());
+    runtime.set_frequency_limit(max_ppb);
     Ok((runtime, max_ppb))
 }
 

@@ -47,6 +47,33 @@ pub fn save(path: &Path, ppb: f64) -> io::Result<()> {
     std::fs::rename(&tmp, path)
 }
 
+/// Whether `ppb` may be saved: a frequency at (or beyond) the servo's
+/// limit of ±`limit_ppb` is not an estimate of the oscillator but a servo
+/// pinned by something it could not follow (a rogue master far off, a
+/// stuck reference); saved, it would start the next run at the limit.
+/// Within 0.1 % of the limit counts as at it.
+pub fn savable(ppb: f64, limit_ppb: f64) -> bool {
+    ppb.is_finite() && ppb.abs() < limit_ppb.abs() * 0.999
+}
+
+/// Saves `ppb` like [`save`] unless it is at the servo's limit of
+/// ±`limit_ppb` ([`savable`]): then the file keeps what it has and a
+/// warning names it. Returns whether it saved.
+pub fn save_within_limit(path: &Path, ppb: f64, limit_ppb: f64) -> io::Result<bool> {
+    if !savable(ppb, limit_ppb) {
+        tracing::warn!(
+            file = %path.display(),
+            frequency_ppb = ppb,
+            limit_ppb,
+            "frequency at the servo's limit not saved to {}",
+            path.display()
+        );
+        return Ok(false);
+    }
+    save(path, ppb)?;
+    Ok(true)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -68,6 +95,23 @@ mod tests {
         std::fs::write(&path, "9e9\n").unwrap();
         assert!(load(&path).unwrap_err().to_string().contains("500 ppm"));
         assert!(save(&path, f64::NAN).is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_frequency_at_the_limit_is_never_saved() {
+        let dir = std::env::temp_dir().join(format!("tempora-freq-limit-{}", std::process::id()));
+        let path = dir.join("frequency");
+        assert!(save_within_limit(&path, 1234.5, 500_000.0).unwrap());
+        for pinned in [500_000.0, -500_000.0, 499_900.0, 600_000.0, f64::INFINITY] {
+            assert!(!savable(pinned, 500_000.0), "{pinned}");
+            assert!(!save_within_limit(&path, pinned, 500_000.0).unwrap());
+            // The file keeps the last good estimate.
+            assert_eq!(load(&path).unwrap(), Some(1234.5));
+        }
+        // A PHC's larger limit: 500 ppm is an ordinary value there.
+        assert!(save_within_limit(&path, 500_000.0, 62_500_000.0).unwrap());
+        assert_eq!(load(&path).unwrap(), Some(500_000.0));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -22,6 +22,7 @@ pub fn render(status: &Status) -> String {
     if let Some(k) = &status.nts_ke {
         nts_ke_counters(&mut out, k);
     }
+    master_sanity(&mut out, status);
     out.push_str("# HELP tempora_ptp_receive_errors_total PTP messages dropped on receipt.\n# TYPE tempora_ptp_receive_errors_total counter\n");
     for p in &status.ports {
         out.push_str(&format!(
@@ -30,6 +31,38 @@ pub fn render(status: &Status) -> String {
         ));
     }
     out
+}
+
+/// The master sanity gate and the UTC offset gate: counters and states.
+fn master_sanity(out: &mut String, status: &Status) {
+    let g = &status.master_sanity;
+    counter(
+        out,
+        "ptp",
+        "masters_held",
+        "Masters held back: they disagreed with the disciplined clock beyond the sanity threshold.",
+        g.masters_held,
+    );
+    counter(
+        out,
+        "ptp",
+        "utc_offset_changes_held",
+        "Jumps of the grandmaster's UTC offset held back.",
+        g.utc_offset_changes_held,
+    );
+    let held = |b: bool| if b { 1.0 } else { 0.0 };
+    gauge(
+        out,
+        "tempora_ptp_master_held",
+        "1 while a master is held back by the sanity gate.",
+        held(g.holding),
+    );
+    gauge(
+        out,
+        "tempora_ptp_utc_offset_held",
+        "1 while a jump of the UTC offset is held back.",
+        held(g.utc_offset_holding),
+    );
 }
 
 /// Appends the gauge `name` with its help line.

@@ -243,7 +243,12 @@ impl TimingLoop {
     /// Saves the servo's frequency to the frequency file, if configured.
     fn save_frequency(&self) -> io::Result<()> {
         match &self.d.frequency_file {
-            Some(path) => freqfile::save(path, self.d.runtime.frequency_ppb()),
+            Some(path) => freqfile::save_within_limit(
+                path,
+                self.d.runtime.frequency_ppb(),
+                self.d.runtime.frequency_limit_ppb(),
+            )
+            .map(|_| ()),
             None => Ok(()),
         }
     }

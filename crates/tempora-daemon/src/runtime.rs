@@ -5,10 +5,11 @@
 use std::collections::BTreeMap;
 use std::io;
 
+use tempora_clock::servo::{SanityConfig, SanityGate, Verdict};
 use tempora_clock::{Correction, Duration, Sample, Servo, Time};
 use tempora_ptp::engine::{Action, Address, Destination, PtpInstance, Timer, TxToken};
 
-use crate::status::{Status, port_statuses};
+use crate::status::{MasterSanityStatus, ServoState, Status, port_statuses};
 
 /// A message received on a port.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,6 +104,13 @@ pub struct Runtime<P, C> {
     /// The platform reported a nonzero transmit-timestamp id: ids work, so
     /// timestamps are never matched by order.
     ids_seen: bool,
+    /// The master sanity gate in front of the servo.
+    sanity: SanityGate,
+    /// The largest frequency adjustment the servo asks for, ppb.
+    frequency_limit_ppb: f64,
+    /// What was last logged about the gates: (masters held, UTC offset
+    /// changes held) and when.
+    gate_log: ((u64, u64), Option<Time>),
 }
 
 impl<P: PortIo, C: DisciplinedClock> Runtime<P, C> {
@@ -132,7 +140,26 @@ impl<P: PortIo, C: DisciplinedClock> Runtime<P, C> {
             steps: 0,
             last_ptp_measurement: None,
             ids_seen: false,
+            sanity: SanityGate::new(SanityConfig::default()),
+            frequency_limit_ppb: 500_000.0,
+            gate_log: ((0, 0), None),
         }
+    }
+
+    /// Configures the master sanity gate (on by default).
+    pub fn set_sanity(&mut self, config: SanityConfig) {
+        self.sanity = SanityGate::new(config);
+    }
+
+    /// Tells the runtime the largest frequency adjustment its servo asks
+    /// for (the clock's limit), ppb.
+    pub fn set_frequency_limit(&mut self, max_ppb: f64) {
+        self.frequency_limit_ppb = max_ppb;
+    }
+
+    /// The largest frequency adjustment the servo asks for, ppb.
+    pub fn frequency_limit_ppb(&self) -> f64 {
+        self.frequency_limit_ppb
     }
 
     /// The engine's `now`, which runs its timers and ages its records: the
@@ -360,6 +387,19 @@ impl<P: PortIo, C: DisciplinedClock> Runtime<P, C> {
                     self.timers.remove(&timer);
                 }
                 Action::Measurement(m) => {
+                    let verdict = self.sanity.check(m.ingress, m.offset, self.servo.state());
+                    self.log_gates();
+                    match verdict {
+                        Verdict::Hold => continue,
+                        Verdict::Release => {
+                            tracing::warn!(
+                                offset_s = m.offset.as_secs_f64(),
+                                "the master has disagreed with the clock for the sanity hold time: following it"
+                            );
+                            self.servo.reset();
+                        }
+                        Verdict::Follow => {}
+                    }
                     self.measurements += 1;
                     self.last_ptp_measurement = Some(m.ingress);
                     let sample = Sample {
@@ -382,6 +422,7 @@ impl<P: PortIo, C: DisciplinedClock> Runtime<P, C> {
                     }
                 }
                 Action::TimeProperties(tp) => {
+                    self.log_gates();
                     tracing::info!(
                         ptp_timescale = tp.ptp_timescale,
                         current_utc_offset = tp.current_utc_offset,
@@ -409,6 +450,58 @@ impl<P: PortIo, C: DisciplinedClock> Runtime<P, C> {
         Ok(())
     }
 
+    /// Logs a master or a UTC offset newly held back by the gates: once
+    /// per disagreement, and at most once a minute.
+    fn log_gates(&mut self) {
+        let counts = (
+            self.sanity.held_count(),
+            self.engine.utc_offset_gate().held_count(),
+        );
+        let ((masters, offsets), last) = self.gate_log;
+        if counts == (masters, offsets) {
+            return;
+        }
+        let now = self.clock.now();
+        if last.is_some_and(|t| (now - t).abs() < Duration::from_secs(60)) {
+            return;
+        }
+        self.gate_log = (counts, Some(now));
+        let parent = self.engine.parent_ds().parent_port_identity;
+        if counts.0 > masters {
+            tracing::warn!(
+                %parent,
+                offset_s = self.sanity.held_offset().map(|o| o.as_secs_f64()),
+                threshold_s = self.sanity.threshold().map(|t| t.as_secs_f64()),
+                held_total = counts.0,
+                "master disagrees with the disciplined clock beyond the sanity threshold: not followed unless it persists for master-sanity-hold"
+            );
+        }
+        if counts.1 > offsets {
+            let offered = self.engine.utc_offset_gate().pending().map(|(tp, _)| tp);
+            tracing::warn!(
+                %parent,
+                offered = offered.map(|tp| tp.current_utc_offset),
+                in_force = self.engine.time_properties_ds().current_utc_offset,
+                held_total = counts.1,
+                "the grandmaster's UTC offset jumped: not taken unless it persists for master-sanity-hold"
+            );
+        }
+    }
+
+    /// The master sanity gate and the UTC offset gate, for the status.
+    fn sanity_status(&self) -> MasterSanityStatus {
+        let utc = self.engine.utc_offset_gate();
+        MasterSanityStatus {
+            holding: self.sanity.holding(),
+            held_offset_ns: self.sanity.held_offset().map(|o| o.as_nanos_f64()),
+            threshold_ns: self.sanity.threshold().map(|t| t.as_nanos_f64()),
+            masters_held: self.sanity.held_count(),
+            utc_offset_holding: utc.pending().is_some(),
+            utc_offset_offered: utc.pending().map(|(tp, _)| tp.current_utc_offset),
+            utc_offset_changes_held: utc.held_count(),
+        }
+    }
+
     /// The status snapshot.
     pub fn status(&self) -> Status {
         let parent = self.engine.parent_ds();
@@ -421,7 +514,7 @@ impl<P: PortIo, C: DisciplinedClock> Runtime<P, C> {
             steps_removed: current.steps_removed,
             offset_from_master_ns: current.offset_from_master.as_nanos_f64(),
             mean_path_delay_ns: current.mean_delay.as_nanos_f64(),
-            servo_state: self.servo.state().into(),
+            servo_state: self.servo_status(),
             frequency_ppb: self.servo.frequency_ppb(),
             clock: self.clock.kind(),
             error_vs_system_ns: self.clock.error_vs_system().map(|e| e.as_nanos_f64()),
@@ -432,6 +525,17 @@ impl<P: PortIo, C: DisciplinedClock> Runtime<P, C> {
             nts_ke: None,
             measurements: self.measurements,
             uptime_s: (self.clock.now() - self.started).as_secs_f64(),
+            master_sanity: self.sanity_status(),
+        }
+    }
+
+    /// The servo's state for the status: never locked while a gate holds
+    /// the master (or its UTC offset) back.
+    fn servo_status(&self) -> ServoState {
+        if self.sanity.holding() || self.engine.utc_offset_gate().pending().is_some() {
+            ServoState::Held
+        } else {
+            self.servo.state().into()
         }
     }
 
@@ -517,9 +621,12 @@ impl<P: PortIo, C: DisciplinedClock> Runtime<P, C> {
         std::mem::take(&mut self.corrections)
     }
 
-    /// The PTP servo's state.
+    /// The PTP servo's state; unlocked while a gate holds the master back.
     pub fn servo_state(&self) -> tempora_clock::ServoState {
-        self.servo.state()
+        match self.servo_status() {
+            ServoState::Held => tempora_clock::ServoState::Unlocked,
+            _ => self.servo.state(),
+        }
     }
 
     /// The servo's frequency, to persist across restarts.

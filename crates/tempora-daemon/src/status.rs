@@ -83,6 +83,9 @@ pub enum ServoState {
     Jump,
     /// Tracking.
     Locked,
+    /// The master sanity gate or the UTC offset gate holds the master
+    /// back: the clock is not following it.
+    Held,
 }
 
 impl ServoState {
@@ -92,8 +95,33 @@ impl ServoState {
             ServoState::Unlocked => "unlocked",
             ServoState::Jump => "jump",
             ServoState::Locked => "locked",
+            ServoState::Held => "held",
         }
     }
+}
+
+/// The master sanity gate (`tempora_clock::servo::SanityGate`) and the UTC
+/// offset gate (`tempora_ptp::engine::UtcOffsetGate`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct MasterSanityStatus {
+    /// A master that disagrees with the clock is being held back now.
+    pub holding: bool,
+    /// Its offset (clock minus master) at the last measurement held, ns.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held_offset_ns: Option<f64>,
+    /// The threshold in force (none before the servo first locked, or with
+    /// the gate off), ns.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threshold_ns: Option<f64>,
+    /// Disagreements held back so far.
+    pub masters_held: u64,
+    /// A jump of the grandmaster's UTC offset is being held back now.
+    pub utc_offset_holding: bool,
+    /// The currentUtcOffset offered and held back, while holding.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub utc_offset_offered: Option<i16>,
+    /// Jumps of the UTC offset held back so far.
+    pub utc_offset_changes_held: u64,
 }
 
 impl From<tempora_clock::ServoState> for ServoState {
@@ -364,6 +392,9 @@ pub struct Status {
     pub measurements: u64,
     /// Seconds since the daemon started.
     pub uptime_s: f64,
+    /// The master sanity gate and the UTC offset gate.
+    #[serde(default)]
+    pub master_sanity: MasterSanityStatus,
 }
 
 const TYPE_NAMES: [(usize, &str); 10] = [
@@ -453,6 +484,7 @@ pub(crate) mod tests {
             nts_ke: None,
             measurements: 42,
             uptime_s: 61.0,
+            master_sanity: MasterSanityStatus::default(),
         }
     }
 

@@ -282,3 +282,82 @@ fn ptp_timescale_to_a_tai_clock() {
     assert!(s.measurements > 50, "{s:?}");
     assert!(worst < Duration::from_micros(5), "{worst}");
 }
+
+/// Issue 13, the master sanity gate: a slave locked to its grandmaster,
+/// whose clock then jumps 1e9 s ahead (a rogue master in its place), does
+/// not follow it: its clock stays on time, the status shows the master
+/// held (servo state `held`, never `locked`) and counts it once; only a
+/// disagreement that lasts the hold time (60 s) is followed.
+#[test]
+fn a_master_1e9_s_ahead_is_held_until_it_persists() {
+    let start = Time::from_secs_nanos(1_800_000_000, 0);
+    let base = Rc::new(Cell::new(start));
+    let a_to_b: Wire = Rc::default();
+    let b_to_a: Wire = Rc::default();
+    let own = TimePropertiesDs::default();
+    let gm_clock = VirtualState::new(start, Duration::ZERO, 0.0);
+    let mut gm = runtime(1, 100, &base, &a_to_b, &b_to_a, (Some(gm_clock), true), own);
+    let off = VirtualState::new(start, Duration::from_millis(5), 20_000.0);
+    let mut slave = runtime(2, 128, &base, &b_to_a, &a_to_b, (Some(off), true), own);
+    gm.start().unwrap();
+    slave.start().unwrap();
+    let mut jumped = false;
+    let mut worst_held = Duration::ZERO;
+    let mut measurements_held = Vec::new();
+    while base.get() < start + Duration::from_secs(200) {
+        let mut next = base.get() + Duration::from_secs(1);
+        for d in [gm.next_deadline(), slave.next_deadline()]
+            .into_iter()
+            .flatten()
+        {
+            next = next.min(d.max(base.get()));
+        }
+        for w in [&a_to_b, &b_to_a] {
+            if let Some((at, ..)) = w.borrow().front() {
+                next = next.min(*at);
+            }
+        }
+        base.set(next.max(base.get() + Duration::from_nanos(1)));
+        let elapsed = base.get() - start;
+        if !jumped && elapsed >= Duration::from_secs(60) {
+            let s = slave.status();
+            assert_eq!(s.servo_state.name(), "locked", "{s:?}");
+            assert_eq!(s.master_sanity.masters_held, 0);
+            gm.clock
+                .apply(Correction::Step {
+                    step: Duration::from_secs(1_000_000_000),
+                    frequency_ppb: 0.0,
+                })
+                .unwrap();
+            jumped = true;
+        }
+        gm.run_timers().unwrap();
+        slave.run_timers().unwrap();
+        for _ in 0..4 {
+            gm.service_port(0, 0, true, true).unwrap();
+            slave.service_port(0, 0, true, true).unwrap();
+        }
+        let s = slave.status();
+        let error = Duration::from_nanos(s.error_vs_system_ns.unwrap().abs() as i64);
+        if jumped && elapsed >= Duration::from_secs(63) && elapsed < Duration::from_secs(115) {
+            assert_eq!(s.servo_state.name(), "held", "{s:?}");
+            assert!(s.master_sanity.holding, "{s:?}");
+            assert_eq!(s.master_sanity.masters_held, 1, "{s:?}");
+            worst_held = worst_held.max(error);
+            measurements_held.push(s.measurements);
+        }
+    }
+    assert!(
+        worst_held < Duration::from_micros(50),
+        "the slave moved while holding: {worst_held}"
+    );
+    // Nothing reached the servo while held.
+    assert!(measurements_held.len() > 100);
+    assert_eq!(measurements_held.first(), measurements_held.last());
+    // After the hold the lasting disagreement is followed.
+    let s = slave.status();
+    assert!(!s.master_sanity.holding, "{s:?}");
+    assert_ne!(s.servo_state.name(), "held");
+    assert!(s.measurements > measurements_held[0] + 50, "{s:?}");
+    assert_eq!(s.master_sanity.masters_held, 1);
+}

@@ -6,7 +6,7 @@
 use etherparse::{SlicedPacket, TransportSlice};
 use pcap_parser::PcapCapture;
 use tempora_clock::Time;
-use tempora_ptp::engine::{Action, InstanceConfig, PtpInstance, Timer};
+use tempora_ptp::engine::{Action, InstanceConfig, NetworkManagement, PtpInstance, Timer};
 use tempora_ptp::wire::tlv::Tlv;
 use tempora_ptp::wire::tlv::management::{Action as MgmtAction, ManagementData, management_id};
 use tempora_ptp::wire::{Body, ClockIdentity, Message};
@@ -64,6 +64,8 @@ fn pmc_gets_live_state_and_set_priority1_takes_effect() {
     let me = ClockIdentity::from_mac([0x02, 0x54, 0x4d, 0, 0, 1]);
     let mut config = InstanceConfig::ordinary(me);
     config.priority1 = 100;
+    // SET from the network is refused unless allowed (issue 13).
+    config.network_management = NetworkManagement::ReadWrite;
     let mut instance = PtpInstance::new(config, 1);
     let t0 = Time::from_secs_nanos(1_800_000_000, 0);
     instance.start(t0);

@@ -60,5 +60,21 @@ pub fn status(socket: &Path, json: bool) -> ExitCode {
     if let (Some(o), Some(f)) = (s.system_clock_offset_ns, s.system_clock_frequency_ppb) {
         println!("system clock     {o:+.0} ns from the PHC's UTC, frequency {f:+.3} ppb");
     }
+    let g = &s.master_sanity;
+    if let Some(o) = g.held_offset_ns.filter(|_| g.holding) {
+        println!(
+            "master held      {:+.3} s from the clock, beyond the sanity threshold",
+            o * 1e-9
+        );
+    }
+    if let Some(o) = g.utc_offset_offered.filter(|_| g.utc_offset_holding) {
+        println!("UTC offset held  the grandmaster offers currentUtcOffset {o}");
+    }
+    if g.masters_held > 0 || g.utc_offset_changes_held > 0 {
+        println!(
+            "sanity gates     {} masters held, {} UTC offset jumps held",
+            g.masters_held, g.utc_offset_changes_held
+        );
+    }
     ExitCode::SUCCESS
 }

@@ -112,7 +112,7 @@ fn pmc_over_udp_and_unix_socket() {
     lab.tempora(
         "gm",
         0,
-        "[ptp]\nprofile = \"default\"\npriority1 = 90\n\n[[port]]\ninterface = \"veth0\"\n\
+        "[ptp]\nprofile = \"default\"\npriority1 = 90\nnetwork-management = \"read-write\"\n\n[[port]]\ninterface = \"veth0\"\n\
          transport = \"udp4\"\ntimestamping = \"software\"\n\n[clock]\nkind = \"virtual\"\n\n\
          [observability]\nmetrics-listen = \"127.0.0.1:9911\"\n",
     );

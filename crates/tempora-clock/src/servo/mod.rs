@@ -9,7 +9,9 @@
 //!   and outlier rejection;
 //! - [`NtpPllServo`]: the RFC 5905 PLL/FLL discipline, the NTP baseline;
 //! - [`StepPolicy`]: wraps any servo with step and
-//!   panic thresholds and a frequency clamp.
+//!   panic thresholds and a frequency clamp;
+//! - [`SanityGate`]: holds back a master that disagrees with a locked
+//!   servo's clock until the disagreement lasts.
 
 use crate::time::{Duration, Time};
 
@@ -17,6 +19,7 @@ pub mod kalman;
 pub mod ntp_pll;
 pub mod pi;
 pub mod policy;
+pub mod sanity;
 #[cfg(test)]
 pub(crate) mod sim;
 
@@ -24,6 +27,7 @@ pub use kalman::{KalmanConfig, KalmanServo};
 pub use ntp_pll::NtpPllServo;
 pub use pi::{PiConfig, PiServo};
 pub use policy::{PolicyConfig, PolicyOutcome, StepPolicy};
+pub use sanity::{SanityConfig, SanityGate, Threshold, Verdict};
 
 /// What the servo asks of the clock after a sample.
 #[derive(Debug, Clone, Copy, PartialEq)]

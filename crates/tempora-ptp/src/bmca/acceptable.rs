@@ -73,6 +73,11 @@ impl AcceptableMasterTable {
         self.entries.get(..self.len).unwrap_or(&[])
     }
 
+    /// The number of entries.
+    pub fn len_entries(&self) -> usize {
+        self.len
+    }
+
     /// Adds an entry, or replaces the one with the same port identity.
     pub fn insert(&mut self, entry: AcceptableMaster) -> Result<(), TableFull> {
         let len = self.len;

@@ -13,6 +13,26 @@ use crate::wire::{ClockIdentity, ClockQuality, PortIdentity};
 
 use super::action::Address;
 
+/// What management messages (IEEE 1588-2019 §15) received from the network
+/// may do. The local management channel
+/// ([`PtpInstance::handle_local_management`](super::PtpInstance::handle_local_management))
+/// is not affected: it may always GET, SET and COMMAND.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum NetworkManagement {
+    /// GET is answered; SET and COMMAND are refused with a
+    /// MANAGEMENT_ERROR_STATUS TLV, managementErrorId NOT_SUPPORTED
+    /// (§15.5.4.4, Table 109), as ptp4l 3.1.1 answers them on its network
+    /// ports.
+    #[default]
+    ReadOnly,
+    /// GET, SET and COMMAND are all carried out.
+    ReadWrite,
+    /// Management messages from the network are dropped unanswered (and
+    /// counted in [`PortCounters::management_ignored`](super::PortCounters::management_ignored));
+    /// a boundary clock does not forward them either (§15.3.4).
+    Off,
+}
+
 /// Configuration of one port (IEEE 1588-2019 §8.2.15.4, §8.2.15.5).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PortConfig {
@@ -43,6 +63,11 @@ pub struct PortConfig {
     /// The acceptable master table (§17.6): when not empty, Announce
     /// messages from other ports are ignored.
     pub acceptable_masters: Vec<PortIdentity>,
+    /// Acceptable masters bound to addresses: each identity goes into the
+    /// acceptable master table (§17.6) like those of `acceptable_masters`,
+    /// and any message carrying it from an address not listed for it is
+    /// dropped. Port number 0xFFFF stands for every port of the clock.
+    pub acceptable_master_addresses: Vec<(PortIdentity, Address)>,
     /// `localPriority` of this port for the G.8275 alternate BMCA (default 128).
     pub local_priority: u8,
     /// The port's physical address (its MAC), for CLOCK_DESCRIPTION (§15.5.3.1.2).
@@ -85,6 +110,7 @@ impl Default for PortConfig {
             unicast_masters: Vec::new(),
             unicast_listen: false,
             acceptable_masters: Vec::new(),
+            acceptable_master_addresses: Vec::new(),
             local_priority: 128,
             as_capable: AsCapable::NotUsed,
             neighbor_prop_delay_thresh: None,
@@ -147,9 +173,14 @@ pub struct InstanceConfig {
     pub time_properties: TimePropertiesDs,
     /// `userDescription` (§15.5.3.1.3): a name for the clock; management can set it.
     pub user_description: Vec<u8>,
-    /// Whether management SET and COMMAND are accepted from the network
-    /// (ptp4l refuses them there; Tempora accepts them unless told not to).
-    pub management_set: bool,
+    /// What management messages from the network may do (§15.3): GET only
+    /// (the default, as ptp4l), also SET and COMMAND, or nothing at all.
+    /// The local management channel always has full control.
+    pub network_management: NetworkManagement,
+    /// The UTC offset gate's hold time ([`super::UtcOffsetGate`]): a change of
+    /// PTP − UTC by more than a leap second from the same grandmaster is
+    /// taken only when it lasts this long; `None`: taken at once.
+    pub utc_offset_hold: Option<Duration>,
     /// Which best master clock algorithm to run (§9.3.1): IEEE 1588's, or
     /// the alternate one of the ITU-T G.8275 telecom profiles.
     pub bmca: BmcaKind,
@@ -210,7 +241,8 @@ impl InstanceConfig {
             two_step: true,
             time_properties: TimePropertiesDs::default(),
             user_description: Vec::new(),
-            management_set: true,
+            network_management: NetworkManagement::ReadOnly,
+            utc_offset_hold: Some(Duration::from_secs(60)),
             bmca: BmcaKind::Ieee1588,
             max_steps_removed: 255,
             path_trace: false,

@@ -10,10 +10,10 @@ use crate::datasets::{ParentDs, PortDs, PortState};
 use crate::management::{
     self, Change, ClockInfo, ManagementState, PortInfo, PortStats, Reply, SetLimits, TimeStatus,
 };
-use crate::wire::tlv::management::PortAddress;
+use crate::wire::tlv::management::{Action as MgmtAction, PortAddress};
 use crate::wire::{Flags, Message, MessageType};
 
-use super::{Address, Destination, PortIndex, PtpInstance};
+use super::{Address, Destination, NetworkManagement, PortIndex, PtpInstance};
 
 /// profileIdentity of the delay request-response default profile (Annex I.3).
 const DEFAULT_PROFILE_ID: [u8; 6] = [0x00, 0x1b, 0x19, 0x00, 0x01, 0x00];
@@ -74,7 +74,8 @@ impl PtpInstance {
         management::handle(&state, msg, receiving_port)
     }
 
-    /// A Management message from the network (§15.3).
+    /// A Management message from the network (§15.3), answered as
+    /// [`NetworkManagement`] allows.
     pub(super) fn on_management(
         &mut self,
         now: Time,
@@ -82,8 +83,24 @@ impl PtpInstance {
         msg: &Message<'_>,
         source: Option<Address>,
     ) {
+        let Some(counters) = self.counters.get_mut(port) else {
+            return;
+        };
+        if self.network_management == NetworkManagement::Off {
+            counters.management_ignored += 1;
+            return;
+        }
         let number = u16::try_from(port + 1).unwrap_or(u16::MAX);
-        let reply = self.management_reply(msg, number, self.management_set);
+        let read_write = self.network_management == NetworkManagement::ReadWrite;
+        let reply = self.management_reply(msg, number, read_write);
+        if self.network_management == NetworkManagement::ReadOnly
+            && changes_state(msg)
+            && !reply.responses.is_empty()
+        {
+            if let Some(c) = self.counters.get_mut(port) {
+                c.management_refused += 1;
+            }
+        }
         let destination = match source {
             Some(a) if msg.header.flags.contains(Flags::UNICAST) => Destination::Unicast(a),
             _ => Destination::Multicast,
@@ -226,5 +243,16 @@ impl PtpInstance {
             }
             self.state_decision(now);
         }
+    }
+}
+
+/// Whether `msg` is a SET or COMMAND (§15.4.1.6, Table 89): what read-only
+/// network management refuses.
+fn changes_state(msg: &Message<'_>) -> bool {
+    match msg.body {
+        crate::wire::Body::Management(m) => {
+            matches!(m.action(), MgmtAction::Set | MgmtAction::Command)
+        }
+        _ => false,
     }
 }

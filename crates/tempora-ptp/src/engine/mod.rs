@@ -41,9 +41,11 @@ mod slave;
 mod state;
 mod transparent;
 mod unicast;
+mod utc_gate;
 
 pub use action::{Action, Address, Destination, Measurement, PortIndex, Timer, TxToken};
-pub use config::{InstanceConfig, PortConfig};
+pub use config::{InstanceConfig, NetworkManagement, PortConfig};
+pub use utc_gate::{UTC_OFFSET_STEP, UtcOffsetGate, ptp_minus_utc};
 
 use alloc::collections::{BTreeMap, VecDeque};
 use alloc::vec::Vec;
@@ -77,6 +79,9 @@ pub enum RxError {
     MissingTimestamp,
     /// The port is disabled, faulty or initializing.
     PortNotOperational,
+    /// It carries the identity of an acceptable master bound to addresses
+    /// (`PortConfig::acceptable_master_addresses`) but came from another.
+    WrongAddress,
 }
 
 impl core::fmt::Display for RxError {
@@ -87,6 +92,9 @@ impl core::fmt::Display for RxError {
             RxError::OtherDomain => write!(f, "message of another domain or SDO"),
             RxError::MissingTimestamp => write!(f, "event message without a receive timestamp"),
             RxError::PortNotOperational => write!(f, "port is not operational"),
+            RxError::WrongAddress => {
+                write!(f, "acceptable master's identity from another address")
+            }
         }
     }
 }
@@ -109,6 +117,12 @@ pub struct PortCounters {
     pub residence_total: tempora_clock::Duration,
     /// The longest of them.
     pub residence_max: tempora_clock::Duration,
+    /// Management messages from the network dropped unanswered because
+    /// network management is [`NetworkManagement::Off`].
+    pub management_ignored: u64,
+    /// SET and COMMAND requests from the network refused because network
+    /// management is [`NetworkManagement::ReadOnly`].
+    pub management_refused: u64,
 }
 
 /// What a transmit timestamp is awaited for.
@@ -163,7 +177,9 @@ pub struct PtpInstance {
     follow_up_info: bool,
     bmca: BmcaKind,
     user_description: Vec<u8>,
-    management_set: bool,
+    network_management: NetworkManagement,
+    /// The UTC offset gate (see [`UtcOffsetGate`]).
+    utc_gate: UtcOffsetGate,
     /// Per port: the acceptable master table (§17.6).
     acceptable: Vec<AcceptableMasterTable>,
 }
@@ -200,14 +216,19 @@ impl PtpInstance {
             .iter()
             .map(|p| {
                 let mut table = AcceptableMasterTable::default();
-                for pid in &p.config.acceptable_masters {
+                let bound = p
+                    .config
+                    .acceptable_master_addresses
+                    .iter()
+                    .map(|(pid, _)| pid);
+                for pid in p.config.acceptable_masters.iter().chain(bound) {
                     // A table larger than its capacity keeps its first entries.
                     let _ = table.insert(AcceptableMaster {
                         port_identity: *pid,
                         alternate_priority1: 0,
                     });
                 }
-                table.enabled = !p.config.acceptable_masters.is_empty();
+                table.enabled = table.len_entries() > 0;
                 table
             })
             .collect();
@@ -230,7 +251,11 @@ impl PtpInstance {
             follow_up_info: config.follow_up_info,
             bmca: config.bmca,
             user_description: config.user_description,
-            management_set: config.management_set,
+            network_management: config.network_management,
+            utc_gate: UtcOffsetGate {
+                hold: config.utc_offset_hold,
+                ..UtcOffsetGate::default()
+            },
             acceptable,
         }
     }
@@ -378,10 +403,16 @@ impl PtpInstance {
         let Some(p) = self.ports.get(port) else {
             return Err(RxError::NoSuchPort(port));
         };
-        if matches!(
-            p.state(),
-            PortState::Initializing | PortState::Faulty | PortState::Disabled
-        ) {
+        // A DISABLED port still takes management messages (§9.2.5), so
+        // that ENABLE_PORT reaches a port wherever DISABLE_PORT did.
+        let management =
+            data.first().map(|b| b & 0x0f) == Some(MessageType::Management.to_nibble());
+        let operational = match p.state() {
+            PortState::Initializing | PortState::Faulty => false,
+            PortState::Disabled => management,
+            _ => true,
+        };
+        if !operational {
             return Err(RxError::PortNotOperational);
         }
         let result = self.dispatch(now, port, data, rx, source);
@@ -422,6 +453,11 @@ impl PtpInstance {
             return Ok(None);
         }
         if let Some(addr) = source {
+            // An acceptable master bound to addresses (§17.6, extended):
+            // its identity from any other address is a forgery.
+            if !self.ports[port].address_allowed(&h.source_port_identity, &addr) {
+                return Err(RxError::WrongAddress);
+            }
             self.ports[port].last_peer = Some(addr);
             self.ports[port].note_address(h.source_port_identity, addr);
         }

@@ -187,6 +187,20 @@ impl Port {
         self.addresses.insert(port, address);
     }
 
+    /// Whether a message with sourcePortIdentity `source` may come from
+    /// `address`: always, unless `source` is an acceptable master bound to
+    /// addresses and `address` is not one of its.
+    pub(crate) fn address_allowed(&self, source: &PortIdentity, address: &Address) -> bool {
+        let bound = &self.config.acceptable_master_addresses;
+        let matches = |pid: &PortIdentity| {
+            pid.clock_identity == source.clock_identity
+                && (pid.port_number == source.port_number
+                    || pid.port_number == PortIdentity::ALL.port_number)
+        };
+        let mut listed = bound.iter().filter(|(pid, _)| matches(pid)).peekable();
+        listed.peek().is_none() || listed.any(|(_, a)| a == address)
+    }
+
     pub(crate) fn state(&self) -> PortState {
         self.ds.port_state
     }

@@ -90,11 +90,10 @@ impl PtpInstance {
             PortState::Slave | PortState::Uncalibrated if from_parent => {
                 self.arm_announce_receipt(now, port);
                 // §9.3.5 Table 33: the time properties follow the parent's Announce.
+                // (held back by the UTC offset gate when it jumps).
                 let tp = bmca::time_properties_from_announce(h, a);
-                if tp != self.time_properties_ds {
-                    self.time_properties_ds = tp;
-                    self.actions.push_back(Action::TimeProperties(tp));
-                }
+                let same = a.grandmaster_identity == self.parent_ds.grandmaster_identity;
+                self.take_time_properties(now, tp, same);
             }
             PortState::Listening | PortState::Passive => self.arm_announce_receipt(now, port),
             _ => {}
@@ -218,7 +217,7 @@ impl PtpInstance {
                 let Some((_, record)) = ebest else { return };
                 let new_parent = record.header.source_port_identity;
                 let changed = new_parent != self.parent_ds.parent_port_identity;
-                self.follow(record);
+                self.follow(now, record);
                 match state {
                     PortState::Slave | PortState::Uncalibrated if !changed => {}
                     PortState::Slave | PortState::Uncalibrated => {
@@ -265,9 +264,13 @@ impl PtpInstance {
         }
     }
 
-    /// §9.3.5 Table 33: follow the master of `record`.
-    fn follow(&mut self, record: &bmca::AnnounceRecord) {
+    /// §9.3.5 Table 33: follow the master of `record` (its time properties
+    /// through the UTC offset gate).
+    fn follow(&mut self, now: Time, record: &bmca::AnnounceRecord) {
         let before = self.parent_ds.parent_port_identity;
+        let same_grandmaster = self.parent_ds.grandmaster_identity
+            == record.body.grandmaster_identity
+            && self.parent_ds.grandmaster_identity != self.default_ds.clock_identity;
         let mut tp = self.time_properties_ds;
         bmca::update_as_slave(
             &record.header,
@@ -281,9 +284,6 @@ impl PtpInstance {
                 parent: self.parent_ds.parent_port_identity,
             });
         }
-        if tp != self.time_properties_ds {
-            self.time_properties_ds = tp;
-            self.actions.push_back(Action::TimeProperties(tp));
-        }
+        self.take_time_properties(now, tp, same_grandmaster);
     }
 }

@@ -42,10 +42,12 @@
 //! # Differences from `ptp4l` 3.1.1
 //!
 //! * `ptp4l` refuses SET over the network with NOT_SUPPORTED (it accepts them
-//!   only on its Unix socket). Tempora accepts SET PRIORITY1, PRIORITY2,
-//!   DOMAIN, SLAVE_ONLY, USER_DESCRIPTION and the port intervals, and the
-//!   COMMANDs ENABLE_PORT, DISABLE_PORT and INITIALIZE, unless
-//!   [`ManagementState::accept_set_and_command`] is false.
+//!   only on its Unix socket), and so does the engine by default
+//!   ([`crate::engine::NetworkManagement::ReadOnly`]). When
+//!   [`ManagementState::accept_set_and_command`] is true (the local channel,
+//!   or network management `ReadWrite`) Tempora accepts SET PRIORITY1,
+//!   PRIORITY2, DOMAIN, SLAVE_ONLY, USER_DESCRIPTION and the port
+//!   intervals, and the COMMANDs ENABLE_PORT, DISABLE_PORT and INITIALIZE.
 //! * PORT_PROPERTIES_NP is answered on any port (`ptp4l`: Unix socket only).
 //! * SLAVE_ONLY is answered with the SO flag in bit 0 as §15.5.3.3.5 says
 //!   (`ptp4l` sends its internal bit 1).
