@@ -1,6 +1,7 @@
 //! Property test: no decoder panics, and every decoded value re-encodes to its
 //! exact input, over 100,000+ random and mutated inputs. Mutations start from
-//! every PTP and NTP message of the real captures in ../shared/vectors.
+//! every PTP and NTP message of the real captures in `TEMPORA_VECTORS` (the
+//! repository's vectors/ by default, ../shared/vectors in CI's second run).
 
 use std::path::Path;
 
@@ -17,7 +18,7 @@ const MUTATED_INPUTS: usize = 80_000;
 /// Seeds: every PTP payload, Ethernet frame and NTP payload of the captures.
 fn seeds() -> Vec<Vec<u8>> {
     let mut seeds = Vec::new();
-    let dir = std::fs::read_dir(VECTORS).expect("../shared/vectors must exist");
+    let dir = std::fs::read_dir(VECTORS).expect("the golden captures (TEMPORA_VECTORS) must exist");
     let mut paths: Vec<_> = dir.map(|e| e.unwrap().path()).collect();
     paths.sort();
     for path in paths
@@ -138,7 +139,7 @@ fn decoders_never_panic_and_round_trip_exactly() {
     let seeds = seeds();
     assert!(
         seeds.len() > 500,
-        "expected the shared captures to give many seeds, got {}",
+        "expected the golden captures to give many seeds, got {}",
         seeds.len()
     );
     let mut rng = SmallRng::seed_from_u64(0x7e4d_07a5);

@@ -1,5 +1,5 @@
 //! The engine answers linuxptp's `pmc` from its live state: the GET and SET
-//! requests pmc really sent (from ../shared/vectors/ptp-mgmt-4.pcap) go to a
+//! requests pmc really sent (from ptp-mgmt-4.pcap in `TEMPORA_VECTORS`) go to a
 //! Tempora instance, and its answers carry its own data sets; SET PRIORITY1
 //! takes effect in the BMCA and in the Announce messages.
 

@@ -1,5 +1,5 @@
 //! Golden test of the management responder against linuxptp: the captures
-//! `shared/vectors/ptp-mgmt-{2,4,6}.pcap` hold `pmc -b 1` querying a lone
+//! `ptp-mgmt-{2,4,6}.pcap` in `TEMPORA_VECTORS` hold `pmc -b 1` querying a lone
 //! `ptp4l` 3.1.1 master over Ethernet, UDP/IPv4 and UDP/IPv6. A
 //! [`ManagementState`] describing that master is built from the capture
 //! (identity, quality, priorities and intervals from its Announce and Sync

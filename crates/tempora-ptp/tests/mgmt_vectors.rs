@@ -1,8 +1,8 @@
 //! Golden test against linuxptp: decodes the management traffic of
 //! `pmc -2|-4|-6 -b 1` talking to a lone `ptp4l` master (captured in
-//! `shared/vectors/ptp-mgmt-*.pcap`), renders every RESPONSE the way `pmc`
+//! `ptp-mgmt-*.pcap` in `TEMPORA_VECTORS`), renders every RESPONSE the way `pmc`
 //! prints it, and compares with what `pmc` really printed
-//! (`shared/vectors/ptp-mgmt-*.txt`), line by line.
+//! (`ptp-mgmt-*.txt` beside them), line by line.
 
 use std::fmt::Write as _;
 use std::net::{Ipv4Addr, Ipv6Addr};
