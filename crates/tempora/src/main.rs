@@ -11,7 +11,7 @@ mod demo;
 mod query;
 mod sim;
 mod status;
-use tempora_inspect::{InspectError, Summary, inspect_file};
+use tempora_inspect::{InspectError, InspectOptions, Summary, inspect_file_with};
 
 /// PTP and NTP in one memory-safe daemon and CLI.
 #[derive(Debug, Parser)]
@@ -27,11 +27,16 @@ enum Command {
     /// re-encoding every message to check it round-trips byte for byte.
     ///
     /// Exits with status 1 if any PTP or NTP packet failed to decode or to
-    /// round-trip, 2 if a capture could not be read.
+    /// round-trip (or, with --sa-file, any PTP message's ICV did not check
+    /// out), 2 if a capture or the SA file could not be read.
     Inspect {
         /// Print one JSON object per message instead of a line of text.
         #[arg(long)]
         json: bool,
+        /// Check the AUTHENTICATION TLV (IEEE 1588-2019 Annex P) of every
+        /// PTP message against the keys of this linuxptp `sa_file`.
+        #[arg(long, value_name = "FILE")]
+        sa_file: Option<PathBuf>,
         /// Capture files (pcap or pcapng).
         #[arg(required = true)]
         files: Vec<PathBuf>,
@@ -130,13 +135,21 @@ enum ConfigCommand {
     },
 }
 
-fn inspect(json: bool, files: &[PathBuf]) -> ExitCode {
+fn inspect(json: bool, sa_file: Option<&std::path::Path>, files: &[PathBuf]) -> ExitCode {
+    let sa = match sa_file.map(tempora_inspect::load_sa_file).transpose() {
+        Ok(sa) => sa,
+        Err(e) => {
+            eprintln!("tempora inspect: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let options = InspectOptions { json, sa };
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     let mut summary = Summary::default();
     let mut unreadable = false;
     for file in files {
-        match inspect_file(file, json, &mut summary, &mut out) {
+        match inspect_file_with(file, &options, &mut summary, &mut out) {
             Ok(()) => {}
             Err(InspectError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => {
                 return ExitCode::SUCCESS;
@@ -149,9 +162,15 @@ fn inspect(json: bool, files: &[PathBuf]) -> ExitCode {
         }
     }
     if json {
+        let auth = summary.auth.map_or(String::new(), |a| {
+            format!(
+                ",\"icv_verified\":{},\"icv_refused\":{}",
+                a.verified, a.refused
+            )
+        });
         let _ = writeln!(
             out,
-            "{{\"summary\":{{\"packets\":{},\"decoded\":{},\"identical\":{},\"failed\":{},\"skipped\":{},\"nts_ke\":{}}}}}",
+            "{{\"summary\":{{\"packets\":{},\"decoded\":{},\"identical\":{},\"failed\":{},\"skipped\":{},\"nts_ke\":{}{auth}}}}}",
             summary.packets,
             summary.decoded,
             summary.identical,
@@ -200,7 +219,11 @@ fn daemon(path: &std::path::Path) -> ExitCode {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Inspect { json, files } => inspect(json, &files),
+        Command::Inspect {
+            json,
+            sa_file,
+            files,
+        } => inspect(json, sa_file.as_deref(), &files),
         Command::Sim {
             json,
             seed,
