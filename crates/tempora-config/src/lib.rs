@@ -41,6 +41,7 @@ mod duration;
 mod error;
 mod file;
 mod ptp4l;
+mod sa;
 mod spans;
 mod values;
 
@@ -303,6 +304,13 @@ pub struct PtpSettings {
     /// `current-utc-offset`: TAI − UTC in seconds announced with the PTP
     /// timescale; `None`: the kernel's TAI offset if it is set, else 37.
     pub current_utc_offset: Option<i16>,
+    /// `sa-file`: the security associations (linuxptp's `sa_file` format)
+    /// that ports with an `spp` use (IEEE 1588-2019 §16.14, Annex P).
+    pub sa_file: Option<PathBuf>,
+    /// `allow-mutable-correction`: compute and check ICVs with
+    /// correctionField zeroed, for transparent clocks without the keys
+    /// (overrides every association's `allow_mutable`).
+    pub allow_mutable_correction: Option<bool>,
 }
 
 impl Default for PtpSettings {
@@ -320,6 +328,8 @@ impl Default for PtpSettings {
             user_description: None,
             timescale: None,
             current_utc_offset: None,
+            sa_file: None,
+            allow_mutable_correction: None,
         }
     }
 }
@@ -370,6 +380,13 @@ pub struct PortSettings {
     /// `master-only`.
     #[serde(default)]
     pub master_only: Option<bool>,
+    /// `spp`: the security association of [ptp] `sa-file` this port
+    /// authenticates with (AUTHENTICATION TLV, IEEE 1588-2019 §16.14).
+    #[serde(default)]
+    pub spp: Option<u8>,
+    /// `active-key-id`: the key of that association outgoing messages use.
+    #[serde(default)]
+    pub active_key_id: Option<u32>,
 }
 
 /// The transport of a port that names none, until the checks put in the
@@ -868,6 +885,10 @@ impl Config {
             if let Some(v) = ps.master_only {
                 pc.master_only = v;
             }
+            pc.auth = ps
+                .spp
+                .zip(ps.active_key_id)
+                .map(|(spp, active_key_id)| tempora_ptp::engine::PortAuth { spp, active_key_id });
         }
         c
     }

@@ -8,7 +8,12 @@ use tempora_config::{Config, from_ptp4l_with_interfaces};
 /// `tempora config check FILE`: exit 0 if it loads, 2 with
 /// `FILE:LINE:COL: problem` if not.
 pub fn check(path: &Path) -> ExitCode {
-    match Config::load(path) {
+    // The daemon reads [ptp] sa-file too: a bad one fails the check.
+    let loaded = Config::load(path).map_err(|e| e.to_string()).and_then(|c| {
+        c.security_associations()?;
+        Ok(c)
+    });
+    match loaded {
         Ok(c) => {
             println!(
                 "{}: ok ({} port{}, profile {}, clock {:?})",
