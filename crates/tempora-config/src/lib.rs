@@ -380,7 +380,7 @@ pub struct PortSettings {
     /// `master-only`.
     #[serde(default)]
     pub master_only: Option<bool>,
-    /// `spp`: the security association of [ptp] `sa-file` this port
+    /// `spp`: the security association of `[ptp] sa-file` this port
     /// authenticates with (AUTHENTICATION TLV, IEEE 1588-2019 §16.14).
     #[serde(default)]
     pub spp: Option<u8>,

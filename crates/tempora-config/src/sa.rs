@@ -1,4 +1,4 @@
-//! Reading [ptp] `sa-file`: the security associations of the
+//! Reading `[ptp] sa-file`: the security associations of the
 //! AUTHENTICATION TLV (IEEE 1588-2019 §16.14, Annex P) in linuxptp's
 //! `sa_file` format, checked against the ports that name them.
 
@@ -12,7 +12,7 @@ use crate::Config;
 const MAX_SA_FILE: u64 = 1 << 20;
 
 impl Config {
-    /// The security associations of [ptp] `sa-file` (empty without one),
+    /// The security associations of `[ptp] sa-file` (empty without one),
     /// with `allow-mutable-correction` applied, after checking that every
     /// port's `spp` and `active-key-id` are in it. Errors name the file and,
     /// for its content, the line: `FILE:LINE: what`.
