@@ -425,9 +425,9 @@ impl PtpInstance {
             return Err(RxError::MissingTimestamp);
         }
         let rx = rx.unwrap_or(now);
-        self.authenticate_rx(port, &h, data)
-            .map_err(RxError::Unauthenticated)?;
         if self.default_ds.instance_type.is_transparent() {
+            self.authenticate_rx(port, &h, data)
+                .map_err(RxError::Unauthenticated)?;
             self.transparent_forward(now, port, &msg, data, rx, source);
             return Ok(Some(h.message_type));
         }
@@ -440,6 +440,10 @@ impl PtpInstance {
             // Our own message looped back (§9.5.2.3); nothing to do.
             return Ok(None);
         }
+        // §16.14 (Annex P): on a port with an SPP, only authentic messages
+        // of our domain go further.
+        self.authenticate_rx(port, &h, data)
+            .map_err(RxError::Unauthenticated)?;
         if let Some(addr) = source {
             self.ports[port].last_peer = Some(addr);
             self.ports[port].note_address(h.source_port_identity, addr);
