@@ -24,7 +24,7 @@ pub use icv::MAX_ICV_LEN;
 pub use sa::{Algorithm, SaDatabase, SaErrorKind, SaFileError, SaKey, SecurityAssociation};
 
 use crate::wire::tlv::{AuthenticationTlv, RawTlvs, sec_param, tlv_type};
-use crate::wire::{Header, Message};
+use crate::wire::{Body, Header, Message};
 
 /// Why a message fails authentication.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -179,13 +179,18 @@ pub fn verify(db: &SaDatabase, port_spp: Option<u8>, data: &[u8]) -> Result<Veri
 }
 
 /// Appends an AUTHENTICATION TLV with key `key_id` of `sa` to `message`
-/// (exactly one encoded message, no trailer), fixing messageLength, and
-/// fills in its ICV.
+/// (exactly one encoded message, no trailer, of a defined message type:
+/// a reserved type has no TLV suffix to put it in), fixing messageLength,
+/// and fills in its ICV.
 pub fn append(
     sa: &SecurityAssociation,
     key_id: u32,
     message: &mut Vec<u8>,
 ) -> Result<(), AuthError> {
+    let decoded = Message::decode(message).map_err(|_| AuthError::Malformed)?;
+    if matches!(decoded.body, Body::Reserved(_)) || decoded.message_length() != message.len() {
+        return Err(AuthError::Malformed);
+    }
     let key = sa.key(key_id).ok_or(AuthError::UnknownKey(key_id))?;
     let icv_len = key.algorithm.icv_len();
     let value_len = AuthenticationTlv::FIXED_LEN + icv_len;

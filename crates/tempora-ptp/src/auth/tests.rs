@@ -181,6 +181,21 @@ fn missing_last_and_update() {
 }
 
 #[test]
+fn append_refuses_what_it_cannot_sign() {
+    let sa = SaDatabase::parse(SA_FILE).unwrap();
+    let sa = sa.get(1).unwrap();
+    // A trailer after messageLength, a reserved message type, garbage.
+    let mut trailer = sync(0);
+    trailer.push(0);
+    assert_eq!(append(sa, 1, &mut trailer), Err(AuthError::Malformed));
+    let mut reserved = sync(0);
+    reserved[0] = 0x0f;
+    assert_eq!(append(sa, 1, &mut reserved), Err(AuthError::Malformed));
+    assert_eq!(append(sa, 1, &mut vec![1, 2, 3]), Err(AuthError::Malformed));
+    assert_eq!(append(sa, 9, &mut sync(0)), Err(AuthError::UnknownKey(9)));
+}
+
+#[test]
 fn replay_window() {
     assert!(seqid_in_window(None, 7, 3));
     assert!(seqid_in_window(Some(7), 7, 0));
