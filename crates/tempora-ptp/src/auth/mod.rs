@@ -55,6 +55,8 @@ pub enum AuthError {
     },
     /// The message would grow beyond 65535 octets.
     TooLong,
+    /// [`append`]: the message already carries an AUTHENTICATION TLV.
+    AlreadySigned,
 }
 
 impl fmt::Display for AuthError {
@@ -77,6 +79,7 @@ impl fmt::Display for AuthError {
                 )
             }
             AuthError::TooLong => write!(f, "message too long for an AUTHENTICATION TLV"),
+            AuthError::AlreadySigned => write!(f, "message already has an AUTHENTICATION TLV"),
         }
     }
 }
@@ -180,8 +183,8 @@ pub fn verify(db: &SaDatabase, port_spp: Option<u8>, data: &[u8]) -> Result<Veri
 
 /// Appends an AUTHENTICATION TLV with key `key_id` of `sa` to `message`
 /// (exactly one encoded message, no trailer, of a defined message type:
-/// a reserved type has no TLV suffix to put it in), fixing messageLength,
-/// and fills in its ICV.
+/// a reserved type has no TLV suffix to put it in; none there yet, see
+/// [`update`] for those), fixing messageLength, and fills in its ICV.
 pub fn append(
     sa: &SecurityAssociation,
     key_id: u32,
@@ -190,6 +193,9 @@ pub fn append(
     let decoded = Message::decode(message).map_err(|_| AuthError::Malformed)?;
     if matches!(decoded.body, Body::Reserved(_)) || decoded.message_length() != message.len() {
         return Err(AuthError::Malformed);
+    }
+    if !locate(message)?.0.is_empty() {
+        return Err(AuthError::AlreadySigned);
     }
     let key = sa.key(key_id).ok_or(AuthError::UnknownKey(key_id))?;
     let icv_len = key.algorithm.icv_len();

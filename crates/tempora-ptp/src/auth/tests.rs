@@ -193,6 +193,9 @@ fn append_refuses_what_it_cannot_sign() {
     assert_eq!(append(sa, 1, &mut reserved), Err(AuthError::Malformed));
     assert_eq!(append(sa, 1, &mut vec![1, 2, 3]), Err(AuthError::Malformed));
     assert_eq!(append(sa, 9, &mut sync(0)), Err(AuthError::UnknownKey(9)));
+    let mut signed = sync(0);
+    append(sa, 1, &mut signed).unwrap();
+    assert_eq!(append(sa, 1, &mut signed), Err(AuthError::AlreadySigned));
 }
 
 #[test]
