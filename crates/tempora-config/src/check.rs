@@ -163,6 +163,7 @@ impl Checker<'_> {
                     ),
                 ));
             }
+            self.port_auth(i, port, &f.ptp)?;
             if port.master_only == Some(true) && f.ptp.slave_only == Some(true) {
                 return Err(self.at_key(
                     &format!("port.{i}.master-only"),
@@ -391,6 +392,49 @@ impl Checker<'_> {
                     identities.len()
                 ),
             ));
+        }
+        Ok(())
+    }
+
+    /// A port's `spp` and `active-key-id` (AUTHENTICATION TLV): both or
+    /// neither, an `sa-file` to find them in, and two-step operation (a
+    /// one-step Sync is stamped after its ICV is computed). Whether the
+    /// file holds them is checked when it is read
+    /// ([`crate::Config::security_associations`]).
+    fn port_auth(&self, i: usize, p: &PortSettings, ptp: &PtpSettings) -> Result<(), ConfigError> {
+        let at = |key: &str| format!("port.{i}.{key}");
+        match (p.spp, p.active_key_id) {
+            (Some(_), None) => {
+                return Err(self.at_key(
+                    &at("spp"),
+                    "`spp` needs `active-key-id`: the key outgoing messages are signed with",
+                ));
+            }
+            (None, Some(_)) => {
+                return Err(self.at_key(
+                    &at("active-key-id"),
+                    "`active-key-id` needs `spp`: the security association it belongs to",
+                ));
+            }
+            (Some(_), Some(0)) => {
+                return Err(self.at_value(
+                    &at("active-key-id"),
+                    "`active-key-id` must be 1 to 4294967295",
+                ));
+            }
+            (Some(_), Some(_)) if ptp.sa_file.is_none() => {
+                return Err(self.at_key(
+                    &at("spp"),
+                    "`spp` needs [ptp] `sa-file`: the file of security associations",
+                ));
+            }
+            (Some(_), Some(_)) if ptp.two_step == Some(false) => {
+                return Err(self.at_key(
+                    &at("spp"),
+                    "`spp` needs two-step operation: [ptp] `two-step` = false stamps Sync after its ICV",
+                ));
+            }
+            _ => {}
         }
         Ok(())
     }

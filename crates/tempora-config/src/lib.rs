@@ -41,6 +41,7 @@ mod duration;
 mod error;
 mod file;
 mod ptp4l;
+mod sa;
 mod spans;
 mod values;
 
@@ -304,6 +305,13 @@ pub struct PtpSettings {
     /// `current-utc-offset`: TAI − UTC in seconds announced with the PTP
     /// timescale; `None`: the kernel's TAI offset if it is set, else 37.
     pub current_utc_offset: Option<i16>,
+    /// `sa-file`: the security associations (linuxptp's `sa_file` format)
+    /// that ports with an `spp` use (IEEE 1588-2019 §16.14, Annex P).
+    pub sa_file: Option<PathBuf>,
+    /// `allow-mutable-correction`: compute and check ICVs with
+    /// correctionField zeroed, for transparent clocks without the keys
+    /// (overrides every association's `allow_mutable`).
+    pub allow_mutable_correction: Option<bool>,
     /// `network-management`: what management messages from the network
     /// may do (default read-only).
     #[serde(skip_serializing_if = "is_read_only")]
@@ -440,6 +448,8 @@ impl Default for PtpSettings {
             network_management: NetworkManagement::ReadOnly,
             master_sanity_threshold: Threshold::Auto,
             master_sanity_hold: tempora_clock::servo::sanity::DEFAULT_HOLD,
+            sa_file: None,
+            allow_mutable_correction: None,
         }
     }
 }
@@ -498,6 +508,13 @@ pub struct PortSettings {
         skip_serializing_if = "Vec::is_empty"
     )]
     pub acceptable_masters: Vec<AcceptableMaster>,
+    /// `spp`: the security association of `[ptp] sa-file` this port
+    /// authenticates with (AUTHENTICATION TLV, IEEE 1588-2019 §16.14).
+    #[serde(default)]
+    pub spp: Option<u8>,
+    /// `active-key-id`: the key of that association outgoing messages use.
+    #[serde(default)]
+    pub active_key_id: Option<u32>,
 }
 
 /// The transport of a port that names none, until the checks put in the
@@ -1096,6 +1113,10 @@ impl Config {
                     None => pc.acceptable_masters.push(m.identity),
                 }
             }
+            pc.auth = ps
+                .spp
+                .zip(ps.active_key_id)
+                .map(|(spp, active_key_id)| tempora_ptp::engine::PortAuth { spp, active_key_id });
         }
         c.network_management = p.network_management.engine();
         c.utc_offset_hold = match p.master_sanity_threshold {

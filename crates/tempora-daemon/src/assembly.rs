@@ -177,6 +177,10 @@ fn build_runtime(config: &Config) -> io::Result<(LinuxRuntime, f64)> {
     };
     let mut instance = config.instance_config(identity);
     instance.time_properties = time_properties(config);
+    // The daemon reads [ptp] sa-file; the engine checks and signs sans-IO.
+    instance.security_associations = config
+        .security_associations()
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
     for (pc, port) in instance.ports.iter_mut().zip(&config.ports) {
         if let Ok(i) = Interface::lookup(&port.interface) {
             pc.physical_address = i.mac.0.to_vec();

@@ -30,6 +30,16 @@ pub fn render(status: &Status) -> String {
             p.number, p.rx_errors
         ));
     }
+    // Only with authentication in use, so other scrapes stay as they were.
+    if status.ports.iter().any(|p| p.rx_auth_failures > 0) {
+        out.push_str("# HELP tempora_ptp_auth_failures_total PTP messages dropped for failing authentication (IEEE 1588-2019 Annex P).\n# TYPE tempora_ptp_auth_failures_total counter\n");
+        for p in &status.ports {
+            out.push_str(&format!(
+                "tempora_ptp_auth_failures_total{{port=\"{}\"}} {}\n",
+                p.number, p.rx_auth_failures
+            ));
+        }
+    }
     out
 }
 

@@ -305,6 +305,19 @@ impl<P: PortIo, C: DisciplinedClock> Runtime<P, C> {
                         ?kind,
                         "received"
                     ),
+                    Err(e @ tempora_ptp::engine::RxError::Unauthenticated(_)) => {
+                        // Logged on the 1st, 2nd, 4th, 8th... failure of the
+                        // port: visible, but a flood cannot fill the log.
+                        let n = self
+                            .engine
+                            .port_counters(port)
+                            .map_or(0, |c| c.rx_auth_failures);
+                        if n.is_power_of_two() {
+                            tracing::warn!(port = port + 1, error = %e, failures = n, "PTP message refused");
+                        } else {
+                            tracing::debug!(port = port + 1, error = %e, "PTP message refused");
+                        }
+                    }
                     Err(e) => tracing::debug!(port = port + 1, error = %e, "message dropped"),
                 }
                 self.drain()?;

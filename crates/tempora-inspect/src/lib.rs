@@ -5,6 +5,7 @@
 //! message, and re-encodes every decoded message to check that Tempora's
 //! codecs reproduce it byte for byte.
 
+mod auth_check;
 pub mod capture;
 pub mod dissect;
 mod ntp_view;
@@ -17,8 +18,10 @@ use std::path::Path;
 use serde_json::{Map, Value, json};
 use tempora_ptp::wire::framing::EthernetFrame;
 
+pub use crate::auth_check::{AuthCounts, load_sa_file};
 use crate::capture::{CaptureError, Frame, read_capture};
 use crate::dissect::{Dissected, Payload, dissect};
+use tempora_ptp::auth::SaDatabase;
 
 /// The outcome of decoding and re-encoding one message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,13 +50,26 @@ pub struct Summary {
     pub skipped: u64,
     /// NTS-KE (TLS) segments among the skipped packets.
     pub nts_ke: u64,
+    /// With an SA file: the AUTHENTICATION TLV checks.
+    pub auth: Option<AuthCounts>,
 }
 
 impl Summary {
-    /// Whether every PTP and NTP packet decoded and round-tripped.
+    /// Whether every PTP and NTP packet decoded and round-tripped, and with
+    /// an SA file every PTP message's ICV checked out.
     pub fn all_good(&self) -> bool {
-        self.failed == 0
+        self.failed == 0 && self.auth.is_none_or(|a| a.refused == 0)
     }
+}
+
+/// What `tempora inspect` does besides decoding.
+#[derive(Debug, Clone, Default)]
+pub struct InspectOptions {
+    /// One JSON object per message instead of a line of text.
+    pub json: bool,
+    /// Security associations to check every PTP message's AUTHENTICATION
+    /// TLV against (`--sa-file`).
+    pub sa: Option<SaDatabase>,
 }
 
 impl std::fmt::Display for Summary {
@@ -62,7 +78,11 @@ impl std::fmt::Display for Summary {
             f,
             "{} packets, {} decoded, {} identical, {} failed, {} skipped",
             self.packets, self.decoded, self.identical, self.failed, self.skipped
-        )
+        )?;
+        if let Some(a) = self.auth {
+            write!(f, ", {} ICVs verified, {} refused", a.verified, a.refused)?;
+        }
+        Ok(())
     }
 }
 
@@ -82,13 +102,30 @@ pub fn inspect_frame(
     summary: &mut Summary,
     out: &mut dyn Write,
 ) -> io::Result<()> {
+    let options = InspectOptions { json, sa: None };
+    inspect_frame_with(frame, &options, summary, out)
+}
+
+/// [`inspect_frame`] with [`InspectOptions`]: with an SA file, each PTP
+/// message's line says whether its ICV checked out.
+pub fn inspect_frame_with(
+    frame: &Frame,
+    options: &InspectOptions,
+    summary: &mut Summary,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let json = options.json;
     summary.packets += 1;
     let Dissected {
         source,
         destination,
         payload,
     } = dissect(frame.linktype, &frame.data);
-    let (text, mut obj, verdict) = match payload {
+    let ptp_message = match payload {
+        Payload::PtpEthernet(m) | Payload::PtpUdp(m) => Some(m),
+        _ => None,
+    };
+    let (mut text, mut obj, verdict) = match payload {
         Payload::Other => {
             summary.skipped += 1;
             return Ok(());
@@ -141,6 +178,17 @@ pub fn inspect_frame(
             (r.text, r.json, Some(r.verdict))
         }
     };
+    if let (Some(db), Some(message)) = (&options.sa, ptp_message) {
+        let (note, value, ok) = auth_check::check(db, message);
+        text.push_str(&note);
+        obj.insert("auth".into(), value);
+        let counts = summary.auth.get_or_insert_with(AuthCounts::default);
+        if ok {
+            counts.verified += 1;
+        } else {
+            counts.refused += 1;
+        }
+    }
     let time = format_time(frame.time_ns);
     let verdict_note = match &verdict {
         None | Some(Verdict::Identical) => String::new(),
@@ -185,10 +233,24 @@ pub fn inspect_file(
     summary: &mut Summary,
     out: &mut dyn Write,
 ) -> Result<(), InspectError> {
+    let options = InspectOptions { json, sa: None };
+    inspect_file_with(path, &options, summary, out)
+}
+
+/// [`inspect_file`] with [`InspectOptions`].
+pub fn inspect_file_with(
+    path: &Path,
+    options: &InspectOptions,
+    summary: &mut Summary,
+    out: &mut dyn Write,
+) -> Result<(), InspectError> {
+    if options.sa.is_some() {
+        summary.auth.get_or_insert_with(AuthCounts::default);
+    }
     let mut io_result = Ok(());
     read_capture(path, |frame| {
         if io_result.is_ok() {
-            io_result = inspect_frame(&frame, json, summary, out);
+            io_result = inspect_frame_with(&frame, options, summary, out);
         }
     })
     .map_err(|e| InspectError::Capture(path.display().to_string(), e))?;

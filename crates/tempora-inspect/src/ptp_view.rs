@@ -322,6 +322,12 @@ fn describe_tlv(tlv: &Tlv<'_>, text: &mut String) -> Value {
             obj.insert("current_offset".into(), json!(a.current_offset));
             obj.insert("display_name".into(), json!(a.display_name.to_string()));
         }
+        Tlv::Authentication(a) => {
+            let _ = write!(text, " auth-tlv spp {} key {}", a.spp, a.key_id);
+            obj.insert("spp".into(), json!(a.spp));
+            obj.insert("sec_param_indicator".into(), json!(a.sec_param_indicator));
+            obj.insert("key_id".into(), json!(a.key_id));
+        }
         _ => {
             let _ = write!(text, " tlv 0x{t:04x}");
         }

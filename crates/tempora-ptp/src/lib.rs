@@ -6,6 +6,8 @@
 //!   (IEEE 1588-2019 §13), its TLVs (§14, §15, §16) and its transports
 //!   (Annex C, D, E).
 //! * [`datasets`]: the data sets of a PTP instance (§8.2).
+//! * [`auth`]: the AUTHENTICATION TLV (§16.14, Annex P): security
+//!   associations, ICVs, linuxptp's `sa_file` format.
 //! * [`bmca`]: the best master clock algorithm (§9.3) and its alternates.
 //! * [`engine`]: a PTP instance (ordinary, boundary or transparent clock) as
 //!   a sans-IO state machine (§9, §10, §11); its module docs give the
@@ -30,6 +32,7 @@
 
 extern crate alloc;
 
+pub mod auth;
 pub mod bmca;
 pub mod datasets;
 pub mod engine;

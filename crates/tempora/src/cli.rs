@@ -27,11 +27,16 @@ pub enum Command {
     /// re-encoding every message to check it round-trips byte for byte.
     ///
     /// Exits with status 1 if any PTP or NTP packet failed to decode or to
-    /// round-trip, 2 if a capture could not be read.
+    /// round-trip (or, with --sa-file, any PTP message's ICV did not check
+    /// out), 2 if a capture or the SA file could not be read.
     Inspect {
         /// Print one JSON object per message instead of a line of text.
         #[arg(long)]
         json: bool,
+        /// Check the AUTHENTICATION TLV (IEEE 1588-2019 Annex P) of every
+        /// PTP message against the keys of this linuxptp `sa_file`.
+        #[arg(long, value_name = "FILE")]
+        sa_file: Option<PathBuf>,
         /// Capture files (pcap or pcapng).
         #[arg(required = true)]
         files: Vec<PathBuf>,

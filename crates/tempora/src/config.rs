@@ -15,6 +15,8 @@ pub fn check(path: &Path, syntax_only: bool) -> ExitCode {
         if syntax_only {
             return Ok((c, Vec::new()));
         }
+        // The daemon reads [ptp] sa-file too: a bad one fails the check.
+        c.security_associations()?;
         let warnings =
             tempora_daemon::preflight::check(&c).map_err(|e| format!("{}: {e}", path.display()))?;
         Ok((c, warnings))

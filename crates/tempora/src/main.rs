@@ -13,15 +13,23 @@ mod query;
 mod sim;
 mod status;
 use cli::{Cli, Command, ConfigCommand};
-use tempora_inspect::{InspectError, Summary, inspect_file};
+use tempora_inspect::{InspectError, InspectOptions, Summary, inspect_file_with};
 
-fn inspect(json: bool, files: &[PathBuf]) -> ExitCode {
+fn inspect(json: bool, sa_file: Option<&std::path::Path>, files: &[PathBuf]) -> ExitCode {
+    let sa = match sa_file.map(tempora_inspect::load_sa_file).transpose() {
+        Ok(sa) => sa,
+        Err(e) => {
+            eprintln!("tempora inspect: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let options = InspectOptions { json, sa };
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     let mut summary = Summary::default();
     let mut unreadable = false;
     for file in files {
-        match inspect_file(file, json, &mut summary, &mut out) {
+        match inspect_file_with(file, &options, &mut summary, &mut out) {
             Ok(()) => {}
             Err(InspectError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => {
                 return ExitCode::SUCCESS;
@@ -34,9 +42,15 @@ fn inspect(json: bool, files: &[PathBuf]) -> ExitCode {
         }
     }
     if json {
+        let auth = summary.auth.map_or(String::new(), |a| {
+            format!(
+                ",\"icv_verified\":{},\"icv_refused\":{}",
+                a.verified, a.refused
+            )
+        });
         let _ = writeln!(
             out,
-            "{{\"summary\":{{\"packets\":{},\"decoded\":{},\"identical\":{},\"failed\":{},\"skipped\":{},\"nts_ke\":{}}}}}",
+            "{{\"summary\":{{\"packets\":{},\"decoded\":{},\"identical\":{},\"failed\":{},\"skipped\":{},\"nts_ke\":{}{auth}}}}}",
             summary.packets,
             summary.decoded,
             summary.identical,
@@ -97,7 +111,11 @@ fn daemon(path: &std::path::Path) -> ExitCode {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Inspect { json, files } => inspect(json, &files),
+        Command::Inspect {
+            json,
+            sa_file,
+            files,
+        } => inspect(json, sa_file.as_deref(), &files),
         Command::Sim {
             json,
             seed,

@@ -32,8 +32,12 @@ pub fn status(socket: &Path, json: bool) -> ExitCode {
     };
     println!("clock identity   {}", s.identity);
     for p in &s.ports {
+        let refused = match p.rx_auth_failures {
+            0 => String::new(),
+            n => format!(", {n} messages refused by authentication"),
+        };
         println!(
-            "port {:<11} {} ({}) {}",
+            "port {:<11} {} ({}) {}{refused}",
             p.number, p.interface, p.transport, p.state
         );
     }

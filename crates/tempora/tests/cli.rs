@@ -150,3 +150,82 @@ fn config_check_reports_file_line_and_problem() {
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("ok"), "{out}");
 }
+
+/// `inspect --sa-file` over linuxptp 4.x's authenticated captures: every
+/// ICV checks out with the right keys, none with a wrong key, and a broken
+/// SA file is refused with its FILE:LINE.
+#[test]
+fn inspect_sa_file_verifies_every_icv() {
+    // Only in ../shared/vectors (linuxptp 4.x is not in Debian): skipped
+    // with a line without it, except under CI=true.
+    let shared = env!("TEMPORA_SHARED_VECTORS");
+    let next = format!("{shared}/next");
+    if !std::path::Path::new(&next).is_dir() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "{next} is missing (TEMPORA_SHARED_VECTORS), and CI=true requires it"
+        );
+        eprintln!("skipped: no {next} (TEMPORA_SHARED_VECTORS): linuxptp 4.x's captures");
+        return;
+    }
+    let sa = format!("{next}/ptp-auth.sa.cfg");
+    let udp = format!("{next}/ptp-auth-udp4-e2e.pcap");
+    let l2 = format!("{next}/ptp-auth-l2-p2p.pcap");
+    let (code, out, err) = tempora(&["inspect", "--sa-file", &sa, &udp, &l2]);
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines.last().unwrap(),
+        &"208 packets, 208 decoded, 208 identical, 0 failed, 0 skipped, 208 ICVs verified, 0 refused"
+    );
+    for line in &lines[..lines.len() - 1] {
+        assert!(
+            line.ends_with("auth ok (spp 1 key 1)") || line.ends_with("auth ok (spp 1 key 2)"),
+            "{line}"
+        );
+    }
+    let (code, out, _) = tempora(&["inspect", "--json", "--sa-file", &sa, &udp]);
+    assert_eq!(code, 0);
+    let first: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+    assert_eq!(first["auth"]["ok"], true);
+    assert_eq!(first["auth"]["key_id"], 1);
+
+    let wrong = scratch("wrong.sa.cfg");
+    std::fs::write(
+        &wrong,
+        "[security_association]\nspp 1\n1 AES128 HEX:00F48EBA01E7C5966A76CB787AED4E7B\n",
+    )
+    .unwrap();
+    let (code, out, _) = tempora(&["inspect", "--sa-file", wrong.to_str().unwrap(), &udp]);
+    assert_eq!(code, 1);
+    assert!(
+        out.lines()
+            .next()
+            .unwrap()
+            .ends_with("!! auth: ICV does not match"),
+        "{out}"
+    );
+    assert!(
+        out.ends_with("55 identical, 0 failed, 0 skipped, 0 ICVs verified, 55 refused\n"),
+        "{out}"
+    );
+    // Without the key the message names, each message is refused as such.
+    let (code, out, _) = tempora(&["inspect", "--sa-file", wrong.to_str().unwrap(), &l2]);
+    assert_eq!(code, 1);
+    assert!(
+        out.lines()
+            .next()
+            .unwrap()
+            .ends_with("!! auth: unknown key id 2"),
+        "{out}"
+    );
+
+    std::fs::write(&wrong, "[security_association]\nspp 1\n1 AES128 HEX:00\n").unwrap();
+    let (code, _, err) = tempora(&["inspect", "--sa-file", wrong.to_str().unwrap(), &udp]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains(&format!("{}:3: key of 1 octets", wrong.display())),
+        "{err}"
+    );
+    let _ = std::fs::remove_file(&wrong);
+}

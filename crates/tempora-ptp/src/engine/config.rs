@@ -92,6 +92,9 @@ pub struct PortConfig {
     /// Whether the port sends Announce messages when MASTER (the automotive
     /// profile does not).
     pub send_announce: bool,
+    /// The AUTHENTICATION TLV (IEEE 1588-2019 §16.14): with an SPP, every
+    /// message sent carries one and every message received must.
+    pub auth: Option<super::PortAuth>,
 }
 
 impl Default for PortConfig {
@@ -120,6 +123,7 @@ impl Default for PortConfig {
             interface: Vec::new(),
             static_role: None,
             send_announce: true,
+            auth: None,
         }
     }
 }
@@ -194,6 +198,9 @@ pub struct InstanceConfig {
     pub follow_up_info: bool,
     /// The ports, in port-number order.
     pub ports: Vec<PortConfig>,
+    /// The security associations ports name by SPP (IEEE 1588-2019
+    /// §P.2.1), e.g. from a linuxptp `sa_file`.
+    pub security_associations: crate::auth::SaDatabase,
 }
 
 impl InstanceConfig {
@@ -248,6 +255,7 @@ impl InstanceConfig {
             path_trace: false,
             follow_up_info: false,
             ports: alloc::vec![PortConfig::default()],
+            security_associations: crate::auth::SaDatabase::default(),
         }
     }
 }

@@ -30,6 +30,7 @@
 //! time, far faster than real time.
 
 mod action;
+mod auth;
 mod config;
 mod management;
 mod master;
@@ -44,6 +45,7 @@ mod unicast;
 mod utc_gate;
 
 pub use action::{Action, Address, Destination, Measurement, PortIndex, Timer, TxToken};
+pub use auth::PortAuth;
 pub use config::{InstanceConfig, NetworkManagement, PortConfig};
 pub use utc_gate::{UTC_OFFSET_STEP, UtcOffsetGate, ptp_minus_utc};
 
@@ -82,6 +84,9 @@ pub enum RxError {
     /// It carries the identity of an acceptable master bound to addresses
     /// (`PortConfig::acceptable_master_addresses`) but came from another.
     WrongAddress,
+    /// The port has an SPP and the message's AUTHENTICATION TLV is
+    /// missing or does not check out, or it is a replay (§16.14, Annex P).
+    Unauthenticated(crate::auth::AuthError),
 }
 
 impl core::fmt::Display for RxError {
@@ -95,6 +100,7 @@ impl core::fmt::Display for RxError {
             RxError::WrongAddress => {
                 write!(f, "acceptable master's identity from another address")
             }
+            RxError::Unauthenticated(e) => write!(f, "authentication failed: {e}"),
         }
     }
 }
@@ -108,8 +114,12 @@ pub struct PortCounters {
     pub rx: [u64; 16],
     /// Messages sent, by type.
     pub tx: [u64; 16],
-    /// Messages dropped: malformed, other domain, missing timestamp.
+    /// Messages dropped: malformed, other domain, missing timestamp,
+    /// failed authentication.
     pub rx_errors: u64,
+    /// Of those, messages that failed authentication on a port with an SPP
+    /// (IEEE 1588-2019 §16.14): no or a bad AUTHENTICATION TLV, or a replay.
+    pub rx_auth_failures: u64,
     /// Transparent clocks: event messages forwarded out of this port with
     /// a measured residence time (§10.2.2.2).
     pub residence_count: u64,
@@ -182,6 +192,8 @@ pub struct PtpInstance {
     utc_gate: UtcOffsetGate,
     /// Per port: the acceptable master table (§17.6).
     acceptable: Vec<AcceptableMasterTable>,
+    /// Security associations and replay state (§16.14, Annex P).
+    auth: auth::AuthState,
 }
 
 impl PtpInstance {
@@ -233,6 +245,7 @@ impl PtpInstance {
             })
             .collect();
         PtpInstance {
+            auth: auth::AuthState::new(config.security_associations, n),
             parent_ds: ParentDs::own(&default_ds),
             default_ds,
             current_ds: CurrentDs::default(),
@@ -420,6 +433,10 @@ impl PtpInstance {
         match result {
             Ok(Some(t)) => counters.rx[usize::from(t.to_nibble() & 0x0f)] += 1,
             Ok(None) => {}
+            Err(RxError::Unauthenticated(_)) => {
+                counters.rx_errors += 1;
+                counters.rx_auth_failures += 1;
+            }
             Err(_) => counters.rx_errors += 1,
         }
         result.map(|_| ())
@@ -440,6 +457,8 @@ impl PtpInstance {
         }
         let rx = rx.unwrap_or(now);
         if self.default_ds.instance_type.is_transparent() {
+            self.authenticate_rx(port, &h, data)
+                .map_err(RxError::Unauthenticated)?;
             self.transparent_forward(now, port, &msg, data, rx, source);
             return Ok(Some(h.message_type));
         }
@@ -452,6 +471,10 @@ impl PtpInstance {
             // Our own message looped back (§9.5.2.3); nothing to do.
             return Ok(None);
         }
+        // §16.14 (Annex P): on a port with an SPP, only authentic messages
+        // of our domain go further.
+        self.authenticate_rx(port, &h, data)
+            .map_err(RxError::Unauthenticated)?;
         if let Some(addr) = source {
             // An acceptable master bound to addresses (§17.6, extended):
             // its identity from any other address is a forgery.
@@ -590,6 +613,9 @@ impl PtpInstance {
         data: Vec<u8>,
         pending: Option<PendingTx>,
     ) {
+        let Some(data) = self.authenticate_tx(port, data) else {
+            return;
+        };
         let timestamp = pending.map(|p| self.token(p));
         self.counters[port].tx[usize::from(message_type.to_nibble() & 0x0f)] += 1;
         self.actions.push_back(Action::Send {
@@ -604,6 +630,9 @@ impl PtpInstance {
 
     /// Sends a one-step Sync: the platform stamps it as it leaves (§9.5.9.2).
     fn send_one_step(&mut self, port: PortIndex, destination: Destination, data: Vec<u8>) {
+        let Some(data) = self.authenticate_tx(port, data) else {
+            return;
+        };
         self.counters[port].tx[usize::from(MessageType::Sync.to_nibble())] += 1;
         self.actions.push_back(Action::Send {
             port,

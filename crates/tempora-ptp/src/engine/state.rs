@@ -31,6 +31,7 @@ impl PtpInstance {
             self.cancel_timer(Timer::Qualification(port));
         }
         self.ports[port].ds.port_state = new;
+        self.auth.on_state(port, new);
         self.actions.push_back(Action::StateChange {
             port,
             from: old,

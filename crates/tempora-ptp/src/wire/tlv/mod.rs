@@ -3,12 +3,14 @@
 //! byte for byte as [`Tlv::Other`].
 
 mod alternate_time;
+mod authentication;
 pub mod management;
 mod organization;
 mod path_trace;
 mod unicast;
 
 pub use alternate_time::AlternateTimeOffsetIndicator;
+pub use authentication::{AuthenticationTlv, sec_param};
 pub use management::{ManagementErrorStatus, ManagementTlv};
 pub use organization::{FollowUpInformation, IEEE_802_1_OUI, OrganizationExtension, ScaledNs};
 pub use path_trace::PathTrace;
@@ -43,6 +45,10 @@ pub mod tlv_type {
     pub const ORGANIZATION_EXTENSION_PROPAGATE: u16 = 0x4000;
     /// ORGANIZATION_EXTENSION_DO_NOT_PROPAGATE (§14.3, new in 2019).
     pub const ORGANIZATION_EXTENSION_DO_NOT_PROPAGATE: u16 = 0x8000;
+    /// PAD (§16.15, new in 2019).
+    pub const PAD: u16 = 0x8008;
+    /// AUTHENTICATION (§16.14.3, Annex P, new in 2019).
+    pub const AUTHENTICATION: u16 = 0x8009;
 }
 
 /// The name of a `tlvType`, for display.
@@ -63,10 +69,10 @@ pub fn tlv_type_name(t: u16) -> &'static str {
         tlv_type::ORGANIZATION_EXTENSION_DO_NOT_PROPAGATE => {
             "ORGANIZATION_EXTENSION_DO_NOT_PROPAGATE"
         }
-        0x2000 => "AUTHENTICATION",
+        0x2000 => "AUTHENTICATION_2008",
         0x2001..=0x2003 => "AUTHENTICATION (legacy)",
-        0x8001 => "PAD",
-        0x8002 => "AUTHENTICATION",
+        tlv_type::PAD => "PAD",
+        tlv_type::AUTHENTICATION => "AUTHENTICATION",
         _ => "UNKNOWN",
     }
 }
@@ -163,6 +169,8 @@ pub enum Tlv<'a> {
     PathTrace(PathTrace<'a>),
     /// ALTERNATE_TIME_OFFSET_INDICATOR (§16.3.3).
     AlternateTimeOffsetIndicator(AlternateTimeOffsetIndicator<'a>),
+    /// AUTHENTICATION (§16.14.3, Annex P).
+    Authentication(AuthenticationTlv<'a>),
     /// Any other TLV, kept as received.
     Other(RawTlv<'a>),
 }
@@ -203,6 +211,7 @@ impl<'a> Tlv<'a> {
             ALTERNATE_TIME_OFFSET_INDICATOR => Tlv::AlternateTimeOffsetIndicator(
                 AlternateTimeOffsetIndicator::read_value(v).map_err(|_| wrong())?,
             ),
+            AUTHENTICATION => Tlv::Authentication(AuthenticationTlv::decode_value(v)?),
             _ => Tlv::Other(raw),
         })
     }
@@ -220,6 +229,7 @@ impl<'a> Tlv<'a> {
             Tlv::AcknowledgeCancelUnicastTransmission(_) => ACKNOWLEDGE_CANCEL_UNICAST_TRANSMISSION,
             Tlv::PathTrace(_) => PATH_TRACE,
             Tlv::AlternateTimeOffsetIndicator(_) => ALTERNATE_TIME_OFFSET_INDICATOR,
+            Tlv::Authentication(_) => AUTHENTICATION,
             Tlv::Other(raw) => raw.tlv_type,
         }
     }
@@ -237,6 +247,7 @@ impl<'a> Tlv<'a> {
             }
             Tlv::PathTrace(p) => p.value_len(),
             Tlv::AlternateTimeOffsetIndicator(a) => a.value_len(),
+            Tlv::Authentication(a) => a.value_len(),
             Tlv::Other(raw) => raw.value.len(),
         }
     }
@@ -269,6 +280,7 @@ impl<'a> Tlv<'a> {
             }
             Tlv::PathTrace(p) => p.write_value(w)?,
             Tlv::AlternateTimeOffsetIndicator(a) => a.write_value(w)?,
+            Tlv::Authentication(a) => a.write_value(w)?,
             Tlv::Other(raw) => w.bytes(raw.value)?,
         }
         // A typed value must write exactly what value_len promised.
