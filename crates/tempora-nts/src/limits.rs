@@ -219,7 +219,7 @@ mod tests {
         let mut c = Connections::new(3, 2);
         let (a, b) = (ip("192.0.2.1"), ip("192.0.2.2"));
         let mut peers = Vec::new();
-        let mut admit = |c: &mut Connections, block, peers: &mut Vec<TcpStream>| {
+        let admit = |c: &mut Connections, block, peers: &mut Vec<TcpStream>| {
             let (ours, peer) = pair(&l);
             peers.push(peer);
             c.admit(block, Some(ours))
