@@ -77,7 +77,7 @@ pub fn save(path: &Path, ppb: f64) -> io::Result<()> {
 }
 
 /// Saves the frequency file and warns of failures, at most once per
-/// [`WARN_EVERY`] while they last, and once when saving works again.
+/// hour while they last, and once when saving works again.
 #[derive(Debug, Default)]
 pub struct Saver {
     /// When the last warning was given, while saving fails.
