@@ -93,7 +93,7 @@ mod tests {
     /// whole and no temporary file is left.
     #[test]
     fn a_full_disk_leaves_the_old_file_and_no_partial_one() {
-        let Some(mnt) = TinyTmpfs::mount("state") else {
+        let Some(mnt) = TinyTmpfs::mount("full-disk") else {
             return;
         };
         let path = mnt.0.join("frequency");
