@@ -771,6 +771,15 @@ impl Checker<'_> {
                 "`rate-limit-burst` must be at least 1",
             ));
         }
+        if n.rate_limit_leak > 4 {
+            return Err(self.at_value(
+                "ntp-server.rate-limit-leak",
+                format!(
+                    "`rate-limit-leak` = {} is out of range: 0 (no leak) to 4 (log2)",
+                    n.rate_limit_leak
+                ),
+            ));
+        }
         if n.workers > 16 {
             return Err(self.at_value(
                 "ntp-server.workers",
@@ -813,6 +822,7 @@ impl Checker<'_> {
                 "`ntp-port` = 0 is not a port clients can reach: 1 to 65535 (default 123)",
             ));
         }
+        self.nts_ke_limits(k)?;
         for (key, d) in [("key-rotation", k.key_rotation), ("timeout", k.timeout)] {
             if d <= Duration::ZERO {
                 return Err(self.at_value(
@@ -820,6 +830,49 @@ impl Checker<'_> {
                     format!("`{key}` must be positive"),
                 ));
             }
+        }
+        Ok(())
+    }
+}
+
+impl Checker<'_> {
+    /// The NTS-KE server's per-address limits and rate limit.
+    fn nts_ke_limits(&self, k: &NtsKeServerSettings) -> Result<(), ConfigError> {
+        let out_of_range = |key: &str, v: i64, range: &str| {
+            self.at_value(
+                &format!("nts-ke-server.{key}"),
+                format!("`{key}` = {v} is out of range: {range}"),
+            )
+        };
+        if k.max_connections_per_address == 0 {
+            return Err(out_of_range("max-connections-per-address", 0, "at least 1"));
+        }
+        if k.address_prefix_v4 > 32 {
+            let v = i64::from(k.address_prefix_v4);
+            return Err(out_of_range("address-prefix-v4", v, "0 to 32"));
+        }
+        if k.address_prefix_v6 > 128 {
+            let v = i64::from(k.address_prefix_v6);
+            return Err(out_of_range("address-prefix-v6", v, "0 to 128"));
+        }
+        if !(-4..=12).contains(&k.rate_limit_interval) {
+            let v = i64::from(k.rate_limit_interval);
+            return Err(out_of_range(
+                "rate-limit-interval",
+                v,
+                "-4 to 12 (log2 seconds)",
+            ));
+        }
+        if k.rate_limit_burst == 0 {
+            return Err(out_of_range("rate-limit-burst", 0, "1 to 255"));
+        }
+        if k.rate_limit_leak > 4 {
+            let v = i64::from(k.rate_limit_leak);
+            return Err(out_of_range(
+                "rate-limit-leak",
+                v,
+                "0 (no leak) to 4 (log2)",
+            ));
         }
         Ok(())
     }

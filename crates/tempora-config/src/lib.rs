@@ -722,6 +722,53 @@ pub struct NtsKeServerSettings {
     /// `ntp-port`: the NTP port to give clients, if not 123.
     #[serde(default)]
     pub ntp_port: Option<u16>,
+    /// `max-connections-per-address` (default 8): connections from one
+    /// address block (`address-prefix-v4`/`-v6`) served at once.
+    #[serde(default = "default_max_per_address")]
+    pub max_connections_per_address: u16,
+    /// `address-prefix-v4` (default 32): the IPv4 block counted as one
+    /// address by the per-address limits.
+    #[serde(default = "default_prefix_v4")]
+    pub address_prefix_v4: u8,
+    /// `address-prefix-v6` (default 64): the IPv6 block counted as one
+    /// address by the per-address limits.
+    #[serde(default = "default_prefix_v6")]
+    pub address_prefix_v6: u8,
+    /// `rate-limit` (default true): a token bucket of connections per
+    /// address block (chrony's `ntsratelimit`).
+    #[serde(default = "default_true")]
+    pub rate_limit: bool,
+    /// `rate-limit-interval`, log2 s (default 6: one connection per 64 s).
+    #[serde(default = "default_ke_rate_interval")]
+    pub rate_limit_interval: i8,
+    /// `rate-limit-burst` (default 8): connections at once after a quiet
+    /// spell.
+    #[serde(default = "default_rate_limit_burst")]
+    pub rate_limit_burst: u8,
+    /// `rate-limit-leak` (default 2): a connection over the rate is still
+    /// served with probability 2^-leak; 0 turns the leak off.
+    #[serde(default = "default_rate_limit_leak")]
+    pub rate_limit_leak: u8,
+}
+
+fn default_max_per_address() -> u16 {
+    8
+}
+
+fn default_prefix_v4() -> u8 {
+    32
+}
+
+fn default_prefix_v6() -> u8 {
+    64
+}
+
+fn default_true() -> bool {
+    true
+}
+
+fn default_ke_rate_interval() -> i8 {
+    6
 }
 
 fn default_nts_ke_listen() -> Vec<SocketAddr> {
@@ -853,6 +900,15 @@ pub struct NtpServerSettings {
         skip_serializing_if = "is_default_burst"
     )]
     rate_limit_burst: u8,
+    /// `rate-limit-leak` (default 2, as chrony's `ratelimit leak`): a
+    /// request over its rate is still answered with probability 2^-leak,
+    /// so that a flood spoofing a client's address cannot cut it off; 0
+    /// turns the leak off.
+    #[serde(
+        default = "default_rate_limit_leak",
+        skip_serializing_if = "is_default_leak"
+    )]
+    pub rate_limit_leak: u8,
     /// `interleaved`: answer clients in the interleaved mode (RFC 9769)
     /// when they ask for it, with kernel transmit timestamps.
     #[serde(default, skip_serializing_if = "is_false")]
@@ -892,6 +948,7 @@ impl Default for NtpServerSettings {
             rate_limit_on: false,
             rate_limit_interval: default_rate_limit_interval(),
             rate_limit_burst: default_rate_limit_burst(),
+            rate_limit_leak: default_rate_limit_leak(),
             interleaved: false,
             workers: 0,
             require_nts: false,
@@ -926,6 +983,14 @@ fn is_default_interval(v: &i8) -> bool {
 
 fn is_default_burst(v: &u8) -> bool {
     *v == default_rate_limit_burst()
+}
+
+fn is_default_leak(v: &u8) -> bool {
+    *v == default_rate_limit_leak()
+}
+
+fn default_rate_limit_leak() -> u8 {
+    2
 }
 
 fn is_drop(a: &DenyAction) -> bool {

@@ -444,3 +444,106 @@ fn nts_keys_check_and_round_trip() {
     ));
     assert!(e.contains("`key-rotation` must be positive"), "{e}");
 }
+
+/// Issue 13: the leak of the NTP rate limit and the NTS-KE server's
+/// limits, their defaults and their ranges.
+#[test]
+fn dos_limits() {
+    let base = format!(
+        "{PORT}[ntp-server]\nlisten = [\"0.0.0.0:123\"]\nrate-limit = true\n\
+         [nts-ke-server]\ncertificate-chain = \"c\"\nprivate-key = \"k\"\n"
+    );
+    let c = Config::parse(&base, "t.toml").unwrap();
+    assert_eq!(c.ntp_server.as_ref().unwrap().rate_limit_leak, 2);
+    let k = c.nts_ke_server.as_ref().unwrap();
+    assert_eq!(
+        (
+            k.max_connections_per_address,
+            k.address_prefix_v4,
+            k.address_prefix_v6
+        ),
+        (8, 32, 64)
+    );
+    assert!(k.rate_limit);
+    assert_eq!(
+        (k.rate_limit_interval, k.rate_limit_burst, k.rate_limit_leak),
+        (6, 8, 2)
+    );
+    // [ntp-server] writes the leak back only when not the default.
+    let toml = c.to_toml();
+    let ntp = toml.split("[ntp-server]").nth(1).unwrap();
+    let ntp = ntp.split("\n[").next().unwrap();
+    assert!(!ntp.contains("rate-limit-leak"), "{toml}");
+    let c = Config::parse(
+        &base
+            .replace(
+                "rate-limit = true\n",
+                "rate-limit = true\nrate-limit-leak = 0\n",
+            )
+            .replace(
+                "private-key = \"k\"\n",
+                "private-key = \"k\"\nrate-limit = false\naddress-prefix-v6 = 56\n",
+            ),
+        "t.toml",
+    )
+    .unwrap();
+    assert_eq!(c.ntp_server.as_ref().unwrap().rate_limit_leak, 0);
+    let k = c.nts_ke_server.as_ref().unwrap();
+    assert!(!k.rate_limit);
+    assert_eq!(k.address_prefix_v6, 56);
+    let again = Config::parse(&c.to_toml(), "t.toml").unwrap();
+    assert_eq!(again.ntp_server, c.ntp_server);
+    assert_eq!(again.nts_ke_server, c.nts_ke_server);
+    for (section, key, value, message) in [
+        (
+            "ntp-server",
+            "rate-limit-leak",
+            "5",
+            "`rate-limit-leak` = 5 is out of range",
+        ),
+        (
+            "nts-ke-server",
+            "rate-limit-leak",
+            "9",
+            "`rate-limit-leak` = 9 is out of range",
+        ),
+        (
+            "nts-ke-server",
+            "max-connections-per-address",
+            "0",
+            "`max-connections-per-address` = 0",
+        ),
+        (
+            "nts-ke-server",
+            "address-prefix-v4",
+            "33",
+            "`address-prefix-v4` = 33 is out of range",
+        ),
+        (
+            "nts-ke-server",
+            "address-prefix-v6",
+            "129",
+            "`address-prefix-v6` = 129 is out of range",
+        ),
+        (
+            "nts-ke-server",
+            "rate-limit-interval",
+            "13",
+            "`rate-limit-interval` = 13 is out of range",
+        ),
+        (
+            "nts-ke-server",
+            "rate-limit-burst",
+            "0",
+            "`rate-limit-burst` = 0 is out of range",
+        ),
+    ] {
+        let anchor = match section {
+            "ntp-server" => "rate-limit = true\n",
+            _ => "private-key = \"k\"\n",
+        };
+        let text = base.replace(anchor, &format!("{anchor}{key} = {value}\n"));
+        let e = error(&text);
+        assert!(e.contains(message), "{section}.{key}: {e}");
+    }
+}

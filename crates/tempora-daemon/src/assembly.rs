@@ -188,7 +188,7 @@ fn build_runtime(config: &Config) -> io::Result<(LinuxRuntime, f64)> {
     }
     let ports = open_ports(config)?;
     let saved = match &config.clock.frequency_file {
-        Some(path) => freqfile::load(path)?,
+        Some(path) => freqfile::load_or_fresh(path)?,
         None => None,
     };
     let clock = open_clock(config, saved)?;

@@ -11,6 +11,8 @@ use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex, RwLock};
 
+use rand::RngCore;
+
 use tempora_clock::{Duration, ServoState, Time};
 use tempora_config::{DenyAction, NtpServerSettings};
 use tempora_ntp::access::{Cidr, Limiter, RateLimiter, Verdict};
@@ -125,6 +127,13 @@ impl Limiter for SharedLimiter {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .check(ip, now)
     }
+
+    fn check_or_leak(&mut self, ip: IpAddr, now: Time, rng: &mut dyn RngCore) -> Verdict {
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .check_or_leak(ip, now, rng)
+    }
 }
 
 /// The NTS cookie master keys, shared with the NTS-KE server and rotated by
@@ -174,7 +183,8 @@ impl NtpServer {
         };
         let limiter = settings
             .rate_limit
-            .map(|r| SharedLimiter(Arc::new(Mutex::new(RateLimiter::new(r, key)))));
+            .map(|r| RateLimiter::new(r, key).with_leak(settings.rate_limit_leak))
+            .map(|l| SharedLimiter(Arc::new(Mutex::new(l))));
         NtpServer {
             policy: NtpServerPolicy {
                 local_stratum: settings.local_stratum,
@@ -344,6 +354,8 @@ mod tests {
             burst: 1,
         });
         settings.interleaved = true;
+        // No leak: the counts below are exact (the leak is tested below).
+        settings.rate_limit_leak = 0;
         let template = NtpServer::new(&settings, -20, 1);
         let mut server = template.for_worker(2);
         let clock = Fixed(Time::from_secs_nanos(1_800_000_000, 0));
@@ -390,5 +402,32 @@ mod tests {
         assert_eq!((c.rate_limited, c.kisses), (1, 1));
         assert_eq!((c.ignored, c.denied, c.nts_rejected), (1, 1, 1));
         assert_eq!((c.interleaved, c.nts_replies, c.nts_naks), (0, 0, 0));
+    }
+
+    /// Issue 13: a flood of 10,000 requests from one (spoofed) address,
+    /// with the `[ntp-server]` defaults and rate limiting on: over its
+    /// rate, about one request in four is still answered (leak 2), so the
+    /// client whose address is spoofed is never cut off.
+    #[test]
+    fn a_spoofed_flood_leaves_the_victim_some_replies() {
+        let mut settings = NtpServerSettings::default();
+        settings.rate_limit = Some(RateLimit {
+            interval: Duration::from_secs(8),
+            burst: 8,
+        });
+        let mut server = NtpServer::new(&settings, -20, 1);
+        let clock = Fixed(Time::from_secs_nanos(1_800_000_000, 0));
+        let state = ServerClock::UNSYNCHRONIZED;
+        let (_, req) = Request::new(1);
+        let mut out = [0u8; 2048];
+        let from = "192.0.2.1:123".parse().unwrap();
+        for _ in 0..10_000 {
+            server.handle(&clock, &state, &req, None, from, &mut out);
+        }
+        let c = server.counters;
+        let answered = c.received - c.rate_limited;
+        // 8 + 9,992/4 = 2,506 expected; the bounds are 11 standard
+        // deviations away.
+        assert!((2_000..=3_000).contains(&answered), "{c:?}");
     }
 }

@@ -8,7 +8,9 @@ use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Arc, RwLock};
 
 use tempora_config::NtsKeServerSettings;
+use tempora_ntp::access::RateLimit;
 use tempora_nts::keys::CookieKeys;
+use tempora_nts::limits::KeLimits;
 use tempora_nts::server::{KeServer, KeServerSettings};
 
 use crate::status::NtsKeStatus;
@@ -52,11 +54,27 @@ pub fn ke_settings(k: &NtsKeServerSettings) -> KeServerSettings {
 /// Starts the NTS-KE server's threads.
 pub fn start_ke_server(settings: &NtsKeServerSettings, keys: &SharedKeys) -> io::Result<KeServer> {
     let server =
-        KeServer::start(ke_settings(settings), Arc::clone(keys)).map_err(io::Error::other)?;
+        KeServer::start_with_limits(ke_settings(settings), limits(settings), Arc::clone(keys))
+            .map_err(io::Error::other)?;
     for addr in server.local_addrs() {
         tracing::info!(listen = %addr, "NTS-KE server");
     }
     Ok(server)
+}
+
+/// The NTS-KE server's limits against floods of connections, from
+/// `[nts-ke-server]`.
+fn limits(k: &NtsKeServerSettings) -> KeLimits {
+    KeLimits {
+        max_per_address: usize::from(k.max_connections_per_address),
+        prefix_v4: k.address_prefix_v4,
+        prefix_v6: k.address_prefix_v6,
+        rate_limit: k.rate_limit.then(|| RateLimit {
+            interval: tempora_clock::Duration::from_log2_secs(k.rate_limit_interval),
+            burst: u32::from(k.rate_limit_burst),
+        }),
+        leak: k.rate_limit_leak,
+    }
 }
 
 /// Rotates the NTS master keys when due (RFC 8915 §6); a failure to save
@@ -80,5 +98,7 @@ pub fn ke_status(server: &KeServer) -> NtsKeStatus {
         completed: server.counters.completed.load(Relaxed),
         failed: server.counters.failed.load(Relaxed),
         refused: server.counters.refused.load(Relaxed),
+        rate_limited: server.counters.rate_limited.load(Relaxed),
+        evicted: server.counters.evicted.load(Relaxed),
     }
 }

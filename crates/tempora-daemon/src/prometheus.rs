@@ -258,6 +258,16 @@ fn nts_ke_counters(out: &mut String, k: &NtsKeStatus) {
             "NTS-KE connections refused at the bound.",
             k.refused,
         ),
+        (
+            "rate_limited",
+            "NTS-KE connections refused by the per-address rate limit.",
+            k.rate_limited,
+        ),
+        (
+            "evicted",
+            "Idle NTS-KE connections closed early to make room.",
+            k.evicted,
+        ),
     ] {
         counter(out, "nts_ke", name, help, v);
     }

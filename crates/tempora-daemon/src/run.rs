@@ -43,7 +43,7 @@ pub fn run(config: &Config, config_path: &Path) -> io::Result<()> {
     while !stop.load(Ordering::Relaxed) {
         timing.turn()?;
     }
-    timing.save_frequency()?;
+    timing.save_frequency(RealtimeBase.now());
     tracing::info!("stopped");
     Ok(())
 }
@@ -56,6 +56,7 @@ struct TimingLoop {
     last_system_sync: Time,
     last_publish: Time,
     last_save: Time,
+    frequency_saver: freqfile::Saver,
 }
 
 impl TimingLoop {
@@ -84,6 +85,7 @@ impl TimingLoop {
             last_system_sync: Time::EPOCH,
             last_publish: Time::EPOCH,
             last_save: RealtimeBase.now(),
+            frequency_saver: freqfile::Saver::default(),
         }
     }
 
@@ -234,22 +236,19 @@ impl TimingLoop {
             self.last_publish = now;
         }
         if now - self.last_save >= Duration::from_secs(60) {
-            self.save_frequency()?;
+            self.save_frequency(now);
             self.last_save = now;
         }
         Ok(())
     }
 
-    /// Saves the servo's frequency to the frequency file, if configured.
-    fn save_frequency(&self) -> io::Result<()> {
-        match &self.d.frequency_file {
-            Some(path) => freqfile::save_within_limit(
-                path,
-                self.d.runtime.frequency_ppb(),
-                self.d.runtime.frequency_limit_ppb(),
-            )
-            .map(|_| ()),
-            None => Ok(()),
+    /// Saves the servo's frequency to the frequency file, if configured; a
+    /// failure is a warning naming the file (rate-limited), never an exit.
+    fn save_frequency(&mut self, now: Time) {
+        if let Some(path) = &self.d.frequency_file {
+            let ppb = self.d.runtime.frequency_ppb();
+            let limit = self.d.runtime.frequency_limit_ppb();
+            self.frequency_saver.save(path, ppb, limit, now);
         }
     }
 

@@ -220,8 +220,15 @@ pub struct NtsKeStatus {
     pub completed: u64,
     /// Connections that failed (TLS, timeout, bad request).
     pub failed: u64,
-    /// Connections refused at `max-connections`.
+    /// Connections refused at `max-connections` (or the per-address
+    /// bound) with no idle connection to close.
     pub refused: u64,
+    /// Connections refused by the per-address rate limit.
+    #[serde(default)]
+    pub rate_limited: u64,
+    /// Idle connections closed early to make room for a newcomer.
+    #[serde(default)]
+    pub evicted: u64,
 }
 
 /// One source as `tempora status` shows it.

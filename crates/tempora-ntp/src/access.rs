@@ -7,6 +7,7 @@
 
 use core::net::IpAddr;
 
+use rand_core::RngCore;
 use tempora_clock::{Duration, Time};
 
 use crate::wire::{HEADER_LEN, KissCode, LeapIndicator, Mode, NtpTimestamp, Packet, ReferenceId};
@@ -152,11 +153,33 @@ const EMPTY: Slot = Slot {
 /// the hash of its address; a newcomer whose slot holds another client
 /// takes it over (that client starts afresh, with a full bucket): memory
 /// never grows, whatever the number of addresses.
+///
+/// With a leak `L` (as chrony's `ratelimit leak`), a request over its rate
+/// is still answered with probability 2^-L, drawn from the generator the
+/// caller passes ([`RateLimiter::check_or_leak`]): an attacker who floods
+/// with a victim's spoofed source address can thin the victim's replies
+/// but never cut them off (RFC 8633 §3.5 warns of exactly this abuse of
+/// rate limiting).
 #[derive(Debug, Clone)]
 pub struct RateLimiter<const N: usize> {
     limit: RateLimit,
     slots: [Slot; N],
     key: u64,
+    leak: u8,
+}
+
+/// The largest leak (2^-16: one request in 65,536 leaks through).
+pub const MAX_LEAK: u8 = 16;
+
+/// Whether a request over its rate leaks through: with probability 2^-`leak`
+/// (never with `leak` 0), one draw from `rng`. Nothing is drawn with
+/// `leak` 0.
+pub fn leaks(leak: u8, rng: &mut dyn RngCore) -> bool {
+    if leak == 0 {
+        return false;
+    }
+    let mask = (1u32 << leak.min(MAX_LEAK)) - 1;
+    rng.next_u32() & mask == 0
 }
 
 const ONE: u64 = 1 << 16;
@@ -168,15 +191,46 @@ impl<const N: usize> RateLimiter<N> {
             limit,
             slots: [EMPTY; N],
             key,
+            leak: 0,
         }
+    }
+
+    /// The same limiter with leak `leak` (0: none, the default of
+    /// [`RateLimiter::new`]; at most [`MAX_LEAK`]): a request over its
+    /// rate is answered with probability 2^-`leak` by
+    /// [`RateLimiter::check_or_leak`].
+    pub fn with_leak(mut self, leak: u8) -> Self {
+        self.leak = leak.min(MAX_LEAK);
+        self
+    }
+
+    /// Its leak.
+    pub fn leak(&self) -> u8 {
+        self.leak
     }
 
     fn slot_of(&self, ip: IpAddr) -> usize {
         slot_index(self.key, ip, N)
     }
 
-    /// Accounts a request from `ip` at `now`.
+    /// Accounts a request from `ip` at `now` (no leak: a request over its
+    /// rate is never answered).
     pub fn check(&mut self, ip: IpAddr, now: Time) -> Verdict {
+        self.account(ip, now, || false)
+    }
+
+    /// Accounts a request from `ip` at `now`; over its rate, the request
+    /// is answered all the same with probability 2^-leak, drawn from `rng`
+    /// (drawn from only then). A leaked request takes no token and no
+    /// kiss.
+    pub fn check_or_leak(&mut self, ip: IpAddr, now: Time, rng: &mut dyn RngCore) -> Verdict {
+        let leak = self.leak;
+        self.account(ip, now, || leaks(leak, rng))
+    }
+
+    /// Refills the client's bucket and takes a token; over its rate,
+    /// `leaked` says whether the request is answered all the same.
+    fn account(&mut self, ip: IpAddr, now: Time, leaked: impl FnOnce() -> bool) -> Verdict {
         if N == 0 {
             return Verdict::Answer;
         }
@@ -205,6 +259,9 @@ impl<const N: usize> RateLimiter<N> {
             slot.tokens -= ONE;
             return Verdict::Answer;
         }
+        if leaked() {
+            return Verdict::Answer;
+        }
         if now - slot.last_kiss >= limit.interval {
             slot.last_kiss = now;
             Verdict::Kiss
@@ -221,11 +278,26 @@ impl<const N: usize> RateLimiter<N> {
 pub trait Limiter {
     /// Accounts a request from `ip` at `now`.
     fn check(&mut self, ip: IpAddr, now: Time) -> Verdict;
+
+    /// Accounts a request from `ip` at `now`, letting a request over its
+    /// rate leak through as the limiter's leak says, by a draw from `rng`
+    /// ([`RateLimiter::check_or_leak`]); [`Server::handle`] calls this one.
+    /// By default no leak: [`Limiter::check`].
+    ///
+    /// [`Server::handle`]: crate::server::Server::handle
+    fn check_or_leak(&mut self, ip: IpAddr, now: Time, rng: &mut dyn RngCore) -> Verdict {
+        let _ = rng;
+        self.check(ip, now)
+    }
 }
 
 impl<const N: usize> Limiter for RateLimiter<N> {
     fn check(&mut self, ip: IpAddr, now: Time) -> Verdict {
         RateLimiter::check(self, ip, now)
+    }
+
+    fn check_or_leak(&mut self, ip: IpAddr, now: Time, rng: &mut dyn RngCore) -> Verdict {
+        RateLimiter::check_or_leak(self, ip, now, rng)
     }
 }
 
@@ -233,6 +305,11 @@ impl<const N: usize> Limiter for RateLimiter<N> {
 impl<L: Limiter> Limiter for Option<L> {
     fn check(&mut self, ip: IpAddr, now: Time) -> Verdict {
         self.as_mut().map_or(Verdict::Answer, |l| l.check(ip, now))
+    }
+
+    fn check_or_leak(&mut self, ip: IpAddr, now: Time, rng: &mut dyn RngCore) -> Verdict {
+        self.as_mut()
+            .map_or(Verdict::Answer, |l| l.check_or_leak(ip, now, rng))
     }
 }
 

@@ -10,7 +10,10 @@
 //! 2. the access lists (RFC 8633 §3.5): a refused client gets nothing or a
 //!    DENY kiss-o'-death (RFC 5905 §7.4);
 //! 3. the rate limit ([`Limiter`]; RFC 8633 §3.5): over its rate, a client
-//!    gets a RATE kiss at most once per interval, else nothing;
+//!    gets a RATE kiss at most once per interval, else nothing, except
+//!    that with a leak L a request over its rate is answered all the same
+//!    with probability 2^-L (a draw from the `rng` passed in), so that a
+//!    flood spoofing a victim's address cannot cut the victim off;
 //! 4. NTS (RFC 8915 §5.7): a request with NTS fields (or any request under
 //!    `require-nts`) is answered protected, with fresh cookies made under
 //!    the master keys passed in, or with an NTS NAK when its cookie does
@@ -141,7 +144,8 @@ impl<C: AsRef<[Cidr]>, L: Limiter, const N: usize, K: SymmetricKeys> Server<C, L
     /// (NTS replies carry up to eight cookies: 2 KiB is room enough). `now`
     /// is the served time as late as the caller can read it: the reply's
     /// transmit timestamp (T3) and the rate limiter's clock. `keys` are the
-    /// NTS cookie master keys, if NTS is on; `rng` makes the NTS nonces.
+    /// NTS cookie master keys, if NTS is on; `rng` makes the NTS nonces and
+    /// decides the rate limiter's leak.
     pub fn handle(
         &mut self,
         now: Time,
@@ -167,7 +171,7 @@ impl<C: AsRef<[Cidr]>, L: Limiter, const N: usize, K: SymmetricKeys> Server<C, L
                 DenyAction::Kiss => self.kiss(datagram.data, &req, KissCode::Deny, out),
             };
         }
-        match self.limiter.check(ip, now) {
+        match self.limiter.check_or_leak(ip, now, rng) {
             Verdict::Answer => {}
             Verdict::Kiss => return self.kiss(datagram.data, &req, KissCode::Rate, out),
             Verdict::Drop => return Outcome::Dropped(DropReason::RateLimited),

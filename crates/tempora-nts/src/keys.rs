@@ -4,8 +4,10 @@
 //! a restart.
 //!
 //! The key file is text, one key per line, newest first:
-//! `ID-IN-HEX KEY-IN-HEX CREATED-UNIX-SECONDS`. It is written to a
-//! temporary file and renamed, with mode 0600.
+//! `ID-IN-HEX KEY-IN-HEX CREATED-UNIX-SECONDS`. It is written with mode
+//! 0600 by [`write_atomically`] (a temporary file, fsynced, renamed, the
+//! directory fsynced). A failure to write it is never fatal: the keys in
+//! memory serve, and cookies only do not survive a restart.
 
 use std::fmt::Write as _;
 use std::io;
@@ -13,6 +15,8 @@ use std::path::{Path, PathBuf};
 
 use tempora_ntp::nts::{Key, MasterKey};
 use tempora_ntp::wire::ntske::AeadAlgorithm;
+
+use crate::state_file::write_atomically;
 
 /// How many old keys are kept after a rotation.
 pub const KEPT_OLD_KEYS: usize = 7;
@@ -96,7 +100,9 @@ fn load(path: &Path) -> io::Result<Option<Vec<(MasterKey, u64)>>> {
 
 impl CookieKeys {
     /// Keys rotated every `rotation_s` seconds, kept in `file` if given
-    /// (loaded from it when it exists; `now` is Unix seconds).
+    /// (loaded from it when it exists; `now` is Unix seconds). A file that
+    /// cannot be read or does not parse is an error; one that cannot be
+    /// written is a warning naming it (the keys serve all the same).
     pub fn new(file: Option<PathBuf>, rotation_s: u64, now: u64) -> io::Result<CookieKeys> {
         let keys = match &file {
             Some(path) => load(path)?,
@@ -112,10 +118,10 @@ impl CookieKeys {
             file,
         };
         k.keys.truncate(KEPT_OLD_KEYS + 1);
-        if !loaded {
-            k.save()?;
+        let saved = if loaded { Ok(()) } else { k.save() };
+        if let Err(e) = saved.and_then(|()| k.rotate_if_due(now).map(drop)) {
+            tracing::warn!(error = %e, "NTS key file not written; cookies will not survive a restart");
         }
-        k.rotate_if_due(now)?;
         Ok(k)
     }
 
@@ -168,25 +174,7 @@ impl CookieKeys {
         for (k, created) in &self.keys {
             let _ = writeln!(text, "{:08x} {} {created}", k.id, hex(k.key.as_bytes()));
         }
-        let tmp = path.with_extension("tmp");
-        {
-            use std::io::Write;
-            use std::os::unix::fs::OpenOptionsExt;
-            // A fresh file, never one already there (its mode or a
-            // symlink in its place would carry over).
-            match std::fs::remove_file(&tmp) {
-                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
-                _ => {}
-            }
-            let mut f = std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .mode(0o600)
-                .open(&tmp)?;
-            f.write_all(text.as_bytes())?;
-            f.sync_all()?;
-        }
-        std::fs::rename(&tmp, path)
+        write_atomically(path, text.as_bytes(), 0o600)
     }
 }
 
@@ -227,5 +215,21 @@ mod tests {
         let e = CookieKeys::new(Some(path.clone()), 100, 1000).unwrap_err();
         assert!(e.to_string().contains("nts-keys:1"), "{e}");
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Issue 13: a key file that cannot be written (here: its directory
+    /// is missing) is a warning, never an error; the keys serve and rotate
+    /// all the same, and a failed save names the file.
+    #[test]
+    fn an_unwritable_key_file_is_not_fatal() {
+        let dir = std::env::temp_dir().join(format!("tempora-keys-gone-{}", std::process::id()));
+        let path = dir.join("nts-keys");
+        let mut k = CookieKeys::new(Some(path.clone()), 100, 1000).unwrap();
+        assert!(!path.exists());
+        let first = k.current().id;
+        let e = k.rotate_if_due(1100).unwrap_err();
+        assert!(e.to_string().contains("nts-keys"), "{e}");
+        assert_ne!(k.current().id, first, "rotated all the same");
+        assert_eq!(k.len(), 2);
     }
 }

@@ -3,7 +3,9 @@
 //! Network Time Security key establishment (NTS-KE, RFC 8915 §4) over TLS
 //! 1.3 with rustls: the records a client sends and the server's answer
 //! ([`records`]), the client's TLS exchange ([`client`]), the server
-//! ([`server`]) and its cookie master keys ([`keys`]). The
+//! ([`server`]), its cookie master keys ([`keys`]) and its limits against
+//! floods of connections ([`limits`]); and the crash-safe writing of state
+//! files, shared with the daemon's frequency file ([`state_file`]). The
 //! NTS-protected NTP packets themselves are in `tempora_ntp::nts` (no_std,
 //! sans-IO).
 //!
@@ -15,8 +17,10 @@
 
 pub mod client;
 pub mod keys;
+pub mod limits;
 pub mod records;
 pub mod server;
+pub mod state_file;
 
 /// ALPN protocol id of NTS-KE (RFC 8915 §4).
 pub const ALPN: &[u8] = b"ntske/1";

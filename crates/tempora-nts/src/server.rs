@@ -4,25 +4,33 @@
 //! client gets the negotiated algorithm, eight cookies made under the
 //! current master key, and optionally the NTP server and port to use.
 //!
+//! Against floods of connections ([`crate::limits`]): at most
+//! `max_connections` at once and [`KeLimits::max_per_address`] from one
+//! address block; a bound reached closes the oldest idle connection (its
+//! request not yet arrived) rather than refusing the newcomer; new
+//! connections per block are rate-limited, with a leak.
+//!
 //! This is an auxiliary service, started only when `[nts-ke-server]` is
 //! configured; the timing loop only shares the master keys with it.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::{ServerConfig, ServerConnection, StreamOwned};
+use tempora_ntp::access::{RateLimiter, Verdict};
 use tempora_ntp::nts::{Keys, MAX_COOKIES, NONCE_LEN, make_cookie};
 use tempora_ntp::wire::ntske::{AeadAlgorithm, NextProtocol};
 
 use crate::client::export_keys;
 use crate::keys::CookieKeys;
+use crate::limits::{Connections, KeLimits, address_block, limiter_time};
 use crate::records::{error_response, parse_request, server_response};
 use crate::{ALPN, EXPORTER_LABEL};
 
@@ -35,7 +43,9 @@ pub struct KeServerSettings {
     pub certificate_chain: PathBuf,
     /// PEM file of the private key.
     pub private_key: PathBuf,
-    /// Handshakes served at once; more are refused (closed at once).
+    /// Connections served at once; at the bound the oldest idle one is
+    /// closed for a newcomer, which is refused (closed at once) only when
+    /// none is idle.
     pub max_connections: usize,
     /// Bound on each read and write of a connection.
     pub timeout: Duration,
@@ -52,8 +62,13 @@ pub struct KeCounters {
     pub completed: AtomicU64,
     /// Connections that failed (TLS, timeout, bad request).
     pub failed: AtomicU64,
-    /// Connections refused because `max_connections` were busy.
+    /// Connections refused because `max_connections` (or the per-address
+    /// bound) were busy with requests, none idle.
     pub refused: AtomicU64,
+    /// Connections refused by the per-address rate limit.
+    pub rate_limited: AtomicU64,
+    /// Idle connections closed early to make room for a newcomer.
+    pub evicted: AtomicU64,
 }
 
 /// The running server.
@@ -96,18 +111,52 @@ pub fn tls_config(s: &KeServerSettings) -> Result<ServerConfig, String> {
 /// client's first that is among them.
 const SUPPORTED: [AeadAlgorithm; 2] = [AeadAlgorithm::AesSivCmac256, AeadAlgorithm::AesSivCmac512];
 
+/// Slots of the per-address rate limiter's table (bounded memory).
+const RATE_SLOTS: usize = 1024;
+
 struct Shared {
     tls: Arc<ServerConfig>,
     keys: Arc<RwLock<CookieKeys>>,
     settings: KeServerSettings,
-    active: AtomicUsize,
+    limits: KeLimits,
+    connections: Mutex<Connections>,
+    limiter: Option<Mutex<RateLimiter<RATE_SLOTS>>>,
+    started: Instant,
     counters: Arc<KeCounters>,
 }
 
+impl Shared {
+    fn connections(&self) -> std::sync::MutexGuard<'_, Connections> {
+        self.connections.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Whether a new connection from `block` is within its rate (or
+    /// leaks through).
+    fn within_rate(&self, block: std::net::IpAddr) -> bool {
+        let Some(limiter) = &self.limiter else {
+            return true;
+        };
+        let now = limiter_time(self.started.elapsed());
+        let mut rng = rand::thread_rng();
+        let mut l = limiter.lock().unwrap_or_else(|p| p.into_inner());
+        l.check_or_leak(block, now, &mut rng) == Verdict::Answer
+    }
+}
+
 impl KeServer {
-    /// Binds every listen address and starts the acceptors.
+    /// Binds every listen address and starts the acceptors, with the
+    /// default limits ([`KeLimits::default`]).
     pub fn start(
         settings: KeServerSettings,
+        keys: Arc<RwLock<CookieKeys>>,
+    ) -> Result<KeServer, String> {
+        KeServer::start_with_limits(settings, KeLimits::default(), keys)
+    }
+
+    /// Binds every listen address and starts the acceptors, with `limits`.
+    pub fn start_with_limits(
+        settings: KeServerSettings,
+        limits: KeLimits,
         keys: Arc<RwLock<CookieKeys>>,
     ) -> Result<KeServer, String> {
         let tls = Arc::new(tls_config(&settings)?);
@@ -121,11 +170,19 @@ impl KeServer {
             .filter_map(|l| l.local_addr().ok())
             .collect();
         let counters = Arc::new(KeCounters::default());
+        let limiter = limits.rate_limit.map(|r| {
+            let key: u64 = rand::random();
+            Mutex::new(RateLimiter::new(r, key).with_leak(limits.leak))
+        });
+        let connections = Connections::new(settings.max_connections, limits.max_per_address);
         let shared = Arc::new(Shared {
             tls,
             keys,
             settings,
-            active: AtomicUsize::new(0),
+            limits,
+            connections: Mutex::new(connections),
+            limiter,
+            started: Instant::now(),
             counters: Arc::clone(&counters),
         });
         let stop = Arc::new(AtomicBool::new(false));
@@ -175,30 +232,52 @@ fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>, stop: &AtomicBool) 
             std::thread::sleep(Duration::from_millis(10));
             continue;
         };
-        if shared.active.fetch_add(1, Ordering::AcqRel) >= shared.settings.max_connections {
-            shared.active.fetch_sub(1, Ordering::AcqRel);
-            shared.counters.refused.fetch_add(1, Ordering::Relaxed);
-            tracing::debug!(%peer, "NTS-KE: too many connections; refused");
+        let Some(id) = admit(shared, &tcp, peer) else {
             continue;
-        }
+        };
         let s = Arc::clone(shared);
         let spawned = std::thread::Builder::new()
             .name("nts-ke-conn".into())
             .spawn(move || {
-                match serve(tcp, &s) {
+                match serve(tcp, &s, id) {
                     Ok(()) => s.counters.completed.fetch_add(1, Ordering::Relaxed),
                     Err(e) => {
                         tracing::debug!(%peer, error = %e, "NTS-KE failed");
                         s.counters.failed.fetch_add(1, Ordering::Relaxed)
                     }
                 };
-                s.active.fetch_sub(1, Ordering::AcqRel);
+                s.connections().remove(id);
             });
         if spawned.is_err() {
-            shared.active.fetch_sub(1, Ordering::AcqRel);
+            shared.connections().remove(id);
             shared.counters.failed.fetch_add(1, Ordering::Relaxed);
         }
     }
+}
+
+/// Lets the connection from `peer` in (its id), or refuses it (closed
+/// when `tcp` is dropped): over its block's rate, or a bound reached with
+/// no idle connection to close.
+fn admit(shared: &Shared, tcp: &TcpStream, peer: SocketAddr) -> Option<u64> {
+    let l = &shared.limits;
+    let block = address_block(peer.ip(), l.prefix_v4, l.prefix_v6);
+    if !shared.within_rate(block) {
+        shared.counters.rate_limited.fetch_add(1, Ordering::Relaxed);
+        tracing::debug!(%peer, "NTS-KE: over the rate limit; refused");
+        return None;
+    }
+    let admitted = shared.connections().admit(block, tcp.try_clone().ok());
+    let Some(admitted) = admitted else {
+        shared.counters.refused.fetch_add(1, Ordering::Relaxed);
+        tracing::debug!(%peer, "NTS-KE: too many connections, none idle; refused");
+        return None;
+    };
+    if admitted.evicted > 0 {
+        let c = &shared.counters.evicted;
+        c.fetch_add(admitted.evicted, Ordering::Relaxed);
+        tracing::debug!(%peer, "NTS-KE: bound reached; the oldest idle connection closed");
+    }
+    Some(admitted.id)
 }
 
 /// Makes `count` cookies holding `keys` under the current master key.
@@ -215,10 +294,10 @@ pub fn cookies(master: &RwLock<CookieKeys>, keys: &Keys, count: usize) -> Vec<Ve
         .collect()
 }
 
-/// One connection: the whole exchange must end within twice the timeout
+/// One connection (`id` among the [`Connections`]): the whole exchange must end within twice the timeout
 /// (so a client trickling bytes cannot hold a slot), each read and write
 /// within the timeout.
-fn serve(tcp: TcpStream, s: &Shared) -> Result<(), String> {
+fn serve(tcp: TcpStream, s: &Shared, id: u64) -> Result<(), String> {
     let timeout = s.settings.timeout;
     let deadline = std::time::Instant::now() + timeout * 2;
     tcp.set_read_timeout(Some(timeout))
@@ -230,7 +309,11 @@ fn serve(tcp: TcpStream, s: &Shared) -> Result<(), String> {
     let mut buf = [0u8; 1024];
     let request = loop {
         match parse_request(&data) {
-            Ok(Some(r)) => break r,
+            Ok(Some(r)) => {
+                // Its request is in: no longer idle.
+                s.connections().busy(id);
+                break r;
+            }
             Ok(None) => {}
             Err(code) => {
                 let _ = tls.write_all(&error_response(code));

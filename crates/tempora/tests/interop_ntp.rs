@@ -278,8 +278,12 @@ fn floods_do_not_take_the_server_down() {
     let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     eprintln!("rate-limited flood: {r}");
     // Burst 4, one token a second, a kiss at most once a second: over about
-    // 3 s at most a handful of replies and kisses out of 60,000.
-    assert!(r["replies"].as_u64().unwrap() <= 12, "{r}");
+    // 3 s a handful of kisses out of 60,000; replies: with the default leak
+    // of 2 (issue 13), about one request in four over the rate is still
+    // answered (15,000 expected), so a flood spoofing this address could
+    // not cut its owner off; never more than the requests sent.
+    let replies = r["replies"].as_u64().unwrap();
+    assert!((7_500..=22_500).contains(&replies), "{r}");
     assert!(r["kisses"].as_u64().unwrap() <= 8, "{r}");
     legit(&lab);
     let s = lab.status("server").expect("the server is down");
@@ -396,12 +400,15 @@ fn worker_loops_share_the_load() {
             .status
             .success()
     );
+    // The leak off (issue 13): the count of replies then shows the one
+    // limiter shared by both workers (8, not 16).
     lab.tempora(
         "server",
         0,
         "[clock]\nkind = \"virtual\"\n\n\
          [ntp-server]\nlisten = [\"0.0.0.0:123\"]\nlocal-stratum = 1\nworkers = 2\n\
-         rate-limit = true\nrate-limit-interval = 0\nrate-limit-burst = 8\n",
+         rate-limit = true\nrate-limit-interval = 0\nrate-limit-burst = 8\n\
+         rate-limit-leak = 0\n",
     );
     let v = query(&lab, 1, &["10.79.0.1"]);
     assert_eq!(v[0]["stratum"], 1, "not served: {v}");
