@@ -13,8 +13,10 @@ use std::path::{Path, PathBuf};
 
 use tempora_config::Config;
 use tempora_linux::interface::Interface;
+use tempora_ntp::symmetric::KeyPolicy;
 
 use crate::control;
+use crate::ntp_keys;
 use crate::nts_server;
 use crate::privileges;
 
@@ -40,6 +42,7 @@ pub fn check(config: &Config) -> io::Result<Vec<String>> {
             writable_directory(parent_of(file), false)?;
         }
     }
+    warnings.extend(key_files(config)?);
     if let Some(ca) = &config.nts_ca_file {
         std::fs::File::open(ca).map_err(|e| refused(ca, e))?;
     }
@@ -56,6 +59,28 @@ pub fn check(config: &Config) -> io::Result<Vec<String>> {
             // The error names the interface.
             warnings.push(format!("{e} (the daemon needs it at start-up)"));
         }
+    }
+    Ok(warnings)
+}
+
+/// The NTP symmetric key files (`[ntp-server] key-file`, `[ntp-client]
+/// key-file`) read as the daemon reads them: a line it would refuse is an
+/// error naming the file and line; their warnings (modes, short keys) are
+/// returned.
+fn key_files(config: &Config) -> io::Result<Vec<String>> {
+    let server = config
+        .ntp_server
+        .as_ref()
+        .and_then(|n| n.key_file.as_deref().map(|f| (f, n.legacy_sha1)));
+    let client = config
+        .client_key_file
+        .as_deref()
+        .map(|f| (f, config.client_legacy_sha1));
+    let mut warnings = Vec::new();
+    for (file, legacy_sha1) in server.into_iter().chain(client) {
+        let loaded = ntp_keys::load(file, KeyPolicy { legacy_sha1 })
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?;
+        warnings.extend(loaded.warnings);
     }
     Ok(warnings)
 }

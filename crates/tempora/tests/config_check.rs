@@ -238,3 +238,25 @@ fn an_endless_input_is_refused_quickly() {
         start.elapsed()
     );
 }
+
+#[test]
+fn a_key_file_the_daemon_would_refuse_is_refused() {
+    let s = Scratch::new("ntpkeys");
+    let keys = s.path("ntp.keys");
+    // MD5 (chrony's default type) is refused (RFC 8573).
+    std::fs::write(&keys, "1 AES128 HEX:000102030405060708090A0B0C0D0E0F\n2 MD5 secret\n").unwrap();
+    let path = s.0.join("keys.toml");
+    let text = format!(
+        "[ntp-server]\nlisten = [\"127.0.0.1:0\"]\nkey-file = \"{keys}\"\n\n[clock]\nkind = \"virtual\"\n\n\
+         [observability]\nsocket = \"{}\"\n",
+        s.path("control.sock")
+    );
+    std::fs::write(&path, text).unwrap();
+    let file = path.display().to_string();
+    refused_by_both(&file, &format!("{keys}:2"));
+    // Without the MD5 line it passes.
+    std::fs::write(&keys, "1 AES128 HEX:000102030405060708090A0B0C0D0E0F\n").unwrap();
+    std::fs::set_permissions(&keys, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    let (code, out, err) = tempora(&["config", "check", &file]);
+    assert_eq!(code, 0, "{out}{err}");
+}
