@@ -244,7 +244,11 @@ fn a_key_file_the_daemon_would_refuse_is_refused() {
     let s = Scratch::new("ntpkeys");
     let keys = s.path("ntp.keys");
     // MD5 (chrony's default type) is refused (RFC 8573).
-    std::fs::write(&keys, "1 AES128 HEX:000102030405060708090A0B0C0D0E0F\n2 MD5 secret\n").unwrap();
+    std::fs::write(
+        &keys,
+        "1 AES128 HEX:000102030405060708090A0B0C0D0E0F\n2 MD5 secret\n",
+    )
+    .unwrap();
     let path = s.0.join("keys.toml");
     let text = format!(
         "[ntp-server]\nlisten = [\"127.0.0.1:0\"]\nkey-file = \"{keys}\"\n\n[clock]\nkind = \"virtual\"\n\n\
