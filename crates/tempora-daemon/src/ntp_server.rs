@@ -156,12 +156,38 @@ impl MasterKeys for NtsKeys {
 /// The server core as the daemon runs it.
 type Core = Server<Vec<Cidr>, Option<SharedLimiter>, RATE_SLOTS, SharedKeyTable>;
 
+// The core (about 420 kB of interleaved-mode slots) and the rate limiter
+// (about 260 kB) are built in functions of their own, so that no stack
+// frame holds both with their moves: in a debug build each move is a copy,
+// and together they overflowed a 2 MiB thread stack (a test thread's).
+
+/// The rate limiter of `settings`, shared by the worker loops.
+#[inline(never)]
+fn shared_limiter(settings: &NtpServerSettings, key: u64) -> Option<SharedLimiter> {
+    let r = settings.rate_limit?;
+    let limiter = RateLimiter::new(r, key).with_leak(settings.rate_limit_leak);
+    Some(SharedLimiter(Arc::new(Mutex::new(limiter))))
+}
+
+/// The server core, on the heap.
+#[inline(never)]
+fn boxed_core(
+    config: ServerConfig<Vec<Cidr>>,
+    limiter: Option<SharedLimiter>,
+    key: u64,
+    keys: SharedKeyTable,
+) -> Box<Core> {
+    Box::new(Server::new(config, limiter, key).with_symmetric_keys(keys))
+}
+
 /// The daemon's NTP server: the sans-IO core ([`Server::handle`] decides
 /// everything), the cookie keys it is given, and the counters of its
 /// outcomes.
 pub struct NtpServer {
     policy: NtpServerPolicy,
     core: Box<Core>,
+    /// The key of its interleaved-mode slots.
+    key: u64,
     /// The NTS cookie master keys, with NTS on.
     nts: Option<NtsKeys>,
     /// Its counters.
@@ -181,19 +207,19 @@ impl NtpServer {
             interleaved: settings.interleaved,
             require_nts: settings.require_nts,
         };
-        let limiter = settings
-            .rate_limit
-            .map(|r| RateLimiter::new(r, key).with_leak(settings.rate_limit_leak))
-            .map(|l| SharedLimiter(Arc::new(Mutex::new(l))));
+        let limiter = shared_limiter(settings, key);
         NtpServer {
             policy: NtpServerPolicy {
                 local_stratum: settings.local_stratum,
                 precision,
             },
-            core: Box::new(
-                Server::new(config, limiter, key.rotate_left(17))
-                    .with_symmetric_keys(SharedKeyTable::default()),
+            core: boxed_core(
+                config,
+                limiter,
+                key.rotate_left(17),
+                SharedKeyTable::default(),
             ),
+            key: key.rotate_left(17),
             nts: None,
             counters: NtpServerCounters::default(),
         }
@@ -209,7 +235,13 @@ impl NtpServer {
     /// Answers requests with a MAC of one of `keys` with a MAC of the same
     /// key (RFC 8573); without, every MAC is of an unknown key.
     pub fn with_symmetric_keys(mut self, keys: SharedKeyTable) -> Self {
-        self.core = Box::new((*self.core).with_symmetric_keys(keys));
+        let core = &self.core;
+        self.core = boxed_core(
+            core.config().clone(),
+            core.limiter().clone(),
+            self.key,
+            keys,
+        );
         self
     }
 
@@ -218,11 +250,16 @@ impl NtpServer {
     /// land on one SO_REUSEPORT socket, chosen by the kernel from the
     /// addresses and ports) and counters.
     pub fn for_worker(&self, key: u64) -> Self {
-        let core = Server::new(self.core.config().clone(), self.core.limiter().clone(), key)
-            .with_symmetric_keys(self.core.symmetric_keys().clone());
+        let c = &self.core;
         NtpServer {
             policy: self.policy,
-            core: Box::new(core),
+            core: boxed_core(
+                c.config().clone(),
+                c.limiter().clone(),
+                key,
+                c.symmetric_keys().clone(),
+            ),
+            key,
             nts: self.nts.clone(),
             counters: NtpServerCounters::default(),
         }
