@@ -84,7 +84,9 @@ dpkg -i "$deb" >/dev/null
 getent passwd tempora >/dev/null || fail "no tempora user after install"
 /usr/bin/tempora --version
 /usr/bin/tempora config check /etc/tempora/tempora.toml
-for f in /usr/share/doc/tempora/examples/*.toml; do /usr/bin/tempora config check "$f" >/dev/null; done
+# The examples name devices, certificates and key files of another machine:
+# the file alone.
+for f in /usr/share/doc/tempora/examples/*.toml; do /usr/bin/tempora config check --syntax-only "$f" >/dev/null; done
 verify=$(systemd-analyze verify /usr/lib/systemd/system/tempora.service 2>&1) ||
     fail "systemd-analyze verify: $verify"
 [ -z "$verify" ] || fail "systemd-analyze verify warns: $verify"
