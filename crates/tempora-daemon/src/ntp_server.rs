@@ -186,8 +186,6 @@ fn boxed_core(
 pub struct NtpServer {
     policy: NtpServerPolicy,
     core: Box<Core>,
-    /// The key of its interleaved-mode slots.
-    key: u64,
     /// The NTS cookie master keys, with NTS on.
     nts: Option<NtsKeys>,
     /// Its counters.
@@ -219,7 +217,6 @@ impl NtpServer {
                 key.rotate_left(17),
                 SharedKeyTable::default(),
             ),
-            key: key.rotate_left(17),
             nts: None,
             counters: NtpServerCounters::default(),
         }
@@ -235,13 +232,7 @@ impl NtpServer {
     /// Answers requests with a MAC of one of `keys` with a MAC of the same
     /// key (RFC 8573); without, every MAC is of an unknown key.
     pub fn with_symmetric_keys(mut self, keys: SharedKeyTable) -> Self {
-        let core = &self.core;
-        self.core = boxed_core(
-            core.config().clone(),
-            core.limiter().clone(),
-            self.key,
-            keys,
-        );
+        self.core = Box::new((*self.core).with_symmetric_keys(keys));
         self
     }
 
@@ -259,7 +250,6 @@ impl NtpServer {
                 key,
                 c.symmetric_keys().clone(),
             ),
-            key,
             nts: self.nts.clone(),
             counters: NtpServerCounters::default(),
         }
