@@ -8,6 +8,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use tempora_ptp::engine::PtpInstance;
 
+use crate::csptp_status::{CsptpClientCounters, CsptpServerCounters, CsptpSourceStatus};
+
 /// A port state (IEEE 1588-2019 §9.2.5, Table 27), under linuxptp's names:
 /// `MASTER`, `PRE_MASTER`, `SLAVE`, ...
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -399,6 +401,15 @@ pub struct Status {
     /// The NTS-KE server's counters, when it runs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nts_ke: Option<NtsKeStatus>,
+    /// The CSPTP sources, when there are any.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub csptp_sources: Vec<CsptpSourceStatus>,
+    /// The CSPTP client's counters of what no source claimed, with sources.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub csptp_client: Option<CsptpClientCounters>,
+    /// The CSPTP server's counters, when it runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub csptp_server: Option<CsptpServerCounters>,
     /// Offset measurements taken.
     pub measurements: u64,
     /// Seconds since the daemon started.
@@ -500,6 +511,9 @@ pub(crate) mod tests {
                 ..Default::default()
             }),
             nts_ke: None,
+            csptp_sources: Vec::new(),
+            csptp_client: None,
+            csptp_server: None,
             measurements: 42,
             uptime_s: 61.0,
             master_sanity: MasterSanityStatus::default(),
