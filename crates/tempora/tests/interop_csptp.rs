@@ -157,7 +157,11 @@ fn csptp_client_converges_on_tempora_server_and_bad_input_is_counted() {
     // Bad input at the client, from the server's own address and port (a
     // spoofed sender) and from another address.
     let last = c["last_sequence"].as_u64().unwrap() as u16;
-    assert!(lab.run(0, "ip", &["addr", "add", "10.79.0.3/24", "dev", "veth0"]).status.success());
+    assert!(
+        lab.run(0, "ip", &["addr", "add", "10.79.0.3/24", "dev", "veth0"])
+            .status
+            .success()
+    );
     let bad = [
         truncated(response(last.wrapping_add(1000))),
         oversized(response(last.wrapping_add(1000))),
