@@ -211,6 +211,29 @@ fn csptp_client_converges_on_tempora_server_and_bad_input_is_counted() {
     );
 }
 
+/// With `workers = 2` the server answers from its worker loops (their own
+/// SO_REUSEPORT sockets, the clock and data set the timing loop publishes):
+/// the client gets complete exchanges and the summed counters show them.
+#[test]
+fn csptp_server_workers_answer() {
+    if !available() {
+        return;
+    }
+    let mut lab = Lab::chain("cw", 2);
+    lab.tempora("server", 0, &format!("{SERVER}workers = 2\n"));
+    lab.tempora("client", 1, CLIENT);
+    let (s, _) = lab.wait_status("client", Duration::from_secs(60), |s| {
+        n(&s["csptp_sources"][0]["samples"]) >= 5
+    });
+    let s = s.expect("no client status");
+    assert!(n(&s["csptp_sources"][0]["samples"]) >= 5, "{s}");
+    let server = lab.status("server").expect("no server status");
+    let c = &server["csptp_server"];
+    eprintln!("worker counters: {c}");
+    assert!(n(&c["follow_ups"]) >= 5, "{server}");
+    assert_eq!(n(&c["follow_ups_lost"]), 0, "{server}");
+}
+
 /// Each daemon's |error_vs_system_ns| over `window`, sampled every 250 ms:
 /// its worst, mean and standard deviation.
 fn errors(lab: &Lab, names: &[&str], window: Duration) -> Vec<(f64, f64, f64)> {
