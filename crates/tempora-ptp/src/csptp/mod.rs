@@ -75,3 +75,6 @@ pub use filter::CsptpFilter;
 pub use message::CsptpMessage;
 pub use sample::CsptpSample;
 pub use server::{CsptpServer, CsptpServerConfig, ServerDataSet, ServerOutcome, StepMode};
+
+#[cfg(test)]
+mod tests;
