@@ -41,14 +41,23 @@ fn answer(server: &CsptpServer, request: &[u8], at: Time) -> Option<Answer> {
     let tx = at + Duration::from_micros(3);
     if !follow_up {
         CsptpServer::stamp_one_step(&mut reply, tx).ok()?;
-        return Some(Answer { reply, follow_up: None });
+        return Some(Answer {
+            reply,
+            follow_up: None,
+        });
     }
     let n = server.follow_up(&reply, tx, &mut out).ok()?;
-    Some(Answer { reply, follow_up: Some(out[..n].to_vec()) })
+    Some(Answer {
+        reply,
+        follow_up: Some(out[..n].to_vec()),
+    })
 }
 
 fuzz_target!(|data: &[u8]| {
-    let config = CsptpClientConfig { domain: 0, ..CsptpClientConfig::default() };
+    let config = CsptpClientConfig {
+        domain: 0,
+        ..CsptpClientConfig::default()
+    };
     let mut now = Time::from_secs_nanos(1_000, 0);
     let mut client = CsptpClient::new(config, now);
     let mut request = [0u8; MAX_LEN];
@@ -77,9 +86,18 @@ fuzz_target!(|data: &[u8]| {
             3 => {
                 // The server answers the last request (one-step if `arg` is odd).
                 let Some((_, len)) = sent else { continue };
-                let step_mode = if arg & 1 == 1 { StepMode::OneStep } else { StepMode::TwoStep };
-                let server = CsptpServer::new(CsptpServerConfig { step_mode, domain: None });
-                let Some(a) = answer(&server, &request[..len], now) else { continue };
+                let step_mode = if arg & 1 == 1 {
+                    StepMode::OneStep
+                } else {
+                    StepMode::TwoStep
+                };
+                let server = CsptpServer::new(CsptpServerConfig {
+                    step_mode,
+                    domain: None,
+                });
+                let Some(a) = answer(&server, &request[..len], now) else {
+                    continue;
+                };
                 last = a;
                 continue;
             }
@@ -112,7 +130,11 @@ fuzz_target!(|data: &[u8]| {
         // The completed exchange's messages replayed are refused as replays.
         for m in &completed {
             let again = client.handle_message(m, now);
-            assert_eq!(again, ClientOutcome::Dropped(DropReason::Replayed), "a replay passed");
+            assert_eq!(
+                again,
+                ClientOutcome::Dropped(DropReason::Replayed),
+                "a replay passed"
+            );
         }
         let c = client.counters();
         assert!(c.samples <= c.requests);

@@ -19,13 +19,21 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let server = CsptpServer::new(CsptpServerConfig {
-        step_mode: if mode & 1 == 0 { StepMode::TwoStep } else { StepMode::OneStep },
+        step_mode: if mode & 1 == 0 {
+            StepMode::TwoStep
+        } else {
+            StepMode::OneStep
+        },
         domain: (mode & 2 != 0).then_some(mode >> 2),
     });
     let ds = ServerDataSet::default();
     let rx = Time::from_secs_nanos(1_700_000_000, 123_456_789);
     let mut out = [0u8; MAX_LEN];
-    let size = if mode & 0x80 != 0 { usize::from(mode & 0x7f) } else { MAX_LEN };
+    let size = if mode & 0x80 != 0 {
+        usize::from(mode & 0x7f)
+    } else {
+        MAX_LEN
+    };
     let outcome = server.handle(rx, request, &ds, &mut out[..size]);
     let ServerOutcome::Reply { len, follow_up } = outcome else {
         return;
