@@ -69,7 +69,9 @@ pub mod message;
 pub mod sample;
 pub mod server;
 
-pub use client::{ClientCounters, ClientOutcome, ClientRequest, CsptpClient, CsptpClientConfig};
+pub use client::{
+    ClientCounters, ClientOutcome, ClientRequest, CsptpClient, CsptpClientConfig, DEFAULT_DOMAIN,
+};
 pub use drop_reason::{DropCounters, DropReason};
 pub use filter::CsptpFilter;
 pub use message::CsptpMessage;

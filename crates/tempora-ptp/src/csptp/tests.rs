@@ -32,10 +32,8 @@ fn t(secs: i64, nanos: u32) -> Time {
 }
 
 fn config() -> CsptpClientConfig {
-    CsptpClientConfig {
-        domain: 128,
-        ..CsptpClientConfig::default()
-    }
+    assert_eq!(CsptpClientConfig::default().domain, 128);
+    CsptpClientConfig::default()
 }
 
 /// The data set ntpd-rs's server announced in the capture.

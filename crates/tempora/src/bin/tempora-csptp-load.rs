@@ -45,8 +45,8 @@ struct Args {
     /// moves to the next.
     #[arg(long, default_value_t = 1)]
     per_source: u64,
-    /// The requests' domainNumber.
-    #[arg(long, default_value_t = 0)]
+    /// The requests' domainNumber (ntpd-rs's default: 128).
+    #[arg(long, default_value_t = tempora_ptp::csptp::client::DEFAULT_DOMAIN)]
     domain: u8,
     /// Do not ask for the status TLV.
     #[arg(long)]
