@@ -157,3 +157,38 @@ fn csptp_lines(s: &Status) -> Vec<String> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csptp_sources_and_server_get_their_lines() {
+        let json = r#"{"identity":"x","ports":[],"parent":"p","grandmaster":"g","steps_removed":0,
+            "offset_from_master_ns":0.0,"mean_path_delay_ns":0.0,"servo_state":"locked",
+            "frequency_ppb":0.0,"clock":"virtual","measurements":1,"uptime_s":1.0,
+            "csptp_sources":[{"name":"srv","address":"10.0.0.1:319","timestamping":"software",
+              "reach":255,"poll":0,"offset_ns":-12.4,"delay_ns":2400.0,"jitter_ns":300.0,
+              "last_offset_ns":null,"last_sequence":7,"selected":true,"system_peer":true,
+              "requests":9,"samples":8,"timeouts":1,"dropped":{"replayed":2},
+              "data_set":{"grandmaster":"001122.fffe.334455","priority1":128,"clock_class":6,
+                "clock_accuracy":33,"offset_scaled_log_variance":20061,"priority2":128,
+                "steps_removed":1,"current_utc_offset":37}}],
+            "csptp_client":{"unknown_server":1,"no_timestamp":0,"send_errors":0},
+            "csptp_server":{"requests":5,"replies":4,"follow_ups":4,"denied":1,"rate_limited":0,
+              "dropped":{},"general_ignored":0,"follow_ups_lost":0,"send_errors":0}}"#;
+        let s: Status = serde_json::from_str(json).unwrap();
+        let lines = csptp_lines(&s);
+        assert_eq!(
+            lines[0],
+            "csptp source   * srv (10.0.0.1:319, software): reach 377, offset -12 ns, delay 2400 ns, jitter 300 ns"
+        );
+        assert!(lines[1].contains("9 requests, 8 samples, 1 timeouts; dropped: replayed 2"));
+        assert!(lines[2].contains("grandmaster 001122.fffe.334455 class 6 accuracy 0x21"));
+        assert!(lines[3].contains("1 from unknown servers"));
+        assert_eq!(
+            lines[4],
+            "csptp server     5 requests, 4 replies, 4 follow-ups; 1 denied, 0 rate-limited; dropped: none"
+        );
+    }
+}
