@@ -122,6 +122,12 @@ impl Checker<'_> {
                 ),
             ));
         }
+        if !(1..=8).contains(&s.burst) {
+            return Err(self.at_value(
+                &at("burst"),
+                format!("`burst` = {} is out of range: 1 to 8", s.burst),
+            ));
+        }
         if s.local_port == 0 || s.local_port == u16::MAX {
             return Err(self.at_value(
                 &at("local-port"),
@@ -185,7 +191,7 @@ mod tests {
         );
         assert_eq!(s.announce.priority1, None);
         let (a, b) = (&c.csptp_sources[0], &c.csptp_sources[1]);
-        assert_eq!((a.poll, a.domain, a.local_port), (0, 128, 319));
+        assert_eq!((a.poll, a.domain, a.local_port, a.burst), (0, 128, 319, 2));
         assert_eq!((b.poll, b.domain), (-2, 5));
         // Written back and read again: the same.
         let again = Config::parse(&c.to_toml(), "t.toml").unwrap();
@@ -213,6 +219,10 @@ mod tests {
         assert_eq!(
             err("[[csptp-source]]\naddress = \"a\"\npoll = 11\n"),
             "t.toml:3:8: `poll` = 11 is out of range: -4 to 10 (log2 seconds)"
+        );
+        assert_eq!(
+            err("[[csptp-source]]\naddress = \"a\"\nburst = 0\n"),
+            "t.toml:3:9: `burst` = 0 is out of range: 1 to 8"
         );
         assert_eq!(
             err("[[csptp-source]]\naddress = \" \"\n"),

@@ -206,6 +206,15 @@ pub struct CsptpSourceSettings {
     /// the Follow_Up to port 320 when it is 319, to it otherwise.
     #[serde(default = "default_local_port")]
     pub local_port: u16,
+    /// `burst` (default 2, 1 to 8): exchanges per poll, each sent as soon
+    /// as the one before ended; the poll's sample is the one with the least
+    /// delay (see `tempora_ptp::csptp::CsptpClientConfig::burst`).
+    #[serde(default = "default_burst")]
+    pub burst: u8,
+}
+
+fn default_burst() -> u8 {
+    2
 }
 
 fn default_domain() -> u8 {

@@ -131,6 +131,7 @@ impl CsptpSources {
                 domain: s.domain,
                 poll_interval: interval,
                 response_timeout: interval.min(Duration::from_secs(1)),
+                burst: s.burst,
                 ..CsptpClientConfig::default()
             };
             me.sources.push(Source {
@@ -188,6 +189,7 @@ impl CsptpSources {
         self.seen_steps = runtime.steps();
         for s in &mut self.sources {
             s.filter.clear();
+            s.client.forget_burst();
             s.estimate = None;
             s.void_sequence = s.in_flight.map(|(_, seq)| seq);
             ntp.handle_source_reset(s.id);
@@ -198,12 +200,16 @@ impl CsptpSources {
     pub fn poll_due<P: PortIo, C: DisciplinedClock>(
         &mut self,
         ntp: &mut NtpClient,
-        runtime: &Runtime<P, C>,
-    ) {
+        runtime: &mut Runtime<P, C>,
+    ) -> io::Result<()> {
         self.follow_steps(ntp, runtime);
         let now = self.mono_now();
+        for i in 0..self.sources.len() {
+            // A burst whose last exchange was lost still has its best.
+            let outcome = self.sources[i].client.handle_timeout(now);
+            self.outcome(i, outcome, ntp, runtime)?;
+        }
         for s in &mut self.sources {
-            s.client.handle_timeout(now);
             let mut buf = [0u8; MAX_LEN];
             let request = match s.client.poll_request(now, &mut buf) {
                 Ok(Some(r)) => r,
@@ -213,7 +219,9 @@ impl CsptpSources {
                     continue;
                 }
             };
-            s.reach <<= 1;
+            if request.first_of_burst {
+                s.reach <<= 1;
+            }
             let Some(socket) = self.sockets.get_mut(s.socket) else {
                 continue;
             };
@@ -227,6 +235,7 @@ impl CsptpSources {
                 }
             }
         }
+        Ok(())
     }
 
     /// The local UTC time of a raw timestamp of a socket in `mode` (see

@@ -140,7 +140,7 @@ impl TimingLoop {
             });
         }
         self.ntp_client_upkeep()?;
-        self.csptp_upkeep();
+        self.csptp_upkeep()?;
         self.chores(RealtimeBase.now())
     }
 
@@ -258,14 +258,15 @@ impl TimingLoop {
 
     /// The CSPTP sources send the requests due; the server's workers get
     /// the clock and data set of this turn.
-    fn csptp_upkeep(&mut self) {
+    fn csptp_upkeep(&mut self) -> io::Result<()> {
         if let Some(now) = self.csptp_snapshot() {
             self.d.csptp_server.publish(now);
         }
         let d = &mut self.d;
         if let (Some(c), Some(ntp)) = (d.csptp_sources.as_mut(), d.ntp_client.as_mut()) {
-            c.poll_due(ntp, &d.runtime);
+            c.poll_due(ntp, &mut d.runtime)?;
         }
+        Ok(())
     }
 
     /// The chores, by the system clock: the system clock follows the PHC

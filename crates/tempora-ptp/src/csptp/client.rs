@@ -40,11 +40,23 @@ pub struct CsptpClientConfig {
     /// TAI − UTC in seconds for converting PTP-timescale responses whose
     /// server does not announce a valid UTC offset (ntpd-rs's does not).
     pub fallback_utc_offset: i16,
+    /// Exchanges per poll, each sent as soon as the one before it ended
+    /// (at least 1); the poll's sample is the exchange with the least
+    /// delay. The first datagram a host sends after a quiet second takes a
+    /// slower (cold) path through its own stack than one sent right after
+    /// another: on a veth pair with software timestamps we measured 2.3 µs
+    /// out against 0.26 µs for the next one, while the server's immediate
+    /// reply is always warm, so a lone exchange reads about 1 µs of false
+    /// offset. The second exchange of a burst is warm both ways. (NTP's
+    /// `burst` and `iburst` send several requests for other reasons; SPTP
+    /// and ntpd-rs poll once.)
+    pub burst: u8,
 }
 
 impl Default for CsptpClientConfig {
     /// Domain 128 (ntpd-rs's default), 1 s polls, a 1 s response timeout,
-    /// status requested, UTC offset fallback 37 s (since 2017).
+    /// status requested, UTC offset fallback 37 s (since 2017), bursts of
+    /// two exchanges.
     fn default() -> Self {
         CsptpClientConfig {
             domain: DEFAULT_DOMAIN,
@@ -54,6 +66,7 @@ impl Default for CsptpClientConfig {
             alternate_timescale: false,
             server_identity: None,
             fallback_utc_offset: 37,
+            burst: 2,
         }
     }
 }
@@ -66,6 +79,8 @@ pub struct ClientRequest {
     pub len: usize,
     /// The request's `sequenceId`, for [`CsptpClient::handle_transmit_timestamp`].
     pub sequence_id: u16,
+    /// Whether it opens a poll's burst (the source's reach counts polls).
+    pub first_of_burst: bool,
 }
 
 /// What a message or transmit timestamp did.
@@ -84,7 +99,7 @@ pub enum ClientOutcome {
 pub struct ClientCounters {
     /// Requests built.
     pub requests: u64,
-    /// Complete samples.
+    /// Samples handed out (one per poll: the best exchange of its burst).
     pub samples: u64,
     /// Requests abandoned without a complete sample.
     pub timeouts: u64,
@@ -113,7 +128,16 @@ struct Pending {
 #[derive(Debug, Clone)]
 pub struct CsptpClient {
     config: CsptpClientConfig,
+    /// When the next burst starts.
     next_poll: Time,
+    /// When the next request of the current burst is due, if any.
+    next_in_burst: Option<Time>,
+    /// Requests of the current burst still to send.
+    burst_left: u8,
+    /// The least-delay sample of the current burst so far.
+    best: Option<CsptpSample>,
+    /// The latest `now` handed in: the next request of a burst is due then.
+    last_now: Time,
     next_sequence: u16,
     pending: Option<Pending>,
     completed: Option<u16>,
@@ -126,6 +150,10 @@ impl CsptpClient {
         CsptpClient {
             config,
             next_poll: now,
+            next_in_burst: None,
+            burst_left: 0,
+            best: None,
+            last_now: now,
             next_sequence: 0,
             pending: None,
             completed: None,
@@ -148,20 +176,44 @@ impl CsptpClient {
         &self.counters
     }
 
-    /// When the client next wants [`CsptpClient::handle_timeout`]: the next
-    /// poll, or the outstanding request's deadline if earlier.
+    /// When the client next wants [`CsptpClient::handle_timeout`] and
+    /// [`CsptpClient::poll_request`]: the next request (of this burst, or
+    /// the next poll's), or the outstanding request's deadline if earlier.
     pub fn poll_timeout(&self) -> Time {
+        let next = self.next_in_burst.unwrap_or(self.next_poll);
         match self.pending {
-            Some(p) if p.deadline < self.next_poll => p.deadline,
-            _ => self.next_poll,
+            Some(p) if p.deadline < next => p.deadline,
+            _ => next,
         }
     }
 
-    /// Abandons the outstanding request if its deadline has passed.
-    pub fn handle_timeout(&mut self, now: Time) {
-        if self.pending.is_some_and(|p| p.deadline <= now) {
-            self.pending = None;
-            self.counters.timeouts += 1;
+    /// Abandons the outstanding request if its deadline has passed. If it
+    /// was the last of its burst, the burst's best sample so far (if any)
+    /// is the outcome.
+    pub fn handle_timeout(&mut self, now: Time) -> ClientOutcome {
+        self.last_now = self.last_now.max(now);
+        if !self.pending.is_some_and(|p| p.deadline <= now) {
+            return ClientOutcome::Waiting;
+        }
+        self.pending = None;
+        self.counters.timeouts += 1;
+        self.exchange_ended(now)
+    }
+
+    /// An exchange of the burst ended (complete or abandoned) at `now`:
+    /// the next one is due at once, or the burst's best sample is out.
+    fn exchange_ended(&mut self, now: Time) -> ClientOutcome {
+        if self.burst_left > 0 {
+            self.next_in_burst = Some(now);
+            return ClientOutcome::Waiting;
+        }
+        self.next_in_burst = None;
+        match self.best.take() {
+            Some(best) => {
+                self.counters.samples += 1;
+                ClientOutcome::Sample(best)
+            }
+            None => ClientOutcome::Waiting,
         }
     }
 
@@ -173,7 +225,9 @@ impl CsptpClient {
         now: Time,
         buf: &mut [u8],
     ) -> Result<Option<ClientRequest>, Error> {
-        if now < self.next_poll {
+        self.last_now = self.last_now.max(now);
+        let in_burst = self.next_in_burst.is_some_and(|t| t <= now);
+        if !in_burst && now < self.next_poll {
             return Ok(None);
         }
         let sequence_id = self.next_sequence;
@@ -182,8 +236,16 @@ impl CsptpClient {
         if self.pending.take().is_some() {
             self.counters.timeouts += 1;
         }
+        let first_of_burst = !in_burst;
+        if first_of_burst {
+            // A new poll: whatever the last burst left is abandoned.
+            self.best = None;
+            self.burst_left = self.config.burst.max(1);
+            self.next_poll = now + self.config.poll_interval;
+        }
+        self.burst_left = self.burst_left.saturating_sub(1);
+        self.next_in_burst = None;
         self.next_sequence = sequence_id.wrapping_add(1);
-        self.next_poll = now + self.config.poll_interval;
         let timeout = self.config.response_timeout.min(self.config.poll_interval);
         self.pending = Some(Pending {
             sequence_id,
@@ -193,7 +255,17 @@ impl CsptpClient {
             follow_up: None,
         });
         self.counters.requests += 1;
-        Ok(Some(ClientRequest { len, sequence_id }))
+        Ok(Some(ClientRequest {
+            len,
+            sequence_id,
+            first_of_burst,
+        }))
+    }
+
+    /// Forgets the current burst's samples (after a clock step they are of
+    /// the old time); the poll schedule is kept.
+    pub fn forget_burst(&mut self) {
+        self.best = None;
     }
 
     /// The transmit time t1 of request `sequence_id` (from the kernel or
@@ -302,7 +374,9 @@ impl CsptpClient {
         );
         self.pending = None;
         self.completed = Some(p.sequence_id);
-        self.counters.samples += 1;
-        ClientOutcome::Sample(sample)
+        if self.best.is_none_or(|b| sample.delay < b.delay) {
+            self.best = Some(sample);
+        }
+        self.exchange_ended(self.last_now)
     }
 }

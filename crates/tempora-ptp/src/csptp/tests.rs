@@ -33,7 +33,10 @@ fn t(secs: i64, nanos: u32) -> Time {
 
 fn config() -> CsptpClientConfig {
     assert_eq!(CsptpClientConfig::default().domain, 128);
-    CsptpClientConfig::default()
+    CsptpClientConfig {
+        burst: 1,
+        ..CsptpClientConfig::default()
+    }
 }
 
 /// The data set ntpd-rs's server announced in the capture.
@@ -557,4 +560,90 @@ fn filter_gives_the_system_process_its_update() {
     assert_eq!(u.interval, Duration::from_secs(2));
     assert!(u.estimate.jitter > Duration::ZERO);
     f.clear();
+}
+
+/// A burst of two: the second request goes out as soon as the first
+/// exchange ends, and the poll's one sample is the exchange with the least
+/// delay (the warm one), not the first.
+#[test]
+fn a_burst_reports_its_least_delay_exchange() {
+    let burst = CsptpClientConfig {
+        burst: 2,
+        ..config()
+    };
+    let mut client = CsptpClient::new(burst, t(100, 0));
+    let server = CsptpServer::default();
+    let ds = utc_dataset();
+    // Cold first exchange: 2.3 µs out, 0.3 µs back (true offset 0).
+    let cold = [t(100, 0), t(100, 2_300), t(100, 10_000), t(100, 10_300)];
+    let (_, _, out) = exchange(&mut client, &server, &ds, cold);
+    assert_eq!(out, ClientOutcome::Waiting);
+    // The next request of the burst is due at once, not at the next poll.
+    assert!(client.poll_timeout() <= t(100, 0));
+    let mut buf = [0u8; message::MAX_LEN];
+    let mut probe = client.clone();
+    let r = probe
+        .poll_request(t(100, 20_000), &mut buf)
+        .unwrap()
+        .unwrap();
+    assert!(!r.first_of_burst);
+    // Warm second exchange: 0.3 µs each way.
+    let warm = [
+        t(100, 20_000),
+        t(100, 20_300),
+        t(100, 30_000),
+        t(100, 30_300),
+    ];
+    let (_, _, out) = exchange(&mut client, &server, &ds, warm);
+    let ClientOutcome::Sample(s) = out else {
+        panic!("{out:?}")
+    };
+    assert_eq!(s.offset, Duration::ZERO);
+    assert_eq!(s.delay, Duration::from_nanos(600));
+    assert_eq!(client.counters().samples, 1);
+    assert_eq!(client.counters().requests, 2);
+    // Then nothing until the next poll.
+    assert_eq!(client.poll_timeout(), t(101, 0));
+    let next = client.poll_request(t(101, 0), &mut buf).unwrap().unwrap();
+    assert!(next.first_of_burst);
+}
+
+/// A burst whose last exchange is lost still reports its best exchange,
+/// when that request times out; after a clock step, the burst's samples
+/// are forgotten.
+#[test]
+fn a_burst_with_its_last_exchange_lost_reports_at_the_timeout() {
+    let burst = CsptpClientConfig {
+        burst: 2,
+        ..config()
+    };
+    let server = CsptpServer::default();
+    let ds = utc_dataset();
+    let first = [t(100, 0), t(100, 40_000), t(100, 50_000), t(100, 90_000)];
+    for forget in [false, true] {
+        let mut client = CsptpClient::new(burst, t(100, 0));
+        let (_, _, out) = exchange(&mut client, &server, &ds, first);
+        assert_eq!(out, ClientOutcome::Waiting);
+        let mut buf = [0u8; message::MAX_LEN];
+        let r = client
+            .poll_request(t(100, 100_000), &mut buf)
+            .unwrap()
+            .unwrap();
+        assert!(!r.first_of_burst);
+        if forget {
+            client.forget_burst();
+        }
+        // Lost: the deadline passes.
+        assert_eq!(
+            client.handle_timeout(t(100, 500_000)),
+            ClientOutcome::Waiting
+        );
+        let out = client.handle_timeout(t(101, 100_000));
+        match out {
+            ClientOutcome::Sample(s) if !forget => assert_eq!(s.delay, Duration::from_micros(80)),
+            ClientOutcome::Waiting if forget => {}
+            other => panic!("forget {forget}: {other:?}"),
+        }
+        assert_eq!(client.counters().timeouts, 1);
+    }
 }
