@@ -192,7 +192,7 @@ impl CsptpClient {
     /// is the outcome.
     pub fn handle_timeout(&mut self, now: Time) -> ClientOutcome {
         self.last_now = self.last_now.max(now);
-        if !self.pending.is_some_and(|p| p.deadline <= now) {
+        if self.pending.is_none_or(|p| p.deadline > now) {
             return ClientOutcome::Waiting;
         }
         self.pending = None;
