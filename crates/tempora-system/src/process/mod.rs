@@ -74,12 +74,16 @@ use tempora_clock::{Correction, Duration, Sample, Time};
 
 use crate::fit::{self, Point};
 use crate::ledger::Ledger;
-use crate::select::{self, Candidate, MAX_CANDIDATES};
+use crate::options::SourceOptions;
+use crate::select::Candidate;
 
 mod action;
+mod choose;
+mod raw;
 mod startup;
 
 pub use action::{Action, carry_out};
+pub use raw::RawSample;
 
 /// A fitted frequency is trusted (set at the start, used to carry
 /// offsets over time) when its standard error is below this, ppb.
@@ -205,6 +209,44 @@ pub enum Stage {
     Running,
 }
 
+/// Where a source stood in the last selection (chrony's `chronyc sources`
+/// column: `*`, `+`, `-`, `x`, `?`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SelectionState {
+    /// No measurement to select on (not heard yet, forgotten after a step,
+    /// or a PTP port no longer followed): chrony's `?`.
+    #[default]
+    Unusable,
+    /// `noselect`: measured and shown only.
+    Noselect,
+    /// A falseticker: its interval misses the intersection (`x`).
+    Falseticker,
+    /// In the intersection, but clustered out (`-`).
+    Outlier,
+    /// A survivor, combined with the system peer (`+`).
+    Candidate,
+    /// The system peer: the servo follows it (`*`).
+    Selected,
+    /// The selection chose nothing: no majority agrees, or no `require`
+    /// source survived.
+    Unselected,
+}
+
+impl SelectionState {
+    /// Its name in status output.
+    pub fn name(self) -> &'static str {
+        match self {
+            SelectionState::Unusable => "unusable",
+            SelectionState::Noselect => "noselect",
+            SelectionState::Falseticker => "falseticker",
+            SelectionState::Outlier => "outlier",
+            SelectionState::Candidate => "candidate",
+            SelectionState::Selected => "selected",
+            SelectionState::Unselected => "unselected",
+        }
+    }
+}
+
 /// What the selection made of a source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct SourceReport {
@@ -214,6 +256,10 @@ pub struct SourceReport {
     pub system_peer: bool,
     /// Its own samples found falsetickers in a row.
     pub falseticker_run: u32,
+    /// Where it stood in the last selection.
+    pub state: SelectionState,
+    /// Measurements ignored for a delay beyond its `max-delay`.
+    pub delay_rejected: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -227,6 +273,11 @@ struct Entry {
     report: SourceReport,
     /// The last measurement judged true or false (its time).
     judged: Option<Time>,
+    options: SourceOptions,
+    /// It hands in raw samples ([`SystemProcess::handle_sample`]).
+    raw: bool,
+    /// The servo gets its samples' delay (see [`RawSample::own_delay`]).
+    servo_delay: bool,
 }
 
 /// The system process (see the module documentation).
@@ -285,8 +336,13 @@ impl SystemProcess {
         self.stage
     }
 
-    /// A new source of `kind`.
+    /// A new source of `kind`, with the default [`SourceOptions`].
     pub fn add_source(&mut self, kind: SourceKind) -> SourceId {
+        self.add_source_with(kind, SourceOptions::default())
+    }
+
+    /// A new source of `kind` with `options`.
+    pub fn add_source_with(&mut self, kind: SourceKind, options: SourceOptions) -> SourceId {
         let id = SourceId(self.next_id);
         self.next_id = self.next_id.wrapping_add(1);
         self.sources.push(Entry {
@@ -296,10 +352,25 @@ impl SystemProcess {
             last: None,
             interval: Duration::from_secs(16),
             history: Vec::with_capacity(HISTORY),
-            report: SourceReport::default(),
+            report: SourceReport {
+                state: if options.noselect {
+                    SelectionState::Noselect
+                } else {
+                    SelectionState::Unusable
+                },
+                ..SourceReport::default()
+            },
             judged: None,
+            options,
+            raw: false,
+            servo_delay: true,
         });
         id
+    }
+
+    /// The options of source `id`.
+    pub fn options(&self, id: SourceId) -> Option<SourceOptions> {
+        self.entry(id).map(|e| e.options)
     }
 
     /// Forgets source `id`.
@@ -352,8 +423,21 @@ impl SystemProcess {
         }
     }
 
-    /// A new measurement of source `id`, received at `now`.
+    /// A new measurement of source `id`, received at `now`. Its `offset`
+    /// and `asymmetry` options are added to the offsets; one beyond its
+    /// `max-delay` is ignored (and counted).
     pub fn handle_update(&mut self, now: Time, id: SourceId, update: SourceUpdate) {
+        let Some(e) = self.sources.iter_mut().find(|e| e.id == id) else {
+            return;
+        };
+        if !e.options.delay_ok(update.measurement.delay) {
+            e.report.delay_rejected = e.report.delay_rejected.saturating_add(1);
+            return;
+        }
+        let correction = e.options.correction();
+        let mut update = update;
+        update.measurement.offset += correction;
+        update.estimate.offset += correction;
         let m = update.measurement;
         let point = Point {
             t: (m.at - self.origin).as_secs_f64(),
@@ -445,6 +529,7 @@ impl SystemProcess {
         let heard = self
             .sources
             .iter()
+            .filter(|e| !e.options.noselect)
             .filter(|e| {
                 startup
                     || e.history
@@ -455,53 +540,16 @@ impl SystemProcess {
         min.max(heard / 2 + 1)
     }
 
-    /// Selection over the sources, then the start-up decision or the
-    /// servo's sample.
+    /// Selection over the sources (see [`choose`]), then the start-up
+    /// decision or the servo's sample.
     fn evaluate(&mut self, now: Time) {
-        let mut cands = [Candidate {
-            offset: Duration::ZERO,
-            root_distance: Duration::ZERO,
-            jitter: Duration::ZERO,
-        }; MAX_CANDIDATES];
-        let mut index = [0usize; MAX_CANDIDATES];
-        let mut n = 0;
-        for (i, e) in self.sources.iter().enumerate() {
-            if let Some(est) = e.estimate.filter(|_| n < MAX_CANDIDATES) {
-                cands[n] = self.candidate(&est, now);
-                index[n] = i;
-                n += 1;
-            }
-        }
-        for e in &mut self.sources {
-            e.report.selected = false;
-            e.report.system_peer = false;
-        }
-        let Ok(sel) = select::select(&cands[..n], self.required(now)) else {
+        let Some((peer, agreeing)) = self.choose(now) else {
             return;
         };
-        for k in 0..n {
-            let c = &cands[k];
-            let lambda = c.root_distance.max(Duration::ZERO);
-            let falseticker = c.offset + lambda < sel.low || c.offset - lambda > sel.high;
-            let e = &mut self.sources[index[k]];
-            e.report.selected = sel.survivors[k];
-            e.report.system_peer = k == sel.system_peer;
-            // Each new sample of a source is judged once (RFC 5905
-            // §11.2.1: its interval misses the intersection); one only
-            // clustered out is not counted.
-            if let Some(last) = e.last.filter(|l| e.judged.is_none_or(|j| l.at > j)) {
-                e.judged = Some(last.at);
-                e.report.falseticker_run = if falseticker {
-                    e.report.falseticker_run.saturating_add(1)
-                } else {
-                    0
-                };
-            }
-        }
         match self.stage {
-            Stage::Startup => self.try_start(now, sel.count),
-            Stage::Settling => self.settle(now, index[sel.system_peer]),
-            Stage::Running => self.feed_servo(index[sel.system_peer]),
+            Stage::Startup => self.try_start(now, agreeing),
+            Stage::Settling => self.settle(now, peer),
+            Stage::Running => self.feed_servo(peer),
         }
     }
 
@@ -541,7 +589,7 @@ impl SystemProcess {
         }
         self.last_used = Some(last.at);
         let limit = est.delay * 3 + Duration::from_millis(1);
-        if !self.config.rfc5905 && est.count >= 4 && last.delay > limit {
+        if !self.config.rfc5905 && !e.raw && est.count >= 4 && last.delay > limit {
             return;
         }
         // θ is the source's time minus ours; the servo wants ours minus it.
@@ -550,7 +598,7 @@ impl SystemProcess {
             sample: Sample {
                 local_time: last.at,
                 offset: -last.offset,
-                delay: Some(last.delay),
+                delay: e.servo_delay.then_some(last.delay),
             },
             interval: e.interval,
         });

@@ -1,0 +1,122 @@
+//! The selection with the sources' options: which sources are candidates
+//! (not `noselect`, with a current measurement), the intersection with
+//! `trust` ([`select::select_trusted`]), the `require` rule, and the
+//! system peer with `prefer`. chrony's rules for the same options (its
+//! `sources.c`), applied to candidates of every kind alike.
+
+use tempora_clock::{Duration, Time};
+
+use super::{Entry, SelectionState, SystemProcess};
+use crate::select::{self, Candidate, MAX_CANDIDATES};
+
+/// A PTP port's samples count as current for this many of its intervals
+/// (and at least [`STALE_MIN_S`]): a port that stopped hearing Syncs is no
+/// candidate with its last offset for ever.
+const STALE_INTERVALS: f64 = 8.0;
+
+/// The least time, s, a raw source's last sample stays current.
+const STALE_MIN_S: f64 = 16.0;
+
+impl SystemProcess {
+    /// Whether `e`'s last sample is too old to select on (sources that
+    /// hand in raw samples: an NTP source's filter ages its own).
+    fn stale(&self, e: &Entry, now: Time) -> bool {
+        let t = (now - self.origin).as_secs_f64();
+        let limit = (STALE_INTERVALS * e.interval.as_secs_f64()).max(STALE_MIN_S);
+        e.raw && e.history.last().is_none_or(|p| t - p.t > limit)
+    }
+
+    /// Runs the selection at `now`, records each source's
+    /// [`SelectionState`], and returns the system peer (its index among
+    /// the sources) and how many sources agreed, or `None` when nothing is
+    /// selected.
+    pub(super) fn choose(&mut self, now: Time) -> Option<(usize, usize)> {
+        let mut cands = [Candidate {
+            offset: Duration::ZERO,
+            root_distance: Duration::ZERO,
+            jitter: Duration::ZERO,
+        }; MAX_CANDIDATES];
+        let mut trusted = [false; MAX_CANDIDATES];
+        let mut index = [0usize; MAX_CANDIDATES];
+        let mut n = 0;
+        for (i, e) in self.sources.iter().enumerate() {
+            if e.options.noselect || n >= MAX_CANDIDATES || self.stale(e, now) {
+                continue;
+            }
+            if let Some(est) = e.estimate {
+                cands[n] = self.candidate(&est, now);
+                trusted[n] = e.options.trust;
+                index[n] = i;
+                n += 1;
+            }
+        }
+        for e in &mut self.sources {
+            e.report.selected = false;
+            e.report.system_peer = false;
+            e.report.state = if e.options.noselect {
+                SelectionState::Noselect
+            } else {
+                SelectionState::Unusable
+            };
+        }
+        let required = self.required(now);
+        let minimum = self.config.minimum_agreeing;
+        let sel = match select::select_trusted(&cands[..n], &trusted[..n], required, minimum) {
+            Ok(sel) => sel,
+            Err(_) => {
+                for k in 0..n {
+                    self.sources[index[k]].report.state = SelectionState::Unselected;
+                }
+                return None;
+            }
+        };
+        for k in 0..n {
+            let c = &cands[k];
+            let lambda = c.root_distance.max(Duration::ZERO);
+            let falseticker = c.offset + lambda < sel.low || c.offset - lambda > sel.high;
+            let e = &mut self.sources[index[k]];
+            e.report.selected = sel.survivors[k];
+            e.report.state = match (sel.survivors[k], falseticker) {
+                (true, _) => SelectionState::Candidate,
+                (false, true) => SelectionState::Falseticker,
+                (false, false) => SelectionState::Outlier,
+            };
+            // Each new sample of a source is judged once (RFC 5905
+            // §11.2.1: its interval misses the intersection); one only
+            // clustered out is not counted.
+            if let Some(last) = e.last.filter(|l| e.judged.is_none_or(|j| l.at > j)) {
+                e.judged = Some(last.at);
+                e.report.falseticker_run = if falseticker {
+                    e.report.falseticker_run.saturating_add(1)
+                } else {
+                    0
+                };
+            }
+        }
+        // `require` (chrony's): a required source must survive.
+        let required_any = self
+            .sources
+            .iter()
+            .any(|e| e.options.require && !e.options.noselect);
+        let required_ok =
+            (0..n).any(|k| sel.survivors[k] && self.sources[index[k]].options.require);
+        if required_any && !required_ok {
+            for k in (0..n).filter(|k| sel.survivors[*k]) {
+                let e = &mut self.sources[index[k]];
+                e.report.selected = false;
+                e.report.state = SelectionState::Unselected;
+            }
+            return None;
+        }
+        // `prefer` (chrony's): a preferred survivor is the system peer, the
+        // nearest (least root distance) of them.
+        let peer = (0..n)
+            .filter(|k| sel.survivors[*k] && self.sources[index[*k]].options.prefer)
+            .min_by_key(|k| cands[*k].root_distance)
+            .unwrap_or(sel.system_peer);
+        let e = &mut self.sources[index[peer]];
+        e.report.system_peer = true;
+        e.report.state = SelectionState::Selected;
+        Some((index[peer], sel.count))
+    }
+}
