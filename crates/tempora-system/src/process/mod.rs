@@ -383,6 +383,12 @@ impl SystemProcess {
         self.entry(id).map(|e| e.kind)
     }
 
+    /// The last measurement of source `id` the process took (with its
+    /// options' corrections), until a step or reset voids it.
+    pub fn last_measurement(&self, id: SourceId) -> Option<Measurement> {
+        self.entry(id).and_then(|e| e.last)
+    }
+
     /// What the selection made of source `id`.
     pub fn report(&self, id: SourceId) -> SourceReport {
         self.entry(id).map(|e| e.report).unwrap_or_default()
