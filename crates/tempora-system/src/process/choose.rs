@@ -17,6 +17,16 @@ const STALE_INTERVALS: f64 = 8.0;
 /// The least time, s, a raw source's last sample stays current.
 const STALE_MIN_S: f64 = 16.0;
 
+/// Added to the root distance of every survivor but the system peer when
+/// the system peer is chosen again (chrony's `reselectdist`, 100 µs by
+/// default): a source takes over only when it is clearly nearer, not each
+/// time its fresh sample beats the peer's older one by a little. A PTP
+/// port measuring every second stays the peer against NTP servers on the
+/// same network whose one fresh sample in sixteen seconds has a slightly
+/// shorter delay; and the servo is not handed a different source's noise
+/// every few polls.
+const RESELECT_DISTANCE: Duration = Duration::from_micros(100);
+
 impl SystemProcess {
     /// Whether `e`'s last sample is too old to select on (sources that
     /// hand in raw samples: an NTP source's filter ages its own).
@@ -50,6 +60,7 @@ impl SystemProcess {
                 n += 1;
             }
         }
+        let previous = self.sources.iter().position(|e| e.report.system_peer);
         for e in &mut self.sources {
             e.report.selected = false;
             e.report.system_peer = false;
@@ -109,10 +120,25 @@ impl SystemProcess {
             return None;
         }
         // `prefer` (chrony's): a preferred survivor is the system peer, the
-        // nearest (least root distance) of them.
+        // nearest (least root distance) of them; otherwise the nearest
+        // survivor, the peer of before by RESELECT_DISTANCE.
+        let distance = |k: usize| {
+            let hop = if Some(index[k]) == previous {
+                Duration::ZERO
+            } else {
+                RESELECT_DISTANCE
+            };
+            cands[k].root_distance + hop
+        };
+        let preferred = |k: &usize| sel.survivors[*k] && self.sources[index[*k]].options.prefer;
         let peer = (0..n)
-            .filter(|k| sel.survivors[*k] && self.sources[index[*k]].options.prefer)
-            .min_by_key(|k| cands[*k].root_distance)
+            .filter(preferred)
+            .min_by_key(|k| distance(*k))
+            .or_else(|| {
+                (0..n)
+                    .filter(|k| sel.survivors[*k])
+                    .min_by_key(|k| distance(*k))
+            })
             .unwrap_or(sel.system_peer);
         let e = &mut self.sources[index[peer]];
         e.report.system_peer = true;

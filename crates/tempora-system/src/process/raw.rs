@@ -30,9 +30,12 @@ pub struct RawSample {
 
 impl SystemProcess {
     /// A raw measurement of source `id` at `now`. Its estimate is the
-    /// measurement itself, with the jitter of its last samples (the RMS of
-    /// their successive differences in the oscillator's frame, RFC 5905
-    /// §10's ψ taken over the source's own sample stream); then as
+    /// measurement's offset, with the median delay of its last
+    /// [`JITTER_SAMPLES`] samples (one queued Sync or Delay_Req does not
+    /// make the source look far away, as the minimum-delay sample of
+    /// RFC 5905 §10's clock filter would not) and their jitter (the RMS of
+    /// their successive differences in the oscillator's frame, §10's ψ
+    /// over the source's own sample stream); then as
     /// [`handle_update`](Self::handle_update).
     pub fn handle_sample(&mut self, now: Time, id: SourceId, sample: RawSample) {
         let m = sample.measurement;
@@ -63,6 +66,16 @@ impl SystemProcess {
             libm::sqrt(sum / f64::from(k))
         };
         let count = tail.len() + 1;
+        let mut delays = [0.0f64; JITTER_SAMPLES];
+        for (slot, d) in delays
+            .iter_mut()
+            .zip(tail.iter().map(|p| p.delay).chain([m.delay.as_nanos_f64()]))
+        {
+            *slot = d;
+        }
+        let delays = &mut delays[..count.min(JITTER_SAMPLES)];
+        delays.sort_unstable_by(f64::total_cmp);
+        let median = delays.get(delays.len() / 2).copied().unwrap_or(0.0);
         self.handle_update(
             now,
             id,
@@ -71,7 +84,7 @@ impl SystemProcess {
                 estimate: Estimate {
                     at: m.at,
                     offset: m.offset,
-                    delay: m.delay,
+                    delay: Duration::from_secs_f64(median * 1e-9),
                     root: sample.root,
                     jitter: Duration::from_secs_f64(jitter * 1e-9),
                     count,
