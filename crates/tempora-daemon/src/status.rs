@@ -549,6 +549,9 @@ pub(crate) mod tests {
             system_clock_offset_ns: None,
             system_clock_frequency_ppb: None,
             ntp_sources: Vec::new(),
+            sources: Vec::new(),
+            selected_source: None,
+            steps: 1,
             ntp_server: Some(NtpServerCounters {
                 received: 10,
                 replied: 8,

@@ -75,8 +75,10 @@ impl SystemProcess {
         let sel = match select::select_trusted(&cands[..n], &trusted[..n], required, minimum) {
             Ok(sel) => sel,
             Err(_) => {
-                for k in 0..n {
-                    self.sources[index[k]].report.state = SelectionState::Unselected;
+                for i in &index[..n] {
+                    if let Some(e) = self.sources.get_mut(*i) {
+                        e.report.state = SelectionState::Unselected;
+                    }
                 }
                 return None;
             }
