@@ -11,7 +11,7 @@
 //! for a given seed.
 //!
 //! With `[ntp.ptp]` a PTP grandmaster joins the servers (see
-//! [`crate::mixed`]): its port is one more source of the same system
+//! the `mixed` module): its port is one more source of the same system
 //! process, which selects among all of them; the trace records which
 //! source was selected over time.
 

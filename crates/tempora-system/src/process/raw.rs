@@ -31,7 +31,7 @@ pub struct RawSample {
 impl SystemProcess {
     /// A raw measurement of source `id` at `now`. Its estimate is the
     /// measurement's offset, with the median delay of its last
-    /// [`JITTER_SAMPLES`] samples (one queued Sync or Delay_Req does not
+    /// eight samples (one queued Sync or Delay_Req does not
     /// make the source look far away, as the minimum-delay sample of
     /// RFC 5905 §10's clock filter would not) and their jitter (the RMS of
     /// their successive differences in the oscillator's frame, §10's ψ
