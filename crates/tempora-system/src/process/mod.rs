@@ -4,21 +4,34 @@
 //!
 //! # Call order
 //!
-//! 1. [`SystemProcess::new`], then [`SystemProcess::add_source`] for each
-//!    source (and whenever one comes or goes, [`add_source`]/
+//! 1. [`SystemProcess::new`], then [`SystemProcess::add_source`] (or
+//!    [`add_source_with`] and its [`SourceOptions`]) for each source, of
+//!    any [`SourceKind`] (and whenever one comes or goes, [`add_source`]/
 //!    [`remove_source`]).
 //! 2. For every correction applied to the clock, by whatever servo,
 //!    [`handle_correction`] with the clock's time just before it: the
 //!    process's samples stay comparable across steps and slews.
 //! 3. For every new measurement of a source, [`handle_update`] with the
 //!    source's new filtered [`Estimate`] and the [`Measurement`] itself.
-//!    A source that forgot its samples (e.g. after a step) says so with
+//!    A source without a filter of its own (a PTP port) hands in each raw
+//!    measurement with [`handle_sample`] instead. A source that forgot its
+//!    samples (e.g. after a step, or a port that left SLAVE) says so with
 //!    [`handle_source_reset`].
 //! 4. After each `handle_*` call, [`poll_action`] until it returns `None`,
 //!    and carry out each [`Action`] on the servo with [`carry_out`], which
 //!    returns the correction for the clock; apply it and report it
 //!    (step 2).
 //! 5. At [`poll_timeout`], call [`handle_timeout`].
+//!
+//! # Selection
+//!
+//! Every source, whatever its kind, is a candidate of one selection
+//! (RFC 5905 §11.2 with chrony's per-source options; docs/sources.md):
+//! `noselect` sources take no part, `trust`ed ones are falsetickers only
+//! against other trusted ones, nothing is selected unless a `require`
+//! source survives, a `prefer` survivor is the system peer; otherwise the
+//! nearest survivor is, the system peer of before by 100 µs (chrony's
+//! `reselectdist`). Each source's [`SourceReport`] says where it stood.
 //!
 //! # Start-up policy
 //!
@@ -59,6 +72,8 @@
 //! again (a liar, say) is no majority of one.
 //!
 //! [`add_source`]: SystemProcess::add_source
+//! [`add_source_with`]: SystemProcess::add_source_with
+//! [`handle_sample`]: SystemProcess::handle_sample
 //! [`remove_source`]: SystemProcess::remove_source
 //! [`handle_correction`]: SystemProcess::handle_correction
 //! [`handle_update`]: SystemProcess::handle_update
@@ -105,7 +120,7 @@ pub const FALSETICKER_SAMPLES: u32 = 8;
 pub struct SourceId(pub u32);
 
 /// What kind of source it is (for reports; the selection treats all
-/// alike).
+/// alike, by their root distance and options).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SourceKind {
     /// An NTP server or pool member (RFC 5905).
