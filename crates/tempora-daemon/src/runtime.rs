@@ -434,6 +434,14 @@ impl<P: PortIo, C: DisciplinedClock> Runtime<P, C> {
                     self.log_gates();
                     match verdict {
                         Verdict::Hold => continue,
+                        Verdict::Release if self.route_ptp => {
+                            // The selection decides whether to follow it:
+                            // against other sources it may be a falseticker.
+                            tracing::warn!(
+                                offset_s = m.offset.as_secs_f64(),
+                                "the master has disagreed with the clock for the sanity hold time: its port is a source of the selection again"
+                            );
+                        }
                         Verdict::Release => {
                             tracing::warn!(
                                 offset_s = m.offset.as_secs_f64(),
