@@ -620,9 +620,14 @@ impl<P: PortIo, C: DisciplinedClock> Runtime<P, C> {
             .filter(|d| *d > Duration::ZERO && *d <= Duration::from_secs(128))
             .unwrap_or(Duration::from_log2_secs(configured));
         // The ingress on the engine's timescale, as the clock's time, then
-        // as NTP time (the system clock's for a PHC).
+        // as NTP time: the same for a clock that counts UTC, the system
+        // clock's for a PHC (taken over the two clocks' readings now).
         let clock_time = m.ingress - self.ptp_offset;
-        let at = self.clock.ntp_time(None) + (clock_time - self.clock.now());
+        let at = if self.clock.counts_utc() {
+            clock_time
+        } else {
+            self.clock.ntp_time(None) + (clock_time - self.clock.now())
+        };
         // Bounded: the NTP client takes them on every loop turn.
         if self.ptp_samples.len() < 1024 {
             self.ptp_samples.push(PtpSample {
