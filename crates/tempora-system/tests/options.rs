@@ -302,7 +302,33 @@ fn a_ptp_servo_sample_carries_its_delay_only_when_its_own() {
     p.handle_sample(at(1.0), port, s);
     let a = actions(&mut p);
     assert!(
-        matches!(a[..], [Action::Servo { sample, .. }] if sample.delay == Some(us(20.0))),
+        // The mean path delay: half the round trip.
+        matches!(a[..], [Action::Servo { sample, .. }] if sample.delay == Some(us(10.0))),
         "{a:?}"
     );
+}
+
+#[test]
+fn a_ptp_measurement_taken_again_goes_to_the_servo_again() {
+    // The engine may measure one Sync twice (a new delay): the servo got
+    // both straight, and gets both through the selection.
+    let mut p = SystemProcess::new(SystemConfig::default(), at(0.0), 0.0);
+    let port = p.add_source(SourceKind::Ptp);
+    let mut fed = 0;
+    for i in 0..20 {
+        let t = f64::from(i);
+        for theta in [1.0, 1.5] {
+            p.handle_sample(at(t + 0.1), port, ptp(t, theta));
+            fed += servo_offsets(&mut p).len();
+        }
+    }
+    // Start-up (four samples), settling, then every one of them.
+    assert_eq!(p.stage(), tempora_system::Stage::Running);
+    assert!(fed >= 2 * 20 - 16, "{fed}");
+    let mut twice = 0;
+    for theta in [1.0, 1.5] {
+        p.handle_sample(at(20.1), port, ptp(20.0, theta));
+        twice += servo_offsets(&mut p).len();
+    }
+    assert_eq!(twice, 2);
 }

@@ -293,6 +293,8 @@ struct Entry {
     raw: bool,
     /// The servo gets its samples' delay (see [`RawSample::own_delay`]).
     servo_delay: bool,
+    /// Its last measurement has not gone to the servo yet.
+    fresh: bool,
 }
 
 /// The system process (see the module documentation).
@@ -379,6 +381,7 @@ impl SystemProcess {
             options,
             raw: false,
             servo_delay: true,
+            fresh: false,
         });
         id
     }
@@ -470,6 +473,7 @@ impl SystemProcess {
         };
         e.estimate = Some(update.estimate);
         e.last = Some(m);
+        e.fresh = true;
         e.interval = update.interval;
         if e.history.len() == HISTORY {
             e.history.remove(0);
@@ -585,6 +589,15 @@ impl SystemProcess {
         let (Some(mut last), Some(est)) = (e.last, e.estimate) else {
             return;
         };
+        // A raw source's (a PTP port's) every measurement goes to the
+        // servo once, as its engine would feed it straight: a Sync
+        // measured again with a new delay included.
+        if e.raw {
+            if e.fresh {
+                self.feed_raw(peer, last);
+            }
+            return;
+        }
         if self.config.rfc5905 {
             last = Measurement {
                 at: est.at,
@@ -610,7 +623,7 @@ impl SystemProcess {
         }
         self.last_used = Some(last.at);
         let limit = est.delay * 3 + Duration::from_millis(1);
-        if !self.config.rfc5905 && !e.raw && est.count >= 4 && last.delay > limit {
+        if !self.config.rfc5905 && est.count >= 4 && last.delay > limit {
             return;
         }
         // θ is the source's time minus ours; the servo wants ours minus it.
@@ -619,7 +632,26 @@ impl SystemProcess {
             sample: Sample {
                 local_time: last.at,
                 offset: -last.offset,
-                delay: e.servo_delay.then_some(last.delay),
+                delay: Some(last.delay),
+            },
+            interval: e.interval,
+        });
+    }
+
+    /// Feeds the servo `last`, the newest measurement of raw source
+    /// `peer`, as measured.
+    fn feed_raw(&mut self, peer: usize, last: Measurement) {
+        let Some(e) = self.sources.get_mut(peer) else {
+            return;
+        };
+        e.fresh = false;
+        self.last_used = Some(last.at);
+        self.last_fed = Some(last.at);
+        self.actions.push_back(Action::Servo {
+            sample: Sample {
+                local_time: last.at,
+                offset: -last.offset,
+                delay: e.servo_delay.then_some(last.delay / 2),
             },
             interval: e.interval,
         });
