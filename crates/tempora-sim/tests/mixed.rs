@@ -62,12 +62,13 @@ fn the_ntp_liar_is_never_selected_and_ntp_takes_over_from_ptp_without_a_step() {
         };
         let (on_ptp, on_ntp) = (worst(300.0, 1800.0), worst(1800.0, 3600.0));
         eprintln!("seed {seed}: worst {on_ptp:.0} ns on PTP, {on_ntp:.0} ns on NTP");
-        // Following the grandmaster: software timestamps, 1 s Syncs
-        // (lan-software's PTP slave: about 3 µs worst after 60 s).
-        assert!(on_ptp < 10_000.0, "seed {seed}: {on_ptp}");
-        // After the hand-over to NTP at 16 s polls: no jump (three LAN
-        // servers alone: ntp-startup-lan's bound is 30 µs).
-        assert!(on_ntp < 40_000.0, "seed {seed}: {on_ntp}");
+        // Following the grandmaster: software timestamps, 1 s Syncs, twice
+        // lan-software's delay jitter (seen: 6.4–9.7 µs; lan-software's PTP
+        // slave alone 2.9–6.3 µs worst after 60 s).
+        assert!(on_ptp < 20_000.0, "seed {seed}: {on_ptp}");
+        // After the hand-over to NTP at 16 s polls: no jump (seen: 3.9–5.6
+        // µs).
+        assert!(on_ntp < 20_000.0, "seed {seed}: {on_ntp}");
     }
 }
 

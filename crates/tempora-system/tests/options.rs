@@ -302,8 +302,8 @@ fn a_ptp_servo_sample_carries_its_delay_only_when_its_own() {
     p.handle_sample(at(1.0), port, s);
     let a = actions(&mut p);
     assert!(
-        // The mean path delay: half the round trip.
-        matches!(a[..], [Action::Servo { sample, .. }] if sample.delay == Some(us(10.0))),
+        // The round trip, as an NTP source's.
+        matches!(a[..], [Action::Servo { sample, .. }] if sample.delay == Some(us(20.0))),
         "{a:?}"
     );
 }

@@ -639,7 +639,10 @@ impl SystemProcess {
     }
 
     /// Feeds the servo `last`, the newest measurement of raw source
-    /// `peer`, as measured.
+    /// `peer`, as measured. Its delay is the round trip, as an NTP
+    /// source's: the servo weighs each sample by its delay's excess over
+    /// the least of the last ones, which must not read a switch between a
+    /// PTP port and an NTP server as queueing.
     fn feed_raw(&mut self, peer: usize, last: Measurement) {
         let Some(e) = self.sources.get_mut(peer) else {
             return;
@@ -651,7 +654,7 @@ impl SystemProcess {
             sample: Sample {
                 local_time: last.at,
                 offset: -last.offset,
-                delay: e.servo_delay.then_some(last.delay / 2),
+                delay: e.servo_delay.then_some(last.delay),
             },
             interval: e.interval,
         });
