@@ -12,6 +12,7 @@
 //! client's clock would have taken.
 
 use tempora_clock::{Duration, Time};
+use tempora_ptp::datasets::PortState;
 use tempora_ptp::engine::Measurement;
 use tempora_system::SourceId;
 
@@ -34,6 +35,8 @@ pub(crate) struct PtpPart {
     /// The Sync interval.
     pub interval: Duration,
     stop_at: Option<Time>,
+    /// The port was SLAVE at the last hand-over.
+    was_slave: bool,
 }
 
 impl PtpPart {
@@ -79,7 +82,17 @@ impl PtpPart {
             next_tick: START + interval,
             interval,
             stop_at: spec.stop_s.map(|s| START + Duration::from_secs_f64(s)),
+            was_slave: false,
         }
+    }
+
+    /// Whether the port left SLAVE since the last call (the daemon then
+    /// resets its source).
+    pub fn left_slave(&mut self) -> bool {
+        let slave = self.net.port_state(self.slave, 0) == PortState::Slave;
+        let left = self.was_slave && !slave;
+        self.was_slave = slave;
+        left
     }
 
     /// Runs the PTP network to true time `t` (stopping the grandmaster

@@ -376,6 +376,9 @@ impl Run {
         let new = p.advance(t);
         p.next_tick = t + p.interval / 4;
         let (id, interval) = (p.id, p.interval);
+        if p.left_slave() {
+            self.system.handle_source_reset(id);
+        }
         let local = self.client.read(t);
         for m in new {
             // The perfect port's ingress is true time: the client read

@@ -119,3 +119,22 @@ fn a_trusted_grandmaster_5ms_off_wins_alone() {
     let (_, last) = trace.offsets.last().copied().unwrap();
     assert!((last - 5_000_000.0).abs() < 50_000.0, "{last}");
 }
+
+#[test]
+fn with_one_honest_server_and_the_liar_left_the_honest_one_takes_over() {
+    // The acceptance test's set-up: the grandmaster, one honest server,
+    // one liar. When the grandmaster stops the two servers alone would
+    // tie; the liar, outvoted all along, has no vote.
+    let mut s = scenario("mixed-ntp-liar");
+    if let Some(n) = s.ntp.as_mut() {
+        n.servers.truncate(2);
+    }
+    let trace = run(&s, make_ntp_servo(ServoKind::Kalman, false), 1, &mut |_| {});
+    let sel = SelectionReport::of(&trace.selection, trace.duration_s);
+    let text = sel.timeline_text();
+    assert_eq!(share(&sel, "ntp:server2"), 0.0, "{text}");
+    let last = sel.timeline.last().unwrap();
+    assert_eq!(last.source.as_deref(), Some("ntp:server1"), "{text}");
+    assert!(last.from_s < 1830.0, "{text}");
+    assert_eq!(trace.steps, 1);
+}

@@ -332,3 +332,50 @@ fn a_ptp_measurement_taken_again_goes_to_the_servo_again() {
     }
     assert_eq!(twice, 2);
 }
+
+#[test]
+fn a_liar_outvoted_beside_a_grandmaster_does_not_tie_with_the_server_left() {
+    // A grandmaster and an honest server agree, a second server lies by
+    // 5 ms: the liar is a falseticker sample after sample.
+    let mut p = running();
+    let port = p.add_source(SourceKind::Ptp);
+    let honest = p.add_source(SourceKind::Ntp);
+    let liar = p.add_source(SourceKind::Ntp);
+    for i in 0..12 {
+        let t = f64::from(i);
+        p.handle_update(at(t), honest, ntp(t, 0.0, 100.0));
+        p.handle_update(at(t + 0.1), liar, ntp(t + 0.1, 5_000.0, 100.0));
+        p.handle_sample(at(t + 0.5), port, ptp(t + 0.5, 1.0));
+    }
+    assert_eq!(p.system_peer(), Some(port));
+    assert!(p.report(liar).falseticker_run >= 8);
+    actions(&mut p);
+    // The grandmaster goes (its port leaves SLAVE): one against one, but
+    // the proven liar has no vote; the honest server is selected and the
+    // liar still judged a falseticker.
+    p.handle_source_reset(port);
+    let mut fed = Vec::new();
+    for i in 12..20 {
+        let t = f64::from(i);
+        p.handle_update(at(t), honest, ntp(t, 0.0, 100.0));
+        fed.extend(servo_offsets(&mut p));
+        p.handle_update(at(t + 0.1), liar, ntp(t + 0.1, 5_000.0, 100.0));
+        fed.extend(servo_offsets(&mut p));
+    }
+    assert_eq!(p.system_peer(), Some(honest));
+    assert_eq!(p.report(liar).state, SelectionState::Falseticker);
+    assert!(
+        !fed.is_empty() && fed.iter().all(|x| x.abs() < 1.0),
+        "{fed:?}"
+    );
+    // Two sources that never proved anything still tie.
+    let mut p = running();
+    let a = p.add_source(SourceKind::Ntp);
+    let b = p.add_source(SourceKind::Ntp);
+    for i in 0..12 {
+        let t = f64::from(i);
+        p.handle_update(at(t), a, ntp(t, 0.0, 100.0));
+        p.handle_update(at(t + 0.1), b, ntp(t + 0.1, 5_000.0, 100.0));
+    }
+    assert_eq!(p.system_peer(), None);
+}

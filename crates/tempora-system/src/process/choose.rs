@@ -6,8 +6,8 @@
 
 use tempora_clock::{Duration, Time};
 
-use super::{Entry, SelectionState, SystemProcess};
-use crate::select::{self, Candidate, MAX_CANDIDATES};
+use super::{Entry, FALSETICKER_SAMPLES, SelectionState, SystemProcess};
+use crate::select::{self, Candidate, MAX_CANDIDATES, Selection};
 
 /// A PTP port's samples count as current for this many of its intervals
 /// (and at least [`STALE_MIN_S`]): a port that stopped hearing Syncs is no
@@ -70,11 +70,14 @@ impl SystemProcess {
                 SelectionState::Unusable
             };
         }
-        let required = self.required(now);
+        let required = self.required(now, false);
         let minimum = self.config.minimum_agreeing;
-        let sel = match select::select_trusted(&cands[..n], &trusted[..n], required, minimum) {
-            Ok(sel) => sel,
-            Err(_) => {
+        let sel = select::select_trusted(&cands[..n], &trusted[..n], required, minimum)
+            .ok()
+            .or_else(|| self.select_without_liars(&cands[..n], &trusted[..n], &index[..n], now));
+        let sel = match sel {
+            Some(sel) => sel,
+            None => {
                 for i in &index[..n] {
                     if let Some(e) = self.sources.get_mut(*i) {
                         e.report.state = SelectionState::Unselected;
@@ -146,5 +149,53 @@ impl SystemProcess {
         e.report.system_peer = true;
         e.report.state = SelectionState::Selected;
         Some((index[peer], sel.count))
+    }
+
+    /// The selection again without the sources found falsetickers
+    /// [`FALSETICKER_SAMPLES`] samples in a row, when the one with them
+    /// found no majority: a liar outvoted while more sources were heard
+    /// (a PTP grandmaster beside it, say) gets no vote of its own when
+    /// they are gone, and does not hold the one honest source left in a
+    /// tie (as a pool drops such a member). Its samples are still judged
+    /// against the intersection, so it votes again once it agrees.
+    /// Candidates and results are in the caller's index space.
+    fn select_without_liars(
+        &self,
+        cands: &[Candidate],
+        trusted: &[bool],
+        index: &[usize],
+        now: Time,
+    ) -> Option<Selection> {
+        let liar = |k: usize| {
+            index
+                .get(k)
+                .and_then(|i| self.sources.get(*i))
+                .is_some_and(|e| e.report.falseticker_run >= FALSETICKER_SAMPLES)
+        };
+        if !(0..cands.len()).any(liar) {
+            return None;
+        }
+        let mut sub = [cands[0]; MAX_CANDIDATES];
+        let mut sub_trusted = [false; MAX_CANDIDATES];
+        let mut map = [0usize; MAX_CANDIDATES];
+        let mut m = 0;
+        for k in (0..cands.len().min(MAX_CANDIDATES)).filter(|k| !liar(*k)) {
+            sub[m] = cands[k];
+            sub_trusted[m] = trusted.get(k).copied().unwrap_or(false);
+            map[m] = k;
+            m += 1;
+        }
+        let required = self.required(now, true);
+        let minimum = self.config.minimum_agreeing;
+        let s = select::select_trusted(&sub[..m], &sub_trusted[..m], required, minimum).ok()?;
+        let mut survivors = [false; MAX_CANDIDATES];
+        for j in (0..m).filter(|j| s.survivors[*j]) {
+            survivors[map[j]] = true;
+        }
+        Some(Selection {
+            survivors,
+            system_peer: map[s.system_peer],
+            ..s
+        })
     }
 }

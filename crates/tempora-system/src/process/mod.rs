@@ -439,11 +439,17 @@ impl SystemProcess {
         }
     }
 
-    /// Source `id` forgot its samples.
+    /// Source `id` forgot its samples. A source of raw samples (a PTP
+    /// port that left SLAVE) is gone until it measures again: its history
+    /// goes too, so that it no longer counts among the sources heard from
+    /// that must agree.
     pub fn handle_source_reset(&mut self, id: SourceId) {
         if let Some(e) = self.sources.iter_mut().find(|e| e.id == id) {
             e.estimate = None;
             e.last = None;
+            if e.raw {
+                e.history.clear();
+            }
         }
     }
 
@@ -546,7 +552,9 @@ impl SystemProcess {
     /// majority of the sources present is not enough: right after a step
     /// the first source to answer again would be a majority of one, and a
     /// liar answering first would become the system peer.
-    fn required(&self, now: Time) -> usize {
+    /// `skip_liars`: sources whose last [`FALSETICKER_SAMPLES`] samples
+    /// were all falsetickers are not counted (see [`choose`]).
+    fn required(&self, now: Time, skip_liars: bool) -> usize {
         let min = self.config.minimum_agreeing;
         let t = (now - self.origin).as_secs_f64();
         let startup =
@@ -555,6 +563,7 @@ impl SystemProcess {
             .sources
             .iter()
             .filter(|e| !e.options.noselect)
+            .filter(|e| !(skip_liars && e.report.falseticker_run >= FALSETICKER_SAMPLES))
             .filter(|e| {
                 startup
                     || e.history
