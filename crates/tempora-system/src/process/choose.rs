@@ -27,6 +27,15 @@ const STALE_MIN_S: f64 = 16.0;
 /// every few polls.
 const RESELECT_DISTANCE: Duration = Duration::from_micros(100);
 
+/// The least half-width of a correctness interval in the intersection
+/// (ntpd's `tos mindist`, 1 ms by default). A PTP port's distance is a few
+/// microseconds on a LAN, and so can an NTP server's be; their
+/// timestamps, taken by different paths through the stack, can still
+/// differ by tens of microseconds, which must not make two honest sources
+/// of different kinds disagree. A liar a few milliseconds off still
+/// misses. The system peer is chosen on the distances themselves.
+const MIN_DISTANCE: Duration = Duration::from_millis(1);
+
 impl SystemProcess {
     /// Whether `e`'s last sample is too old to select on (sources that
     /// hand in raw samples: an NTP source's filter ages its own).
@@ -47,6 +56,7 @@ impl SystemProcess {
             jitter: Duration::ZERO,
         }; MAX_CANDIDATES];
         let mut trusted = [false; MAX_CANDIDATES];
+        let mut lambda = [Duration::ZERO; MAX_CANDIDATES];
         let mut index = [0usize; MAX_CANDIDATES];
         let mut n = 0;
         for (i, e) in self.sources.iter().enumerate() {
@@ -54,7 +64,12 @@ impl SystemProcess {
                 continue;
             }
             if let Some(est) = e.estimate {
-                cands[n] = self.candidate(&est, now);
+                let c = self.candidate(&est, now);
+                lambda[n] = c.root_distance;
+                cands[n] = Candidate {
+                    root_distance: c.root_distance.max(MIN_DISTANCE),
+                    ..c
+                };
                 trusted[n] = e.options.trust;
                 index[n] = i;
                 n += 1;
@@ -133,7 +148,7 @@ impl SystemProcess {
             } else {
                 RESELECT_DISTANCE
             };
-            cands[k].root_distance + hop
+            lambda[k] + hop
         };
         let preferred = |k: &usize| sel.survivors[*k] && self.sources[index[*k]].options.prefer;
         let peer = (0..n)
