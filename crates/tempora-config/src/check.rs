@@ -379,7 +379,49 @@ impl Checker<'_> {
             ));
         }
         self.acceptable_masters(i, p)?;
+        self.selection_options(
+            "port",
+            i,
+            Selection {
+                flags: [p.prefer, p.trust, p.require],
+                noselect: p.noselect,
+                offset: p.offset,
+                asymmetry: None,
+                max_delay: p.max_delay,
+            },
+        )?;
         self.unicast_masters(i, p, gptp, profile)
+    }
+
+    /// A source's selection options (docs/sources.md): `noselect` excludes
+    /// `prefer`, `trust` and `require`; `offset` and `asymmetry` are at
+    /// most a second; `max-delay` is positive.
+    pub(crate) fn selection_options(&self, section: &str, i: usize, o: Selection) -> Result<(), ConfigError> {
+        let at = |key: &str| format!("{section}.{i}.{key}");
+        if o.noselect {
+            for (set, key) in o.flags.into_iter().zip(["prefer", "trust", "require"]) {
+                if set {
+                    return Err(self.at_key(
+                        &at(key),
+                        format!(
+                            "`{key}` with `noselect = true`: a noselect source is never selected"
+                        ),
+                    ));
+                }
+            }
+        }
+        for (key, v) in [("offset", o.offset), ("asymmetry", o.asymmetry)] {
+            if v.is_some_and(|v| v.abs() > Duration::from_secs(1)) {
+                return Err(self.at_value(
+                    &at(key),
+                    format!("`{key}`: more than 1s either way is not a correction of a source"),
+                ));
+            }
+        }
+        if o.max_delay.is_some_and(|d| d <= Duration::ZERO) {
+            return Err(self.at_value(&at("max-delay"), "`max-delay` must be more than zero"));
+        }
+        Ok(())
     }
 
     /// A port's `acceptable-masters`: at most the table's capacity
@@ -706,6 +748,17 @@ impl Checker<'_> {
                     "`nts = true` works with kind = \"server\" (each NTS source needs its own key establishment)",
                 ));
             }
+            self.selection_options(
+                "ntp-source",
+                i,
+                Selection {
+                    flags: [s.prefer, s.trust, s.require],
+                    noselect: s.noselect,
+                    offset: s.offset,
+                    asymmetry: s.asymmetry,
+                    max_delay: s.max_delay,
+                },
+            )?;
         }
         Ok(())
     }
@@ -904,4 +957,14 @@ fn delay_name(d: DelayMechanism) -> &'static str {
         DelayMechanism::P2p => "p2p",
         _ => "e2e",
     }
+}
+
+/// A source's selection options, for [`Checker::selection_options`].
+pub(crate) struct Selection {
+    /// `prefer`, `trust`, `require`.
+    pub(crate) flags: [bool; 3],
+    pub(crate) noselect: bool,
+    pub(crate) offset: Option<Duration>,
+    pub(crate) asymmetry: Option<Duration>,
+    pub(crate) max_delay: Option<Duration>,
 }

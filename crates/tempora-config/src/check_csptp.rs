@@ -8,7 +8,7 @@
 //! server must name its `interfaces` and specific `listen` addresses, and a
 //! CSPTP source its `interface` (one that is no port's).
 
-use crate::check::Checker;
+use crate::check::{Checker, Selection};
 use crate::file::File;
 use crate::{ConfigError, CsptpServerSettings, CsptpSourceSettings, Timestamping, Transport};
 
@@ -122,6 +122,17 @@ impl Checker<'_> {
                 ),
             ));
         }
+        self.selection_options(
+            "csptp-source",
+            i,
+            Selection {
+                flags: [s.prefer, s.trust, s.require],
+                noselect: s.noselect,
+                offset: s.offset,
+                asymmetry: s.asymmetry,
+                max_delay: s.max_delay,
+            },
+        )?;
         if !(1..=8).contains(&s.burst) {
             return Err(self.at_value(
                 &at("burst"),

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use tempora_ptp::wire::ClockIdentity;
 
 use crate::values;
+use tempora_clock::Duration;
 use crate::{Cidr, RateLimit, Timestamping};
 
 /// The CSPTP event port (PTP's, IEEE 1588-2019 Annex C.2); the general port
@@ -211,7 +212,44 @@ pub struct CsptpSourceSettings {
     /// delay (see `tempora_ptp::csptp::CsptpClientConfig::burst`).
     #[serde(default = "default_burst")]
     pub burst: u8,
+    /// `prefer`, as an NTP source's (docs/sources.md).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub prefer: bool,
+    /// `noselect`, as an NTP source's.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub noselect: bool,
+    /// `trust`, as an NTP source's.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub trust: bool,
+    /// `require`, as an NTP source's.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub require: bool,
+    /// `offset`: added to every offset measured of the source.
+    #[serde(
+        default,
+        with = "values::opt_text",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub offset: Option<Duration>,
+    /// `asymmetry`: the path's delay asymmetry, positive when the path
+    /// from the server to us is the longer one (ptp4l's `delayAsymmetry`
+    /// sign); θ + asymmetry is used.
+    #[serde(
+        default,
+        with = "values::opt_text",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub asymmetry: Option<Duration>,
+    /// `max-delay`: exchanges whose round-trip delay exceeds this are
+    /// ignored and counted.
+    #[serde(
+        default,
+        with = "values::opt_text",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub max_delay: Option<Duration>,
 }
+
 
 fn default_burst() -> u8 {
     2

@@ -521,6 +521,39 @@ pub struct PortSettings {
     /// `active-key-id`: the key of that association outgoing messages use.
     #[serde(default)]
     pub active_key_id: Option<u32>,
+    /// `prefer`: the system peer whenever it survives the selection
+    /// (chrony's `prefer`; docs/sources.md).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub prefer: bool,
+    /// `noselect`: measured and shown, never selected, no vote (chrony's
+    /// `noselect`).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub noselect: bool,
+    /// `trust`: a falseticker only when another trusted source disagrees
+    /// (chrony's `trust`).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub trust: bool,
+    /// `require`: nothing is selected unless a `require` source survives
+    /// (chrony's `require`).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub require: bool,
+    /// `offset`: added to every offset measured of the source (chrony's
+    /// `offset`), e.g. `"-50us"`.
+    #[serde(
+        default,
+        with = "values::opt_text",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub offset: Option<Duration>,
+    /// `max-delay`: measurements whose round-trip delay exceeds this are
+    /// ignored and counted (chrony's `maxdelay`; for a PTP port, twice the
+    /// mean path delay).
+    #[serde(
+        default,
+        with = "values::opt_text",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub max_delay: Option<Duration>,
 }
 
 /// The transport of a port that names none, until the checks put in the
@@ -840,6 +873,48 @@ pub struct NtpSourceSettings {
     /// `maxpoll`, log2 s (default 10, or `minpoll` if that is larger).
     #[serde(default = "default_maxpoll")]
     pub maxpoll: i8,
+    /// `prefer`: the system peer whenever it survives the selection
+    /// (chrony's `prefer`; docs/sources.md).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub prefer: bool,
+    /// `noselect`: measured and shown, never selected, no vote (chrony's
+    /// `noselect`).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub noselect: bool,
+    /// `trust`: a falseticker only when another trusted source disagrees
+    /// (chrony's `trust`).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub trust: bool,
+    /// `require`: nothing is selected unless a `require` source survives
+    /// (chrony's `require`).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub require: bool,
+    /// `offset`: added to every offset measured of the source (chrony's
+    /// `offset`), e.g. `"-50us"`.
+    #[serde(
+        default,
+        with = "values::opt_text",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub offset: Option<Duration>,
+    /// `asymmetry`: the path's delay asymmetry, positive when the path
+    /// from the server to us is the longer one (the sign of ptp4l's
+    /// `delayAsymmetry`); θ + asymmetry is used.
+    #[serde(
+        default,
+        with = "values::opt_text",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub asymmetry: Option<Duration>,
+    /// `max-delay`: measurements whose round-trip delay exceeds this are
+    /// ignored and counted (chrony's `maxdelay`; for a PTP port, twice the
+    /// mean path delay).
+    #[serde(
+        default,
+        with = "values::opt_text",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub max_delay: Option<Duration>,
 }
 
 fn is_server(k: &NtpSourceKind) -> bool {

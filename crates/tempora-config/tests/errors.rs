@@ -547,3 +547,45 @@ fn dos_limits() {
         assert!(e.contains(message), "{section}.{key}: {e}");
     }
 }
+
+#[test]
+fn source_selection_options() {
+    let c = Config::parse(
+        &format!(
+            "{PORT}trust = true\nmax-delay = \"200us\"\noffset = \"1us\"\n\n\
+             [[ntp-source]]\naddress = \"10.0.0.1\"\nprefer = true\nrequire = true\n\
+             offset = \"-50us\"\nasymmetry = \"20us\"\nmax-delay = \"5ms\"\n\n\
+             [[ntp-source]]\naddress = \"10.0.0.2\"\nnoselect = true\n"
+        ),
+        "t.toml",
+    )
+    .unwrap();
+    let p = &c.ports[0];
+    assert!(p.trust && !p.prefer && !p.noselect && !p.require);
+    assert_eq!(p.max_delay, Some(tempora_clock::Duration::from_micros(200)));
+    assert_eq!(p.offset, Some(tempora_clock::Duration::from_micros(1)));
+    let s = &c.ntp_sources[0];
+    assert!(s.prefer && s.require && !s.trust && !s.noselect);
+    assert_eq!(s.offset, Some(tempora_clock::Duration::from_micros(-50)));
+    assert_eq!(s.asymmetry, Some(tempora_clock::Duration::from_micros(20)));
+    assert_eq!(s.max_delay, Some(tempora_clock::Duration::from_millis(5)));
+    assert!(c.ntp_sources[1].noselect);
+    let e = error(&format!("{PORT}noselect = true\nprefer = true\n"));
+    assert_eq!(
+        e,
+        "t.toml:4:1: `prefer` with `noselect = true`: a noselect source is never selected"
+    );
+    let e = error("[[ntp-source]]\naddress = \"a\"\nmax-delay = \"0s\"\n");
+    assert_eq!(e, "t.toml:3:13: `max-delay` must be more than zero");
+    let e = error("[[ntp-source]]\naddress = \"a\"\nasymmetry = \"2s\"\n");
+    assert_eq!(
+        e,
+        "t.toml:3:13: `asymmetry`: more than 1s either way is not a correction of a source"
+    );
+    // A port's asymmetry is its `delay-asymmetry`, not a second one.
+    let e = error(&format!("{PORT}asymmetry = \"1us\"\n"));
+    assert!(
+        e.starts_with("t.toml:3:1: unknown key `asymmetry` in [[port]]"),
+        "{e}"
+    );
+}

@@ -338,7 +338,8 @@ fn system_sync(
 }
 
 /// The NTP client, when sources are configured; the runtime then keeps its
-/// corrections for the client's system process.
+/// corrections for the client's system process, and its PTP ports become
+/// sources of that process too.
 fn ntp_client(
     config: &Config,
     runtime: &mut LinuxRuntime,
@@ -355,7 +356,7 @@ fn ntp_client(
         max_frequency_ppb: max_ppb,
         ..tempora_system::SystemConfig::default()
     };
-    let client = NtpClient::new(
+    let mut client = NtpClient::new(
         &config.ntp_sources,
         system,
         config.nts_ca_file.clone(),
@@ -363,6 +364,13 @@ fn ntp_client(
         now,
         runtime.frequency_ppb(),
     )?;
+    // The PTP ports are sources beside the NTP ones: one selection.
+    let ports: Vec<_> = config
+        .ports
+        .iter()
+        .map(|p| (p.interface.clone(), crate::sources::port_options(p)))
+        .collect();
+    client.add_ptp_ports(&ports, runtime);
     Ok(Some(client))
 }
 

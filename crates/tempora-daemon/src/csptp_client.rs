@@ -141,7 +141,7 @@ impl CsptpSources {
                 poll: s.poll,
                 client: CsptpClient::new(config, me.mono_now()),
                 filter: CsptpFilter::default(),
-                id: ntp.add_source(SourceKind::Csptp),
+                id: ntp.add_source(SourceKind::Csptp, crate::sources::csptp_options(s)),
                 in_flight: None,
                 void_sequence: None,
                 reach: 0,
@@ -399,6 +399,15 @@ impl CsptpSources {
             .find(|s| ntp.report(s.id).system_peer)
             .and_then(|s| s.last_status)
             .map(Upstream::Csptp)
+    }
+
+    /// Each source's name in the selection (`csptp:ADDRESS`) and its
+    /// handle, for the status of every source.
+    pub fn names_and_ids(&self) -> Vec<(String, SourceId)> {
+        self.sources
+            .iter()
+            .map(|s| (format!("csptp:{}", s.addr), s.id))
+            .collect()
     }
 
     /// The client-wide counters.

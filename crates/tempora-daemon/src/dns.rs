@@ -94,6 +94,13 @@ mod tests {
             key: None,
             minpoll: 6,
             maxpoll: 10,
+            prefer: false,
+            noselect: false,
+            trust: false,
+            require: false,
+            offset: None,
+            asymmetry: None,
+            max_delay: None,
         }
     }
 

@@ -36,6 +36,7 @@ pub mod privileges;
 pub mod prometheus;
 pub mod run;
 pub mod runtime;
+pub mod sources;
 pub mod status;
 pub mod system_sync;
 pub mod tokens;

@@ -1,9 +1,9 @@
 //! The daemon's NTP client: one timestamped socket per source, the sans-IO
-//! sources of `tempora_ntp::client` behind them, and selection over all of
-//! them (RFC 5905 §11). Each new sample of the system peer goes to the
-//! servo once (§10: a sample is used once),
-//! unless a PTP port is SLAVE: PTP is preferred while it is healthy, and
-//! NTP takes over when it is not.
+//! sources of `tempora_ntp::client` behind them, and the system process's
+//! selection over them and the PTP ports (RFC 5905 §11, with chrony's
+//! per-source options; docs/sources.md). Each new sample of the system
+//! peer, of whatever kind, goes to the servo once (§10: a sample is used
+//! once).
 
 use std::io;
 use std::net::SocketAddr;
@@ -14,7 +14,9 @@ use tempora_linux::udp_client::UdpClient;
 use tempora_ntp::client::source::{PollConfig, ReplyOutcome, Source, SourceState};
 use tempora_ntp::client::source_update;
 use tempora_system::process::FALSETICKER_SAMPLES;
-use tempora_system::{SourceId, SourceKind, SystemConfig, SystemProcess};
+use tempora_system::{
+    Measurement, RawSample, SourceId, SourceKind, SourceOptions, SystemConfig, SystemProcess,
+};
 
 use tempora_ntp::symmetric::client::{KeyedReply, KeyedSource};
 
@@ -22,7 +24,8 @@ use crate::dns::{POOL_MEMBERS, Resolver, resolve};
 use crate::ntp_keys::KeyTable;
 use crate::ntp_nts::{Checked, KeWorker, NtsSource, nts_now};
 use crate::runtime::{DisciplinedClock, NtpUse, PortIo, Runtime};
-use crate::status::{KeyStatus, NtpSourceStatus, NtsStatus};
+use crate::sources::{PtpSource, ntp_options, source_status};
+use crate::status::{KeyStatus, NtpSourceStatus, NtsStatus, SourceStatus};
 use tempora_nts::client::KeOptions;
 
 /// Whether source `origin` may poll: always without NTS, with keys and a
@@ -77,6 +80,8 @@ pub struct NtpClient {
     nts: Vec<Option<NtsSource>>,
     /// The `[ntp-client] key-file`'s keys.
     keys: KeyTable,
+    /// The PTP ports, each a source of the system process.
+    ptp: Vec<PtpSource>,
 }
 
 /// Sockets the timing loop must start or stop polling.
@@ -138,6 +143,7 @@ impl NtpClient {
                 })
                 .collect(),
             keys,
+            ptp: Vec::new(),
         };
         if settings.iter().any(|s| s.nts) {
             client.ke = Some(KeWorker::start(KeOptions {
@@ -196,10 +202,66 @@ impl NtpClient {
             source: Source::new(config, now),
             origin,
             polls: 0,
-            id: self.system.add_source(SourceKind::Ntp),
+            id: self.system.add_source_with(SourceKind::Ntp, ntp_options(s)),
             keyed,
         });
         Ok(fd)
+    }
+
+    /// Makes each PTP port a source of the system process, with its
+    /// options (in port order: `ports[i]` is engine port `i`); the runtime
+    /// then hands their measurements here instead of to the servo.
+    pub fn add_ptp_ports<P: PortIo, C: DisciplinedClock>(
+        &mut self,
+        ports: &[(String, SourceOptions)],
+        runtime: &mut Runtime<P, C>,
+    ) {
+        for (port, (name, options)) in ports.iter().enumerate() {
+            let id = self.system.add_source_with(SourceKind::Ptp, *options);
+            tracing::info!(source = %name, ?options, "PTP port as a source");
+            self.ptp.push(PtpSource {
+                port,
+                name: name.clone(),
+                id,
+            });
+        }
+        runtime.route_ptp_to_system();
+    }
+
+    /// The PTP ports' measurements since the last call go to the system
+    /// process, and what it asks is carried out at once (the servo gets a
+    /// selected port's samples as promptly as it got them directly). A
+    /// port that left SLAVE is no source until it measures again.
+    pub fn take_ptp<P: PortIo, C: DisciplinedClock>(
+        &mut self,
+        runtime: &mut Runtime<P, C>,
+    ) -> io::Result<()> {
+        let (samples, left) = runtime.take_ptp_samples();
+        for port in left {
+            if let Some(p) = self.ptp.iter().find(|p| p.port == port) {
+                self.system.handle_source_reset(p.id);
+            }
+        }
+        for m in samples {
+            let Some(id) = self.ptp.iter().find(|p| p.port == m.port).map(|p| p.id) else {
+                continue;
+            };
+            self.follow_steps(runtime);
+            let now = runtime.clock.ntp_time(None);
+            let sample = RawSample {
+                measurement: Measurement {
+                    at: m.at,
+                    offset: m.offset,
+                    delay: m.delay,
+                },
+                root: tempora_clock::Duration::ZERO,
+                interval: m.interval,
+                own_delay: m.own_delay,
+            };
+            self.system.handle_sample(now, id, sample);
+            self.act(runtime)?;
+        }
+        Ok(())
     }
 
     /// The clock was stepped (by NTP or by PTP; `now` is the new time):
@@ -481,9 +543,9 @@ impl NtpClient {
         Ok(())
     }
 
-    /// Carries out what the system process asks: the start-up step, or a
-    /// sample for the servo (which the runtime withholds while PTP is the
-    /// source).
+    /// Carries out what the system process asks: the start-up step, a
+    /// settling frequency, the hand-over, or a sample of the selected
+    /// source (NTP server or PTP port) for the servo.
     fn act<P: PortIo, C: DisciplinedClock>(
         &mut self,
         runtime: &mut Runtime<P, C>,
@@ -519,8 +581,8 @@ impl NtpClient {
     // system process: they are added, updated and reset through these.
 
     /// Adds a source of another kind to the selection.
-    pub fn add_source(&mut self, kind: SourceKind) -> SourceId {
-        self.system.add_source(kind)
+    pub fn add_source(&mut self, kind: SourceKind, options: SourceOptions) -> SourceId {
+        self.system.add_source_with(kind, options)
     }
 
     /// A source of another kind forgot its samples (a clock step).
@@ -555,6 +617,30 @@ impl NtpClient {
             .and_then(|s| s.source.last.map(|l| l.stratum))
     }
 
+    /// Every source of the system process, PTP ports first, then the NTP
+    /// sources and `others` (sources of other kinds, by name), for the
+    /// status; and the system peer's name.
+    pub fn sources(&self, others: Vec<(String, SourceId)>) -> (Vec<SourceStatus>, Option<String>) {
+        let ptp = self
+            .ptp
+            .iter()
+            .map(|p| (format!("ptp:port{}", p.port + 1), p.id));
+        let ntp = self
+            .sources
+            .iter()
+            .map(|s| (format!("ntp:{}", s.addr), s.id));
+        let all: Vec<_> = ptp
+            .chain(ntp)
+            .chain(others)
+            .map(|(name, id)| source_status(&self.system, name, id))
+            .collect();
+        let peer = all
+            .iter()
+            .find(|s| s.selection == "selected")
+            .map(|s| s.name.clone());
+        (all, peer)
+    }
+
     /// The sources for the status.
     pub fn status(&self) -> Vec<NtpSourceStatus> {
         self.sources
@@ -574,6 +660,7 @@ impl NtpClient {
                     stratum: s.source.last.map(|l| l.stratum),
                     selected: report.selected,
                     system_peer: report.system_peer,
+                    selection: report.state.name().into(),
                     interleaved_samples: s.source.interleaved_samples,
                     nts: self
                         .nts

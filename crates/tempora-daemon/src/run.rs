@@ -178,6 +178,11 @@ impl TimingLoop {
             Token::PtpPort { port, socket } => {
                 d.runtime
                     .service_port(port, socket, r.readable, r.error_queue)?;
+                // A measurement goes to the selection (and, from the
+                // selected port, to the servo) at once.
+                if let Some(client) = d.ntp_client.as_mut() {
+                    client.take_ptp(&mut d.runtime)?;
+                }
             }
         }
         Ok(())
@@ -221,6 +226,7 @@ impl TimingLoop {
         let Some(client) = d.ntp_client.as_mut() else {
             return Ok(());
         };
+        client.take_ptp(&mut d.runtime)?;
         let now = d.runtime.clock.ntp_time(None);
         client.follow_steps(&mut d.runtime);
         client.handle_timeout(now, &mut d.runtime)?;
@@ -326,6 +332,14 @@ impl TimingLoop {
             s.csptp_client = Some(c.counters());
         }
         s.csptp_server = d.csptp_server.counters();
+        if let Some(client) = &d.ntp_client {
+            let others = d
+                .csptp_sources
+                .as_ref()
+                .map(|c| c.names_and_ids())
+                .unwrap_or_default();
+            (s.sources, s.selected_source) = client.sources(others);
+        }
         if let Some((_, sync)) = &d.system_sync {
             s.system_clock_offset_ns = sync.last_offset.map(|o| o.as_nanos_f64());
             s.system_clock_frequency_ppb = Some(sync.frequency_ppb());

@@ -40,15 +40,34 @@ pub trait PortIo {
     fn recv_tx_timestamp(&mut self) -> io::Result<Option<(u64, Time)>>;
 }
 
-/// What the runtime did with an NTP measurement.
+/// What the runtime did with an action of the system process.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NtpUse {
-    /// The servo took it.
+    /// The servo (or the clock) took it.
     Used,
     /// The servo took it and stepped the clock: earlier samples are void.
     Stepped,
-    /// PTP is the source; NTP waits.
-    PtpPreferred,
+}
+
+/// A PTP port's measurement for the system process, when the port is one
+/// source among others (see [`Runtime::route_ptp_to_system`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PtpSample {
+    /// The port (engine index).
+    pub port: usize,
+    /// When the Sync arrived, in the NTP time the system process works in
+    /// ([`DisciplinedClock::ntp_time`]).
+    pub at: Time,
+    /// θ: the master's time minus ours (−offsetFromMaster).
+    pub offset: Duration,
+    /// The round-trip delay: twice the mean path delay.
+    pub delay: Duration,
+    /// Whether the delay is this measurement's own (the engine's
+    /// `own_delay`).
+    pub own_delay: bool,
+    /// The time since the port's previous measurement (its Sync interval),
+    /// or its configured Sync interval for the first.
+    pub interval: Duration,
 }
 
 /// The clock the daemon disciplines.
@@ -99,8 +118,16 @@ pub struct Runtime<P, C> {
     now_offset: Duration,
     /// Clock steps made (PTP or NTP).
     steps: u64,
-    /// Engine time of the last PTP measurement.
-    last_ptp_measurement: Option<Time>,
+    /// Engine time of each port's last PTP measurement.
+    last_ptp_measurement: BTreeMap<usize, Time>,
+    /// PTP measurements go to the system process (with
+    /// [`Runtime::take_ptp_samples`]), not straight to the servo.
+    route_ptp: bool,
+    /// PTP measurements for the system process, not taken yet.
+    ptp_samples: Vec<PtpSample>,
+    /// Ports that left the SLAVE state since the last
+    /// [`Runtime::take_ptp_samples`].
+    ptp_left: Vec<usize>,
     /// The platform reported a nonzero transmit-timestamp id: ids work, so
     /// timestamps are never matched by order.
     ids_seen: bool,
@@ -138,7 +165,10 @@ impl<P: PortIo, C: DisciplinedClock> Runtime<P, C> {
             ptp_offset: Duration::ZERO,
             now_offset: Duration::ZERO,
             steps: 0,
-            last_ptp_measurement: None,
+            last_ptp_measurement: BTreeMap::new(),
+            route_ptp: false,
+            ptp_samples: Vec::new(),
+            ptp_left: Vec::new(),
             ids_seen: false,
             sanity: SanityGate::new(SanityConfig::default()),
             frequency_limit_ppb: 500_000.0,
@@ -404,6 +434,14 @@ impl<P: PortIo, C: DisciplinedClock> Runtime<P, C> {
                     self.log_gates();
                     match verdict {
                         Verdict::Hold => continue,
+                        Verdict::Release if self.route_ptp => {
+                            // The selection decides whether to follow it:
+                            // against other sources it may be a falseticker.
+                            tracing::warn!(
+                                offset_s = m.offset.as_secs_f64(),
+                                "the master has disagreed with the clock for the sanity hold time: its port is a source of the selection again"
+                            );
+                        }
                         Verdict::Release => {
                             tracing::warn!(
                                 offset_s = m.offset.as_secs_f64(),
@@ -413,8 +451,12 @@ impl<P: PortIo, C: DisciplinedClock> Runtime<P, C> {
                         }
                         Verdict::Follow => {}
                     }
+                    let previous = self.last_ptp_measurement.insert(m.port, m.ingress);
+                    if self.route_ptp {
+                        self.queue_ptp(m, previous);
+                        continue;
+                    }
                     self.measurements += 1;
-                    self.last_ptp_measurement = Some(m.ingress);
                     let sample = Sample {
                         local_time: m.ingress,
                         offset: m.offset,
@@ -451,6 +493,9 @@ impl<P: PortIo, C: DisciplinedClock> Runtime<P, C> {
                     self.follow_timescale();
                 }
                 Action::StateChange { port, from, to } => {
+                    if from == tempora_ptp::datasets::PortState::Slave && self.route_ptp {
+                        self.ptp_left.push(port);
+                    }
                     tracing::info!(
                         port = port + 1,
                         "port state {} -> {}",
@@ -534,6 +579,9 @@ impl<P: PortIo, C: DisciplinedClock> Runtime<P, C> {
             system_clock_offset_ns: None,
             system_clock_frequency_ppb: None,
             ntp_sources: Vec::new(),
+            sources: Vec::new(),
+            selected_source: None,
+            steps: self.steps,
             ntp_server: None,
             nts_ke: None,
             csptp_sources: Vec::new(),
@@ -555,17 +603,54 @@ impl<P: PortIo, C: DisciplinedClock> Runtime<P, C> {
         }
     }
 
-    /// Whether PTP is the healthy time source, preferred to NTP: a port is
-    /// SLAVE and a PTP measurement arrived in the last 16 s (a SLAVE port
-    /// whose Syncs stopped does not shut NTP out).
-    pub fn ptp_is_source(&self) -> bool {
-        let slave = (0..self.engine.port_count())
-            .filter_map(|i| self.engine.port_ds(i))
-            .any(|ds| ds.port_state == tempora_ptp::datasets::PortState::Slave);
-        let recent = self
-            .last_ptp_measurement
-            .is_some_and(|t| self.engine_now() - t <= Duration::from_secs(16));
-        slave && recent
+    /// PTP measurements (past the master sanity gate) go to the system
+    /// process as one source per port, with the NTP sources and the
+    /// others, instead of straight to the servo: the servo gets them when
+    /// the selection picks the port (docs/sources.md).
+    pub fn route_ptp_to_system(&mut self) {
+        self.route_ptp = true;
+    }
+
+    /// Queues a measurement for the system process (`previous`: the port's
+    /// last measurement's ingress, for its interval).
+    fn queue_ptp(&mut self, m: tempora_ptp::engine::Measurement, previous: Option<Time>) {
+        let configured = self
+            .engine
+            .port_ds(m.port)
+            .map_or(0, |ds| ds.log_sync_interval);
+        let interval = previous
+            .map(|p| m.ingress - p)
+            .filter(|d| *d > Duration::ZERO && *d <= Duration::from_secs(128))
+            .unwrap_or(Duration::from_log2_secs(configured));
+        // The ingress on the engine's timescale, as the clock's time, then
+        // as NTP time: the same for a clock that counts UTC, the system
+        // clock's for a PHC (taken over the two clocks' readings now).
+        let clock_time = m.ingress - self.ptp_offset;
+        let at = if self.clock.counts_utc() {
+            clock_time
+        } else {
+            self.clock.ntp_time(None) + (clock_time - self.clock.now())
+        };
+        // Bounded: the NTP client takes them on every loop turn.
+        if self.ptp_samples.len() < 1024 {
+            self.ptp_samples.push(PtpSample {
+                port: m.port,
+                at,
+                offset: -m.offset,
+                delay: m.delay * 2,
+                own_delay: m.own_delay,
+                interval,
+            });
+        }
+    }
+
+    /// The PTP measurements queued for the system process, and the ports
+    /// that left SLAVE (their samples are void), since the last call.
+    pub fn take_ptp_samples(&mut self) -> (Vec<PtpSample>, Vec<usize>) {
+        (
+            std::mem::take(&mut self.ptp_samples),
+            std::mem::take(&mut self.ptp_left),
+        )
     }
 
     /// Clock steps made so far (PTP or NTP).
@@ -573,19 +658,17 @@ impl<P: PortIo, C: DisciplinedClock> Runtime<P, C> {
         self.steps
     }
 
-    /// Carries out what the NTP system process asks (the start-up step, a
-    /// settling frequency, the hand-over to the servo, a sample for it),
-    /// unless PTP is the source. Returns what was done.
+    /// Carries out what the system process asks (the start-up step, a
+    /// settling frequency, the hand-over to the servo, a sample of the
+    /// selected source for it, of whatever kind). Returns what was done.
     pub fn ntp_action(&mut self, action: &tempora_system::Action) -> io::Result<NtpUse> {
         use tempora_system::Action;
-        if self.ptp_is_source() {
-            return Ok(NtpUse::PtpPreferred);
-        }
         let current = self.servo.frequency_ppb();
         let mut dated = *action;
         // The servo's times are on the engine's timescale (PTP's are): an
         // NTP time on a UTC clock plus the PTP − UTC offset in force, so a
-        // switch between PTP and NTP is no jump.
+        // switch between PTP and NTP is no jump (a PTP port's samples come
+        // back to their ingress time).
         match &mut dated {
             Action::Servo { sample, .. } => {
                 self.measurements += 1;
@@ -599,13 +682,16 @@ impl<P: PortIo, C: DisciplinedClock> Runtime<P, C> {
             Action::Servo { sample, .. } => tracing::debug!(
                 offset_ns = sample.offset.as_nanos_f64(),
                 ?correction,
-                "NTP measurement"
+                "selected source's measurement"
             ),
-            _ => tracing::info!(?action, "NTP system process"),
+            _ => tracing::info!(?action, "system process"),
         }
         self.apply_correction(correction)?;
         if let Correction::Step { step, .. } = correction {
-            tracing::info!(step_ns = step.as_nanos_f64(), "clock stepped (NTP)");
+            tracing::info!(
+                step_ns = step.as_nanos_f64(),
+                "clock stepped (system process)"
+            );
             self.steps += 1;
             self.engine.notify_clock_step();
             return Ok(NtpUse::Stepped);

@@ -258,6 +258,9 @@ pub struct NtpSourceStatus {
     pub selected: bool,
     /// The system peer.
     pub system_peer: bool,
+    /// Its state in the last selection (see [`SourceStatus::selection`]).
+    #[serde(default)]
+    pub selection: String,
     /// Samples from interleaved replies (RFC 9769).
     #[serde(default)]
     pub interleaved_samples: u64,
@@ -267,6 +270,50 @@ pub struct NtpSourceStatus {
     /// Symmetric-key authentication, for a source with `key`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<KeyStatus>,
+}
+
+/// A source of any kind (PTP port, NTP server, ...) as the system process
+/// sees it: what the selection made of it and its options
+/// (docs/sources.md).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SourceStatus {
+    /// `ptp:port1` (the port's number) or `ntp:ADDRESS`.
+    pub name: String,
+    /// `ptp`, `ntp`, `csptp`, `refclock`.
+    pub kind: String,
+    /// Its state in the last selection: `selected` (the system peer),
+    /// `candidate`, `outlier`, `falseticker`, `noselect`, `unselected`
+    /// (no majority, or no `require` source survived), `unusable`.
+    pub selection: String,
+    /// Its last offset θ (source − us), with its `offset`/asymmetry, ns.
+    pub offset_ns: Option<f64>,
+    /// Its round-trip delay, ns.
+    pub delay_ns: Option<f64>,
+    /// Its own samples found falsetickers in a row.
+    pub falseticker_run: u32,
+    /// Measurements ignored for a delay beyond `max-delay`.
+    pub delay_rejected: u64,
+    /// Its options.
+    pub options: SourceOptionsStatus,
+}
+
+/// A source's options, as configured.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct SourceOptionsStatus {
+    /// `prefer`.
+    pub prefer: bool,
+    /// `noselect`.
+    pub noselect: bool,
+    /// `trust`.
+    pub trust: bool,
+    /// `require`.
+    pub require: bool,
+    /// `offset`, ns.
+    pub offset_ns: f64,
+    /// `asymmetry` (a port's is applied by the PTP engine: zero here), ns.
+    pub asymmetry_ns: f64,
+    /// `max-delay`, ns.
+    pub max_delay_ns: Option<f64>,
 }
 
 /// The symmetric-key authentication of a source (RFC 8573), as `tempora
@@ -395,6 +442,16 @@ pub struct Status {
     /// The NTP sources, when there are any.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ntp_sources: Vec<NtpSourceStatus>,
+    /// Every source of the system process (PTP ports and NTP sources),
+    /// when it runs (with NTP sources).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<SourceStatus>,
+    /// The selected source's name (the system peer), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selected_source: Option<String>,
+    /// Clock steps made (by PTP's servo or the system process).
+    #[serde(default)]
+    pub steps: u64,
     /// The NTP server's counters, when it runs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ntp_server: Option<NtpServerCounters>,
@@ -503,6 +560,9 @@ pub(crate) mod tests {
             system_clock_offset_ns: None,
             system_clock_frequency_ppb: None,
             ntp_sources: Vec::new(),
+            sources: Vec::new(),
+            selected_source: None,
+            steps: 1,
             ntp_server: Some(NtpServerCounters {
                 received: 10,
                 replied: 8,

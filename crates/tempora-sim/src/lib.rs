@@ -16,6 +16,7 @@
 //! (tempora-ptp's `tests/network.rs`) run on it.
 
 pub mod demo;
+mod mixed;
 pub mod model;
 pub mod network;
 pub mod ntp;
@@ -25,7 +26,7 @@ pub mod scenario;
 pub mod servos;
 pub mod stats;
 
-pub use report::{RunReport, evaluate, run_one};
+pub use report::{RunReport, SelectionReport, SelectionSpan, evaluate, run_one};
 pub use runner::{Trace, run};
 pub use scenario::{Scenario, ScenarioError};
 pub use servos::{ServoKind, make_ntp_servo, make_servo};

@@ -9,6 +9,11 @@
 //! system process with RFC 5905's own rules (no start-up policy; the
 //! system peer's clock filter output goes to its discipline). Deterministic
 //! for a given seed.
+//!
+//! With `[ntp.ptp]` a PTP grandmaster joins the servers (see
+//! the `mixed` module): its port is one more source of the same system
+//! process, which selects among all of them; the trace records which
+//! source was selected over time.
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -19,8 +24,12 @@ use tempora_ntp::client::source::{PollConfig, ReplyOutcome, Source};
 use tempora_ntp::client::source_update;
 use tempora_ntp::server::{Datagram, DenyAction, Outcome, Server, ServerClock, ServerConfig};
 use tempora_ntp::wire::{LeapIndicator, ReferenceId};
-use tempora_system::{Action, SourceId, SourceKind, SystemConfig, SystemProcess, carry_out};
+use tempora_system::{
+    Action, Measurement, RawSample, SourceId, SourceKind, SourceOptions, SystemConfig,
+    SystemProcess, carry_out,
+};
 
+use crate::mixed::PtpPart;
 use crate::model::delay::DelayModel;
 use crate::model::oscillator::Oscillator;
 use crate::network::START;
@@ -127,6 +136,12 @@ struct Run {
     steps: u64,
     /// True time of the event being handled.
     now: Time,
+    /// The PTP grandmaster of a mixed-source scenario.
+    ptp: Option<PtpPart>,
+    /// Each source's name: `ptp:gm`, `ntp:server1`, ...
+    names: Vec<(SourceId, String)>,
+    /// The system peer's changes: (seconds since the start, its name).
+    selection: Vec<(f64, Option<String>)>,
 }
 
 /// Runs an NTP scenario (one with an `[ntp]` section) with `servo`.
@@ -154,6 +169,7 @@ pub fn run(
                 run.system.handle_timeout(local);
                 run.act(t);
             }
+            Event::PtpTick => run.ptp_tick(t),
         }
     }
     run.client.record_until(end);
@@ -163,6 +179,7 @@ pub fn run(
         measurements: run.measurements,
         steps: run.steps,
         duration_s: duration,
+        selection: run.selection,
     }
 }
 
@@ -170,6 +187,17 @@ enum Event {
     Poll(usize),
     Arrival(usize),
     Timeout,
+    PtpTick,
+}
+
+/// A scenario source's options.
+fn options(trust: bool, prefer: bool, noselect: bool) -> SourceOptions {
+    SourceOptions {
+        trust,
+        prefer,
+        noselect,
+        ..SourceOptions::default()
+    }
 }
 
 impl Run {
@@ -216,14 +244,28 @@ impl Run {
                     },
                     local,
                 ),
-                id: system.add_source(SourceKind::Ntp),
+                id: system.add_source_with(
+                    SourceKind::Ntp,
+                    options(spec.trust, spec.prefer, spec.noselect),
+                ),
                 next_poll: START,
                 to_server: DelayModel::new(n.slave_to_master, n.loss, n.bursts, duration, &mut rng),
                 to_client: DelayModel::new(n.master_to_slave, n.loss, n.bursts, duration, &mut rng),
                 error: Duration::from_secs_f64(spec.offset_us * 1e-6),
                 core: server(),
             })
+            .collect::<Vec<Peer>>();
+        let mut names: Vec<_> = servers
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.id, format!("ntp:server{}", i + 1)))
             .collect();
+        let ptp = settings.ptp.as_ref().map(|spec| {
+            let o = options(spec.trust, spec.prefer, spec.noselect);
+            let id = system.add_source_with(SourceKind::Ptp, o);
+            names.insert(0, (id, "ptp:gm".to_string()));
+            PtpPart::new(scenario, spec, seed, id)
+        });
         Run {
             client,
             servers,
@@ -235,6 +277,9 @@ impl Run {
             measurements: 0,
             steps: 0,
             now: START,
+            ptp,
+            names,
+            selection: Vec::new(),
         }
     }
 
@@ -251,6 +296,9 @@ impl Run {
         }
         for (k, f) in self.in_flight.iter().enumerate() {
             consider(f.0, Event::Arrival(k));
+        }
+        if let Some(p) = &self.ptp {
+            consider(p.next_tick, Event::PtpTick);
         }
         if let Some(local) = self.system.poll_timeout() {
             // The clock runs within 500 ppm of true time: close enough to
@@ -319,8 +367,55 @@ impl Run {
         self.act(t);
     }
 
+    /// The PTP port's measurements up to true time `t` go to the system
+    /// process (a quarter of a Sync interval after they arrive at most).
+    fn ptp_tick(&mut self, t: Time) {
+        let Some(p) = self.ptp.as_mut() else {
+            return;
+        };
+        let new = p.advance(t);
+        p.next_tick = t + p.interval / 4;
+        let (id, interval) = (p.id, p.interval);
+        if p.left_slave() {
+            self.system.handle_source_reset(id);
+        }
+        let local = self.client.read(t);
+        for m in new {
+            // The perfect port's ingress is true time: the client read
+            // `local − (t − ingress)` then (its rate error over a quarter
+            // interval aside).
+            let at = local - (t - m.ingress);
+            let sample = RawSample {
+                measurement: Measurement {
+                    at,
+                    offset: -m.offset + (m.ingress - at),
+                    delay: m.delay * 2,
+                },
+                root: Duration::ZERO,
+                interval,
+                own_delay: m.own_delay,
+            };
+            self.system.handle_sample(local, id, sample);
+            self.act(t);
+        }
+    }
+
+    /// Records a change of the system peer at true time `t`.
+    fn track(&mut self, t: Time) {
+        let peer = self.system.system_peer().and_then(|id| {
+            self.names
+                .iter()
+                .find(|(i, _)| *i == id)
+                .map(|(_, n)| n.clone())
+        });
+        if self.selection.last().is_none_or(|(_, last)| *last != peer) {
+            self.selection.push(((t - START).as_secs_f64(), peer));
+        }
+    }
+
     /// Carries out what the system process asks, at true time `t`.
     fn act(&mut self, t: Time) {
+        self.track(t);
         while let Some(action) = self.system.poll_action() {
             if matches!(action, Action::Servo { .. }) {
                 self.measurements += 1;

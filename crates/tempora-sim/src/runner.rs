@@ -24,6 +24,9 @@ pub struct Trace {
     pub steps: u64,
     /// Simulated seconds.
     pub duration_s: f64,
+    /// The system peer's changes (seconds since the start, its name; `None`
+    /// when no source was selected), for scenarios with a system process.
+    pub selection: Vec<(f64, Option<String>)>,
 }
 
 /// The configuration of a node of a scenario.
@@ -127,5 +130,6 @@ pub fn run(
         measurements: net.nodes[slave].measurements,
         steps: net.nodes[slave].steps,
         duration_s: duration,
+        selection: Vec::new(),
     }
 }

@@ -49,6 +49,33 @@ pub struct NtpScenario {
     /// Sources that must agree (`[ntp-client] minimum-agreeing-sources`).
     #[serde(default = "default_agreeing")]
     pub minimum_agreeing: usize,
+    /// A PTP grandmaster beside the servers (`[ntp.ptp]`): a mixed-source
+    /// scenario, one selection over the port and the servers.
+    #[serde(default)]
+    pub ptp: Option<PtpSourceSpec>,
+}
+
+/// The `[ntp.ptp]` section: a PTP grandmaster over the same `[network]`
+/// model, run by the real PTP engine (`[ptp]` sets its profile and
+/// intervals), whose port is a source of the client's system process.
+#[derive(Debug, Clone, PartialEq, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct PtpSourceSpec {
+    /// How far the grandmaster's clock is from true time, µs (a liar).
+    #[serde(default)]
+    pub offset_us: f64,
+    /// The grandmaster stops (a power failure) this many seconds in.
+    #[serde(default)]
+    pub stop_s: Option<f64>,
+    /// The port's selection options (docs/sources.md).
+    #[serde(default)]
+    pub trust: bool,
+    /// `prefer`.
+    #[serde(default)]
+    pub prefer: bool,
+    /// `noselect`.
+    #[serde(default)]
+    pub noselect: bool,
 }
 
 /// One `[[ntp.servers]]` entry.
@@ -58,6 +85,15 @@ pub struct NtpServerSpec {
     /// How far the server's clock is from true time, µs (a liar).
     #[serde(default)]
     pub offset_us: f64,
+    /// The source's `trust` option (docs/sources.md).
+    #[serde(default)]
+    pub trust: bool,
+    /// `prefer`.
+    #[serde(default)]
+    pub prefer: bool,
+    /// `noselect`.
+    #[serde(default)]
+    pub noselect: bool,
 }
 
 fn default_servers() -> Vec<NtpServerSpec> {
@@ -83,6 +119,7 @@ impl Default for NtpScenario {
             server_processing_us: default_processing(),
             servers: default_servers(),
             minimum_agreeing: default_agreeing(),
+            ptp: None,
         }
     }
 }
@@ -401,6 +438,14 @@ impl Scenario {
                 .any(|s| s.offset_us.is_nan() || s.offset_us.abs() > 1e9)
             {
                 return Err("ntp.servers offset_us must be within ±1e9".into());
+            }
+            if let Some(p) = &n.ptp {
+                if p.offset_us.is_nan() || p.offset_us.abs() > 1e9 {
+                    return Err("ntp.ptp offset_us must be within ±1e9".into());
+                }
+                if p.stop_s.is_some_and(|s| !(s.is_finite() && s >= 0.0)) {
+                    return Err("ntp.ptp stop_s must be a time from the start".into());
+                }
             }
         }
         for (name, d) in [

@@ -1,10 +1,13 @@
 //! Tempora's system process, sans-IO: what the daemon, the simulator and
 //! the fuzzers all run between the sources and the servo.
 //!
-//! Sources of every kind (NTP servers and pools today; CSPTP servers,
-//! reference clocks and PTP ports next) each keep their own protocol state
-//! and filter, and hand the system process one [`SourceUpdate`] per new
-//! measurement. The system process does the rest of RFC 5905's "system
+//! Sources of every kind (NTP servers and pools, PTP ports; CSPTP servers
+//! and reference clocks next) each keep their own protocol state and hand
+//! the system process one [`SourceUpdate`] per new measurement (with their
+//! own filter's estimate), or a [`RawSample`] (PTP ports: the process
+//! makes the estimate). Each source has its [`SourceOptions`] (chrony's
+//! `prefer`, `noselect`, `trust`, `require`, `offset`, `maxdelay`, and
+//! ptp4l's delay asymmetry). The system process does the rest of RFC 5905's "system
 //! process" (§11): it runs the selection ([`select`]: intersection,
 //! clustering, combining), tracks falsetickers and the system peer, and
 //! decides what reaches the clock: nothing until enough sources agree, then
@@ -32,11 +35,13 @@ extern crate alloc;
 pub mod filter;
 mod fit;
 pub mod ledger;
+pub mod options;
 pub mod process;
 pub mod select;
 pub mod servo;
 
+pub use options::SourceOptions;
 pub use process::{
-    Action, Estimate, Measurement, SourceId, SourceKind, SourceReport, SourceUpdate, Stage,
-    SystemConfig, SystemProcess, carry_out,
+    Action, Estimate, Measurement, RawSample, SelectionState, SourceId, SourceKind, SourceReport,
+    SourceUpdate, Stage, SystemConfig, SystemProcess, carry_out,
 };

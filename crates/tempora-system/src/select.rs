@@ -168,6 +168,96 @@ pub fn select(candidates: &[Candidate], minimum_agreeing: usize) -> Result<Selec
     })
 }
 
+/// The selection with trusted sources (chrony's `trust`): as [`select`],
+/// unless the majority's intersection leaves a trusted candidate out. Then
+/// the trusted candidates' own intersection decides: the untrusted
+/// candidates whose intervals miss it are the falsetickers, and the
+/// clustering and combining run over the trusted survivors and the
+/// untrusted candidates that agree with them. A trusted candidate is
+/// therefore a falseticker only when other trusted ones outvote it.
+/// `trusted[i]` says whether candidate `i` is trusted (missing entries are
+/// not). `minimum_agreeing` applies to the plain selection,
+/// `trusted_minimum` to the survivors when the trusted ones decide.
+pub fn select_trusted(
+    candidates: &[Candidate],
+    trusted: &[bool],
+    minimum_agreeing: usize,
+    trusted_minimum: usize,
+) -> Result<Selection, SelectError> {
+    let n = candidates.len().min(MAX_CANDIDATES);
+    let candidates = candidates.get(..n).unwrap_or_default();
+    let is_trusted = |i: usize| trusted.get(i).copied().unwrap_or(false);
+    let plain = select(candidates, minimum_agreeing);
+    if !(0..n).any(is_trusted) {
+        return plain;
+    }
+    if let Ok(s) = &plain {
+        if (0..n).filter(|i| is_trusted(*i)).all(|i| s.survivors[i]) {
+            return plain;
+        }
+    }
+    // The trusted candidates' intersection (a majority of them).
+    let (mut sub, mut map, mut m) = ([candidates[0]; MAX_CANDIDATES], [0usize; MAX_CANDIDATES], 0);
+    for i in (0..n).filter(|i| is_trusted(*i)) {
+        sub[m] = candidates[i];
+        map[m] = i;
+        m += 1;
+    }
+    let t = select(&sub[..m], 1)?;
+    let agrees = |c: &Candidate| {
+        let lambda = c.root_distance.max(Duration::ZERO);
+        c.offset + lambda >= t.low && c.offset - lambda <= t.high
+    };
+    // The trusted survivors and the untrusted candidates that agree.
+    let mut k = 0;
+    for (i, c) in candidates.iter().enumerate() {
+        let keep = if is_trusted(i) {
+            (0..m).any(|j| map[j] == i && t.survivors[j])
+        } else {
+            agrees(c)
+        };
+        if keep {
+            sub[k] = *c;
+            map[k] = i;
+            k += 1;
+        }
+    }
+    let inner = select(&sub[..k], 1)
+        .ok()
+        .filter(|s| (0..k).all(|j| !is_trusted(map[j]) || s.survivors[j]));
+    // Should the agreeing untrusted ones outvote a trusted one there, the
+    // trusted survivors alone stand.
+    let (inner, k) = match inner {
+        Some(s) => (s, k),
+        None => {
+            let mut k = 0;
+            for i in (0..n).filter(|i| is_trusted(*i)) {
+                if agrees(&candidates[i]) {
+                    sub[k] = candidates[i];
+                    map[k] = i;
+                    k += 1;
+                }
+            }
+            (select(&sub[..k], 1)?, k)
+        }
+    };
+    let mut survivors = [false; MAX_CANDIDATES];
+    for j in (0..k).filter(|j| inner.survivors[*j]) {
+        survivors[map[j]] = true;
+    }
+    if inner.count < trusted_minimum.max(1) {
+        return Err(SelectError::NoMajority);
+    }
+    Ok(Selection {
+        offset: inner.offset,
+        system_peer: map[inner.system_peer],
+        survivors,
+        count: inner.count,
+        low: t.low,
+        high: t.high,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -222,5 +312,34 @@ mod tests {
         let s = select(&cands, 1).unwrap();
         assert!(!s.survivors[4], "{s:?}");
         assert!(s.count >= 3);
+    }
+
+    #[test]
+    fn a_trusted_source_alone_outvotes_the_others() {
+        // Three agree at 0 ms; the fourth is 5 ms off.
+        let cands = [c(0, 1), c(0, 1), c(0, 1), c(5, 1)];
+        let s = select_trusted(&cands, &[false; 4], 1, 1).unwrap();
+        assert_eq!(&s.survivors[..4], &[true, true, true, false]);
+        // Trusted, the fourth stands and the three are the falsetickers.
+        let s = select_trusted(&cands, &[false, false, false, true], 1, 1).unwrap();
+        assert_eq!(&s.survivors[..4], &[false, false, false, true]);
+        assert_eq!(s.system_peer, 3);
+        assert!(s.low > Duration::from_millis(1));
+        // Trusted and in the majority: the plain selection.
+        let s = select_trusted(&cands, &[true, false, false, false], 1, 1).unwrap();
+        assert_eq!(&s.survivors[..4], &[true, true, true, false]);
+    }
+
+    #[test]
+    fn two_trusted_sources_that_disagree_have_no_majority() {
+        let cands = [c(0, 1), c(0, 1), c(5, 1), c(9, 1)];
+        assert_eq!(
+            select_trusted(&cands, &[false, false, true, true], 1, 1),
+            Err(SelectError::NoMajority)
+        );
+        // An untrusted one agreeing with a trusted one joins it.
+        let cands = [c(0, 1), c(5, 1), c(5, 2)];
+        let s = select_trusted(&cands, &[false, true, false], 1, 1).unwrap();
+        assert_eq!(&s.survivors[..3], &[false, true, true]);
     }
 }

@@ -89,6 +89,10 @@ fn print_summary(r: &RunReport, s: &Scenario, wall: Duration) {
         wall.as_secs_f64()
     );
     println!("{}", line(r));
+    if let Some(sel) = &r.selection {
+        println!("selected source  {}", sel.timeline_text());
+        println!("selected share   {}", sel.fractions_text());
+    }
     if let Some(b) = &r.baseline {
         println!("{}", line(b));
         if b.stats.rms_ns > 0.0 {

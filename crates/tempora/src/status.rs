@@ -83,7 +83,53 @@ pub fn status(socket: &Path, json: bool) -> ExitCode {
     for line in csptp_lines(&s) {
         println!("{line}");
     }
+    print_sources(&s);
     ExitCode::SUCCESS
+}
+
+/// The system process's sources, one line each: name, kind, selection
+/// state, offset and delay, the options set, and the steps made.
+fn print_sources(s: &Status) {
+    if s.sources.is_empty() {
+        return;
+    }
+    println!(
+        "selected source  {} ({} clock steps)",
+        s.selected_source.as_deref().unwrap_or("none"),
+        s.steps
+    );
+    for src in &s.sources {
+        let us = |v: Option<f64>| v.map_or("-".into(), |v| format!("{:+.1} us", v * 1e-3));
+        let o = &src.options;
+        let mut opts: Vec<String> = [
+            (o.prefer, "prefer"),
+            (o.noselect, "noselect"),
+            (o.trust, "trust"),
+            (o.require, "require"),
+        ]
+        .iter()
+        .filter(|(set, _)| *set)
+        .map(|(_, name)| (*name).to_string())
+        .collect();
+        if o.offset_ns != 0.0 {
+            opts.push(format!("offset {:+.1} us", o.offset_ns * 1e-3));
+        }
+        if o.asymmetry_ns != 0.0 {
+            opts.push(format!("asymmetry {:+.1} us", o.asymmetry_ns * 1e-3));
+        }
+        if let Some(d) = o.max_delay_ns {
+            opts.push(format!("max-delay {:.1} us", d * 1e-3));
+        }
+        println!(
+            "source {:<25} {:<5} {:<11} offset {:>12} delay {:>12} {}",
+            src.name,
+            src.kind,
+            src.selection,
+            us(src.offset_ns),
+            us(src.delay_ns),
+            opts.join(" ")
+        );
+    }
 }
 
 /// Drop counts as `reason n, reason n` (or `none`).

@@ -229,3 +229,43 @@ fn inspect_sa_file_verifies_every_icv() {
     );
     let _ = std::fs::remove_file(&wrong);
 }
+
+/// `tempora sim` on a mixed-source scenario reports which source was
+/// selected over time and each one's share, in text and JSON.
+#[test]
+fn sim_reports_the_selected_source_over_time() {
+    let scenario = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../scenarios/mixed-ntp-liar.toml"
+    );
+    let (code, out, err) = tempora(&["sim", scenario]);
+    assert_eq!(code, 0, "{err}");
+    let timeline = out
+        .lines()
+        .find(|l| l.starts_with("selected source"))
+        .unwrap_or_else(|| panic!("{out}"));
+    // Nothing before the sources agree, then the grandmaster until it
+    // stops at 1800 s, then NTP; never the liar (server 2).
+    assert!(timeline.contains(" s none, "), "{timeline}");
+    assert!(timeline.contains(" s ptp:gm, "), "{timeline}");
+    assert!(timeline.contains(" s ntp:server"), "{timeline}");
+    assert!(!timeline.contains("ntp:server2"), "{timeline}");
+    let share = out
+        .lines()
+        .find(|l| l.starts_with("selected share"))
+        .unwrap();
+    assert!(
+        share.contains("ptp:gm 5") || share.contains("ptp:gm 4"),
+        "{share}"
+    );
+    let (code, out, err) = tempora(&["sim", "--json", scenario]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    let timeline = v["selection"]["timeline"].as_array().unwrap();
+    assert_eq!(timeline[0]["source"], serde_json::Value::Null, "{v}");
+    assert!(timeline.iter().any(|s| s["source"] == "ptp:gm"), "{v}");
+    assert!(
+        v["selection"]["fractions"].as_array().unwrap().len() >= 3,
+        "{v}"
+    );
+}

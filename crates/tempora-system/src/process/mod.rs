@@ -4,21 +4,34 @@
 //!
 //! # Call order
 //!
-//! 1. [`SystemProcess::new`], then [`SystemProcess::add_source`] for each
-//!    source (and whenever one comes or goes, [`add_source`]/
+//! 1. [`SystemProcess::new`], then [`SystemProcess::add_source`] (or
+//!    [`add_source_with`] and its [`SourceOptions`]) for each source, of
+//!    any [`SourceKind`] (and whenever one comes or goes, [`add_source`]/
 //!    [`remove_source`]).
 //! 2. For every correction applied to the clock, by whatever servo,
 //!    [`handle_correction`] with the clock's time just before it: the
 //!    process's samples stay comparable across steps and slews.
 //! 3. For every new measurement of a source, [`handle_update`] with the
 //!    source's new filtered [`Estimate`] and the [`Measurement`] itself.
-//!    A source that forgot its samples (e.g. after a step) says so with
+//!    A source without a filter of its own (a PTP port) hands in each raw
+//!    measurement with [`handle_sample`] instead. A source that forgot its
+//!    samples (e.g. after a step, or a port that left SLAVE) says so with
 //!    [`handle_source_reset`].
 //! 4. After each `handle_*` call, [`poll_action`] until it returns `None`,
 //!    and carry out each [`Action`] on the servo with [`carry_out`], which
 //!    returns the correction for the clock; apply it and report it
 //!    (step 2).
 //! 5. At [`poll_timeout`], call [`handle_timeout`].
+//!
+//! # Selection
+//!
+//! Every source, whatever its kind, is a candidate of one selection
+//! (RFC 5905 §11.2 with chrony's per-source options; docs/sources.md):
+//! `noselect` sources take no part, `trust`ed ones are falsetickers only
+//! against other trusted ones, nothing is selected unless a `require`
+//! source survives, a `prefer` survivor is the system peer; otherwise the
+//! nearest survivor is, the system peer of before by 100 µs (chrony's
+//! `reselectdist`). Each source's [`SourceReport`] says where it stood.
 //!
 //! # Start-up policy
 //!
@@ -59,6 +72,8 @@
 //! again (a liar, say) is no majority of one.
 //!
 //! [`add_source`]: SystemProcess::add_source
+//! [`add_source_with`]: SystemProcess::add_source_with
+//! [`handle_sample`]: SystemProcess::handle_sample
 //! [`remove_source`]: SystemProcess::remove_source
 //! [`handle_correction`]: SystemProcess::handle_correction
 //! [`handle_update`]: SystemProcess::handle_update
@@ -74,12 +89,16 @@ use tempora_clock::{Correction, Duration, Sample, Time};
 
 use crate::fit::{self, Point};
 use crate::ledger::Ledger;
-use crate::select::{self, Candidate, MAX_CANDIDATES};
+use crate::options::SourceOptions;
+use crate::select::Candidate;
 
 mod action;
+mod choose;
+mod raw;
 mod startup;
 
 pub use action::{Action, carry_out};
+pub use raw::RawSample;
 
 /// A fitted frequency is trusted (set at the start, used to carry
 /// offsets over time) when its standard error is below this, ppb.
@@ -101,7 +120,7 @@ pub const FALSETICKER_SAMPLES: u32 = 8;
 pub struct SourceId(pub u32);
 
 /// What kind of source it is (for reports; the selection treats all
-/// alike).
+/// alike, by their root distance and options).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SourceKind {
     /// An NTP server or pool member (RFC 5905).
@@ -205,6 +224,44 @@ pub enum Stage {
     Running,
 }
 
+/// Where a source stood in the last selection (chrony's `chronyc sources`
+/// column: `*`, `+`, `-`, `x`, `?`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SelectionState {
+    /// No measurement to select on (not heard yet, forgotten after a step,
+    /// or a PTP port no longer followed): chrony's `?`.
+    #[default]
+    Unusable,
+    /// `noselect`: measured and shown only.
+    Noselect,
+    /// A falseticker: its interval misses the intersection (`x`).
+    Falseticker,
+    /// In the intersection, but clustered out (`-`).
+    Outlier,
+    /// A survivor, combined with the system peer (`+`).
+    Candidate,
+    /// The system peer: the servo follows it (`*`).
+    Selected,
+    /// The selection chose nothing: no majority agrees, or no `require`
+    /// source survived.
+    Unselected,
+}
+
+impl SelectionState {
+    /// Its name in status output.
+    pub fn name(self) -> &'static str {
+        match self {
+            SelectionState::Unusable => "unusable",
+            SelectionState::Noselect => "noselect",
+            SelectionState::Falseticker => "falseticker",
+            SelectionState::Outlier => "outlier",
+            SelectionState::Candidate => "candidate",
+            SelectionState::Selected => "selected",
+            SelectionState::Unselected => "unselected",
+        }
+    }
+}
+
 /// What the selection made of a source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct SourceReport {
@@ -214,6 +271,10 @@ pub struct SourceReport {
     pub system_peer: bool,
     /// Its own samples found falsetickers in a row.
     pub falseticker_run: u32,
+    /// Where it stood in the last selection.
+    pub state: SelectionState,
+    /// Measurements ignored for a delay beyond its `max-delay`.
+    pub delay_rejected: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -227,6 +288,13 @@ struct Entry {
     report: SourceReport,
     /// The last measurement judged true or false (its time).
     judged: Option<Time>,
+    options: SourceOptions,
+    /// It hands in raw samples ([`SystemProcess::handle_sample`]).
+    raw: bool,
+    /// The servo gets its samples' delay (see [`RawSample::own_delay`]).
+    servo_delay: bool,
+    /// Its last measurement has not gone to the servo yet.
+    fresh: bool,
 }
 
 /// The system process (see the module documentation).
@@ -285,8 +353,13 @@ impl SystemProcess {
         self.stage
     }
 
-    /// A new source of `kind`.
+    /// A new source of `kind`, with the default [`SourceOptions`].
     pub fn add_source(&mut self, kind: SourceKind) -> SourceId {
+        self.add_source_with(kind, SourceOptions::default())
+    }
+
+    /// A new source of `kind` with `options`.
+    pub fn add_source_with(&mut self, kind: SourceKind, options: SourceOptions) -> SourceId {
         let id = SourceId(self.next_id);
         self.next_id = self.next_id.wrapping_add(1);
         self.sources.push(Entry {
@@ -296,10 +369,26 @@ impl SystemProcess {
             last: None,
             interval: Duration::from_secs(16),
             history: Vec::with_capacity(HISTORY),
-            report: SourceReport::default(),
+            report: SourceReport {
+                state: if options.noselect {
+                    SelectionState::Noselect
+                } else {
+                    SelectionState::Unusable
+                },
+                ..SourceReport::default()
+            },
             judged: None,
+            options,
+            raw: false,
+            servo_delay: true,
+            fresh: false,
         });
         id
+    }
+
+    /// The options of source `id`.
+    pub fn options(&self, id: SourceId) -> Option<SourceOptions> {
+        self.entry(id).map(|e| e.options)
     }
 
     /// Forgets source `id`.
@@ -310,6 +399,12 @@ impl SystemProcess {
     /// The kind of source `id`.
     pub fn kind(&self, id: SourceId) -> Option<SourceKind> {
         self.entry(id).map(|e| e.kind)
+    }
+
+    /// The last measurement of source `id` the process took (with its
+    /// options' corrections), until a step or reset voids it.
+    pub fn last_measurement(&self, id: SourceId) -> Option<Measurement> {
+        self.entry(id).and_then(|e| e.last)
     }
 
     /// What the selection made of source `id`.
@@ -344,16 +439,35 @@ impl SystemProcess {
         }
     }
 
-    /// Source `id` forgot its samples.
+    /// Source `id` forgot its samples. A source of raw samples (a PTP
+    /// port that left SLAVE) is gone until it measures again: its history
+    /// goes too, so that it no longer counts among the sources heard from
+    /// that must agree.
     pub fn handle_source_reset(&mut self, id: SourceId) {
         if let Some(e) = self.sources.iter_mut().find(|e| e.id == id) {
             e.estimate = None;
             e.last = None;
+            if e.raw {
+                e.history.clear();
+            }
         }
     }
 
-    /// A new measurement of source `id`, received at `now`.
+    /// A new measurement of source `id`, received at `now`. Its `offset`
+    /// and `asymmetry` options are added to the offsets; one beyond its
+    /// `max-delay` is ignored (and counted).
     pub fn handle_update(&mut self, now: Time, id: SourceId, update: SourceUpdate) {
+        let Some(e) = self.sources.iter_mut().find(|e| e.id == id) else {
+            return;
+        };
+        if !e.options.delay_ok(update.measurement.delay) {
+            e.report.delay_rejected = e.report.delay_rejected.saturating_add(1);
+            return;
+        }
+        let correction = e.options.correction();
+        let mut update = update;
+        update.measurement.offset += correction;
+        update.estimate.offset += correction;
         let m = update.measurement;
         let point = Point {
             t: (m.at - self.origin).as_secs_f64(),
@@ -365,6 +479,7 @@ impl SystemProcess {
         };
         e.estimate = Some(update.estimate);
         e.last = Some(m);
+        e.fresh = true;
         e.interval = update.interval;
         if e.history.len() == HISTORY {
             e.history.remove(0);
@@ -437,7 +552,9 @@ impl SystemProcess {
     /// majority of the sources present is not enough: right after a step
     /// the first source to answer again would be a majority of one, and a
     /// liar answering first would become the system peer.
-    fn required(&self, now: Time) -> usize {
+    /// `skip_liars`: sources whose last [`FALSETICKER_SAMPLES`] samples
+    /// were all falsetickers are not counted (see [`choose`]).
+    fn required(&self, now: Time, skip_liars: bool) -> usize {
         let min = self.config.minimum_agreeing;
         let t = (now - self.origin).as_secs_f64();
         let startup =
@@ -445,6 +562,8 @@ impl SystemProcess {
         let heard = self
             .sources
             .iter()
+            .filter(|e| !e.options.noselect)
+            .filter(|e| !(skip_liars && e.report.falseticker_run >= FALSETICKER_SAMPLES))
             .filter(|e| {
                 startup
                     || e.history
@@ -455,53 +574,16 @@ impl SystemProcess {
         min.max(heard / 2 + 1)
     }
 
-    /// Selection over the sources, then the start-up decision or the
-    /// servo's sample.
+    /// Selection over the sources (see [`choose`]), then the start-up
+    /// decision or the servo's sample.
     fn evaluate(&mut self, now: Time) {
-        let mut cands = [Candidate {
-            offset: Duration::ZERO,
-            root_distance: Duration::ZERO,
-            jitter: Duration::ZERO,
-        }; MAX_CANDIDATES];
-        let mut index = [0usize; MAX_CANDIDATES];
-        let mut n = 0;
-        for (i, e) in self.sources.iter().enumerate() {
-            if let Some(est) = e.estimate.filter(|_| n < MAX_CANDIDATES) {
-                cands[n] = self.candidate(&est, now);
-                index[n] = i;
-                n += 1;
-            }
-        }
-        for e in &mut self.sources {
-            e.report.selected = false;
-            e.report.system_peer = false;
-        }
-        let Ok(sel) = select::select(&cands[..n], self.required(now)) else {
+        let Some((peer, agreeing)) = self.choose(now) else {
             return;
         };
-        for k in 0..n {
-            let c = &cands[k];
-            let lambda = c.root_distance.max(Duration::ZERO);
-            let falseticker = c.offset + lambda < sel.low || c.offset - lambda > sel.high;
-            let e = &mut self.sources[index[k]];
-            e.report.selected = sel.survivors[k];
-            e.report.system_peer = k == sel.system_peer;
-            // Each new sample of a source is judged once (RFC 5905
-            // §11.2.1: its interval misses the intersection); one only
-            // clustered out is not counted.
-            if let Some(last) = e.last.filter(|l| e.judged.is_none_or(|j| l.at > j)) {
-                e.judged = Some(last.at);
-                e.report.falseticker_run = if falseticker {
-                    e.report.falseticker_run.saturating_add(1)
-                } else {
-                    0
-                };
-            }
-        }
         match self.stage {
-            Stage::Startup => self.try_start(now, sel.count),
-            Stage::Settling => self.settle(now, index[sel.system_peer]),
-            Stage::Running => self.feed_servo(index[sel.system_peer]),
+            Stage::Startup => self.try_start(now, agreeing),
+            Stage::Settling => self.settle(now, peer),
+            Stage::Running => self.feed_servo(peer),
         }
     }
 
@@ -516,6 +598,15 @@ impl SystemProcess {
         let (Some(mut last), Some(est)) = (e.last, e.estimate) else {
             return;
         };
+        // A raw source's (a PTP port's) every measurement goes to the
+        // servo once, as its engine would feed it straight: a Sync
+        // measured again with a new delay included.
+        if e.raw {
+            if e.fresh {
+                self.feed_raw(peer, last);
+            }
+            return;
+        }
         if self.config.rfc5905 {
             last = Measurement {
                 at: est.at,
@@ -551,6 +642,28 @@ impl SystemProcess {
                 local_time: last.at,
                 offset: -last.offset,
                 delay: Some(last.delay),
+            },
+            interval: e.interval,
+        });
+    }
+
+    /// Feeds the servo `last`, the newest measurement of raw source
+    /// `peer`, as measured. Its delay is the round trip, as an NTP
+    /// source's: the servo weighs each sample by its delay's excess over
+    /// the least of the last ones, which must not read a switch between a
+    /// PTP port and an NTP server as queueing.
+    fn feed_raw(&mut self, peer: usize, last: Measurement) {
+        let Some(e) = self.sources.get_mut(peer) else {
+            return;
+        };
+        e.fresh = false;
+        self.last_used = Some(last.at);
+        self.last_fed = Some(last.at);
+        self.actions.push_back(Action::Servo {
+            sample: Sample {
+                local_time: last.at,
+                offset: -last.offset,
+                delay: e.servo_delay.then_some(last.delay),
             },
             interval: e.interval,
         });
