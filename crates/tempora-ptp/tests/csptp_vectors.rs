@@ -109,6 +109,8 @@ fn the_capture_drives_tempora_client_and_server() {
     let mut client = CsptpClient::new(
         CsptpClientConfig {
             domain: 128,
+            // One exchange per poll, as ntpd-rs's client sends them.
+            burst: 1,
             ..CsptpClientConfig::default()
         },
         messages[0].0,
