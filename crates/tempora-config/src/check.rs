@@ -112,21 +112,21 @@ fn toml_error(src: &Source<'_>, e: &toml::de::Error) -> ConfigError {
 }
 
 /// The checks, with the document's spans to point at.
-struct Checker<'a> {
-    src: Source<'a>,
-    doc: Node,
+pub(crate) struct Checker<'a> {
+    pub(crate) src: Source<'a>,
+    pub(crate) doc: Node,
 }
 
 impl Checker<'_> {
     /// An error about the key at `path` (as `port.0.interface`), pointing
     /// at the key.
-    fn at_key(&self, path: &str, message: impl Into<String>) -> ConfigError {
+    pub(crate) fn at_key(&self, path: &str, message: impl Into<String>) -> ConfigError {
         let span = self.doc.span(path);
         self.src.error_at(self.src.key_start(&span), message)
     }
 
     /// An error pointing at the value at `path`.
-    fn at_value(&self, path: &str, message: impl Into<String>) -> ConfigError {
+    pub(crate) fn at_value(&self, path: &str, message: impl Into<String>) -> ConfigError {
         self.src.error_at(self.doc.span(path).start, message)
     }
 
@@ -134,7 +134,12 @@ impl Checker<'_> {
         let profile = f.ptp.profile;
         self.ptp(&f.ptp)?;
         self.ntp_sources(&mut f.ntp_sources)?;
-        if f.ports.is_empty() && f.ntp_sources.is_empty() && f.ntp_server.is_none() {
+        if f.ports.is_empty()
+            && f.ntp_sources.is_empty()
+            && f.ntp_server.is_none()
+            && f.csptp_sources.is_empty()
+            && f.csptp_server.is_none()
+        {
             return Err(self.src.error_at(
                 self.src.text.len(),
                 "nothing to do: no [[port]] section (`[[port]]` with `interface = \"eth0\"`), no [[ntp-source]] and no [ntp-server]",
@@ -195,6 +200,7 @@ impl Checker<'_> {
             self.ntp_server(n)?;
         }
         self.ntp_keys(f)?;
+        self.csptp(f)?;
         if f.ntp_client.minimum_agreeing_sources == 0 {
             return Err(self.at_value(
                 "ntp-client.minimum-agreeing-sources",
@@ -756,30 +762,12 @@ impl Checker<'_> {
                 format!("`local-stratum` = {s} is not a stratum from 1 to 15"),
             ));
         }
-        if !(-4..=12).contains(&n.rate_limit_interval) {
-            return Err(self.at_value(
-                "ntp-server.rate-limit-interval",
-                format!(
-                    "`rate-limit-interval` = {} is out of range: -4 to 12 (log2 seconds)",
-                    n.rate_limit_interval
-                ),
-            ));
-        }
-        if n.rate_limit_burst == 0 {
-            return Err(self.at_value(
-                "ntp-server.rate-limit-burst",
-                "`rate-limit-burst` must be at least 1",
-            ));
-        }
-        if n.rate_limit_leak > 4 {
-            return Err(self.at_value(
-                "ntp-server.rate-limit-leak",
-                format!(
-                    "`rate-limit-leak` = {} is out of range: 0 (no leak) to 4 (log2)",
-                    n.rate_limit_leak
-                ),
-            ));
-        }
+        self.rate_limit_keys(
+            "ntp-server",
+            n.rate_limit_interval,
+            n.rate_limit_burst,
+            n.rate_limit_leak,
+        )?;
         if n.workers > 16 {
             return Err(self.at_value(
                 "ntp-server.workers",
@@ -787,6 +775,38 @@ impl Checker<'_> {
                     "`workers` = {} is out of range: 0 (serve in the timing loop) to 16",
                     n.workers
                 ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The `rate-limit*` keys of `[ntp-server]` or `[csptp-server]`
+    /// (`table`).
+    pub(crate) fn rate_limit_keys(
+        &self,
+        table: &str,
+        interval: i8,
+        burst: u8,
+        leak: u8,
+    ) -> Result<(), ConfigError> {
+        if !(-4..=12).contains(&interval) {
+            return Err(self.at_value(
+                &format!("{table}.rate-limit-interval"),
+                format!(
+                    "`rate-limit-interval` = {interval} is out of range: -4 to 12 (log2 seconds)"
+                ),
+            ));
+        }
+        if burst == 0 {
+            return Err(self.at_value(
+                &format!("{table}.rate-limit-burst"),
+                "`rate-limit-burst` must be at least 1",
+            ));
+        }
+        if leak > 4 {
+            return Err(self.at_value(
+                &format!("{table}.rate-limit-leak"),
+                format!("`rate-limit-leak` = {leak} is out of range: 0 (no leak) to 4 (log2)"),
             ));
         }
         Ok(())

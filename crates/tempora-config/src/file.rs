@@ -7,8 +7,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::values;
 use crate::{
-    ClockSettings, Config, DaemonSettings, NtpServerSettings, NtpSourceSettings,
-    NtsKeServerSettings, ObservabilitySettings, PortSettings, PtpSettings,
+    ClockSettings, Config, CsptpServerSettings, CsptpSourceSettings, DaemonSettings,
+    NtpServerSettings, NtpSourceSettings, NtsKeServerSettings, ObservabilitySettings, PortSettings,
+    PtpSettings,
 };
 
 /// The tables of the file. [`Config`] has the `[ntp-client]` keys at its
@@ -32,6 +33,14 @@ pub(crate) struct File {
     pub ntp_client: NtpClient,
     #[serde(default)]
     pub nts_ke_server: Option<NtsKeServerSettings>,
+    #[serde(default)]
+    pub csptp_server: Option<CsptpServerSettings>,
+    #[serde(
+        default,
+        rename = "csptp-source",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub csptp_sources: Vec<CsptpSourceSettings>,
     #[serde(default, skip_serializing_if = "is_default_daemon")]
     pub daemon: DaemonSettings,
 }
@@ -85,6 +94,10 @@ impl From<File> for Config {
         if let Some(n) = &mut ntp_server {
             n.rate_limit_from_keys();
         }
+        let mut csptp_server = f.csptp_server;
+        if let Some(c) = &mut csptp_server {
+            c.rate_limit_from_keys();
+        }
         Config {
             ptp: f.ptp,
             ports: f.ports,
@@ -97,6 +110,8 @@ impl From<File> for Config {
             client_key_file: f.ntp_client.key_file,
             client_legacy_sha1: f.ntp_client.legacy_sha1,
             nts_ke_server: f.nts_ke_server,
+            csptp_server,
+            csptp_sources: f.csptp_sources,
             daemon: f.daemon,
         }
     }
@@ -107,6 +122,10 @@ impl From<Config> for File {
         let mut ntp_server = c.ntp_server;
         if let Some(n) = &mut ntp_server {
             n.rate_limit_to_keys();
+        }
+        let mut csptp_server = c.csptp_server;
+        if let Some(s) = &mut csptp_server {
+            s.rate_limit_to_keys();
         }
         File {
             ptp: c.ptp,
@@ -122,6 +141,8 @@ impl From<Config> for File {
                 legacy_sha1: c.client_legacy_sha1,
             },
             nts_ke_server: c.nts_ke_server,
+            csptp_server,
+            csptp_sources: c.csptp_sources,
             daemon: c.daemon,
         }
     }

@@ -37,6 +37,8 @@
 #![forbid(unsafe_code)]
 
 mod check;
+mod check_csptp;
+mod csptp;
 mod duration;
 mod error;
 mod file;
@@ -57,6 +59,10 @@ use tempora_ptp::interval::LogInterval;
 use tempora_ptp::profile::Profile;
 use tempora_ptp::wire::{ClockIdentity, PortIdentity};
 
+pub use csptp::{
+    AnnounceOverrides, CSPTP_EVENT_PORT, CsptpServerSettings, CsptpSourceSettings,
+    DEFAULT_CSPTP_DOMAIN, split_csptp_address,
+};
 pub use duration::{DurationError, UNITS, format_duration, parse_duration};
 pub use error::ConfigError;
 pub use ptp4l::{from_ptp4l, from_ptp4l_with_interfaces};
@@ -680,6 +686,10 @@ pub struct Config {
     pub client_legacy_sha1: bool,
     /// `[nts-ke-server]`, if the daemon runs NTS key establishment.
     pub nts_ke_server: Option<NtsKeServerSettings>,
+    /// `[csptp-server]`, if the daemon serves client-server PTP.
+    pub csptp_server: Option<CsptpServerSettings>,
+    /// `[[csptp-source]]`: CSPTP servers to take time from, in file order.
+    pub csptp_sources: Vec<CsptpSourceSettings>,
     /// `[daemon]`: the user to run as and the system-call filter.
     pub daemon: DaemonSettings,
 }
@@ -961,19 +971,46 @@ impl Default for NtpServerSettings {
 impl NtpServerSettings {
     /// Puts the file's `rate-limit*` keys into `rate_limit`.
     fn rate_limit_from_keys(&mut self) {
-        self.rate_limit = self.rate_limit_on.then(|| RateLimit {
-            interval: Duration::from_log2_secs(self.rate_limit_interval),
-            burst: u32::from(self.rate_limit_burst),
-        });
+        self.rate_limit = rate_limit_of(
+            self.rate_limit_on,
+            self.rate_limit_interval,
+            self.rate_limit_burst,
+        );
     }
 
     /// Puts `rate_limit` into the file's `rate-limit*` keys.
     fn rate_limit_to_keys(&mut self) {
-        self.rate_limit_on = self.rate_limit.is_some();
-        if let Some(r) = self.rate_limit {
-            self.rate_limit_interval = r.interval.as_secs_f64().log2().round() as i8;
-            self.rate_limit_burst = u8::try_from(r.burst).unwrap_or(u8::MAX);
-        }
+        (
+            self.rate_limit_on,
+            self.rate_limit_interval,
+            self.rate_limit_burst,
+        ) = rate_limit_keys(
+            self.rate_limit,
+            self.rate_limit_interval,
+            self.rate_limit_burst,
+        );
+    }
+}
+
+/// The rate limit of the `rate-limit`, `rate-limit-interval` (log2 s) and
+/// `rate-limit-burst` keys (of `[ntp-server]` and `[csptp-server]`).
+pub(crate) fn rate_limit_of(on: bool, interval: i8, burst: u8) -> Option<RateLimit> {
+    on.then(|| RateLimit {
+        interval: Duration::from_log2_secs(interval),
+        burst: u32::from(burst),
+    })
+}
+
+/// The three `rate-limit*` keys of `limit` (the interval and burst as they
+/// were when it is off).
+pub(crate) fn rate_limit_keys(limit: Option<RateLimit>, interval: i8, burst: u8) -> (bool, i8, u8) {
+    match limit {
+        Some(r) => (
+            true,
+            r.interval.as_secs_f64().log2().round() as i8,
+            u8::try_from(r.burst).unwrap_or(u8::MAX),
+        ),
+        None => (false, interval, burst),
     }
 }
 

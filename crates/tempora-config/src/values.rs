@@ -140,6 +140,20 @@ impl Text for crate::AcceptableMaster {
     }
 }
 
+impl Text for tempora_ptp::wire::ClockIdentity {
+    fn parse(text: &str) -> Result<Self, String> {
+        match crate::AcceptableMaster::parse(text) {
+            Some(m) if m.address.is_none() && !text.contains('-') => Ok(m.identity.clock_identity),
+            _ => Err(format!(
+                "`{KEY}`: `{text}` is not a clock identity such as `aabbcc.fffe.ddeeff`"
+            )),
+        }
+    }
+    fn format(&self) -> String {
+        self.to_string()
+    }
+}
+
 impl Text for Cidr {
     fn parse(text: &str) -> Result<Self, String> {
         Cidr::parse(text).map_err(|e| {
@@ -266,6 +280,14 @@ pub(crate) mod vec_text {
 /// `[ntp-server] listen`.
 pub(crate) fn ntp_listen<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<SocketAddr>, D::Error> {
     convert_seq(d, |t| socket_addr(t, "`0.0.0.0:123` or `[::]:123`"))
+}
+
+/// `[csptp-server] listen`: `ADDRESS` (port 319) or `ADDRESS:PORT`.
+pub(crate) fn csptp_listen<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<SocketAddr>, D::Error> {
+    convert_seq(d, |t| match t.parse::<std::net::IpAddr>() {
+        Ok(ip) => Ok(SocketAddr::new(ip, crate::CSPTP_EVENT_PORT)),
+        Err(_) => socket_addr(t, "`10.0.0.1`, `::` or `10.0.0.1:319`"),
+    })
 }
 
 /// `[nts-ke-server] listen`.

@@ -26,6 +26,8 @@ use tempora_ptp::wire::ClockIdentity;
 use tempora_system::servo::{ServoChoice, ServoSettings};
 
 use crate::control::{Access, ControlSocket};
+use crate::csptp_client::CsptpSources;
+use crate::csptp_serving::{CsptpServing, CsptpSnapshot, served_clock};
 use crate::freqfile;
 use crate::linux::{LinuxClock, LinuxPort};
 use crate::metrics::{self, Published};
@@ -61,8 +63,13 @@ pub struct Daemon {
     pub ntp_server: NtpServing,
     /// With `sync-system-clock` and a PHC: the system clock and its servo.
     pub system_sync: Option<(SystemClock, SystemSync)>,
-    /// The NTP client, with `[[ntp-source]]`s.
+    /// The NTP client, with `[[ntp-source]]`s or `[[csptp-source]]`s (its
+    /// system process selects over both).
     pub ntp_client: Option<NtpClient>,
+    /// The CSPTP sources, with `[[csptp-source]]`s.
+    pub csptp_sources: Option<CsptpSources>,
+    /// The CSPTP server, with `[csptp-server]`.
+    pub csptp_server: CsptpServing,
     /// Where the frequency estimate is saved.
     pub frequency_file: Option<PathBuf>,
 }
@@ -119,7 +126,16 @@ pub fn assemble(config: &Config, config_path: &Path) -> io::Result<Daemon> {
     };
     let ntp_server = ntp_serving(config, &nts_keys, &runtime)?;
     let system_sync = system_sync(config, &runtime.clock)?;
-    let ntp_client = ntp_client(config, &mut runtime, max_ppb)?;
+    let mut ntp_client = ntp_client(config, &mut runtime, max_ppb)?;
+    let csptp_sources = match ntp_client.as_mut() {
+        Some(client) if !config.csptp_sources.is_empty() => Some(CsptpSources::new(
+            &config.csptp_sources,
+            |s| source_timestamping(s, &config.clock.kind),
+            client,
+        )?),
+        _ => None,
+    };
+    let csptp_server = csptp_server(config, &runtime)?;
     Ok(Daemon {
         runtime,
         control,
@@ -130,6 +146,8 @@ pub fn assemble(config: &Config, config_path: &Path) -> io::Result<Daemon> {
         ntp_server,
         system_sync,
         ntp_client,
+        csptp_sources,
+        csptp_server,
         frequency_file: config.clock.frequency_file.clone(),
     })
 }
@@ -326,7 +344,7 @@ fn ntp_client(
     runtime: &mut LinuxRuntime,
     max_ppb: f64,
 ) -> io::Result<Option<NtpClient>> {
-    if config.ntp_sources.is_empty() {
+    if config.ntp_sources.is_empty() && config.csptp_sources.is_empty() {
         return Ok(None);
     }
     let now = runtime.clock.ntp_time(None);
@@ -362,7 +380,7 @@ fn phc_index_of(path: &Path) -> Option<u32> {
 /// PHC, so they need `[clock] kind` to be that PHC: `hardware` without it is
 /// an error, and `auto` picks hardware only then (otherwise software, which
 /// every interface has), as ptp4l ties its clock to the interface's PHC.
-fn port_timestamping(
+pub(crate) fn port_timestamping(
     interface: &str,
     request: Timestamping,
     clock: &ClockKind,
@@ -397,6 +415,33 @@ fn port_timestamping(
         )),
         _ => Ok(TimestampingMode::Software),
     }
+}
+
+/// The timestamping of a `[[csptp-source]]`: as a PTP port's on its
+/// interface; software without one.
+fn source_timestamping(
+    s: &tempora_config::CsptpSourceSettings,
+    clock: &ClockKind,
+) -> io::Result<TimestampingMode> {
+    match &s.interface {
+        Some(interface) => port_timestamping(interface, s.timestamping, clock),
+        None => Ok(TimestampingMode::Software),
+    }
+}
+
+/// The CSPTP server, when configured; its interfaces timestamp as a PTP
+/// port's would.
+fn csptp_server(config: &Config, runtime: &LinuxRuntime) -> io::Result<CsptpServing> {
+    let Some(s) = &config.csptp_server else {
+        return Ok(CsptpServing::default());
+    };
+    let snapshot = CsptpSnapshot {
+        clock: served_clock(runtime),
+        data_set: tempora_ptp::csptp::ServerDataSet::default(),
+    };
+    let mode_of =
+        |interface: &str| port_timestamping(interface, s.timestamping, &config.clock.kind);
+    CsptpServing::open(Some(s), snapshot, &mode_of)
 }
 
 fn open_port(

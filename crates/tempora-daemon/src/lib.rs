@@ -9,12 +9,18 @@
 //! configuration asks for, [`run`] is the loop (every polled descriptor
 //! dispatched through the token table of [`tokens`]), [`runtime`] feeds
 //! the PTP engine and the servo, [`ntp_client`] and [`ntp_server`] the NTP
-//! cores; [`status`] is what the daemon reports (imported by the others,
+//! cores, [`csptp_client`] and [`csptp_serving`] (over [`csptp_server`]
+//! and [`csptp_dataset`]) the CSPTP core; [`status`] and [`csptp_status`] is what the daemon reports (imported by the others,
 //! importing none of them), rendered by [`prometheus`] and served by
 //! [`metrics`] and [`control`]. No module imports another in a circle.
 
 pub mod assembly;
 pub mod control;
+pub mod csptp_client;
+pub mod csptp_dataset;
+pub mod csptp_server;
+pub mod csptp_serving;
+pub mod csptp_status;
 pub mod dns;
 pub mod freqfile;
 pub mod linux;

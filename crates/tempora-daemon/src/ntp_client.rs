@@ -515,6 +515,46 @@ impl NtpClient {
         Ok(())
     }
 
+    // Sources of other kinds (CSPTP, `crate::csptp_client`) share this
+    // system process: they are added, updated and reset through these.
+
+    /// Adds a source of another kind to the selection.
+    pub fn add_source(&mut self, kind: SourceKind) -> SourceId {
+        self.system.add_source(kind)
+    }
+
+    /// A source of another kind forgot its samples (a clock step).
+    pub fn handle_source_reset(&mut self, id: SourceId) {
+        self.system.handle_source_reset(id);
+    }
+
+    /// A new update of a source of another kind, measured at `at`: through
+    /// the selection, and what the system process asks carried out.
+    pub fn handle_source_update<P: PortIo, C: DisciplinedClock>(
+        &mut self,
+        at: Time,
+        id: SourceId,
+        update: tempora_system::SourceUpdate,
+        runtime: &mut Runtime<P, C>,
+    ) -> io::Result<()> {
+        self.follow_steps(runtime);
+        self.system.handle_update(at, id, update);
+        self.act(runtime)
+    }
+
+    /// What the selection made of source `id`.
+    pub fn report(&self, id: SourceId) -> tempora_system::SourceReport {
+        self.system.report(id)
+    }
+
+    /// The stratum of the system peer, when it is one of the NTP sources.
+    pub fn system_peer_stratum(&self) -> Option<u8> {
+        self.sources
+            .iter()
+            .find(|s| self.system.report(s.id).system_peer)
+            .and_then(|s| s.source.last.map(|l| l.stratum))
+    }
+
     /// The sources for the status.
     pub fn status(&self) -> Vec<NtpSourceStatus> {
         self.sources

@@ -118,7 +118,7 @@ const RATE_SLOTS: usize = 4096;
 /// one whatever socket its requests land on) behind a lock the server core
 /// does not know of.
 #[derive(Clone)]
-struct SharedLimiter(Arc<Mutex<RateLimiter<RATE_SLOTS>>>);
+pub(crate) struct SharedLimiter(Arc<Mutex<RateLimiter<RATE_SLOTS>>>);
 
 impl Limiter for SharedLimiter {
     fn check(&mut self, ip: IpAddr, now: Time) -> Verdict {
@@ -164,8 +164,18 @@ type Core = Server<Vec<Cidr>, Option<SharedLimiter>, RATE_SLOTS, SharedKeyTable>
 /// The rate limiter of `settings`, shared by the worker loops.
 #[inline(never)]
 fn shared_limiter(settings: &NtpServerSettings, key: u64) -> Option<SharedLimiter> {
-    let r = settings.rate_limit?;
-    let limiter = RateLimiter::new(r, key).with_leak(settings.rate_limit_leak);
+    shared_rate_limiter(settings.rate_limit, settings.rate_limit_leak, key)
+}
+
+/// A rate limiter of `rate` with `leak`, shared by the loops that hold a
+/// clone (the NTP server's, and the CSPTP server's with its own table).
+#[inline(never)]
+pub(crate) fn shared_rate_limiter(
+    rate: Option<tempora_ntp::access::RateLimit>,
+    leak: u8,
+    key: u64,
+) -> Option<SharedLimiter> {
+    let limiter = RateLimiter::new(rate?, key).with_leak(leak);
     Some(SharedLimiter(Arc::new(Mutex::new(limiter))))
 }
 

@@ -54,8 +54,18 @@ pub fn check(config: &Config) -> io::Result<Vec<String>> {
     for socket in std::iter::once(&o.socket).chain(&o.status_socket) {
         socket_path(socket, run_as)?;
     }
-    for port in &config.ports {
-        if let Err(e) = Interface::lookup(&port.interface) {
+    let csptp = config
+        .csptp_server
+        .iter()
+        .flat_map(|s| s.interfaces.iter())
+        .chain(
+            config
+                .csptp_sources
+                .iter()
+                .filter_map(|s| s.interface.as_ref()),
+        );
+    for interface in config.ports.iter().map(|p| &p.interface).chain(csptp) {
+        if let Err(e) = Interface::lookup(interface) {
             // The error names the interface.
             warnings.push(format!("{e} (the daemon needs it at start-up)"));
         }

@@ -2,6 +2,7 @@
 //! Prometheus conventions: a `tempora_` prefix, units in the names). The
 //! timing loop renders it; `crate::metrics` serves it.
 
+use crate::csptp_status::{CsptpServerCounters, CsptpSourceStatus};
 use crate::status::{NtpServerCounters, NtsKeStatus, ServoState, Status};
 
 /// Appends the counter `tempora_{group}_{name}_total` with its help line.
@@ -21,6 +22,10 @@ pub fn render(status: &Status) -> String {
     }
     if let Some(k) = &status.nts_ke {
         nts_ke_counters(&mut out, k);
+    }
+    csptp_sources(&mut out, status);
+    if let Some(s) = &status.csptp_server {
+        csptp_server(&mut out, s);
     }
     master_sanity(&mut out, status);
     out.push_str("# HELP tempora_ptp_receive_errors_total PTP messages dropped on receipt.\n# TYPE tempora_ptp_receive_errors_total counter\n");
@@ -183,6 +188,184 @@ fn port_families(out: &mut String, status: &Status) {
     }
 }
 
+/// A labelled family: its HELP and TYPE lines, then one sample per
+/// `(labels, value)`.
+fn family<'a>(
+    out: &mut String,
+    name: &str,
+    kind: &str,
+    help: &str,
+    samples: impl Iterator<Item = (String, String)> + 'a,
+) {
+    out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} {kind}\n"));
+    for (labels, v) in samples {
+        out.push_str(&format!("{name}{{{labels}}} {v}\n"));
+    }
+}
+
+/// The CSPTP sources: per source gauges and counters, and the client's
+/// counters of what no source claimed.
+fn csptp_sources(out: &mut String, status: &Status) {
+    let Some(c) = &status.csptp_client else {
+        return;
+    };
+    let src = &status.csptp_sources;
+    let label = |s: &CsptpSourceStatus| format!("source=\"{}\"", s.address);
+    let seconds = |v: Option<f64>| v.map_or("NaN".to_string(), |ns| (ns * 1e-9).to_string());
+    let gauges: [(&str, &str, fn(&CsptpSourceStatus) -> Option<f64>); 3] = [
+        (
+            "offset_seconds",
+            "Filtered offset of the CSPTP server (server minus us).",
+            |s| s.offset_ns,
+        ),
+        (
+            "delay_seconds",
+            "Filtered round-trip delay to the CSPTP server.",
+            |s| s.delay_ns,
+        ),
+        (
+            "jitter_seconds",
+            "Jitter of the CSPTP source's samples.",
+            |s| s.jitter_ns,
+        ),
+    ];
+    for (name, help, f) in gauges {
+        let name = format!("tempora_csptp_source_{name}");
+        family(
+            out,
+            &name,
+            "gauge",
+            help,
+            src.iter().map(|s| (label(s), seconds(f(s)))),
+        );
+    }
+    let flags: [(&str, &str, fn(&CsptpSourceStatus) -> f64); 3] = [
+        (
+            "reach",
+            "Reachability register of the CSPTP source (255: the last eight answered).",
+            |s| f64::from(s.reach),
+        ),
+        (
+            "selected",
+            "1 when the CSPTP source survived the last selection.",
+            |s| f64::from(u8::from(s.selected)),
+        ),
+        (
+            "system_peer",
+            "1 when the CSPTP source is the system peer.",
+            |s| f64::from(u8::from(s.system_peer)),
+        ),
+    ];
+    for (name, help, f) in flags {
+        let name = format!("tempora_csptp_source_{name}");
+        family(
+            out,
+            &name,
+            "gauge",
+            help,
+            src.iter().map(|s| (label(s), f(s).to_string())),
+        );
+    }
+    let counts: [(&str, &str, fn(&CsptpSourceStatus) -> u64); 3] = [
+        ("requests", "CSPTP requests sent.", |s| s.requests),
+        ("samples", "Complete CSPTP exchanges.", |s| s.samples),
+        (
+            "timeouts",
+            "CSPTP requests without a complete answer in time.",
+            |s| s.timeouts,
+        ),
+    ];
+    for (name, help, f) in counts {
+        let name = format!("tempora_csptp_source_{name}_total");
+        family(
+            out,
+            &name,
+            "counter",
+            help,
+            src.iter().map(|s| (label(s), f(s).to_string())),
+        );
+    }
+    family(
+        out,
+        "tempora_csptp_source_dropped_total",
+        "counter",
+        "CSPTP messages from the server dropped, by reason.",
+        src.iter().flat_map(|s| {
+            s.dropped
+                .iter()
+                .map(move |(r, n)| (format!("{},reason=\"{r}\"", label(s)), n.to_string()))
+        }),
+    );
+    for (name, help, v) in [
+        (
+            "unknown_server",
+            "Datagrams on the CSPTP client sockets from no configured server.",
+            c.unknown_server,
+        ),
+        (
+            "no_timestamp",
+            "CSPTP event messages without a receive timestamp.",
+            c.no_timestamp,
+        ),
+        (
+            "send_errors",
+            "CSPTP requests the socket refused to send.",
+            c.send_errors,
+        ),
+    ] {
+        counter(out, "csptp_client", name, help, v);
+    }
+}
+
+/// The CSPTP server's counters.
+fn csptp_server(out: &mut String, s: &CsptpServerCounters) {
+    for (name, help, v) in [
+        (
+            "requests",
+            "Datagrams received on the CSPTP event ports.",
+            s.requests,
+        ),
+        ("replies", "CSPTP Sync replies sent.", s.replies),
+        ("follow_ups", "CSPTP Follow_Ups sent.", s.follow_ups),
+        (
+            "denied",
+            "CSPTP requests refused by the access lists.",
+            s.denied,
+        ),
+        (
+            "rate_limited",
+            "CSPTP requests over their client's rate.",
+            s.rate_limited,
+        ),
+        (
+            "general_ignored",
+            "Datagrams on the CSPTP general ports (dropped).",
+            s.general_ignored,
+        ),
+        (
+            "follow_ups_lost",
+            "CSPTP replies whose transmit timestamp never came.",
+            s.follow_ups_lost,
+        ),
+        (
+            "send_errors",
+            "CSPTP messages the socket refused to send.",
+            s.send_errors,
+        ),
+    ] {
+        counter(out, "csptp_server", name, help, v);
+    }
+    family(
+        out,
+        "tempora_csptp_server_dropped_total",
+        "counter",
+        "CSPTP requests dropped by the server, by reason.",
+        s.dropped
+            .iter()
+            .map(|(r, n)| (format!("reason=\"{r}\""), n.to_string())),
+    );
+}
+
 /// The NTP server's counters.
 fn ntp_server_counters(out: &mut String, n: &NtpServerCounters) {
     for (name, help, v) in [
@@ -295,6 +478,19 @@ mod tests {
         assert!(text.contains("tempora_ptp_residence_time_seconds_sum{port=\"1\"} 0.0001\n"));
         assert!(text.contains("tempora_ptp_residence_time_seconds_count{port=\"1\"} 4\n"));
         assert!(text.contains("tempora_ntp_server_replied_total 8\n"));
+        assert!(
+            text.contains(
+                "tempora_csptp_source_offset_seconds{source=\"10.0.0.1:319\"} 0.0000015\n"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("tempora_csptp_source_delay_seconds{source=\"10.0.0.1:319\"} NaN\n"));
+        assert!(text.contains(
+            "tempora_csptp_source_dropped_total{source=\"10.0.0.1:319\",reason=\"replayed\"} 2\n"
+        ));
+        assert!(text.contains("tempora_csptp_client_unknown_server_total 3\n"));
+        assert!(text.contains("tempora_csptp_server_follow_ups_total 6\n"));
+        assert!(text.contains("tempora_csptp_server_dropped_total{reason=\"truncated_tlv\"} 1\n"));
         // Every sample line belongs to a declared metric family.
         for line in text.lines().filter(|l| !l.starts_with('#')) {
             let name = line.split(['{', ' ']).next().unwrap();

@@ -20,6 +20,8 @@ use tempora_linux::poll::Readiness;
 
 use crate::assembly::{Daemon, assemble};
 use crate::control::Request;
+use crate::csptp_dataset::Upstream;
+use crate::csptp_serving::{CsptpSnapshot, served_clock};
 use crate::freqfile;
 use crate::linux::LinuxClock;
 use crate::ntp_client::NtpClient;
@@ -79,6 +81,12 @@ impl TimingLoop {
         for fd in d.ntp_client.iter().flat_map(NtpClient::fds) {
             tokens.add(fd, Token::NtpClient);
         }
+        for fd in d.csptp_server.fds() {
+            tokens.add(fd, Token::CsptpServer);
+        }
+        for fd in d.csptp_sources.iter().flat_map(|c| c.fds()) {
+            tokens.add(fd, Token::CsptpClient);
+        }
         TimingLoop {
             d,
             tokens,
@@ -106,6 +114,9 @@ impl TimingLoop {
             let now = runtime.clock.ntp_time(None);
             timeout = timeout.min((at - now).max(Duration::ZERO));
         }
+        if let Some(wait) = self.d.csptp_sources.as_ref().and_then(|c| c.next_wait()) {
+            timeout = timeout.min(wait);
+        }
         timeout
     }
 
@@ -129,6 +140,7 @@ impl TimingLoop {
             });
         }
         self.ntp_client_upkeep()?;
+        self.csptp_upkeep();
         self.chores(RealtimeBase.now())
     }
 
@@ -151,6 +163,16 @@ impl TimingLoop {
                 {
                     let state = server.state(&d.runtime);
                     serve_ready(socket, server, &d.runtime.clock, &state, r.error_queue)?;
+                }
+            }
+            Token::CsptpServer => {
+                if let Some(now) = self.csptp_snapshot() {
+                    self.d.csptp_server.serve(r.fd, r.error_queue, &now)?;
+                }
+            }
+            Token::CsptpClient => {
+                if let (Some(c), Some(ntp)) = (d.csptp_sources.as_mut(), d.ntp_client.as_mut()) {
+                    c.service(r.fd, r.readable, r.error_queue, ntp, &mut d.runtime)?;
                 }
             }
             Token::PtpPort { port, socket } => {
@@ -213,6 +235,39 @@ impl TimingLoop {
         Ok(())
     }
 
+    /// What the daemon follows when no PTP port is SLAVE: the system peer,
+    /// a CSPTP or an NTP source.
+    fn upstream(&self) -> Option<Upstream> {
+        let ntp = self.d.ntp_client.as_ref()?;
+        self.d
+            .csptp_sources
+            .as_ref()
+            .and_then(|c| c.upstream(ntp))
+            .or_else(|| ntp.system_peer_stratum().map(Upstream::Ntp))
+    }
+
+    /// The CSPTP server's clock and data set now, if it runs.
+    fn csptp_snapshot(&self) -> Option<CsptpSnapshot> {
+        let runtime = &self.d.runtime;
+        let data_set = self.d.csptp_server.data_set(runtime, self.upstream())?;
+        Some(CsptpSnapshot {
+            clock: served_clock(runtime),
+            data_set,
+        })
+    }
+
+    /// The CSPTP sources send the requests due; the server's workers get
+    /// the clock and data set of this turn.
+    fn csptp_upkeep(&mut self) {
+        if let Some(now) = self.csptp_snapshot() {
+            self.d.csptp_server.publish(now);
+        }
+        let d = &mut self.d;
+        if let (Some(c), Some(ntp)) = (d.csptp_sources.as_mut(), d.ntp_client.as_mut()) {
+            c.poll_due(ntp, &d.runtime);
+        }
+    }
+
     /// The chores, by the system clock: the system clock follows the PHC
     /// once a second; the NTS keys rotate and the metrics are published
     /// once a second; the frequency is saved once a minute.
@@ -265,6 +320,11 @@ impl TimingLoop {
             .as_ref()
             .map(NtpClient::status)
             .unwrap_or_default();
+        if let (Some(c), Some(ntp)) = (&d.csptp_sources, &d.ntp_client) {
+            s.csptp_sources = c.status(ntp);
+            s.csptp_client = Some(c.counters());
+        }
+        s.csptp_server = d.csptp_server.counters();
         if let Some((_, sync)) = &d.system_sync {
             s.system_clock_offset_ns = sync.last_offset.map(|o| o.as_nanos_f64());
             s.system_clock_frequency_ppb = Some(sync.frequency_ppb());

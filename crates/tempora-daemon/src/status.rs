@@ -8,6 +8,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use tempora_ptp::engine::PtpInstance;
 
+use crate::csptp_status::{CsptpClientCounters, CsptpServerCounters, CsptpSourceStatus};
+
 /// A port state (IEEE 1588-2019 §9.2.5, Table 27), under linuxptp's names:
 /// `MASTER`, `PRE_MASTER`, `SLAVE`, ...
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -399,6 +401,15 @@ pub struct Status {
     /// The NTS-KE server's counters, when it runs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nts_ke: Option<NtsKeStatus>,
+    /// The CSPTP sources, when there are any.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub csptp_sources: Vec<CsptpSourceStatus>,
+    /// The CSPTP client's counters of what no source claimed, with sources.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub csptp_client: Option<CsptpClientCounters>,
+    /// The CSPTP server's counters, when it runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub csptp_server: Option<CsptpServerCounters>,
     /// Offset measurements taken.
     pub measurements: u64,
     /// Seconds since the daemon started.
@@ -500,6 +511,36 @@ pub(crate) mod tests {
                 ..Default::default()
             }),
             nts_ke: None,
+            csptp_sources: vec![CsptpSourceStatus {
+                name: "a".into(),
+                address: "10.0.0.1:319".into(),
+                timestamping: "software".into(),
+                reach: 255,
+                poll: 0,
+                offset_ns: Some(1500.0),
+                delay_ns: None,
+                jitter_ns: None,
+                last_offset_ns: None,
+                last_sequence: Some(9),
+                selected: true,
+                system_peer: true,
+                requests: 10,
+                samples: 9,
+                timeouts: 1,
+                dropped: [("replayed".to_string(), 2)].into(),
+                data_set: None,
+            }],
+            csptp_client: Some(CsptpClientCounters {
+                unknown_server: 3,
+                ..Default::default()
+            }),
+            csptp_server: Some(CsptpServerCounters {
+                requests: 7,
+                replies: 6,
+                follow_ups: 6,
+                dropped: [("truncated_tlv".to_string(), 1)].into(),
+                ..Default::default()
+            }),
             measurements: 42,
             uptime_s: 61.0,
             master_sanity: MasterSanityStatus::default(),

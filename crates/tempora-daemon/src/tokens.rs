@@ -29,6 +29,10 @@ pub enum Token {
     NtpServer(usize),
     /// A socket of the NTP client (one per source address).
     NtpClient,
+    /// A socket of the CSPTP server served by the timing loop.
+    CsptpServer,
+    /// A socket of the CSPTP sources.
+    CsptpClient,
 }
 
 /// The polled descriptors and their owners.

@@ -12,6 +12,7 @@
 //!   NIC timestamping on (`SIOCSHWTSTAMP`), and parsing `SCM_TIMESTAMPING`;
 //! - [`udp`]: PTP over UDP/IPv4 and UDP/IPv6 (IEEE 1588 Annex C/D), event
 //!   and general sockets per interface with the PTP multicast groups;
+//! - [`csptp`]: client-server PTP's event and general sockets;
 //! - [`raw`]: PTP over Ethernet (Annex E) with an `AF_PACKET` socket;
 //! - [`interface`]: interface index, MAC, addresses, clock identity;
 //! - [`account`]: users and groups by name (for the daemon's user and
@@ -95,6 +96,7 @@
 pub mod account;
 pub mod clock;
 mod cmsg;
+pub mod csptp;
 pub mod interface;
 pub mod poll;
 pub mod privilege;

@@ -9,6 +9,8 @@
 //! * [`auth`]: the AUTHENTICATION TLV (§16.14, Annex P): security
 //!   associations, ICVs, linuxptp's `sa_file` format.
 //! * [`bmca`]: the best master clock algorithm (§9.3) and its alternates.
+//! * [`csptp`]: client-server PTP (IEEE P1588.1 draft, as ntpd-rs 2.0-alpha
+//!   speaks it): a per-server client, its filter, a stateless server.
 //! * [`engine`]: a PTP instance (ordinary, boundary or transparent clock) as
 //!   a sans-IO state machine (§9, §10, §11); its module docs give the
 //!   calling contract.
@@ -34,6 +36,7 @@ extern crate alloc;
 
 pub mod auth;
 pub mod bmca;
+pub mod csptp;
 pub mod datasets;
 pub mod engine;
 pub mod interval;

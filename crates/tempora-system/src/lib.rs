@@ -29,6 +29,7 @@
 
 extern crate alloc;
 
+pub mod filter;
 mod fit;
 pub mod ledger;
 pub mod process;

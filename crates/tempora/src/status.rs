@@ -80,5 +80,80 @@ pub fn status(socket: &Path, json: bool) -> ExitCode {
             g.masters_held, g.utc_offset_changes_held
         );
     }
+    for line in csptp_lines(&s) {
+        println!("{line}");
+    }
     ExitCode::SUCCESS
+}
+
+/// Drop counts as `reason n, reason n` (or `none`).
+fn drops(d: &std::collections::BTreeMap<String, u64>) -> String {
+    if d.is_empty() {
+        return "none".into();
+    }
+    let parts: Vec<String> = d.iter().map(|(r, n)| format!("{r} {n}")).collect();
+    parts.join(", ")
+}
+
+/// The CSPTP sources and server, a few lines each.
+fn csptp_lines(s: &Status) -> Vec<String> {
+    let mut out = Vec::new();
+    let ns = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:+.0} ns"));
+    for c in &s.csptp_sources {
+        let mark = match (c.system_peer, c.selected) {
+            (true, _) => '*',
+            (false, true) => '+',
+            (false, false) => ' ',
+        };
+        out.push(format!(
+            "csptp source   {mark} {} ({}, {}): reach {:03o}, offset {}, delay {}, jitter {}",
+            c.name,
+            c.address,
+            c.timestamping,
+            c.reach,
+            ns(c.offset_ns),
+            ns(c.delay_ns).trim_start_matches('+'),
+            ns(c.jitter_ns).trim_start_matches('+'),
+        ));
+        out.push(format!(
+            "                 {} requests, {} samples, {} timeouts; dropped: {}",
+            c.requests,
+            c.samples,
+            c.timeouts,
+            drops(&c.dropped)
+        ));
+        if let Some(d) = &c.data_set {
+            out.push(format!(
+                "                 grandmaster {} class {} accuracy {:#04x} variance {:#06x} priorities {}/{}, {} steps removed, UTC offset {} s",
+                d.grandmaster,
+                d.clock_class,
+                d.clock_accuracy,
+                d.offset_scaled_log_variance,
+                d.priority1,
+                d.priority2,
+                d.steps_removed,
+                d.current_utc_offset
+            ));
+        }
+    }
+    if let Some(c) = &s.csptp_client {
+        if c.unknown_server + c.no_timestamp + c.send_errors > 0 {
+            out.push(format!(
+                "csptp client     {} from unknown servers, {} without timestamp, {} send errors",
+                c.unknown_server, c.no_timestamp, c.send_errors
+            ));
+        }
+    }
+    if let Some(c) = &s.csptp_server {
+        out.push(format!(
+            "csptp server     {} requests, {} replies, {} follow-ups; {} denied, {} rate-limited; dropped: {}",
+            c.requests,
+            c.replies,
+            c.follow_ups,
+            c.denied,
+            c.rate_limited,
+            drops(&c.dropped)
+        ));
+    }
+    out
 }

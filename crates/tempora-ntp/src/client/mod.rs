@@ -13,7 +13,7 @@ pub use tempora_system::select;
 use tempora_clock::Duration;
 
 use filter::Filtered;
-use tempora_system::{Estimate, Measurement, SourceUpdate};
+use tempora_system::{Measurement, SourceUpdate};
 
 use crate::exchange::Sample;
 
@@ -22,20 +22,13 @@ use crate::exchange::Sample;
 /// the server's root delay / 2 + root dispersion as the source's own
 /// distance to its reference; `poll` the source's poll exponent).
 pub fn source_update(sample: &Sample, f: &Filtered, poll: i8) -> SourceUpdate {
-    SourceUpdate {
-        interval: Duration::from_log2_secs(poll),
-        measurement: Measurement {
+    tempora_system::filter::source_update(
+        Measurement {
             at: sample.t4,
             offset: sample.offset,
             delay: sample.delay,
         },
-        estimate: Estimate {
-            at: f.best.at,
-            offset: f.best.offset,
-            delay: f.best.delay,
-            root: f.best.root,
-            jitter: f.jitter,
-            count: f.count,
-        },
-    }
+        f,
+        Duration::from_log2_secs(poll),
+    )
 }

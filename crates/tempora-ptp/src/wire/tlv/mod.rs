@@ -4,6 +4,7 @@
 
 mod alternate_time;
 mod authentication;
+mod csptp;
 pub mod management;
 mod organization;
 mod path_trace;
@@ -11,6 +12,7 @@ mod unicast;
 
 pub use alternate_time::AlternateTimeOffsetIndicator;
 pub use authentication::{AuthenticationTlv, sec_param};
+pub use csptp::{CsptpRequestTlv, CsptpResponseTlv, CsptpStatusTlv};
 pub use management::{ManagementErrorStatus, ManagementTlv};
 pub use organization::{FollowUpInformation, IEEE_802_1_OUI, OrganizationExtension, ScaledNs};
 pub use path_trace::PathTrace;
@@ -49,6 +51,15 @@ pub mod tlv_type {
     pub const PAD: u16 = 0x8008;
     /// AUTHENTICATION (§16.14.3, Annex P, new in 2019).
     pub const AUTHENTICATION: u16 = 0x8009;
+    /// The CSPTP status TLV (IEEE P1588.1 draft; ntpd-rs's
+    /// `statime-csptp/src/messages/tlvs.rs`).
+    pub const CSPTP_STATUS: u16 = 0xf002;
+    /// The CSPTP request TLV (IEEE P1588.1 draft; ntpd-rs's
+    /// `statime-csptp/src/messages/tlvs.rs`).
+    pub const CSPTP_REQUEST: u16 = 0xff00;
+    /// The CSPTP response TLV (IEEE P1588.1 draft; ntpd-rs's
+    /// `statime-csptp/src/messages/tlvs.rs`).
+    pub const CSPTP_RESPONSE: u16 = 0xff01;
 }
 
 /// The name of a `tlvType`, for display.
@@ -73,6 +84,9 @@ pub fn tlv_type_name(t: u16) -> &'static str {
         0x2001..=0x2003 => "AUTHENTICATION (legacy)",
         tlv_type::PAD => "PAD",
         tlv_type::AUTHENTICATION => "AUTHENTICATION",
+        tlv_type::CSPTP_STATUS => "CSPTP_STATUS",
+        tlv_type::CSPTP_REQUEST => "CSPTP_REQUEST",
+        tlv_type::CSPTP_RESPONSE => "CSPTP_RESPONSE",
         _ => "UNKNOWN",
     }
 }
@@ -171,6 +185,12 @@ pub enum Tlv<'a> {
     AlternateTimeOffsetIndicator(AlternateTimeOffsetIndicator<'a>),
     /// AUTHENTICATION (§16.14.3, Annex P).
     Authentication(AuthenticationTlv<'a>),
+    /// The CSPTP request TLV (IEEE P1588.1 draft).
+    CsptpRequest(CsptpRequestTlv),
+    /// The CSPTP response TLV (IEEE P1588.1 draft).
+    CsptpResponse(CsptpResponseTlv),
+    /// The CSPTP status TLV (IEEE P1588.1 draft).
+    CsptpStatus(CsptpStatusTlv),
     /// Any other TLV, kept as received.
     Other(RawTlv<'a>),
 }
@@ -212,6 +232,13 @@ impl<'a> Tlv<'a> {
                 AlternateTimeOffsetIndicator::read_value(v).map_err(|_| wrong())?,
             ),
             AUTHENTICATION => Tlv::Authentication(AuthenticationTlv::decode_value(v)?),
+            CSPTP_REQUEST => {
+                Tlv::CsptpRequest(CsptpRequestTlv::read_value(v).map_err(|_| wrong())?)
+            }
+            CSPTP_RESPONSE => {
+                Tlv::CsptpResponse(CsptpResponseTlv::read_value(v).map_err(|_| wrong())?)
+            }
+            CSPTP_STATUS => Tlv::CsptpStatus(CsptpStatusTlv::read_value(v).map_err(|_| wrong())?),
             _ => Tlv::Other(raw),
         })
     }
@@ -230,6 +257,9 @@ impl<'a> Tlv<'a> {
             Tlv::PathTrace(_) => PATH_TRACE,
             Tlv::AlternateTimeOffsetIndicator(_) => ALTERNATE_TIME_OFFSET_INDICATOR,
             Tlv::Authentication(_) => AUTHENTICATION,
+            Tlv::CsptpRequest(_) => CSPTP_REQUEST,
+            Tlv::CsptpResponse(_) => CSPTP_RESPONSE,
+            Tlv::CsptpStatus(_) => CSPTP_STATUS,
             Tlv::Other(raw) => raw.tlv_type,
         }
     }
@@ -248,6 +278,9 @@ impl<'a> Tlv<'a> {
             Tlv::PathTrace(p) => p.value_len(),
             Tlv::AlternateTimeOffsetIndicator(a) => a.value_len(),
             Tlv::Authentication(a) => a.value_len(),
+            Tlv::CsptpRequest(_) => CsptpRequestTlv::VALUE_LEN,
+            Tlv::CsptpResponse(_) => CsptpResponseTlv::VALUE_LEN,
+            Tlv::CsptpStatus(_) => CsptpStatusTlv::VALUE_LEN,
             Tlv::Other(raw) => raw.value.len(),
         }
     }
@@ -281,6 +314,9 @@ impl<'a> Tlv<'a> {
             Tlv::PathTrace(p) => p.write_value(w)?,
             Tlv::AlternateTimeOffsetIndicator(a) => a.write_value(w)?,
             Tlv::Authentication(a) => a.write_value(w)?,
+            Tlv::CsptpRequest(t) => t.write_value(w)?,
+            Tlv::CsptpResponse(t) => t.write_value(w)?,
+            Tlv::CsptpStatus(t) => t.write_value(w)?,
             Tlv::Other(raw) => w.bytes(raw.value)?,
         }
         // A typed value must write exactly what value_len promised.

@@ -1,0 +1,273 @@
+//! Running the CSPTP server (`[csptp-server]`): its socket pairs (one per
+//! listen address and interface), served by the timing loop, or with
+//! `workers = N` by N worker loops, each with its own SO_REUSEPORT pairs,
+//! answering from the [`CsptpSnapshot`] the timing loop publishes on each
+//! of its turns (the NTP server's worker model, `crate::ntp_workers`).
+
+use std::io;
+use std::os::fd::RawFd;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+
+use tempora_clock::Duration;
+use tempora_config::CsptpServerSettings;
+use tempora_linux::csptp::{CsptpBind, CsptpSockets};
+use tempora_linux::poll::Poller;
+use tempora_linux::timestamping::TimestampingMode;
+use tempora_ptp::csptp::ServerDataSet;
+
+use crate::csptp_dataset::{ServedClock, Upstream, served_data_set};
+use crate::csptp_server::{CsptpServerHandler, serve_ready};
+use crate::csptp_status::CsptpServerCounters;
+use crate::runtime::{DisciplinedClock, PortIo, Runtime};
+
+/// What the timing loop publishes each turn: the clock and the data set.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CsptpSnapshot {
+    /// The clock, on the announced timescale.
+    pub clock: ServedClock,
+    /// What the server announces.
+    pub data_set: ServerDataSet,
+}
+
+/// The clock as the server serves it, from the runtime: PTP time is the
+/// clock's time plus the timescale offset in force (IEEE 1588-2019
+/// §7.2.3), and UTC plus `currentUtcOffset` with the PTP timescale.
+pub fn served_clock<P: PortIo>(runtime: &Runtime<P, crate::linux::LinuxClock>) -> ServedClock {
+    ServedClock {
+        clock: runtime.clock.snapshot(),
+        utc_to_served: runtime.ptp_minus_utc(),
+        hardware_to_served: runtime.timescale_offset(),
+    }
+}
+
+/// The server: its handler, and its sockets (timing loop) or its workers.
+#[derive(Default)]
+pub struct CsptpServing {
+    handler: Option<CsptpServerHandler>,
+    sockets: Vec<CsptpSockets>,
+    workers: Option<CsptpWorkers>,
+}
+
+/// Every socket pair of `settings`: each listen address on each interface
+/// (or unbound), timestamping as `mode_of` says for the interface.
+fn open_pairs(
+    settings: &CsptpServerSettings,
+    reuse_port: bool,
+    mode_of: &dyn Fn(&str) -> io::Result<TimestampingMode>,
+) -> io::Result<Vec<CsptpSockets>> {
+    let interfaces: Vec<Option<&str>> = if settings.interfaces.is_empty() {
+        vec![None]
+    } else {
+        settings
+            .interfaces
+            .iter()
+            .map(|i| Some(i.as_str()))
+            .collect()
+    };
+    let mut pairs = Vec::new();
+    for addr in &settings.listen {
+        for interface in &interfaces {
+            let timestamping = match interface {
+                Some(i) => mode_of(i)?,
+                None => TimestampingMode::Software,
+            };
+            let bind = CsptpBind {
+                local: *addr,
+                interface: interface.map(str::to_string),
+                timestamping,
+                reuse_port,
+            };
+            pairs.push(CsptpSockets::open(bind)?);
+        }
+    }
+    Ok(pairs)
+}
+
+impl CsptpServing {
+    /// Opens the server of `settings` (none: nothing), on the clock of
+    /// `clock`; `mode_of` chooses an interface's timestamping.
+    pub fn open(
+        settings: Option<&CsptpServerSettings>,
+        snapshot: CsptpSnapshot,
+        mode_of: &dyn Fn(&str) -> io::Result<TimestampingMode>,
+    ) -> io::Result<Self> {
+        let Some(s) = settings else {
+            return Ok(CsptpServing::default());
+        };
+        let handler = CsptpServerHandler::new(s, rand::random());
+        let mut serving = CsptpServing::default();
+        if s.workers > 0 {
+            serving.workers = Some(CsptpWorkers::start(s, &handler, snapshot, mode_of)?);
+        } else {
+            serving.sockets = open_pairs(s, false, mode_of)?;
+            for p in &serving.sockets {
+                tracing::info!(listen = %p.bind().local, interface = ?p.bind().interface, timestamping = %p.bind().timestamping, "CSPTP server");
+            }
+        }
+        serving.handler = Some(handler);
+        Ok(serving)
+    }
+
+    /// Whether a server runs.
+    pub fn is_on(&self) -> bool {
+        self.handler.is_some()
+    }
+
+    /// The data set it announces now.
+    pub fn data_set<P: PortIo, C: DisciplinedClock>(
+        &self,
+        runtime: &Runtime<P, C>,
+        upstream: Option<Upstream>,
+    ) -> Option<ServerDataSet> {
+        let h = self.handler.as_ref()?;
+        Some(served_data_set(&runtime.engine, upstream, &h.overrides))
+    }
+
+    /// The timing loop's sockets to poll.
+    pub fn fds(&self) -> Vec<RawFd> {
+        self.sockets
+            .iter()
+            .flat_map(|s| [s.event_fd(), s.general_fd()])
+            .collect()
+    }
+
+    /// Serves socket `fd` (the timing loop's).
+    pub fn serve(&mut self, fd: RawFd, error_queue: bool, now: &CsptpSnapshot) -> io::Result<()> {
+        let (Some(h), Some(s)) = (
+            self.handler.as_mut(),
+            self.sockets
+                .iter_mut()
+                .find(|s| s.event_fd() == fd || s.general_fd() == fd),
+        ) else {
+            return Ok(());
+        };
+        serve_ready(s, fd, h, &now.clock, &now.data_set, error_queue)
+    }
+
+    /// Publishes the clock and data set to the worker loops.
+    pub fn publish(&self, now: CsptpSnapshot) {
+        if let Some(w) = &self.workers {
+            *lock(&w.snapshot) = now;
+        }
+    }
+
+    /// The counters: the timing loop's, or the workers' summed.
+    pub fn counters(&self) -> Option<CsptpServerCounters> {
+        let h = self.handler.as_ref()?;
+        Some(match &self.workers {
+            Some(w) => {
+                let mut sum = CsptpServerCounters::default();
+                for c in &w.counters {
+                    sum.add(&lock(c));
+                }
+                sum
+            }
+            None => h.counters(),
+        })
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// The running worker loops.
+struct CsptpWorkers {
+    snapshot: Arc<Mutex<CsptpSnapshot>>,
+    counters: Vec<Arc<Mutex<CsptpServerCounters>>>,
+    stop: Arc<AtomicBool>,
+    threads: Vec<JoinHandle<()>>,
+}
+
+impl CsptpWorkers {
+    /// Binds every worker's SO_REUSEPORT pairs (errors before any thread
+    /// starts), then starts the loops.
+    fn start(
+        settings: &CsptpServerSettings,
+        template: &CsptpServerHandler,
+        snapshot: CsptpSnapshot,
+        mode_of: &dyn Fn(&str) -> io::Result<TimestampingMode>,
+    ) -> io::Result<Self> {
+        let mut sets = Vec::new();
+        for _ in 0..settings.workers {
+            sets.push(open_pairs(settings, true, mode_of)?);
+        }
+        let shared = Arc::new(Mutex::new(snapshot));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (mut counters, mut threads) = (Vec::new(), Vec::new());
+        for (i, set) in sets.into_iter().enumerate() {
+            let handler = template.for_worker();
+            let out = Arc::new(Mutex::new(CsptpServerCounters::default()));
+            counters.push(Arc::clone(&out));
+            let (shared, stop) = (Arc::clone(&shared), Arc::clone(&stop));
+            threads.push(
+                std::thread::Builder::new()
+                    .name(format!("csptp-worker-{i}"))
+                    .spawn(move || worker(set, handler, &shared, &out, &stop))?,
+            );
+        }
+        tracing::info!(workers = threads.len(), "CSPTP server worker loops");
+        Ok(CsptpWorkers {
+            snapshot: shared,
+            counters,
+            stop,
+            threads,
+        })
+    }
+}
+
+impl Drop for CsptpWorkers {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        for t in self.threads.drain(..) {
+            let _ = t.join();
+        }
+    }
+}
+
+fn worker(
+    mut pairs: Vec<CsptpSockets>,
+    mut handler: CsptpServerHandler,
+    snapshot: &Mutex<CsptpSnapshot>,
+    out: &Mutex<CsptpServerCounters>,
+    stop: &AtomicBool,
+) {
+    let mut poller = Poller::new();
+    for p in &pairs {
+        poller.register_raw(p.event_fd());
+        poller.register_raw(p.general_fd());
+    }
+    while !stop.load(Ordering::Relaxed) {
+        let ready = match poller.wait(Duration::from_millis(200)) {
+            Ok(r) => r,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                tracing::warn!(error = %e, "CSPTP worker: poll");
+                std::thread::sleep(std::time::Duration::from_millis(100));
+                continue;
+            }
+        };
+        let now = *lock(snapshot);
+        for r in ready {
+            let Some(p) = pairs
+                .iter_mut()
+                .find(|p| p.event_fd() == r.fd || p.general_fd() == r.fd)
+            else {
+                continue;
+            };
+            if let Err(e) = serve_ready(
+                p,
+                r.fd,
+                &mut handler,
+                &now.clock,
+                &now.data_set,
+                r.error_queue,
+            ) {
+                tracing::debug!(error = %e, "CSPTP worker: socket");
+            }
+        }
+        *lock(out) = handler.counters();
+    }
+}
