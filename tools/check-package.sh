@@ -57,7 +57,7 @@ for want in ./usr/bin/tempora \
     ./usr/share/doc/tempora/examples/slave.toml ./usr/share/doc/tempora/examples/ntp-server.toml; do
     grep -qx -- "$want" <<<"$contents" || fail "$deb lacks $want"
 done
-for unwanted in tempora-ntp-load tempora-ntp-floor xtask; do
+for unwanted in tempora-ntp-load tempora-csptp-load tempora-ntp-floor xtask; do
     if grep -q -- "$unwanted" <<<"$contents"; then fail "$deb ships $unwanted"; fi
 done
 [ "$(dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./conffiles)" = /etc/tempora/tempora.toml ] ||

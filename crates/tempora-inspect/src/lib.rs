@@ -7,6 +7,7 @@
 
 mod auth_check;
 pub mod capture;
+mod csptp_view;
 pub mod dissect;
 mod ntp_view;
 mod ptp_view;

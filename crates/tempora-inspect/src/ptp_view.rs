@@ -50,6 +50,17 @@ pub(crate) fn inspect_ptp(
         "PTP {} seq {} dom {} from {}",
         h.message_type, h.sequence_id, h.domain_number, h.source_port_identity
     );
+    match crate::csptp_view::csptp_role(h.major_sdo_id, payload) {
+        Some(Ok(role)) => {
+            let rest = text.strip_prefix("PTP ").unwrap_or(&text);
+            text = format!("CSPTP {role} {rest}");
+            json.insert("csptp".into(), json!(role));
+        }
+        Some(Err(why)) => {
+            json.insert("csptp_error".into(), json!(why));
+        }
+        None => {}
+    }
     json.insert("message_type".into(), json!(h.message_type.name()));
     json.insert("sequence_id".into(), json!(h.sequence_id));
     json.insert("domain".into(), json!(h.domain_number));
@@ -328,6 +339,9 @@ fn describe_tlv(tlv: &Tlv<'_>, text: &mut String) -> Value {
             obj.insert("sec_param_indicator".into(), json!(a.sec_param_indicator));
             obj.insert("key_id".into(), json!(a.key_id));
         }
+        Tlv::CsptpRequest(r) => crate::csptp_view::request(r, text, &mut obj),
+        Tlv::CsptpResponse(r) => crate::csptp_view::response(r, text, &mut obj),
+        Tlv::CsptpStatus(st) => crate::csptp_view::status(st, text, &mut obj),
         _ => {
             let _ = write!(text, " tlv 0x{t:04x}");
         }

@@ -14,10 +14,15 @@ use super::drop_reason::{DropCounters, DropReason};
 use super::message::{self, CsptpMessage, FollowUp, Response};
 use super::sample::CsptpSample;
 
+/// The `domainNumber` ntpd-rs's CSPTP client uses unless configured
+/// (`ntpd/src/daemon/config/ntp_source.rs`).
+pub const DEFAULT_DOMAIN: u8 = 128;
+
 /// How a client polls its server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CsptpClientConfig {
     /// `domainNumber` of requests; responses in another domain are dropped.
+    /// ntpd-rs uses 128 by default and accepts 128–239.
     pub domain: u8,
     /// Time between requests.
     pub poll_interval: Duration,
@@ -38,11 +43,11 @@ pub struct CsptpClientConfig {
 }
 
 impl Default for CsptpClientConfig {
-    /// Domain 0, 1 s polls, a 1 s response timeout, status requested, UTC
-    /// offset fallback 37 s (since 2017).
+    /// Domain 128 (ntpd-rs's default), 1 s polls, a 1 s response timeout,
+    /// status requested, UTC offset fallback 37 s (since 2017).
     fn default() -> Self {
         CsptpClientConfig {
-            domain: 0,
+            domain: DEFAULT_DOMAIN,
             poll_interval: Duration::from_secs(1),
             response_timeout: Duration::from_secs(1),
             request_status: true,

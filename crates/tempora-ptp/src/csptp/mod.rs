@@ -69,9 +69,14 @@ pub mod message;
 pub mod sample;
 pub mod server;
 
-pub use client::{ClientCounters, ClientOutcome, ClientRequest, CsptpClient, CsptpClientConfig};
+pub use client::{
+    ClientCounters, ClientOutcome, ClientRequest, CsptpClient, CsptpClientConfig, DEFAULT_DOMAIN,
+};
 pub use drop_reason::{DropCounters, DropReason};
 pub use filter::CsptpFilter;
 pub use message::CsptpMessage;
 pub use sample::CsptpSample;
 pub use server::{CsptpServer, CsptpServerConfig, ServerDataSet, ServerOutcome, StepMode};
+
+#[cfg(test)]
+mod tests;

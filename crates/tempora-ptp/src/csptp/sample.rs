@@ -55,7 +55,6 @@ impl CsptpSample {
     /// Computes a sample from its timestamps and corrections, with
     /// `fallback_utc_offset` as TAI − UTC when the server's timestamps are
     /// on the PTP timescale and it does not announce a valid UTC offset.
-    #[allow(clippy::too_many_arguments)]
     pub fn compute(
         sequence_id: u16,
         server: PortIdentity,

@@ -161,3 +161,73 @@ fn exact(r: &Reader<'_>) -> Result<()> {
         Err(Error::ValueOutOfRange)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::Error;
+    use crate::wire::tlv::{RawTlv, Tlv, tlv_type};
+
+    fn decode(tlv_type: u16, value: &[u8]) -> crate::wire::Result<Tlv<'_>> {
+        Tlv::decode(RawTlv { tlv_type, value })
+    }
+
+    #[test]
+    fn layouts_round_trip_and_lengths_are_exact() {
+        let request = [0x03, 0, 0, 0];
+        let Tlv::CsptpRequest(r) = decode(tlv_type::CSPTP_REQUEST, &request).unwrap() else {
+            panic!()
+        };
+        assert!(r.status_requested() && r.alternate_timescale());
+        assert_eq!(r, CsptpRequestTlv::new(true, true));
+        let response = [
+            0, 0, 0, 0, 0, 200, 0, 0, 0, 100, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe,
+        ];
+        let Tlv::CsptpResponse(r) = decode(tlv_type::CSPTP_RESPONSE, &response).unwrap() else {
+            panic!()
+        };
+        assert_eq!(
+            (
+                r.request_ingress_timestamp.seconds,
+                r.request_ingress_timestamp.nanoseconds
+            ),
+            (200, 100)
+        );
+        assert_eq!(r.request_correction, TimeInterval(-2));
+        let status = [
+            15, 248, 0x29, 0x80, 0, 16, 0, 4, 0xff, 0xfe, 9, 10, 11, 12, 13, 14, 15, 16,
+        ];
+        let Tlv::CsptpStatus(s) = decode(tlv_type::CSPTP_STATUS, &status).unwrap() else {
+            panic!()
+        };
+        assert_eq!((s.grandmaster_priority1, s.grandmaster_priority2), (15, 16));
+        assert_eq!(s.grandmaster_clock_quality.clock_accuracy, 0x29);
+        assert_eq!((s.steps_removed, s.current_utc_offset), (4, -2));
+        assert_eq!(
+            s.grandmaster_identity,
+            ClockIdentity([9, 10, 11, 12, 13, 14, 15, 16])
+        );
+        for (t, value) in [
+            (tlv_type::CSPTP_REQUEST, &request[..]),
+            (tlv_type::CSPTP_RESPONSE, &response[..]),
+            (tlv_type::CSPTP_STATUS, &status[..]),
+        ] {
+            let tlv = decode(t, value).unwrap();
+            let mut out = [0u8; 22];
+            let n = tlv.encode(&mut out).unwrap();
+            assert_eq!(&out[4..n], value);
+            assert_eq!(&out[..2], &t.to_be_bytes());
+            let mut long = value.to_vec();
+            long.push(0);
+            for bad in [&value[..value.len() - 1], &long[..]] {
+                assert_eq!(
+                    decode(t, bad),
+                    Err(Error::WrongTlvLength {
+                        tlv_type: t,
+                        length: bad.len() as u16
+                    })
+                );
+            }
+        }
+    }
+}
