@@ -6,13 +6,15 @@
 # point NTPD_RS at its ntp-daemon (cargo build --release -p ntpd in its own
 # checkout; see docs/csptp.md). Without NTPD_RS the script says so and exits 0.
 #
-# Parts (--parts, comma-separated; default all three):
+# Parts (--parts, comma-separated; default ntpdrs,client,server):
 #   ntpdrs  ntpd-rs CSPTP client -> ntpd-rs CSPTP server (the baseline; shows
 #           the ntpd-rs server answering only its first request)
 #   client  Tempora CSPTP client ([[csptp-source]], virtual clock started
 #           5 ms and 20 ppm off) -> ntpd-rs CSPTP server
 #   server  ntpd-rs CSPTP client -> Tempora [csptp-server] (virtual clock
 #           on the system clock's time, so the true offset is 0)
+#   tempora Tempora client -> Tempora server, the same two configurations:
+#           the reference for the part client
 # Server 10.212.0.1 (namespace ...-s), client 10.212.0.2 (...-c).
 #
 # Recorded per part: requests and answers on the wire (tcpdump, if installed),
@@ -34,6 +36,8 @@
 #               part after the first third)
 #   --keep DIR  copy configurations, logs, captures and status samples to DIR
 #   NTPD_RS     ntpd-rs's ntp-daemon binary (required; else: skipped)
+#   NTPD_RS_SERVER  the ntp-daemon for the server role in the parts ntpdrs
+#               and client (default NTPD_RS; e.g. one built with a fix)
 #   NTP_CTL     ntpd-rs's ntp-ctl (default: next to NTPD_RS, optional)
 #   TEMPORA     the tempora binary (default target/release/tempora; needed for
 #               the parts client and server, which are skipped without it)
@@ -69,7 +73,7 @@ while [ $# -gt 0 ]; do
 done
 [[ $duration =~ ^[0-9]+$ ]] && [ "$duration" -ge 15 ] || die "--duration must be >= 15 s"
 for p in ${parts//,/ }; do
-    case "$p" in ntpdrs|client|server) ;; *) die "unknown part: $p" ;; esac
+    case "$p" in ntpdrs|client|server|tempora) ;; *) die "unknown part: $p" ;; esac
 done
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -79,6 +83,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 [ "$(id -u)" -eq 0 ] || skip "needs root for network namespaces"
 command -v ip > /dev/null || skip "needs ip (iproute2)"
 command -v setpriv > /dev/null || skip "needs setpriv (util-linux): ntpd-rs never runs without it"
+NTPD_RS_SERVER=${NTPD_RS_SERVER:-$NTPD_RS}
+[ -x "$NTPD_RS_SERVER" ] || die "NTPD_RS_SERVER=$NTPD_RS_SERVER is not an executable file"
 NTP_CTL=${NTP_CTL:-$(dirname "$NTPD_RS")/ntp-ctl}
 TEMPORA=${TEMPORA:-$root/target/release/tempora}
 have_tempora=1
@@ -157,13 +163,14 @@ ntpdrs_conf() {
     } > "$file"
 }
 
-# Starts ntpd-rs in namespace $1 with configuration $2, log $3; sets $started.
+# Starts ntpd-rs in namespace $1 with configuration $2, log $3 (binary $4,
+# default NTPD_RS); sets $started.
 # Refuses to go on unless the process cannot set the time (no CAP_SYS_TIME in
 # its bounding set) and has noadj.so mapped.
 start_ntpdrs() {
-    local ns=$1 cfg=$2 log=$3 pid capbnd
+    local ns=$1 cfg=$2 log=$3 binary=${4:-$NTPD_RS} pid capbnd
     ip netns exec "$ns" setpriv --bounding-set=-sys_time \
-        env LD_PRELOAD="$noadj" NO_COLOR=1 "$NTPD_RS" -c "$cfg" > "$log" 2>&1 &
+        env LD_PRELOAD="$noadj" NO_COLOR=1 "$binary" -c "$cfg" > "$log" 2>&1 &
     pid=$!
     pids+=("$pid")
     sleep 0.5
@@ -242,7 +249,7 @@ part_ntpdrs() {
     ntpdrs_conf client "$d/client.toml"
     start_capture "$d/wire.pcap"
     cap=$started
-    start_ntpdrs "$ns_s" "$d/server.toml" "$d/server.log"
+    start_ntpdrs "$ns_s" "$d/server.toml" "$d/server.log" "$NTPD_RS_SERVER"
     srv=$started
     sleep 1
     start_ntpdrs "$ns_c" "$d/client.toml" "$d/client.log"
@@ -269,6 +276,11 @@ tempora_conf() {
         echo "[clock]"
         echo "kind = \"virtual\""
         if [ "$role" = server ]; then
+            # ntpd-rs's client takes every response as TAI and subtracts
+            # 37 s whatever the flags say: serve the PTP timescale.
+            echo
+            echo "[ptp]"
+            echo "timescale = \"ptp\""
             echo
             echo "[csptp-server]"
             echo "listen = [\"10.212.0.1\"]"
@@ -333,14 +345,22 @@ print("true error (error_vs_system_ns): %s; source offset_ns: %s; requests %s, s
 EOF
 }
 
-part_client() {
-    local d=$work/client cap srv cli req ans fu
+# A Tempora client against $1 = ntpdrs | tempora as the server.
+run_tempora_client() {
+    local kind=$1 d=$work/client-$1 cap srv cli req ans fu label
     mkdir -p "$d"
-    ntpdrs_conf server "$d/ntpdrs-server.toml"
     tempora_conf client "$d/tempora-client.toml" "$d/tempora-client.sock"
     start_capture "$d/wire.pcap"
     cap=$started
-    start_ntpdrs "$ns_s" "$d/ntpdrs-server.toml" "$d/ntpdrs-server.log"
+    if [ "$kind" = ntpdrs ]; then
+        ntpdrs_conf server "$d/ntpdrs-server.toml"
+        start_ntpdrs "$ns_s" "$d/ntpdrs-server.toml" "$d/ntpdrs-server.log" "$NTPD_RS_SERVER"
+        label="client  Tempora client -> ntpd-rs server"
+    else
+        tempora_conf server "$d/tempora-server.toml" "$d/tempora-server.sock"
+        start_tempora "$ns_s" "$d/tempora-server.toml" "$d/tempora-server.log"
+        label="tempora Tempora client -> Tempora server (reference)"
+    fi
     srv=$started
     sleep 1
     start_tempora "$ns_c" "$d/tempora-client.toml" "$d/tempora-client.log"
@@ -350,8 +370,16 @@ part_client() {
     stop "$srv"
     [ "$cap" -eq 0 ] || stop "$cap"
     read -r req ans fu <<< "$(count_wire "$d/wire.pcap")"
-    summary+=("client  Tempora client -> ntpd-rs server, ${duration} s: requests $req, Sync answers $ans, Follow_Ups $fu")
+    summary+=("$label, ${duration} s: requests $req, Sync answers $ans, Follow_Ups $fu")
     summary+=("        $(tempora_client_numbers "$d/status.jsonl")")
+}
+
+part_client() {
+    run_tempora_client ntpdrs
+}
+
+part_tempora() {
+    run_tempora_client tempora
 }
 
 part_server() {
@@ -388,7 +416,7 @@ main() {
     for p in ${parts//,/ }; do
         case "$p" in
             ntpdrs) part_ntpdrs ;;
-            client | server)
+            client | server | tempora)
                 if [ "$have_tempora" -eq 0 ]; then
                     summary+=("$p  skipped: no tempora binary at $TEMPORA (set TEMPORA)")
                 else
