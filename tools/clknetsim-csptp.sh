@@ -126,7 +126,7 @@ tempora_tail() {
 kind = "system"
 
 [observability]
-socket = "$1/tempora.$2.sock"
+socket = "$1/run/tempora.$2.sock"
 log-level = "${TEMPORA_LOG_LEVEL:-info}"
 
 # clknetsim's preloaded library makes system calls the filter does not
@@ -210,8 +210,11 @@ start_node() {
 # One seed: writes "rms2 max2 rms3 max3 rms4 max4" (seconds) to $dir/result.
 run_seed() {
     local seed=$1 dir="$workdir/seed.$1" n rc=0 server waited=0 dead="" status i
-    mkdir -p "$dir"
+    mkdir -p "$dir/run"
     [ ${#runas[@]} -eq 0 ] || chown nobody:nogroup "$dir"
+    # The control sockets' directory stays root's: the daemon (which
+    # clknetsim tells it runs as root) refuses one owned by another user;
+    # clknetsim fakes the socket itself.
     write_netconf "$dir/net.conf"
     write_configs "$dir"
     declare -A node_pid=()
