@@ -19,10 +19,9 @@ use crate::{Cidr, RateLimit, Timestamping};
 /// (Follow_Up) is the next one, 320.
 pub const CSPTP_EVENT_PORT: u16 = 319;
 
-/// The domain a CSPTP client asks in unless told otherwise (ntpd-rs's
-/// default: 128, outside the default profile's 0..=127 so that a CSPTP
-/// request is never taken for a multicast PTP Sync).
-pub const DEFAULT_CSPTP_DOMAIN: u8 = 128;
+/// The domain a CSPTP client asks in unless told otherwise: the engine's
+/// (ntpd-rs's default, 128).
+pub const DEFAULT_CSPTP_DOMAIN: u8 = tempora_ptp::csptp::DEFAULT_DOMAIN;
 
 /// What the server's status TLV announces instead of the daemon's real
 /// parent data set (IEEE 1588-2019 §8.2.3) and time properties (§8.2.4):

@@ -377,7 +377,7 @@ impl CsptpSources {
         if s.void_sequence.take() == Some(sample.sequence_id) {
             return Ok(());
         }
-        tracing::trace!(source = %s.addr, offset_ns = sample.offset.as_nanos_f64(), delay_ns = sample.delay.as_nanos_f64(), "CSPTP sample");
+        tracing::trace!(source = %s.addr, offset_ns = sample.offset.as_nanos_f64(), delay_ns = sample.delay.as_nanos_f64(), forward_ns = (sample.t2 - sample.t1).as_nanos_f64(), backward_ns = (sample.t4 - sample.t3).as_nanos_f64(), "CSPTP sample");
         let update = s.filter.add(&sample, Duration::from_log2_secs(s.poll));
         s.estimate = Some(update.estimate);
         ntp.handle_source_update(sample.t4, s.id, update, runtime)

@@ -203,6 +203,9 @@ fn family<'a>(
     }
 }
 
+/// A per-source metric: its name, help and how to read it.
+type PerSource<T> = (&'static str, &'static str, fn(&CsptpSourceStatus) -> T);
+
 /// The CSPTP sources: per source gauges and counters, and the client's
 /// counters of what no source claimed.
 fn csptp_sources(out: &mut String, status: &Status) {
@@ -212,7 +215,7 @@ fn csptp_sources(out: &mut String, status: &Status) {
     let src = &status.csptp_sources;
     let label = |s: &CsptpSourceStatus| format!("source=\"{}\"", s.address);
     let seconds = |v: Option<f64>| v.map_or("NaN".to_string(), |ns| (ns * 1e-9).to_string());
-    let gauges: [(&str, &str, fn(&CsptpSourceStatus) -> Option<f64>); 3] = [
+    let gauges: [PerSource<Option<f64>>; 3] = [
         (
             "offset_seconds",
             "Filtered offset of the CSPTP server (server minus us).",
@@ -239,7 +242,7 @@ fn csptp_sources(out: &mut String, status: &Status) {
             src.iter().map(|s| (label(s), seconds(f(s)))),
         );
     }
-    let flags: [(&str, &str, fn(&CsptpSourceStatus) -> f64); 3] = [
+    let flags: [PerSource<f64>; 3] = [
         (
             "reach",
             "Reachability register of the CSPTP source (255: the last eight answered).",
@@ -266,7 +269,7 @@ fn csptp_sources(out: &mut String, status: &Status) {
             src.iter().map(|s| (label(s), f(s).to_string())),
         );
     }
-    let counts: [(&str, &str, fn(&CsptpSourceStatus) -> u64); 3] = [
+    let counts: [PerSource<u64>; 3] = [
         ("requests", "CSPTP requests sent.", |s| s.requests),
         ("samples", "Complete CSPTP exchanges.", |s| s.samples),
         (

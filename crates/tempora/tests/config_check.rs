@@ -199,6 +199,32 @@ fn a_missing_interface_is_a_warning() {
     assert!(err.contains("warning: interface tmpr-none0"), "{err}");
 }
 
+/// The CSPTP sections: a server beside a UDP port without `interfaces` is
+/// refused at the key; a missing CSPTP interface is a warning, as a
+/// port's.
+#[test]
+fn csptp_sections_are_checked() {
+    let s = Scratch::new("csptp");
+    let port = "\n[[port]]\ninterface = \"lo\"\ntransport = \"udp4\"\n";
+    let file = s.config(
+        "a.toml",
+        &format!("{port}[csptp-server]\nlisten = [\"0.0.0.0\"]\n"),
+    );
+    let (code, _, err) = tempora(&["config", "check", &file]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("a.toml:11:1: beside PTP [[port]]s over UDP (lo)"),
+        "{err}"
+    );
+    let file = s.config(
+        "b.toml",
+        "\n[[csptp-source]]\naddress = \"192.0.2.1\"\ninterface = \"tmpr-none1\"\n",
+    );
+    let (code, _, err) = tempora(&["config", "check", &file]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("warning: interface tmpr-none1"), "{err}");
+}
+
 /// `/dev/zero` never ends: the check stops at 1 MiB with an error, quickly
 /// and in little memory (run under a 1 GiB address-space limit).
 #[test]
