@@ -171,7 +171,7 @@ EOF
 kind = "system"
 
 [observability]
-socket = "${file%/*}/tempora.sock"
+socket = "${file%/*}/run/tempora.sock"
 log-level = "${TEMPORA_LOG_LEVEL:-info}"
 
 # clknetsim's preloaded library makes system calls the filter does not
@@ -209,8 +209,10 @@ run_case() {
         B) nservers=1; delay="(+ 10e-3 (* 2e-3 (exponential)))"; poll=6; liar=0 ;;
         *) die "unknown case $case" ;;
     esac
-    mkdir -p "$dir"
+    mkdir -p "$dir/run"
     [ ${#runas[@]} -eq 0 ] || chown nobody:nogroup "$dir"
+    # The control socket's directory stays root's: the daemon (which
+    # clknetsim tells it runs as root) refuses one owned by another user.
     chrony_node=$((nservers + 1))
     tempora_node=$((nservers + 2))
     write_netconf "$dir/net.conf" "$nservers" "$delay" "$liar"
