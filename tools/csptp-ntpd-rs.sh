@@ -412,7 +412,7 @@ part_server() {
 }
 
 main() {
-    echo "csptp-ntpd-rs: ntpd-rs $("$NTPD_RS" --version 2> /dev/null | head -n1 || echo '?'), parts $parts, ${duration} s each, work dir $work" >&2
+    echo "csptp-ntpd-rs: ntpd-rs $("$NTPD_RS" -v 2>&1 | head -n1), parts $parts, ${duration} s each, work dir $work" >&2
     for p in ${parts//,/ }; do
         case "$p" in
             ntpdrs) part_ntpdrs ;;
