@@ -316,6 +316,10 @@ sample_status() {
 # From status lines $1 (python3): the true error of the virtual clock and the
 # first CSPTP source's counters, over the lines after the first third.
 tempora_client_numbers() {
+    if ! command -v python3 > /dev/null; then
+        echo "(no python3: see the status lines in --keep DIR)"
+        return 0
+    fi
     python3 - "$1" << 'EOF'
 import json, math, sys
 rows = []
