@@ -93,17 +93,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# As in tools/clknetsim-startup.sh: as root, everything runs as nobody, so
-# that a node whose LD_PRELOAD failed cannot adjust the real clock.
-mkdir -p "$workdir/bin"
-cp "$CLKNETSIM_PATH/clknetsim" "$CLKNETSIM_PATH/clknetsim.so" "$TEMPORA" "$workdir/bin/"
-tempora_bin="$workdir/bin/$(basename "$TEMPORA")"
-runas=()
-if [ "$(id -u)" -eq 0 ]; then
-    command -v setpriv > /dev/null || die "running as root needs setpriv (util-linux) to drop to nobody"
-    runas=(setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all --)
-    chmod 755 "$workdir" "$workdir/bin"
-fi
+# shellcheck source=tools/clknetsim-lib.sh
+. "$(dirname "$0")/clknetsim-lib.sh"
+clknetsim_install
 
 write_netconf() {
     local file=$1 c
@@ -197,19 +189,9 @@ maxupdateskew 100.0
 EOF
 }
 
-start_node() {
-    local node=$1 dir=$2 seed=$3
-    shift 3
-    "${runas[@]}" env LD_PRELOAD="$workdir/bin/clknetsim.so" CLKNETSIM_NODE="$node" \
-        CLKNETSIM_SOCKET="$dir/sock" CLKNETSIM_UNIX_SUBNET=2 CLKNETSIM_RANDOM_SEED="$seed" \
-        "$@" > "$dir/log.$node" 2>&1 &
-    pids+=($!)
-    node_pid[$node]=$!
-}
-
 # One seed: writes "rms2 max2 rms3 max3 rms4 max4" (seconds) to $dir/result.
 run_seed() {
-    local seed=$1 dir="$workdir/seed.$1" n rc=0 server waited=0 dead="" status i
+    local seed=$1 dir="$workdir/seed.$1" n
     mkdir -p "$dir/run"
     [ ${#runas[@]} -eq 0 ] || chown nobody:nogroup "$dir"
     # The control sockets' directory stays root's: the daemon (which
@@ -223,45 +205,7 @@ run_seed() {
         start_node "$n" "$dir" "$seed" "$tempora_bin" daemon -c "$dir/tempora.$n.toml"
     done
     start_node 4 "$dir" "$seed" "$CHRONYD" -d -f "$dir/chrony.4.conf"
-    CLKNETSIM_RANDOM_SEED=$seed "${runas[@]}" "$workdir/bin/clknetsim" \
-        -n 3 -l "$length" -r "$((length - rms_window))" -o "$dir/offsets" \
-        -s "$dir/sock" "$dir/net.conf" 4 > "$dir/stats" 2> "$dir/log" &
-    server=$!
-    pids+=("$server")
-    until grep -qs "Running simulation" "$dir/log"; do
-        kill -0 "$server" 2> /dev/null || break
-        for n in 1 2 3 4; do
-            kill -0 "${node_pid[$n]}" 2> /dev/null || waited=600
-        done
-        if [ "$waited" -ge 600 ]; then
-            echo "seed $seed: not every node connected to clknetsim" >&2
-            kill "$server" 2> /dev/null || true
-            break
-        fi
-        sleep 0.05
-        waited=$((waited + 1))
-    done
-    wait "$server" || rc=$?
-    for n in 1 2 3 4; do
-        for i in $(seq 1 100); do
-            kill -0 "${node_pid[$n]}" 2> /dev/null || break
-            sleep 0.1
-        done
-        kill "${node_pid[$n]}" 2> /dev/null || true
-        status=0
-        wait "${node_pid[$n]}" 2> /dev/null || status=$?
-        [ "$status" -eq 0 ] || dead+=" $n(status $status)"
-    done
-    pids=()
-    if [ "$rc" -ne 0 ] || [ -n "$dead" ]; then
-        echo "seed $seed: clknetsim exit $rc, nodes failed:${dead:- none}" >&2
-        tail -n 5 "$dir/log" >&2 || true
-        for n in 1 2 3 4; do
-            echo "--- node $n log:" >&2
-            tail -n 10 "$dir/log.$n" >&2 || true
-        done
-        return 0
-    fi
+    run_simulation "$dir" "$seed" 3 4 "$length" "$((length - rms_window))" "seed $seed" || return 0
     awk -v from=$((length - rms_window)) '
         function abs(x) { return x < 0 ? -x : x }
         NR - 1 > from {
