@@ -100,20 +100,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# The clients run with clknetsim's LD_PRELOAD library, which fakes every
-# clock call; should it fail to load, a client running as root would
-# discipline the real clock. As root, run everything as nobody, which
-# cannot (clknetsim fakes getuid() = 0 for the clients that check).
-# The binaries are copied into the work directory so nobody can read them.
-mkdir -p "$workdir/bin"
-cp "$CLKNETSIM_PATH/clknetsim" "$CLKNETSIM_PATH/clknetsim.so" "$TEMPORA" "$workdir/bin/"
-tempora_bin="$workdir/bin/$(basename "$TEMPORA")"
-runas=()
-if [ "$(id -u)" -eq 0 ]; then
-    command -v setpriv > /dev/null || die "running as root needs setpriv (util-linux) to drop to nobody"
-    runas=(setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all --)
-    chmod 755 "$workdir" "$workdir/bin"
-fi
+# shellcheck source=tools/clknetsim-lib.sh
+. "$(dirname "$0")/clknetsim-lib.sh"
+clknetsim_install
 
 # clknetsim's generated configuration for one case.
 #   $1 file, $2 number of servers, $3 delay expression (each way),
@@ -171,7 +160,7 @@ EOF
 kind = "system"
 
 [observability]
-socket = "${file%/*}/tempora.sock"
+socket = "${file%/*}/run/tempora.sock"
 log-level = "${TEMPORA_LOG_LEVEL:-info}"
 
 # clknetsim's preloaded library makes system calls the filter does not
@@ -181,21 +170,6 @@ user = "root"
 seccomp = false
 EOF
     } > "$file"
-}
-
-# Start node $1 running "$@" under clknetsim in the background, $3 the
-# seed (clknetsim.so seeds the client's random() and getrandom() with it
-# plus the node number, so a run repeats exactly).
-start_node() {
-    local node=$1 dir=$2 seed=$3
-    shift 3
-    # LD_PRELOAD is set by env after setpriv, so that only the client
-    # itself registers with clknetsim as the node.
-    "${runas[@]}" env LD_PRELOAD="$workdir/bin/clknetsim.so" CLKNETSIM_NODE="$node" \
-        CLKNETSIM_SOCKET="$dir/sock" CLKNETSIM_UNIX_SUBNET=2 CLKNETSIM_RANDOM_SEED="$seed" \
-        "$@" > "$dir/log.$node" 2>&1 &
-    pids+=($!)
-    node_pid[$node]=$!
 }
 
 # Run one case with one seed; writes "worst_chronyd worst_tempora
@@ -209,8 +183,10 @@ run_case() {
         B) nservers=1; delay="(+ 10e-3 (* 2e-3 (exponential)))"; poll=6; liar=0 ;;
         *) die "unknown case $case" ;;
     esac
-    mkdir -p "$dir"
+    mkdir -p "$dir/run"
     [ ${#runas[@]} -eq 0 ] || chown nobody:nogroup "$dir"
+    # The control socket's directory stays root's: the daemon (which
+    # clknetsim tells it runs as root) refuses one owned by another user.
     chrony_node=$((nservers + 1))
     tempora_node=$((nservers + 2))
     write_netconf "$dir/net.conf" "$nservers" "$delay" "$liar"
@@ -233,57 +209,8 @@ maxupdateskew 100.0" "$dir"
     done
     start_node "$tempora_node" "$dir" "$seed" "$tempora_bin" daemon -c "$dir/tempora.toml"
 
-    local rc=0 server waited=0
-    CLKNETSIM_RANDOM_SEED=$seed "${runas[@]}" "$workdir/bin/clknetsim" \
-        -n 2 -l "$length" -r "$((length - rms_window))" -o "$dir/offsets" \
-        -s "$dir/sock" "$dir/net.conf" "$tempora_node" > "$dir/stats" 2> "$dir/log" &
-    server=$!
-    pids+=("$server")
-    # clknetsim waits for every node to connect, for ever: give up when a
-    # client ended before that, or after 30 s.
-    until grep -qs "Running simulation" "$dir/log"; do
-        kill -0 "$server" 2> /dev/null || break
-        for n in $(seq 1 "$tempora_node"); do
-            kill -0 "${node_pid[$n]}" 2> /dev/null || waited=600
-        done
-        if [ "$waited" -ge 600 ]; then
-            echo "case $case seed $seed: not every node connected to clknetsim" >&2
-            kill "$server" 2> /dev/null || true
-            break
-        fi
-        sleep 0.05
-        waited=$((waited + 1))
-    done
-    wait "$server" || rc=$?
-
-    # At the time limit clknetsim has each client send itself SIGTERM, so
-    # a node that lived to the end exits with status 0 by itself; one that
-    # failed (e.g. a configuration error) exits early with another status.
-    local dead="" status i
-    for n in $(seq 1 "$tempora_node"); do
-        for i in $(seq 1 100); do
-            kill -0 "${node_pid[$n]}" 2> /dev/null || break
-            sleep 0.1
-        done
-        kill "${node_pid[$n]}" 2> /dev/null || true
-        status=0
-        wait "${node_pid[$n]}" 2> /dev/null || status=$?
-        [ "$status" -eq 0 ] || dead+=" $n(status $status)"
-    done
-    pids=()
-    if [ "$rc" -ne 0 ] || [ -n "$dead" ]; then
-        echo "case $case seed $seed: clknetsim exit $rc, nodes failed:${dead:- none}" >&2
-        tail -n 5 "$dir/log" >&2 || true
-        for n in $(seq 1 "$tempora_node"); do
-            [[ $dead == *" $n("* ]] || continue
-            echo "--- node $n log:" >&2
-            tail -n 10 "$dir/log.$n" >&2 || true
-        done
-        return 0
-    fi
-    local lines
-    lines=$(wc -l < "$dir/offsets")
-    [ "$lines" -gt "$length" ] || die "case $case seed $seed: offset log has $lines lines, expected $((length + 1))"
+    run_simulation "$dir" "$seed" 2 "$tempora_node" "$length" "$((length - rms_window))" \
+        "case $case seed $seed" || return 0
 
     # Line k of the offset log is simulated time k - 1 s (0 to the run's
     # length); column n is node n.
