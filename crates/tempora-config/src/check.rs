@@ -396,7 +396,12 @@ impl Checker<'_> {
     /// A source's selection options (docs/sources.md): `noselect` excludes
     /// `prefer`, `trust` and `require`; `offset` and `asymmetry` are at
     /// most a second; `max-delay` is positive.
-    pub(crate) fn selection_options(&self, section: &str, i: usize, o: Selection) -> Result<(), ConfigError> {
+    pub(crate) fn selection_options(
+        &self,
+        section: &str,
+        i: usize,
+        o: Selection,
+    ) -> Result<(), ConfigError> {
         let at = |key: &str| format!("{section}.{i}.{key}");
         if o.noselect {
             for (set, key) in o.flags.into_iter().zip(["prefer", "trust", "require"]) {

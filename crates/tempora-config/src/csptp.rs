@@ -13,8 +13,8 @@ use serde::{Deserialize, Serialize};
 use tempora_ptp::wire::ClockIdentity;
 
 use crate::values;
-use tempora_clock::Duration;
 use crate::{Cidr, RateLimit, Timestamping};
+use tempora_clock::Duration;
 
 /// The CSPTP event port (PTP's, IEEE 1588-2019 Annex C.2); the general port
 /// (Follow_Up) is the next one, 320.
@@ -249,7 +249,6 @@ pub struct CsptpSourceSettings {
     )]
     pub max_delay: Option<Duration>,
 }
-
 
 fn default_burst() -> u8 {
     2

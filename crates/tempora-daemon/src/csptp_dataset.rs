@@ -77,8 +77,28 @@ pub fn served_data_set(
         }
         None => {}
     }
+    on_ptp_timescale(&mut ds.time_properties);
     apply_overrides(&mut ds, overrides);
     ds
+}
+
+/// TAI − UTC the server assumes when the daemon itself runs on the ARB
+/// timescale: 37 s, right since 2017 (IERS Bulletin C), flagged not valid.
+pub const ARB_SERVED_UTC_OFFSET: i16 = 37;
+
+/// CSPTP answers on the PTP timescale whatever the PTP side runs: ntpd-rs's
+/// client (`statime-csptp/src/source.rs`) takes every response as TAI and
+/// subtracts 37 s whatever the flags say, and the draft's default timescale
+/// is PTP's. A daemon on ARB (the default of the system and virtual
+/// clocks) therefore serves UTC + [`ARB_SERVED_UTC_OFFSET`]; see
+/// [`served_clock`](crate::csptp_serving::served_clock), which adds the
+/// same.
+fn on_ptp_timescale(tp: &mut tempora_ptp::datasets::TimePropertiesDs) {
+    if !tp.ptp_timescale {
+        tp.ptp_timescale = true;
+        tp.current_utc_offset = ARB_SERVED_UTC_OFFSET;
+        tp.current_utc_offset_valid = false;
+    }
 }
 
 fn apply_overrides(ds: &mut ServerDataSet, o: &AnnounceOverrides) {
@@ -171,6 +191,34 @@ mod tests {
         assert_eq!(over.grandmaster_clock_quality.clock_accuracy, 0x21);
         assert_eq!(over.grandmaster_priority1, 1);
         assert!(over.time_properties.current_utc_offset_valid);
+    }
+
+    /// ntpd-rs's client takes every response as TAI: a daemon on ARB still
+    /// announces the PTP timescale, with 37 s not flagged valid; one on PTP
+    /// keeps its own.
+    #[test]
+    fn the_ptp_timescale_is_always_announced() {
+        let mut tp = tempora_ptp::datasets::TimePropertiesDs {
+            ptp_timescale: false,
+            current_utc_offset: 0,
+            current_utc_offset_valid: false,
+            ..Default::default()
+        };
+        on_ptp_timescale(&mut tp);
+        assert!(tp.ptp_timescale);
+        assert_eq!(tp.current_utc_offset, ARB_SERVED_UTC_OFFSET);
+        assert!(!tp.current_utc_offset_valid);
+        let mut ptp = tempora_ptp::datasets::TimePropertiesDs {
+            ptp_timescale: true,
+            current_utc_offset: 36,
+            current_utc_offset_valid: true,
+            ..Default::default()
+        };
+        let before = ptp;
+        on_ptp_timescale(&mut ptp);
+        assert_eq!(ptp, before);
+        let own = served_data_set(&engine(), None, &AnnounceOverrides::default());
+        assert!(own.time_properties.ptp_timescale);
     }
 
     #[test]

@@ -17,7 +17,7 @@ use tempora_linux::poll::Poller;
 use tempora_linux::timestamping::TimestampingMode;
 use tempora_ptp::csptp::ServerDataSet;
 
-use crate::csptp_dataset::{ServedClock, Upstream, served_data_set};
+use crate::csptp_dataset::{ARB_SERVED_UTC_OFFSET, ServedClock, Upstream, served_data_set};
 use crate::csptp_server::{CsptpServerHandler, serve_ready};
 use crate::csptp_status::CsptpServerCounters;
 use crate::runtime::{DisciplinedClock, PortIo, Runtime};
@@ -34,11 +34,23 @@ pub struct CsptpSnapshot {
 /// The clock as the server serves it, from the runtime: PTP time is the
 /// clock's time plus the timescale offset in force (IEEE 1588-2019
 /// §7.2.3), and UTC plus `currentUtcOffset` with the PTP timescale.
+///
+/// A daemon on the ARB timescale (PTP − UTC zero) still serves PTP time,
+/// UTC + [`ARB_SERVED_UTC_OFFSET`], as its data set says
+/// ([`served_data_set`]).
 pub fn served_clock<P: PortIo>(runtime: &Runtime<P, crate::linux::LinuxClock>) -> ServedClock {
+    let arb = runtime.ptp_minus_utc() == Duration::ZERO;
+    let fix = if arb {
+        Duration::from_secs(i64::from(ARB_SERVED_UTC_OFFSET))
+    } else {
+        Duration::ZERO
+    };
+    let counts_utc = runtime.clock.counts_utc();
     ServedClock {
         clock: runtime.clock.snapshot(),
-        utc_to_served: runtime.ptp_minus_utc(),
-        hardware_to_served: runtime.timescale_offset(),
+        utc_to_served: runtime.ptp_minus_utc() + fix,
+        hardware_to_served: runtime.timescale_offset()
+            + if counts_utc { fix } else { Duration::ZERO },
     }
 }
 

@@ -171,6 +171,26 @@ fn fewer_sources_may_agree_only_after_the_startup_timeout() {
     assert_eq!(p.poll_timeout(), None);
 }
 
+/// A source that answered once and went silent does not step the clock
+/// at the start-up timeout with its stale sample; when it answers again,
+/// it does.
+#[test]
+fn a_silent_source_steps_nothing_at_the_timeout() {
+    let mut p = SystemProcess::new(SystemConfig::default(), at(0.0), 0.0);
+    let a = p.add_source(SourceKind::Csptp);
+    p.handle_update(at(1.0), a, update(1.0, -1_200.0, 20.0, 1, 1));
+    assert!(actions(&mut p).is_empty());
+    p.handle_timeout(at(60.0));
+    assert!(actions(&mut p).is_empty(), "stepped by a 59 s old sample");
+    assert_eq!(p.stage(), Stage::Startup);
+    p.handle_update(at(61.0), a, update(61.0, -1_200.0, 20.0, 2, 1));
+    let got = actions(&mut p);
+    assert!(
+        matches!(got[..], [Action::Start { step: Some(_), .. }]),
+        "{got:?}"
+    );
+}
+
 /// A clock moved by the corrections it is given.
 struct Clock {
     ahead_us: f64,

@@ -90,9 +90,21 @@ impl SystemProcess {
     /// step to the combined offset, and the frequency if the fit pins it.
     /// A fit that pins it well enough for the servo hands over at once;
     /// otherwise the process settles the frequency first.
+    ///
+    /// Only survivors heard from within their last eight poll intervals
+    /// count (as in [`SystemProcess::required`] after the start-up): a
+    /// source that answered once and then went silent must not step the
+    /// clock at the timeout by a sample a minute old (RFC 5905 §11.2.1
+    /// would not select an unreachable source either).
     pub(super) fn try_start(&mut self, now: Time, agreeing: usize) {
         let timed_out = now >= self.created + self.config.startup_timeout;
-        let survivors = self.sources.iter().filter(|e| e.report.selected);
+        let t = (now - self.origin).as_secs_f64();
+        let survivors = self.sources.iter().filter(|e| {
+            e.report.selected
+                && e.history
+                    .last()
+                    .is_some_and(|p| t - p.t <= 8.0 * e.interval.as_secs_f64())
+        });
         let mut survivors = survivors.peekable();
         if survivors.peek().is_none() {
             return;
