@@ -277,10 +277,8 @@ tempora_conf() {
         echo "kind = \"virtual\""
         if [ "$role" = server ]; then
             # ntpd-rs's client takes every response as TAI and subtracts
-            # 37 s whatever the flags say: serve the PTP timescale.
-            echo
-            echo "[ptp]"
-            echo "timescale = \"ptp\""
+            # 37 s whatever the flags say: Tempora's CSPTP server serves the
+            # PTP timescale by itself, even on this ARB virtual clock.
             echo
             echo "[csptp-server]"
             echo "listen = [\"10.212.0.1\"]"
