@@ -139,3 +139,47 @@ fn leap_warning_passes_through() {
         Leap::Unsynchronized
     );
 }
+
+/// Snapshots of segment 0 written by Debian 12's gpsd 3.22 (see
+/// `testdata/README.md`).
+const GPSD_SNAPSHOTS: &str = include_str!("../../testdata/gpsd-3.22-shm0.hex");
+
+fn unhex(s: &str) -> alloc::vec::Vec<u8> {
+    (0..s.len() / 2)
+        .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap())
+        .collect()
+}
+
+#[test]
+#[cfg(target_endian = "little")]
+fn real_gpsd_segments() {
+    let mut last = None;
+    for line in GPSD_SNAPSHOTS.lines() {
+        let bytes = unhex(line);
+        assert_eq!(bytes.len(), SHM_SEGMENT_LEN);
+        let seg = ShmSegment::decode(&bytes).unwrap();
+        // gpsd writes in mode 1 and bumps `count` before and after each
+        // update: a settled segment has an even count.
+        assert_eq!(seg.mode, 1);
+        assert_eq!(seg.count % 2, 0);
+        assert_eq!(seg.valid, 1);
+        assert_eq!(seg.precision, -20);
+        assert_eq!(seg.nsamples, 3);
+        assert_eq!(ShmSegment::decode(&seg.encode()), Ok(seg));
+        let r = read(&bytes, seg.count).unwrap();
+        // The serial time is on the second; gpsd took its receive time 50 ms
+        // later (the feeder sent each second's sentences 50 ms after it).
+        assert_eq!(r.sample.reference.secs_nanos().1, 0);
+        assert!(r.sample.offset < Duration::from_millis(-49));
+        assert!(r.sample.offset > Duration::from_millis(-52));
+        // Nanoseconds used: 0x0302f5ae = 50_525_614 in the first.
+        if let Some(prev) = last {
+            assert_eq!(r.sample.reference - prev, Duration::from_secs(1));
+        } else {
+            assert_eq!(r.sample.local, Time::from_secs_nanos(1_796_428_559, 50_525_614));
+        }
+        last = Some(r.sample.reference);
+        // Read while gpsd bumps the count: torn.
+        assert!(matches!(read(&bytes, seg.count + 1), Err(ShmError::Torn { .. })));
+    }
+}
