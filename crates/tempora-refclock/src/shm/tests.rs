@@ -176,10 +176,16 @@ fn real_gpsd_segments() {
         if let Some(prev) = last {
             assert_eq!(r.sample.reference - prev, Duration::from_secs(1));
         } else {
-            assert_eq!(r.sample.local, Time::from_secs_nanos(1_796_428_559, 50_525_614));
+            assert_eq!(
+                r.sample.local,
+                Time::from_secs_nanos(1_796_428_559, 50_525_614)
+            );
         }
         last = Some(r.sample.reference);
         // Read while gpsd bumps the count: torn.
-        assert!(matches!(read(&bytes, seg.count + 1), Err(ShmError::Torn { .. })));
+        assert!(matches!(
+            read(&bytes, seg.count + 1),
+            Err(ShmError::Torn { .. })
+        ));
     }
 }
