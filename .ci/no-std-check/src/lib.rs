@@ -20,6 +20,13 @@ pub extern "C" fn tempora_no_std_engine(id: &[u8; 8]) -> usize {
     tempora_ptp::engine::PtpInstance::new(config, 1).port_count()
 }
 
+/// Decodes a gpsd report line, so that the reference clock parsers (and
+/// serde_json without std) are linked too.
+pub extern "C" fn tempora_no_std_refclock(line: &[u8; 64]) -> u32 {
+    u32::from(tempora_refclock::gpsd::decode(line).is_ok())
+        | (u32::from(tempora_refclock::nmea::parse(line).is_ok()) << 1)
+}
+
 #[panic_handler]
 fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
     loop {}
