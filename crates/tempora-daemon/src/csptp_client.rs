@@ -29,7 +29,9 @@ use tempora_config::{CsptpSourceSettings, split_csptp_address};
 use tempora_linux::csptp::{CsptpBind, CsptpSockets};
 use tempora_linux::timestamping::{TimestampingMode, TxId};
 use tempora_ptp::csptp::message::MAX_LEN;
-use tempora_ptp::csptp::{ClientOutcome, CsptpClient, CsptpClientConfig, CsptpFilter, CsptpSample};
+use tempora_ptp::csptp::{
+    ClientOutcome, CsptpClient, CsptpClientConfig, CsptpFilter, CsptpMessage, CsptpSample,
+};
 use tempora_ptp::wire::tlv::CsptpStatusTlv;
 use tempora_system::{Estimate, SourceId, SourceKind};
 
@@ -357,7 +359,10 @@ impl CsptpSources {
         let data = buf.get(..d.len).unwrap_or_default();
         let outcome = self.sources[i].client.handle_message(data, t4);
         if let ClientOutcome::Dropped(reason) = outcome {
-            tracing::debug!(source = %self.sources[i].addr, %reason, "CSPTP message dropped");
+            let sequence_id = CsptpMessage::parse(data)
+                .ok()
+                .map(|m| m.header().sequence_id);
+            tracing::debug!(source = %self.sources[i].addr, %reason, ?sequence_id, event, "CSPTP message dropped");
         }
         self.outcome(i, outcome, ntp, runtime)?;
         Ok(true)
