@@ -27,7 +27,8 @@ pub struct CsptpClientConfig {
     /// Time between requests.
     pub poll_interval: Duration,
     /// How long a request waits for its response and Follow_Up (at most
-    /// the poll interval: a new request abandons the old one).
+    /// the poll interval divided by `burst`: a new request abandons the
+    /// old one).
     pub response_timeout: Duration,
     /// Ask for the status TLV (request TLV flags bit 0).
     pub request_status: bool,
@@ -246,7 +247,10 @@ impl CsptpClient {
         self.burst_left = self.burst_left.saturating_sub(1);
         self.next_in_burst = None;
         self.next_sequence = sequence_id.wrapping_add(1);
-        let timeout = self.config.response_timeout.min(self.config.poll_interval);
+        // Each request of a burst waits at most its share of the poll, so
+        // a lost one leaves the rest of the burst time before the next poll.
+        let share = self.config.poll_interval / i64::from(self.config.burst.max(1));
+        let timeout = self.config.response_timeout.min(share);
         self.pending = Some(Pending {
             sequence_id,
             deadline: now + timeout,

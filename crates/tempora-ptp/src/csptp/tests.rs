@@ -647,3 +647,39 @@ fn a_burst_with_its_last_exchange_lost_reports_at_the_timeout() {
         assert_eq!(client.counters().timeouts, 1);
     }
 }
+
+/// A burst whose first exchange is lost still gets its second one in
+/// before the next poll, even when the response timeout is the whole poll
+/// interval: each request of a burst waits at most its share of the poll.
+#[test]
+fn a_burst_with_its_first_exchange_lost_still_samples_in_its_poll() {
+    let burst = CsptpClientConfig {
+        burst: 2,
+        poll_interval: Duration::from_secs(1),
+        response_timeout: Duration::from_secs(1),
+        ..config()
+    };
+    let mut client = CsptpClient::new(burst, t(100, 0));
+    let server = CsptpServer::default();
+    let ds = utc_dataset();
+    let mut buf = [0u8; message::MAX_LEN];
+    let lost = client.poll_request(t(100, 0), &mut buf).unwrap().unwrap();
+    assert!(lost.first_of_burst);
+    // The lost request is given up before the next poll is due.
+    let given_up = client.poll_timeout();
+    assert!(given_up < t(101, 0), "{given_up:?}");
+    assert_eq!(client.handle_timeout(given_up), ClientOutcome::Waiting);
+    let second = [
+        given_up,
+        given_up + Duration::from_micros(10),
+        given_up + Duration::from_micros(20),
+        given_up + Duration::from_micros(30),
+    ];
+    let (_, _, out) = exchange(&mut client, &server, &ds, second);
+    let ClientOutcome::Sample(s) = out else {
+        panic!("{out:?}")
+    };
+    assert_eq!(s.delay, Duration::from_micros(20));
+    assert_eq!(client.counters().timeouts, 1);
+    assert_eq!(client.counters().requests, 2);
+}
