@@ -97,7 +97,10 @@ impl ExttsDevice {
         // SAFETY: `fd` was just returned by open(2) and nothing else owns it.
         let fd = unsafe { OwnedFd::from_raw_fd(fd) };
         let caps = read_caps(fd.as_fd()).map_err(|e| {
-            sys::context(e, format!("{path} is not a PTP hardware clock (PTP_CLOCK_GETCAPS)"))
+            sys::context(
+                e,
+                format!("{path} is not a PTP hardware clock (PTP_CLOCK_GETCAPS)"),
+            )
         })?;
         Ok(ExttsDevice {
             fd,
@@ -137,8 +140,16 @@ impl ExttsDevice {
         desc.index = pin;
         desc.func = libc::PTP_PF_EXTTS;
         desc.chan = channel;
-        let what = format!("{}: PTP_PIN_SETFUNC pin {pin} to EXTTS channel {channel}", self.path);
-        self.ioctl_v2_or_v1(libc::PTP_PIN_SETFUNC2, libc::PTP_PIN_SETFUNC, &mut desc, &what)
+        let what = format!(
+            "{}: PTP_PIN_SETFUNC pin {pin} to EXTTS channel {channel}",
+            self.path
+        );
+        self.ioctl_v2_or_v1(
+            libc::PTP_PIN_SETFUNC2,
+            libc::PTP_PIN_SETFUNC,
+            &mut desc,
+            &what,
+        )
     }
 
     /// Switches timestamps of `edge` on for `channel` (`PTP_EXTTS_REQUEST2`
@@ -179,7 +190,10 @@ impl ExttsDevice {
         match sys::cvt_size(ret) {
             Ok(n) => Ok(Some(n)),
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(None),
-            Err(e) => Err(sys::context(e, format!("reading events from {}", self.path))),
+            Err(e) => Err(sys::context(
+                e,
+                format!("reading events from {}", self.path),
+            )),
         }
     }
 
@@ -214,7 +228,10 @@ impl ExttsDevice {
             flags: flags | if flags == 0 { 0 } else { PTP_STRICT_FLAGS },
             rsv: [0; 2],
         };
-        let what = format!("{}: PTP_EXTTS_REQUEST channel {channel} flags {flags:#x}", self.path);
+        let what = format!(
+            "{}: PTP_EXTTS_REQUEST channel {channel} flags {flags:#x}",
+            self.path
+        );
         match self.ioctl(libc::PTP_EXTTS_REQUEST2, &mut req) {
             Err(e) if e.raw_os_error() == Some(libc::ENOTTY) => {
                 req.flags = flags;

@@ -98,8 +98,8 @@
 pub mod account;
 pub mod clock;
 mod cmsg;
-pub mod extts;
 pub mod csptp;
+pub mod extts;
 pub mod interface;
 pub mod poll;
 pub mod privilege;

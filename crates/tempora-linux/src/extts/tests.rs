@@ -82,7 +82,12 @@ fn constants_match_the_installed_header() {
     let src = dir.join("probe.c");
     let bin = dir.join("probe");
     std::fs::write(&src, HEADER_PROBE).unwrap();
-    let built = Command::new("cc").arg(&src).arg("-o").arg(&bin).output().unwrap();
+    let built = Command::new("cc")
+        .arg(&src)
+        .arg("-o")
+        .arg(&bin)
+        .output()
+        .unwrap();
     let out = built
         .status
         .success()
@@ -96,9 +101,18 @@ fn constants_match_the_installed_header() {
             .unwrap_or_else(|| panic!("{name} missing in {text}"))
     };
     assert_eq!(value("event_size"), EXTTS_EVENT_SIZE as u64);
-    assert_eq!(value("request_size"), mem::size_of::<libc::ptp_extts_request>() as u64);
-    assert_eq!(value("pin_desc_size"), mem::size_of::<libc::ptp_pin_desc>() as u64);
-    assert_eq!(value("caps_size"), mem::size_of::<libc::ptp_clock_caps>() as u64);
+    assert_eq!(
+        value("request_size"),
+        mem::size_of::<libc::ptp_extts_request>() as u64
+    );
+    assert_eq!(
+        value("pin_desc_size"),
+        mem::size_of::<libc::ptp_pin_desc>() as u64
+    );
+    assert_eq!(
+        value("caps_size"),
+        mem::size_of::<libc::ptp_clock_caps>() as u64
+    );
     assert_eq!(value("getcaps"), libc::PTP_CLOCK_GETCAPS as u64);
     assert_eq!(value("extts_request"), libc::PTP_EXTTS_REQUEST as u64);
     assert_eq!(value("extts_request2"), libc::PTP_EXTTS_REQUEST2 as u64);
