@@ -35,8 +35,10 @@
 //!
 //! An edge is rejected when:
 //! - it comes from another channel than the configured one;
-//! - it is less than half a second of PHC time after the previous edge
-//!   (a duplicate: a bouncing input, or both edges captured);
+//! - it is less than half a second of PHC time after the previous edge,
+//!   or, when paired, less than a second after the previous paired edge
+//!   (a duplicate: a bouncing input, both edges captured, or an edge back
+//!   near an earlier one after a glitch);
 //! - its PHC distance from the previous edge is more than
 //!   [`ExttsParams::max_interval_error`] from a whole number of seconds:
 //!   it is not on a second of the PHC's count (a glitch; the edge after a

@@ -307,16 +307,7 @@ impl Ts2Phc {
                 second: other,
             });
         }
-        if let Some((phc, utc)) = self.anchor.replace((edge.phc, second)) {
-            let (n, _) = whole_seconds(edge.phc - phc);
-            let expected = utc + Duration::from_secs(n);
-            if expected != second {
-                return Err(ExttsError::SecondMismatch {
-                    expected,
-                    got: second,
-                });
-            }
-        }
+        self.check_sequence(edge.phc, second)?;
         let scale = match self.params.timescale {
             PhcTimescale::Utc => 0,
             PhcTimescale::Tai => self.tai_offset.or(tod_tai).ok_or(ExttsError::NoUtcOffset)?,
@@ -328,6 +319,30 @@ impl Ts2Phc {
             reference,
             offset: reference - edge.phc,
         })
+    }
+
+    /// Checks the edge's second against the previous paired edge's (the
+    /// anchor), which it then becomes; an edge not at least a second of
+    /// PHC time after the anchor is a duplicate and leaves it.
+    fn check_sequence(&mut self, phc: Time, second: Time) -> Result<(), ExttsError> {
+        let Some((anchor_phc, anchor_second)) = self.anchor else {
+            self.anchor = Some((phc, second));
+            return Ok(());
+        };
+        let interval = phc - anchor_phc;
+        let (n, _) = whole_seconds(interval);
+        if n < 1 {
+            return Err(ExttsError::DuplicateEdge { interval });
+        }
+        self.anchor = Some((phc, second));
+        let expected = anchor_second + Duration::from_secs(n);
+        if expected != second {
+            return Err(ExttsError::SecondMismatch {
+                expected,
+                got: second,
+            });
+        }
+        Ok(())
     }
 
     fn reject(&mut self, e: ExttsError) {

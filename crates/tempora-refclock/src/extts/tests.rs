@@ -372,3 +372,32 @@ fn bounded_queues() {
     assert_eq!(outcomes(&mut s).len(), 64);
     assert!(s.counters().dropped_outcomes > 0);
 }
+
+#[test]
+fn an_edge_back_after_a_glitch_is_no_second_pulse() {
+    // Found by the fuzz target: edge A, a glitch far back, then an edge
+    // 45 µs after A (whole seconds after the glitch, so the interval check
+    // passes); A and it share one reading. Only A may count.
+    let mut s = source();
+    let a = phc(0, Duration::ZERO);
+    s.push_event(edge(a), seen(0));
+    s.push_event(edge(a - Duration::from_secs(100)), seen(0) + ms(1));
+    s.push_event(edge(a + Duration::from_micros(45)), seen(0) + ms(2));
+    s.push_tod(tod(0, ms(100)));
+    s.advance(seen(1));
+    let out = outcomes(&mut s);
+    assert!(matches!(out[0], Err(ExttsError::DuplicateEdge { .. })));
+    assert_eq!(out[1].unwrap().phc, a);
+    assert_eq!(
+        out[2],
+        Err(ExttsError::DuplicateEdge {
+            interval: Duration::from_micros(45)
+        })
+    );
+    assert_eq!(s.counters().pulses, 1);
+    // The anchor is still A: second 1 pairs.
+    s.push_event(edge(phc(1, Duration::ZERO)), seen(1));
+    s.push_tod(tod(1, ms(100)));
+    s.advance(seen(2));
+    assert_eq!(s.next_outcome().unwrap().unwrap().second, utc(1));
+}
