@@ -241,6 +241,9 @@ impl<E: EventQueue, T: TodSource> Ts2phcSource<E, T> {
     pub fn handle_readable(&mut self, fd: RawFd) -> io::Result<()> {
         if fd == self.events.fd().as_raw_fd() {
             while let Some(n) = self.events.read_events(&mut self.buf)? {
+                if n == 0 {
+                    break;
+                }
                 let seen = (self.clock)();
                 self.core.push_bytes(&self.buf[..n], seen);
             }

@@ -277,7 +277,8 @@ impl Ts2Phc {
         if residual.abs() > self.params.max_interval_error {
             return Err(ExttsError::OffSecond { residual });
         }
-        self.counters.missed_edges += u64::try_from(seconds - 1).unwrap_or(0);
+        let missed = u64::try_from(seconds - 1).unwrap_or(0);
+        self.counters.missed_edges = self.counters.missed_edges.saturating_add(missed);
         Ok(())
     }
 
