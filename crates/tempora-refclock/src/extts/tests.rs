@@ -401,3 +401,21 @@ fn an_edge_back_after_a_glitch_is_no_second_pulse() {
     s.advance(seen(2));
     assert_eq!(s.next_outcome().unwrap().unwrap().second, utc(1));
 }
+
+#[test]
+fn huge_gaps_saturate_the_missed_count() {
+    // Found by the fuzz target: edges alternating between the ends of the
+    // PHC's range (each far one rejected, but the next measured from it)
+    // overflowed the count.
+    let mut s = source();
+    for k in 0..8i64 {
+        // 2^63 − 1 s apart: the largest whole count of seconds.
+        let secs = if k % 2 == 0 {
+            -(1 << 62)
+        } else {
+            (1 << 62) - 1
+        };
+        s.push_event(edge(Time::from_secs_nanos(secs, 0)), seen(k));
+    }
+    assert_eq!(s.counters().missed_edges, u64::MAX);
+}
