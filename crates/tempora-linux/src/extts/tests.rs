@@ -1,6 +1,12 @@
 use super::*;
 use std::process::Command;
 
+/// A request number as u64 (`Ioctl` is `c_ulong` on glibc, `c_int` on musl).
+#[allow(clippy::unnecessary_cast)]
+fn num(request: libc::Ioctl) -> u64 {
+    request as u64
+}
+
 #[test]
 fn missing_device_is_a_clear_error() {
     let e = ExttsDevice::open("/dev/ptp-tempora-missing").unwrap_err();
@@ -32,11 +38,11 @@ fn sizes_and_request_numbers() {
     assert_eq!(mem::size_of::<libc::ptp_extts_request>(), 16);
     assert_eq!(mem::size_of::<libc::ptp_pin_desc>(), 96);
     assert_eq!(mem::size_of::<libc::ptp_clock_caps>(), 80);
-    assert_eq!(libc::PTP_CLOCK_GETCAPS as u64, 0x8050_3d01);
-    assert_eq!(libc::PTP_EXTTS_REQUEST as u64, 0x4010_3d02);
-    assert_eq!(libc::PTP_PIN_SETFUNC as u64, 0x4060_3d07);
-    assert_eq!(libc::PTP_EXTTS_REQUEST2 as u64, 0x4010_3d0b);
-    assert_eq!(libc::PTP_PIN_SETFUNC2 as u64, 0x4060_3d10);
+    assert_eq!(num(libc::PTP_CLOCK_GETCAPS), 0x8050_3d01);
+    assert_eq!(num(libc::PTP_EXTTS_REQUEST), 0x4010_3d02);
+    assert_eq!(num(libc::PTP_PIN_SETFUNC), 0x4060_3d07);
+    assert_eq!(num(libc::PTP_EXTTS_REQUEST2), 0x4010_3d0b);
+    assert_eq!(num(libc::PTP_PIN_SETFUNC2), 0x4060_3d10);
     assert_eq!(libc::PTP_PF_EXTTS, 1);
     assert_eq!(READ_BUFFER % EXTTS_EVENT_SIZE, 0);
     assert_eq!(ExttsEdge::Both.flags(), 6);
@@ -113,11 +119,11 @@ fn constants_match_the_installed_header() {
         value("caps_size"),
         mem::size_of::<libc::ptp_clock_caps>() as u64
     );
-    assert_eq!(value("getcaps"), libc::PTP_CLOCK_GETCAPS as u64);
-    assert_eq!(value("extts_request"), libc::PTP_EXTTS_REQUEST as u64);
-    assert_eq!(value("extts_request2"), libc::PTP_EXTTS_REQUEST2 as u64);
-    assert_eq!(value("pin_setfunc"), libc::PTP_PIN_SETFUNC as u64);
-    assert_eq!(value("pin_setfunc2"), libc::PTP_PIN_SETFUNC2 as u64);
+    assert_eq!(value("getcaps"), num(libc::PTP_CLOCK_GETCAPS));
+    assert_eq!(value("extts_request"), num(libc::PTP_EXTTS_REQUEST));
+    assert_eq!(value("extts_request2"), num(libc::PTP_EXTTS_REQUEST2));
+    assert_eq!(value("pin_setfunc"), num(libc::PTP_PIN_SETFUNC));
+    assert_eq!(value("pin_setfunc2"), num(libc::PTP_PIN_SETFUNC2));
     assert_eq!(value("pf_extts"), u64::from(libc::PTP_PF_EXTTS));
     assert_eq!(value("enable"), u64::from(PTP_ENABLE_FEATURE));
     assert_eq!(value("rising"), u64::from(PTP_RISING_EDGE));
