@@ -40,3 +40,4 @@ pub mod sources;
 pub mod status;
 pub mod system_sync;
 pub mod tokens;
+pub mod ts2phc;

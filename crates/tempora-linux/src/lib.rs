@@ -21,7 +21,9 @@
 //!   needed, no new privileges, the system-call allow-list;
 //! - [`clock`]: the system clock and PTP hardware clocks as
 //!   [`tempora_clock::Clock`]s, and CLOCK_REALTIME as a
-//!   [`tempora_clock::BaseClock`] for the virtual clock.
+//!   [`tempora_clock::BaseClock`] for the virtual clock;
+//! - [`extts`]: a PHC's external timestamps (a PPS into one of its pins:
+//!   `PTP_PIN_SETFUNC`, `PTP_EXTTS_REQUEST`, the event records).
 //!
 //! Transmit timestamps: a send on a timestamping socket returns a
 //! [`TxId`]; the timestamp arrives later on the socket's error queue
@@ -97,6 +99,7 @@ pub mod account;
 pub mod clock;
 mod cmsg;
 pub mod csptp;
+pub mod extts;
 pub mod interface;
 pub mod poll;
 pub mod privilege;

@@ -16,6 +16,9 @@
 //!   `refclock_shm.c`, driver 28) and its mode 0 / mode 1 handshake;
 //! - [`pps`]: RFC 2783 PPS API events and the offset of a pulse locked to
 //!   another source or to the disciplined clock;
+//! - [`extts`]: a PPS into a PHC's external-timestamp input, paired with
+//!   NMEA or gpsd time of day (linuxptp's `ts2phc`): the kernel's event
+//!   records and the pairing of edges with their seconds;
 //! - [`filter`]: the per-poll median filter chrony uses for reference clocks,
 //!   whose output is a [`tempora_system::RawSample`].
 //!
@@ -31,6 +34,7 @@
 extern crate alloc;
 
 pub mod civil;
+pub mod extts;
 pub mod filter;
 pub mod gpsd;
 pub mod leap;

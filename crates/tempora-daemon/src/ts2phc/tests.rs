@@ -1,0 +1,158 @@
+use super::*;
+use std::cell::Cell;
+use std::os::unix::net::UnixStream;
+use std::rc::Rc;
+use tempora_linux::extts::EXTTS_EVENT_SIZE;
+use tempora_refclock::extts::{EVENT_SIZE, ExttsEvent};
+
+const NMEA: &str = include_str!("../../../tempora-refclock/testdata/gpsfake-fix.nmea");
+/// 2024-05-12 23:53:16 UTC, the log's first second.
+const UTC0: i64 = 1_715_557_996;
+
+/// Event records written into a socket stand in for the PHC's queue.
+struct SocketQueue(UnixStream);
+
+impl EventQueue for SocketQueue {
+    fn fd(&self) -> BorrowedFd<'_> {
+        self.0.as_fd()
+    }
+
+    fn read_events(&mut self, buf: &mut [u8]) -> io::Result<Option<usize>> {
+        match self.0.read(buf) {
+            Ok(n) => Ok(Some(n).filter(|&n| n > 0)),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+fn pair() -> (UnixStream, UnixStream) {
+    let (a, b) = UnixStream::pair().unwrap();
+    b.set_nonblocking(true).unwrap();
+    (a, b)
+}
+
+fn fake_clock() -> (Rc<Cell<Time>>, SeenClock) {
+    let now = Rc::new(Cell::new(Time::from_secs_nanos(100, 0)));
+    let c = now.clone();
+    (now, Box::new(move || c.get()))
+}
+
+#[test]
+fn the_kernel_record_is_the_decoded_one() {
+    assert_eq!(EXTTS_EVENT_SIZE, EVENT_SIZE);
+    assert_eq!(READ_BUFFER % EVENT_SIZE, 0);
+}
+
+#[test]
+fn pps_and_nmea_through_the_descriptors() {
+    let (mut ev_in, ev_out) = pair();
+    let (mut tod_in, tod_out) = pair();
+    let (now, clock) = fake_clock();
+    let params = ExttsParams {
+        pulse_delay: Duration::from_nanos(40),
+        ..ExttsParams::default()
+    };
+    let mut s =
+        Ts2phcSource::new(SocketQueue(ev_out), LineTod::nmea(tod_out), params, clock).unwrap();
+    s.set_tai_offset(Some(37));
+    let [ev_fd, tod_fd] = s.fds().map(|f| f.as_raw_fd());
+    let lines: Vec<&str> = NMEA.lines().collect();
+    let start = now.get();
+    let mut samples = Vec::new();
+    for k in 0..30i64 {
+        // The PHC is 750 ns ahead (TAI), its edges 10 ns apart in jitter.
+        let phc = Time::from_secs_nanos(UTC0 + 37 + k, 750 + (k as u32 % 2) * 10);
+        now.set(start + Duration::from_secs(k) + Duration::from_micros(300));
+        let event = ExttsEvent {
+            channel: 0,
+            time: phc,
+            flags: 0,
+        };
+        ev_in.write_all(&event.encode()).unwrap();
+        s.handle_readable(ev_fd).unwrap();
+        // GGA, RMC, ZDA 150 ms later, the last one in two pieces.
+        now.set(start + Duration::from_secs(k) + Duration::from_millis(150));
+        let text = format!(
+            "{}\r\n{}\r\n{}",
+            lines[3 * k as usize],
+            lines[3 * k as usize + 1],
+            lines[3 * k as usize + 2]
+        );
+        tod_in.write_all(text.as_bytes()).unwrap();
+        s.handle_readable(tod_fd).unwrap();
+        tod_in.write_all(b"\r\n").unwrap();
+        s.handle_readable(tod_fd).unwrap();
+        if k % 8 == 7 {
+            now.set(start + Duration::from_secs(k) + Duration::from_millis(900));
+            samples.extend(s.poll_sample(Duration::from_secs(8)));
+        }
+    }
+    // The last edge's window closes at the final poll.
+    assert_eq!(s.counters().pulses, 29);
+    now.set(start + Duration::from_secs(31));
+    samples.extend(s.poll_sample(Duration::from_secs(8)));
+    assert_eq!(s.last_error(), None);
+    let c = s.counters();
+    assert_eq!((c.events, c.pulses, c.rejected), (30, 30, 0));
+    assert_eq!(samples.len(), 4);
+    for r in &samples {
+        // reference (second + 37 s + 40 ns) − PHC (second + 37 s + 750 or
+        // 760 ns): −710 or −720 ns, means in between.
+        let ns = r.measurement.offset.as_nanos_f64();
+        assert!((-720.0..=-710.0).contains(&ns), "{ns}");
+        assert_eq!(r.interval, Duration::from_secs(8));
+    }
+}
+
+#[test]
+fn gpsd_reports_and_a_closed_stream() {
+    let (ev_in, ev_out) = pair();
+    let (mut tod_in, tod_out) = pair();
+    let (now, clock) = fake_clock();
+    let tod = LineTod::gpsd(tod_out).unwrap();
+    let mut watch = [0u8; 64];
+    let n = tod_in.read(&mut watch).unwrap();
+    assert!(watch[..n].starts_with(b"?WATCH="));
+    let params = ExttsParams {
+        filter_length: 1,
+        ..ExttsParams::default()
+    };
+    let mut s = Ts2phcSource::new(SocketQueue(ev_out), tod, params, clock).unwrap();
+    let [ev_fd, tod_fd] = s.fds().map(|f| f.as_raw_fd());
+    let event = ExttsEvent {
+        channel: 0,
+        time: Time::from_secs_nanos(UTC0 + 37, 0),
+        flags: 0,
+    };
+    (&ev_in).write_all(&event.encode()).unwrap();
+    s.handle_readable(ev_fd).unwrap();
+    now.set(now.get() + Duration::from_millis(200));
+    // No fix yet, then a 3D fix with GPS − UTC = 18 s (TAI − UTC = 37 s).
+    tod_in
+        .write_all(b"{\"class\":\"TPV\",\"mode\":1}\n{\"class\":\"TPV\",\"mode\":3,\"time\":\"2024-05-12T23:53:16.000Z\",\"leapseconds\":18}\n")
+        .unwrap();
+    s.handle_readable(tod_fd).unwrap();
+    assert_eq!(s.last_error(), Some(ExttsError::TodInvalid));
+    now.set(now.get() + Duration::from_secs(1));
+    let r = s.poll_sample(Duration::from_secs(1)).unwrap();
+    assert_eq!(r.measurement.offset, Duration::ZERO);
+    assert_eq!(s.counters().pulses, 1);
+    drop(tod_in);
+    let e = s.handle_readable(tod_fd).unwrap_err();
+    assert_eq!(e.kind(), io::ErrorKind::UnexpectedEof);
+}
+
+#[test]
+fn opening_a_missing_phc_fails_clearly() {
+    let (_a, b) = pair();
+    let config = Ts2phcConfig {
+        device: "/dev/ptp-tempora-missing".into(),
+        pin: Some(0),
+        edge: ExttsEdge::Rising,
+        params: ExttsParams::default(),
+    };
+    let e = Ts2phcSource::open(&config, LineTod::nmea(b)).err().unwrap();
+    assert_eq!(e.kind(), io::ErrorKind::NotFound);
+    assert!(e.to_string().contains("/dev/ptp-tempora-missing"), "{e}");
+}
