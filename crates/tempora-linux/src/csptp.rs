@@ -204,7 +204,22 @@ mod tests {
         let d = eventually(|| server.recv_event(&mut buf).unwrap());
         assert_eq!(&buf[..d.len], b"sync");
         assert_eq!(d.source, Some(client.bind().local));
-        assert!(d.rx.is_some(), "a receive timestamp");
+        // The kernel turns software receive timestamps on for the whole
+        // stack through deferred work (net_enable_timestamp's static key)
+        // the first time a socket asks: in a process whose first
+        // timestamping socket this is, the first datagrams may arrive
+        // without one. A later one must have it.
+        let mut rx = d.rx;
+        for _ in 0..50 {
+            if rx.is_some() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+            client.send_event(b"sync", server.bind().local).unwrap();
+            let _ = eventually(|| client.recv_tx_timestamp().unwrap());
+            rx = eventually(|| server.recv_event(&mut buf).unwrap()).rx;
+        }
+        assert!(rx.is_some(), "a receive timestamp");
         let follow = SocketAddr::from(([127, 0, 0, 1], base + 3));
         server.send_general(b"follow", follow).unwrap();
         let d = eventually(|| client.recv_general(&mut buf).unwrap());
