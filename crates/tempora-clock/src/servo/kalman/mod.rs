@@ -680,7 +680,11 @@ impl Servo for KalmanServo {
     }
 
     /// The combined estimate and covariance at the last sample, with the
-    /// bank's wander estimate; `None` before the first update.
+    /// bank's [`wander_estimate`](KalmanServo::wander_estimate) (the
+    /// geometric mean; the arithmetic mean, which the mixture's own
+    /// prediction would use, is dominated by the switching floor of the
+    /// nimblest filters and came out a hundred times the true wander in the
+    /// holdover simulation); `None` before the first update.
     fn holdover_model(&self) -> Option<super::HoldoverModel> {
         let finite = self.x.iter().chain(self.p.iter()).all(|v| v.is_finite());
         if self.accepted < 2 || !finite {
