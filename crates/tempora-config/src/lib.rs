@@ -31,7 +31,8 @@
 //!     err.to_string(),
 //!     "tempora.toml:2:1: unknown key `colour` in [clock]; expected one of \
 //!      `kind`, `initial-offset`, `frequency-offset-ppm`, `servo`, `step-threshold`, \
-//!      `running-step-threshold`, `panic-threshold`, `frequency-file`, `sync-system-clock`"
+//!      `running-step-threshold`, `panic-threshold`, `frequency-file`, `sync-system-clock`, \
+//!      `holdover-budget`, `holdover-class`, `leap-seconds-file`"
 //! );
 //! ```
 #![forbid(unsafe_code)]
