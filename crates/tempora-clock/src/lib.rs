@@ -2,12 +2,14 @@
 //!
 //! The clock-discipline layer shared by PTP and NTP: the [`time`] types
 //! every layer uses, the [`clock`] traits with the virtual clock, and the
-//! [`servo`]s (Kalman filter, PI baseline). It is `no_std` like the
+//! [`servo`]s (Kalman filter, PI baseline), and the IERS
+//! [`leap_seconds`] list. It is `no_std` like the
 //! protocol cores that use it.
 #![no_std]
 #![forbid(unsafe_code)]
 
 pub mod clock;
+pub mod leap_seconds;
 pub mod servo;
 pub mod time;
 

@@ -637,6 +637,7 @@ impl Checker<'_> {
             ("step-threshold", Some(c.step_threshold)),
             ("running-step-threshold", Some(c.running_step_threshold)),
             ("panic-threshold", c.panic_threshold),
+            ("holdover-budget", Some(c.holdover_budget)),
         ] {
             if d.is_some_and(Duration::is_negative) {
                 return Err(self.at_value(
@@ -668,6 +669,24 @@ impl Checker<'_> {
             .is_some_and(|f| f.as_os_str().is_empty())
         {
             return Err(self.at_value("clock.frequency-file", "`frequency-file` cannot be empty"));
+        }
+        if !matches!(c.holdover_class, 52 | 187 | 248) {
+            return Err(self.at_value(
+                "clock.holdover-class",
+                format!(
+                    "`holdover-class` = {} is not 248, 52 or 187 (IEEE 1588-2019 Table 4)",
+                    c.holdover_class
+                ),
+            ));
+        }
+        if c.leap_seconds_file
+            .as_ref()
+            .is_some_and(|f| f.as_os_str().is_empty())
+        {
+            return Err(self.at_value(
+                "clock.leap-seconds-file",
+                "`leap-seconds-file` cannot be empty",
+            ));
         }
         if c.sync_system_clock && !matches!(c.kind, ClockKind::Phc(_)) {
             return Err(self.at_key(

@@ -31,7 +31,8 @@
 //!     err.to_string(),
 //!     "tempora.toml:2:1: unknown key `colour` in [clock]; expected one of \
 //!      `kind`, `initial-offset`, `frequency-offset-ppm`, `servo`, `step-threshold`, \
-//!      `running-step-threshold`, `panic-threshold`, `frequency-file`, `sync-system-clock`"
+//!      `running-step-threshold`, `panic-threshold`, `frequency-file`, `sync-system-clock`, \
+//!      `holdover-budget`, `holdover-class`, `leap-seconds-file`"
 //! );
 //! ```
 #![forbid(unsafe_code)]
@@ -595,7 +596,30 @@ pub struct ClockSettings {
     /// PHC's time (as phc2sys does), in UTC when the PHC counts TAI.
     #[serde(skip_serializing_if = "is_false")]
     pub sync_system_clock: bool,
+    /// `holdover-budget`: after the reference clock is lost, the clock is
+    /// announced in holdover within specification (PTP clockClass 7) while
+    /// the estimated time error stays within this (default 1 µs).
+    #[serde(with = "values::text")]
+    pub holdover_budget: Duration,
+    /// `holdover-class`: the clockClass once the budget is spent: 248 (the
+    /// default), or IEEE 1588-2019 Table 4's degradation alternatives 52
+    /// (A) and 187 (B).
+    pub holdover_class: u8,
+    /// `leap-seconds-file`: the IERS/IANA `leap-seconds.list` (none: the
+    /// [`DEFAULT_LEAP_SECONDS_FILE`] if it exists).
+    #[serde(with = "values::opt_text", skip_serializing_if = "Option::is_none")]
+    pub leap_seconds_file: Option<PathBuf>,
 }
+
+/// Where Debian's (and most distributions') `tzdata` installs the IERS
+/// leap second list.
+pub const DEFAULT_LEAP_SECONDS_FILE: &str = "/usr/share/zoneinfo/leap-seconds.list";
+
+/// The default `holdover-budget`.
+pub const DEFAULT_HOLDOVER_BUDGET: Duration = Duration::from_micros(1);
+
+/// The default `holdover-class`.
+pub const DEFAULT_HOLDOVER_CLASS: u8 = 248;
 
 fn is_false(v: &bool) -> bool {
     !*v
@@ -617,6 +641,9 @@ impl Default for ClockSettings {
             panic_threshold: None,
             frequency_file: None,
             sync_system_clock: false,
+            holdover_budget: DEFAULT_HOLDOVER_BUDGET,
+            holdover_class: DEFAULT_HOLDOVER_CLASS,
+            leap_seconds_file: None,
         }
     }
 }

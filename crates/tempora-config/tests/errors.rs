@@ -589,3 +589,39 @@ fn source_selection_options() {
         "{e}"
     );
 }
+
+#[test]
+fn holdover_and_leap_seconds_keys() {
+    let c = Config::parse(PORT, "t.toml").unwrap();
+    assert_eq!(
+        c.clock.holdover_budget,
+        tempora_clock::Duration::from_micros(1)
+    );
+    assert_eq!(c.clock.holdover_class, 248);
+    assert_eq!(c.clock.leap_seconds_file, None);
+    let c = Config::parse(
+        &format!(
+            "{PORT}[clock]\nholdover-budget = \"250ns\"\nholdover-class = 187\nleap-seconds-file = \"/etc/leap.list\"\n"
+        ),
+        "t.toml",
+    )
+    .unwrap();
+    assert_eq!(
+        c.clock.holdover_budget,
+        tempora_clock::Duration::from_nanos(250)
+    );
+    assert_eq!(c.clock.holdover_class, 187);
+    assert_eq!(
+        c.clock.leap_seconds_file.as_deref(),
+        Some(std::path::Path::new("/etc/leap.list"))
+    );
+    let e = error(&format!("{PORT}[clock]\nholdover-class = 7\n"));
+    assert!(
+        e.starts_with("t.toml:4:18: `holdover-class` = 7 is not 248, 52 or 187"),
+        "{e}"
+    );
+    let e = error(&format!("{PORT}[clock]\nholdover-budget = \"-1us\"\n"));
+    assert!(e.contains("`holdover-budget` cannot be negative"), "{e}");
+    let e = error(&format!("{PORT}[clock]\nleap-seconds-file = \"\"\n"));
+    assert!(e.contains("`leap-seconds-file` cannot be empty"), "{e}");
+}

@@ -38,6 +38,7 @@ use crate::ntp_workers::{NtpWorkers, Snapshot};
 use crate::nts_server::{self, SharedKeys};
 use crate::privileges;
 use crate::runtime::{DisciplinedClock, Runtime};
+use crate::served::Served;
 use crate::status::NtpServerCounters;
 use crate::system_sync::SystemSync;
 
@@ -72,6 +73,8 @@ pub struct Daemon {
     pub csptp_server: CsptpServing,
     /// Where the frequency estimate is saved.
     pub frequency_file: Option<PathBuf>,
+    /// What is served from a reference clock, holdover and leap seconds.
+    pub served: Served,
 }
 
 /// The NTP server: its state, and either its sockets (served by the timing
@@ -101,6 +104,13 @@ impl NtpServing {
 /// (its first messages sent), the timing loop's descriptors not yet polled.
 pub fn assemble(config: &Config, config_path: &Path) -> io::Result<Daemon> {
     let (mut runtime, max_ppb) = build_runtime(config)?;
+    // Before the start the instance is its own grandmaster: its data sets
+    // are the configured ones.
+    let served = Served::new(
+        config,
+        runtime.engine.default_ds().clock_quality,
+        *runtime.engine.time_properties_ds(),
+    );
     let (control, status_socket) = control_sockets(config)?;
     let published = Published::default();
     if let Some(listen) = config.observability.metrics_listen {
@@ -149,6 +159,7 @@ pub fn assemble(config: &Config, config_path: &Path) -> io::Result<Daemon> {
         csptp_sources,
         csptp_server,
         frequency_file: config.clock.frequency_file.clone(),
+        served,
     })
 }
 

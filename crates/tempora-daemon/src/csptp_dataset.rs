@@ -193,6 +193,23 @@ mod tests {
         assert!(over.time_properties.current_utc_offset_valid);
     }
 
+    /// A grandmaster locked to a reference clock (`crate::served` sets the
+    /// instance's clockQuality): CSPTP serves class 6, then 7 in holdover.
+    #[test]
+    fn reference_clock_class_reaches_csptp() {
+        let mut e = engine();
+        for class in [6, 7] {
+            let q = ClockQuality {
+                clock_class: class,
+                clock_accuracy: 0x21,
+                ..e.default_ds().clock_quality
+            };
+            e.set_clock_quality(Time::from_secs_nanos(1_800_000_000, 0), q);
+            let ds = served_data_set(&e, None, &AnnounceOverrides::default());
+            assert_eq!(ds.grandmaster_clock_quality, q);
+        }
+    }
+
     /// ntpd-rs's client takes every response as TAI: a daemon on ARB still
     /// announces the PTP timescale, with 37 s not flagged valid; one on PTP
     /// keeps its own.

@@ -10,7 +10,9 @@
 //! dispatched through the token table of [`tokens`]), [`runtime`] feeds
 //! the PTP engine and the servo, [`ntp_client`] and [`ntp_server`] the NTP
 //! cores, [`csptp_client`] and [`csptp_serving`] (over [`csptp_server`]
-//! and [`csptp_dataset`]) the CSPTP core; [`status`] and [`csptp_status`] is what the daemon reports (imported by the others,
+//! and [`csptp_dataset`]) the CSPTP core; [`served`] (with [`leap_file`])
+//! decides the clock quality, holdover and leap second state served from a
+//! reference clock; [`status`], [`served_status`] and [`csptp_status`] is what the daemon reports (imported by the others,
 //! importing none of them), rendered by [`prometheus`] and served by
 //! [`metrics`] and [`control`]. No module imports another in a circle.
 
@@ -23,6 +25,7 @@ pub mod csptp_serving;
 pub mod csptp_status;
 pub mod dns;
 pub mod freqfile;
+pub mod leap_file;
 pub mod linux;
 pub mod metrics;
 pub mod ntp_client;
@@ -34,8 +37,11 @@ pub mod nts_server;
 pub mod preflight;
 pub mod privileges;
 pub mod prometheus;
+pub mod prometheus_served;
 pub mod run;
 pub mod runtime;
+pub mod served;
+pub mod served_status;
 pub mod sources;
 pub mod status;
 pub mod system_sync;

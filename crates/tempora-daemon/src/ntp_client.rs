@@ -609,6 +609,12 @@ impl NtpClient {
         self.system.report(id)
     }
 
+    /// The system process (for what is served from a reference clock,
+    /// `crate::served`).
+    pub fn system(&self) -> &SystemProcess {
+        &self.system
+    }
+
     /// The stratum of the system peer, when it is one of the NTP sources.
     pub fn system_peer_stratum(&self) -> Option<u8> {
         self.sources

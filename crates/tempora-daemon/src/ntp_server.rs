@@ -5,7 +5,11 @@
 //! is traceable to a primary reference (clockClass 6, 7, 13 or 14, IEEE
 //! 1588-2019 §7.6.2.5 Table 4), stratum 2 otherwise. Without a synchronised
 //! source it answers with `local-stratum` (reference "LOCL", like chrony's
-//! `local stratum`) if configured, else LI 3 and stratum 16.
+//! `local stratum`) if configured, else LI 3 and stratum 16. Locked to a
+//! reference clock, or in holdover from one, `crate::served` decides
+//! instead: stratum 1 with the reference's identifier (`GPS`, `PPS`, `PHC`)
+//! and a root dispersion that grows with the holdover estimate; and the
+//! leap second list sets LI 1/2 on the last day before a leap second.
 
 use std::io;
 use std::net::{IpAddr, SocketAddr};
@@ -200,6 +204,9 @@ pub struct NtpServer {
     nts: Option<NtsKeys>,
     /// Its counters.
     pub counters: NtpServerCounters,
+    /// What a reference clock decides (`crate::served`), over the rules
+    /// of [`server_clock`], and the leap second list's leap indicator.
+    served: (Option<ServerClock>, LeapIndicator),
 }
 
 impl NtpServer {
@@ -229,6 +236,7 @@ impl NtpServer {
             ),
             nts: None,
             counters: NtpServerCounters::default(),
+            served: (None, LeapIndicator::NoWarning),
         }
     }
 
@@ -262,12 +270,33 @@ impl NtpServer {
             ),
             nts: self.nts.clone(),
             counters: NtpServerCounters::default(),
+            served: self.served,
         }
     }
 
-    /// What the server announces, from the timing loop's state.
+    /// What the server announces, from the timing loop's state: a
+    /// reference clock's answer ([`NtpServer::set_served`]) if there is
+    /// one, else [`server_clock`]'s, with the leap second list's warning
+    /// on a synchronized answer.
     pub fn state<P: PortIo, C: DisciplinedClock>(&self, runtime: &Runtime<P, C>) -> ServerClock {
-        server_clock(runtime, &self.policy, runtime.clock.ntp_time(None))
+        let (served, leap) = self.served;
+        let mut c = served
+            .unwrap_or_else(|| server_clock(runtime, &self.policy, runtime.clock.ntp_time(None)));
+        if c.leap == LeapIndicator::NoWarning {
+            c.leap = leap;
+        }
+        c
+    }
+
+    /// Sets what a reference clock decides (`crate::served`): the answer,
+    /// if it decides one, and the leap indicator of the leap second list.
+    pub fn set_served(&mut self, served: Option<ServerClock>, leap: LeapIndicator) {
+        self.served = (served, leap);
+    }
+
+    /// The precision announced, log2 s.
+    pub fn precision(&self) -> i8 {
+        self.policy.precision
     }
 
     /// Handles one datagram from `source` received at `rx_raw` (its kernel

@@ -28,6 +28,7 @@ pub fn render(status: &Status) -> String {
         csptp_server(&mut out, s);
     }
     master_sanity(&mut out, status);
+    crate::prometheus_served::render(&mut out, status);
     out.push_str("# HELP tempora_ptp_receive_errors_total PTP messages dropped on receipt.\n# TYPE tempora_ptp_receive_errors_total counter\n");
     for p in &status.ports {
         out.push_str(&format!(
@@ -81,7 +82,7 @@ fn master_sanity(out: &mut String, status: &Status) {
 }
 
 /// Appends the gauge `name` with its help line.
-fn gauge(out: &mut String, name: &str, help: &str, value: f64) {
+pub(crate) fn gauge(out: &mut String, name: &str, help: &str, value: f64) {
     out.push_str(&format!(
         "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}\n"
     ));

@@ -132,6 +132,7 @@ impl TimingLoop {
             self.dispatch(token, &r)?;
         }
         self.d.runtime.run_timers()?;
+        self.served_upkeep()?;
         let (ntp, runtime) = (&self.d.ntp_server, &self.d.runtime);
         if let (Some(w), Some(server)) = (&ntp.workers, &ntp.server) {
             w.publish(Snapshot {
@@ -241,6 +242,21 @@ impl TimingLoop {
         Ok(())
     }
 
+    /// What is served from a reference clock (`crate::served`): the
+    /// holdover state, the engine's quality and time properties, the NTP
+    /// server's answer and leap indicator.
+    fn served_upkeep(&mut self) -> io::Result<()> {
+        let d = &mut self.d;
+        let now = d.runtime.clock.ntp_time(None);
+        let system = d.ntp_client.as_ref().map(NtpClient::system);
+        d.served.update(now, system, &mut d.runtime)?;
+        if let Some(server) = d.ntp_server.server.as_mut() {
+            let clock = d.served.ntp_clock(server.precision(), now);
+            server.set_served(clock, d.served.leap_indicator());
+        }
+        Ok(())
+    }
+
     /// What the daemon follows when no PTP port is SLAVE: the system peer,
     /// a CSPTP or an NTP source.
     fn upstream(&self) -> Option<Upstream> {
@@ -340,6 +356,9 @@ impl TimingLoop {
                 .unwrap_or_default();
             (s.sources, s.selected_source) = client.sources(others);
         }
+        let now = d.runtime.clock.ntp_time(None);
+        s.holdover = Some(d.served.holdover_report(now));
+        s.leap_seconds = Some(d.served.leap_report(now));
         if let Some((_, sync)) = &d.system_sync {
             s.system_clock_offset_ns = sync.last_offset.map(|o| o.as_nanos_f64());
             s.system_clock_frequency_ppb = Some(sync.frequency_ppb());

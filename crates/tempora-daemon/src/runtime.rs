@@ -587,6 +587,8 @@ impl<P: PortIo, C: DisciplinedClock> Runtime<P, C> {
             csptp_sources: Vec::new(),
             csptp_client: None,
             csptp_server: None,
+            holdover: None,
+            leap_seconds: None,
             measurements: self.measurements,
             uptime_s: (self.clock.now() - self.started).as_secs_f64(),
             master_sanity: self.sanity_status(),
@@ -734,5 +736,33 @@ impl<P: PortIo, C: DisciplinedClock> Runtime<P, C> {
     /// The servo's frequency, to persist across restarts.
     pub fn frequency_ppb(&self) -> f64 {
         self.servo.frequency_ppb()
+    }
+
+    /// The servo's state and covariance for holdover
+    /// ([`tempora_clock::Servo::holdover_model`]).
+    pub fn holdover_model(&self) -> Option<tempora_clock::servo::HoldoverModel> {
+        self.servo.holdover_model()
+    }
+
+    /// Holdover (`crate::served`): the clock runs at `frequency_ppb`, the
+    /// servo's last frequency estimate without its offset-removal term, and
+    /// the servo is told so (known within `sigma_ppb`), so that it resumes
+    /// from there when samples come back.
+    pub fn hold_frequency(&mut self, frequency_ppb: f64, sigma_ppb: f64) -> io::Result<()> {
+        self.servo.frequency_set(frequency_ppb, sigma_ppb);
+        self.apply_correction(Correction::Frequency { frequency_ppb })
+    }
+
+    /// What the daemon serves as grandmaster (`crate::served`): its
+    /// `clockQuality` and time properties, applied when they change.
+    pub fn set_served(
+        &mut self,
+        quality: tempora_ptp::wire::ClockQuality,
+        time_properties: tempora_ptp::datasets::TimePropertiesDs,
+    ) -> io::Result<()> {
+        let now = self.engine_now();
+        self.engine.set_clock_quality(now, quality);
+        self.engine.set_time_properties(time_properties);
+        self.drain()
     }
 }

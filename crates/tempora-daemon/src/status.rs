@@ -467,6 +467,12 @@ pub struct Status {
     /// The CSPTP server's counters, when it runs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub csptp_server: Option<CsptpServerCounters>,
+    /// Holdover and what is served from a reference clock (the daemon).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub holdover: Option<crate::served_status::HoldoverReport>,
+    /// The leap second list (the daemon).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leap_seconds: Option<crate::served_status::LeapStatusReport>,
     /// Offset measurements taken.
     pub measurements: u64,
     /// Seconds since the daemon started.
@@ -600,6 +606,25 @@ pub(crate) mod tests {
                 follow_ups: 6,
                 dropped: [("truncated_tlv".to_string(), 1)].into(),
                 ..Default::default()
+            }),
+            holdover: Some(crate::served_status::HoldoverReport {
+                state: "holdover".into(),
+                reference: Some("pps".into()),
+                holdover_s: 120.0,
+                estimated_error_ns: Some(350.0),
+                budget_ns: 1000.0,
+                clock_class: Some(7),
+                stratum: Some(1),
+                hold_frequency_ppb: Some(-1500.0),
+            }),
+            leap_seconds: Some(crate::served_status::LeapStatusReport {
+                path: "/usr/share/zoneinfo/leap-seconds.list".into(),
+                loaded: true,
+                problem: None,
+                expires: Some(1_782_604_800),
+                expired: false,
+                tai_minus_utc: Some(37),
+                pending: "none".into(),
             }),
             measurements: 42,
             uptime_s: 61.0,

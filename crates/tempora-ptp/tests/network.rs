@@ -578,6 +578,36 @@ fn leap_second_reaches_the_slave() {
     assert_eq!(tp.current_utc_offset, 38);
 }
 
+/// A grandmaster's clockQuality changed at run time (locked to GNSS:
+/// class 6; holdover: 7; then 248) reaches the slave's parent data set
+/// with the next Announces.
+#[test]
+fn clock_quality_change_reaches_the_slave() {
+    use tempora_ptp::wire::ClockQuality;
+    let mut net = Network::new(SEED);
+    let a = add(&mut net, "A", oc(1, 100), Duration::ZERO);
+    let b = add(&mut net, "B", oc(2, 128), Duration::ZERO);
+    link(&mut net, (a, 0), (b, 0), LINK);
+    net.start_node(a);
+    net.start_node(b);
+    net.run_for(Duration::from_secs(20));
+    let base = net.nodes[a].engine.default_ds().clock_quality;
+    for class in [6u8, 7, 248] {
+        let q = ClockQuality {
+            clock_class: class,
+            clock_accuracy: 0x21,
+            ..base
+        };
+        net.operate(a, |e, now| e.set_clock_quality(now, q));
+        assert_eq!(net.nodes[a].engine.default_ds().clock_quality, q);
+        assert_eq!(net.nodes[a].engine.parent_ds().grandmaster_clock_quality, q);
+        net.run_for(ANNOUNCE * 2);
+        let seen = net.nodes[b].engine.parent_ds().grandmaster_clock_quality;
+        assert_eq!(seen, q, "class {class}");
+        assert_eq!(net.port_state(b, 0), PortState::Slave);
+    }
+}
+
 /// One-step Sync (§9.5.9.2): no Follow_Up, the transmit time travels in the
 /// Sync itself; the slave measures its offset exactly.
 #[test]

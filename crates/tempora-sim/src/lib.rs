@@ -16,6 +16,7 @@
 //! (tempora-ptp's `tests/network.rs`) run on it.
 
 pub mod demo;
+pub mod holdover;
 mod mixed;
 pub mod model;
 pub mod network;
@@ -26,6 +27,7 @@ pub mod scenario;
 pub mod servos;
 pub mod stats;
 
+pub use holdover::{HoldoverReport, run_holdover};
 pub use report::{RunReport, SelectionReport, SelectionSpan, evaluate, run_one};
 pub use runner::{Trace, run};
 pub use scenario::{Scenario, ScenarioError};

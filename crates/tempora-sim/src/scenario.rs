@@ -28,6 +28,9 @@ pub struct Scenario {
     /// Present in NTP scenarios: the client polls a server instead of
     /// following a PTP master.
     pub ntp: Option<NtpScenario>,
+    /// Present in holdover scenarios: a clock locked to a reference clock,
+    /// then the reference is lost (see [`crate::holdover`]).
+    pub holdover: Option<crate::holdover::HoldoverScenario>,
 }
 
 /// The `[ntp]` section of an NTP scenario: a client polling a perfect
@@ -415,6 +418,12 @@ impl Scenario {
                     LogInterval::MIN,
                     LogInterval::MAX
                 ));
+            }
+        }
+        if let Some(h) = &self.holdover {
+            h.check()?;
+            if self.ntp.is_some() {
+                return Err("a scenario has [ntp] or [holdover], not both".into());
             }
         }
         let n = &self.network;

@@ -34,14 +34,20 @@ extern crate alloc;
 
 pub mod filter;
 mod fit;
+pub mod holdover;
 pub mod ledger;
 pub mod options;
 pub mod process;
+pub mod quality;
+pub mod reference;
 pub mod select;
 pub mod servo;
 
+pub use holdover::{Holdover, HoldoverState, HoldoverStatus};
 pub use options::SourceOptions;
 pub use process::{
     Action, Estimate, Measurement, RawSample, SelectionState, SourceId, SourceKind, SourceReport,
     SourceUpdate, Stage, SystemConfig, SystemProcess, carry_out,
 };
+pub use quality::{DegradedClass, ServedQuality, served_quality};
+pub use reference::ReferenceKind;

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
-use tempora_sim::{RunReport, Scenario, ServoKind, evaluate};
+use tempora_sim::{RunReport, Scenario, ServoKind, evaluate, run_holdover};
 
 /// Runs the command.
 pub fn sim(path: &Path, json: bool, seed: u64, servo: &str) -> ExitCode {
@@ -28,6 +28,9 @@ pub fn sim(path: &Path, json: bool, seed: u64, servo: &str) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if scenario.holdover.is_some() {
+        return holdover(&scenario, kind, seed, json);
+    }
     let started = Instant::now();
     let mut bar: Option<ProgressBar> = None;
     let report = evaluate(&scenario, kind, seed, &mut |fraction| {
@@ -104,4 +107,30 @@ fn print_summary(r: &RunReport, s: &Scenario, wall: Duration) {
             );
         }
     }
+}
+
+/// A holdover scenario: the time error after the reference is lost against
+/// the estimate announced, over the scenario's runs.
+fn holdover(scenario: &Scenario, kind: ServoKind, seed: u64, json: bool) -> ExitCode {
+    let started = Instant::now();
+    let Some(report) = run_holdover(scenario, kind, seed, &mut |_| {}) else {
+        return ExitCode::from(2);
+    };
+    if json {
+        match serde_json::to_string(&report) {
+            Ok(s) => println!("{s}"),
+            Err(e) => {
+                eprintln!("tempora sim: {e}");
+                return ExitCode::from(1);
+            }
+        }
+    } else {
+        println!(
+            "scenario {} — {}",
+            report.scenario, scenario.scenario.description
+        );
+        println!("{:.2} s of wall time", started.elapsed().as_secs_f64());
+        print!("{}", report.text());
+    }
+    ExitCode::SUCCESS
 }

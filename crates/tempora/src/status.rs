@@ -83,6 +83,9 @@ pub fn status(socket: &Path, json: bool) -> ExitCode {
     for line in csptp_lines(&s) {
         println!("{line}");
     }
+    for line in crate::status_served::lines(&s) {
+        println!("{line}");
+    }
     print_sources(&s);
     ExitCode::SUCCESS
 }

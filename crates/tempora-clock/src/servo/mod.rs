@@ -15,6 +15,7 @@
 
 use crate::time::{Duration, Time};
 
+pub mod holdover;
 pub mod kalman;
 pub mod ntp_pll;
 pub mod pi;
@@ -23,6 +24,7 @@ pub mod sanity;
 #[cfg(test)]
 pub(crate) mod sim;
 
+pub use holdover::HoldoverModel;
 pub use kalman::{KalmanConfig, KalmanServo};
 pub use ntp_pll::NtpPllServo;
 pub use pi::{PiConfig, PiServo};
@@ -149,6 +151,13 @@ pub trait Servo {
     /// clock runs at. The default ignores it.
     fn set_max_frequency(&mut self, max_ppb: f64) {
         let _ = max_ppb;
+    }
+
+    /// The servo's state and covariance at its last sample, for the error
+    /// estimate of holdover ([`HoldoverModel`]), if it keeps them (the
+    /// Kalman servo does; the default has none).
+    fn holdover_model(&self) -> Option<HoldoverModel> {
+        None
     }
 }
 

@@ -230,6 +230,10 @@ impl<S: Servo> Servo for StepPolicy<S> {
             self.inner.set_max_frequency(max_ppb);
         }
     }
+
+    fn holdover_model(&self) -> Option<super::HoldoverModel> {
+        self.inner.holdover_model()
+    }
 }
 
 #[cfg(test)]

@@ -60,7 +60,7 @@ use crate::datasets::{
 };
 use crate::profile::StaticRole;
 use crate::wire::tlv::Tlv;
-use crate::wire::{Body, ClockIdentity, Message, MessageType, PortIdentity};
+use crate::wire::{Body, ClockIdentity, ClockQuality, Message, MessageType, PortIdentity};
 
 use self::messages::HeaderTemplate;
 use self::port::Port;
@@ -371,6 +371,26 @@ impl PtpInstance {
             self.actions
                 .push_back(Action::TimeProperties(time_properties));
         }
+    }
+
+    /// Sets this instance's `clockQuality` (`defaultDS.clockQuality`,
+    /// IEEE 1588-2019 §8.2.1.3.1): the clock layer calls it when what it
+    /// serves changes (locked to a primary reference: clockClass 6; in
+    /// holdover: 7; then degraded, Table 4). As grandmaster, the parent data
+    /// set's `grandmasterClockQuality` follows at once (§9.3.5, Table 30),
+    /// so the next Announce carries it; a change re-runs the state decision
+    /// (§9.2.6.8), since the BMCA compares it.
+    pub fn set_clock_quality(&mut self, now: Time, quality: ClockQuality) {
+        if self.default_ds.clock_quality == quality {
+            return;
+        }
+        self.default_ds.clock_quality = quality;
+        let grandmaster =
+            self.parent_ds.parent_port_identity.clock_identity == self.default_ds.clock_identity;
+        if grandmaster {
+            self.parent_ds.grandmaster_clock_quality = quality;
+        }
+        self.state_decision(now);
     }
 
     /// The next action to carry out, if any.
