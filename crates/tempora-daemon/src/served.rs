@@ -106,6 +106,9 @@ pub struct Served {
     leap_now: Option<LeapState>,
     /// When the reference's last sample was taken (NTP reference time).
     reference_time: Option<Time>,
+    /// The runtime's step count last seen: a step voids the measured
+    /// wander and the holdover model.
+    seen_steps: u64,
 }
 
 impl Served {
@@ -125,6 +128,7 @@ impl Served {
             quality: None,
             leap_now: None,
             reference_time: None,
+            seen_steps: 0,
         }
     }
 
@@ -159,8 +163,18 @@ impl Served {
                 offset: m.offset,
             })
         });
+        if runtime.steps() != self.seen_steps {
+            self.seen_steps = runtime.steps();
+            self.holdover.forget();
+        }
         match decide(&self.references, peer, runtime.servo_state(), now) {
             Decision::Locked(kind, at) => {
+                if self.reference_time != Some(at) {
+                    // A new sample: the offset local − reference, and the
+                    // adjustment the servo set after it.
+                    let offset = peer.map_or(Duration::ZERO, |p| -p.offset);
+                    self.holdover.observe(at, offset, runtime.frequency_ppb());
+                }
                 let fallback = Fallback {
                     frequency_ppb: runtime.frequency_ppb(),
                     offset: peer.map_or(Duration::ZERO, |p| -p.offset),

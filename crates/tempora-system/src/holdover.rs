@@ -13,11 +13,16 @@
 //! (see [`tempora_clock::servo::holdover`]). While that bound is within
 //! the configured budget the clock is [`HoldoverState::InBudget`] (PTP
 //! clockClass 7), then [`HoldoverState::OutOfBudget`].
+//!
+//! The model's wander is the larger of the servo's and the one measured
+//! from the reference's samples while locked ([`Holdover::observe`],
+//! [`crate::wander`]).
 
 use tempora_clock::servo::HoldoverModel;
 use tempora_clock::{Duration, Time};
 
 use crate::reference::ReferenceKind;
+use crate::wander::WanderEstimator;
 
 /// A servo without a covariance of its own (the PI servo) is assumed to
 /// know its frequency to this, ppb (one standard deviation): an ordinary
@@ -81,6 +86,7 @@ pub struct Holdover {
     /// which reference.
     last: Option<(Time, HoldoverModel, ReferenceKind)>,
     locked: bool,
+    wander: WanderEstimator,
 }
 
 impl Holdover {
@@ -91,6 +97,7 @@ impl Holdover {
             budget,
             last: None,
             locked: false,
+            wander: WanderEstimator::new(),
         }
     }
 
@@ -109,9 +116,25 @@ impl Holdover {
         model: Option<HoldoverModel>,
         fallback: Fallback,
     ) {
-        let model = model.unwrap_or_else(|| fallback.model());
+        let mut model = model.unwrap_or_else(|| fallback.model());
+        if let Some(q) = self.wander.estimate() {
+            model.wander = model.wander.max(q);
+        }
         self.last = Some((at, model, reference));
         self.locked = true;
+    }
+
+    /// Each new sample of the reference while locked: the offset
+    /// (local − reference) measured at `at`, and the frequency adjustment
+    /// in force after it, ppb (for the measured wander, [`crate::wander`]).
+    pub fn observe(&mut self, at: Time, offset: Duration, adjustment_ppb: f64) {
+        self.wander.sample(at, offset, adjustment_ppb);
+    }
+
+    /// The wander measured from the reference's samples, ppb²/s, once
+    /// there are enough.
+    pub fn measured_wander(&self) -> Option<f64> {
+        self.wander.estimate()
     }
 
     /// The reference is not (or no longer) selected and locked.
@@ -124,6 +147,7 @@ impl Holdover {
     pub fn forget(&mut self) {
         self.last = None;
         self.locked = false;
+        self.wander = WanderEstimator::new();
     }
 
     /// The status at `now`.

@@ -42,6 +42,7 @@ pub mod quality;
 pub mod reference;
 pub mod select;
 pub mod servo;
+pub mod wander;
 
 pub use holdover::{Holdover, HoldoverState, HoldoverStatus};
 pub use options::SourceOptions;
