@@ -37,6 +37,7 @@ use crate::ntp_server::NtpServer;
 use crate::ntp_workers::{NtpWorkers, Snapshot};
 use crate::nts_server::{self, SharedKeys};
 use crate::privileges;
+use crate::refclock::Refclocks;
 use crate::runtime::{DisciplinedClock, Runtime};
 use crate::status::NtpServerCounters;
 use crate::system_sync::SystemSync;
@@ -70,6 +71,8 @@ pub struct Daemon {
     pub csptp_sources: Option<CsptpSources>,
     /// The CSPTP server, with `[csptp-server]`.
     pub csptp_server: CsptpServing,
+    /// The reference clocks, with `[[refclock]]`s.
+    pub refclocks: Option<Refclocks>,
     /// Where the frequency estimate is saved.
     pub frequency_file: Option<PathBuf>,
 }
@@ -135,6 +138,12 @@ pub fn assemble(config: &Config, config_path: &Path) -> io::Result<Daemon> {
         )?),
         _ => None,
     };
+    let refclocks = match ntp_client.as_mut() {
+        Some(client) if !config.refclocks.is_empty() => {
+            Some(Refclocks::new(&config.refclocks, client)?)
+        }
+        _ => None,
+    };
     let csptp_server = csptp_server(config, &runtime)?;
     Ok(Daemon {
         runtime,
@@ -148,6 +157,7 @@ pub fn assemble(config: &Config, config_path: &Path) -> io::Result<Daemon> {
         ntp_client,
         csptp_sources,
         csptp_server,
+        refclocks,
         frequency_file: config.clock.frequency_file.clone(),
     })
 }
@@ -345,7 +355,10 @@ fn ntp_client(
     runtime: &mut LinuxRuntime,
     max_ppb: f64,
 ) -> io::Result<Option<NtpClient>> {
-    if config.ntp_sources.is_empty() && config.csptp_sources.is_empty() {
+    if config.ntp_sources.is_empty()
+        && config.csptp_sources.is_empty()
+        && config.refclocks.is_empty()
+    {
         return Ok(None);
     }
     let now = runtime.clock.ntp_time(None);

@@ -587,6 +587,7 @@ impl<P: PortIo, C: DisciplinedClock> Runtime<P, C> {
             csptp_sources: Vec::new(),
             csptp_client: None,
             csptp_server: None,
+            refclocks: Vec::new(),
             measurements: self.measurements,
             uptime_s: (self.clock.now() - self.started).as_secs_f64(),
             master_sanity: self.sanity_status(),
