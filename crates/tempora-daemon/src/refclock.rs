@@ -130,6 +130,9 @@ struct Refclock {
     delay: Duration,
     /// The index of the refclock a PPS is locked to.
     lock: Option<usize>,
+    /// Its `offset` option (added to its offsets by the selection, and to
+    /// the offset it lends a PPS as its lock).
+    correction: Duration,
     id: SourceId,
     /// The last sample: its offset to the daemon's clock and when.
     last: Option<(Duration, Instant)>,
@@ -193,6 +196,7 @@ impl Refclocks {
                     .lock
                     .as_ref()
                     .and_then(|l| settings.iter().position(|o| &o.name == l)),
+                correction: s.offset.unwrap_or(Duration::ZERO),
                 id: ntp.add_source(SourceKind::Refclock, refclock_options(s)),
                 last: None,
                 problem_since_poll: None,
@@ -407,7 +411,9 @@ impl Refclocks {
                 Some((offset, when))
                     if when.elapsed().as_secs_f64() <= 2.0 * l.poll.as_secs_f64().max(1.0) =>
                 {
-                    Lock::Source { offset }
+                    Lock::Source {
+                        offset: offset + l.correction,
+                    }
                 }
                 _ => Lock::Missing,
             },
