@@ -182,6 +182,43 @@ fn chrony_raw_offsets(log: &Path) -> Vec<f64> {
         .collect()
 }
 
+/// configs/gnss-grandmaster.toml for the lab: without the PPS (there is
+/// none), the PTP port on the lab's veth0, a virtual clock, the servers on
+/// the lab's addresses, and the gpsd refclock reading the first FIFO,
+/// selectable, without the receiver's latency correction (chronyd has
+/// none either), polled every 8 s beside an `shm` refclock on segment 1.
+fn grandmaster_variant(gps0: &str) -> String {
+    use tempora_config::{ClockKind, Config, RefclockDriver};
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../configs/gnss-grandmaster.toml"
+    );
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut c = Config::parse(&text, "gnss-grandmaster.toml").unwrap();
+    c.refclocks.retain(|r| r.driver != RefclockDriver::Pps);
+    let poll = tempora_clock::Duration::from_secs(8);
+    let gps = &mut c.refclocks[0];
+    (gps.noselect, gps.offset, gps.delay) = (false, None, None);
+    (gps.device, gps.poll) = (Some(gps0.into()), poll);
+    let mut shm = gps.clone();
+    (shm.name, shm.driver, shm.device, shm.segment) =
+        ("SHM".into(), RefclockDriver::Shm, None, Some(1));
+    c.refclocks.push(shm);
+    c.ports[0].interface = "veth0".into();
+    c.clock.kind = ClockKind::Virtual;
+    if let Some(n) = &mut c.ntp_server {
+        n.listen = vec!["127.0.0.1:123".parse().unwrap()];
+    }
+    c.csptp_server = None;
+    // The lab names the control socket.
+    let text = c.to_toml();
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.starts_with("socket = "))
+        .collect();
+    lines.join("\n")
+}
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
@@ -210,16 +247,7 @@ fn tempora_and_chronyd_agree_on_gpsd_time_and_the_refclock_is_selected() {
             lab.dir.display()
         ),
     );
-    lab.tempora(
-        "tempora",
-        0,
-        &format!(
-            "[clock]\nkind = \"virtual\"\n\n\
-             [[refclock]]\nname = \"GPS\"\ndriver = \"gpsd\"\ndevice = \"{gps0}\"\npoll = \"8s\"\n\n\
-             [[refclock]]\nname = \"SHM\"\ndriver = \"shm\"\nsegment = 1\npoll = \"8s\"\n\n\
-             [ntp-server]\nlisten = [\"127.0.0.1:123\"]\n"
-        ),
-    );
+    lab.tempora("tempora", 0, &grandmaster_variant(&gps0));
     let (s, took) = lab.wait_status("tempora", Duration::from_secs(120), |s| {
         s["selected_source"]
             .as_str()
