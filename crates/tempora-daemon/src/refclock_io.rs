@@ -481,6 +481,69 @@ mod tests {
     }
 
     #[test]
+    fn an_nmea_refclock_reads_sentences_from_its_device() {
+        let path = std::env::temp_dir().join(format!("tempora-nmea-{}", std::process::id()));
+        let mut text = Vec::new();
+        for s in [
+            sentence("GPRMC,221320.00,A,4807.038,N,01131.000,E,0.0,0.0,141123,,,A"),
+            sentence("GPZDA,221320.00,14,11,2023,00,00"),
+            sentence("GPRMC,221321.00,A,4807.038,N,01131.000,E,0.0,0.0,141123,,,A"),
+        ] {
+            text.extend_from_slice(&s);
+            text.extend_from_slice(b"\r\n");
+        }
+        std::fs::write(&path, &text).unwrap();
+        // A file is no terminal: read as it is.
+        let mut driver = LocalDriver::nmea(&path, 4800).unwrap();
+        let mut out = Vec::new();
+        driver.readable(&mut out);
+        std::fs::remove_file(&path).unwrap();
+        let seconds: Vec<Time> = out
+            .iter()
+            .filter_map(|e| match e {
+                Event::Sample { reference, .. } => Some(*reference),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            seconds,
+            [
+                Time::from_secs_nanos(1_700_000_000, 0),
+                Time::from_secs_nanos(1_700_000_001, 0)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_sock_refclock_binds_its_socket_and_reads_what_is_sent() {
+        let dir = std::env::temp_dir().join(format!("tempora-sock-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("refclock.sock");
+        let mut driver = LocalDriver::sock(&path).unwrap();
+        assert!(driver.fd().is_some());
+        let at = Time::from_secs_nanos(1_700_000_000, 1_000);
+        let sample = sock_core::SockSample {
+            at,
+            offset: Duration::from_nanos(-1_000),
+            pulse: false,
+            leap: Leap::None,
+        };
+        let sender = UnixDatagram::unbound().unwrap();
+        sender.send_to(&sock_core::encode(&sample), &path).unwrap();
+        sender.send_to(b"garbage", &path).unwrap();
+        let mut out = Vec::new();
+        driver.readable(&mut out);
+        assert_eq!(out.len(), 2, "{out:?}");
+        assert!(
+            matches!(out[0], Event::Sample { reference, .. } if reference == Time::from_secs_nanos(1_700_000_000, 0))
+        );
+        assert!(matches!(&out[1], Event::Problem(p) if p.kind == "garbage"));
+        drop(driver);
+        assert!(!path.exists(), "the socket file is removed");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
     fn a_missing_segment_device_or_clock_is_a_problem_not_a_panic() {
         let mut out = Vec::new();
         LocalDriver::shm(0x7465_6d70, None).tick(&mut out);
