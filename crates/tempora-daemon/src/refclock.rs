@@ -59,7 +59,17 @@ enum Driver {
 }
 
 impl Driver {
+    /// The driver of `s`, its device, clock, segment or socket open where
+    /// it can be (before the daemon gives up its start-up privileges).
     fn open(s: &RefclockSettings) -> io::Result<Driver> {
+        let mut d = Self::new(s)?;
+        if let Driver::Local(l) = &mut d {
+            l.open_early();
+        }
+        Ok(d)
+    }
+
+    fn new(s: &RefclockSettings) -> io::Result<Driver> {
         let device = || s.device.clone().unwrap_or_default();
         Ok(match s.driver {
             RefclockDriver::Gpsd => Driver::Gpsd(GpsdDriver::new(
@@ -175,9 +185,9 @@ pub fn refclock_options(s: &RefclockSettings) -> SourceOptions {
 
 impl Refclocks {
     /// Opens the drivers of `settings` (the SOCK sockets and serial ports
-    /// now: a failure is an error naming the refclock; SHM, PPS, PHC and
-    /// gpsd at the first tick, retried) and adds each to `ntp`'s system
-    /// process.
+    /// now: a failure is an error naming the refclock; SHM, PPS and PHC
+    /// now if they can be, otherwise at the ticks, retried; gpsd at the
+    /// first tick) and adds each to `ntp`'s system process.
     pub fn new(settings: &[RefclockSettings], ntp: &mut NtpClient) -> io::Result<Self> {
         let now = Instant::now();
         let mut clocks = Vec::new();

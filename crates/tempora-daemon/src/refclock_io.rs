@@ -136,6 +136,26 @@ impl LocalDriver {
         }
     }
 
+    /// Opens the device, clock or segment now, while the daemon still has
+    /// its start-up privileges (a PPS device or an SHM segment of root's);
+    /// what fails is retried, and reported, at the ticks.
+    pub fn open_early(&mut self) {
+        match self {
+            LocalDriver::Shm { key, segment, .. } => *segment = ShmSegment::attach(*key).ok(),
+            LocalDriver::Pps {
+                path, device, edge, ..
+            } => {
+                let capture = match edge {
+                    Edge::Assert => CAPTURE_ASSERT,
+                    Edge::Clear => CAPTURE_CLEAR,
+                };
+                *device = PpsDevice::open(path, capture).ok();
+            }
+            LocalDriver::Phc { path, clock } => *clock = PhcClock::open(path).ok(),
+            LocalDriver::Sock { .. } | LocalDriver::Nmea { .. } => {}
+        }
+    }
+
     /// The descriptor to poll, for the drivers read when readable.
     pub fn fd(&self) -> Option<RawFd> {
         match self {
