@@ -18,6 +18,9 @@
 //! must follow the GPS (its error against the system clock the GPS's
 //! offset, within 1 ms).
 //!
+//! Then gpsd is killed and started again: the gpsd refclock reports the
+//! disconnection and measures again once it has reconnected.
+//!
 //! The second test feeds gpsd fixes without a fix and an `nmea` refclock
 //! sentences with bad checksums: both refclocks are unusable with their
 //! reasons, nothing is selected, and the daemon answers.
@@ -323,6 +326,45 @@ fn tempora_and_chronyd_agree_on_gpsd_time_and_the_refclock_is_selected() {
         "{s}"
     );
     assert!(text.contains("selected source  refclock:"), "{text}");
+    // gpsd restarts: the gpsd refclock is disconnected, then reconnects
+    // (its backoff: 1, 2, 4, ... s) and measures again.
+    lab.kill("gpsd");
+    let (s, _) = lab.wait_status("tempora", Duration::from_secs(20), |s| {
+        refclock(s, "GPS")["last_problem"]
+            .as_str()
+            .is_some_and(|p| p.starts_with("gpsd: disconnected"))
+    });
+    let gps = refclock(s.as_ref().expect("status"), "GPS").clone();
+    assert!(gps["problems"]["disconnected"].as_u64() >= Some(1), "{gps}");
+    let samples = gps["samples"].as_u64().unwrap_or(0);
+    let stop2 = Arc::new(AtomicBool::new(false));
+    receiver(
+        vec![gps0.clone(), gps1.clone()],
+        true,
+        false,
+        Arc::clone(&stop2),
+    );
+    lab.spawn(
+        "gpsd2",
+        0,
+        "gpsd",
+        &["-N", "-n", "-S", "2947", &gps0, &gps1],
+    );
+    let again = Instant::now();
+    let (s, took) = lab.wait_status("tempora", Duration::from_secs(60), |s| {
+        refclock(s, "GPS")["samples"].as_u64() > Some(samples + 5)
+    });
+    stop2.store(true, Ordering::Relaxed);
+    let s = s.expect("status");
+    eprintln!(
+        "gpsd restarted: measuring again after {took:?}: {}",
+        refclock(&s, "GPS")
+    );
+    assert!(
+        refclock(&s, "GPS")["samples"].as_u64() > Some(samples + 5),
+        "no samples {:?} after gpsd restarted: {s}",
+        again.elapsed()
+    );
 }
 
 #[test]
