@@ -18,7 +18,7 @@ use crate::{
 };
 
 /// The longest Unix socket path plus its NUL: `sun_path` of unix(7).
-const MAX_SOCKET_PATH: usize = 108;
+pub(crate) const MAX_SOCKET_PATH: usize = 108;
 
 /// A user or group name as useradd(8) takes it: letters, digits, `_`,
 /// `-` and `.`, not starting with `-`, at most 32 bytes (a trailing `$` is
@@ -139,6 +139,7 @@ impl Checker<'_> {
             && f.ntp_server.is_none()
             && f.csptp_sources.is_empty()
             && f.csptp_server.is_none()
+            && f.refclocks.is_empty()
         {
             return Err(self.src.error_at(
                 self.src.text.len(),
@@ -201,6 +202,7 @@ impl Checker<'_> {
         }
         self.ntp_keys(f)?;
         self.csptp(f)?;
+        self.refclocks(&f.refclocks)?;
         if f.ntp_client.minimum_agreeing_sources == 0 {
             return Err(self.at_value(
                 "ntp-client.minimum-agreeing-sources",

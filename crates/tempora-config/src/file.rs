@@ -9,7 +9,7 @@ use crate::values;
 use crate::{
     ClockSettings, Config, CsptpServerSettings, CsptpSourceSettings, DaemonSettings,
     NtpServerSettings, NtpSourceSettings, NtsKeServerSettings, ObservabilitySettings, PortSettings,
-    PtpSettings,
+    PtpSettings, RefclockSettings,
 };
 
 /// The tables of the file. [`Config`] has the `[ntp-client]` keys at its
@@ -41,6 +41,8 @@ pub(crate) struct File {
         skip_serializing_if = "Vec::is_empty"
     )]
     pub csptp_sources: Vec<CsptpSourceSettings>,
+    #[serde(default, rename = "refclock", skip_serializing_if = "Vec::is_empty")]
+    pub refclocks: Vec<RefclockSettings>,
     #[serde(default, skip_serializing_if = "is_default_daemon")]
     pub daemon: DaemonSettings,
 }
@@ -112,6 +114,7 @@ impl From<File> for Config {
             nts_ke_server: f.nts_ke_server,
             csptp_server,
             csptp_sources: f.csptp_sources,
+            refclocks: f.refclocks,
             daemon: f.daemon,
         }
     }
@@ -143,6 +146,7 @@ impl From<Config> for File {
             nts_ke_server: c.nts_ke_server,
             csptp_server,
             csptp_sources: c.csptp_sources,
+            refclocks: c.refclocks,
             daemon: c.daemon,
         }
     }

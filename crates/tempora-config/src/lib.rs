@@ -39,11 +39,13 @@
 
 mod check;
 mod check_csptp;
+mod check_refclock;
 mod csptp;
 mod duration;
 mod error;
 mod file;
 mod ptp4l;
+mod refclock;
 mod sa;
 mod spans;
 mod values;
@@ -60,6 +62,7 @@ use tempora_ptp::interval::LogInterval;
 use tempora_ptp::profile::Profile;
 use tempora_ptp::wire::{ClockIdentity, PortIdentity};
 
+pub use check_refclock::BAUD_RATES;
 pub use csptp::{
     AnnounceOverrides, CSPTP_EVENT_PORT, CsptpServerSettings, CsptpSourceSettings,
     DEFAULT_CSPTP_DOMAIN, split_csptp_address,
@@ -67,6 +70,9 @@ pub use csptp::{
 pub use duration::{DurationError, UNITS, format_duration, parse_duration};
 pub use error::ConfigError;
 pub use ptp4l::{from_ptp4l, from_ptp4l_with_interfaces};
+pub use refclock::{
+    DEFAULT_GPSD_ADDRESS, PpsEdgeSetting, RefclockDriver, RefclockSettings, SHM_KEY_BASE,
+};
 pub use tempora_ntp::access::{Cidr, RateLimit};
 
 /// The default path of the status and management socket.
@@ -750,6 +756,8 @@ pub struct Config {
     pub csptp_server: Option<CsptpServerSettings>,
     /// `[[csptp-source]]`: CSPTP servers to take time from, in file order.
     pub csptp_sources: Vec<CsptpSourceSettings>,
+    /// `[[refclock]]`: reference clocks, in file order.
+    pub refclocks: Vec<RefclockSettings>,
     /// `[daemon]`: the user to run as and the system-call filter.
     pub daemon: DaemonSettings,
 }

@@ -37,6 +37,7 @@ use crate::ntp_server::NtpServer;
 use crate::ntp_workers::{NtpWorkers, Snapshot};
 use crate::nts_server::{self, SharedKeys};
 use crate::privileges;
+use crate::refclock::Refclocks;
 use crate::runtime::{DisciplinedClock, Runtime};
 use crate::served::Served;
 use crate::status::NtpServerCounters;
@@ -71,6 +72,8 @@ pub struct Daemon {
     pub csptp_sources: Option<CsptpSources>,
     /// The CSPTP server, with `[csptp-server]`.
     pub csptp_server: CsptpServing,
+    /// The reference clocks, with `[[refclock]]`s.
+    pub refclocks: Option<Refclocks>,
     /// Where the frequency estimate is saved.
     pub frequency_file: Option<PathBuf>,
     /// What is served from a reference clock, holdover and leap seconds.
@@ -106,7 +109,7 @@ pub fn assemble(config: &Config, config_path: &Path) -> io::Result<Daemon> {
     let (mut runtime, max_ppb) = build_runtime(config)?;
     // Before the start the instance is its own grandmaster: its data sets
     // are the configured ones.
-    let served = Served::new(
+    let mut served = Served::new(
         config,
         runtime.engine.default_ds().clock_quality,
         *runtime.engine.time_properties_ds(),
@@ -145,6 +148,15 @@ pub fn assemble(config: &Config, config_path: &Path) -> io::Result<Daemon> {
         )?),
         _ => None,
     };
+    let refclocks = match ntp_client.as_mut() {
+        Some(client) if !config.refclocks.is_empty() => {
+            Some(Refclocks::new(&config.refclocks, client)?)
+        }
+        _ => None,
+    };
+    for (id, kind, poll) in refclocks.iter().flat_map(Refclocks::references) {
+        served.register_reference(id, kind, poll);
+    }
     let csptp_server = csptp_server(config, &runtime)?;
     Ok(Daemon {
         runtime,
@@ -158,6 +170,7 @@ pub fn assemble(config: &Config, config_path: &Path) -> io::Result<Daemon> {
         ntp_client,
         csptp_sources,
         csptp_server,
+        refclocks,
         frequency_file: config.clock.frequency_file.clone(),
         served,
     })
@@ -356,7 +369,10 @@ fn ntp_client(
     runtime: &mut LinuxRuntime,
     max_ppb: f64,
 ) -> io::Result<Option<NtpClient>> {
-    if config.ntp_sources.is_empty() && config.csptp_sources.is_empty() {
+    if config.ntp_sources.is_empty()
+        && config.csptp_sources.is_empty()
+        && config.refclocks.is_empty()
+    {
         return Ok(None);
     }
     let now = runtime.clock.ntp_time(None);

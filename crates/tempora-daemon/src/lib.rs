@@ -10,9 +10,12 @@
 //! dispatched through the token table of [`tokens`]), [`runtime`] feeds
 //! the PTP engine and the servo, [`ntp_client`] and [`ntp_server`] the NTP
 //! cores, [`csptp_client`] and [`csptp_serving`] (over [`csptp_server`]
-//! and [`csptp_dataset`]) the CSPTP core; [`served`] (with [`leap_file`])
-//! decides the clock quality, holdover and leap second state served from a
-//! reference clock; [`status`], [`served_status`] and [`csptp_status`] is what the daemon reports (imported by the others,
+//! and [`csptp_dataset`]) the CSPTP core; [`refclock`] (over
+//! [`refclock_io`], [`refclock_gpsd`] and [`refclock_event`]) the reference
+//! clocks; [`served`] (with [`leap_file`]) decides the clock quality,
+//! holdover and leap second state served from a reference clock;
+//! [`status`], [`served_status`], [`csptp_status`] and [`refclock_status`]
+//! are what the daemon reports (imported by the others,
 //! importing none of them), rendered by [`prometheus`] and served by
 //! [`metrics`] and [`control`]. No module imports another in a circle.
 
@@ -38,6 +41,11 @@ pub mod preflight;
 pub mod privileges;
 pub mod prometheus;
 pub mod prometheus_served;
+pub mod refclock;
+pub mod refclock_event;
+pub mod refclock_gpsd;
+pub mod refclock_io;
+pub mod refclock_status;
 pub mod run;
 pub mod runtime;
 pub mod served;

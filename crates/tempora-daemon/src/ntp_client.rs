@@ -604,6 +604,27 @@ impl NtpClient {
         self.act(runtime)
     }
 
+    /// A raw sample of a source of another kind without its own clock
+    /// filter (a reference clock's poll): through the selection, and what
+    /// the system process asks carried out.
+    pub fn handle_source_sample<P: PortIo, C: DisciplinedClock>(
+        &mut self,
+        id: SourceId,
+        sample: RawSample,
+        runtime: &mut Runtime<P, C>,
+    ) -> io::Result<()> {
+        self.follow_steps(runtime);
+        let now = runtime.clock.ntp_time(None);
+        self.system.handle_sample(now, id, sample);
+        self.act(runtime)
+    }
+
+    /// The system peer's last offset (source − us), if there is one.
+    pub fn system_peer_offset(&self) -> Option<tempora_clock::Duration> {
+        let peer = self.system.system_peer()?;
+        self.system.last_measurement(peer).map(|m| m.offset)
+    }
+
     /// What the selection made of source `id`.
     pub fn report(&self, id: SourceId) -> tempora_system::SourceReport {
         self.system.report(id)

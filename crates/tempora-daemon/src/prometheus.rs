@@ -3,6 +3,7 @@
 //! timing loop renders it; `crate::metrics` serves it.
 
 use crate::csptp_status::{CsptpServerCounters, CsptpSourceStatus};
+use crate::refclock_status::RefclockStatus;
 use crate::status::{NtpServerCounters, NtsKeStatus, ServoState, Status};
 
 /// Appends the counter `tempora_{group}_{name}_total` with its help line.
@@ -27,6 +28,7 @@ pub fn render(status: &Status) -> String {
     if let Some(s) = &status.csptp_server {
         csptp_server(&mut out, s);
     }
+    refclocks(&mut out, &status.refclocks);
     master_sanity(&mut out, status);
     crate::prometheus_served::render(&mut out, status);
     out.push_str("# HELP tempora_ptp_receive_errors_total PTP messages dropped on receipt.\n# TYPE tempora_ptp_receive_errors_total counter\n");
@@ -321,6 +323,87 @@ fn csptp_sources(out: &mut String, status: &Status) {
     }
 }
 
+/// A per-refclock metric: its name, help and how to read it.
+type PerRefclock<T> = (&'static str, &'static str, fn(&RefclockStatus) -> T);
+
+/// The reference clocks: offsets, whether usable and selected, samples,
+/// polls and problems by kind.
+fn refclocks(out: &mut String, clocks: &[RefclockStatus]) {
+    if clocks.is_empty() {
+        return;
+    }
+    let label = |c: &RefclockStatus| format!("refclock=\"{}\",driver=\"{}\"", c.name, c.driver);
+    let gauges: [PerRefclock<Option<f64>>; 3] = [
+        (
+            "offset_seconds",
+            "Offset of the reference clock's last sample (reference minus us).",
+            |c| c.last_offset_ns.map(|v| v * 1e-9),
+        ),
+        (
+            "poll_offset_seconds",
+            "Filtered offset of the reference clock's last good poll.",
+            |c| c.poll_offset_ns.map(|v| v * 1e-9),
+        ),
+        (
+            "usable",
+            "1 when the reference clock's last poll gave a sample.",
+            |c| Some(f64::from(u8::from(c.unusable.is_none()))),
+        ),
+    ];
+    for (name, help, f) in gauges {
+        let v = |c: &RefclockStatus| f(c).map_or("NaN".to_string(), |v| v.to_string());
+        family(
+            out,
+            &format!("tempora_refclock_{name}"),
+            "gauge",
+            help,
+            clocks.iter().map(|c| (label(c), v(c))),
+        );
+    }
+    family(
+        out,
+        "tempora_refclock_selected",
+        "gauge",
+        "1 when the reference clock is the system peer.",
+        clocks
+            .iter()
+            .map(|c| (label(c), u8::from(c.selected).to_string())),
+    );
+    let counts: [PerRefclock<u64>; 3] = [
+        ("samples", "Reference clock samples accepted.", |c| {
+            c.samples
+        }),
+        (
+            "polls_used",
+            "Polls that gave the selection a sample.",
+            |c| c.polls_used,
+        ),
+        ("polls_empty", "Polls with too few samples.", |c| {
+            c.polls_empty
+        }),
+    ];
+    for (name, help, f) in counts {
+        family(
+            out,
+            &format!("tempora_refclock_{name}_total"),
+            "counter",
+            help,
+            clocks.iter().map(|c| (label(c), f(c).to_string())),
+        );
+    }
+    family(
+        out,
+        "tempora_refclock_problems_total",
+        "counter",
+        "Reference clock readings that were not usable, by kind.",
+        clocks.iter().flat_map(|c| {
+            c.problems
+                .iter()
+                .map(move |(k, n)| (format!("{},kind=\"{k}\"", label(c)), n.to_string()))
+        }),
+    );
+}
+
 /// The CSPTP server's counters.
 fn csptp_server(out: &mut String, s: &CsptpServerCounters) {
     for (name, help, v) in [
@@ -495,6 +578,13 @@ mod tests {
         assert!(text.contains("tempora_csptp_client_unknown_server_total 3\n"));
         assert!(text.contains("tempora_csptp_server_follow_ups_total 6\n"));
         assert!(text.contains("tempora_csptp_server_dropped_total{reason=\"truncated_tlv\"} 1\n"));
+        assert!(text.contains(
+            "tempora_refclock_offset_seconds{refclock=\"GPS\",driver=\"gpsd\"} -0.0000015\n"
+        ));
+        assert!(text.contains("tempora_refclock_usable{refclock=\"GPS\",driver=\"gpsd\"} 0\n"));
+        assert!(text.contains(
+            "tempora_refclock_problems_total{refclock=\"GPS\",driver=\"gpsd\",kind=\"no_fix\"} 3\n"
+        ));
         // Every sample line belongs to a declared metric family.
         for line in text.lines().filter(|l| !l.starts_with('#')) {
             let name = line.split(['{', ' ']).next().unwrap();

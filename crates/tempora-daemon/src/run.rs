@@ -87,6 +87,9 @@ impl TimingLoop {
         for fd in d.csptp_sources.iter().flat_map(|c| c.fds()) {
             tokens.add(fd, Token::CsptpClient);
         }
+        for fd in d.refclocks.iter().flat_map(|r| r.fds()) {
+            tokens.add(fd, Token::Refclock);
+        }
         TimingLoop {
             d,
             tokens,
@@ -117,6 +120,9 @@ impl TimingLoop {
         if let Some(wait) = self.d.csptp_sources.as_ref().and_then(|c| c.next_wait()) {
             timeout = timeout.min(wait);
         }
+        if let Some(r) = &self.d.refclocks {
+            timeout = timeout.min(r.next_wait());
+        }
         timeout
     }
 
@@ -142,6 +148,7 @@ impl TimingLoop {
         }
         self.ntp_client_upkeep()?;
         self.csptp_upkeep()?;
+        self.refclock_upkeep()?;
         self.chores(RealtimeBase.now())
     }
 
@@ -174,6 +181,11 @@ impl TimingLoop {
             Token::CsptpClient => {
                 if let (Some(c), Some(ntp)) = (d.csptp_sources.as_mut(), d.ntp_client.as_mut()) {
                     c.service(r.fd, r.readable, r.error_queue, ntp, &mut d.runtime)?;
+                }
+            }
+            Token::Refclock => {
+                if let (Some(rc), Some(ntp)) = (d.refclocks.as_mut(), d.ntp_client.as_ref()) {
+                    rc.service(r.fd, ntp, &d.runtime);
                 }
             }
             Token::PtpPort { port, socket } => {
@@ -291,6 +303,24 @@ impl TimingLoop {
         Ok(())
     }
 
+    /// The reference clocks read their timers and hand in the polls that
+    /// are due; a gpsd connection's socket comes and goes in the token
+    /// table.
+    fn refclock_upkeep(&mut self) -> io::Result<()> {
+        let d = &mut self.d;
+        let (Some(rc), Some(ntp)) = (d.refclocks.as_mut(), d.ntp_client.as_mut()) else {
+            return Ok(());
+        };
+        let changes = rc.upkeep(ntp, &mut d.runtime)?;
+        for fd in changes.removed {
+            self.tokens.remove(fd);
+        }
+        for fd in changes.added {
+            self.tokens.add(fd, Token::Refclock);
+        }
+        Ok(())
+    }
+
     /// The chores, by the system clock: the system clock follows the PHC
     /// once a second; the NTS keys rotate and the metrics are published
     /// once a second; the frequency is saved once a minute.
@@ -348,12 +378,16 @@ impl TimingLoop {
             s.csptp_client = Some(c.counters());
         }
         s.csptp_server = d.csptp_server.counters();
+        if let (Some(rc), Some(ntp)) = (&d.refclocks, &d.ntp_client) {
+            s.refclocks = rc.status(ntp);
+        }
         if let Some(client) = &d.ntp_client {
-            let others = d
+            let mut others = d
                 .csptp_sources
                 .as_ref()
                 .map(|c| c.names_and_ids())
                 .unwrap_or_default();
+            others.extend(d.refclocks.iter().flat_map(|r| r.names_and_ids()));
             (s.sources, s.selected_source) = client.sources(others);
         }
         let now = d.runtime.clock.ntp_time(None);

@@ -589,6 +589,7 @@ impl<P: PortIo, C: DisciplinedClock> Runtime<P, C> {
             csptp_server: None,
             holdover: None,
             leap_seconds: None,
+            refclocks: Vec::new(),
             measurements: self.measurements,
             uptime_s: (self.clock.now() - self.started).as_secs_f64(),
             master_sanity: self.sanity_status(),

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use tempora_ptp::engine::PtpInstance;
 
 use crate::csptp_status::{CsptpClientCounters, CsptpServerCounters, CsptpSourceStatus};
+use crate::refclock_status::RefclockStatus;
 
 /// A port state (IEEE 1588-2019 §9.2.5, Table 27), under linuxptp's names:
 /// `MASTER`, `PRE_MASTER`, `SLAVE`, ...
@@ -473,6 +474,9 @@ pub struct Status {
     /// The leap second list (the daemon).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub leap_seconds: Option<crate::served_status::LeapStatusReport>,
+    /// The reference clocks, when there are any.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub refclocks: Vec<RefclockStatus>,
     /// Offset measurements taken.
     pub measurements: u64,
     /// Seconds since the daemon started.
@@ -626,6 +630,18 @@ pub(crate) mod tests {
                 tai_minus_utc: Some(37),
                 pending: "none".into(),
             }),
+            refclocks: vec![RefclockStatus {
+                name: "GPS".into(),
+                driver: "gpsd".into(),
+                from: "127.0.0.1:2947".into(),
+                poll: 4,
+                samples: 10,
+                polls_empty: 1,
+                last_offset_ns: Some(-1500.0),
+                unusable: Some("no fix (mode 1)".into()),
+                problems: [("no_fix".to_string(), 3)].into(),
+                ..Default::default()
+            }],
             measurements: 42,
             uptime_s: 61.0,
             master_sanity: MasterSanityStatus::default(),

@@ -19,6 +19,9 @@
 //!   its sockets' group);
 //! - [`privilege`]: another user with only the capabilities still
 //!   needed, no new privileges, the system-call allow-list;
+//! - [`shm`], [`pps`], [`serial`], [`tcp`]: what the reference clock
+//!   drivers read: the NTP SHM segment, RFC 2783 PPS devices, serial
+//!   ports, a non-blocking TCP connection (gpsd);
 //! - [`clock`]: the system clock and PTP hardware clocks as
 //!   [`tempora_clock::Clock`]s, and CLOCK_REALTIME as a
 //!   [`tempora_clock::BaseClock`] for the virtual clock;
@@ -102,10 +105,14 @@ pub mod csptp;
 pub mod extts;
 pub mod interface;
 pub mod poll;
+pub mod pps;
 pub mod privilege;
 pub mod raw;
+pub mod serial;
+pub mod shm;
 mod socket;
 mod sys;
+pub mod tcp;
 pub mod timestamping;
 pub mod udp;
 pub mod udp_client;

@@ -184,6 +184,10 @@ const ALLOWED: &[libc::c_long] = &[
     libc::SYS_ftruncate,
     libc::SYS_fchmod,
     libc::SYS_fchmodat,
+    // The NTP SHM reference clock (`crate::shm`).
+    libc::SYS_shmget,
+    libc::SYS_shmat,
+    libc::SYS_shmdt,
     // Sockets.
     libc::SYS_socket,
     libc::SYS_socketpair,

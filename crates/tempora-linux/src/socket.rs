@@ -87,6 +87,14 @@ impl SockAddr {
     }
 }
 
+/// `connect(fd, addr)`: the raw result (-1 with errno on failure, as
+/// EINPROGRESS on a non-blocking socket).
+pub(crate) fn connect_raw(fd: RawFd, addr: &SockAddr) -> libc::c_int {
+    let (p, l) = addr.ptr_len();
+    // SAFETY: `p` points at a live socket address of length `l`.
+    unsafe { libc::connect(fd, p, l) }
+}
+
 /// `bind(fd, addr)`.
 pub(crate) fn bind(fd: RawFd, addr: &SockAddr) -> io::Result<()> {
     let (p, l) = addr.ptr_len();

@@ -86,6 +86,9 @@ pub fn status(socket: &Path, json: bool) -> ExitCode {
     for line in crate::status_served::lines(&s) {
         println!("{line}");
     }
+    for line in refclock_lines(&s) {
+        println!("{line}");
+    }
     print_sources(&s);
     ExitCode::SUCCESS
 }
@@ -142,6 +145,36 @@ fn drops(d: &std::collections::BTreeMap<String, u64>) -> String {
     }
     let parts: Vec<String> = d.iter().map(|(r, n)| format!("{r} {n}")).collect();
     parts.join(", ")
+}
+
+/// The reference clocks, two lines each (a third when unusable).
+fn refclock_lines(s: &Status) -> Vec<String> {
+    let ns = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:+.0} ns"));
+    let mut out = Vec::new();
+    for c in &s.refclocks {
+        out.push(format!(
+            "refclock       {} {} ({} {}, poll 2^{} s): last offset {}, vs system clock {}, poll offset {}",
+            if c.selected { '*' } else { ' ' },
+            c.name,
+            c.driver,
+            c.from,
+            c.poll,
+            ns(c.last_offset_ns),
+            ns(c.last_system_offset_ns),
+            ns(c.poll_offset_ns),
+        ));
+        out.push(format!(
+            "                 {} samples, {} polls used, {} empty; problems: {}",
+            c.samples,
+            c.polls_used,
+            c.polls_empty,
+            drops(&c.problems)
+        ));
+        if let Some(why) = &c.unusable {
+            out.push(format!("                 unusable: {why}"));
+        }
+    }
+    out
 }
 
 /// The CSPTP sources and server, a few lines each.
@@ -239,5 +272,28 @@ mod tests {
             lines[4],
             "csptp server     5 requests, 4 replies, 4 follow-ups; 1 denied, 0 rate-limited; dropped: none"
         );
+    }
+
+    #[test]
+    fn refclocks_get_their_lines_with_the_unusable_reason() {
+        let json = r#"{"identity":"x","ports":[],"parent":"p","grandmaster":"g","steps_removed":0,
+            "offset_from_master_ns":0.0,"mean_path_delay_ns":0.0,"servo_state":"locked",
+            "frequency_ppb":0.0,"clock":"virtual","measurements":1,"uptime_s":1.0,
+            "refclocks":[{"name":"GPS","driver":"gpsd","from":"127.0.0.1:2947","poll":3,
+              "samples":12,"polls_used":1,"polls_empty":2,"last_offset_ns":-1500.0,
+              "last_system_offset_ns":-50600000.0,"poll_offset_ns":null,"poll_dispersion_ns":null,
+              "unusable":"no fix (mode 1)","last_problem":"no fix (mode 1)",
+              "problems":{"no_fix":4},"selected":false}]}"#;
+        let s: Status = serde_json::from_str(json).unwrap();
+        let lines = refclock_lines(&s);
+        assert_eq!(
+            lines[0],
+            "refclock         GPS (gpsd 127.0.0.1:2947, poll 2^3 s): last offset -1500 ns, vs system clock -50600000 ns, poll offset -"
+        );
+        assert_eq!(
+            lines[1],
+            "                 12 samples, 1 polls used, 2 empty; problems: no_fix 4"
+        );
+        assert_eq!(lines[2], "                 unusable: no fix (mode 1)");
     }
 }

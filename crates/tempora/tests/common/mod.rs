@@ -19,6 +19,10 @@ pub struct Lab {
     pub ns: Vec<String>,
     /// A private directory for configs, sockets and logs.
     pub dir: PathBuf,
+    /// A command every process of the lab is started under, after
+    /// `ip netns exec NS` (as `nsenter -t PID --ipc --` to share an IPC
+    /// namespace); empty by default.
+    pub wrap: Vec<String>,
     children: Vec<(String, usize, Child)>,
 }
 
@@ -143,6 +147,7 @@ impl Lab {
         let lab = Lab {
             ns: ns.clone(),
             dir,
+            wrap: Vec::new(),
             children: Vec::new(),
         };
         for name in &ns {
@@ -251,7 +256,9 @@ impl Lab {
         let out = std::fs::File::create(self.dir.join(format!("{name}.out"))).unwrap();
         let err = std::fs::File::create(self.dir.join(format!("{name}.err"))).unwrap();
         let child = Command::new("ip")
-            .args(["netns", "exec", &self.ns[ns], program])
+            .args(["netns", "exec", &self.ns[ns]])
+            .args(&self.wrap)
+            .arg(program)
             .args(args)
             .stdout(out)
             .stderr(err)
