@@ -497,12 +497,23 @@ impl Refclocks {
             c.next_poll += step;
         }
         let problem = c.problem_since_poll.take();
-        c.sample_since_poll = false;
+        let fresh = std::mem::take(&mut c.sample_since_poll);
         let Some(mut sample) = c.filter.poll(c.poll) else {
             c.status.polls_empty += 1;
-            c.status.unusable = Some(problem.unwrap_or_else(|| "no samples".into()));
-            c.filter.clear();
-            ntp.handle_source_reset(c.id);
+            let reason = if fresh {
+                "too few samples in the poll"
+            } else {
+                "no samples"
+            };
+            c.status.unusable = Some(problem.unwrap_or_else(|| reason.into()));
+            if !fresh {
+                // Nothing new: the source is out until it measures again.
+                c.filter.clear();
+                ntp.handle_source_reset(c.id);
+            }
+            // Too few new ones (a 4 s poll of a once-a-second source
+            // catches 3 or 4) wait for the next poll's, as chrony's filter
+            // keeps them.
             return Ok(());
         };
         sample.measurement.delay = c.delay;

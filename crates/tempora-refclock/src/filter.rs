@@ -16,15 +16,16 @@
 //! median; nothing is dropped from two samples or fewer), which keeps the
 //! 60% nearest the median.
 //!
-//! Combining (after chrony's `combine_selected_samples`, simplified): the
-//! sample's time and offset are the means of the kept samples'; its
-//! dispersion is the larger of the kept samples' mean dispersion and the
-//! spread of their offsets: for four or more, the standard error of the
-//! intercept at the mean time of a least-squares line through them (so a
-//! frequency error of the local clock over the poll is not counted as
-//! noise); for two or three, the standard deviation of the offsets. chrony
-//! weights the fit by dispersion and smooths the variance over polls; this
-//! filter does neither.
+//! Combining (after chrony's `combine_selected_samples`, changed): for
+//! four or more kept samples, the value of a least-squares line through
+//! them at the newest one's time, with the standard error of that value as
+//! its spread (so a frequency error of the local clock over the poll is
+//! not counted as noise, and the sample is not half a poll old when the
+//! servo gets it); for two or three, the mean at the mean time, with the
+//! standard deviation of the offsets. The dispersion is the larger of that
+//! spread and the kept samples' mean dispersion. chrony reports the mean at
+//! the mean time, weights the fit by dispersion and smooths the variance
+//! over polls; this filter does none of these.
 
 use alloc::vec::Vec;
 use tempora_clock::{Duration, Time};
@@ -144,7 +145,16 @@ fn select(samples: &[RefSample]) -> Vec<RefSample> {
     kept
 }
 
-/// The mean of the kept samples, with their dispersion.
+/// The kept samples combined: for four or more, the value of a
+/// least-squares line through them at the newest one's time, with the
+/// standard error of that value; for two or three, their mean at their
+/// mean time, with their standard deviation; either way at least their mean
+/// dispersion.
+///
+/// The newest time, not the mean: the servo takes a sample as measured
+/// when it gets it, and a mean half a poll old (8 s at the default 16 s
+/// poll of a once-a-second source) is a loop delay that made the servo
+/// oscillate under clknetsim after tens of minutes (docs/refclocks.md).
 fn combine(kept: &[RefSample]) -> RefSample {
     let Some(last) = kept.iter().map(|s| s.at).max() else {
         return RefSample {
@@ -159,24 +169,30 @@ fn combine(kept: &[RefSample]) -> RefSample {
     let mean_x = x.iter().sum::<f64>() / n;
     let mean_y = y.iter().sum::<f64>() / n;
     let mean_disp = kept.iter().map(|s| s.dispersion.as_secs_f64()).sum::<f64>() / n;
-    let spread = if kept.len() >= 4 {
-        intercept_error(&x, &y, mean_x, mean_y)
+    let (at, offset, spread) = if kept.len() >= 4 {
+        let (value, error) = line_at_newest(&x, &y, mean_x, mean_y);
+        (last, value, error)
     } else if kept.len() >= 2 {
         let var = y.iter().map(|v| (v - mean_y) * (v - mean_y)).sum::<f64>() / (n - 1.0);
-        libm::sqrt(var)
+        (
+            last + Duration::from_secs_f64(mean_x),
+            mean_y,
+            libm::sqrt(var),
+        )
     } else {
-        0.0
+        (last + Duration::from_secs_f64(mean_x), mean_y, 0.0)
     };
     RefSample {
-        at: last + Duration::from_secs_f64(mean_x),
-        offset: Duration::from_secs_f64(mean_y),
+        at,
+        offset: Duration::from_secs_f64(offset),
         dispersion: Duration::from_secs_f64(spread.max(mean_disp)),
     }
 }
 
-/// The standard error of a least-squares line's value at the mean of `x`:
-/// √(s² / n), with s² the residual variance over n − 2 degrees of freedom.
-fn intercept_error(x: &[f64], y: &[f64], mean_x: f64, mean_y: f64) -> f64 {
+/// A least-squares line's value at x = 0 (the newest sample) and its
+/// standard error √(s² (1/n + x̄²/Sxx)), with s² the residual variance over
+/// n − 2 degrees of freedom.
+fn line_at_newest(x: &[f64], y: &[f64], mean_x: f64, mean_y: f64) -> (f64, f64) {
     let n = x.len() as f64;
     let sxx: f64 = x.iter().map(|v| (v - mean_x) * (v - mean_x)).sum();
     let sxy: f64 = x
@@ -193,7 +209,13 @@ fn intercept_error(x: &[f64], y: &[f64], mean_x: f64, mean_y: f64) -> f64 {
             r * r
         })
         .sum();
-    libm::sqrt(ssr / (n - 2.0) / n)
+    let leverage = if sxx > 0.0 {
+        mean_x * mean_x / sxx
+    } else {
+        0.0
+    };
+    let value = mean_y - slope * mean_x;
+    (value, libm::sqrt(ssr / (n - 2.0) * (1.0 / n + leverage)))
 }
 
 #[cfg(test)]

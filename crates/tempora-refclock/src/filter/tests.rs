@@ -45,14 +45,17 @@ fn drops_outliers_keeps_middle_sixty_percent() {
     }
     let r = f.poll(Duration::from_secs(16)).unwrap();
     // ⌊10 × 0.2⌋ = 2 dropped at each end: 98, 99, 100, 100, 101, 102 kept.
-    assert!(near(r.measurement.offset, Duration::from_nanos(100_000), 1));
-    // Their mean time.
-    let kept_at = [0, 2, 3, 5, 6, 7];
-    let mean_ns = kept_at.iter().sum::<i64>() * 1_000_000_000 / 6;
+    // Their line at the newest kept one (7 s): slope -3/34.83 us/s over
+    // mean 100 us at 23/6 s gives 99.727 us.
+    assert!(
+        near(r.measurement.offset, Duration::from_nanos(99_727), 2),
+        "{}",
+        r.measurement.offset
+    );
     assert!(near(
         r.measurement.at - Time::from_secs_nanos(1000, 0),
-        Duration::from_nanos(mean_ns),
-        2
+        Duration::from_secs(7),
+        0
     ));
     // The spread of the kept ones, not the wild ones.
     assert!(r.root < Duration::from_micros(5), "{}", r.root);
@@ -62,17 +65,18 @@ fn drops_outliers_keeps_middle_sixty_percent() {
 #[test]
 fn drift_over_the_poll_is_not_noise() {
     // The local clock runs 10 ppm fast: offsets fall 10 us per second, on
-    // a line. The mean is at the mean time, and the fit leaves no spread.
+    // a line. The sample is the line at the newest kept time, and the fit
+    // leaves no spread.
     let mut f = SampleFilter::new(8);
     for i in 0..8 {
         f.add(s(i * 1000, 500 - 10 * i, 0));
     }
     let r = f.poll(Duration::from_secs(8)).unwrap();
-    // Kept: the middle six by offset (i = 1..=6): mean offset 465 us at 3.5 s.
-    assert!(near(r.measurement.offset, Duration::from_micros(465), 1));
+    // Kept: the middle six by offset (i = 1..=6): 440 us at 6 s.
+    assert!(near(r.measurement.offset, Duration::from_micros(440), 1));
     assert!(near(
         r.measurement.at - Time::from_secs_nanos(1000, 0),
-        Duration::from_millis(3500),
+        Duration::from_secs(6),
         1
     ));
     assert!(r.root < Duration::from_nanos(1), "{}", r.root);
