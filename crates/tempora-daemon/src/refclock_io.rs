@@ -348,7 +348,7 @@ fn phc_tick(path: &str, clock: &mut Option<PhcClock>, out: &mut Vec<Event>) {
         }
     }
     let Some(c) = clock.as_ref() else { return };
-    match c.sys_offset(5) {
+    match c.sys_offset_best(5) {
         Ok(r) => out.push(Event::Sample {
             reference: r.system_time + r.offset,
             local: r.system_time,
