@@ -28,7 +28,7 @@ use tempora_clock::{Duration, Time};
 use tempora_config::{PpsEdgeSetting, RefclockDriver, RefclockSettings};
 use tempora_refclock::filter::{RefSample, SampleFilter};
 use tempora_refclock::pps::{Edge, Lock, PpsParams, pulse_offset};
-use tempora_system::{ReferenceKind, SourceId, SourceKind, SourceOptions};
+use tempora_system::{ReferenceKind, SourceId, SourceKind};
 
 use crate::ntp_client::NtpClient;
 use crate::refclock_event::{Event, Problem};
@@ -186,19 +186,6 @@ pub struct FdChanges {
     pub added: Vec<RawFd>,
 }
 
-/// The source options of a `[[refclock]]`.
-pub fn refclock_options(s: &RefclockSettings) -> SourceOptions {
-    SourceOptions {
-        prefer: s.prefer,
-        noselect: s.noselect,
-        trust: s.trust,
-        require: s.require,
-        offset: s.offset.unwrap_or(Duration::ZERO),
-        asymmetry: Duration::ZERO,
-        max_delay: s.max_delay,
-    }
-}
-
 impl Refclocks {
     /// Opens the drivers of `settings` (the SOCK sockets and serial ports
     /// now: a failure is an error naming the refclock; SHM, PPS and PHC
@@ -224,7 +211,7 @@ impl Refclocks {
                     .as_ref()
                     .and_then(|l| settings.iter().position(|o| &o.name == l)),
                 correction: s.offset.unwrap_or(Duration::ZERO),
-                id: ntp.add_source(SourceKind::Refclock, refclock_options(s)),
+                id: ntp.add_source(SourceKind::Refclock, crate::sources::refclock_options(s)),
                 last: None,
                 problem_since_poll: None,
                 sample_since_poll: false,

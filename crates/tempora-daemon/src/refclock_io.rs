@@ -35,6 +35,10 @@ const MAX_NMEA_LINE: usize = 256;
 /// a character or so.
 const NMEA_DISPERSION: Duration = Duration::from_millis(1);
 
+/// Ticks (of the daemon's 250 ms timer) without a new SHM sample after
+/// which the segment is attached again: 8 s.
+pub const SHM_REATTACH_TICKS: u32 = 32;
+
 /// A driver that reads a local device, segment or socket.
 pub enum LocalDriver {
     /// The NTP SHM segment `key` (attached when a writer has created it).
@@ -45,6 +49,10 @@ pub enum LocalDriver {
         mode: Option<u8>,
         /// The attached segment.
         segment: Option<ShmSegment>,
+        /// Ticks since the last new sample: after [`SHM_REATTACH_TICKS`]
+        /// the segment is attached again (a writer that restarted may have
+        /// removed it and made a new one under the same key).
+        quiet: u32,
     },
     /// A PPS device.
     Pps {
@@ -94,6 +102,7 @@ impl LocalDriver {
             key,
             mode,
             segment: None,
+            quiet: 0,
         }
     }
 
@@ -168,7 +177,23 @@ impl LocalDriver {
     /// The timer: reads the SHM segment, the PPS device or the PHC.
     pub fn tick(&mut self, out: &mut Vec<Event>) {
         match self {
-            LocalDriver::Shm { key, mode, segment } => shm_tick(*key, *mode, segment, out),
+            LocalDriver::Shm {
+                key,
+                mode,
+                segment,
+                quiet,
+            } => {
+                let before = out.len();
+                shm_tick(*key, *mode, segment, out);
+                let fresh = out
+                    .get(before..)
+                    .is_some_and(|new| new.iter().any(|e| matches!(e, Event::Sample { .. })));
+                *quiet = if fresh { 0 } else { *quiet + 1 };
+                if *quiet >= SHM_REATTACH_TICKS {
+                    *quiet = 0;
+                    *segment = None;
+                }
+            }
             LocalDriver::Pps {
                 path,
                 device,
@@ -323,7 +348,7 @@ fn phc_tick(path: &str, clock: &mut Option<PhcClock>, out: &mut Vec<Event>) {
         }
     }
     let Some(c) = clock.as_ref() else { return };
-    match c.sys_offset(5) {
+    match c.sys_offset_best(5) {
         Ok(r) => out.push(Event::Sample {
             reference: r.system_time + r.offset,
             local: r.system_time,

@@ -1,9 +1,10 @@
 //! The sources of the system process as the configuration names them and
 //! as the status shows them: options from `[[ntp-source]]` and `[[port]]`
-//! (docs/sources.md), and a [`SourceStatus`] per source.
+//! (docs/sources.md), `[[csptp-source]]` and `[[refclock]]`, and a
+//! [`SourceStatus`] per source.
 
 use tempora_clock::Duration;
-use tempora_config::{CsptpSourceSettings, NtpSourceSettings, PortSettings};
+use tempora_config::{CsptpSourceSettings, NtpSourceSettings, PortSettings, RefclockSettings};
 use tempora_system::{SourceId, SourceKind, SourceOptions, SystemProcess};
 
 use crate::status::{SourceOptionsStatus, SourceStatus};
@@ -41,6 +42,20 @@ pub fn csptp_options(s: &CsptpSourceSettings) -> SourceOptions {
         require: s.require,
         offset: s.offset.unwrap_or(Duration::ZERO),
         asymmetry: s.asymmetry.unwrap_or(Duration::ZERO),
+        max_delay: s.max_delay,
+    }
+}
+
+/// A `[[refclock]]`'s options: its `offset` is added to its offsets, as
+/// chrony's refclock `offset`; it has no asymmetry.
+pub fn refclock_options(s: &RefclockSettings) -> SourceOptions {
+    SourceOptions {
+        prefer: s.prefer,
+        noselect: s.noselect,
+        trust: s.trust,
+        require: s.require,
+        offset: s.offset.unwrap_or(Duration::ZERO),
+        asymmetry: Duration::ZERO,
         max_delay: s.max_delay,
     }
 }

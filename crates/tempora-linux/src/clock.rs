@@ -437,16 +437,43 @@ impl PhcClock {
     pub fn sys_offset(&self, samples: u32) -> io::Result<PhcOffset> {
         let n = samples.clamp(1, libc::PTP_MAX_SAMPLES);
         match self.sys_offset_extended(n) {
-            Err(e)
-                if matches!(
-                    e.raw_os_error(),
-                    Some(libc::EOPNOTSUPP | libc::ENOTTY | libc::EINVAL)
-                ) =>
-            {
-                self.sys_offset_basic(n)
-            }
+            Err(e) if unsupported(&e) => self.sys_offset_basic(n),
             r => r,
         }
+        .map_err(|e| sys::context(e, self.name))
+    }
+
+    /// The offset to the system clock as precisely as the driver can:
+    /// `PTP_SYS_OFFSET_PRECISE` (a cross-timestamp by the hardware, no
+    /// delay), else [`sys_offset`](Self::sys_offset) with `samples`.
+    pub fn sys_offset_best(&self, samples: u32) -> io::Result<PhcOffset> {
+        match self.sys_offset_precise() {
+            Err(e) if unsupported(&e) => self.sys_offset(samples),
+            r => r.map_err(|e| sys::context(e, self.name)),
+        }
+    }
+
+    fn sys_offset_precise(&self) -> io::Result<PhcOffset> {
+        // SAFETY: plain old data; zeroes are valid.
+        let mut req: libc::ptp_sys_offset_precise = unsafe { mem::zeroed() };
+        // SAFETY: the ioctl writes one ptp_sys_offset_precise, which `req`
+        // is.
+        sys::cvt(unsafe {
+            libc::ioctl(
+                self.fd.as_raw_fd(),
+                libc::PTP_SYS_OFFSET_PRECISE as _,
+                &mut req as *mut libc::ptp_sys_offset_precise,
+            )
+        })?;
+        let (Some(phc), Some(system)) = (ptp_time(&req.device), ptp_time(&req.sys_realtime)) else {
+            return Err(no_samples(self.name));
+        };
+        Ok(PhcOffset {
+            offset: phc - system,
+            delay: Duration::ZERO,
+            system_time: system,
+            phc_time: phc,
+        })
     }
 
     fn sys_offset_extended(&self, n: u32) -> io::Result<PhcOffset> {
@@ -462,8 +489,7 @@ impl PhcClock {
                 libc::PTP_SYS_OFFSET_EXTENDED as _,
                 &mut req as *mut libc::ptp_sys_offset_extended,
             )
-        })
-        .map_err(|e| sys::context(e, format!("PTP_SYS_OFFSET_EXTENDED on {}", self.name)))?;
+        })?;
         let got = (req.n_samples.min(n) as usize).min(req.ts.len());
         let samples: Vec<_> = req.ts[..got]
             .iter()
@@ -484,8 +510,7 @@ impl PhcClock {
                 libc::PTP_SYS_OFFSET as _,
                 &mut req as *mut libc::ptp_sys_offset,
             )
-        })
-        .map_err(|e| sys::context(e, format!("PTP_SYS_OFFSET on {}", self.name)))?;
+        })?;
         let got = (req.n_samples.min(n) as usize).min((req.ts.len() - 1) / 2);
         let samples: Vec<_> = (0..got)
             .filter_map(|i| {
@@ -498,6 +523,15 @@ impl PhcClock {
             .collect();
         best_sample(&samples).ok_or_else(|| no_samples(self.name))
     }
+}
+
+/// Whether an ioctl failed because the driver lacks it (its errno; the
+/// PHC's name is added to the error after this decision).
+fn unsupported(e: &io::Error) -> bool {
+    matches!(
+        e.raw_os_error(),
+        Some(libc::EOPNOTSUPP | libc::ENOTTY | libc::EINVAL)
+    )
 }
 
 fn no_samples(name: &str) -> io::Error {

@@ -19,7 +19,8 @@
 //! offset, within 1 ms).
 //!
 //! Then gpsd is killed and started again: the gpsd refclock reports the
-//! disconnection and measures again once it has reconnected.
+//! disconnection and measures again once it has reconnected, and the SHM
+//! refclock reads the new gpsd's segment.
 //!
 //! The second test feeds gpsd fixes without a fix and an `nmea` refclock
 //! sentences with bad checksums: both refclocks are unusable with their
@@ -337,6 +338,9 @@ fn tempora_and_chronyd_agree_on_gpsd_time_and_the_refclock_is_selected() {
     let gps = refclock(s.as_ref().expect("status"), "GPS").clone();
     assert!(gps["problems"]["disconnected"].as_u64() >= Some(1), "{gps}");
     let samples = gps["samples"].as_u64().unwrap_or(0);
+    let shm_samples = refclock(s.as_ref().expect("status"), "SHM")["samples"]
+        .as_u64()
+        .unwrap_or(0);
     let stop2 = Arc::new(AtomicBool::new(false));
     receiver(
         vec![gps0.clone(), gps1.clone()],
@@ -353,6 +357,7 @@ fn tempora_and_chronyd_agree_on_gpsd_time_and_the_refclock_is_selected() {
     let again = Instant::now();
     let (s, took) = lab.wait_status("tempora", Duration::from_secs(60), |s| {
         refclock(s, "GPS")["samples"].as_u64() > Some(samples + 5)
+            && refclock(s, "SHM")["samples"].as_u64() > Some(shm_samples + 5)
     });
     stop2.store(true, Ordering::Relaxed);
     let s = s.expect("status");
@@ -360,11 +365,13 @@ fn tempora_and_chronyd_agree_on_gpsd_time_and_the_refclock_is_selected() {
         "gpsd restarted: measuring again after {took:?}: {}",
         refclock(&s, "GPS")
     );
-    assert!(
-        refclock(&s, "GPS")["samples"].as_u64() > Some(samples + 5),
-        "no samples {:?} after gpsd restarted: {s}",
-        again.elapsed()
-    );
+    for (name, before) in [("GPS", samples), ("SHM", shm_samples)] {
+        assert!(
+            refclock(&s, name)["samples"].as_u64() > Some(before + 5),
+            "{name}: no samples {:?} after gpsd restarted: {s}",
+            again.elapsed()
+        );
+    }
 }
 
 #[test]
