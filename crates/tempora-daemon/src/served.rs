@@ -28,7 +28,7 @@ use tempora_ptp::datasets::TimePropertiesDs;
 use tempora_ptp::wire::ClockQuality;
 use tempora_system::holdover::{Fallback, Holdover, HoldoverStatus};
 use tempora_system::quality::{DegradedClass, ServedQuality, served_quality};
-use tempora_system::{ReferenceKind, SourceId, SystemProcess};
+use tempora_system::{ReferenceKind, SourceId, Stage, SystemProcess};
 
 use crate::leap_file::LeapFile;
 use crate::runtime::{DisciplinedClock, PortIo, Runtime};
@@ -167,7 +167,15 @@ impl Served {
             self.seen_steps = runtime.steps();
             self.holdover.forget();
         }
-        match decide(&self.references, peer, runtime.servo_state(), now) {
+        // While it settles (before the servo takes over) the system process
+        // steers the clock from its sources' fit: the time is the
+        // reference's then as much as when the servo is locked.
+        let settled = system.is_some_and(|s| s.stage() != Stage::Startup);
+        let servo = match runtime.servo_state() {
+            ServoState::Unlocked if settled => ServoState::Locked,
+            state => state,
+        };
+        match decide(&self.references, peer, servo, now) {
             Decision::Locked(kind, at) => {
                 if self.reference_time != Some(at) {
                     // A new sample: the offset local − reference, and the

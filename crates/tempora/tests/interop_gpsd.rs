@@ -327,6 +327,20 @@ fn tempora_and_chronyd_agree_on_gpsd_time_and_the_refclock_is_selected() {
         "{s}"
     );
     assert!(text.contains("selected source  refclock:"), "{text}");
+    // Locked to the GPS: what the grandmaster and the NTP server serve is
+    // a primary reference's (IEEE 1588-2019 Table 4 class 6; stratum 1).
+    // (The servo must be locked first: the system process hands over to it
+    // once the frequency is settled.)
+    let (locked, took) = lab.wait_status("tempora", Duration::from_secs(180), |s| {
+        s["holdover"]["state"] == "locked"
+    });
+    let locked = locked.expect("status");
+    eprintln!("locked after a further {took:?}: {}", locked["holdover"]);
+    let served = &locked["holdover"];
+    assert_eq!(served["state"], "locked", "{locked}");
+    assert_eq!(served["reference"], "gnss", "{served}");
+    assert_eq!(served["clock_class"], 6, "{served}");
+    assert_eq!(served["stratum"], 1, "{served}");
     // gpsd restarts: the gpsd refclock is disconnected, then reconnects
     // (its backoff: 1, 2, 4, ... s) and measures again.
     lab.kill("gpsd");
@@ -337,6 +351,29 @@ fn tempora_and_chronyd_agree_on_gpsd_time_and_the_refclock_is_selected() {
     });
     let gps = refclock(s.as_ref().expect("status"), "GPS").clone();
     assert!(gps["problems"]["disconnected"].as_u64() >= Some(1), "{gps}");
+    // Both refclocks fall silent with gpsd (it writes the SHM segment):
+    // after three polls the reference is lost and the clock is in
+    // holdover, class 7 while the estimate is within the budget and 248
+    // past it (gpsd's time through a FIFO, without a PPS, is good to
+    // about 100 us, so the 1 us budget of the config is soon spent).
+    let (held, took) = lab.wait_status("tempora", Duration::from_secs(60), |s| {
+        s["holdover"]["state"]
+            .as_str()
+            .is_some_and(|h| h.starts_with("holdover"))
+    });
+    let held = held.expect("status");
+    eprintln!("holdover after {took:?}: {}", held["holdover"]);
+    let h = &held["holdover"];
+    let within = h["estimated_error_ns"].as_f64() <= h["budget_ns"].as_f64();
+    let (state, class) = if within {
+        ("holdover", 7)
+    } else {
+        ("holdover-expired", 248)
+    };
+    assert_eq!(h["state"], state, "{h}");
+    assert_eq!(h["clock_class"], class, "{h}");
+    assert_eq!(h["stratum"], 1, "{h}");
+    assert!(h["hold_frequency_ppb"].is_number(), "{h}");
     let samples = gps["samples"].as_u64().unwrap_or(0);
     let shm_samples = refclock(s.as_ref().expect("status"), "SHM")["samples"]
         .as_u64()
