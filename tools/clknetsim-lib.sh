@@ -1,6 +1,7 @@
-# Shared by the clknetsim scripts (clknetsim-startup.sh, clknetsim-csptp.sh),
-# sourced after they have set `workdir` (a fresh work directory), `pids`
-# (the processes their exit trap stops), CLKNETSIM_PATH and TEMPORA:
+# Shared by the clknetsim scripts (clknetsim-startup.sh, clknetsim-csptp.sh,
+# clknetsim-refclock.sh, clknetsim-gm.sh), sourced after they have set
+# `workdir` (a fresh work directory), `pids` (the processes their exit trap
+# stops), CLKNETSIM_PATH and TEMPORA:
 #
 #   clknetsim_install      copy clknetsim, clknetsim.so and the tempora binary
 #                          into $workdir/bin (sets `tempora_bin`) and, as

@@ -235,9 +235,12 @@ fn build_runtime(config: &Config) -> io::Result<(LinuxRuntime, f64)> {
     };
     let clock = open_clock(config, saved)?;
     let max_ppb = max_frequency_ppb(&clock);
+    // The engine's seed (its randomised timeouts and intervals) comes from
+    // the OS's random source, not the process id: under clknetsim that
+    // source is the simulation's seed, so a run repeats exactly.
     let engine = PtpInstance::new(
         instance,
-        u64::from_le_bytes(identity.0) ^ std::process::id() as u64,
+        u64::from_le_bytes(identity.0) ^ rand::random::<u64>(),
     );
     let servo = servo(config, saved.unwrap_or(0.0), ports.hardware, max_ppb);
     let mut runtime = Runtime::new(engine, ports.ports, ports.names, clock, servo);
