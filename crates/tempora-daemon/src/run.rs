@@ -311,6 +311,10 @@ impl TimingLoop {
         let (Some(rc), Some(ntp)) = (d.refclocks.as_mut(), d.ntp_client.as_mut()) else {
             return Ok(());
         };
+        // TAI − UTC for an extts refclock's PHC counting TAI: what is
+        // served (the leap-second file's, the configured or the kernel's).
+        let tp = d.served.time_properties();
+        rc.set_tai_offset(tp.current_utc_offset_valid.then_some(tp.current_utc_offset));
         let changes = rc.upkeep(ntp, &mut d.runtime)?;
         for fd in changes.removed {
             self.tokens.remove(fd);
