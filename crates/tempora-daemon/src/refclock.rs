@@ -32,6 +32,7 @@ use std::time::Instant;
 use tempora_clock::{Duration, Time};
 use tempora_config::{ClockKind, PpsEdgeSetting, RefclockDriver, RefclockSettings};
 use tempora_refclock::filter::{RefSample, SampleFilter};
+use tempora_refclock::leap::Leap;
 use tempora_refclock::pps::{Edge, Lock, PpsParams, pulse_offset};
 use tempora_system::{ReferenceKind, SourceId, SourceKind};
 
@@ -203,6 +204,10 @@ struct Refclock {
     lock: Option<usize>,
     /// The extts refclocks whose seconds this one names (`tod`).
     tod_for: Vec<usize>,
+    /// The index of an extts refclock's `tod` refclock.
+    tod: Option<usize>,
+    /// The leap warning of its last sample, if its driver has one.
+    leap: Option<Leap>,
     /// Its `offset` option (added to its offsets by the selection, and to
     /// the offset it lends a PPS as its lock).
     correction: Duration,
@@ -276,6 +281,11 @@ impl Refclocks {
                     .filter(|(_, o)| o.tod.as_ref() == Some(&s.name))
                     .map(|(j, _)| j)
                     .collect(),
+                leap: None,
+                tod: s
+                    .tod
+                    .as_ref()
+                    .and_then(|l| settings.iter().position(|o| &o.name == l)),
                 correction: s.offset.unwrap_or(Duration::ZERO),
                 id: ntp.add_source(SourceKind::Refclock, crate::sources::refclock_options(s)),
                 last: None,
@@ -419,7 +429,13 @@ impl Refclocks {
                     reference,
                     local,
                     dispersion,
-                } => self.sample(i, reference, local, dispersion, runtime),
+                    leap,
+                } => {
+                    if let Some(c) = self.clocks.get_mut(i) {
+                        c.leap = leap;
+                    }
+                    self.sample(i, reference, local, dispersion, runtime)
+                }
                 Event::Pulse { edge } => self.pulse(i, edge, ntp, runtime),
                 Event::Problem(p) => self.problem(i, p),
             }
@@ -680,6 +696,19 @@ impl Refclocks {
     /// it stands for and its poll (for `crate::served`).
     pub fn references(&self) -> Vec<(SourceId, ReferenceKind, Duration)> {
         self.clocks.iter().map(|c| (c.id, c.kind, c.poll)).collect()
+    }
+
+    /// Each refclock's handle and the leap warning its samples carry: its
+    /// own (SHM, SOCK), else for a PPS its `lock`'s and for an extts its
+    /// `tod`'s (the reference that numbers its seconds), else `None`.
+    pub fn leap_warnings(&self) -> Vec<(SourceId, Option<Leap>)> {
+        self.clocks
+            .iter()
+            .map(|c| {
+                let numbering = c.lock.or(c.tod).and_then(|l| self.clocks.get(l));
+                (c.id, c.leap.or(numbering.and_then(|l| l.leap)))
+            })
+            .collect()
     }
 
     /// The refclocks for the status.

@@ -270,6 +270,7 @@ fn shm_tick(key: u32, mode: Option<u8>, segment: &mut Option<ShmSegment>, out: &
                 reference: s.reference,
                 local: s.local,
                 dispersion: precision_dispersion(s.precision),
+                leap: Some(s.leap),
             });
         }
         // No new sample since the last: nothing to say.
@@ -353,6 +354,7 @@ fn phc_tick(path: &str, clock: &mut Option<PhcClock>, out: &mut Vec<Event>) {
             reference: r.system_time + r.offset,
             local: r.system_time,
             dispersion: Duration::from_nanos(r.delay.nanos().max(2) as i64 / 2),
+            leap: None,
         }),
         Err(e) => {
             *clock = None;
@@ -384,6 +386,7 @@ pub fn sock_event(datagram: &[u8]) -> Event {
             reference: s.at + s.offset,
             local: s.at,
             dispersion: Duration::from_micros(1),
+            leap: Some(s.leap),
         },
         Err(SockError::Length(n)) => {
             Problem::event("garbage", format!("sock: {n}-byte datagram (not 40)"))
@@ -451,6 +454,7 @@ pub fn nmea_event(line: Line<'_>, local: Time, last_second: &mut Option<Time>) -
         reference: reading.utc,
         local,
         dispersion: NMEA_DISPERSION,
+        leap: None,
     })
 }
 
@@ -511,6 +515,15 @@ mod tests {
             (reference, local),
             (Time::from_secs_nanos(1_700_000_000, 0), at)
         );
+        // The datagram's leap warning goes with its sample.
+        let warned = sock_core::SockSample {
+            leap: Leap::Insert,
+            ..sample
+        };
+        let Event::Sample { leap, .. } = sock_event(&sock_core::encode(&warned)) else {
+            panic!("no sample")
+        };
+        assert_eq!(leap, Some(Leap::Insert));
         let pulse = sock_core::SockSample {
             pulse: true,
             ..sample

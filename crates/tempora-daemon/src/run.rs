@@ -261,6 +261,9 @@ impl TimingLoop {
         let d = &mut self.d;
         let now = d.runtime.clock.ntp_time(None);
         let system = d.ntp_client.as_ref().map(NtpClient::system);
+        for (id, leap) in d.refclocks.iter().flat_map(|r| r.leap_warnings()) {
+            d.served.set_reference_leap(id, leap);
+        }
         d.served.update(now, system, &mut d.runtime)?;
         if let Some(server) = d.ntp_server.server.as_mut() {
             let clock = d.served.ntp_clock(server.precision(), now);

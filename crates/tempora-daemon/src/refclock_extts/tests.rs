@@ -122,6 +122,7 @@ fn nmea_sample(second: i64) -> Event {
         reference: Time::from_secs_nanos(second, 0),
         local: Time::from_secs_nanos(second, 200_000_000),
         dispersion: Duration::from_millis(1),
+        leap: None,
     }
 }
 
