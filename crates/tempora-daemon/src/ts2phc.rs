@@ -149,7 +149,7 @@ impl<E: EventQueue> Ts2phcSource<E> {
     }
 
     /// The pulses paired and the edges rejected since the last call (at
-    /// most the last [`MAX_OUTCOMES`]).
+    /// most the last 64).
     pub fn take_outcomes(&mut self) -> Vec<Result<Pulse, ExttsError>> {
         std::mem::take(&mut self.outcomes)
     }
