@@ -62,12 +62,14 @@ pub fn is_disciplined_clock(clock: &ClockKind, device: &Path) -> bool {
     }
 }
 
-/// What a ToD refclock's event gives the pairing: a sample's second, or
-/// no fix; nothing for other problems (a bad checksum names no second).
+/// What a ToD refclock's event gives the pairing: a sample's second, no
+/// fix, or a leap second (23:59:60); nothing for other problems (a bad
+/// checksum names no second).
 pub fn tod_of_event(event: &Event) -> Option<Result<(Time, Option<i16>), ExttsError>> {
     match event {
         Event::Sample { reference, .. } => Some(Ok((*reference, None))),
         Event::Problem(p) if p.kind == "no_fix" => Some(Err(ExttsError::TodInvalid)),
+        Event::Problem(p) if p.kind == "leap_second" => Some(Err(ExttsError::TodLeapSecond)),
         _ => None,
     }
 }

@@ -446,6 +446,14 @@ pub fn nmea_event(line: Line<'_>, local: Time, last_second: &mut Option<Time>) -
     if !reading.valid {
         return Some(Problem::event("no_fix", "no fix (receiver says invalid)"));
     }
+    if reading.leap_second {
+        // 23:59:60 has no POSIX time of its own (it would read as the
+        // midnight after it, a second early).
+        return Some(Problem::event(
+            "leap_second",
+            "nmea: 23:59:60, a leap second, gives no sample",
+        ));
+    }
     if *last_second == Some(reading.utc) {
         return None;
     }
@@ -492,6 +500,11 @@ mod tests {
             panic!("no problem")
         };
         assert_eq!(p.kind, "no_fix");
+        let leap = sentence("GPZDA,235960.00,31,12,2016,00,00");
+        let Some(Event::Problem(p)) = nmea_event(Line::Complete(&leap), local, &mut last) else {
+            panic!("no problem")
+        };
+        assert_eq!(p.kind, "leap_second");
         let gga = sentence("GPGGA,221321.00,4807.038,N,01131.000,E,1,08,0.9,545.4,M,46.9,M,,");
         assert_eq!(nmea_event(Line::Complete(&gga), local, &mut last), None);
     }

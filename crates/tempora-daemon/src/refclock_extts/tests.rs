@@ -217,6 +217,10 @@ fn no_fix_from_the_tod_refclock_is_an_invalid_reading() {
         tod_of_event(&Problem::event("no_fix", "no fix (mode 1)")),
         Some(Err(ExttsError::TodInvalid))
     );
+    assert_eq!(
+        tod_of_event(&Problem::event("leap_second", "x")),
+        Some(Err(ExttsError::TodLeapSecond))
+    );
     assert_eq!(tod_of_event(&Problem::event("bad_checksum", "x")), None);
     assert_eq!(
         tod_of_event(&nmea_sample(5)),
