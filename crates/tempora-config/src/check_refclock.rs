@@ -97,6 +97,14 @@ impl Checker<'_> {
                         ),
                     ));
                 }
+                Some(o) if o.driver == RefclockDriver::Extts => {
+                    return Err(self.at_value(
+                        &at,
+                        format!(
+                            "`lock` = \"{lock}\" is an extts refclock, whose seconds come from its `tod`: lock to that one"
+                        ),
+                    ));
+                }
                 Some(_) => {}
             }
         }
@@ -376,6 +384,12 @@ mod tests {
         };
         assert!(err(&pps("P", "P")).contains("cannot be locked to itself"));
         assert!(err(&format!("{}\n{}", pps("P", "Q"), pps("Q", "P"))).contains("is a PPS"));
+        let extts = "[[refclock]]\nname = \"G\"\ndriver = \"gpsd\"\n\n[[refclock]]\nname = \"E\"\n\
+                     driver = \"extts\"\ndevice = \"/dev/ptp0\"\ntod = \"G\"\n\n";
+        assert_eq!(
+            err(&format!("{extts}{}", pps("P", "E"))),
+            "t.toml:15:8: `lock` = \"E\" is an extts refclock, whose seconds come from its `tod`: lock to that one"
+        );
     }
 
     const TOD: &str = "[[refclock]]\nname = \"gnss-tod\"\ndriver = \"gpsd\"\nnoselect = true\n\n";
