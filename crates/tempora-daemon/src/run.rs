@@ -314,10 +314,9 @@ impl TimingLoop {
         let (Some(rc), Some(ntp)) = (d.refclocks.as_mut(), d.ntp_client.as_mut()) else {
             return Ok(());
         };
-        // TAI − UTC for an extts refclock's PHC counting TAI: what is
-        // served (the leap-second file's, the configured or the kernel's).
-        let tp = d.served.time_properties();
-        rc.set_tai_offset(tp.current_utc_offset_valid.then_some(tp.current_utc_offset));
+        // TAI − UTC for an extts refclock's PHC counting TAI (the
+        // configured one, the leap-second list's or the kernel's).
+        rc.set_tai_offset(d.served.tai_minus_utc());
         let changes = rc.upkeep(ntp, &mut d.runtime)?;
         for fd in changes.removed {
             self.tokens.remove(fd);

@@ -297,6 +297,23 @@ impl Served {
         )
     }
 
+    /// TAI − UTC as known, whatever the timescale served: `[ptp]
+    /// current-utc-offset` if configured, else the leap-second list's,
+    /// else the kernel's (the base time properties' when valid).
+    pub fn tai_minus_utc(&self) -> Option<i16> {
+        let base = self.base_time_properties;
+        let configured_or_kernel = || {
+            base.current_utc_offset_valid
+                .then_some(base.current_utc_offset)
+        };
+        if self.offset_configured {
+            return configured_or_kernel();
+        }
+        self.leap_now
+            .and_then(|l| l.tai_minus_utc)
+            .or_else(configured_or_kernel)
+    }
+
     /// What the NTP server announces instead of its own rules: `None`
     /// when no reference decides it; `Some(UNSYNCHRONIZED)` when the
     /// holdover estimate is beyond NTP's distance threshold.

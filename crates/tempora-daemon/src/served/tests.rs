@@ -135,3 +135,27 @@ fn only_the_selected_references_leap_warning_counts() {
     );
     assert_eq!(selected_leap(&s.references, peer(NTP, t(0))), None);
 }
+
+#[test]
+fn tai_minus_utc_configured_then_the_list_then_the_kernel() {
+    let config =
+        Config::parse("[[refclock]]\nname = \"G\"\ndriver = \"gpsd\"\n", "t.toml").unwrap();
+    let kernel = TimePropertiesDs {
+        current_utc_offset: 35,
+        current_utc_offset_valid: true,
+        ..TimePropertiesDs::default()
+    };
+    let mut s = Served::new(
+        &config,
+        ClockQuality::default(),
+        TimePropertiesDs::default(),
+    );
+    s.leap_now = None;
+    assert_eq!(s.tai_minus_utc(), None);
+    s.base_time_properties = kernel;
+    assert_eq!(s.tai_minus_utc(), Some(35));
+    s.leap_now = leap(LeapStatus::None);
+    assert_eq!(s.tai_minus_utc(), Some(37));
+    s.offset_configured = true;
+    assert_eq!(s.tai_minus_utc(), Some(35));
+}
