@@ -1,7 +1,7 @@
 //! The checks of `[[refclock]]`: names unique, each driver's keys present
 //! and in range, no key of another driver, a PPS `lock` naming another
-//! reference clock that is not a PPS, and the selection options as the
-//! other source kinds'.
+//! reference clock that is not a PPS, an extts `tod` naming a gpsd or
+//! nmea refclock, and the selection options as the other source kinds'.
 
 use tempora_clock::Duration;
 
@@ -14,7 +14,7 @@ pub const BAUD_RATES: [u32; 9] = [
 ];
 
 /// The keys only some drivers take, and which.
-const DRIVER_KEYS: [(&str, &[RefclockDriver]); 7] = [
+const DRIVER_KEYS: [(&str, &[RefclockDriver]); 12] = [
     (
         "device",
         &[
@@ -22,9 +22,15 @@ const DRIVER_KEYS: [(&str, &[RefclockDriver]); 7] = [
             RefclockDriver::Nmea,
             RefclockDriver::Phc,
             RefclockDriver::Gpsd,
+            RefclockDriver::Extts,
         ],
     ),
-    ("edge", &[RefclockDriver::Pps]),
+    ("edge", &[RefclockDriver::Pps, RefclockDriver::Extts]),
+    ("pin", &[RefclockDriver::Extts]),
+    ("channel", &[RefclockDriver::Extts]),
+    ("tod", &[RefclockDriver::Extts]),
+    ("pulse-delay", &[RefclockDriver::Extts]),
+    ("timescale", &[RefclockDriver::Extts]),
     ("lock", &[RefclockDriver::Pps]),
     ("segment", &[RefclockDriver::Shm]),
     ("mode", &[RefclockDriver::Shm]),
@@ -41,7 +47,7 @@ fn is_name(name: &str) -> bool {
 }
 
 /// Which of the driver-specific keys `s` sets.
-fn keys_set(s: &RefclockSettings) -> [(&'static str, bool); 8] {
+fn keys_set(s: &RefclockSettings) -> [(&'static str, bool); 13] {
     [
         ("device", s.device.is_some()),
         ("edge", s.edge.is_some()),
@@ -51,6 +57,11 @@ fn keys_set(s: &RefclockSettings) -> [(&'static str, bool); 8] {
         ("address", s.address.is_some()),
         ("path", s.path.is_some()),
         ("baud", s.baud.is_some()),
+        ("pin", s.pin.is_some()),
+        ("channel", s.channel.is_some()),
+        ("tod", s.tod.is_some()),
+        ("pulse-delay", s.pulse_delay.is_some()),
+        ("timescale", s.timescale.is_some()),
     ]
 }
 
@@ -86,10 +97,44 @@ impl Checker<'_> {
                         ),
                     ));
                 }
+                Some(o) if o.driver == RefclockDriver::Extts => {
+                    return Err(self.at_value(
+                        &at,
+                        format!(
+                            "`lock` = \"{lock}\" is an extts refclock, whose seconds come from its `tod`: lock to that one"
+                        ),
+                    ));
+                }
                 Some(_) => {}
             }
         }
+        for (i, s) in all.iter().enumerate() {
+            self.refclock_tod(i, s, all)?;
+        }
         Ok(())
+    }
+
+    /// An extts refclock's `tod` names a gpsd or nmea refclock (the ones
+    /// whose readings name a second a pulse marks).
+    fn refclock_tod(
+        &self,
+        i: usize,
+        s: &RefclockSettings,
+        all: &[RefclockSettings],
+    ) -> Result<(), ConfigError> {
+        let Some(tod) = &s.tod else { return Ok(()) };
+        let at = format!("refclock.{i}.tod");
+        match all.iter().find(|o| &o.name == tod) {
+            None => Err(self.at_value(&at, format!("`tod` = \"{tod}\" names no [[refclock]]"))),
+            Some(o) if matches!(o.driver, RefclockDriver::Gpsd | RefclockDriver::Nmea) => Ok(()),
+            Some(o) => Err(self.at_value(
+                &at,
+                format!(
+                    "`tod` = \"{tod}\" is a `{}` refclock: the time of day comes from a `gpsd` or `nmea` one",
+                    o.driver.name()
+                ),
+            )),
+        }
     }
 
     fn refclock(&self, i: usize, s: &RefclockSettings) -> Result<(), ConfigError> {
@@ -158,7 +203,10 @@ impl Checker<'_> {
         }
         let needs_device = matches!(
             driver,
-            RefclockDriver::Pps | RefclockDriver::Nmea | RefclockDriver::Phc
+            RefclockDriver::Pps
+                | RefclockDriver::Nmea
+                | RefclockDriver::Phc
+                | RefclockDriver::Extts
         );
         if needs_device && s.device.is_none() {
             return Err(self.at_key(
@@ -170,6 +218,20 @@ impl Checker<'_> {
             return Err(self.at_key(
                 &format!("refclock.{i}"),
                 "a `sock` refclock needs `path` (the Unix socket to bind)",
+            ));
+        }
+        if driver == RefclockDriver::Extts && s.tod.is_none() {
+            return Err(self.at_key(
+                &format!("refclock.{i}"),
+                "an `extts` refclock needs `tod` (the gpsd or nmea refclock that names the seconds)",
+            ));
+        }
+        if s.pulse_delay
+            .is_some_and(|d| d.abs() >= Duration::from_millis(100))
+        {
+            return Err(self.at_value(
+                &at("pulse-delay"),
+                "`pulse-delay` must be within ±100ms (a cable and receiver delay)",
             ));
         }
         if let Some(p) = &s.path {
@@ -219,7 +281,7 @@ impl Checker<'_> {
 
 #[cfg(test)]
 mod tests {
-    use crate::{Config, PpsEdgeSetting, RefclockDriver};
+    use crate::{Config, PhcTimescaleSetting, PpsEdgeSetting, RefclockDriver};
     use tempora_clock::Duration;
 
     fn err(text: &str) -> String {
@@ -322,5 +384,84 @@ mod tests {
         };
         assert!(err(&pps("P", "P")).contains("cannot be locked to itself"));
         assert!(err(&format!("{}\n{}", pps("P", "Q"), pps("Q", "P"))).contains("is a PPS"));
+        let extts = "[[refclock]]\nname = \"G\"\ndriver = \"gpsd\"\n\n[[refclock]]\nname = \"E\"\n\
+                     driver = \"extts\"\ndevice = \"/dev/ptp0\"\ntod = \"G\"\n\n";
+        assert_eq!(
+            err(&format!("{extts}{}", pps("P", "E"))),
+            "t.toml:15:8: `lock` = \"E\" is an extts refclock, whose seconds come from its `tod`: lock to that one"
+        );
+    }
+
+    const TOD: &str = "[[refclock]]\nname = \"gnss-tod\"\ndriver = \"gpsd\"\nnoselect = true\n\n";
+
+    #[test]
+    fn an_extts_refclock_is_read() {
+        let c = Config::parse(
+            &format!(
+                "{TOD}[[refclock]]\nname = \"pps-phc\"\ndriver = \"extts\"\ndevice = \"/dev/ptp0\"\n\
+                 pin = 1\nchannel = 2\nedge = \"falling\"\ntod = \"gnss-tod\"\n\
+                 pulse-delay = \"35ns\"\ntimescale = \"utc\"\npoll = \"4s\"\n"
+            ),
+            "t.toml",
+        )
+        .unwrap();
+        let e = &c.refclocks[1];
+        assert_eq!(e.driver, RefclockDriver::Extts);
+        assert_eq!((e.pin, e.channel), (Some(1), Some(2)));
+        assert_eq!(e.edge, Some(PpsEdgeSetting::Clear));
+        assert_eq!(e.tod.as_deref(), Some("gnss-tod"));
+        assert_eq!(e.pulse_delay, Some(Duration::from_nanos(35)));
+        assert_eq!(e.timescale, Some(PhcTimescaleSetting::Utc));
+        let again = Config::parse(&c.to_toml(), "t.toml").unwrap();
+        assert_eq!(again, c);
+    }
+
+    #[test]
+    fn extts_mistakes_are_errors_at_the_key() {
+        let extts = |rest: &str| {
+            format!(
+                "{TOD}[[refclock]]\nname = \"E\"\ndriver = \"extts\"\ndevice = \"/dev/ptp0\"\n{rest}"
+            )
+        };
+        assert_eq!(
+            err(&extts("")),
+            "t.toml:6:1: an `extts` refclock needs `tod` (the gpsd or nmea refclock that names the seconds)"
+        );
+        assert_eq!(
+            err(&extts("tod = \"nmea\"\n")),
+            "t.toml:10:7: `tod` = \"nmea\" names no [[refclock]]"
+        );
+        assert_eq!(
+            err(&format!(
+                "[[refclock]]\nname = \"S\"\ndriver = \"shm\"\n\n{}",
+                extts("tod = \"S\"\n")
+            )),
+            "t.toml:14:7: `tod` = \"S\" is a `shm` refclock: the time of day comes from a `gpsd` or `nmea` one"
+        );
+        assert_eq!(
+            err(&extts("tod = \"E\"\n")),
+            "t.toml:10:7: `tod` = \"E\" is a `extts` refclock: the time of day comes from a `gpsd` or `nmea` one"
+        );
+        assert_eq!(
+            err(&extts("tod = \"gnss-tod\"\npulse-delay = \"0.2s\"\n")),
+            "t.toml:11:15: `pulse-delay` must be within ±100ms (a cable and receiver delay)"
+        );
+        assert_eq!(
+            err(&extts("tod = \"gnss-tod\"\ntimescale = \"gps\"\n"))
+                .split(':')
+                .take(3)
+                .collect::<Vec<_>>(),
+            ["t.toml", "11", "13"]
+        );
+        assert_eq!(
+            err("[[refclock]]\nname = \"A\"\ndriver = \"gpsd\"\ntod = \"B\"\n"),
+            "t.toml:4:1: `tod` is not a key of a `gpsd` refclock"
+        );
+        assert_eq!(
+            err(&format!(
+                "{TOD}[[refclock]]\nname = \"E\"\ndriver = \"extts\"\ntod = \"gnss-tod\"\n"
+            )),
+            "t.toml:6:1: a `extts` refclock needs `device`"
+        );
     }
 }

@@ -71,7 +71,8 @@ pub use duration::{DurationError, UNITS, format_duration, parse_duration};
 pub use error::ConfigError;
 pub use ptp4l::{from_ptp4l, from_ptp4l_with_interfaces};
 pub use refclock::{
-    DEFAULT_GPSD_ADDRESS, PpsEdgeSetting, RefclockDriver, RefclockSettings, SHM_KEY_BASE,
+    DEFAULT_GPSD_ADDRESS, PhcTimescaleSetting, PpsEdgeSetting, RefclockDriver, RefclockSettings,
+    SHM_KEY_BASE,
 };
 pub use tempora_ntp::access::{Cidr, RateLimit};
 

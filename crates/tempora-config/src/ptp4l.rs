@@ -1142,7 +1142,10 @@ impl<'a> Converter<'a> {
             return;
         }
         if key.starts_with("ts2phc.") {
-            self.warn(o, "a ts2phc option; Tempora has no ts2phc counterpart yet");
+            self.warn(
+                o,
+                "a ts2phc option, not converted: write an `extts` [[refclock]] (docs/refclocks.md)",
+            );
             return;
         }
         if key == "unicast_req_duration" && same(&o.value, "3600") {

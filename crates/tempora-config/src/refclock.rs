@@ -37,6 +37,9 @@ pub enum RefclockDriver {
     Nmea,
     /// Another PTP hardware clock (`/dev/ptpN`).
     Phc,
+    /// A PPS into a PHC's external-timestamp channel, its seconds named by
+    /// another (gpsd or NMEA) refclock (`tod`): linuxptp's `ts2phc`.
+    Extts,
 }
 
 impl RefclockDriver {
@@ -49,19 +52,34 @@ impl RefclockDriver {
             RefclockDriver::Sock => "sock",
             RefclockDriver::Nmea => "nmea",
             RefclockDriver::Phc => "phc",
+            RefclockDriver::Extts => "extts",
         }
     }
 }
 
-/// Which PPS edge marks the second (`edge`, RFC 2783 §3.3).
+/// Which PPS edge marks the second (`edge`, RFC 2783 §3.3); for an
+/// `extts` refclock `rising` is `assert` and `falling` is `clear`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum PpsEdgeSetting {
-    /// The assert edge (the default).
+    /// The assert edge (the default); `rising` for an `extts` refclock.
     #[default]
+    #[serde(alias = "rising")]
     Assert,
-    /// The clear edge.
+    /// The clear edge; `falling` for an `extts` refclock.
+    #[serde(alias = "falling")]
     Clear,
+}
+
+/// The timescale a PHC counts (`timescale`, extts).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PhcTimescaleSetting {
+    /// TAI, the PTP timescale (IEEE 1588-2019 §7.2.3; the default).
+    #[default]
+    Tai,
+    /// UTC.
+    Utc,
 }
 
 /// One `[[refclock]]` section.
@@ -109,6 +127,27 @@ pub struct RefclockSettings {
     /// `baud` (nmea): the serial speed (default 9600).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baud: Option<u32>,
+    /// `pin` (extts): the PHC pin the PPS is wired to, set to the
+    /// external-timestamp function (absent: the channel's input is fixed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pin: Option<u32>,
+    /// `channel` (extts): the external-timestamp channel (default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<u32>,
+    /// `tod` (extts): the gpsd or nmea refclock that names the seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tod: Option<String>,
+    /// `pulse-delay` (extts): how long after the second the pulse reaches
+    /// the pin (cable and receiver output delay; default 0).
+    #[serde(
+        default,
+        with = "values::opt_text",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub pulse_delay: Option<Duration>,
+    /// `timescale` (extts): what the PHC counts, `tai` (default) or `utc`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timescale: Option<PhcTimescaleSetting>,
     /// `poll` (default 16 s): one filtered sample to the selection this
     /// often; a power of two from 1 s to 1024 s.
     #[serde(default = "default_poll", with = "values::text")]

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use tempora_config::{ClockKind, Config, InstanceKind, Timestamping, Transport};
+use tempora_config::{ClockKind, Config, InstanceKind, RefclockDriver, Timestamping, Transport};
 use tempora_ptp::datasets::{DelayMechanism, InstanceType};
 use tempora_ptp::engine::Address;
 use tempora_ptp::wire::ClockIdentity;
@@ -33,6 +33,7 @@ fn every_sample_loads_and_round_trips() {
         "gptp.toml",
         "slave.toml",
         "transparent.toml",
+        "ts2phc.toml",
         "unicast.toml",
     ] {
         assert!(
@@ -213,4 +214,17 @@ log-level = "trace"
         ic.ports[1].unicast_masters,
         vec![Address::Mac([0, 0x11, 0x22, 0xaa, 0xbb, 0xcc])]
     );
+}
+
+#[test]
+fn ts2phc() {
+    let c = load("ts2phc.toml");
+    let [tod, pps] = &c.refclocks[..] else {
+        panic!("{:?}", c.refclocks)
+    };
+    assert_eq!((tod.driver, tod.noselect), (RefclockDriver::Gpsd, true));
+    assert_eq!(pps.driver, RefclockDriver::Extts);
+    assert_eq!(pps.tod.as_deref(), Some(tod.name.as_str()));
+    // The PHC the pulses discipline is the clock.
+    assert_eq!(c.clock.kind, ClockKind::Phc(pps.device.clone().unwrap()));
 }

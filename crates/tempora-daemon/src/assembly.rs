@@ -149,9 +149,11 @@ pub fn assemble(config: &Config, config_path: &Path) -> io::Result<Daemon> {
         _ => None,
     };
     let refclocks = match ntp_client.as_mut() {
-        Some(client) if !config.refclocks.is_empty() => {
-            Some(Refclocks::new(&config.refclocks, client)?)
-        }
+        Some(client) if !config.refclocks.is_empty() => Some(Refclocks::new(
+            &config.refclocks,
+            &config.clock.kind,
+            client,
+        )?),
         _ => None,
     };
     for (id, kind, poll) in refclocks.iter().flat_map(Refclocks::references) {

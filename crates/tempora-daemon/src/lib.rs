@@ -11,8 +11,8 @@
 //! the PTP engine and the servo, [`ntp_client`] and [`ntp_server`] the NTP
 //! cores, [`csptp_client`] and [`csptp_serving`] (over [`csptp_server`]
 //! and [`csptp_dataset`]) the CSPTP core; [`refclock`] (over
-//! [`refclock_io`], [`refclock_gpsd`] and [`refclock_event`]) the reference
-//! clocks; [`served`] (with [`leap_file`]) decides the clock quality,
+//! [`refclock_io`], [`refclock_gpsd`], [`refclock_extts`] and [`refclock_event`]) the reference
+//! clocks; [`served`] (with [`leap_file`] and [`leap_reference`]) decides the clock quality,
 //! holdover and leap second state served from a reference clock;
 //! [`status`], [`served_status`], [`csptp_status`] and [`refclock_status`]
 //! are what the daemon reports (imported by the others,
@@ -29,6 +29,7 @@ pub mod csptp_status;
 pub mod dns;
 pub mod freqfile;
 pub mod leap_file;
+pub mod leap_reference;
 pub mod linux;
 pub mod metrics;
 pub mod ntp_client;
@@ -43,6 +44,7 @@ pub mod prometheus;
 pub mod prometheus_served;
 pub mod refclock;
 pub mod refclock_event;
+pub mod refclock_extts;
 pub mod refclock_gpsd;
 pub mod refclock_io;
 pub mod refclock_status;

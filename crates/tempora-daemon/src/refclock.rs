@@ -18,6 +18,11 @@
 //! problem is counted by kind, shown as the `unusable` reason, and logged
 //! at most once a minute per kind and source. A clock step voids the
 //! samples gathered.
+//!
+//! An `extts` refclock (ts2phc, `crate::refclock_extts`) pairs its PHC's
+//! edges with the seconds its `tod` refclock's samples name, and at its
+//! poll hands its own filter's sample (the PHC's offset) to the system
+//! process when the disciplined clock is that PHC.
 
 use std::collections::BTreeMap;
 use std::io;
@@ -25,13 +30,15 @@ use std::os::fd::RawFd;
 use std::time::Instant;
 
 use tempora_clock::{Duration, Time};
-use tempora_config::{PpsEdgeSetting, RefclockDriver, RefclockSettings};
+use tempora_config::{ClockKind, PpsEdgeSetting, RefclockDriver, RefclockSettings};
 use tempora_refclock::filter::{RefSample, SampleFilter};
+use tempora_refclock::leap::Leap;
 use tempora_refclock::pps::{Edge, Lock, PpsParams, pulse_offset};
 use tempora_system::{ReferenceKind, SourceId, SourceKind};
 
 use crate::ntp_client::NtpClient;
 use crate::refclock_event::{Event, Problem};
+use crate::refclock_extts::ExttsDriver;
 use crate::refclock_gpsd::GpsdDriver;
 use crate::refclock_io::LocalDriver;
 use crate::refclock_status::RefclockStatus;
@@ -56,20 +63,31 @@ fn edge_of(e: Option<PpsEdgeSetting>) -> Edge {
 enum Driver {
     Local(LocalDriver),
     Gpsd(GpsdDriver),
+    Extts(Box<ExttsDriver>),
 }
 
 impl Driver {
     /// The driver of `s`, its device, clock, segment or socket open where
     /// it can be (before the daemon gives up its start-up privileges).
-    fn open(s: &RefclockSettings) -> io::Result<Driver> {
-        let mut d = Self::new(s)?;
-        if let Driver::Local(l) = &mut d {
-            l.open_early();
+    fn open(s: &RefclockSettings, clock: &ClockKind) -> io::Result<Driver> {
+        let mut d = Self::new(s, clock)?;
+        match &mut d {
+            Driver::Local(l) => l.open_early(),
+            Driver::Extts(e) => {
+                let mut problems = Vec::new();
+                e.tick(&mut problems);
+                for p in problems {
+                    if let Event::Problem(p) = p {
+                        tracing::warn!(refclock = %s.name, problem = %p.text, "reference clock not open yet (retried)");
+                    }
+                }
+            }
+            Driver::Gpsd(_) => {}
         }
         Ok(d)
     }
 
-    fn new(s: &RefclockSettings) -> io::Result<Driver> {
+    fn new(s: &RefclockSettings, clock: &ClockKind) -> io::Result<Driver> {
         let device = || s.device.clone().unwrap_or_default();
         Ok(match s.driver {
             RefclockDriver::Gpsd => Driver::Gpsd(GpsdDriver::new(
@@ -85,6 +103,7 @@ impl Driver {
             RefclockDriver::Nmea => {
                 Driver::Local(LocalDriver::nmea(&device(), s.baud.unwrap_or(9600))?)
             }
+            RefclockDriver::Extts => Driver::Extts(Box::new(ExttsDriver::new(s, clock))),
         })
     }
 
@@ -92,6 +111,7 @@ impl Driver {
         match self {
             Driver::Local(d) => d.fd(),
             Driver::Gpsd(d) => d.fd(),
+            Driver::Extts(d) => d.fd(),
         }
     }
 
@@ -99,6 +119,7 @@ impl Driver {
         match self {
             Driver::Local(d) => d.tick(out),
             Driver::Gpsd(d) => d.tick(now, out),
+            Driver::Extts(d) => d.tick(out),
         }
     }
 
@@ -106,6 +127,7 @@ impl Driver {
         match self {
             Driver::Local(d) => d.readable(out),
             Driver::Gpsd(d) => d.readable(out),
+            Driver::Extts(d) => d.readable(out),
         }
     }
 }
@@ -133,16 +155,40 @@ fn from_of(s: &RefclockSettings) -> String {
 
 /// What a driver's time is a reference of: a PPS is a pulse, a PHC
 /// another clock, and every time-of-day source here (gpsd, NMEA, an SHM
-/// segment or SOCK datagrams, in practice a receiver's) GNSS time.
+/// segment or SOCK datagrams, in practice a receiver's) GNSS time. An
+/// `extts` refclock is a GNSS receiver's PPS too: its time is the
+/// pulse's (the ToD only numbers the seconds), so it is served as `PPS`
+/// like the pps driver (RFC 5905 §7.3's refid; the time source, GNSS, is
+/// the same for both kinds).
 fn reference_kind(driver: RefclockDriver) -> ReferenceKind {
     match driver {
-        RefclockDriver::Pps => ReferenceKind::Pps,
+        RefclockDriver::Pps | RefclockDriver::Extts => ReferenceKind::Pps,
         RefclockDriver::Phc => ReferenceKind::Phc,
         RefclockDriver::Shm
         | RefclockDriver::Gpsd
         | RefclockDriver::Sock
         | RefclockDriver::Nmea => ReferenceKind::Gnss,
     }
+}
+
+/// The status of a refclock before its first sample: an `extts` one whose
+/// PHC is not the disciplined clock says so from the start.
+fn initial_unusable(s: &RefclockSettings, clock: &ClockKind) -> String {
+    match (&s.driver, &s.device) {
+        (RefclockDriver::Extts, Some(d))
+            if !crate::refclock_extts::is_disciplined_clock(clock, d) =>
+        {
+            not_disciplined(&d.display().to_string())
+        }
+        _ => "no samples yet".into(),
+    }
+}
+
+/// Why an `extts` refclock's samples are not used.
+fn not_disciplined(device: &str) -> String {
+    format!(
+        "extts: {device} is not the disciplined clock ([clock] kind): its offsets are measured and shown, not used"
+    )
 }
 
 /// One reference clock.
@@ -156,6 +202,12 @@ struct Refclock {
     delay: Duration,
     /// The index of the refclock a PPS is locked to.
     lock: Option<usize>,
+    /// The extts refclocks whose seconds this one names (`tod`).
+    tod_for: Vec<usize>,
+    /// The index of an extts refclock's `tod` refclock.
+    tod: Option<usize>,
+    /// The leap warning of its last sample, if its driver has one.
+    leap: Option<Leap>,
     /// Its `offset` option (added to its offsets by the selection, and to
     /// the offset it lends a PPS as its lock).
     correction: Duration,
@@ -177,6 +229,15 @@ pub struct Refclocks {
     fds: Vec<RawFd>,
 }
 
+/// What an extts refclock's poll gave.
+enum ExttsPoll {
+    /// The sample (if any) of the disciplined PHC.
+    Used(Option<tempora_system::RawSample>),
+    /// The sample (if any) of a PHC (the device) that is not the
+    /// disciplined clock.
+    NotDisciplined(String, Option<tempora_system::RawSample>),
+}
+
 /// The descriptors that came and went (a gpsd connection).
 #[derive(Debug, Default)]
 pub struct FdChanges {
@@ -191,11 +252,15 @@ impl Refclocks {
     /// now: a failure is an error naming the refclock; SHM, PPS and PHC
     /// now if they can be, otherwise at the ticks, retried; gpsd at the
     /// first tick) and adds each to `ntp`'s system process.
-    pub fn new(settings: &[RefclockSettings], ntp: &mut NtpClient) -> io::Result<Self> {
+    pub fn new(
+        settings: &[RefclockSettings],
+        clock: &ClockKind,
+        ntp: &mut NtpClient,
+    ) -> io::Result<Self> {
         let now = Instant::now();
         let mut clocks = Vec::new();
         for s in settings {
-            let driver = Driver::open(s)
+            let driver = Driver::open(s, clock)
                 .map_err(|e| io::Error::new(e.kind(), format!("refclock {}: {e}", s.name)))?;
             tracing::info!(refclock = %s.name, driver = s.driver.name(), from = %from_of(s), "reference clock");
             let poll = Duration::from_log2_secs(s.log2_poll());
@@ -210,6 +275,17 @@ impl Refclocks {
                     .lock
                     .as_ref()
                     .and_then(|l| settings.iter().position(|o| &o.name == l)),
+                tod_for: settings
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, o)| o.tod.as_ref() == Some(&s.name))
+                    .map(|(j, _)| j)
+                    .collect(),
+                leap: None,
+                tod: s
+                    .tod
+                    .as_ref()
+                    .and_then(|l| settings.iter().position(|o| &o.name == l)),
                 correction: s.offset.unwrap_or(Duration::ZERO),
                 id: ntp.add_source(SourceKind::Refclock, crate::sources::refclock_options(s)),
                 last: None,
@@ -221,7 +297,7 @@ impl Refclocks {
                     driver: s.driver.name().into(),
                     from: from_of(s),
                     poll: s.log2_poll(),
-                    unusable: Some("no samples yet".into()),
+                    unusable: Some(initial_unusable(s, clock)),
                     ..RefclockStatus::default()
                 },
             });
@@ -330,6 +406,9 @@ impl Refclocks {
         self.seen_steps = runtime.steps();
         for c in &mut self.clocks {
             c.filter.clear();
+            if let Driver::Extts(d) = &mut c.driver {
+                d.reset();
+            }
             c.last = None;
             ntp.handle_source_reset(c.id);
         }
@@ -343,15 +422,73 @@ impl Refclocks {
         ntp: &NtpClient,
         runtime: &Runtime<P, C>,
     ) {
+        self.forward_tod(i, &events, ntp, runtime);
         for e in events {
             match e {
                 Event::Sample {
                     reference,
                     local,
                     dispersion,
-                } => self.sample(i, reference, local, dispersion, runtime),
+                    leap,
+                } => {
+                    if let Some(c) = self.clocks.get_mut(i) {
+                        c.leap = leap;
+                    }
+                    self.sample(i, reference, local, dispersion, runtime)
+                }
                 Event::Pulse { edge } => self.pulse(i, edge, ntp, runtime),
                 Event::Problem(p) => self.problem(i, p),
+            }
+        }
+        self.note_pulses(i);
+    }
+
+    /// Refclock `i`'s events to the extts refclocks it names the seconds
+    /// of, and what their pairing made of them.
+    fn forward_tod<P: PortIo, C: DisciplinedClock>(
+        &mut self,
+        i: usize,
+        events: &[Event],
+        ntp: &NtpClient,
+        runtime: &Runtime<P, C>,
+    ) {
+        let targets = self
+            .clocks
+            .get(i)
+            .map(|c| c.tod_for.clone())
+            .unwrap_or_default();
+        for j in targets {
+            let mut out = Vec::new();
+            if let Some(Driver::Extts(d)) = self.clocks.get_mut(j).map(|c| &mut c.driver) {
+                for e in events {
+                    d.tod(e, &mut out);
+                }
+            }
+            self.handle(j, out, ntp, runtime);
+        }
+    }
+
+    /// An extts refclock's pulses into its status (its samples are the
+    /// pulses its pairing accepted).
+    fn note_pulses(&mut self, i: usize) {
+        let Some(c) = self.clocks.get_mut(i) else {
+            return;
+        };
+        let Driver::Extts(d) = &c.driver else { return };
+        let (n, last) = d.pulses();
+        if n > c.status.samples || (n > 0 && n < c.status.samples) {
+            c.sample_since_poll = true;
+            c.last = last.map(|p| (p.offset, Instant::now()));
+            c.status.last_offset_ns = last.map(|p| p.offset.as_nanos_f64());
+        }
+        c.status.samples = n;
+    }
+
+    /// Sets TAI − UTC for the extts refclocks whose PHC counts TAI.
+    pub fn set_tai_offset(&mut self, offset: Option<i16>) {
+        for c in &mut self.clocks {
+            if let Driver::Extts(d) = &mut c.driver {
+                d.set_tai_offset(offset);
             }
         }
     }
@@ -476,6 +613,7 @@ impl Refclocks {
         ntp: &mut NtpClient,
         runtime: &mut Runtime<P, C>,
     ) -> io::Result<()> {
+        let extts = self.poll_extts(i, ntp, runtime);
         let Some(c) = self.clocks.get_mut(i) else {
             return Ok(());
         };
@@ -485,7 +623,16 @@ impl Refclocks {
         }
         let problem = c.problem_since_poll.take();
         let fresh = std::mem::take(&mut c.sample_since_poll);
-        let Some(mut sample) = c.filter.poll(c.poll) else {
+        let polled = match extts {
+            Some(ExttsPoll::Used(s)) => s,
+            Some(ExttsPoll::NotDisciplined(device, s)) => {
+                c.status.poll_offset_ns = s.map(|s| s.measurement.offset.as_nanos_f64());
+                c.status.unusable = Some(not_disciplined(&device));
+                return Ok(());
+            }
+            None => c.filter.poll(c.poll),
+        };
+        let Some(mut sample) = polled else {
             c.status.polls_empty += 1;
             let reason = if fresh {
                 "too few samples in the poll"
@@ -512,6 +659,30 @@ impl Refclocks {
         ntp.handle_source_sample(c.id, sample, runtime)
     }
 
+    /// An extts refclock's poll: its pairing's sample, the outcomes of the
+    /// last edge handled; `None` for the other drivers.
+    fn poll_extts<P: PortIo, C: DisciplinedClock>(
+        &mut self,
+        i: usize,
+        ntp: &NtpClient,
+        runtime: &Runtime<P, C>,
+    ) -> Option<ExttsPoll> {
+        let c = self.clocks.get_mut(i)?;
+        let poll = c.poll;
+        let Driver::Extts(d) = &mut c.driver else {
+            return None;
+        };
+        let mut out = Vec::new();
+        let sample = d.poll(poll, &mut out);
+        let result = if d.disciplines() {
+            ExttsPoll::Used(sample)
+        } else {
+            ExttsPoll::NotDisciplined(c.status.from.clone(), sample)
+        };
+        self.handle(i, out, ntp, runtime);
+        Some(result)
+    }
+
     /// Each refclock's name in the selection (`refclock:NAME`) and its
     /// handle, for the status of every source.
     pub fn names_and_ids(&self) -> Vec<(String, SourceId)> {
@@ -525,6 +696,19 @@ impl Refclocks {
     /// it stands for and its poll (for `crate::served`).
     pub fn references(&self) -> Vec<(SourceId, ReferenceKind, Duration)> {
         self.clocks.iter().map(|c| (c.id, c.kind, c.poll)).collect()
+    }
+
+    /// Each refclock's handle and the leap warning its samples carry: its
+    /// own (SHM, SOCK), else for a PPS its `lock`'s and for an extts its
+    /// `tod`'s (the reference that numbers its seconds), else `None`.
+    pub fn leap_warnings(&self) -> Vec<(SourceId, Option<Leap>)> {
+        self.clocks
+            .iter()
+            .map(|c| {
+                let numbering = c.lock.or(c.tod).and_then(|l| self.clocks.get(l));
+                (c.id, c.leap.or(numbering.and_then(|l| l.leap)))
+            })
+            .collect()
     }
 
     /// The refclocks for the status.

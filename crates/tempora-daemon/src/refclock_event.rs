@@ -5,6 +5,7 @@
 //! `crate::refclock_gpsd` and `crate::refclock`.
 
 use tempora_clock::{Duration, Time};
+use tempora_refclock::leap::Leap;
 
 /// One thing a driver read.
 #[derive(Debug, Clone, PartialEq)]
@@ -17,6 +18,9 @@ pub enum Event {
         local: Time,
         /// The sample's own uncertainty (the writer's precision).
         dispersion: Duration,
+        /// The leap warning the reference sent with it (SHM and SOCK
+        /// have one; gpsd's JSON, NMEA, a PPS and a PHC do not: `None`).
+        leap: Option<Leap>,
     },
     /// A pulse whose edge CLOCK_REALTIME stamped `edge`; which second it
     /// marks is for the lock to say.

@@ -212,6 +212,7 @@ impl GpsdDriver {
                         reference: t,
                         local,
                         dispersion: GPSD_DISPERSION,
+                        leap: None,
                     }),
                 }
             }
@@ -222,6 +223,7 @@ impl GpsdDriver {
                         reference: toff.real,
                         local: toff.clock,
                         dispersion: GPSD_DISPERSION,
+                        leap: None,
                     }),
                     Some(m) => Some(Problem::event("no_fix", format!("no fix (mode {m})"))),
                     None => None,

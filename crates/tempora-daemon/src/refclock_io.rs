@@ -270,6 +270,7 @@ fn shm_tick(key: u32, mode: Option<u8>, segment: &mut Option<ShmSegment>, out: &
                 reference: s.reference,
                 local: s.local,
                 dispersion: precision_dispersion(s.precision),
+                leap: Some(s.leap),
             });
         }
         // No new sample since the last: nothing to say.
@@ -353,6 +354,7 @@ fn phc_tick(path: &str, clock: &mut Option<PhcClock>, out: &mut Vec<Event>) {
             reference: r.system_time + r.offset,
             local: r.system_time,
             dispersion: Duration::from_nanos(r.delay.nanos().max(2) as i64 / 2),
+            leap: None,
         }),
         Err(e) => {
             *clock = None;
@@ -384,6 +386,7 @@ pub fn sock_event(datagram: &[u8]) -> Event {
             reference: s.at + s.offset,
             local: s.at,
             dispersion: Duration::from_micros(1),
+            leap: Some(s.leap),
         },
         Err(SockError::Length(n)) => {
             Problem::event("garbage", format!("sock: {n}-byte datagram (not 40)"))
@@ -443,6 +446,14 @@ pub fn nmea_event(line: Line<'_>, local: Time, last_second: &mut Option<Time>) -
     if !reading.valid {
         return Some(Problem::event("no_fix", "no fix (receiver says invalid)"));
     }
+    if reading.leap_second {
+        // 23:59:60 has no POSIX time of its own (it would read as the
+        // midnight after it, a second early).
+        return Some(Problem::event(
+            "leap_second",
+            "nmea: 23:59:60, a leap second, gives no sample",
+        ));
+    }
     if *last_second == Some(reading.utc) {
         return None;
     }
@@ -451,6 +462,7 @@ pub fn nmea_event(line: Line<'_>, local: Time, last_second: &mut Option<Time>) -
         reference: reading.utc,
         local,
         dispersion: NMEA_DISPERSION,
+        leap: None,
     })
 }
 
@@ -488,6 +500,11 @@ mod tests {
             panic!("no problem")
         };
         assert_eq!(p.kind, "no_fix");
+        let leap = sentence("GPZDA,235960.00,31,12,2016,00,00");
+        let Some(Event::Problem(p)) = nmea_event(Line::Complete(&leap), local, &mut last) else {
+            panic!("no problem")
+        };
+        assert_eq!(p.kind, "leap_second");
         let gga = sentence("GPGGA,221321.00,4807.038,N,01131.000,E,1,08,0.9,545.4,M,46.9,M,,");
         assert_eq!(nmea_event(Line::Complete(&gga), local, &mut last), None);
     }
@@ -511,6 +528,15 @@ mod tests {
             (reference, local),
             (Time::from_secs_nanos(1_700_000_000, 0), at)
         );
+        // The datagram's leap warning goes with its sample.
+        let warned = sock_core::SockSample {
+            leap: Leap::Insert,
+            ..sample
+        };
+        let Event::Sample { leap, .. } = sock_event(&sock_core::encode(&warned)) else {
+            panic!("no sample")
+        };
+        assert_eq!(leap, Some(Leap::Insert));
         let pulse = sock_core::SockSample {
             pulse: true,
             ..sample

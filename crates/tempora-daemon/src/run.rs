@@ -261,6 +261,9 @@ impl TimingLoop {
         let d = &mut self.d;
         let now = d.runtime.clock.ntp_time(None);
         let system = d.ntp_client.as_ref().map(NtpClient::system);
+        for (id, leap) in d.refclocks.iter().flat_map(|r| r.leap_warnings()) {
+            d.served.set_reference_leap(id, leap);
+        }
         d.served.update(now, system, &mut d.runtime)?;
         if let Some(server) = d.ntp_server.server.as_mut() {
             let clock = d.served.ntp_clock(server.precision(), now);
@@ -311,6 +314,9 @@ impl TimingLoop {
         let (Some(rc), Some(ntp)) = (d.refclocks.as_mut(), d.ntp_client.as_mut()) else {
             return Ok(());
         };
+        // TAI − UTC for an extts refclock's PHC counting TAI (the
+        // configured one, the leap-second list's or the kernel's).
+        rc.set_tai_offset(d.served.tai_minus_utc());
         let changes = rc.upkeep(ntp, &mut d.runtime)?;
         for fd in changes.removed {
             self.tokens.remove(fd);

@@ -15,7 +15,8 @@
 //! as grandmaster (and the CSPTP server serves, from the engine's data
 //! set), and the stratum, reference and root dispersion of the NTP server;
 //! the leap second list gives `currentUtcOffset`, leap61/leap59 and the NTP
-//! leap indicator.
+//! leap indicator, with the selected reference's own leap warning
+//! ([`Served::set_reference_leap`], combined by `crate::leap_reference`).
 
 use std::io;
 
@@ -31,8 +32,10 @@ use tempora_system::quality::{DegradedClass, ServedQuality, served_quality};
 use tempora_system::{ReferenceKind, SourceId, Stage, SystemProcess};
 
 use crate::leap_file::LeapFile;
+use crate::leap_reference;
 use crate::runtime::{DisciplinedClock, PortIo, Runtime};
 use crate::served_status::{HoldoverReport, LeapStatusReport};
+use tempora_refclock::leap::Leap;
 
 /// Polls without a sample after which a reference counts as lost.
 pub const STALE_POLLS: i64 = 3;
@@ -44,6 +47,8 @@ struct Reference {
     kind: ReferenceKind,
     /// How often it delivers a sample.
     poll: Duration,
+    /// The leap warning of its samples, if its driver has one.
+    leap: Option<Leap>,
 }
 
 /// The system peer as the tracker needs it.
@@ -88,6 +93,13 @@ fn decide(references: &[Reference], peer: Option<Peer>, servo: ServoState, now: 
     }
 }
 
+/// The leap warning of the selected source when it is a reference clock
+/// whose driver has one (an NTP or PTP source's LI is not counted here).
+fn selected_leap(references: &[Reference], peer: Option<Peer>) -> Option<Leap> {
+    let peer = peer?;
+    references.iter().find(|r| r.id == peer.id)?.leap
+}
+
 /// The served state (see the module documentation).
 pub struct Served {
     holdover: Holdover,
@@ -109,6 +121,8 @@ pub struct Served {
     /// The runtime's step count last seen: a step voids the measured
     /// wander and the holdover model.
     seen_steps: u64,
+    /// The day (since 1970) a leap disagreement was last logged.
+    leap_disagreement_logged: Option<i128>,
 }
 
 impl Served {
@@ -129,6 +143,7 @@ impl Served {
             leap_now: None,
             reference_time: None,
             seen_steps: 0,
+            leap_disagreement_logged: None,
         }
     }
 
@@ -137,7 +152,20 @@ impl Served {
     /// without one it counts as lost).
     pub fn register_reference(&mut self, id: SourceId, kind: ReferenceKind, poll: Duration) {
         self.references.retain(|r| r.id != id);
-        self.references.push(Reference { id, kind, poll });
+        self.references.push(Reference {
+            id,
+            kind,
+            poll,
+            leap: None,
+        });
+    }
+
+    /// The leap warning reference `id`'s samples carry now (`None`: its
+    /// driver does not say).
+    pub fn set_reference_leap(&mut self, id: SourceId, leap: Option<Leap>) {
+        if let Some(r) = self.references.iter_mut().find(|r| r.id == id) {
+            r.leap = leap;
+        }
     }
 
     /// Replaces the leap second list (tests, or a reload).
@@ -198,9 +226,34 @@ impl Served {
             }
             Decision::Lost => self.lost(now, runtime)?,
         }
-        self.leap_now = self.leap.state(now);
+        let reference_leap = selected_leap(&self.references, peer);
+        let combined = leap_reference::combine(self.leap.state(now), reference_leap, now);
+        self.log_leap_disagreement(now, combined.disagreement);
+        self.leap_now = combined.state;
         self.quality = served_quality(&self.holdover.status(now), self.degraded);
         runtime.set_served(self.clock_quality(), self.time_properties())
+    }
+
+    /// Logs, once a day, that the list and the selected reference
+    /// disagree on the coming midnight's leap second.
+    fn log_leap_disagreement(
+        &mut self,
+        now: Time,
+        disagreement: Option<(Option<LeapStatus>, LeapStatus)>,
+    ) {
+        let Some((list, reference)) = disagreement else {
+            return;
+        };
+        let day = now.secs_nanos().0.div_euclid(86_400);
+        if self.leap_disagreement_logged == Some(day) {
+            return;
+        }
+        self.leap_disagreement_logged = Some(day);
+        tracing::warn!(
+            list = ?list,
+            reference = ?reference,
+            "the leap second list and the selected reference clock disagree on tonight's leap second (a list's leap is kept; a reference's warning the list lacks is served)"
+        );
     }
 
     fn lost<P: PortIo, C: DisciplinedClock>(
@@ -250,6 +303,23 @@ impl Served {
             self.leap_now,
             self.quality.as_ref(),
         )
+    }
+
+    /// TAI − UTC as known, whatever the timescale served: `[ptp]
+    /// current-utc-offset` if configured, else the leap-second list's,
+    /// else the kernel's (the base time properties' when valid).
+    pub fn tai_minus_utc(&self) -> Option<i16> {
+        let base = self.base_time_properties;
+        let configured_or_kernel = || {
+            base.current_utc_offset_valid
+                .then_some(base.current_utc_offset)
+        };
+        if self.offset_configured {
+            return configured_or_kernel();
+        }
+        self.leap_now
+            .and_then(|l| l.tai_minus_utc)
+            .or_else(configured_or_kernel)
     }
 
     /// What the NTP server announces instead of its own rules: `None`

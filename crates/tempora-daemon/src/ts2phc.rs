@@ -1,36 +1,35 @@
 //! ts2phc inside the daemon: a PPS wired into a PHC's external-timestamp
 //! pin, paired with the time of day from an NMEA receiver or gpsd, gives
 //! the offset of that PHC (what linuxptp's `ts2phc` does as a separate
-//! daemon). Not wired into the configuration or the run loop yet: see
-//! docs/refclocks.md, "PPS into a PHC (ts2phc)", for the intended
-//! configuration.
+//! daemon). Configured as an `extts` refclock (docs/refclocks.md, "PPS
+//! into a PHC (ts2phc)") and run by `crate::refclock_extts`.
 //!
-//! [`Ts2phcSource`] owns the two descriptors (the PHC's event queue and
-//! the ToD stream) and the sans-IO pairing ([`Ts2Phc`]): the loop polls
-//! [`Ts2phcSource::fds`], calls [`Ts2phcSource::handle_readable`] for a
-//! readable one, and [`Ts2phcSource::poll_sample`] at each poll of the
-//! source, which gives the per-poll [`RawSample`] of the PHC's offset
-//! (reference − PHC) for the PHC's servo or the system process.
+//! [`Ts2phcSource`] owns the PHC's event queue and the sans-IO pairing
+//! ([`Ts2Phc`]): the loop polls [`Ts2phcSource::fd`], calls
+//! [`Ts2phcSource::handle_readable`] when it is readable, hands in each
+//! second the ToD refclock (a gpsd or nmea driver of `crate::refclock_io`
+//! or `crate::refclock_gpsd`, whose readers are not duplicated here) names
+//! with [`Ts2phcSource::push_tod`], and calls
+//! [`Ts2phcSource::poll_sample`] at each poll of the source, which gives
+//! the per-poll [`RawSample`] of the PHC's offset (reference − PHC) for
+//! the system process.
 //!
 //! The edges and the ToD readings are stamped with one monotonic clock
-//! when they are read ([`SeenClock`]); the pairing uses only the
+//! when they are handed in ([`SeenClock`]); the pairing uses only the
 //! differences.
 
-use std::io::{self, Read, Write};
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+use std::io;
+use std::os::fd::BorrowedFd;
 use std::time::Instant;
 
 use tempora_clock::{Duration, Time};
 use tempora_linux::extts::{ExttsDevice, ExttsEdge, READ_BUFFER};
-use tempora_refclock::extts::{Counters, ExttsError, ExttsParams, TodReading, Ts2Phc};
-use tempora_refclock::gpsd::{self, Report};
-use tempora_refclock::line::{Line, LineAssembler};
-use tempora_refclock::nmea;
+use tempora_refclock::extts::{Counters, ExttsError, ExttsParams, Pulse, TodReading, Ts2Phc};
 use tempora_system::RawSample;
 
-/// The longest NMEA sentence kept (82 characters by NMEA 0183 §5.3, with
-/// room for a non-conforming receiver).
-const MAX_NMEA_LINE: usize = 256;
+/// The most outcomes (pulses, rejections) kept between two
+/// [`Ts2phcSource::take_outcomes`] (a few seconds' worth).
+const MAX_OUTCOMES: usize = 64;
 
 /// Where the edges come from: a PHC's event queue ([`ExttsDevice`]), or
 /// anything that reads like one (a replay in tests).
@@ -48,115 +47,6 @@ impl EventQueue for ExttsDevice {
 
     fn read_events(&mut self, buf: &mut [u8]) -> io::Result<Option<usize>> {
         self.read(buf)
-    }
-}
-
-/// Where the seconds come from.
-pub trait TodSource {
-    /// The descriptor to poll.
-    fn fd(&self) -> BorrowedFd<'_>;
-    /// Reads what is available; calls `out` for each reading (or the
-    /// reason a report or sentence gave none). `Ok(false)` at the end of
-    /// the stream (the source must be reopened).
-    fn read_tod(
-        &mut self,
-        seen: Time,
-        out: &mut dyn FnMut(Result<TodReading, ExttsError>),
-    ) -> io::Result<bool>;
-}
-
-/// The format of a line-oriented ToD stream.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TodFormat {
-    /// NMEA 0183 sentences (RMC, ZDA) from a serial device.
-    Nmea,
-    /// gpsd's JSON reports (TPV) from its TCP socket.
-    Gpsd,
-}
-
-/// A ToD source over a non-blocking byte stream: a serial device with
-/// NMEA, or a connection to gpsd.
-#[derive(Debug)]
-pub struct LineTod<S> {
-    stream: S,
-    format: TodFormat,
-    lines: LineAssembler,
-}
-
-impl<S: Read + AsFd> LineTod<S> {
-    /// NMEA sentences from `stream` (already non-blocking).
-    pub fn nmea(stream: S) -> Self {
-        LineTod {
-            stream,
-            format: TodFormat::Nmea,
-            lines: LineAssembler::new(MAX_NMEA_LINE),
-        }
-    }
-
-    /// gpsd's reports from `stream` (already non-blocking), after sending
-    /// it the `?WATCH` command.
-    pub fn gpsd(mut stream: S) -> io::Result<Self>
-    where
-        S: Write,
-    {
-        stream.write_all(gpsd::WATCH_COMMAND)?;
-        Ok(LineTod {
-            stream,
-            format: TodFormat::Gpsd,
-            lines: LineAssembler::new(gpsd::MAX_LINE),
-        })
-    }
-}
-
-impl<S: Read + AsFd> TodSource for LineTod<S> {
-    fn fd(&self) -> BorrowedFd<'_> {
-        self.stream.as_fd()
-    }
-
-    fn read_tod(
-        &mut self,
-        seen: Time,
-        out: &mut dyn FnMut(Result<TodReading, ExttsError>),
-    ) -> io::Result<bool> {
-        let mut buf = [0u8; 4096];
-        loop {
-            let n = match self.stream.read(&mut buf) {
-                Ok(0) => return Ok(false),
-                Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(true),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            };
-            let format = self.format;
-            self.lines.push(&buf[..n], |line| {
-                if let Line::Complete(l) = line
-                    && let Some(r) = tod_of_line(format, l, seen)
-                {
-                    out(r);
-                }
-            });
-        }
-    }
-}
-
-/// The reading a line gives: `None` for lines that name no second (GGA,
-/// other sentences and reports, unparsable lines, which the refclock
-/// drivers count and log).
-fn tod_of_line(
-    format: TodFormat,
-    line: &[u8],
-    seen: Time,
-) -> Option<Result<TodReading, ExttsError>> {
-    match format {
-        TodFormat::Nmea => {
-            let reading = nmea::parse(line).ok()?.reading()?;
-            Some(TodReading::from_nmea(&reading, seen))
-        }
-        TodFormat::Gpsd => match gpsd::decode(line) {
-            Ok(Report::Tpv(tpv)) => Some(TodReading::from_gpsd(&tpv, seen)),
-            Err(gpsd::GpsdError::NoFix { .. }) => Some(Err(ExttsError::TodInvalid)),
-            _ => None,
-        },
     }
 }
 
@@ -186,34 +76,33 @@ pub struct Ts2phcConfig {
 }
 
 /// A ts2phc source.
-pub struct Ts2phcSource<E, T> {
+pub struct Ts2phcSource<E> {
     events: E,
-    tod: T,
     core: Ts2Phc,
     clock: SeenClock,
     buf: Vec<u8>,
     last_error: Option<ExttsError>,
+    outcomes: Vec<Result<Pulse, ExttsError>>,
 }
 
-impl<T: TodSource> Ts2phcSource<ExttsDevice, T> {
+impl Ts2phcSource<ExttsDevice> {
     /// Opens the PHC of `config`, sets its pin (if any) to the
     /// external-timestamp function on the channel, and enables the
     /// channel's timestamps.
-    pub fn open(config: &Ts2phcConfig, tod: T) -> io::Result<Self> {
+    pub fn open(config: &Ts2phcConfig) -> io::Result<Self> {
         let mut dev = ExttsDevice::open(&config.device)?;
         let channel = config.params.channel;
         if let Some(pin) = config.pin {
             dev.set_pin_extts(pin, channel)?;
         }
         dev.enable(channel, config.edge)?;
-        Self::new(dev, tod, config.params, monotonic_clock())
+        Self::new(dev, config.params, monotonic_clock())
     }
 }
 
-impl<E: EventQueue, T: TodSource> Ts2phcSource<E, T> {
-    /// A source over an event queue and a ToD source, stamping with
-    /// `clock`.
-    pub fn new(events: E, tod: T, params: ExttsParams, clock: SeenClock) -> io::Result<Self> {
+impl<E: EventQueue> Ts2phcSource<E> {
+    /// A source over an event queue, stamping with `clock`.
+    pub fn new(events: E, params: ExttsParams, clock: SeenClock) -> io::Result<Self> {
         let core = Ts2Phc::new(params).map_err(|e| {
             io::Error::new(
                 io::ErrorKind::InvalidInput,
@@ -222,44 +111,47 @@ impl<E: EventQueue, T: TodSource> Ts2phcSource<E, T> {
         })?;
         Ok(Ts2phcSource {
             events,
-            tod,
             core,
             clock,
             buf: vec![0; READ_BUFFER],
             last_error: None,
+            outcomes: Vec::new(),
         })
     }
 
-    /// The descriptors to poll: the event queue's and the ToD source's.
-    pub fn fds(&self) -> [BorrowedFd<'_>; 2] {
-        [self.events.fd(), self.tod.fd()]
+    /// The descriptor to poll: the event queue's.
+    pub fn fd(&self) -> BorrowedFd<'_> {
+        self.events.fd()
     }
 
-    /// Reads what is ready on `fd` (one of [`Self::fds`]). An error means
-    /// the descriptor failed (for the ToD source, also its end of stream:
-    /// `UnexpectedEof`) and the source needs reopening.
-    pub fn handle_readable(&mut self, fd: RawFd) -> io::Result<()> {
-        if fd == self.events.fd().as_raw_fd() {
-            while let Some(n) = self.events.read_events(&mut self.buf)? {
-                if n == 0 {
-                    break;
-                }
-                let seen = (self.clock)();
-                self.core.push_bytes(&self.buf[..n], seen);
-            }
-        } else if fd == self.tod.fd().as_raw_fd() {
+    /// Reads the queued edges. An error means the descriptor failed and
+    /// the source needs reopening.
+    pub fn handle_readable(&mut self) -> io::Result<()> {
+        while let Some(n) = self.events.read_events(&mut self.buf)? {
+            let Some(bytes) = self.buf.get(..n).filter(|b| !b.is_empty()) else {
+                break;
+            };
             let seen = (self.clock)();
-            let core = &mut self.core;
-            let open = self.tod.read_tod(seen, &mut |r| core.push_tod(r))?;
-            if !open {
-                return Err(io::Error::new(
-                    io::ErrorKind::UnexpectedEof,
-                    "ts2phc time-of-day source closed",
-                ));
-            }
+            self.core.push_bytes(bytes, seen);
         }
         self.drain_outcomes();
         Ok(())
+    }
+
+    /// The ToD refclock named `second` (UTC, a whole second; TAI − UTC if
+    /// it said) just now, or gave a reading that names none (`Err`: no
+    /// fix).
+    pub fn push_tod(&mut self, second: Result<(Time, Option<i16>), ExttsError>) {
+        let seen = (self.clock)();
+        let reading = second.and_then(|(s, tai)| TodReading::new(s, seen, tai));
+        self.core.push_tod(reading);
+        self.drain_outcomes();
+    }
+
+    /// The pulses paired and the edges rejected since the last call (at
+    /// most the last 64).
+    pub fn take_outcomes(&mut self) -> Vec<Result<Pulse, ExttsError>> {
+        std::mem::take(&mut self.outcomes)
     }
 
     /// At a poll of the source: decides the last edge's pairing, and the
@@ -301,6 +193,10 @@ impl<E: EventQueue, T: TodSource> Ts2phcSource<E, T> {
                     self.last_error = Some(e);
                 }
             }
+            if self.outcomes.len() >= MAX_OUTCOMES {
+                let _oldest = self.outcomes.remove(0);
+            }
+            self.outcomes.push(outcome);
         }
     }
 }

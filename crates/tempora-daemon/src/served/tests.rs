@@ -12,6 +12,7 @@ fn refs() -> Vec<Reference> {
         id: PPS,
         kind: ReferenceKind::Pps,
         poll: Duration::from_secs(1),
+        leap: Some(Leap::Insert),
     }]
 }
 
@@ -111,4 +112,50 @@ fn time_properties_from_the_list_and_the_reference() {
     let arb = TimePropertiesDs::default();
     let tp = time_properties(arb, false, leap(LeapStatus::Insert), None);
     assert_eq!(tp, arb);
+}
+
+#[test]
+fn only_the_selected_references_leap_warning_counts() {
+    let r = refs();
+    assert_eq!(selected_leap(&r, peer(PPS, t(0))), Some(Leap::Insert));
+    assert_eq!(selected_leap(&r, peer(NTP, t(0))), None);
+    assert_eq!(selected_leap(&r, None), None);
+    let mut s = Served::new(
+        &Config::parse("[[refclock]]\nname = \"G\"\ndriver = \"gpsd\"\n", "t.toml").unwrap(),
+        ClockQuality::default(),
+        TimePropertiesDs::default(),
+    );
+    s.register_reference(PPS, ReferenceKind::Pps, Duration::from_secs(1));
+    assert_eq!(selected_leap(&s.references, peer(PPS, t(0))), None);
+    s.set_reference_leap(PPS, Some(Leap::Delete));
+    s.set_reference_leap(NTP, Some(Leap::Insert));
+    assert_eq!(
+        selected_leap(&s.references, peer(PPS, t(0))),
+        Some(Leap::Delete)
+    );
+    assert_eq!(selected_leap(&s.references, peer(NTP, t(0))), None);
+}
+
+#[test]
+fn tai_minus_utc_configured_then_the_list_then_the_kernel() {
+    let config =
+        Config::parse("[[refclock]]\nname = \"G\"\ndriver = \"gpsd\"\n", "t.toml").unwrap();
+    let kernel = TimePropertiesDs {
+        current_utc_offset: 35,
+        current_utc_offset_valid: true,
+        ..TimePropertiesDs::default()
+    };
+    let mut s = Served::new(
+        &config,
+        ClockQuality::default(),
+        TimePropertiesDs::default(),
+    );
+    s.leap_now = None;
+    assert_eq!(s.tai_minus_utc(), None);
+    s.base_time_properties = kernel;
+    assert_eq!(s.tai_minus_utc(), Some(35));
+    s.leap_now = leap(LeapStatus::None);
+    assert_eq!(s.tai_minus_utc(), Some(37));
+    s.offset_configured = true;
+    assert_eq!(s.tai_minus_utc(), Some(35));
 }
