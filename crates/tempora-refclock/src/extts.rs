@@ -10,9 +10,9 @@
 //! more: which second the edge starts comes from a time-of-day ("ToD")
 //! source, a receiver's RMC/ZDA sentences or gpsd's TPV reports.
 //!
-//! - [`event`]: the event records as `read(2)` returns them (decoded here
+//! - `event`: the event records as `read(2)` returns them (decoded here
 //!   so that the bytes from the kernel go through fuzzed safe code);
-//! - [`tod`]: a ToD reading: the UTC second a sentence or report names and
+//! - `tod`: a ToD reading: the UTC second a sentence or report names and
 //!   when the driver received it;
 //! - [`pairing`]: [`Ts2Phc`], which pairs each edge with its second,
 //!   rejects what does not fit, computes the PHC's offset and feeds the
