@@ -41,6 +41,7 @@ pub mod nts_server;
 pub mod preflight;
 pub mod privileges;
 pub mod prometheus;
+mod prometheus_gauge;
 pub mod prometheus_served;
 pub mod refclock;
 pub mod refclock_event;

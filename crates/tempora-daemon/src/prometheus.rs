@@ -3,6 +3,7 @@
 //! timing loop renders it; `crate::metrics` serves it.
 
 use crate::csptp_status::{CsptpServerCounters, CsptpSourceStatus};
+use crate::prometheus_gauge::gauge;
 use crate::refclock_status::RefclockStatus;
 use crate::status::{NtpServerCounters, NtsKeStatus, ServoState, Status};
 
@@ -81,13 +82,6 @@ fn master_sanity(out: &mut String, status: &Status) {
         "1 while a jump of the UTC offset is held back.",
         held(g.utc_offset_holding),
     );
-}
-
-/// Appends the gauge `name` with its help line.
-pub(crate) fn gauge(out: &mut String, name: &str, help: &str, value: f64) {
-    out.push_str(&format!(
-        "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}\n"
-    ));
 }
 
 /// The PTP, servo and clock gauges, the uptime and the measurements.

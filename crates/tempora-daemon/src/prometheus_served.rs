@@ -2,7 +2,7 @@
 //! (`crate::served`): holdover and the leap second list. Rendered with the
 //! rest by [`crate::prometheus::render`].
 
-use crate::prometheus::gauge;
+use crate::prometheus_gauge::gauge;
 use crate::status::Status;
 
 /// Appends the holdover and leap second gauges of `status`.
