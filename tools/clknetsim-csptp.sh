@@ -58,43 +58,17 @@ while [ $# -gt 0 ]; do
     esac
     shift
 done
-[[ $seeds =~ ^[1-9][0-9]*$ ]] || die "--seeds: not a positive number: $seeds"
-[[ $length =~ ^[0-9]+$ ]] && [ "$length" -ge 100 ] || die "--length must be >= 100 s"
-[[ $rms_window =~ ^[0-9]+$ ]] && [ "$rms_window" -ge 1 ] && [ "$rms_window" -lt "$length" ] ||
-    die "--rms-window must be between 1 and --length - 1"
-
-[ -n "${CLKNETSIM_PATH:-}" ] ||
-    die "CLKNETSIM_PATH is not set: build clknetsim (https://github.com/mlichvar/clknetsim, 'make SHELL=/bin/bash') and point CLKNETSIM_PATH at it"
-[ -x "$CLKNETSIM_PATH/clknetsim" ] && [ -f "$CLKNETSIM_PATH/clknetsim.so" ] ||
-    die "no clknetsim and clknetsim.so in CLKNETSIM_PATH=$CLKNETSIM_PATH (run make there)"
-[ -n "${TEMPORA:-}" ] || die "TEMPORA is not set: the tempora binary to test"
-[ -x "$TEMPORA" ] || die "TEMPORA=$TEMPORA is not an executable"
+# shellcheck source=tools/clknetsim-lib.sh
+. "$(dirname "$0")/clknetsim-lib.sh"
+clknetsim_check_run
+clknetsim_check_env
 if [ -z "${CHRONYD:-}" ]; then
     CHRONYD=$(command -v chronyd || true)
     [ -n "$CHRONYD" ] || CHRONYD=/usr/sbin/chronyd
 fi
 [ -x "$CHRONYD" ] || die "chronyd not found (apt-get install chrony, or set CHRONYD)"
 
-workdir=$(mktemp -d /tmp/clknetsim-csptp.XXXXXX)
-pids=()
-cleanup() {
-    local pid
-    for pid in "${pids[@]}"; do
-        kill "$pid" 2> /dev/null || true
-    done
-    for pid in "${pids[@]}"; do
-        wait "$pid" 2> /dev/null || true
-    done
-    if [ -n "$keep" ]; then
-        mkdir -p "$keep" && cp -r "$workdir"/. "$keep"/ && echo "logs kept in $keep" >&2
-    fi
-    rm -rf "$workdir"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# shellcheck source=tools/clknetsim-lib.sh
-. "$(dirname "$0")/clknetsim-lib.sh"
+clknetsim_workdir clknetsim-csptp
 clknetsim_install
 
 write_netconf() {

@@ -1,8 +1,14 @@
 # Shared by the clknetsim scripts (clknetsim-startup.sh, clknetsim-csptp.sh,
-# clknetsim-refclock.sh, clknetsim-gm.sh), sourced after they have set
-# `workdir` (a fresh work directory), `pids` (the processes their exit trap
-# stops), CLKNETSIM_PATH and TEMPORA:
+# clknetsim-refclock.sh, clknetsim-gm.sh), sourced once they have parsed
+# their arguments and defined `die`:
 #
+#   clknetsim_check_run    check `seeds`, `length` and `rms_window`
+#   clknetsim_check_env    check CLKNETSIM_PATH (clknetsim built there) and
+#                          TEMPORA (the binary to test)
+#   clknetsim_workdir NAME a fresh work directory /tmp/NAME.XXXXXX in
+#                          `workdir`, an empty `pids`, and an exit trap that
+#                          stops those processes, copies the directory to
+#                          `keep` when set, and removes it
 #   clknetsim_install      copy clknetsim, clknetsim.so and the tempora binary
 #                          into $workdir/bin (sets `tempora_bin`) and, as
 #                          root, set `runas` to drop every process to nobody
@@ -15,6 +21,43 @@
 #                          DIR/offsets; wait for every node; return 1 (after
 #                          printing the logs' tails) when clknetsim or a node
 #                          failed
+
+clknetsim_check_run() {
+    [[ $seeds =~ ^[1-9][0-9]*$ ]] || die "--seeds: not a positive number: $seeds"
+    [[ $length =~ ^[0-9]+$ ]] && [ "$length" -ge 100 ] || die "--length must be >= 100 s"
+    [[ $rms_window =~ ^[0-9]+$ ]] && [ "$rms_window" -ge 1 ] && [ "$rms_window" -lt "$length" ] ||
+        die "--rms-window must be between 1 and --length - 1"
+}
+
+clknetsim_check_env() {
+    [ -n "${CLKNETSIM_PATH:-}" ] ||
+        die "CLKNETSIM_PATH is not set: build clknetsim (https://github.com/mlichvar/clknetsim, 'make SHELL=/bin/bash') and point CLKNETSIM_PATH at it"
+    [ -x "$CLKNETSIM_PATH/clknetsim" ] && [ -f "$CLKNETSIM_PATH/clknetsim.so" ] ||
+        die "no clknetsim and clknetsim.so in CLKNETSIM_PATH=$CLKNETSIM_PATH (run make there)"
+    [ -n "${TEMPORA:-}" ] || die "TEMPORA is not set: the tempora binary to test"
+    [ -x "$TEMPORA" ] || die "TEMPORA=$TEMPORA is not an executable"
+}
+
+clknetsim_cleanup() {
+    local pid
+    for pid in "${pids[@]}"; do
+        kill "$pid" 2> /dev/null || true
+    done
+    for pid in "${pids[@]}"; do
+        wait "$pid" 2> /dev/null || true
+    done
+    if [ -n "${keep:-}" ]; then
+        mkdir -p "$keep" && cp -r "$workdir"/. "$keep"/ && echo "logs kept in $keep" >&2
+    fi
+    rm -rf "$workdir"
+}
+
+clknetsim_workdir() {
+    workdir=$(mktemp -d "/tmp/$1.XXXXXX")
+    pids=()
+    trap clknetsim_cleanup EXIT
+    trap 'exit 130' INT TERM
+}
 
 clknetsim_install() {
     mkdir -p "$workdir/bin"
