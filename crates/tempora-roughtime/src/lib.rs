@@ -19,7 +19,7 @@
 //! - [`client`]: a request and the verification of its reply (§5.4);
 //! - [`server`]: batches of requests, one tree and one signature per
 //!   version, typed outcomes, the amplification rule (§9.7);
-//! - [`chain`], [`consensus`], [`report`]: chained nonces and the proof of
+//! - [`chain`], [`consensus`](mod@consensus), [`report`]: chained nonces and the proof of
 //!   malfeasance (§8.2), agreement among servers, and the malfeasance
 //!   report (§8.4.1), with [`base64`] (RFC 4648).
 //!
