@@ -16,7 +16,8 @@
 //! - [`hash`], [`merkle`], [`keys`]: SHA-512 and its truncation, the Merkle
 //!   tree and PATH verifier (§5.3), Ed25519 keys, delegation and the
 //!   signature contexts (§5.2.1, §5.2.6);
-//! - [`client`]: a request and the verification of its reply (§5.4);
+//! - [`client`]: a request and the verification of its reply (§5.4), and
+//!   [`backoff`]: the retry intervals (§5, §8.4.2);
 //! - [`server`]: batches of requests, one tree and one signature per
 //!   version, typed outcomes, the amplification rule (§9.7);
 //! - [`chain`], [`consensus`](mod@consensus), [`report`]: chained nonces and the proof of
@@ -48,6 +49,7 @@
 
 extern crate alloc;
 
+pub mod backoff;
 pub mod base64;
 pub mod chain;
 pub mod client;
