@@ -1,6 +1,6 @@
-//! Fuzz target: the Roughtime parsers (message, packet, request, reply)
-//! must never panic, and every message that decodes must re-encode to
-//! exactly its bytes, nested SREP/CERT/DELE included.
+//! Fuzz target: the Roughtime parsers (message, packet, request, reply,
+//! malfeasance report) must never panic, and every message that decodes
+//! must re-encode to exactly its bytes, nested SREP/CERT/DELE included.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -28,4 +28,7 @@ fuzz_target!(|data: &[u8]| {
     }
     let _ = Request::decode(data, VersionSet::ALL);
     let _ = Reply::decode(data);
+    if let Ok(text) = core::str::from_utf8(data) {
+        let _ = tempora_roughtime::report::from_json(text);
+    }
 });
