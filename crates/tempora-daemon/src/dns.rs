@@ -101,6 +101,8 @@ mod tests {
             offset: None,
             asymmetry: None,
             max_delay: None,
+            version: Default::default(),
+            timescale: Default::default(),
         }
     }
 
