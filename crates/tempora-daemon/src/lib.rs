@@ -42,6 +42,7 @@ pub mod preflight;
 pub mod privileges;
 pub mod prometheus;
 mod prometheus_gauge;
+mod prometheus_ntp;
 pub mod prometheus_served;
 pub mod refclock;
 pub mod refclock_event;

@@ -708,6 +708,14 @@ impl NtpClient {
                             crypto_naks: c.crypto_naks,
                         }
                     }),
+                    ntp_version: 4,
+                    version_setting: self
+                        .settings
+                        .get(s.origin)
+                        .map(|c| c.version.to_string())
+                        .unwrap_or_default(),
+                    draft: None,
+                    timing_loop: self.system.is_timing_loop(s.id),
                 }
             })
             .collect()
