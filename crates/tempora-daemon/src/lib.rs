@@ -30,6 +30,7 @@ pub mod dns;
 pub mod freqfile;
 pub mod leap_file;
 pub mod leap_reference;
+pub mod leap_smear;
 pub mod linux;
 pub mod metrics;
 pub mod ntp_client;

@@ -322,6 +322,12 @@ impl Served {
             .or_else(configured_or_kernel)
     }
 
+    /// The leap second list's state now (for the NTPv5 leap smear,
+    /// `crate::leap_smear`).
+    pub fn leap_state(&self) -> Option<LeapState> {
+        self.leap_now
+    }
+
     /// What the NTP server announces instead of its own rules: `None`
     /// when no reference decides it; `Some(UNSYNCHRONIZED)` when the
     /// holdover estimate is beyond NTP's distance threshold.
