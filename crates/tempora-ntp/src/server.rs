@@ -6,7 +6,12 @@
 //! In order, for each datagram (decoded once):
 //!
 //! 1. junk is dropped before any state is touched: port 0, not NTP, not a
-//!    client request (mode 3), version 0 or above 4 (RFC 5905 §9.2);
+//!    client request (mode 3), version 0, 6 or 7 (RFC 5905 §9.2), or a
+//!    version [`ServerConfig::versions`] leaves out. NTPv5 requests
+//!    (draft-ietf-ntp-ntpv5) take their own path, described in the `v5`
+//!    submodule ([`Server::set_reference_ids`]); an NTPv4 request carrying
+//!    the NTPv5 upgrade signal gets it back in its reply's reference
+//!    timestamp when NTPv5 is on;
 //! 2. the access lists (RFC 8633 §3.5): a refused client gets nothing or a
 //!    DENY kiss-o'-death (RFC 5905 §7.4);
 //! 3. the rate limit ([`Limiter`]; RFC 8633 §3.5): over its rate, a client
