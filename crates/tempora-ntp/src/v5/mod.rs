@@ -15,17 +15,29 @@
 //! - [`UpgradeSignal`]: the magic reference timestamp of NTPv4 requests and
 //!   responses ("NTPv5 Negotiation in Previous NTP Versions").
 //!
+//! The client's sans-IO cores:
+//!
+//! - [`V5Request`]: build a request and check its reply ([`V5Reply`]);
+//! - [`RemoteFilter`]: a server's Bloom filter assembled chunk by chunk
+//!   over polls, and the timing-loop check against our own [`RefId120`];
+//! - [`Negotiation`]: `version = 4 | 5 | "auto"` per source.
+//!
+//! The server's answers are in [`crate::server`].
+//!
 //! What differs between drafts (type numbers, identification strings, the
 //! upgrade magic) is in one table, [`draft::TABLE`], keyed by [`Draft`].
 
 mod bloom;
 mod correction;
 pub mod draft;
+mod exchange;
 mod extension;
 mod fields;
 mod header;
+mod negotiation;
 mod packet;
 mod refids;
+mod remote_filter;
 mod server_info;
 mod time32;
 mod upgrade;
@@ -33,11 +45,14 @@ mod upgrade;
 pub use bloom::{BLOOM_BYTES, BloomFilter, RefId120};
 pub use correction::{CORRECTION_DATA_LEN, Correction};
 pub use draft::{Draft, DraftConstants, FieldTypes};
+pub use exchange::{V5Reply, V5Request};
 pub use extension::{FIELD_HEADER_LEN, Field, FieldIter, Fields, encode_parts};
 pub use fields::Extension;
 pub use header::{Cookie, Flags, Header, Timescale, V5_HEADER_LEN, VERSION, is_v5};
+pub use negotiation::{FALLBACK_AFTER, Negotiation, RETRY_AFTER, VersionSetting, Wire};
 pub use packet::{Builder, Packet};
 pub use refids::RefIdsRequest;
+pub use remote_filter::{ChunkError, RemoteFilter};
 pub use server_info::{SERVER_INFO_DATA_LEN, ServerInfo};
 pub use time32::Time32;
 pub use upgrade::UpgradeSignal;
