@@ -778,6 +778,27 @@ impl Checker<'_> {
                     ),
                 ));
             }
+            if !crate::ntpv5::DRAFTS.contains(&s.draft) {
+                return Err(self.at_value(
+                    &at("draft"),
+                    format!(
+                        "`draft` = {} is not an NTPv5 draft spoken here: 8 (draft-ietf-ntp-ntpv5-08) or 9 (-09)",
+                        s.draft
+                    ),
+                ));
+            }
+            if s.key.is_some() && s.version != NtpVersionSetting::V4 {
+                return Err(self.at_key(
+                    &at("key"),
+                    "`key` works with version = 4 (NTPv5 has no symmetric-key MAC here yet)",
+                ));
+            }
+            if s.nts && s.version != NtpVersionSetting::V4 {
+                return Err(self.at_key(
+                    &at("nts"),
+                    "`nts = true` works with version = 4 for now (NTS over NTPv5 is not implemented)",
+                ));
+            }
             if s.nts && s.kind == NtpSourceKind::Pool {
                 return Err(self.at_value(
                     &at("kind"),

@@ -960,6 +960,13 @@ pub struct NtpSourceSettings {
     /// `timescale` (default UTC): the timescale NTPv5 requests ask for.
     #[serde(default, skip_serializing_if = "NtpTimescaleSetting::is_default")]
     pub timescale: NtpTimescaleSetting,
+    /// `draft` (default 8): the NTPv5 draft spoken (draft-ietf-ntp-ntpv5-08
+    /// or -09); client and server must speak the same.
+    #[serde(
+        default = "ntpv5::default_draft",
+        skip_serializing_if = "ntpv5::is_default_draft"
+    )]
+    pub draft: u8,
 }
 
 fn is_server(k: &NtpSourceKind) -> bool {

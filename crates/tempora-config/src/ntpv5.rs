@@ -135,6 +135,20 @@ impl NtpTimescaleSetting {
     }
 }
 
+/// The NTPv5 drafts a client can speak (`[[ntp-source]] draft`).
+pub const DRAFTS: [u8; 2] = [8, 9];
+
+/// The draft a client speaks by default: -08, that of ntpd-rs 1.9, the
+/// release on crates.io.
+pub(crate) fn default_draft() -> u8 {
+    8
+}
+
+/// Whether `d` is the default draft.
+pub(crate) fn is_default_draft(d: &u8) -> bool {
+    *d == default_draft()
+}
+
 /// The versions an `[ntp-server]` answers by default: NTPv4 (and the
 /// versions 1 to 3 it has always answered), as ntpd-rs does; NTPv5 is a
 /// draft, so it is answered only when `versions` lists 5.

@@ -63,6 +63,24 @@ fn bad_source_versions_are_errors_at_the_value() {
 }
 
 #[test]
+fn draft_is_8_or_9_and_nts_stays_v4() {
+    assert_eq!(source("").unwrap().ntp_sources[0].draft, 8);
+    assert_eq!(
+        source("version = 5\ndraft = 9\n").unwrap().ntp_sources[0].draft,
+        9
+    );
+    let e = source("version = 5\ndraft = 7\n").unwrap_err();
+    assert!(
+        e.contains("`draft` = 7 is not an NTPv5 draft spoken here"),
+        "{e}"
+    );
+    let e = source("version = \"auto\"\nnts = true\n").unwrap_err();
+    assert!(e.contains("NTS over NTPv5 is not implemented"), "{e}");
+    let e = source("version = 5\nkey = 3\n").unwrap_err();
+    assert!(e.contains("`key` works with version = 4"), "{e}");
+}
+
+#[test]
 fn timescale_needs_ntpv5_and_a_known_name() {
     let e = source("timescale = \"tai\"\n").unwrap_err();
     assert!(e.starts_with("t.toml:6:13:"), "{e}");

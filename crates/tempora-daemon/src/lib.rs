@@ -34,6 +34,7 @@ pub mod leap_smear;
 pub mod linux;
 pub mod metrics;
 pub mod ntp_client;
+pub mod ntp_client_v5;
 pub mod ntp_keys;
 pub mod ntp_loop;
 pub mod ntp_nts;

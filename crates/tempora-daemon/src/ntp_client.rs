@@ -21,7 +21,9 @@ use tempora_system::{
 use tempora_ntp::symmetric::client::{KeyedReply, KeyedSource};
 
 use crate::dns::{POOL_MEMBERS, Resolver, resolve};
+use crate::ntp_client_v5::{V5Outcome, V5Source, mark_loop};
 use crate::ntp_keys::KeyTable;
+use crate::ntp_loop::LoopGuard;
 use crate::ntp_nts::{Checked, KeWorker, NtsSource, nts_now};
 use crate::runtime::{DisciplinedClock, NtpUse, PortIo, Runtime};
 use crate::sources::{PtpSource, ntp_options, source_status};
@@ -49,6 +51,8 @@ struct ClientSource {
     id: SourceId,
     /// Its symmetric key (RFC 8573), with `key`.
     keyed: Option<KeyedSource>,
+    /// Its NTPv5 state, with `version` 5 or `auto`.
+    v5: Option<V5Source>,
 }
 
 /// Polls after which a source that never answered is given up (as the
@@ -82,6 +86,10 @@ pub struct NtpClient {
     keys: KeyTable,
     /// The PTP ports, each a source of the system process.
     ptp: Vec<PtpSource>,
+    /// Our NTPv5 reference id, and the filter our server serves.
+    guard: LoopGuard,
+    /// TAI − UTC, for NTPv5 replies in TAI.
+    tai_minus_utc: Option<i16>,
 }
 
 /// Sockets the timing loop must start or stop polling.
@@ -144,6 +152,8 @@ impl NtpClient {
                 .collect(),
             keys,
             ptp: Vec::new(),
+            guard: LoopGuard::random(),
+            tai_minus_utc: None,
         };
         if settings.iter().any(|s| s.nts) {
             client.ke = Some(KeWorker::start(KeOptions {
@@ -204,8 +214,21 @@ impl NtpClient {
             polls: 0,
             id: self.system.add_source_with(SourceKind::Ntp, ntp_options(s)),
             keyed,
+            v5: V5Source::new(s),
         });
         Ok(fd)
+    }
+
+    /// Uses `guard` (shared with the NTP server) for NTPv5: our reference
+    /// id, tested against the sources' filters, and the filter served.
+    pub fn with_loop_guard(mut self, guard: LoopGuard) -> Self {
+        self.guard = guard;
+        self
+    }
+
+    /// TAI − UTC as known now, for NTPv5 replies in TAI.
+    pub fn set_tai_minus_utc(&mut self, tai_minus_utc: Option<i16>) {
+        self.tai_minus_utc = tai_minus_utc;
     }
 
     /// Makes each PTP port a source of the system process, with its
@@ -294,6 +317,12 @@ impl NtpClient {
     pub fn maintain(&mut self, now: Time) -> FdChanges {
         let mut changes = FdChanges::default();
         self.maintain_nts(now, &mut changes);
+        let used = self
+            .sources
+            .iter()
+            .filter(|s| self.system.report(s.id).selected)
+            .filter_map(|s| s.v5.as_ref().and_then(V5Source::remote_filter));
+        self.guard.update(used);
         let Some(resolver) = &self.resolver else {
             return changes;
         };
@@ -448,6 +477,10 @@ impl NtpClient {
                     (None, Some(k)) => k.protect(&header, &mut protected),
                     (None, None) => None,
                 };
+                let len = match (len, s.v5.as_mut()) {
+                    (None, Some(v5)) => v5.request(&header, rand::random(), &mut protected),
+                    (len, _) => len,
+                };
                 let bytes: &[u8] = match len {
                     Some(len) => protected.get(..len).unwrap_or_default(),
                     None if nts.is_none() && s.keyed.is_none() => &header,
@@ -517,10 +550,20 @@ impl NtpClient {
             }
         }
         let t4 = runtime.clock.ntp_time(d.rx);
-        match s
-            .source
-            .handle_reply(buf.get(..d.len).unwrap_or_default(), t4)
-        {
+        let data = buf.get(..d.len).unwrap_or_default();
+        let v5 =
+            s.v5.as_mut()
+                .map(|v| v.reply(data, s.source.outstanding_since(), t4, self.tai_minus_utc));
+        let outcome = match v5 {
+            Some(V5Outcome::V5(result)) => s.source.handle_completed(result, t4),
+            _ => s.source.handle_reply(data, t4),
+        };
+        if let (Some(v), Some(o), ReplyOutcome::Sample(_)) = (s.v5.as_mut(), v5, outcome) {
+            v.accepted(&o);
+            let looped = v.is_loop(&self.guard.own());
+            mark_loop(&mut self.system, s.id, &s.addr, looped);
+        }
+        match outcome {
             ReplyOutcome::Sample(sample) => {
                 tracing::trace!(source = %s.addr, offset_ns = sample.offset.as_nanos_f64(), delay_ns = sample.delay.as_nanos_f64(), "NTP sample");
                 if let Some(f) = s.source.filtered() {
@@ -708,13 +751,17 @@ impl NtpClient {
                             crypto_naks: c.crypto_naks,
                         }
                     }),
-                    ntp_version: 4,
+                    ntp_version: s.v5.as_ref().map_or(4, V5Source::version),
                     version_setting: self
                         .settings
                         .get(s.origin)
                         .map(|c| c.version.to_string())
                         .unwrap_or_default(),
-                    draft: None,
+                    draft: s
+                        .v5
+                        .as_ref()
+                        .filter(|v| v.version() == 5)
+                        .map(|v| v.draft().id().to_string()),
                     timing_loop: self.system.is_timing_loop(s.id),
                 }
             })

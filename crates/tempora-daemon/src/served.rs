@@ -347,6 +347,7 @@ impl Served {
             reference_time: self.reference_time.unwrap_or(now),
             root_delay: Duration::ZERO,
             root_dispersion: ntp.root_dispersion,
+            ..ServerClock::UNSYNCHRONIZED
         })
     }
 
