@@ -320,7 +320,7 @@ impl NtpClient {
         let used = self
             .sources
             .iter()
-            .filter(|s| self.system.report(s.id).selected)
+            .filter(|s| self.system.report(s.id).selected && !self.system.is_timing_loop(s.id))
             .filter_map(|s| s.v5.as_ref().and_then(V5Source::remote_filter));
         self.guard.update(used);
         let Some(resolver) = &self.resolver else {

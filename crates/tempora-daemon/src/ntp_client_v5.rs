@@ -23,7 +23,7 @@ use tempora_ntp::wire::{HEADER_LEN, Packet};
 use tempora_system::{SourceId, SystemProcess};
 
 /// Octets of the server's Bloom filter asked for per NTPv5 request: the
-/// whole 512-octet filter in eight polls, as ntpd-rs asks.
+/// whole 512-octet filter in eight polls (ntpd-rs asks for 16, 32 polls).
 pub const CHUNK_LEN: u16 = 64;
 
 /// Offset of the reference timestamp in an NTPv4 header (RFC 5905 §7.3).

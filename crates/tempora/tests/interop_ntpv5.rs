@@ -22,7 +22,7 @@ use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use common::{Lab, peer_bin};
+use common::{Lab, in_ci, is_root, peer_bin};
 
 /// ntpd-rs 1.9's daemon, if here.
 fn ntpd_rs() -> Option<PathBuf> {
@@ -70,8 +70,8 @@ fn ntpd_rs_client(version: &str) -> String {
 }
 
 /// ntpd-rs (client, `ntp-version = version`) against a Tempora server:
-/// after 20 s ntpd-rs has measured over NTPv5, its offset is sane, and the
-/// server counted NTPv5 replies.
+/// ntpd-rs measures over NTPv5 and assembles our Bloom filter (32 polls of
+/// 16 octets), its offset is sane, and the server counted NTPv5 replies.
 fn ntpd_rs_client_against_tempora(tag: &str, version: &str) {
     let Some(daemon) = ntpd_rs() else { return };
     let mut lab = Lab::chain(tag, 2);
@@ -79,13 +79,15 @@ fn ntpd_rs_client_against_tempora(tag: &str, version: &str) {
     std::thread::sleep(Duration::from_secs(2));
     lab.ntpd_rs("client", 1, &daemon, &ntpd_rs_client(version));
     let obs = lab.path("client.obs");
-    let deadline = Instant::now() + Duration::from_secs(40);
+    let deadline = Instant::now() + Duration::from_secs(70);
     let (o, v5, all) = loop {
         std::thread::sleep(Duration::from_secs(2));
         let o = observe(&obs);
         let log = lab.output("client");
         let (v5, all) = ntpd_rs_measurements(&log);
-        if v5 >= 10 || Instant::now() > deadline {
+        // ntpd-rs asks for 16 octets of the filter per poll: it has all
+        // 512 after 32 NTPv5 polls.
+        if (v5 >= 10 && log.contains("bloom_filter: Some(")) || Instant::now() > deadline {
             break (o, v5, all);
         }
     };
@@ -105,6 +107,16 @@ fn ntpd_rs_client_against_tempora(tag: &str, version: &str) {
     assert!(offset.abs() < 1e-3, "offset {offset}: {source}");
     assert_eq!(source["unanswered_polls"], 0, "{source}");
     assert_eq!(o["system"]["stratum"], 2, "{}", o["system"]);
+    // ntpd-rs fetched our Bloom filter (chunk by chunk) and took it.
+    let log = lab.output("client");
+    assert!(
+        log.contains("bloom_filter: Some("),
+        "ntpd-rs has no Bloom filter of ours"
+    );
+    assert!(
+        !log.contains("Invalid ReferenceIdResponse"),
+        "ntpd-rs refused a chunk"
+    );
     assert!(
         s["ntp_server"]["v5_replied"].as_u64().unwrap_or(0) >= 10,
         "{}",
@@ -193,4 +205,66 @@ fn tempora_v5_client_against_ntpd_rs_server() {
 #[test]
 fn tempora_auto_client_against_ntpd_rs_server() {
     tempora_client_against_ntpd_rs("v5d", "\"auto\"");
+}
+
+/// A timing loop between two Tempora daemons speaking NTPv5: S (local
+/// stratum 1) polls C, and C polls S (C serves with `local-stratum = 2`:
+/// a Tempora server synchronised by NTP alone serves stratum 16 without
+/// it). Once S has C's Bloom filter, which holds S's reference id (C serves
+/// the filter of its source S plus its own id), S marks C as a timing loop
+/// and never selects it. Both may see the loop for a while (each selected
+/// the other before its filter came), but they never follow each other
+/// once the filters are in.
+#[test]
+fn tempora_detects_a_timing_loop() {
+    if !is_root() {
+        assert!(!in_ci(), "the timing-loop test needs root");
+        eprintln!("skipped: needs root");
+        return;
+    }
+    let mut lab = Lab::chain("v5l", 2);
+    let source = |addr: &str| {
+        format!("[[ntp-source]]\naddress = \"{addr}\"\nminpoll = 0\nmaxpoll = 0\nversion = 5\n\n")
+    };
+    lab.tempora("s", 0, &format!("{}{TEMPORA_SERVER}", source("10.79.0.2")));
+    lab.tempora(
+        "c",
+        1,
+        &format!(
+            "{}[clock]\nkind = \"virtual\"\n\n[ntp-server]\nlisten = [\"0.0.0.0:123\"]\n\
+             local-stratum = 2\nversions = [4, 5]\n",
+            source("10.79.0.1")
+        ),
+    );
+    let (s, took) = lab.wait_status("s", Duration::from_secs(90), |s| {
+        s["ntp_sources"][0]["timing_loop"] == true
+    });
+    let s = s.expect("no status from S");
+    let looped = &s["ntp_sources"][0];
+    eprintln!("S marked C a timing loop after {took:?}: {looped}");
+    assert_eq!(looped["timing_loop"], true, "{looped}");
+    assert_eq!(looped["selection"], "timing-loop", "{looped}");
+    assert_eq!(looped["system_peer"], false, "{looped}");
+    assert!(
+        s["sources"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|x| x["selection"] == "timing-loop")),
+        "{}",
+        s["sources"]
+    );
+    // Never mutual: over 20 s, S and C do not both follow each other.
+    for _ in 0..20 {
+        std::thread::sleep(Duration::from_secs(1));
+        let (Some(s), Some(c)) = (lab.status("s"), lab.status("c")) else {
+            panic!("a daemon is down");
+        };
+        let (sc, cs) = (&s["ntp_sources"][0], &c["ntp_sources"][0]);
+        assert!(
+            !(sc["system_peer"] == true && cs["system_peer"] == true),
+            "S and C follow each other: {sc} {cs}"
+        );
+        assert_eq!(cs["ntp_version"], 5, "{cs}");
+    }
+    let c = lab.status("c").unwrap();
+    eprintln!("C's view of S at the end: {}", c["ntp_sources"][0]);
 }

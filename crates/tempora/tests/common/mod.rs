@@ -107,12 +107,12 @@ pub fn ntp_available() -> bool {
 }
 
 /// Whether CI=true (a missing peer is then a failure, not a skip).
-fn in_ci() -> bool {
+pub fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| v == "true")
 }
 
 /// Whether this process runs as root.
-fn is_root() -> bool {
+pub fn is_root() -> bool {
     Command::new("id")
         .arg("-u")
         .output()
