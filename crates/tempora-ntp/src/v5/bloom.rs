@@ -6,6 +6,9 @@
 //!
 //! Bit `p` is bit `p % 8` (least significant first) of octet `p / 8`, and
 //! the 12-bit parts are read most significant first, as ntpd-rs does.
+//! NTPv4 sources and reference clocks stand in the filter by the MD5-based
+//! IDs the draft defines ([`RefId120::from_address`],
+//! [`RefId120::from_refclock`]).
 
 /// Octets in the filter.
 pub const BLOOM_BYTES: usize = 512;
@@ -16,6 +19,28 @@ pub const BLOOM_BYTES: usize = 512;
 pub struct RefId120(pub [u8; 15]);
 
 impl RefId120 {
+    /// The ID standing for an NTPv4 (or older) source: the first 120 bits
+    /// of the MD5 sum of its address in network order.
+    pub fn from_address(ip: core::net::IpAddr) -> Self {
+        match ip {
+            core::net::IpAddr::V4(a) => Self::md5(&a.octets()),
+            core::net::IpAddr::V6(a) => Self::md5(&a.octets()),
+        }
+    }
+
+    /// The ID standing for a reference clock: the first 120 bits of the
+    /// MD5 sum of its 4-octet zero-padded ASCII code ("GPS\0", "PPS\0",
+    /// or an "X…" private code).
+    pub fn from_refclock(code: [u8; 4]) -> Self {
+        Self::md5(&code)
+    }
+
+    fn md5(data: &[u8]) -> Self {
+        use md5::Digest as _;
+        let sum: [u8; 16] = md5::Md5::digest(data).into();
+        RefId120(core::array::from_fn(|i| sum[i]))
+    }
+
     /// The 10 bit positions (0..4096) the ID sets.
     pub fn positions(&self) -> [u16; 10] {
         core::array::from_fn(|i| {
@@ -97,6 +122,20 @@ mod tests {
         let p = RefId120(id).positions();
         assert_eq!(&p[..3], &[0xABC, 0xDEF, 0]);
         assert_eq!(p[9], 0x021);
+    }
+
+    #[test]
+    fn md5_ids() {
+        // md5sum of the 4 octets "GPS\0": 9e887a87…; of 192.0.2.1
+        // (c0 00 02 01): b201f143….
+        let gps = RefId120::from_refclock(*b"GPS\0");
+        assert_eq!(gps.0[..4], [0x9e, 0x88, 0x7a, 0x87]);
+        let v4 = RefId120::from_address("192.0.2.1".parse().unwrap());
+        assert_eq!(v4.0[..4], [0xb2, 0x01, 0xf1, 0x43]);
+        assert_ne!(
+            v4,
+            RefId120::from_address("::ffff:192.0.2.1".parse().unwrap())
+        );
     }
 
     #[test]

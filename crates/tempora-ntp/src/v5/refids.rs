@@ -72,14 +72,10 @@ impl<'a> RefIdsRequest<'a> {
     }
 
     /// Encodes the field of type `field_type` into `buf`; returns the
-    /// octets written. Errors: [`Error::FieldOutOfRange`] for a chunk
-    /// longer than 512 octets, [`Error::BufferTooSmall`].
+    /// octets written (any length decoded re-encodes, even one no server
+    /// would answer). Errors: [`Error::FieldOutOfRange`] past 65531
+    /// octets, [`Error::BufferTooSmall`].
     pub fn encode(&self, field_type: u16, buf: &mut [u8]) -> Result<usize, Error> {
-        if self.len() > BLOOM_BYTES {
-            return Err(Error::FieldOutOfRange {
-                field: "reference IDs request length",
-            });
-        }
         let offset = self.offset.to_be_bytes();
         encode_parts(field_type, &[&offset, self.padding], buf)
     }
@@ -108,6 +104,14 @@ mod tests {
         assert!(RefIdsRequest::new(0, 513).is_none());
         assert!(RefIdsRequest::new(0, 1).is_none());
         assert!(RefIdsRequest::decode(&[0]).is_err());
+        // Found by the ntpv5_packet fuzz target: a request longer than the
+        // filter decodes (its range is invalid) and must re-encode.
+        let long = [0u8; 600];
+        let r = RefIdsRequest::decode(&long).unwrap();
+        assert_eq!(r.range(), None);
+        let mut out = [0xAA; 604];
+        assert_eq!(r.encode(0xF503, &mut out), Ok(604));
+        assert_eq!(&out[4..], &long[..]);
     }
 
     #[test]
