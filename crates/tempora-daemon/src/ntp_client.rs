@@ -28,6 +28,7 @@ use crate::ntp_nts::{Checked, KeWorker, NtsSource, nts_now};
 use crate::runtime::{DisciplinedClock, NtpUse, PortIo, Runtime};
 use crate::sources::{PtpSource, ntp_options, source_status};
 use crate::status::{KeyStatus, NtpSourceStatus, NtsStatus, SourceStatus};
+use tempora_ntp::v5::RefId120;
 use tempora_nts::client::KeOptions;
 
 /// Whether source `origin` may poll: always without NTS, with keys and a
@@ -317,12 +318,7 @@ impl NtpClient {
     pub fn maintain(&mut self, now: Time) -> FdChanges {
         let mut changes = FdChanges::default();
         self.maintain_nts(now, &mut changes);
-        let used = self
-            .sources
-            .iter()
-            .filter(|s| self.system.report(s.id).selected && !self.system.is_timing_loop(s.id))
-            .filter_map(|s| s.v5.as_ref().and_then(V5Source::remote_filter));
-        self.guard.update(used);
+        self.update_served_filter();
         let Some(resolver) = &self.resolver else {
             return changes;
         };
@@ -388,6 +384,24 @@ impl NtpClient {
             }
         }
         changes
+    }
+
+    /// The Bloom filter our server serves: the filters of the NTPv5
+    /// sources in use, and for the NTPv4 ones the ID of their address.
+    fn update_served_filter(&self) {
+        let used: Vec<&ClientSource> = self
+            .sources
+            .iter()
+            .filter(|s| self.system.report(s.id).selected && !self.system.is_timing_loop(s.id))
+            .collect();
+        let filters = used
+            .iter()
+            .filter_map(|s| s.v5.as_ref().and_then(V5Source::remote_filter));
+        let v4 = used
+            .iter()
+            .filter(|s| s.v5.as_ref().is_none_or(|v| v.version() == 4))
+            .map(|s| RefId120::from_address(s.addr.ip()));
+        self.guard.update(filters, v4);
     }
 
     /// Key establishment: answers taken in (a new NTS source gets its

@@ -1,8 +1,8 @@
 //! NTPv5 timing loops (draft-ietf-ntp-ntpv5, "Reference IDs Request and
 //! Response Extension Fields"): this daemon's own 120-bit reference ID,
 //! random at start; the Bloom filter its NTP server hands out (the union
-//! of the filters of the upstream sources in use, plus its own ID, as the
-//! draft asks and ntpd-rs does); and the client's test: a source whose
+//! of the filters of the NTPv5 sources in use, the IDs standing for the
+//! NTPv4 sources in use, and its own ID, as the draft asks); and the client's test: a source whose
 //! filter holds our own ID takes its time from us.
 
 use std::sync::{Arc, RwLock};
@@ -46,11 +46,19 @@ impl LoopGuard {
     }
 
     /// Sets the served filter to the union of `upstream` (the filters of
-    /// the sources in use) and our own ID.
-    pub fn update<'a>(&self, upstream: impl IntoIterator<Item = &'a BloomFilter>) {
+    /// the NTPv5 sources in use), `ids` (the IDs standing for the NTPv4
+    /// sources in use, [`RefId120::from_address`]) and our own ID.
+    pub fn update<'a>(
+        &self,
+        upstream: impl IntoIterator<Item = &'a BloomFilter>,
+        ids: impl IntoIterator<Item = RefId120>,
+    ) {
         let mut f = BloomFilter::EMPTY;
         for u in upstream {
             f.union(u);
+        }
+        for id in ids {
+            f.insert(&id);
         }
         f.insert(&self.own);
         let mut served = self
@@ -82,12 +90,14 @@ mod tests {
         let (mut fa, mut fb) = (BloomFilter::EMPTY, BloomFilter::EMPTY);
         fa.insert(&a);
         fb.insert(&b);
-        guard.update([&fa, &fb]);
+        let v4 = RefId120::from_address("192.0.2.4".parse().unwrap());
+        guard.update([&fa, &fb], [v4]);
         let served = guard.served();
         assert!(served.contains(&a) && served.contains(&b) && served.contains(&guard.own()));
+        assert!(served.contains(&v4));
         // A clone shares the filter (the server's copy).
         let server = guard.clone();
-        guard.update([&fa]);
+        guard.update([&fa], []);
         assert!(!server.served().contains(&b));
         // The client's test.
         assert!(!guard.is_loop(&fa));
