@@ -572,8 +572,8 @@ impl NtpClient {
             Some(V5Outcome::V5(result)) => s.source.handle_completed(result, t4),
             _ => s.source.handle_reply(data, t4),
         };
-        if let (Some(v), Some(o), ReplyOutcome::Sample(_)) = (s.v5.as_mut(), v5, outcome) {
-            v.accepted(&o);
+        if let (Some(v), Some(o)) = (s.v5.as_mut(), v5) {
+            v.accepted(&o, &outcome);
             let looped = v.is_loop(&self.guard.own());
             mark_loop(&mut self.system, s.id, &s.addr, looped);
         }

@@ -14,6 +14,7 @@ use std::net::SocketAddr;
 
 use tempora_clock::{Duration, Time};
 use tempora_config::{NtpSourceSettings, NtpTimescaleSetting, NtpVersionSetting};
+use tempora_ntp::client::source::ReplyOutcome;
 use tempora_ntp::exchange::{ReplyError, Sample};
 use tempora_ntp::v5::{
     BloomFilter, Draft, Negotiation, RefId120, RemoteFilter, Timescale, UpgradeSignal, V5Request,
@@ -158,16 +159,28 @@ impl V5Source {
         V5Outcome::V5(Ok(utc))
     }
 
-    /// The source took a valid NTPv4 reply (`upgrade_echoed`: with the
-    /// signal), or a valid NTPv5 one.
-    pub fn accepted(&mut self, outcome: &V5Outcome) {
+    /// What the source made of a reply (`taken`), for the negotiation: a
+    /// reply to our request counts as an answer even when its time is not
+    /// usable (unsynchronised, too distant: the upgrade signal and the
+    /// version are about the protocol, not the time; ntpd-rs 2.0-alpha
+    /// answers NTPv4 unsynchronised when it serves `local-stratum` alone).
+    pub fn accepted(&mut self, outcome: &V5Outcome, taken: &ReplyOutcome) {
+        let answered = match taken {
+            ReplyOutcome::Sample(_) => true,
+            ReplyOutcome::Rejected(e) => {
+                matches!(e, ReplyError::Unsynchronized | ReplyError::TooDistant(_))
+            }
+            _ => false,
+        };
+        if !answered {
+            return;
+        }
         match outcome {
             V5Outcome::V4 { upgrade_echoed } => self.negotiation.v4_reply(*upgrade_echoed),
-            V5Outcome::V5(Ok(_)) => {
-                self.samples += 1;
+            V5Outcome::V5(result) => {
+                self.samples += u64::from(result.is_ok());
                 self.negotiation.v5_reply();
             }
-            V5Outcome::V5(Err(_)) => {}
         }
     }
 }

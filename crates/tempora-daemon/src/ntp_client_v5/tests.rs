@@ -71,11 +71,15 @@ fn exchange(v5: &mut V5Source, server: &mut NtpServer, tai: Option<i16>) -> V5Ou
         .expect("the server answers");
     let t4 = T + Duration::from_micros(100);
     let outcome = v5.reply(&reply[..n], Some(T), t4, tai);
-    if let V5Outcome::V4 { .. } = outcome {
-        // The v4 path checks the reply as the source would.
-        assert!(request.complete(&reply[..n], T, t4).is_ok());
-    }
-    v5.accepted(&outcome);
+    let taken = match outcome {
+        V5Outcome::V5(Ok(sample)) => ReplyOutcome::Sample(sample),
+        V5Outcome::V5(Err(e)) => ReplyOutcome::Rejected(e),
+        V5Outcome::V4 { .. } => match request.complete(&reply[..n], T, t4) {
+            Ok(sample) => ReplyOutcome::Sample(sample),
+            Err(e) => ReplyOutcome::Rejected(e),
+        },
+    };
+    v5.accepted(&outcome, &taken);
     outcome
 }
 
@@ -143,4 +147,23 @@ fn tai_replies_come_back_to_utc() {
 #[test]
 fn version_4_has_no_v5_state() {
     assert!(V5Source::new(&settings(NtpVersionSetting::V4, NtpTimescaleSetting::Utc)).is_none());
+}
+
+/// An unsynchronised NTPv4 reply echoing the upgrade signal still upgrades
+/// (ntpd-rs 2.0-alpha answers NTPv4 that way with `local-stratum` alone);
+/// a bogus one does not.
+#[test]
+fn an_unsynchronised_echo_upgrades() {
+    let mut v5 =
+        V5Source::new(&settings(NtpVersionSetting::Auto, NtpTimescaleSetting::Utc)).unwrap();
+    let (_, v4) = tempora_ntp::exchange::Request::new(42);
+    let mut out = [0u8; 1024];
+    v5.request(&v4, 7, &mut out).unwrap();
+    let echoed = V5Outcome::V4 {
+        upgrade_echoed: true,
+    };
+    v5.accepted(&echoed, &ReplyOutcome::Rejected(ReplyError::Bogus));
+    assert_eq!(v5.version(), 4);
+    v5.accepted(&echoed, &ReplyOutcome::Rejected(ReplyError::Unsynchronized));
+    assert_eq!(v5.version(), 5);
 }
