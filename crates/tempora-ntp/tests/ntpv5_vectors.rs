@@ -20,9 +20,11 @@ use std::collections::HashMap;
 
 use etherparse::{SlicedPacket, TransportSlice};
 use pcap_parser::PcapCapture;
+use tempora_clock::Time;
 use tempora_ntp::v5::{
     BloomFilter, Cookie, Draft, Extension, Packet, RefId120, Timescale, UpgradeSignal, is_v5,
 };
+use tempora_ntp::v5::{Negotiation, RemoteFilter, V5Request, VersionSetting, Wire};
 use tempora_ntp::wire::{self, Mode};
 
 const SHARED: &str = env!("TEMPORA_SHARED_VECTORS");
@@ -30,6 +32,11 @@ const SHARED: &str = env!("TEMPORA_SHARED_VECTORS");
 const OWN: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../../vectors/ntpv5-ntpd-rs-1.9.pcap"
+);
+/// The repository's own capture of Tempora's client core against ntpd-rs.
+const OWN_CLIENT: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../vectors/ntpv5-client-ntpd-rs-1.9.pcap"
 );
 
 /// Whether the shared captures are there (see the module documentation).
@@ -47,6 +54,11 @@ fn shared() -> bool {
 
 /// (client port, payload, to the server?) of every NTP datagram.
 fn datagrams(path: &str) -> Vec<(u16, Vec<u8>, bool)> {
+    timed(path).into_iter().map(|(_, d)| d).collect()
+}
+
+/// [`datagrams`] with each frame's capture time.
+fn timed(path: &str) -> Vec<(Time, (u16, Vec<u8>, bool))> {
     let file = std::fs::read(path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let capture = PcapCapture::from_file(&file).unwrap_or_else(|e| panic!("{path}: {e:?}"));
     let mut out = Vec::new();
@@ -54,12 +66,13 @@ fn datagrams(path: &str) -> Vec<(u16, Vec<u8>, bool)> {
         let Ok(sliced) = SlicedPacket::from_ethernet(block.data) else {
             continue;
         };
+        let at = Time::from_secs_nanos(i64::from(block.ts_sec), block.ts_usec * 1000);
         if let Some(TransportSlice::Udp(udp)) = &sliced.transport {
             let (src, dst) = (udp.source_port(), udp.destination_port());
             if dst == 123 {
-                out.push((src, udp.payload().to_vec(), true));
+                out.push((at, (src, udp.payload().to_vec(), true)));
             } else if src == 123 {
-                out.push((dst, udp.payload().to_vec(), false));
+                out.push((at, (dst, udp.payload().to_vec(), false)));
             }
         }
     }
@@ -201,4 +214,52 @@ fn ntpd_rs_1_9_and_our_server_core_speak_draft_08() {
         offsets.into_iter().collect::<Vec<_>>(),
         (0..512).step_by(16).collect::<Vec<_>>()
     );
+}
+
+/// The request a captured NTPv5 request was built from.
+fn request_of(p: &Packet<'_>) -> V5Request {
+    let (chunk, _) = refids(p, Draft::Draft08);
+    V5Request {
+        cookie: p.header.client_cookie,
+        draft: p.draft().unwrap(),
+        timescale: p.header.timescale,
+        chunk: chunk.map(|(off, len)| (off as u16, len as u16)),
+    }
+}
+
+#[test]
+fn our_client_core_and_ntpd_rs_1_9s_server() {
+    let all = timed(OWN_CLIENT);
+    // The "auto" negotiation: one v4 exchange with the signal, echoed.
+    let mut negotiation = Negotiation::new(VersionSetting::Auto);
+    assert_eq!(negotiation.poll(), Wire::V4Upgrade);
+    check_upgrade(&all.iter().map(|(_, d)| d.clone()).collect::<Vec<_>>());
+    negotiation.v4_reply(true);
+    let mut filter = RemoteFilter::new(64).unwrap();
+    let mut sent: Option<(V5Request, Time)> = None;
+    let mut good = 0;
+    for (at, (_, data, to_server)) in all.iter().filter(|(_, (_, d, _))| is_v5(d)) {
+        let p = decode_v5(data, Draft::Draft08);
+        if *to_server {
+            assert_eq!(negotiation.poll(), Wire::V5);
+            let req = request_of(&p);
+            assert_eq!(req.chunk, Some(filter.next_chunk()), "the chunks in turn");
+            sent = Some((req, *at));
+            continue;
+        }
+        let (req, t1) = sent.take().expect("a request before");
+        let reply = req
+            .complete(data, t1, *at)
+            .unwrap_or_else(|e| panic!("{e}"));
+        negotiation.v5_reply();
+        assert_eq!(reply.sample.stratum, 1);
+        assert!(reply.sample.delay < tempora_clock::Duration::from_millis(5));
+        let (offset, chunk) = reply.chunk.expect("the chunk asked for");
+        filter.accept(offset, chunk).unwrap();
+        good += 1;
+    }
+    assert_eq!(good, 11);
+    assert_eq!(negotiation.version(), 5);
+    // The whole filter came in 8 chunks: no loop with an ID it lacks.
+    assert_eq!(filter.is_loop(&RefId120([0x11; 15])), Some(false));
 }
