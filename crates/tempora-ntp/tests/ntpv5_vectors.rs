@@ -52,13 +52,16 @@ fn shared() -> bool {
     false
 }
 
-/// (client port, payload, to the server?) of every NTP datagram.
-fn datagrams(path: &str) -> Vec<(u16, Vec<u8>, bool)> {
+/// One NTP datagram: (client port, payload, to the server?).
+type Datagram = (u16, Vec<u8>, bool);
+
+/// Every NTP datagram of a capture.
+fn datagrams(path: &str) -> Vec<Datagram> {
     timed(path).into_iter().map(|(_, d)| d).collect()
 }
 
 /// [`datagrams`] with each frame's capture time.
-fn timed(path: &str) -> Vec<(Time, (u16, Vec<u8>, bool))> {
+fn timed(path: &str) -> Vec<(Time, Datagram)> {
     let file = std::fs::read(path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let capture = PcapCapture::from_file(&file).unwrap_or_else(|e| panic!("{path}: {e:?}"));
     let mut out = Vec::new();
@@ -152,7 +155,7 @@ fn the_auto_client_upgrades_through_the_v4_signal() {
 }
 
 /// The one v4 exchange of an "auto" client: signal asked and answered.
-fn check_upgrade(all: &[(u16, Vec<u8>, bool)]) {
+fn check_upgrade(all: &[Datagram]) {
     let v4: Vec<_> = all.iter().filter(|(_, d, _)| !is_v5(d)).collect();
     assert_eq!(v4.len(), 2, "one v4 request and its answer");
     for (_, data, to_server) in v4 {
