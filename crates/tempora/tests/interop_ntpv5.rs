@@ -287,3 +287,33 @@ fn tempora_detects_a_timing_loop() {
     );
     assert!(marked(&s) || marked(&c), "the loop is no longer seen");
 }
+
+/// `version = "auto"` against a server without NTPv5 (chronyd, `-x`): the
+/// upgrade signal is not echoed, the source stays on NTPv4 and is used as
+/// any NTPv4 source; chronyd's replies are all accepted.
+#[test]
+fn tempora_auto_client_stays_v4_with_chronyd() {
+    if !common::ntp_available() {
+        return;
+    }
+    let mut lab = Lab::chain("v5n", 2);
+    lab.chronyd("server", 0, "local stratum 1\nallow all\n");
+    lab.tempora(
+        "client",
+        1,
+        "[[ntp-source]]\naddress = \"10.79.0.1\"\nminpoll = 0\nmaxpoll = 0\nversion = \"auto\"\n\n\
+         [clock]\nkind = \"virtual\"\ninitial-offset = \"2ms\"\n",
+    );
+    let (s, took) = lab.wait_status("client", Duration::from_secs(40), |s| {
+        let src = &s["ntp_sources"][0];
+        src["reach"] == 255 && src["system_peer"] == true
+    });
+    let s = s.expect("no status from the client");
+    let src = &s["ntp_sources"][0];
+    eprintln!("tempora \"auto\" client of chronyd after {took:?}: {src}");
+    assert_eq!(src["reach"], 255, "{src}");
+    assert_eq!(src["ntp_version"], 4, "{src}");
+    assert_eq!(src["version_setting"], "auto", "{src}");
+    assert!(src.get("draft").is_none(), "{src}");
+    assert!(src["offset_ns"].as_f64().unwrap().abs() < 1e6, "{src}");
+}
