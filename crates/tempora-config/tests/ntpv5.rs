@@ -78,6 +78,8 @@ fn draft_is_8_or_9_and_nts_stays_v4() {
     assert!(e.contains("NTS over NTPv5 is not implemented"), "{e}");
     let e = source("version = 5\nkey = 3\n").unwrap_err();
     assert!(e.contains("`key` works with version = 4"), "{e}");
+    let e = source("version = \"auto\"\nxleave = true\n").unwrap_err();
+    assert!(e.contains("`xleave` works with version = 4"), "{e}");
 }
 
 #[test]
