@@ -15,7 +15,7 @@ use tempora_clock::{Duration, Time};
 use tempora_ntp::access::{Cidr, RateLimit, RateLimiter};
 use tempora_ntp::nts::{Key, MasterKey, MasterKeys};
 use tempora_ntp::server::{
-    Datagram, DenyAction, Outcome, ReplyKind, Server, ServerClock, ServerConfig,
+    Datagram, DenyAction, Outcome, ReplyKind, Server, ServerClock, ServerConfig, Versions,
 };
 use tempora_ntp::symmetric::{KeyType, SymmetricKey, sign};
 use tempora_ntp::wire::ntske::AeadAlgorithm;
@@ -59,6 +59,12 @@ fuzz_target!(|data: &[u8]| {
         },
         interleaved: first & 2 == 0,
         require_nts: first & 4 != 0,
+        versions: if first & 8 == 0 {
+            Versions::V4_V5
+        } else {
+            Versions::V4
+        },
+        smear: first & 16 != 0,
     };
     let limit = RateLimit {
         interval: Duration::from_secs(1),

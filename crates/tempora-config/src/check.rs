@@ -14,7 +14,8 @@ use crate::spans::Node;
 use crate::{
     ClockKind, ClockSettings, Config, ConfigError, DaemonSettings, InstanceKind,
     MAX_FREQUENCY_OFFSET_PPM, NtpServerSettings, NtpSourceKind, NtpSourceSettings,
-    NtsKeServerSettings, ObservabilitySettings, PortSettings, PtpSettings, Transport, values,
+    NtpTimescaleSetting, NtpVersionSetting, NtsKeServerSettings, ObservabilitySettings,
+    PortSettings, PtpSettings, Transport, values,
 };
 
 /// The longest Unix socket path plus its NUL: `sun_path` of unix(7).
@@ -768,6 +769,42 @@ impl Checker<'_> {
                     "`key` and `nts = true` cannot both authenticate one source: choose one",
                 ));
             }
+            if s.timescale != NtpTimescaleSetting::Utc && s.version == NtpVersionSetting::V4 {
+                return Err(self.at_value(
+                    &at("timescale"),
+                    format!(
+                        "`timescale` = \"{}\" is asked for in NTPv5 requests: it needs `version` = 5 or \"auto\"",
+                        s.timescale.as_str()
+                    ),
+                ));
+            }
+            if !crate::ntpv5::DRAFTS.contains(&s.draft) {
+                return Err(self.at_value(
+                    &at("draft"),
+                    format!(
+                        "`draft` = {} is not an NTPv5 draft spoken here: 8 (draft-ietf-ntp-ntpv5-08) or 9 (-09)",
+                        s.draft
+                    ),
+                ));
+            }
+            if s.xleave && s.version != NtpVersionSetting::V4 {
+                return Err(self.at_key(
+                    &at("xleave"),
+                    "`xleave` works with version = 4 (the interleaved mode over NTPv5 is not implemented)",
+                ));
+            }
+            if s.key.is_some() && s.version != NtpVersionSetting::V4 {
+                return Err(self.at_key(
+                    &at("key"),
+                    "`key` works with version = 4 (NTPv5 has no symmetric-key MAC here yet)",
+                ));
+            }
+            if s.nts && s.version != NtpVersionSetting::V4 {
+                return Err(self.at_key(
+                    &at("nts"),
+                    "`nts = true` works with version = 4 for now (NTS over NTPv5 is not implemented)",
+                ));
+            }
             if s.nts && s.kind == NtpSourceKind::Pool {
                 return Err(self.at_value(
                     &at("kind"),
@@ -847,6 +884,15 @@ impl Checker<'_> {
             n.rate_limit_burst,
             n.rate_limit_leak,
         )?;
+        if let Err(m) = crate::ntpv5::check_server_versions(&n.versions) {
+            return Err(self.at_value("ntp-server.versions", m));
+        }
+        if n.smear && !n.serves_v5() {
+            return Err(self.at_value(
+                "ntp-server.smear",
+                "`smear` serves leap-smeared UTC to NTPv5 clients that ask for it: it needs 5 in `versions`",
+            ));
+        }
         if n.workers > 16 {
             return Err(self.at_value(
                 "ntp-server.workers",

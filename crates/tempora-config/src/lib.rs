@@ -44,6 +44,7 @@ mod csptp;
 mod duration;
 mod error;
 mod file;
+mod ntpv5;
 mod ptp4l;
 mod refclock;
 mod sa;
@@ -69,6 +70,7 @@ pub use csptp::{
 };
 pub use duration::{DurationError, UNITS, format_duration, parse_duration};
 pub use error::ConfigError;
+pub use ntpv5::{NtpTimescaleSetting, NtpVersionSetting, default_server_versions};
 pub use ptp4l::{from_ptp4l, from_ptp4l_with_interfaces};
 pub use refclock::{
     DEFAULT_GPSD_ADDRESS, PhcTimescaleSetting, PpsEdgeSetting, RefclockDriver, RefclockSettings,
@@ -951,6 +953,20 @@ pub struct NtpSourceSettings {
         skip_serializing_if = "Option::is_none"
     )]
     pub max_delay: Option<Duration>,
+    /// `version` (default 4): the NTP version spoken, 4, 5 (the NTPv5
+    /// draft) or `"auto"` (NTPv4 with the draft's upgrade signal).
+    #[serde(default, skip_serializing_if = "NtpVersionSetting::is_default")]
+    pub version: NtpVersionSetting,
+    /// `timescale` (default UTC): the timescale NTPv5 requests ask for.
+    #[serde(default, skip_serializing_if = "NtpTimescaleSetting::is_default")]
+    pub timescale: NtpTimescaleSetting,
+    /// `draft` (default 8): the NTPv5 draft spoken (draft-ietf-ntp-ntpv5-08
+    /// or -09); client and server must speak the same.
+    #[serde(
+        default = "ntpv5::default_draft",
+        skip_serializing_if = "ntpv5::is_default_draft"
+    )]
+    pub draft: u8,
 }
 
 fn is_server(k: &NtpSourceKind) -> bool {
@@ -1054,6 +1070,30 @@ pub struct NtpServerSettings {
     /// (deprecated by RFC 8573).
     #[serde(default, skip_serializing_if = "is_false")]
     pub legacy_sha1: bool,
+    /// `versions` (default `[4]`): the NTP versions answered; 4 stands for
+    /// versions 1 to 4 (each answered in its own version), 5 for the NTPv5
+    /// draft and the NTPv4 upgrade signal.
+    #[serde(
+        default = "default_server_versions",
+        skip_serializing_if = "ntpv5::is_default_versions"
+    )]
+    pub versions: Vec<u8>,
+    /// `smear` (default false): answer NTPv5 requests for leap-smeared UTC
+    /// with smeared time; without it they get UTC, in a reply that says so.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub smear: bool,
+}
+
+impl NtpServerSettings {
+    /// Whether NTPv5 (and the NTPv4 upgrade signal) is answered.
+    pub fn serves_v5(&self) -> bool {
+        self.versions.contains(&5)
+    }
+
+    /// Whether NTPv4 (and versions 1 to 3) is answered.
+    pub fn serves_v4(&self) -> bool {
+        self.versions.contains(&4)
+    }
 }
 
 impl Default for NtpServerSettings {
@@ -1075,6 +1115,8 @@ impl Default for NtpServerSettings {
             require_nts: false,
             key_file: None,
             legacy_sha1: false,
+            versions: default_server_versions(),
+            smear: false,
         }
     }
 }

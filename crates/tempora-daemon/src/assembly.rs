@@ -33,6 +33,7 @@ use crate::linux::{LinuxClock, LinuxPort};
 use crate::metrics::{self, Published};
 use crate::ntp_client::NtpClient;
 use crate::ntp_keys::{self, SharedKeyTable};
+use crate::ntp_loop::LoopGuard;
 use crate::ntp_server::NtpServer;
 use crate::ntp_workers::{NtpWorkers, Snapshot};
 use crate::nts_server::{self, SharedKeys};
@@ -137,9 +138,12 @@ pub fn assemble(config: &Config, config_path: &Path) -> io::Result<Daemon> {
         (Some(k), Some(keys)) => Some(nts_server::start_ke_server(k, keys)?),
         _ => None,
     };
-    let ntp_server = ntp_serving(config, &nts_keys, &runtime)?;
+    // NTPv5: our reference id, the filter the server serves and the
+    // client keeps up to date.
+    let guard = LoopGuard::random();
+    let ntp_server = ntp_serving(config, &nts_keys, &runtime, &guard)?;
     let system_sync = system_sync(config, &runtime.clock)?;
-    let mut ntp_client = ntp_client(config, &mut runtime, max_ppb)?;
+    let mut ntp_client = ntp_client(config, &mut runtime, max_ppb, &guard)?;
     let csptp_sources = match ntp_client.as_mut() {
         Some(client) if !config.csptp_sources.is_empty() => Some(CsptpSources::new(
             &config.csptp_sources,
@@ -158,6 +162,9 @@ pub fn assemble(config: &Config, config_path: &Path) -> io::Result<Daemon> {
     };
     for (id, kind, poll) in refclocks.iter().flat_map(Refclocks::references) {
         served.register_reference(id, kind, poll);
+        if let Some(client) = ntp_client.as_mut() {
+            client.add_reference_code(id, kind.reference_id());
+        }
     }
     let csptp_server = csptp_server(config, &runtime)?;
     Ok(Daemon {
@@ -311,12 +318,13 @@ fn ntp_serving(
     config: &Config,
     nts_keys: &Option<SharedKeys>,
     runtime: &LinuxRuntime,
+    guard: &LoopGuard,
 ) -> io::Result<NtpServing> {
     let Some(n) = &config.ntp_server else {
         return Ok(NtpServing::default());
     };
     // Software timestamps: about a microsecond (2^-20 s).
-    let mut server = NtpServer::new(n, -20, rand::random());
+    let mut server = NtpServer::new(n, -20, rand::random()).with_loop_guard(guard.clone());
     if let Some(path) = &n.key_file {
         let keys = ntp_keys::load_logged(Some(path), n.legacy_sha1)?;
         server = server.with_symmetric_keys(SharedKeyTable(Arc::new(keys)));
@@ -373,6 +381,7 @@ fn ntp_client(
     config: &Config,
     runtime: &mut LinuxRuntime,
     max_ppb: f64,
+    guard: &LoopGuard,
 ) -> io::Result<Option<NtpClient>> {
     if config.ntp_sources.is_empty()
         && config.csptp_sources.is_empty()
@@ -395,7 +404,8 @@ fn ntp_client(
         ntp_keys::load_logged(config.client_key_file.as_deref(), config.client_legacy_sha1)?,
         now,
         runtime.frequency_ppb(),
-    )?;
+    )?
+    .with_loop_guard(guard.clone());
     // The PTP ports are sources beside the NTP ones: one selection.
     let ports: Vec<_> = config
         .ports

@@ -101,6 +101,9 @@ mod tests {
             offset: None,
             asymmetry: None,
             max_delay: None,
+            version: Default::default(),
+            timescale: Default::default(),
+            draft: 8,
         }
     }
 

@@ -21,11 +21,14 @@ use tempora_system::{
 use tempora_ntp::symmetric::client::{KeyedReply, KeyedSource};
 
 use crate::dns::{POOL_MEMBERS, Resolver, resolve};
+use crate::ntp_client_v5::{V5Outcome, V5Source, mark_loop};
 use crate::ntp_keys::KeyTable;
+use crate::ntp_loop::LoopGuard;
 use crate::ntp_nts::{Checked, KeWorker, NtsSource, nts_now};
 use crate::runtime::{DisciplinedClock, NtpUse, PortIo, Runtime};
 use crate::sources::{PtpSource, ntp_options, source_status};
 use crate::status::{KeyStatus, NtpSourceStatus, NtsStatus, SourceStatus};
+use tempora_ntp::v5::RefId120;
 use tempora_nts::client::KeOptions;
 
 /// Whether source `origin` may poll: always without NTS, with keys and a
@@ -49,6 +52,8 @@ struct ClientSource {
     id: SourceId,
     /// Its symmetric key (RFC 8573), with `key`.
     keyed: Option<KeyedSource>,
+    /// Its NTPv5 state, with `version` 5 or `auto`.
+    v5: Option<V5Source>,
 }
 
 /// Polls after which a source that never answered is given up (as the
@@ -82,6 +87,13 @@ pub struct NtpClient {
     keys: KeyTable,
     /// The PTP ports, each a source of the system process.
     ptp: Vec<PtpSource>,
+    /// Our NTPv5 reference id, and the filter our server serves.
+    guard: LoopGuard,
+    /// TAI − UTC, for NTPv5 replies in TAI.
+    tai_minus_utc: Option<i16>,
+    /// The reference clocks' sources and codes (`GPS`, `PPS`, `PHC`), for
+    /// the served Bloom filter.
+    reference_codes: Vec<(SourceId, [u8; 4])>,
 }
 
 /// Sockets the timing loop must start or stop polling.
@@ -144,6 +156,9 @@ impl NtpClient {
                 .collect(),
             keys,
             ptp: Vec::new(),
+            guard: LoopGuard::random(),
+            tai_minus_utc: None,
+            reference_codes: Vec::new(),
         };
         if settings.iter().any(|s| s.nts) {
             client.ke = Some(KeWorker::start(KeOptions {
@@ -204,8 +219,28 @@ impl NtpClient {
             polls: 0,
             id: self.system.add_source_with(SourceKind::Ntp, ntp_options(s)),
             keyed,
+            v5: V5Source::new(s),
         });
         Ok(fd)
+    }
+
+    /// Uses `guard` (shared with the NTP server) for NTPv5: our reference
+    /// id, tested against the sources' filters, and the filter served.
+    pub fn with_loop_guard(mut self, guard: LoopGuard) -> Self {
+        self.guard = guard;
+        self
+    }
+
+    /// Reference clock `id` stands for `code` (`GPS`, `PPS`, `PHC`): while
+    /// it is in use, the served Bloom filter holds the draft's ID of that
+    /// code ([`RefId120::from_refclock`]).
+    pub fn add_reference_code(&mut self, id: SourceId, code: [u8; 4]) {
+        self.reference_codes.push((id, code));
+    }
+
+    /// TAI − UTC as known now, for NTPv5 replies in TAI.
+    pub fn set_tai_minus_utc(&mut self, tai_minus_utc: Option<i16>) {
+        self.tai_minus_utc = tai_minus_utc;
     }
 
     /// Makes each PTP port a source of the system process, with its
@@ -294,6 +329,7 @@ impl NtpClient {
     pub fn maintain(&mut self, now: Time) -> FdChanges {
         let mut changes = FdChanges::default();
         self.maintain_nts(now, &mut changes);
+        self.update_served_filter();
         let Some(resolver) = &self.resolver else {
             return changes;
         };
@@ -359,6 +395,30 @@ impl NtpClient {
             }
         }
         changes
+    }
+
+    /// The Bloom filter our server serves: the filters of the NTPv5
+    /// sources in use, for the NTPv4 ones the ID of their address, and for
+    /// the reference clocks in use the ID of their code.
+    fn update_served_filter(&self) {
+        let used: Vec<&ClientSource> = self
+            .sources
+            .iter()
+            .filter(|s| self.system.report(s.id).selected && !self.system.is_timing_loop(s.id))
+            .collect();
+        let filters = used
+            .iter()
+            .filter_map(|s| s.v5.as_ref().and_then(V5Source::remote_filter));
+        let v4 = used
+            .iter()
+            .filter(|s| s.v5.as_ref().is_none_or(|v| v.version() == 4))
+            .map(|s| RefId120::from_address(s.addr.ip()));
+        let clocks = self
+            .reference_codes
+            .iter()
+            .filter(|(id, _)| self.system.report(*id).selected)
+            .map(|(_, code)| RefId120::from_refclock(*code));
+        self.guard.update(filters, v4.chain(clocks));
     }
 
     /// Key establishment: answers taken in (a new NTS source gets its
@@ -448,6 +508,10 @@ impl NtpClient {
                     (None, Some(k)) => k.protect(&header, &mut protected),
                     (None, None) => None,
                 };
+                let len = match (len, s.v5.as_mut()) {
+                    (None, Some(v5)) => v5.request(&header, rand::random(), &mut protected),
+                    (len, _) => len,
+                };
                 let bytes: &[u8] = match len {
                     Some(len) => protected.get(..len).unwrap_or_default(),
                     None if nts.is_none() && s.keyed.is_none() => &header,
@@ -517,10 +581,20 @@ impl NtpClient {
             }
         }
         let t4 = runtime.clock.ntp_time(d.rx);
-        match s
-            .source
-            .handle_reply(buf.get(..d.len).unwrap_or_default(), t4)
-        {
+        let data = buf.get(..d.len).unwrap_or_default();
+        let v5 =
+            s.v5.as_mut()
+                .map(|v| v.reply(data, s.source.outstanding_since(), t4, self.tai_minus_utc));
+        let outcome = match v5 {
+            Some(V5Outcome::V5(result)) => s.source.handle_completed(result, t4),
+            _ => s.source.handle_reply(data, t4),
+        };
+        if let (Some(v), Some(o)) = (s.v5.as_mut(), v5) {
+            v.accepted(&o, &outcome);
+            let looped = v.is_loop(&self.guard.own(), rand::random());
+            mark_loop(&mut self.system, s.id, &s.addr, looped);
+        }
+        match outcome {
             ReplyOutcome::Sample(sample) => {
                 tracing::trace!(source = %s.addr, offset_ns = sample.offset.as_nanos_f64(), delay_ns = sample.delay.as_nanos_f64(), "NTP sample");
                 if let Some(f) = s.source.filtered() {
@@ -708,8 +782,23 @@ impl NtpClient {
                             crypto_naks: c.crypto_naks,
                         }
                     }),
+                    ntp_version: s.v5.as_ref().map_or(4, V5Source::version),
+                    version_setting: self
+                        .settings
+                        .get(s.origin)
+                        .map(|c| c.version.to_string())
+                        .unwrap_or_default(),
+                    draft: s
+                        .v5
+                        .as_ref()
+                        .filter(|v| v.version() == 5)
+                        .map(|v| v.draft().id().to_string()),
+                    timing_loop: self.system.is_timing_loop(s.id),
                 }
             })
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -22,13 +22,15 @@ use tempora_config::{DenyAction, NtpServerSettings};
 use tempora_ntp::access::{Cidr, Limiter, RateLimiter, Verdict};
 use tempora_ntp::nts::{MasterKey, MasterKeys};
 use tempora_ntp::server::{
-    Datagram, DropReason, Outcome, ReplyKind, Server, ServerClock, ServerConfig,
+    Datagram, DropReason, Outcome, ReplyKind, Server, ServerClock, ServerConfig, Versions,
 };
+use tempora_ntp::v5::{UpgradeSignal, is_v5};
 use tempora_ntp::wire::{KissCode, LeapIndicator, ReferenceId};
 use tempora_nts::keys::CookieKeys;
 use tempora_ptp::datasets::PortState;
 
 use crate::ntp_keys::SharedKeyTable;
+use crate::ntp_loop::LoopGuard;
 use crate::runtime::{DisciplinedClock, PortIo, Runtime};
 use crate::status::NtpServerCounters;
 
@@ -63,6 +65,7 @@ pub fn server_clock<P: PortIo, C: DisciplinedClock>(
             reference_time: now_utc,
             root_delay: Duration::ZERO,
             root_dispersion: current.offset_from_master.abs() + Duration::from_micros(1),
+            ..ServerClock::UNSYNCHRONIZED
         };
     }
     match policy.local_stratum {
@@ -74,6 +77,7 @@ pub fn server_clock<P: PortIo, C: DisciplinedClock>(
             reference_time: now_utc,
             root_delay: Duration::ZERO,
             root_dispersion: Duration::ZERO,
+            ..ServerClock::UNSYNCHRONIZED
         },
         None => ServerClock {
             precision: policy.precision,
@@ -207,6 +211,10 @@ pub struct NtpServer {
     /// What a reference clock decides (`crate::served`), over the rules
     /// of [`server_clock`], and the leap second list's leap indicator.
     served: (Option<ServerClock>, LeapIndicator),
+    /// TAI − UTC if known, and the leap smear now (NTPv5 timescales).
+    timescales: (Option<i16>, Duration),
+    /// Our NTPv5 reference id and the Bloom filter served.
+    guard: Option<LoopGuard>,
 }
 
 impl NtpServer {
@@ -221,6 +229,8 @@ impl NtpServer {
             },
             interleaved: settings.interleaved,
             require_nts: settings.require_nts,
+            versions: Versions::from_list(&settings.versions),
+            smear: settings.smear,
         };
         let limiter = shared_limiter(settings, key);
         NtpServer {
@@ -237,7 +247,22 @@ impl NtpServer {
             nts: None,
             counters: NtpServerCounters::default(),
             served: (None, LeapIndicator::NoWarning),
+            timescales: (None, Duration::ZERO),
+            guard: None,
         }
+    }
+
+    /// Answers NTPv5 Reference IDs Requests with `guard`'s filter (our
+    /// own reference id and our upstream sources').
+    pub fn with_loop_guard(mut self, guard: LoopGuard) -> Self {
+        self.guard = Some(guard);
+        self
+    }
+
+    /// Sets TAI − UTC (`None` when unknown: NTPv5 clients asking for TAI
+    /// then get UTC) and smeared UTC − UTC now (`crate::leap_smear`).
+    pub fn set_timescales(&mut self, tai_minus_utc: Option<i16>, smear: Duration) {
+        self.timescales = (tai_minus_utc, smear);
     }
 
     /// Turns NTS on: requests with NTS fields are answered with cookies
@@ -271,6 +296,8 @@ impl NtpServer {
             nts: self.nts.clone(),
             counters: NtpServerCounters::default(),
             served: self.served,
+            timescales: self.timescales,
+            guard: self.guard.clone(),
         }
     }
 
@@ -285,6 +312,7 @@ impl NtpServer {
         if c.leap == LeapIndicator::NoWarning {
             c.leap = leap;
         }
+        (c.tai_offset, c.smear_offset) = self.timescales;
         c
     }
 
@@ -313,6 +341,9 @@ impl NtpServer {
         out: &mut [u8],
     ) -> Option<usize> {
         self.core.set_clock(*state);
+        if let Some(g) = self.guard.as_ref().filter(|_| is_v5(request)) {
+            self.core.set_reference_ids(&g.served());
+        }
         let keys = self.nts.as_ref().map(|k| k as &dyn MasterKeys);
         let mut rng = rand::thread_rng();
         let rx = rx_raw.map(|r| clock.ntp_time(Some(r)));
@@ -325,6 +356,9 @@ impl NtpServer {
         };
         let outcome = self.core.handle(now, source, datagram, keys, &mut rng, out);
         count(&mut self.counters, outcome);
+        if let Outcome::Reply { len, kind } = outcome {
+            self.counters.upgrade_replied += u64::from(upgrade_reply(kind, out.get(..len)));
+        }
         outcome.reply_len()
     }
 
@@ -355,6 +389,16 @@ impl NtpServer {
     }
 }
 
+/// Whether `reply` (of `kind`) is an NTPv4 reply carrying the NTPv5
+/// upgrade signal (its reference timestamp, octets 16 to 23).
+fn upgrade_reply(kind: ReplyKind, reply: Option<&[u8]>) -> bool {
+    let magic = reply
+        .and_then(|r| r.get(16..24))
+        .and_then(|b| <[u8; 8]>::try_from(b).ok())
+        .map(|b| tempora_ntp::wire::NtpTimestamp::from_bits(u64::from_be_bytes(b)));
+    !matches!(kind, ReplyKind::V5 { .. }) && magic.and_then(UpgradeSignal::from_timestamp).is_some()
+}
+
 /// Counts what the server core did with a datagram (replies are counted
 /// as `replied` once sent).
 fn count(counters: &mut NtpServerCounters, outcome: Outcome) {
@@ -368,6 +412,7 @@ fn count(counters: &mut NtpServerCounters, outcome: Outcome) {
                 counters.keyed_replies += 1;
                 counters.interleaved += u64::from(interleaved);
             }
+            ReplyKind::V5 { .. } => counters.v5_replied += 1,
         },
         Outcome::Kiss { code, .. } => {
             counters.kisses += 1;
@@ -390,6 +435,9 @@ fn count(counters: &mut NtpServerCounters, outcome: Outcome) {
             | DropReason::Malformed
             | DropReason::NotARequest
             | DropReason::BadVersion
+            | DropReason::V5UnknownDraft
+            | DropReason::V5BadChunk
+            | DropReason::V5Unsupported
             | DropReason::BufferTooSmall => counters.ignored += 1,
         },
     }

@@ -25,6 +25,7 @@ pub fn render(status: &Status) -> String {
     if let Some(k) = &status.nts_ke {
         nts_ke_counters(&mut out, k);
     }
+    crate::prometheus_ntp::ntp_sources(&mut out, &status.ntp_sources);
     csptp_sources(&mut out, status);
     if let Some(s) = &status.csptp_server {
         csptp_server(&mut out, s);
@@ -506,6 +507,12 @@ fn ntp_server_counters(out: &mut String, n: &NtpServerCounters) {
             "key_rejected",
             "NTP requests with an unknown key or a bad MAC, dropped.",
             n.key_rejected,
+        ),
+        ("v5_replied", "NTPv5 (draft) replies sent.", n.v5_replied),
+        (
+            "upgrade_replied",
+            "NTPv4 replies answering the NTPv5 upgrade signal.",
+            n.upgrade_replied,
         ),
     ] {
         counter(out, "ntp_server", name, help, v);

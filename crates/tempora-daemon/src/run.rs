@@ -268,6 +268,11 @@ impl TimingLoop {
         if let Some(server) = d.ntp_server.server.as_mut() {
             let clock = d.served.ntp_clock(server.precision(), now);
             server.set_served(clock, d.served.leap_indicator());
+            let smear = crate::leap_smear::smear_offset(d.served.leap_state(), now);
+            server.set_timescales(d.served.tai_minus_utc(), smear);
+        }
+        if let Some(client) = d.ntp_client.as_mut() {
+            client.set_tai_minus_utc(d.served.tai_minus_utc());
         }
         Ok(())
     }

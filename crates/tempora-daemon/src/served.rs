@@ -322,6 +322,12 @@ impl Served {
             .or_else(configured_or_kernel)
     }
 
+    /// The leap second list's state now (for the NTPv5 leap smear,
+    /// `crate::leap_smear`).
+    pub fn leap_state(&self) -> Option<LeapState> {
+        self.leap_now
+    }
+
     /// What the NTP server announces instead of its own rules: `None`
     /// when no reference decides it; `Some(UNSYNCHRONIZED)` when the
     /// holdover estimate is beyond NTP's distance threshold.
@@ -341,6 +347,7 @@ impl Served {
             reference_time: self.reference_time.unwrap_or(now),
             root_delay: Duration::ZERO,
             root_dispersion: ntp.root_dispersion,
+            ..ServerClock::UNSYNCHRONIZED
         })
     }
 

@@ -271,6 +271,24 @@ pub struct NtpSourceStatus {
     /// Symmetric-key authentication, for a source with `key`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<KeyStatus>,
+    /// The NTP version in use with the source: 4, or 5 (NTPv5 draft).
+    #[serde(default = "ntpv4")]
+    pub ntp_version: u8,
+    /// Its `version` setting: `4`, `5` or `auto`.
+    #[serde(default)]
+    pub version_setting: String,
+    /// The NTPv5 draft spoken (`draft-ietf-ntp-ntpv5-08`), with version 5.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub draft: Option<String>,
+    /// A timing loop: the server's reference ids (its NTPv5 Bloom filter)
+    /// include ours, so it is never selected (`selection` says
+    /// `timing-loop`).
+    #[serde(default)]
+    pub timing_loop: bool,
+}
+
+fn ntpv4() -> u8 {
+    4
 }
 
 /// A source of any kind (PTP port, NTP server, ...) as the system process
@@ -386,6 +404,12 @@ pub struct NtpServerCounters {
     /// verify: dropped.
     #[serde(default)]
     pub key_rejected: u64,
+    /// NTPv5 replies sent (draft-ietf-ntp-ntpv5).
+    #[serde(default)]
+    pub v5_replied: u64,
+    /// NTPv4 replies that answered the NTPv5 upgrade signal.
+    #[serde(default)]
+    pub upgrade_replied: u64,
 }
 
 impl NtpServerCounters {
@@ -404,6 +428,8 @@ impl NtpServerCounters {
         self.nts_rejected += other.nts_rejected;
         self.keyed_replies += other.keyed_replies;
         self.key_rejected += other.key_rejected;
+        self.v5_replied += other.v5_replied;
+        self.upgrade_replied += other.upgrade_replied;
     }
 }
 

@@ -10,6 +10,7 @@ pub mod capture;
 mod csptp_view;
 pub mod dissect;
 mod ntp_view;
+mod ntpv5_view;
 mod ptp_view;
 pub mod roundtrip;
 
@@ -175,7 +176,11 @@ pub fn inspect_frame_with(
             (r.text, obj, Some(r.verdict))
         }
         Payload::Ntp(packet) => {
-            let r = ntp_view::inspect_ntp(packet, frame.time_ns);
+            let r = if tempora_ntp::v5::is_v5(packet) {
+                ntpv5_view::inspect_ntpv5(packet, frame.time_ns)
+            } else {
+                ntp_view::inspect_ntp(packet, frame.time_ns)
+            };
             (r.text, r.json, Some(r.verdict))
         }
     };

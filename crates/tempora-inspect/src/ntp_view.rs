@@ -3,6 +3,7 @@
 use std::fmt::Write as _;
 
 use serde_json::{Map, Value, json};
+use tempora_ntp::v5::UpgradeSignal;
 use tempora_ntp::wire::{NtpTimestamp, Packet};
 
 use crate::Verdict;
@@ -85,6 +86,14 @@ pub(crate) fn inspect_ntp(payload: &[u8], pivot_ns: i128) -> NtpReport {
             "transmit_timestamp".into(),
             json!(time(p.transmit_timestamp)),
         );
+        // The NTPv5 upgrade signal (draft-ietf-ntp-ntpv5): asked, or answered.
+        let upgrade = UpgradeSignal::in_request(&p)
+            .map(|s| (s, "asks"))
+            .or_else(|| UpgradeSignal::in_response(&p).map(|s| (s, "answers")));
+        if let Some((signal, how)) = upgrade {
+            let _ = write!(text, " ntpv5-upgrade {how} ({signal:?})");
+            json.insert("ntpv5_upgrade".into(), json!(how));
+        }
         if let Some(kiss) = p.kiss_code().filter(|_| !unset) {
             json.insert("kiss_code".into(), json!(kiss.to_string()));
         }

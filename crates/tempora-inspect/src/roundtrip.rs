@@ -114,6 +114,39 @@ pub fn ntp_packet(data: &[u8]) -> Check {
     Ok(())
 }
 
+/// NTPv5 packet (draft-ietf-ntp-ntpv5): decode → encode → identical →
+/// decode equal; every field typed under each supported draft re-encodes
+/// to its own bytes.
+pub fn ntpv5_packet(data: &[u8]) -> Check {
+    use tempora_ntp::v5;
+    let Ok(packet) = v5::Packet::decode(data) else {
+        return Ok(());
+    };
+    let mut buf = vec![0u8; packet.encoded_len()];
+    let n = packet
+        .encode(&mut buf)
+        .map_err(|e| format!("NTPv5 encode failed: {e}"))?;
+    same("NTPv5 packet", data, &buf[..n])?;
+    let again = v5::Packet::decode(&buf[..n]).map_err(|e| format!("NTPv5 re-decode: {e}"))?;
+    if again != packet {
+        return Err("NTPv5 packet decodes differently after re-encoding".into());
+    }
+    for (at, field) in packet.iter() {
+        let wire = &data[at..at + field.encoded_len()];
+        for draft in v5::Draft::ALL {
+            let Ok(ext) = v5::Extension::decode(field, draft) else {
+                continue;
+            };
+            let mut out = vec![0u8; wire.len()];
+            let n = ext
+                .encode(draft, &mut out)
+                .map_err(|e| format!("NTPv5 field encode failed: {e}"))?;
+            same("NTPv5 extension field", wire, &out[..n])?;
+        }
+    }
+    Ok(())
+}
+
 /// One extension field, and its NTS authenticator view when it has one.
 fn extension_field(field: &ExtensionField<'_>) -> Check {
     let mut buf = vec![0u8; field.encoded_len()];
@@ -186,11 +219,12 @@ pub fn nts_ke_records(data: &[u8]) -> Check {
 pub type NamedCheck = (&'static str, fn(&[u8]) -> Check);
 
 /// Every check, by the name of its fuzz target.
-pub const ALL: [NamedCheck; 6] = [
+pub const ALL: [NamedCheck; 7] = [
     ("ptp_message", ptp_message),
     ("ptp_tlvs", ptp_tlvs),
     ("ptp_ethernet", ptp_ethernet),
     ("ntp_packet", ntp_packet),
+    ("ntpv5_packet", ntpv5_packet),
     ("ntp_extension_fields", ntp_extension_fields),
     ("nts_ke_records", nts_ke_records),
 ];

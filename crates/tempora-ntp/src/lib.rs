@@ -23,6 +23,10 @@
 //!   [`nts::client`] the client's state per source (keys, cookie stash,
 //!   when to run key establishment again), on the time the caller passes.
 //!
+//! - [`v5`]: NTPv5 (draft-ietf-ntp-ntpv5 -08 and -09): header, extension
+//!   fields, the reference-ID Bloom filter and the NTPv4 upgrade signal,
+//!   with the per-draft constants in one table.
+//!
 //! Decoders borrow from their input and never panic; every value that
 //! decodes re-encodes to exactly the bytes it came from.
 #![no_std]
@@ -36,5 +40,6 @@ mod reply;
 pub mod server;
 pub mod symmetric;
 pub mod time;
+pub mod v5;
 pub mod wire;
 pub mod xleave;

@@ -27,6 +27,13 @@ pub struct ServerClock {
     pub root_delay: Duration,
     /// Dispersion to the primary reference.
     pub root_dispersion: Duration,
+    /// TAI − UTC in seconds, when the server knows it: NTPv5 clients
+    /// asking for TAI get TAI only then (draft-ietf-ntp-ntpv5, "Data
+    /// Types": TAI timestamps are UTC's plus this offset).
+    pub tai_offset: Option<i16>,
+    /// Leap-smeared UTC − UTC now (zero outside a smear), served to NTPv5
+    /// clients asking for leap-smeared UTC when the server's `smear` is on.
+    pub smear_offset: Duration,
 }
 
 impl ServerClock {
@@ -39,6 +46,8 @@ impl ServerClock {
         reference_time: Time::EPOCH,
         root_delay: Duration::ZERO,
         root_dispersion: Duration::ZERO,
+        tai_offset: None,
+        smear_offset: Duration::ZERO,
     };
 }
 
@@ -49,7 +58,8 @@ pub enum Ignored {
     Malformed,
     /// Not a client request (mode 3).
     NotARequest,
-    /// Version 0 or above 4 (RFC 5905 §9.2 drops those).
+    /// Version 0 or above 4 (RFC 5905 §9.2 drops those; NTPv5 is
+    /// answered elsewhere).
     BadVersion,
     /// The reply does not fit the buffer given.
     BufferTooSmall,
@@ -143,6 +153,7 @@ mod tests {
             reference_time: Time::from_secs_nanos(1_800_000_000, 0),
             root_delay: Duration::ZERO,
             root_dispersion: Duration::from_micros(10),
+            ..ServerClock::UNSYNCHRONIZED
         };
         let (req, bytes) = Request::new(42);
         let t1 = Time::from_secs_nanos(1_800_000_100, 0);

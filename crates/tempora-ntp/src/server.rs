@@ -6,7 +6,12 @@
 //! In order, for each datagram (decoded once):
 //!
 //! 1. junk is dropped before any state is touched: port 0, not NTP, not a
-//!    client request (mode 3), version 0 or above 4 (RFC 5905 §9.2);
+//!    client request (mode 3), version 0, 6 or 7 (RFC 5905 §9.2), or a
+//!    version [`ServerConfig::versions`] leaves out. NTPv5 requests
+//!    (draft-ietf-ntp-ntpv5) take their own path, described in the `v5`
+//!    submodule ([`Server::set_reference_ids`]); an NTPv4 request carrying
+//!    the NTPv5 upgrade signal gets it back in its reply's reference
+//!    timestamp when NTPv5 is on;
 //! 2. the access lists (RFC 8633 §3.5): a refused client gets nothing or a
 //!    DENY kiss-o'-death (RFC 5905 §7.4);
 //! 3. the rate limit ([`Limiter`]; RFC 8633 §3.5): over its rate, a client
@@ -50,12 +55,14 @@ use crate::reply::write_reply;
 pub use crate::reply::{Ignored, ServerClock, check_request};
 use crate::symmetric::{self, MacError, NoKeys, SymmetricKeys};
 use crate::time::ntp_from_time;
+use crate::v5::{BloomFilter, UpgradeSignal};
 use crate::wire::{HEADER_LEN, KissCode, Mac, NtpTimestamp, Packet};
 use crate::xleave::{PendingTx, XleaveTable};
 
 mod outcome;
+mod v5;
 
-pub use outcome::{Datagram, DenyAction, DropReason, Outcome, ReplyKind, ServerConfig};
+pub use outcome::{Datagram, DenyAction, DropReason, Outcome, ReplyKind, ServerConfig, Versions};
 
 /// The server: its settings, what it announces of its clock, its rate
 /// limiter `L`, the state of the interleaved mode for `N` clients
@@ -75,6 +82,8 @@ pub struct Server<C, L, const N: usize, K = NoKeys> {
     /// The symmetric keys requests with a MAC are checked and answered
     /// with (RFC 8573).
     keys: K,
+    /// The reference IDs answered to NTPv5 clients.
+    bloom: BloomFilter,
 }
 
 impl<C: AsRef<[Cidr]>, L: Limiter, const N: usize> Server<C, L, N> {
@@ -90,6 +99,7 @@ impl<C: AsRef<[Cidr]>, L: Limiter, const N: usize> Server<C, L, N> {
             pending: PendingTx::new(),
             last_reply: None,
             keys: NoKeys,
+            bloom: BloomFilter::EMPTY,
         }
     }
 }
@@ -106,6 +116,7 @@ impl<C: AsRef<[Cidr]>, L: Limiter, const N: usize, K: SymmetricKeys> Server<C, L
             pending: self.pending,
             last_reply: self.last_reply,
             keys,
+            bloom: self.bloom,
         }
     }
 
@@ -159,8 +170,12 @@ impl<C: AsRef<[Cidr]>, L: Limiter, const N: usize, K: SymmetricKeys> Server<C, L
         if remote.port() == 0 {
             return Outcome::Dropped(DropReason::BadSource);
         }
+        if crate::v5::is_v5(datagram.data) {
+            return self.handle_v5(now, remote, datagram.data, datagram.rx, rng, out);
+        }
         let req = match check_request(datagram.data) {
-            Ok(req) => req,
+            Ok(req) if self.config.versions.v4 => req,
+            Ok(_) => return Outcome::Dropped(DropReason::BadVersion),
             Err(e) => return Outcome::Dropped(e.into()),
         };
         let ip = remote.ip();
@@ -280,6 +295,7 @@ impl<C: AsRef<[Cidr]>, L: Limiter, const N: usize, K: SymmetricKeys> Server<C, L
             Ok(len) => len,
             Err(e) => return Outcome::Dropped(e.into()),
         };
+        mark_upgrade(self.upgrade_answer(req), out);
         if interleaved {
             let rx = ntp_from_time(rx);
             self.xleave.replied(ip, rx);
@@ -332,6 +348,7 @@ impl<C: AsRef<[Cidr]>, L: Limiter, const N: usize, K: SymmetricKeys> Server<C, L
         ) {
             return Outcome::Dropped(e.into());
         }
+        mark_upgrade(self.upgrade_answer(req), &mut header);
         let Some(current) = keys.current() else {
             return Outcome::Dropped(DropReason::NtsUnavailable);
         };
@@ -388,6 +405,15 @@ impl<C: AsRef<[Cidr]>, L: Limiter, const N: usize, K: SymmetricKeys> Server<C, L
     }
 }
 
+/// Puts the NTPv5 upgrade signal in the reference timestamp of the NTPv4
+/// reply header at the start of `out` (draft-ietf-ntp-ntpv5, "NTPv5
+/// Negotiation in Previous NTP Versions"): the server speaks NTPv5.
+fn mark_upgrade(signal: Option<UpgradeSignal>, out: &mut [u8]) {
+    if let Some(signal) = signal {
+        signal.mark_bytes(out);
+    }
+}
+
 /// Why a request's MAC was refused.
 fn mac_refused(e: MacError) -> DropReason {
     match e {
@@ -419,3 +445,5 @@ fn nak(req: &Packet<'_>, out: &mut [u8]) -> Outcome {
 mod handle_tests;
 #[cfg(test)]
 mod keyed_tests;
+#[cfg(test)]
+mod v5_tests;

@@ -22,7 +22,9 @@ use tempora_clock::{Correction, Duration, Servo, Time, VirtualState};
 use tempora_ntp::access::Unlimited;
 use tempora_ntp::client::source::{PollConfig, ReplyOutcome, Source};
 use tempora_ntp::client::source_update;
-use tempora_ntp::server::{Datagram, DenyAction, Outcome, Server, ServerClock, ServerConfig};
+use tempora_ntp::server::{
+    Datagram, DenyAction, Outcome, Server, ServerClock, ServerConfig, Versions,
+};
 use tempora_ntp::wire::{LeapIndicator, ReferenceId};
 use tempora_system::{
     Action, Measurement, RawSample, SourceId, SourceKind, SourceOptions, SystemConfig,
@@ -45,6 +47,7 @@ const SERVER: ServerClock = ServerClock {
     reference_time: START,
     root_delay: Duration::ZERO,
     root_dispersion: Duration::ZERO,
+    ..ServerClock::UNSYNCHRONIZED
 };
 
 /// The server core the daemon runs, with no access lists, rate limit,
@@ -56,6 +59,8 @@ fn server() -> Server<[tempora_ntp::access::Cidr; 0], Unlimited, 0> {
         deny_action: DenyAction::Drop,
         interleaved: false,
         require_nts: false,
+        versions: Versions::V4,
+        smear: false,
     };
     let mut server = Server::new(config, Unlimited, 0);
     server.set_clock(SERVER);

@@ -379,3 +379,42 @@ fn a_liar_outvoted_beside_a_grandmaster_does_not_tie_with_the_server_left() {
     }
     assert_eq!(p.system_peer(), None);
 }
+
+/// A source marked as a timing loop (NTPv5: its Bloom filter holds our
+/// reference id) is never selected and has no vote; cleared, it is a
+/// candidate again.
+#[test]
+fn a_timing_loop_is_never_selected() {
+    let mut p = running();
+    let looped = p.add_source(SourceKind::Ntp);
+    let other = p.add_source(SourceKind::Ntp);
+    p.set_timing_loop(looped, true);
+    assert!(p.is_timing_loop(looped) && !p.is_timing_loop(other));
+    let mut fed = Vec::new();
+    for i in 0..10 {
+        let t = f64::from(i);
+        // The loop is nearer (less delay): it would be the system peer.
+        p.handle_update(at(t), looped, ntp(t, 3.0, 50.0));
+        fed.extend(servo_offsets(&mut p));
+        p.handle_update(at(t + 0.1), other, ntp(t + 0.1, 0.0, 100.0));
+        fed.extend(servo_offsets(&mut p));
+    }
+    assert_eq!(p.report(looped).state, SelectionState::TimingLoop);
+    assert_eq!(SelectionState::TimingLoop.name(), "timing-loop");
+    assert!(!p.report(looped).selected);
+    assert_eq!(p.system_peer(), Some(other));
+    assert!(
+        !fed.is_empty() && fed.iter().all(|x| x.abs() < 1e-3),
+        "{fed:?}"
+    );
+    // Cleared: it takes part again.
+    p.set_timing_loop(looped, false);
+    for i in 10..14 {
+        let t = f64::from(i);
+        p.handle_update(at(t), looped, ntp(t, 3.0, 50.0));
+        p.handle_update(at(t + 0.1), other, ntp(t + 0.1, 0.0, 100.0));
+        actions(&mut p);
+    }
+    assert_ne!(p.report(looped).state, SelectionState::TimingLoop);
+    assert!(p.report(looped).selected, "{:?}", p.report(looped));
+}

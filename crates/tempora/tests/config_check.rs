@@ -290,3 +290,38 @@ fn a_key_file_the_daemon_would_refuse_is_refused() {
     let (code, out, err) = tempora(&["config", "check", &file]);
     assert_eq!(code, 0, "{out}{err}");
 }
+
+/// The NTPv5 keys: good values pass `config check`; a bad `version`, a
+/// `timescale` without NTPv5, and `smear` without 5 in `versions` are
+/// refused by both at the key.
+#[test]
+fn ntpv5_keys_are_checked() {
+    let s = Scratch::new("ntpv5");
+    let good = s.config(
+        "good.toml",
+        "\n[[ntp-source]]\naddress = \"127.0.0.1\"\nversion = \"auto\"\ntimescale = \"tai\"\n",
+    );
+    let (code, out, err) = tempora(&["config", "check", &good]);
+    assert_eq!(code, 0, "{out}{err}");
+    refused_by_both(
+        &s.config(
+            "v.toml",
+            "\n[[ntp-source]]\naddress = \"127.0.0.1\"\nversion = 6\n",
+        ),
+        "6 is not an NTP version; expected 4, 5 or \"auto\"",
+    );
+    refused_by_both(
+        &s.config(
+            "t.toml",
+            "\n[[ntp-source]]\naddress = \"127.0.0.1\"\ntimescale = \"tai\"\n",
+        ),
+        "needs `version` = 5 or \"auto\"",
+    );
+    let text = std::fs::read_to_string(&good).unwrap().replace(
+        "listen = [\"127.0.0.1:0\"]\n",
+        "listen = [\"127.0.0.1:0\"]\nsmear = true\n",
+    );
+    let smear = s.path("smear.toml");
+    std::fs::write(&smear, text).unwrap();
+    refused_by_both(&smear, "needs 5 in `versions`");
+}

@@ -175,8 +175,31 @@ impl Source {
         let Some((request, t1)) = self.outstanding else {
             return ReplyOutcome::Rejected(ReplyError::Bogus);
         };
-        match request.complete(data, t1, t4) {
+        self.handle_completed(request.complete(data, t1, t4), t4)
+    }
+
+    /// The transmit time (T1) of the request in flight, if one is: for an
+    /// exchange the caller completes itself (an NTPv5 request sent in its
+    /// place, `crate::v5::V5Request`).
+    pub fn outstanding_since(&self) -> Option<Time> {
+        self.outstanding.map(|(_, t1)| t1)
+    }
+
+    /// The result of the exchange in flight, completed by the caller (an
+    /// NTPv5 exchange) from a reply that arrived at `t4`: what
+    /// [`Source::handle_reply`] does with a decoded reply, the same for
+    /// every version (RFC 5905 §8 and §13 are unchanged in NTPv5).
+    pub fn handle_completed(
+        &mut self,
+        result: Result<Sample, ReplyError>,
+        t4: Time,
+    ) -> ReplyOutcome {
+        if self.outstanding.is_none() {
+            return ReplyOutcome::Rejected(ReplyError::Bogus);
+        }
+        match result {
             Ok(sample) => {
+                let t1 = sample.t1;
                 self.outstanding = None;
                 self.reach |= 1;
                 // This exchange, for the next interleaved request.
@@ -318,6 +341,35 @@ mod tests {
         s.clock_stepped(later);
         assert_eq!(s.next_poll(), Some(later));
         assert!(s.filtered().is_none() || s.reach() != 0);
+    }
+
+    /// An exchange completed by the caller (NTPv5) is taken as a decoded
+    /// reply is: only with a request in flight, from its T1.
+    #[test]
+    fn completed_elsewhere() {
+        let t0 = Time::from_secs_nanos(1_800_000_000, 0);
+        let mut s = Source::new(PollConfig::default(), t0);
+        let sample = |s: &mut Source| {
+            let req = s.poll_now(s.next_poll().unwrap(), 7).unwrap();
+            let t1 = s.outstanding_since().unwrap();
+            let t2 = t1 + Duration::from_millis(3);
+            let reply = reply_to(&req, t2, 2, *b"ABCD");
+            let (request, _) = Request::new(7);
+            (
+                request.complete(&reply, t1, t1 + Duration::from_micros(10)),
+                t1,
+            )
+        };
+        assert_eq!(s.outstanding_since(), None);
+        let (result, t1) = sample(&mut s);
+        let out = s.handle_completed(result, t1 + Duration::from_micros(10));
+        assert!(matches!(out, ReplyOutcome::Sample(_)), "{out:?}");
+        assert_eq!((s.reach(), s.outstanding_since()), (1, None));
+        // Nothing in flight: refused.
+        let again = s.handle_completed(result, t1);
+        assert_eq!(again, ReplyOutcome::Rejected(ReplyError::Bogus));
+        let f = s.filtered().unwrap();
+        assert!((f.best.offset - Duration::from_millis(3)).abs() < Duration::from_micros(10));
     }
 
     #[test]

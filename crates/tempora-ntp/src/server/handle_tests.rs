@@ -60,6 +60,8 @@ const CLOCK: ServerClock = ServerClock {
     reference_time: T,
     root_delay: tempora_clock::Duration::ZERO,
     root_dispersion: tempora_clock::Duration::ZERO,
+    tai_offset: Some(37),
+    smear_offset: tempora_clock::Duration::ZERO,
 };
 
 fn config() -> ServerConfig<[Cidr; 0]> {
@@ -69,6 +71,8 @@ fn config() -> ServerConfig<[Cidr; 0]> {
         deny_action: DenyAction::Drop,
         interleaved: false,
         require_nts: false,
+        versions: Versions::V4,
+        smear: false,
     }
 }
 
@@ -188,6 +192,8 @@ fn access_lists_drop_or_kiss() {
         deny_action: DenyAction::Drop,
         interleaved: false,
         require_nts: false,
+        versions: Versions::V4,
+        smear: false,
     };
     let (req, bytes) = Request::new(7);
     let mut out = [0u8; 2048];

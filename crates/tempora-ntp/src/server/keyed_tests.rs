@@ -53,6 +53,8 @@ fn server<L: Limiter>(
         deny_action: DenyAction::Drop,
         interleaved,
         require_nts: false,
+        versions: Versions::V4,
+        smear: false,
     };
     let mut s = Server::new(config, limiter, 5).with_symmetric_keys(keys());
     s.set_clock(ServerClock {
@@ -63,6 +65,7 @@ fn server<L: Limiter>(
         reference_time: T,
         root_delay: Duration::ZERO,
         root_dispersion: Duration::ZERO,
+        ..ServerClock::UNSYNCHRONIZED
     });
     s
 }
@@ -167,6 +170,8 @@ fn unknown_keys_and_bad_macs_are_dropped_like_chronyd_does() {
         deny_action: DenyAction::Drop,
         interleaved: false,
         require_nts: false,
+        versions: Versions::V4,
+        smear: false,
     };
     let mut plain: Server<[Cidr; 0], _, 16> = Server::new(config, Unlimited, 5);
     assert_eq!(

@@ -5,6 +5,7 @@
 use tempora_clock::Time;
 
 use crate::reply::Ignored;
+use crate::v5::Draft;
 use crate::wire::KissCode;
 
 /// A datagram as it arrived.
@@ -41,6 +42,58 @@ pub struct ServerConfig<C> {
     pub interleaved: bool,
     /// Answer only NTS-protected requests.
     pub require_nts: bool,
+    /// The protocol versions answered.
+    pub versions: Versions,
+    /// Answer NTPv5 requests for leap-smeared UTC with smeared time
+    /// ([`ServerClock::smear_offset`](crate::server::ServerClock)); without
+    /// it they get UTC in a reply that says UTC (draft-ietf-ntp-ntpv5,
+    /// "Message Format": the reply's timescale is that of its timestamps).
+    pub smear: bool,
+}
+
+/// The NTP versions a server answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Versions {
+    /// NTPv4, and with it versions 1–3, each answered in its own version
+    /// (RFC 5905 §9.2); also the NTPv5 upgrade signal in them when `v5`.
+    pub v4: bool,
+    /// NTPv5 (draft-ietf-ntp-ntpv5 -08 and -09).
+    pub v5: bool,
+}
+
+impl Versions {
+    /// NTPv1–v4 only: the default, as before NTPv5.
+    pub const V4: Versions = Versions {
+        v4: true,
+        v5: false,
+    };
+    /// NTPv1–v4 and NTPv5.
+    pub const V4_V5: Versions = Versions { v4: true, v5: true };
+
+    /// From a configured list such as `[4, 5]` (4 stands for 1–4; other
+    /// numbers are ignored).
+    pub fn from_list(list: &[u8]) -> Self {
+        Versions {
+            v4: list.contains(&4),
+            v5: list.contains(&5),
+        }
+    }
+
+    /// The list announced in an NTPv5 Server Information field.
+    pub fn announced(&self) -> &'static [u8] {
+        match (self.v4, self.v5) {
+            (true, true) => &[1, 2, 3, 4, 5],
+            (true, false) => &[1, 2, 3, 4],
+            (false, true) => &[5],
+            (false, false) => &[],
+        }
+    }
+}
+
+impl Default for Versions {
+    fn default() -> Self {
+        Versions::V4
+    }
 }
 
 /// The kind of a reply.
@@ -61,6 +114,11 @@ pub enum ReplyKind {
         /// An interleaved reply (RFC 9769).
         interleaved: bool,
     },
+    /// An NTPv5 reply (draft-ietf-ntp-ntpv5), in the client's draft.
+    V5 {
+        /// The draft it was answered in.
+        draft: Draft,
+    },
 }
 
 /// Why a datagram gets nothing back.
@@ -72,8 +130,21 @@ pub enum DropReason {
     Malformed,
     /// Not a client request (mode 3).
     NotARequest,
-    /// Version 0 or above 4 (RFC 5905 §9.2 drops those).
+    /// Version 0, 6 or 7 (RFC 5905 §9.2 drops those), or a version the
+    /// configured [`Versions`] leave out.
     BadVersion,
+    /// An NTPv5 request without a Draft Identification of a draft this
+    /// server speaks (draft-ietf-ntp-ntpv5, "Draft Identification
+    /// Extension Field": never answer an unknown draft).
+    V5UnknownDraft,
+    /// An NTPv5 Reference IDs Request for a chunk outside the 512-octet
+    /// Bloom filter (offset past 512 minus its length). The draft has the
+    /// field ignored; no correct client sends one, so it is dropped and
+    /// counted.
+    V5BadChunk,
+    /// An NTPv5 request with a field this server cannot answer yet: a MAC
+    /// (it has no NTPv5 keys) or NTS fields.
+    V5Unsupported,
     /// The answer does not fit the buffer given.
     BufferTooSmall,
     /// Refused by the access lists, with [`DenyAction::Drop`] (or no room

@@ -80,6 +80,13 @@ pub enum Error {
         /// Name of the field.
         field: &'static str,
     },
+    /// A decoded field holds a value its format forbids (NTPv5: a version
+    /// other than 5, non-zero padding after an extension field, a
+    /// fixed-length extension field of another length).
+    BadValue {
+        /// Name of the field.
+        field: &'static str,
+    },
 }
 
 impl fmt::Display for Error {
@@ -129,6 +136,7 @@ impl fmt::Display for Error {
             Error::FieldOutOfRange { field } => {
                 write!(f, "value of field `{field}` does not fit its wire encoding")
             }
+            Error::BadValue { field } => write!(f, "field `{field}` holds a forbidden value"),
         }
     }
 }

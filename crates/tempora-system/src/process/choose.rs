@@ -60,7 +60,7 @@ impl SystemProcess {
         let mut index = [0usize; MAX_CANDIDATES];
         let mut n = 0;
         for (i, e) in self.sources.iter().enumerate() {
-            if e.options.noselect || n >= MAX_CANDIDATES || self.stale(e, now) {
+            if e.options.noselect || e.timing_loop || n >= MAX_CANDIDATES || self.stale(e, now) {
                 continue;
             }
             if let Some(est) = e.estimate {
@@ -81,6 +81,8 @@ impl SystemProcess {
             e.report.system_peer = false;
             e.report.state = if e.options.noselect {
                 SelectionState::Noselect
+            } else if e.timing_loop {
+                SelectionState::TimingLoop
             } else {
                 SelectionState::Unusable
             };

@@ -245,6 +245,11 @@ pub enum SelectionState {
     /// The selection chose nothing: no majority agrees, or no `require`
     /// source survived.
     Unselected,
+    /// A timing loop: the source's own reference ids include ours (an
+    /// NTPv5 server's Bloom filter, draft-ietf-ntp-ntpv5 §7.1, holds our
+    /// reference id), so it takes its time from us; never selected, no
+    /// vote, until it no longer does ([`SystemProcess::set_timing_loop`]).
+    TimingLoop,
 }
 
 impl SelectionState {
@@ -258,6 +263,7 @@ impl SelectionState {
             SelectionState::Candidate => "candidate",
             SelectionState::Selected => "selected",
             SelectionState::Unselected => "unselected",
+            SelectionState::TimingLoop => "timing-loop",
         }
     }
 }
@@ -295,6 +301,8 @@ struct Entry {
     servo_delay: bool,
     /// Its last measurement has not gone to the servo yet.
     fresh: bool,
+    /// It takes its time from us ([`SelectionState::TimingLoop`]).
+    timing_loop: bool,
 }
 
 /// The system process (see the module documentation).
@@ -382,8 +390,24 @@ impl SystemProcess {
             raw: false,
             servo_delay: true,
             fresh: false,
+            timing_loop: false,
         });
         id
+    }
+
+    /// Marks source `id` as a timing loop (its upstream includes us), or
+    /// clears the mark: while marked it is left out of the selection, with
+    /// no vote, and reported as [`SelectionState::TimingLoop`]. Takes
+    /// effect at the next selection.
+    pub fn set_timing_loop(&mut self, id: SourceId, timing_loop: bool) {
+        if let Some(e) = self.sources.iter_mut().find(|e| e.id == id) {
+            e.timing_loop = timing_loop;
+        }
+    }
+
+    /// Whether source `id` is marked as a timing loop.
+    pub fn is_timing_loop(&self, id: SourceId) -> bool {
+        self.sources.iter().any(|e| e.id == id && e.timing_loop)
     }
 
     /// The options of source `id`.
@@ -562,7 +586,7 @@ impl SystemProcess {
         let heard = self
             .sources
             .iter()
-            .filter(|e| !e.options.noselect)
+            .filter(|e| !e.options.noselect && !e.timing_loop)
             .filter(|e| !(skip_liars && e.report.falseticker_run >= FALSETICKER_SAMPLES))
             .filter(|e| {
                 startup

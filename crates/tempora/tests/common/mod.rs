@@ -106,7 +106,98 @@ pub fn ntp_available() -> bool {
     false
 }
 
+/// Whether CI=true (a missing peer is then a failure, not a skip).
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true")
+}
+
+/// Whether this process runs as root.
+pub fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.starts_with(b"0"))
+}
+
+/// The binary `bin` of the peer built from crates.io as `peer` (e.g.
+/// `peer_bin("ntpd-1.9.0", "ntp-daemon")`): `$TEMPORA_PEERS/PEER/bin/BIN`,
+/// `$TEMPORA_PEERS` defaulting to `$HOME/.cache/tempora-peers`. Also needs
+/// root. `None` (with one line on stderr) when either is missing; under
+/// CI=true that is a failure.
+pub fn peer_bin(peer: &str, bin: &str) -> Option<PathBuf> {
+    let root = std::env::var_os("TEMPORA_PEERS")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache/tempora-peers")))
+        .unwrap_or_default();
+    let path = root.join(peer).join("bin").join(bin);
+    let root_ok = is_root();
+    if root_ok && path.is_file() {
+        return Some(path);
+    }
+    assert!(
+        !in_ci(),
+        "interop test needs root and {} (root {root_ok})",
+        path.display()
+    );
+    eprintln!("skipped: needs root and {}", path.display());
+    None
+}
+
 impl Lab {
+    /// Builds `/work/shared/tools/noadj.c` (or `$TEMPORA_NOADJ_C`) into
+    /// the lab directory and returns the command prefix that runs a peer
+    /// unable to touch the system clock: `setpriv` drops CAP_SYS_TIME from
+    /// the bounding set, and the preloaded shim turns clock adjustments
+    /// into reads.
+    pub fn no_clock_access(&self) -> Vec<String> {
+        let source = std::env::var("TEMPORA_NOADJ_C")
+            .unwrap_or_else(|_| "/work/shared/tools/noadj.c".to_string());
+        let so = self.path("noadj.so");
+        let out = Command::new("gcc")
+            .args(["-shared", "-fPIC", "-O2", "-o", &so, &source, "-ldl"])
+            .output()
+            .expect("gcc");
+        assert!(
+            out.status.success(),
+            "building {source}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        ["setpriv", "--bounding-set=-sys_time", "env"]
+            .iter()
+            .map(|s| s.to_string())
+            .chain([format!("LD_PRELOAD={so}")])
+            .collect()
+    }
+
+    /// Starts ntpd-rs's `ntp-daemon` (`daemon`, from [`peer_bin`]) as `name`
+    /// in namespace `ns`, unable to touch the system clock
+    /// ([`Lab::no_clock_access`]), with `toml` plus an `[observability]`
+    /// section: debug logs (they name each source's protocol version) and
+    /// the observation socket `name.obs`. Returns its config's path, for
+    /// `ntp-ctl -c`.
+    pub fn ntpd_rs(&mut self, name: &str, ns: usize, daemon: &Path, toml: &str) -> String {
+        let cfg = self.file(
+            &format!("{name}.ntp.toml"),
+            &format!(
+                "{toml}
+[observability]
+log-level = \"debug\"
+ansi-colors = false
+\
+                 observation-path = \"{}\"
+",
+                self.path(&format!("{name}.obs"))
+            ),
+        );
+        let cfg = cfg.display().to_string();
+        let wrap = self.no_clock_access();
+        let mut args: Vec<&str> = wrap.iter().skip(1).map(String::as_str).collect();
+        let daemon = daemon.display().to_string();
+        args.extend([daemon.as_str(), "-c", &cfg]);
+        self.spawn(name, ns, &wrap[0], &args);
+        cfg
+    }
+
     /// Starts chronyd as `name` with `-x` (it never touches the system
     /// clock) and the configuration lines `config`, its command socket and
     /// pid file private to the lab.

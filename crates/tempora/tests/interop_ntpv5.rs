@@ -1,0 +1,319 @@
+//! NTPv5 interop (issue 17) with ntpd-rs 1.9 from crates.io, which speaks
+//! draft-ietf-ntp-ntpv5-08: its client (`ntp-version = 5` and `"auto"`)
+//! against Tempora's server, and Tempora's client (`version = 5` and
+//! `"auto"`) against its server, in two network namespaces. Tempora runs
+//! on its virtual clock; ntpd-rs runs without CAP_SYS_TIME and with the
+//! noadj shim, so neither touches the system clock, and both read it: the
+//! offsets must be near zero.
+//!
+//! ntpd-rs is judged by its observation socket (a JSON document after an
+//! 8-octet length: sources with offsets and unanswered polls, servers with
+//! packet counters) and, for the protocol version it uses, by its debug
+//! log (the observation socket does not show the version: each source
+//! update logs `protocol_version: V5`); Tempora by `tempora status --json`.
+//!
+//! Needs root and `ntpd-1.9.0` in the peers' directory (common::peer_bin);
+//! skipped without them, except under CI=true.
+
+mod common;
+
+use std::io::Read;
+use std::os::unix::net::UnixStream;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use common::{Lab, in_ci, is_root, peer_bin};
+
+/// ntpd-rs 1.9's daemon, if here.
+fn ntpd_rs() -> Option<PathBuf> {
+    peer_bin("ntpd-1.9.0", "ntp-daemon")
+}
+
+/// A Tempora NTP server on a virtual clock (over the system clock), stratum
+/// 1, answering NTPv4 and NTPv5.
+const TEMPORA_SERVER: &str = "[clock]\nkind = \"virtual\"\n\n\
+    [ntp-server]\nlisten = [\"0.0.0.0:123\"]\nlocal-stratum = 1\nversions = [4, 5]\n";
+
+/// What ntpd-rs's observation socket `path` says (None until it answers).
+fn observe(path: &str) -> Option<serde_json::Value> {
+    let mut stream = UnixStream::connect(path).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
+    let mut data = Vec::new();
+    stream.read_to_end(&mut data).ok()?;
+    let len = u64::from_be_bytes(data.get(..8)?.try_into().ok()?) as usize;
+    serde_json::from_slice(data.get(8..8 + len)?).ok()
+}
+
+/// ntpd-rs's source updates in its log that carry a measurement from an
+/// NTPv5 exchange (`protocol_version: V5` with a Kalman message), and all
+/// updates that carry one.
+fn ntpd_rs_measurements(log: &str) -> (usize, usize) {
+    let measured: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("updating source") && l.contains("message: Some("))
+        .collect();
+    let v5 = measured
+        .iter()
+        .filter(|l| l.contains("protocol_version: V5"))
+        .count();
+    (v5, measured.len())
+}
+
+/// The ntpd-rs client config: one source, polled every second, one source
+/// enough to synchronise.
+fn ntpd_rs_client(version: &str) -> String {
+    format!(
+        "[source-defaults]\npoll-interval-limits = {{ min = 0, max = 0 }}\ninitial-poll-interval = 0\n\n\
+         [[source]]\nmode = \"server\"\naddress = \"10.79.0.1:123\"\nntp-version = {version}\n\n\
+         [synchronization]\nminimum-agreeing-sources = 1\n"
+    )
+}
+
+/// ntpd-rs (client, `ntp-version = version`) against a Tempora server:
+/// ntpd-rs measures over NTPv5 and assembles our Bloom filter (32 polls of
+/// 16 octets), its offset is sane, and the server counted NTPv5 replies.
+fn ntpd_rs_client_against_tempora(tag: &str, version: &str) {
+    let Some(daemon) = ntpd_rs() else { return };
+    let mut lab = Lab::chain(tag, 2);
+    lab.tempora("server", 0, TEMPORA_SERVER);
+    std::thread::sleep(Duration::from_secs(2));
+    lab.ntpd_rs("client", 1, &daemon, &ntpd_rs_client(version));
+    let obs = lab.path("client.obs");
+    let deadline = Instant::now() + Duration::from_secs(70);
+    let (o, v5, all) = loop {
+        std::thread::sleep(Duration::from_secs(2));
+        let o = observe(&obs);
+        let log = lab.output("client");
+        let (v5, all) = ntpd_rs_measurements(&log);
+        // ntpd-rs asks for 16 octets of the filter per poll: it has all
+        // 512 after 32 NTPv5 polls.
+        if (v5 >= 10 && log.contains("bloom_filter: Some(")) || Instant::now() > deadline {
+            break (o, v5, all);
+        }
+    };
+    let o = o.expect("no answer on ntpd-rs's observation socket");
+    let source = &o["sources"][0];
+    let s = lab.status("server").expect("no status from the server");
+    eprintln!(
+        "ntpd-rs {version} client: {v5} of {all} measurements over NTPv5; source {source}; \
+         system {}; server counters {}",
+        o["system"], s["ntp_server"]
+    );
+    assert!(
+        v5 >= 10,
+        "ntpd-rs measured {v5} times over NTPv5 ({all} in all)"
+    );
+    let offset = source["offset"].as_f64().expect("no offset");
+    assert!(offset.abs() < 1e-3, "offset {offset}: {source}");
+    assert_eq!(source["unanswered_polls"], 0, "{source}");
+    assert_eq!(o["system"]["stratum"], 2, "{}", o["system"]);
+    // ntpd-rs fetched our Bloom filter (chunk by chunk) and took it.
+    let log = lab.output("client");
+    assert!(
+        log.contains("bloom_filter: Some("),
+        "ntpd-rs has no Bloom filter of ours"
+    );
+    assert!(
+        !log.contains("Invalid ReferenceIdResponse"),
+        "ntpd-rs refused a chunk"
+    );
+    assert!(
+        s["ntp_server"]["v5_replied"].as_u64().unwrap_or(0) >= 10,
+        "{}",
+        s["ntp_server"]
+    );
+    if version == "\"auto\"" {
+        assert!(
+            lab.output("client")
+                .contains("Received a valid upgrade response, switching to NTPv5"),
+            "ntpd-rs did not upgrade"
+        );
+        assert!(
+            s["ntp_server"]["upgrade_replied"].as_u64().unwrap_or(0) >= 1,
+            "{}",
+            s["ntp_server"]
+        );
+    }
+}
+
+#[test]
+fn ntpd_rs_v5_client_against_tempora_server() {
+    ntpd_rs_client_against_tempora("v5a", "5");
+}
+
+#[test]
+fn ntpd_rs_auto_client_against_tempora_server() {
+    ntpd_rs_client_against_tempora("v5b", "\"auto\"");
+}
+
+/// A Tempora client (`version`) against an ntpd-rs server (stratum 1,
+/// answering versions 3 to 5): the source negotiates NTPv5, is reached and
+/// selected, and the virtual clock stays within 1 ms of the system clock;
+/// ntpd-rs's server counts the requests it accepted.
+fn tempora_client_against_ntpd_rs(tag: &str, version: &str) {
+    let Some(daemon) = ntpd_rs() else { return };
+    let mut lab = Lab::chain(tag, 2);
+    lab.ntpd_rs(
+        "server",
+        0,
+        &daemon,
+        "[[server]]\nlisten = \"0.0.0.0:123\"\naccept-ntp-versions = [3, 4, 5]\n\n\
+         [synchronization]\nlocal-stratum = 1\n",
+    );
+    std::thread::sleep(Duration::from_secs(2));
+    lab.tempora(
+        "client",
+        1,
+        &format!(
+            "[[ntp-source]]\naddress = \"10.79.0.1\"\nminpoll = 0\nmaxpoll = 0\nversion = {version}\n\n\
+             [clock]\nkind = \"virtual\"\ninitial-offset = \"2ms\"\n"
+        ),
+    );
+    let (s, took) = lab.wait_status("client", Duration::from_secs(40), |s| {
+        let src = &s["ntp_sources"][0];
+        src["ntp_version"] == 5 && src["reach"] == 255 && src["system_peer"] == true
+    });
+    let s = s.expect("no status from the client");
+    std::thread::sleep(Duration::from_secs(5));
+    let s = lab.status("client").unwrap_or(s);
+    let src = &s["ntp_sources"][0];
+    let o = observe(&lab.path("server.obs")).expect("no answer on ntpd-rs's observation socket");
+    let stats = &o["servers"][0]["stats"];
+    eprintln!(
+        "tempora {version} client after {took:?}: source {src}; error_vs_system_ns {}; \
+         ntpd-rs server stats {stats}",
+        s["error_vs_system_ns"]
+    );
+    assert_eq!(src["ntp_version"], 5, "{src}");
+    assert_eq!(src["reach"], 255, "{src}");
+    assert_eq!(src["system_peer"], true, "{src}");
+    assert_eq!(src["timing_loop"], false, "{src}");
+    assert!(
+        src["draft"].as_str().is_some_and(|d| d.ends_with("-08")),
+        "{src}"
+    );
+    assert!(src["offset_ns"].as_f64().unwrap().abs() < 1e6, "{src}");
+    assert!(s["error_vs_system_ns"].as_f64().unwrap().abs() < 1e6, "{s}");
+    assert!(stats["accepted_packets"].as_u64().unwrap() >= 8, "{stats}");
+}
+
+#[test]
+fn tempora_v5_client_against_ntpd_rs_server() {
+    tempora_client_against_ntpd_rs("v5c", "5");
+}
+
+#[test]
+fn tempora_auto_client_against_ntpd_rs_server() {
+    tempora_client_against_ntpd_rs("v5d", "\"auto\"");
+}
+
+/// A timing loop between two Tempora daemons speaking NTPv5: S (local
+/// stratum 1) polls C, and C polls S (C serves with `local-stratum = 2`:
+/// a Tempora server synchronised by NTP alone serves stratum 16 without
+/// it). Each serves a Bloom filter holding its own reference id and the
+/// filter of the source it follows; whichever first finds its own id in
+/// the other's filter marks the other a timing loop and stops following
+/// it (which one wins the race varies from run to run). From then on they
+/// never follow each other.
+#[test]
+fn tempora_detects_a_timing_loop() {
+    if !is_root() {
+        assert!(!in_ci(), "the timing-loop test needs root");
+        eprintln!("skipped: needs root");
+        return;
+    }
+    let mut lab = Lab::chain("v5l", 2);
+    let source = |addr: &str| {
+        format!("[[ntp-source]]\naddress = \"{addr}\"\nminpoll = 0\nmaxpoll = 0\nversion = 5\n\n")
+    };
+    lab.tempora("s", 0, &format!("{}{TEMPORA_SERVER}", source("10.79.0.2")));
+    lab.tempora(
+        "c",
+        1,
+        &format!(
+            "{}[clock]\nkind = \"virtual\"\n\n[ntp-server]\nlisten = [\"0.0.0.0:123\"]\n\
+             local-stratum = 2\nversions = [4, 5]\n",
+            source("10.79.0.1")
+        ),
+    );
+    let marked = |s: &serde_json::Value| s["ntp_sources"][0]["timing_loop"] == true;
+    let start = Instant::now();
+    let (name, status) = loop {
+        std::thread::sleep(Duration::from_secs(1));
+        let found = ["s", "c"]
+            .into_iter()
+            .find_map(|n| lab.status(n).filter(marked).map(|s| (n, s)));
+        if let Some(f) = found {
+            break f;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(90),
+            "no timing loop found: S {:?}, C {:?}",
+            lab.status("s").map(|s| s["ntp_sources"][0].clone()),
+            lab.status("c").map(|s| s["ntp_sources"][0].clone())
+        );
+    };
+    let looped = &status["ntp_sources"][0];
+    eprintln!(
+        "{name} marked its source a timing loop after {:?}: {looped}",
+        start.elapsed()
+    );
+    assert_eq!(looped["selection"], "timing-loop", "{looped}");
+    assert_eq!(looped["system_peer"], false, "{looped}");
+    assert!(
+        status["sources"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|x| x["selection"] == "timing-loop")),
+        "{}",
+        status["sources"]
+    );
+    // Never mutual: over 20 s, S and C do not both follow each other.
+    for _ in 0..20 {
+        std::thread::sleep(Duration::from_secs(1));
+        let (Some(s), Some(c)) = (lab.status("s"), lab.status("c")) else {
+            panic!("a daemon is down");
+        };
+        let (sc, cs) = (&s["ntp_sources"][0], &c["ntp_sources"][0]);
+        assert!(
+            !(sc["system_peer"] == true && cs["system_peer"] == true),
+            "S and C follow each other: {sc} {cs}"
+        );
+        assert_eq!(cs["ntp_version"], 5, "{cs}");
+    }
+    let (s, c) = (lab.status("s").unwrap(), lab.status("c").unwrap());
+    eprintln!(
+        "at the end: S's view of C {}; C's view of S {}",
+        s["ntp_sources"][0], c["ntp_sources"][0]
+    );
+    assert!(marked(&s) || marked(&c), "the loop is no longer seen");
+}
+
+/// `version = "auto"` against a server without NTPv5 (chronyd, `-x`): the
+/// upgrade signal is not echoed, the source stays on NTPv4 and is used as
+/// any NTPv4 source; chronyd's replies are all accepted.
+#[test]
+fn tempora_auto_client_stays_v4_with_chronyd() {
+    if !common::ntp_available() {
+        return;
+    }
+    let mut lab = Lab::chain("v5n", 2);
+    lab.chronyd("server", 0, "local stratum 1\nallow all\n");
+    lab.tempora(
+        "client",
+        1,
+        "[[ntp-source]]\naddress = \"10.79.0.1\"\nminpoll = 0\nmaxpoll = 0\nversion = \"auto\"\n\n\
+         [clock]\nkind = \"virtual\"\ninitial-offset = \"2ms\"\n",
+    );
+    let (s, took) = lab.wait_status("client", Duration::from_secs(40), |s| {
+        let src = &s["ntp_sources"][0];
+        src["reach"] == 255 && src["system_peer"] == true
+    });
+    let s = s.expect("no status from the client");
+    let src = &s["ntp_sources"][0];
+    eprintln!("tempora \"auto\" client of chronyd after {took:?}: {src}");
+    assert_eq!(src["reach"], 255, "{src}");
+    assert_eq!(src["ntp_version"], 4, "{src}");
+    assert_eq!(src["version_setting"], "auto", "{src}");
+    assert!(src.get("draft").is_none(), "{src}");
+    assert!(src["offset_ns"].as_f64().unwrap().abs() < 1e6, "{src}");
+}
