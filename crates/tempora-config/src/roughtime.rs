@@ -112,14 +112,6 @@ pub struct RoughtimeServerSettings {
     /// turn; N (1 to 16) starts N worker threads with SO_REUSEPORT sockets.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub workers: u8,
-    /// `test-offset`: FOR TESTS ONLY, added to every time served: a server
-    /// that lies by this much (a malfeasant server for the client's tests).
-    #[serde(
-        default,
-        with = "values::opt_text",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub test_offset: Option<Duration>,
 }
 
 fn is_false(v: &bool) -> bool {
@@ -174,7 +166,6 @@ impl RoughtimeServerSettings {
             rate_limit_interval: crate::default_rate_limit_interval(),
             rate_limit_burst: crate::default_rate_limit_burst(),
             workers: 0,
-            test_offset: None,
         }
     }
 

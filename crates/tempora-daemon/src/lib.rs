@@ -49,6 +49,7 @@ pub mod refclock_extts;
 pub mod refclock_gpsd;
 pub mod refclock_io;
 pub mod refclock_status;
+pub mod roughtime_key;
 pub mod run;
 pub mod runtime;
 pub mod served;
