@@ -587,6 +587,8 @@ impl<P: PortIo, C: DisciplinedClock> Runtime<P, C> {
             csptp_sources: Vec::new(),
             csptp_client: None,
             csptp_server: None,
+            roughtime_server: None,
+            roughtime: None,
             holdover: None,
             leap_seconds: None,
             refclocks: Vec::new(),

@@ -12,6 +12,7 @@ mod demo;
 mod query;
 mod sim;
 mod status;
+mod status_roughtime;
 mod status_served;
 use cli::{Cli, Command, ConfigCommand};
 use tempora_inspect::{InspectError, InspectOptions, Summary, inspect_file_with};

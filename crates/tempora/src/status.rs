@@ -89,6 +89,9 @@ pub fn status(socket: &Path, json: bool) -> ExitCode {
     for line in refclock_lines(&s) {
         println!("{line}");
     }
+    for line in crate::status_roughtime::lines(&s) {
+        println!("{line}");
+    }
     print_sources(&s);
     ExitCode::SUCCESS
 }

@@ -106,6 +106,43 @@ pub fn ntp_available() -> bool {
     false
 }
 
+/// Whether CI=true (a missing peer is then a failure, not a skip).
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true")
+}
+
+/// Whether this process runs as root.
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.starts_with(b"0"))
+}
+
+/// The binary `bin` of the peer built from crates.io as `peer` (e.g.
+/// `peer_bin("ntpd-1.9.0", "ntp-daemon")`): `$TEMPORA_PEERS/PEER/bin/BIN`,
+/// `$TEMPORA_PEERS` defaulting to `$HOME/.cache/tempora-peers`. Also needs
+/// root. `None` (with one line on stderr) when either is missing; under
+/// CI=true that is a failure.
+pub fn peer_bin(peer: &str, bin: &str) -> Option<PathBuf> {
+    let root = std::env::var_os("TEMPORA_PEERS")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache/tempora-peers")))
+        .unwrap_or_default();
+    let path = root.join(peer).join("bin").join(bin);
+    let root_ok = is_root();
+    if root_ok && path.is_file() {
+        return Some(path);
+    }
+    assert!(
+        !in_ci(),
+        "interop test needs root and {} (root {root_ok})",
+        path.display()
+    );
+    eprintln!("skipped: needs root and {}", path.display());
+    None
+}
+
 impl Lab {
     /// Starts chronyd as `name` with `-x` (it never touches the system
     /// clock) and the configuration lines `config`, its command socket and
