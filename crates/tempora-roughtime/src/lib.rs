@@ -1,0 +1,46 @@
+//! Roughtime for Tempora: the wire format, the client and the server
+//! cores of RFC 10049 (version 1), of draft-ietf-ntp-roughtime-14 as
+//! roughenough 1.3.0-draft14 speaks it, and of the original Google
+//! protocol as roughenough 1.1.8 speaks it. Every difference between the
+//! three is a column of one table, [`version::Params`].
+//!
+//! `no_std` with `alloc` (messages are built into vectors, batches are
+//! vectors) and sans-IO: no clock, socket or entropy of its own. The
+//! caller passes the time (microseconds since the Unix epoch, UTC),
+//! datagrams, nonces and key seeds.
+//!
+//! - [`message`], [`framing`], [`tag`]: the message format (RFC 10049 §4)
+//!   and the packet (§5); decoders borrow and never panic, encoders are
+//!   byte-exact;
+//! - [`request`], [`reply`]: typed requests (§5.1) and responses (§5.2);
+//! - [`hash`], [`merkle`], [`keys`]: SHA-512 and its truncation, the Merkle
+//!   tree and PATH verifier (§5.3), Ed25519 keys, delegation and the
+//!   signature contexts (§5.2.1, §5.2.6);
+//! - [`client`]: a request and the verification of its reply (§5.4);
+//! - [`server`]: batches of requests, one tree and one signature per
+//!   version, typed outcomes, the amplification rule (§9.7);
+//! - [`chain`], [`consensus`], [`report`]: chained nonces and the proof of
+//!   malfeasance (§8.2), agreement among servers, and the malfeasance
+//!   report (§8.4.1).
+#![no_std]
+#![forbid(unsafe_code)]
+
+extern crate alloc;
+
+pub mod client;
+pub mod error;
+pub mod framing;
+pub mod hash;
+pub mod keys;
+pub mod merkle;
+pub mod message;
+pub mod reply;
+pub mod request;
+pub mod tag;
+pub mod version;
+
+pub use client::{ClientRequest, Verified, VerifyError};
+pub use error::Error;
+pub use keys::{Delegation, LongTermKey};
+pub use tag::Tag;
+pub use version::{Version, VersionSet};
