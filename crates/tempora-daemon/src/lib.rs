@@ -50,6 +50,7 @@ pub mod refclock_extts;
 pub mod refclock_gpsd;
 pub mod refclock_io;
 pub mod refclock_status;
+pub mod roughtime_client;
 pub mod roughtime_key;
 pub mod roughtime_status;
 pub mod run;
