@@ -52,6 +52,8 @@ pub mod refclock_io;
 pub mod refclock_status;
 pub mod roughtime_client;
 pub mod roughtime_key;
+pub mod roughtime_serving;
+pub mod roughtime_startup;
 pub mod roughtime_status;
 pub mod run;
 pub mod runtime;

@@ -658,6 +658,20 @@ impl<P: PortIo, C: DisciplinedClock> Runtime<P, C> {
         )
     }
 
+    /// Steps the clock by `step` at the current frequency (the start-up
+    /// step from the Roughtime consensus, `crate::roughtime_startup`),
+    /// counted with the other steps.
+    pub fn step_clock(&mut self, step: Duration) -> io::Result<()> {
+        let frequency_ppb = self.servo.frequency_ppb();
+        self.apply_correction(Correction::Step {
+            step,
+            frequency_ppb,
+        })?;
+        self.steps += 1;
+        self.engine.notify_clock_step();
+        Ok(())
+    }
+
     /// Clock steps made so far (PTP or NTP).
     pub fn steps(&self) -> u64 {
         self.steps

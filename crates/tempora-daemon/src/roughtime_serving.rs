@@ -1,0 +1,253 @@
+//! The daemon's Roughtime server (`[roughtime-server]`, RFC 10049): UDP
+//! sockets served by the timing loop. Each ready socket is read into one
+//! batch ([`tempora_roughtime::server::Batch`]); at the end of the loop's
+//! turn ([`RoughtimeServing::flush`]) the batch is signed once (one Merkle
+//! tree and one signature per version) with the time of the disciplined
+//! clock, and the replies go out. A batch that fills up is signed at once.
+//!
+//! Policy around the core: the access lists, the rate limiter (the NTP
+//! server's own table when it limits too, so that a client's NTP and
+//! Roughtime requests count together), and the online key, delegated by
+//! the long-term key for `online-key-lifetime` and replaced when a quarter
+//! of its lifetime is left.
+
+use std::io;
+use std::net::{SocketAddr, UdpSocket};
+use std::os::fd::{AsRawFd, RawFd};
+
+use tempora_clock::{Duration, Time};
+use tempora_config::{Cidr, RoughtimeServerSettings};
+use tempora_ntp::access::{Limiter, Verdict, allowed};
+use tempora_roughtime::LongTermKey;
+use tempora_roughtime::server::{Batch, DropReason, Outcome, Server, ServerConfig};
+use tempora_roughtime::version::VersionSet;
+
+use crate::ntp_server::SharedLimiter;
+use crate::roughtime_client::version_of;
+use crate::roughtime_status::RoughtimeServerCounters;
+use crate::runtime::DisciplinedClock;
+
+/// The largest request read (a datagram; RFC 10049 §5.1 asks for at least
+/// 1024 bytes).
+const MAX_REQUEST: usize = 1500;
+
+/// How far before now an online key's validity starts (a client whose
+/// clock is a little behind still accepts it).
+const MINT_MARGIN: Duration = Duration::from_secs(60);
+
+/// The name of a drop reason in counters and metrics.
+pub fn reason_name(r: &DropReason) -> &'static str {
+    match r {
+        DropReason::TooShort(_) => "undersized",
+        DropReason::Malformed(_) => "malformed",
+        DropReason::NotARequest(_) => "not_a_request",
+        DropReason::MissingTag(_) => "missing_tag",
+        DropReason::UnsupportedVersion => "unsupported_version",
+        DropReason::BadNonce(_) => "bad_nonce",
+        DropReason::WrongServer => "wrong_server",
+        DropReason::BatchFull => "batch_full",
+        DropReason::ReplyTooLarge { .. } => "reply_too_large",
+        DropReason::DelegationExpired => "delegation_expired",
+    }
+}
+
+/// Microseconds since the Unix epoch of a UTC time (0 before 1970).
+fn micros(t: Time) -> u64 {
+    u64::try_from(t.nanos() / 1000).unwrap_or(0)
+}
+
+/// The running server.
+struct Inner {
+    sockets: Vec<UdpSocket>,
+    long_term: LongTermKey,
+    core: Server,
+    lifetime: Duration,
+    allow: Vec<Cidr>,
+    deny: Vec<Cidr>,
+    limiter: Option<SharedLimiter>,
+    batch: Batch<(usize, SocketAddr)>,
+    counters: RoughtimeServerCounters,
+}
+
+/// The Roughtime server, when configured.
+#[derive(Default)]
+pub struct RoughtimeServing {
+    inner: Option<Inner>,
+}
+
+impl RoughtimeServing {
+    /// Loads the long-term key, delegates the first online key at the
+    /// clock's time and binds the sockets of `settings` (none: nothing).
+    /// `ntp_limiter` is the NTP server's rate limiter, shared when both
+    /// limit.
+    pub fn open(
+        settings: Option<&RoughtimeServerSettings>,
+        ntp_limiter: Option<SharedLimiter>,
+        clock: &dyn DisciplinedClock,
+    ) -> io::Result<Self> {
+        let Some(s) = settings else {
+            return Ok(RoughtimeServing::default());
+        };
+        let seed = crate::roughtime_key::load(&s.key_file)?;
+        let long_term = LongTermKey::from_seed(&seed);
+        let config = ServerConfig {
+            versions: s
+                .versions
+                .iter()
+                .fold(VersionSet::empty(), |set, v| set.with(version_of(*v))),
+            radius_us: micros(Time::EPOCH + s.radius),
+            max_batch: usize::from(s.batch_size),
+        };
+        let now = clock.ntp_time(None);
+        let delegation = long_term.delegate(&rand::random(), micros(now - MINT_MARGIN), micros(now + s.online_key_lifetime));
+        let core = Server::new(&long_term, delegation, config);
+        let mut sockets = Vec::new();
+        for addr in &s.listen {
+            let socket = UdpSocket::bind(addr)
+                .map_err(|e| io::Error::new(e.kind(), format!("[roughtime-server] listen {addr}: {e}")))?;
+            socket.set_nonblocking(true)?;
+            sockets.push(socket);
+        }
+        let limiter = match (s.rate_limit, ntp_limiter) {
+            (None, _) => None,
+            (Some(_), Some(shared)) => Some(shared),
+            (Some(rate), None) => crate::ntp_server::shared_rate_limiter(Some(rate), 2, rand::random()),
+        };
+        tracing::info!(
+            listen = ?s.listen,
+            public_key = %tempora_roughtime::base64::encode(&long_term.public()),
+            "Roughtime server"
+        );
+        Ok(RoughtimeServing {
+            inner: Some(Inner {
+                sockets,
+                long_term,
+                core,
+                lifetime: s.online_key_lifetime,
+                allow: s.allow.clone(),
+                deny: s.deny.clone(),
+                limiter,
+                batch: Batch::new(),
+                counters: RoughtimeServerCounters {
+                    online_keys: 1,
+                    ..Default::default()
+                },
+            }),
+        })
+    }
+
+    /// The sockets to poll.
+    pub fn fds(&self) -> Vec<RawFd> {
+        self.inner
+            .iter()
+            .flat_map(|i| i.sockets.iter().map(AsRawFd::as_raw_fd))
+            .collect()
+    }
+
+    /// Reads what socket `fd` holds into the batch (signing it whenever it
+    /// fills up); the batch's last part waits for [`Self::flush`].
+    pub fn serve(&mut self, fd: RawFd, clock: &dyn DisciplinedClock) {
+        let Some(inner) = self.inner.as_mut() else {
+            return;
+        };
+        let Some(index) = inner.sockets.iter().position(|s| s.as_raw_fd() == fd) else {
+            return;
+        };
+        let mut buf = [0u8; MAX_REQUEST];
+        // Bounded per readiness: poll(2) reports the socket again.
+        for _ in 0..256 {
+            let (n, from) = match inner.sockets[index].recv_from(&mut buf) {
+                Ok(r) => r,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) => {
+                    tracing::debug!(error = %e, "Roughtime server: receive");
+                    break;
+                }
+            };
+            let request = buf.get(..n).unwrap_or_default();
+            inner.take(request, index, from, clock.ntp_time(None));
+            if inner.batch.len() >= inner.core.config().max_batch {
+                inner.flush(clock.ntp_time(None));
+            }
+        }
+    }
+
+    /// Signs and sends the batch (the end of the loop's turn), after
+    /// rotating the online key when a quarter of its lifetime is left.
+    pub fn flush(&mut self, clock: &dyn DisciplinedClock) {
+        if let Some(inner) = self.inner.as_mut() {
+            let now = clock.ntp_time(None);
+            inner.rotate_if_due(now);
+            if !inner.batch.is_empty() {
+                inner.flush(now);
+            }
+        }
+    }
+
+    /// The counters, when the server runs.
+    pub fn counters(&self) -> Option<RoughtimeServerCounters> {
+        self.inner.as_ref().map(|i| i.counters.clone())
+    }
+}
+
+impl Inner {
+    /// One datagram: access lists, rate limit, then the core's checks
+    /// into the batch.
+    fn take(&mut self, request: &[u8], socket: usize, from: SocketAddr, now: Time) {
+        self.counters.requests += 1;
+        if !allowed(&self.allow, &self.deny, from.ip()) {
+            self.counters.denied += 1;
+            return;
+        }
+        if let Some(limiter) = self.limiter.as_mut() {
+            if limiter.check_or_leak(from.ip(), now, &mut rand::thread_rng()) != Verdict::Answer {
+                self.counters.rate_limited += 1;
+                return;
+            }
+        }
+        if let Err(reason) = self.batch.push(&self.core, request, (socket, from)) {
+            self.drop_counted(&reason);
+        }
+    }
+
+    fn drop_counted(&mut self, reason: &DropReason) {
+        *self
+            .counters
+            .dropped
+            .entry(reason_name(reason).to_string())
+            .or_default() += 1;
+    }
+
+    /// Signs the batch at `now` and sends the replies.
+    fn flush(&mut self, now: Time) {
+        let outcomes = self.batch.finish(&self.core, micros(now));
+        self.counters.batches += 1;
+        for ((socket, to), outcome) in outcomes {
+            match outcome {
+                Outcome::Reply { packet, .. } => match self.sockets[socket].send_to(&packet, to) {
+                    Ok(_) => self.counters.replies += 1,
+                    Err(_) => self.counters.send_errors += 1,
+                },
+                Outcome::Dropped(reason) => self.drop_counted(&reason),
+            }
+        }
+    }
+
+    /// A new online key when the current one has a quarter of its
+    /// lifetime left (or the clock left its validity: a step).
+    fn rotate_if_due(&mut self, now: Time) {
+        let d = self.core.delegation();
+        let now_us = micros(now);
+        let quarter = micros(Time::EPOCH + self.lifetime) / 4;
+        let due = now_us + quarter >= d.maxt_us() || now_us < d.mint_us();
+        if !due {
+            return;
+        }
+        let mint = micros(now - MINT_MARGIN);
+        let maxt = micros(now + self.lifetime);
+        let next = self.long_term.delegate(&rand::random(), mint, maxt);
+        self.core.rotate(next);
+        self.counters.online_keys += 1;
+        tracing::info!(mint_us = mint, maxt_us = maxt, "Roughtime online key rotated");
+    }
+}
