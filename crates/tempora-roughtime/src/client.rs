@@ -14,8 +14,8 @@ use crate::hash::srv_value;
 use crate::keys::verify;
 use crate::merkle::{MerkleError, verify_path};
 use crate::reply::Reply;
-use crate::request::encode_request;
-use crate::version::{LeafInput, Version};
+use crate::request::{Request, RequestError, encode_request};
+use crate::version::{LeafInput, Version, VersionSet};
 
 /// A request on its way: its version, nonce and packet, kept to verify
 /// the reply (the packet is the Merkle leaf, RFC 10049 §5.3).
@@ -40,6 +40,17 @@ impl ClientRequest {
             version,
             nonce: nonce.to_vec(),
             packet,
+        })
+    }
+
+    /// The request that `packet` (sent earlier, e.g. kept in a chain) is:
+    /// its version and nonce decoded from it.
+    pub fn from_packet(packet: &[u8]) -> Result<Self, RequestError> {
+        let r = Request::decode(packet, VersionSet::ALL)?;
+        Ok(ClientRequest {
+            version: r.version,
+            nonce: r.nonce.to_vec(),
+            packet: packet.to_vec(),
         })
     }
 

@@ -21,13 +21,16 @@
 //!   version, typed outcomes, the amplification rule (§9.7);
 //! - [`chain`], [`consensus`], [`report`]: chained nonces and the proof of
 //!   malfeasance (§8.2), agreement among servers, and the malfeasance
-//!   report (§8.4.1).
+//!   report (§8.4.1), with [`base64`] (RFC 4648).
 #![no_std]
 #![forbid(unsafe_code)]
 
 extern crate alloc;
 
+pub mod base64;
+pub mod chain;
 pub mod client;
+pub mod consensus;
 pub mod error;
 pub mod framing;
 pub mod hash;
@@ -35,12 +38,17 @@ pub mod keys;
 pub mod merkle;
 pub mod message;
 pub mod reply;
+pub mod report;
 pub mod request;
+pub mod server;
 pub mod tag;
 pub mod version;
 
+pub use chain::{Chain, ChainError, Link, Malfeasance};
 pub use client::{ClientRequest, Verified, VerifyError};
+pub use consensus::{Consensus, ConsensusConfig, Sample, consensus};
 pub use error::Error;
 pub use keys::{Delegation, LongTermKey};
+pub use server::{Batch, DropReason, Outcome, Server, ServerConfig};
 pub use tag::Tag;
 pub use version::{Version, VersionSet};
