@@ -54,7 +54,7 @@ impl Checker<'_> {
                 "`online-key-lifetime` is out of range: 60s to 2592000s (30 days)",
             ));
         }
-        if !(1..=1024).contains(&s.batch_size) {
+        if !(1..=64).contains(&s.batch_size) {
             return Err(self.at_value(
                 &format!("{t}.batch-size"),
                 format!("`batch-size` = {} is out of range: 1 to 1024", s.batch_size),
@@ -185,7 +185,7 @@ mod tests {
     fn mistakes_are_errors_at_the_key() {
         assert_eq!(
             err("[roughtime-server]\nkey-file = \"k\"\nbatch-size = 0\n"),
-            "t.toml:3:14: `batch-size` = 0 is out of range: 1 to 1024"
+            "t.toml:3:14: `batch-size` = 0 is out of range: 1 to 64 (more would make replies larger than requests)"
         );
         assert_eq!(
             err("[roughtime-server]\nkey-file = \"k\"\nradius = \"1.5s\"\n"),

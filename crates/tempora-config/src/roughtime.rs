@@ -72,15 +72,18 @@ pub struct RoughtimeServerSettings {
     /// MAXT); a new one is made before the old one expires.
     #[serde(default = "default_online_key_lifetime", with = "values::text")]
     pub online_key_lifetime: Duration,
-    /// `batch-size` (default 64, 1 to 1024): the most requests signed
-    /// together (one Merkle tree, one signature).
+    /// `batch-size` (default 64, 1 to 64): the most requests signed
+    /// together (one Merkle tree, one signature). 64 is the most whose
+    /// replies to a 1024-byte request stay within 1024 bytes in every
+    /// version (RFC 10049 §9.7: a reply is never larger than its request).
     #[serde(default = "default_batch_size")]
     pub batch_size: u16,
     /// `versions` (default all three): the versions answered.
     #[serde(default = "default_versions")]
     pub versions: Vec<RoughtimeVersion>,
-    /// `radius` (default 1 s, 1 s to 1 day): the uncertainty announced in
-    /// RADI while the clock is synchronized.
+    /// `radius` (default 3 s, whole seconds, 1 s to 1 day): the uncertainty
+    /// announced in RADI (RFC 10049 §5.2.5: at least 3 s for a server
+    /// without leap second information).
     #[serde(default = "default_radius", with = "values::text")]
     pub radius: Duration,
     /// `allow`: CIDR blocks answered (empty: everyone not denied).
@@ -146,7 +149,7 @@ fn default_versions() -> Vec<RoughtimeVersion> {
 }
 
 fn default_radius() -> Duration {
-    Duration::from_secs(1)
+    Duration::from_secs(3)
 }
 
 impl RoughtimeServerSettings {

@@ -169,7 +169,10 @@ pub fn assemble(config: &Config, config_path: &Path) -> io::Result<Daemon> {
     let csptp_server = csptp_server(config, &runtime)?;
     let roughtime_server = crate::roughtime_serving::RoughtimeServing::open(
         config.roughtime_server.as_ref(),
-        ntp_server.server.as_ref().and_then(NtpServer::shared_limiter),
+        ntp_server
+            .server
+            .as_ref()
+            .and_then(NtpServer::shared_limiter),
         &runtime.clock,
     )?;
     Ok(Daemon {
@@ -203,14 +206,15 @@ fn roughtime_startup(
         return Ok(None);
     }
     let clock = &runtime.clock;
-    let (step, mut startup) = crate::roughtime_startup::decide(
-        &config.roughtime_sources,
-        &config.roughtime,
-        &|| clock.ntp_time(None),
-    );
+    let (step, mut startup) =
+        crate::roughtime_startup::decide(&config.roughtime_sources, &config.roughtime, &|| {
+            clock.ntp_time(None)
+        });
     for s in &startup.sources {
         match &s.error {
-            None => tracing::info!(source = %s.name, version = %s.version, midpoint_s = s.midpoint_s, radius_s = s.radius_s, offset_s = s.offset_s, "Roughtime source verified"),
+            None => {
+                tracing::info!(source = %s.name, version = %s.version, midpoint_s = s.midpoint_s, radius_s = s.radius_s, offset_s = s.offset_s, "Roughtime source verified")
+            }
             Some(e) => tracing::warn!(source = %s.name, error = %e, "Roughtime source"),
         }
     }
@@ -224,7 +228,10 @@ fn roughtime_startup(
         }
         (Some(step), _) => {
             runtime.step_clock(step)?;
-            tracing::info!(step_s = step.as_secs_f64(), "clock stepped to the Roughtime consensus");
+            tracing::info!(
+                step_s = step.as_secs_f64(),
+                "clock stepped to the Roughtime consensus"
+            );
         }
         (None, _) => {}
     }

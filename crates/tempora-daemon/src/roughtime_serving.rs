@@ -80,7 +80,7 @@ impl RoughtimeServing {
     /// clock's time and binds the sockets of `settings` (none: nothing).
     /// `ntp_limiter` is the NTP server's rate limiter, shared when both
     /// limit.
-    pub fn open(
+    pub(crate) fn open(
         settings: Option<&RoughtimeServerSettings>,
         ntp_limiter: Option<SharedLimiter>,
         clock: &dyn DisciplinedClock,
@@ -99,19 +99,26 @@ impl RoughtimeServing {
             max_batch: usize::from(s.batch_size),
         };
         let now = clock.ntp_time(None);
-        let delegation = long_term.delegate(&rand::random(), micros(now - MINT_MARGIN), micros(now + s.online_key_lifetime));
+        let delegation = long_term.delegate(
+            &rand::random(),
+            micros(now - MINT_MARGIN),
+            micros(now + s.online_key_lifetime),
+        );
         let core = Server::new(&long_term, delegation, config);
         let mut sockets = Vec::new();
         for addr in &s.listen {
-            let socket = UdpSocket::bind(addr)
-                .map_err(|e| io::Error::new(e.kind(), format!("[roughtime-server] listen {addr}: {e}")))?;
+            let socket = UdpSocket::bind(addr).map_err(|e| {
+                io::Error::new(e.kind(), format!("[roughtime-server] listen {addr}: {e}"))
+            })?;
             socket.set_nonblocking(true)?;
             sockets.push(socket);
         }
         let limiter = match (s.rate_limit, ntp_limiter) {
             (None, _) => None,
             (Some(_), Some(shared)) => Some(shared),
-            (Some(rate), None) => crate::ntp_server::shared_rate_limiter(Some(rate), 2, rand::random()),
+            (Some(rate), None) => {
+                crate::ntp_server::shared_rate_limiter(Some(rate), 2, rand::random())
+            }
         };
         tracing::info!(
             listen = ?s.listen,
@@ -248,6 +255,10 @@ impl Inner {
         let next = self.long_term.delegate(&rand::random(), mint, maxt);
         self.core.rotate(next);
         self.counters.online_keys += 1;
-        tracing::info!(mint_us = mint, maxt_us = maxt, "Roughtime online key rotated");
+        tracing::info!(
+            mint_us = mint,
+            maxt_us = maxt,
+            "Roughtime online key rotated"
+        );
     }
 }

@@ -32,6 +32,9 @@ use crate::roughtime_status::{MalfeasanceStatus, RoughtimeSourceStatus, Roughtim
 /// processing time the radius does not cover.
 const AGREEMENT_SLACK: Duration = Duration::from_millis(500);
 
+/// One source's exchange (with its resolved target), or why there is none.
+type Asked = Result<(Target, Exchange), String>;
+
 /// A source resolved, or why not.
 fn target_of(s: &RoughtimeSourceSettings) -> Result<Target, String> {
     let public_key = tempora_config::decode_public_key(&s.public_key)?;
@@ -62,7 +65,7 @@ fn random_nonce(version: Version) -> Vec<u8> {
 }
 
 /// One server's line in the status.
-fn source_status(s: &RoughtimeSourceSettings, result: &Result<(Target, Exchange), String>) -> RoughtimeSourceStatus {
+fn source_status(s: &RoughtimeSourceSettings, result: &Asked) -> RoughtimeSourceStatus {
     let mut status = RoughtimeSourceStatus {
         name: s.address.clone(),
         address: None,
@@ -94,7 +97,7 @@ fn ask_chain(
     sources: &[RoughtimeSourceSettings],
     timeout: StdDuration,
     now: &dyn Fn() -> Time,
-) -> (Chain, Vec<Result<(Target, Exchange), String>>) {
+) -> (Chain, Vec<Asked>) {
     let mut chain = Chain::new();
     let mut results = Vec::new();
     for s in sources {
@@ -148,8 +151,7 @@ fn samples_at(ok: &[&Exchange], at: Time) -> Vec<Sample> {
             let widen = half + AGREEMENT_SLACK;
             Sample {
                 midpoint_us: u64::try_from(moved.nanos() / 1000).unwrap_or(0),
-                radius_us: x.verified.radius_us
-                    + u64::try_from(widen.nanos() / 1000).unwrap_or(0),
+                radius_us: x.verified.radius_us + u64::try_from(widen.nanos() / 1000).unwrap_or(0),
             }
         })
         .collect()
@@ -162,7 +164,8 @@ pub fn decide(
     settings: &RoughtimeSettings,
     now: &dyn Fn() -> Time,
 ) -> (Option<Duration>, RoughtimeStartup) {
-    let timeout = StdDuration::from_nanos(u64::try_from(settings.timeout.nanos()).unwrap_or(1_000_000_000));
+    let timeout =
+        StdDuration::from_nanos(u64::try_from(settings.timeout.nanos()).unwrap_or(1_000_000_000));
     let (chain, results) = ask_chain(sources, timeout, now);
     let statuses: Vec<RoughtimeSourceStatus> = sources
         .iter()
@@ -187,7 +190,11 @@ pub fn decide(
         startup.outcome = "not stepped: a server lied (proof kept)".into();
         return (None, startup);
     }
-    let ok: Vec<&Exchange> = results.iter().filter_map(|r| r.as_ref().ok()).map(|(_, x)| x).collect();
+    let ok: Vec<&Exchange> = results
+        .iter()
+        .filter_map(|r| r.as_ref().ok())
+        .map(|(_, x)| x)
+        .collect();
     let at = now();
     let config = ConsensusConfig {
         min_agree: usize::from(settings.minimum_agreeing),
@@ -203,10 +210,13 @@ pub fn decide(
         return (None, startup);
     };
     startup.agreeing = c.agreeing.len();
-    let step = Duration::from_nanos(i64::try_from(-c.offset_us(at.nanos() / 1000) * 1000).unwrap_or(i64::MAX));
+    let step = Duration::from_nanos(
+        i64::try_from(-c.offset_us(at.nanos() / 1000) * 1000).unwrap_or(i64::MAX),
+    );
     startup.consensus_offset_s = Some(step.as_secs_f64());
     if step.abs() <= settings.step_window {
-        startup.outcome = "not stepped: the clock is within the step window of the consensus".into();
+        startup.outcome =
+            "not stepped: the clock is within the step window of the consensus".into();
         return (None, startup);
     }
     startup.stepped_s = Some(step.as_secs_f64());
