@@ -57,7 +57,7 @@ impl Checker<'_> {
         if !(1..=64).contains(&s.batch_size) {
             return Err(self.at_value(
                 &format!("{t}.batch-size"),
-                format!("`batch-size` = {} is out of range: 1 to 1024", s.batch_size),
+                format!("`batch-size` = {} is out of range: 1 to 64 (more would make replies larger than requests)", s.batch_size),
             ));
         }
         self.roughtime_versions(s)?;
