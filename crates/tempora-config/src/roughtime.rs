@@ -262,13 +262,13 @@ pub fn split_roughtime_address(address: &str) -> (String, u16) {
 }
 
 /// Decodes a 32-byte public key written in hex (64 digits) or base64
-/// (standard or URL-safe alphabet, padding optional).
+/// (RFC 4648 §4, padded: 44 characters).
 pub fn decode_public_key(text: &str) -> Result<[u8; 32], String> {
     let t = text.trim();
     let bytes = if t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()) {
         decode_hex(t)
     } else {
-        decode_base64(t).ok_or_else(|| {
+        tempora_roughtime::base64::decode(t).ok_or_else(|| {
             format!("`{t}` is neither hex nor base64 (a public key is 32 bytes: 64 hex digits or 44 base64 characters)")
         })?
     };
@@ -290,34 +290,6 @@ fn decode_hex(t: &str) -> Vec<u8> {
         .chunks(2)
         .map(|p| nibble(p[0]) << 4 | nibble(p[1]))
         .collect()
-}
-
-/// Base64 (RFC 4648 §4 and §5 alphabets), padding optional.
-fn decode_base64(t: &str) -> Option<Vec<u8>> {
-    let digit = |c: u8| -> Option<u32> {
-        Some(match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' | b'-' => 62,
-            b'/' | b'_' => 63,
-            _ => return None,
-        } as u32)
-    };
-    let body = t.trim_end_matches('=');
-    if body.is_empty() || body.len() % 4 == 1 || t.len() - body.len() > 2 {
-        return None;
-    }
-    let mut out = Vec::with_capacity(body.len() * 3 / 4);
-    for chunk in body.as_bytes().chunks(4) {
-        let mut acc = 0u32;
-        for (i, c) in chunk.iter().enumerate() {
-            acc |= digit(*c)? << (18 - 6 * i);
-        }
-        let bytes = acc.to_be_bytes();
-        out.extend_from_slice(&bytes[1..chunk.len()]);
-    }
-    Some(out)
 }
 
 #[cfg(test)]

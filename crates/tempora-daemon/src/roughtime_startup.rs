@@ -33,7 +33,7 @@ use crate::roughtime_status::{MalfeasanceStatus, RoughtimeSourceStatus, Roughtim
 const AGREEMENT_SLACK: Duration = Duration::from_millis(500);
 
 /// One source's exchange (with its resolved target), or why there is none.
-type Asked = Result<(Target, Exchange), String>;
+pub type Asked = Result<(Target, Exchange), String>;
 
 /// A source resolved, or why not.
 fn target_of(s: &RoughtimeSourceSettings) -> Result<Target, String> {
@@ -92,16 +92,18 @@ fn source_status(s: &RoughtimeSourceSettings, result: &Asked) -> RoughtimeSource
     status
 }
 
-/// Asks every source in a chain; each exchange that verifies is a link.
-fn ask_chain(
-    sources: &[RoughtimeSourceSettings],
+/// Asks every target in a chain (RFC 10049 §8.2): the first with a
+/// random nonce, each next with a nonce derived from the last verified
+/// reply; each exchange that verifies is a link of the chain.
+pub fn ask_chain(
+    targets: Vec<Result<Target, String>>,
     timeout: StdDuration,
     now: &dyn Fn() -> Time,
 ) -> (Chain, Vec<Asked>) {
     let mut chain = Chain::new();
     let mut results = Vec::new();
-    for s in sources {
-        let result = target_of(s).and_then(|t| {
+    for target in targets {
+        let result = target.and_then(|t| {
             let rand: [u8; 32] = rand::random();
             let (nonce, chained) = match chain.next_nonce(t.version, &rand) {
                 Some(n) => (n, Some(rand)),
@@ -118,8 +120,9 @@ fn ask_chain(
     (chain, results)
 }
 
-/// The malfeasance shown when the chain proves a lie.
-fn malfeasance_of(chain: &Chain, sources: &[&str]) -> Option<MalfeasanceStatus> {
+/// The malfeasance shown when the chain proves a lie; `sources` names
+/// the chain's links.
+pub fn malfeasance_of(chain: &Chain, sources: &[&str]) -> Option<MalfeasanceStatus> {
     let m = chain.malfeasance()?;
     let links = chain.links();
     let (a, b) = (links.get(m.earlier)?, links.get(m.later)?);
@@ -166,7 +169,8 @@ pub fn decide(
 ) -> (Option<Duration>, RoughtimeStartup) {
     let timeout =
         StdDuration::from_nanos(u64::try_from(settings.timeout.nanos()).unwrap_or(1_000_000_000));
-    let (chain, results) = ask_chain(sources, timeout, now);
+    let targets = sources.iter().map(target_of).collect();
+    let (chain, results) = ask_chain(targets, timeout, now);
     let statuses: Vec<RoughtimeSourceStatus> = sources
         .iter()
         .zip(&results)

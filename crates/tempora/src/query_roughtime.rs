@@ -11,7 +11,8 @@ use serde_json::json;
 use tempora_clock::{BaseClock, Time};
 use tempora_config::{RoughtimeVersion, decode_public_key};
 use tempora_daemon::dns::server_addresses;
-use tempora_daemon::roughtime_client::{Exchange, Target, ask, version_name, version_of};
+use tempora_daemon::roughtime_client::{Exchange, Target, version_name, version_of};
+use tempora_daemon::roughtime_startup::{ask_chain, malfeasance_of};
 use tempora_linux::clock::RealtimeBase;
 use tempora_roughtime::LongTermKey;
 
@@ -37,24 +38,7 @@ pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Base64 with padding (RFC 4648 §4).
-pub fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let mut n = [0u8; 3];
-        n[..chunk.len()].copy_from_slice(chunk);
-        let v = u32::from_be_bytes([0, n[0], n[1], n[2]]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(ALPHABET[(v >> (18 - 6 * i) & 63) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
+use tempora_roughtime::base64::encode as base64;
 
 /// The version named on the command line.
 fn parse_version(text: &str) -> Result<RoughtimeVersion, String> {
@@ -100,8 +84,10 @@ fn system_now() -> Time {
     RealtimeBase.now()
 }
 
-/// Runs the queries; exit status 0 if every server answered with a
-/// verified reply, 1 otherwise, 2 on a usage error.
+/// Runs the queries, in a chain (RFC 10049 §8.2); exit status 0 if every
+/// server answered with a verified reply, 1 otherwise, 2 on a usage
+/// error, 3 when the chain proves that a server lied (the proof is
+/// printed).
 pub fn query(
     servers: &[String],
     keys: &[String],
@@ -116,29 +102,46 @@ pub fn query(
             return ExitCode::from(2);
         }
     };
+    let names: Vec<String> = targets.iter().map(|t| t.name.clone()).collect();
+    let (chain, asked) = ask_chain(targets.into_iter().map(Ok).collect(), timeout, &system_now);
     let mut all_ok = true;
     let mut results = Vec::new();
-    for t in &targets {
-        let nonce: Vec<u8> = (0..t.version.params().nonce_len)
-            .map(|_| rand::random::<u8>())
-            .collect();
-        match ask(t, &nonce, timeout, &system_now) {
-            Ok(x) => {
+    for (name, a) in names.iter().zip(&asked) {
+        match a {
+            Ok((t, x)) => {
                 if json_out {
-                    results.push(exchange_json(t, &x));
+                    results.push(exchange_json(t, x));
                 } else {
-                    println!("{}", exchange_line(t, &x));
+                    println!("{}", exchange_line(t, x));
                 }
             }
             Err(e) => {
                 all_ok = false;
                 if json_out {
-                    results.push(json!({ "server": t.name, "error": e }));
+                    results.push(json!({ "server": name, "error": e }));
                 } else {
                     eprintln!("tempora query: {e}");
                 }
             }
         }
+    }
+    let linked: Vec<&str> = names
+        .iter()
+        .zip(&asked)
+        .filter(|(_, a)| a.is_ok())
+        .map(|(n, _)| n.as_str())
+        .collect();
+    if let Some(m) = malfeasance_of(&chain, &linked) {
+        if json_out {
+            println!(
+                "{}",
+                json!({ "servers": results, "malfeasance": { "summary": m.summary, "report": m.report } })
+            );
+        } else {
+            println!("MALFEASANCE: {}", m.summary);
+            println!("proof (RFC 10049 §8.4.1 malfeasance report): {}", m.report);
+        }
+        return ExitCode::from(3);
     }
     if json_out {
         println!("{}", serde_json::Value::Array(results));
@@ -175,21 +178,4 @@ fn exchange_line(t: &Target, x: &Exchange) -> String {
         version_name(x.verified.version),
         x.rtt().as_secs_f64(),
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn base64_is_rfc_4648() {
-        // RFC 4648 §10 test vectors.
-        assert_eq!(base64(b""), "");
-        assert_eq!(base64(b"f"), "Zg==");
-        assert_eq!(base64(b"fo"), "Zm8=");
-        assert_eq!(base64(b"foo"), "Zm9v");
-        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
-        let key: Vec<u8> = (0u8..32).collect();
-        assert_eq!(decode_public_key(&base64(&key)).unwrap().to_vec(), key);
-    }
 }
