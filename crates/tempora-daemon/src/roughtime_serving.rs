@@ -262,3 +262,79 @@ impl Inner {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tempora_ntp::access::RateLimit;
+    use tempora_roughtime::{ClientRequest, Version};
+
+    fn inner(now: Time, socket: UdpSocket) -> Inner {
+        let long_term = LongTermKey::from_seed(&[7; 32]);
+        let lifetime = Duration::from_secs(86_400);
+        let delegation =
+            long_term.delegate(&[8; 32], micros(now - MINT_MARGIN), micros(now + lifetime));
+        let core = Server::new(&long_term, delegation, ServerConfig::default());
+        let rate = RateLimit {
+            interval: Duration::from_secs(60),
+            burst: 2,
+        };
+        Inner {
+            sockets: vec![socket],
+            long_term,
+            core,
+            lifetime,
+            allow: Vec::new(),
+            deny: vec![Cidr::parse("10.0.0.0/8").unwrap()],
+            limiter: crate::ntp_server::shared_rate_limiter(Some(rate), 0, 1),
+            batch: Batch::new(),
+            counters: RoughtimeServerCounters::default(),
+        }
+    }
+
+    #[test]
+    fn one_batch_one_signature_policy_and_drops_counted() {
+        let now = Time::from_secs_nanos(1_800_000_000, 0);
+        let server = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let client = UdpSocket::bind("127.0.0.1:0").unwrap();
+        client
+            .set_read_timeout(Some(std::time::Duration::from_secs(2)))
+            .unwrap();
+        let mut s = inner(now, server);
+        let public = s.long_term.public();
+        let me = client.local_addr().unwrap();
+        let requests: Vec<ClientRequest> = [Version::Rfc, Version::Draft14, Version::Google]
+            .iter()
+            .map(|v| {
+                let nonce = vec![3u8; v.params().nonce_len];
+                ClientRequest::new(*v, &nonce, Some(&public)).unwrap()
+            })
+            .collect();
+        for r in &requests {
+            s.take(r.packet(), 0, me, now);
+        }
+        // Over the client's rate (burst 2): the third was dropped.
+        assert_eq!(s.counters.rate_limited, 1);
+        s.take(
+            requests[0].packet(),
+            0,
+            "10.1.2.3:2002".parse().unwrap(),
+            now,
+        );
+        assert_eq!(s.counters.denied, 1);
+        s.take(&[0u8; 100], 0, "192.0.2.1:2002".parse().unwrap(), now);
+        assert_eq!(s.counters.dropped.get("undersized"), Some(&1));
+        s.flush(now);
+        assert_eq!((s.counters.batches, s.counters.replies), (1, 2));
+        let mut buf = [0u8; 2048];
+        for r in &requests[..2] {
+            let n = client.recv(&mut buf).unwrap();
+            let v = r.verify(&buf[..n], &public).expect("a verified reply");
+            assert_eq!(v.midpoint_us / 1_000_000, 1_800_000_000);
+            assert!(n <= r.packet().len(), "no amplification");
+        }
+        // A quarter of the lifetime left: a new online key.
+        s.rotate_if_due(now + Duration::from_secs(70_000));
+        assert_eq!(s.counters.online_keys, 1);
+    }
+}
