@@ -27,6 +27,16 @@ pub extern "C" fn tempora_no_std_refclock(line: &[u8; 64]) -> u32 {
         | (u32::from(tempora_refclock::nmea::parse(line).is_ok()) << 1)
 }
 
+/// Decodes a Roughtime request and verifies a Merkle path, so that the
+/// Roughtime crate (with ed25519-dalek and sha2) is linked too.
+pub extern "C" fn tempora_no_std_roughtime(data: &[u8; 64]) -> u32 {
+    let versions = tempora_roughtime::VersionSet::ALL;
+    let request = tempora_roughtime::request::Request::decode(data, versions).is_ok();
+    let path = tempora_roughtime::merkle::verify_path(tempora_roughtime::Version::Rfc, data, 0, &[], &data[..32]);
+    let key = tempora_roughtime::LongTermKey::from_seed(&[0; 32]).public()[0] == data[0];
+    u32::from(request) | (u32::from(path.is_ok()) << 1) | (u32::from(key) << 2)
+}
+
 #[panic_handler]
 fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
     loop {}

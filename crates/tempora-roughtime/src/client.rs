@@ -220,3 +220,104 @@ impl fmt::Display for VerifyError {
 }
 
 impl core::error::Error for VerifyError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::LongTermKey;
+    use crate::merkle::Tree;
+    use crate::reply::{ReplyParts, encode_reply, encode_srep};
+
+    /// A reply to `req` signed by seeds 1 (long-term) and 2 (online), with
+    /// the given SREP fields and delegation window (microseconds).
+    fn answer(
+        req: &ClientRequest,
+        midp: u64,
+        radi: u32,
+        vers: &[u32],
+        window: (u64, u64),
+    ) -> Vec<u8> {
+        let v = req.version();
+        let d = LongTermKey::from_seed(&[1; 32]).delegate(&[2; 32], window.0, window.1);
+        let leaf = match v.params().leaf {
+            LeafInput::Nonce => req.nonce(),
+            LeafInput::Packet => req.packet(),
+        };
+        let tree = Tree::build(v, [leaf]).unwrap();
+        let srep = encode_srep(v, midp, radi, tree.root().as_bytes(), vers).unwrap();
+        let sig = d.sign_srep(v, &srep);
+        let parts = ReplyParts {
+            version: v,
+            sig: &sig,
+            srep: &srep,
+            cert: d.cert(v),
+            nonce: req.nonce(),
+            path: &[],
+            index: 0,
+        };
+        encode_reply(&parts).unwrap()
+    }
+
+    fn ltk() -> [u8; 32] {
+        LongTermKey::from_seed(&[1; 32]).public()
+    }
+
+    const WIDE: (u64, u64) = (0, 4_000_000_000_000_000);
+
+    #[test]
+    fn a_good_reply_verifies() {
+        let req = ClientRequest::new(Version::Rfc, &[5; 32], None).unwrap();
+        let v = req
+            .verify(&answer(&req, 1000, 3, &[1], WIDE), &ltk())
+            .unwrap();
+        assert_eq!((v.midpoint_us, v.radius_us), (1_000_000_000, 3_000_000));
+        assert_eq!(
+            (v.earliest_us(), v.latest_us()),
+            (997_000_000, 1_003_000_000)
+        );
+    }
+
+    #[test]
+    fn checks_fail_as_the_rfc_says() {
+        let req = ClientRequest::new(Version::Rfc, &[5; 32], None).unwrap();
+        let err = |reply: Vec<u8>| req.verify(&reply, &ltk()).unwrap_err();
+        assert_eq!(
+            err(answer(&req, 1000, 0, &[1], WIDE)),
+            VerifyError::ZeroRadius
+        );
+        assert_eq!(
+            err(answer(&req, 1000, 3, &[0x8000_000c], WIDE)),
+            VerifyError::VersionNotInVers
+        );
+        assert_eq!(
+            err(answer(&req, 1000, 3, &[1], (2_000_000_000, 3_000_000_000))),
+            VerifyError::OutsideDelegation {
+                midp: 1000,
+                mint: 2000,
+                maxt: 3000
+            }
+        );
+        let other = ClientRequest::new(Version::Draft14, &[5; 32], None).unwrap();
+        assert_eq!(
+            err(answer(&other, 1000, 3, &[0x8000_000c], WIDE)),
+            VerifyError::WrongVersion(Version::Draft14)
+        );
+        // The same nonce in another packet (another version's request
+        // packet is another Merkle leaf).
+        let twin = ClientRequest::new(Version::Rfc, &[5; 32], Some(&[9; 32])).unwrap();
+        assert!(matches!(
+            err(answer(&twin, 1000, 3, &[1], WIDE)),
+            VerifyError::Merkle(MerkleError::RootMismatch)
+        ));
+        let mut bad_sig = answer(&req, 1000, 3, &[1], WIDE);
+        bad_sig[12 + 8 * 7] ^= 1; // first byte of SIG's value
+        assert_eq!(err(bad_sig), VerifyError::BadSrepSignature);
+    }
+
+    #[test]
+    fn from_packet_recovers_the_request() {
+        let req = ClientRequest::new(Version::Google, &[6; 64], None).unwrap();
+        assert_eq!(ClientRequest::from_packet(req.packet()).unwrap(), req);
+        assert!(ClientRequest::from_packet(&[0; 8]).is_err());
+    }
+}

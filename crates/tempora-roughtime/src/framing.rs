@@ -42,6 +42,23 @@ pub fn unframe(packet: &[u8]) -> Result<&[u8], Error> {
     Ok(body)
 }
 
+/// The total length of the framed packet at the start of a stream (RFC
+/// 10049 §5, TCP): `Ok(None)` until the 12 header bytes are there; an
+/// error when they are not a Roughtime header.
+pub fn stream_packet_len(stream: &[u8]) -> Result<Option<usize>, Error> {
+    if stream.len() < HEADER_LEN {
+        if !MAGIC.starts_with(&stream[..stream.len().min(8)]) {
+            return Err(Error::BadFraming);
+        }
+        return Ok(None);
+    }
+    if !is_framed(stream) {
+        return Err(Error::BadFraming);
+    }
+    let len = read_u32(stream, 8)? as usize;
+    Ok(Some(HEADER_LEN.saturating_add(len)))
+}
+
 /// A message as a packet: framed, or bare for the Google protocol.
 pub fn frame(version: Version, message: &[u8]) -> Result<Vec<u8>, Error> {
     if !version.params().framed {
@@ -79,6 +96,18 @@ mod tests {
         );
         assert_eq!(unframe(&p), Ok(&[0u8, 0, 0, 0][..]));
         assert_eq!(frame(Version::Google, &[0; 4]).unwrap(), [0; 4]);
+    }
+
+    #[test]
+    fn stream_lengths() {
+        assert_eq!(stream_packet_len(b""), Ok(None));
+        assert_eq!(stream_packet_len(b"ROUGH"), Ok(None));
+        assert_eq!(stream_packet_len(b"NOPE"), Err(Error::BadFraming));
+        assert_eq!(stream_packet_len(b"ROUGHTIM\x08\0\0\0abcd"), Ok(Some(20)));
+        assert_eq!(
+            stream_packet_len(b"ROUGHTIX\x08\0\0\0"),
+            Err(Error::BadFraming)
+        );
     }
 
     #[test]

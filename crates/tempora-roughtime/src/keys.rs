@@ -158,6 +158,20 @@ impl core::fmt::Debug for Delegation {
     }
 }
 
+/// A long-term public key as configured: 64 hex digits (roughenough's
+/// form) or base64 (RFC 10049 §8.3's server lists, "publicKey").
+pub fn parse_public_key(text: &str) -> Option<[u8; 32]> {
+    let text = text.trim();
+    if text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit()) {
+        let mut out = [0u8; 32];
+        for (i, o) in out.iter_mut().enumerate() {
+            *o = u8::from_str_radix(text.get(2 * i..2 * i + 2)?, 16).ok()?;
+        }
+        return Some(out);
+    }
+    crate::base64::decode(text)?.try_into().ok()
+}
+
 /// Checks a decoded value's length (for typed readers elsewhere).
 pub(crate) fn key32(tag: Tag, v: &[u8]) -> Result<[u8; 32], Error> {
     v.try_into()
@@ -189,6 +203,18 @@ mod tests {
             *o = u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap();
         }
         out
+    }
+
+    #[test]
+    fn public_keys_parse_from_hex_or_base64() {
+        let hex = "15ac557afeb7920a819693a8d86be0cec1e0831add8f36f7f06039789f68057a";
+        let key = parse_public_key(hex).unwrap();
+        assert_eq!(key[..2], [0x15, 0xac]);
+        let b64 = crate::base64::encode(&key);
+        assert_eq!(parse_public_key(&b64), Some(key));
+        assert_eq!(parse_public_key(&hex[..62]), None);
+        assert_eq!(parse_public_key("AAAA"), None);
+        assert_eq!(parse_public_key(&hex.replace('a', "g")), None);
     }
 
     #[test]

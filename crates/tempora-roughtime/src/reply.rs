@@ -186,3 +186,95 @@ pub fn encode_reply(parts: &ReplyParts<'_>) -> Result<Vec<u8>, Error> {
     }
     frame(parts.version, &b.encode()?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::LongTermKey;
+
+    fn reply(version: Version, radi: u32, midp: u64) -> Vec<u8> {
+        let ltk = LongTermKey::from_seed(&[1; 32]);
+        let d = ltk.delegate(&[2; 32], 0, u64::MAX);
+        let root = alloc::vec![3u8; version.params().root_len];
+        let srep = encode_srep(version, midp, radi, &root, &[1, 0x8000_000c]).unwrap();
+        let sig = d.sign_srep(version, &srep);
+        let nonce = alloc::vec![4u8; version.params().nonce_len];
+        let parts = ReplyParts {
+            version,
+            sig: &sig,
+            srep: &srep,
+            cert: d.cert(version),
+            nonce: &nonce,
+            path: &[],
+            index: 0,
+        };
+        encode_reply(&parts).unwrap()
+    }
+
+    #[test]
+    fn replies_decode_typed_in_every_version() {
+        for v in Version::ALL {
+            let pkt = reply(v, 7, 123_456);
+            let r = Reply::decode(&pkt).unwrap();
+            assert_eq!(r.version, v);
+            assert_eq!((r.srep.radi, r.srep.midp), (7, 123_456));
+            assert_eq!(r.srep.root.len(), v.params().root_len);
+            assert_eq!(r.index, 0);
+            assert!(r.path.is_empty());
+            assert_eq!(r.nonce.is_some(), v.params().reply_nonce);
+            assert_eq!(r.cert.mint, 0);
+            assert_eq!(r.cert.maxt, v.from_micros(u64::MAX));
+            let srep = Message::decode(r.srep.bytes).unwrap();
+            assert_eq!(srep.get(Tag::VER).is_some(), v.params().srep_versions);
+            assert_eq!(
+                srep.get(Tag::VERS).map(<[u8]>::len),
+                v.params().srep_versions.then_some(8)
+            );
+        }
+    }
+
+    #[test]
+    fn rfc_reply_layout() {
+        // RFC 10049 §5.2, figure 3: the response's tags, and SREP's.
+        let pkt = reply(Version::Rfc, 3, 1);
+        let msg = Message::decode(&pkt[12..]).unwrap();
+        let tags: Vec<Tag> = msg.iter().map(|(t, _)| t).collect();
+        assert_eq!(
+            tags,
+            [
+                Tag::SIG,
+                Tag::NONC,
+                Tag::TYPE,
+                Tag::PATH,
+                Tag::SREP,
+                Tag::CERT,
+                Tag::INDX
+            ]
+        );
+        let srep = msg.nested(Tag::SREP).unwrap();
+        let tags: Vec<Tag> = srep.iter().map(|(t, _)| t).collect();
+        assert_eq!(tags, [Tag::VER, Tag::RADI, Tag::MIDP, Tag::VERS, Tag::ROOT]);
+        let google = reply(Version::Google, 3, 1);
+        let msg = Message::decode(&google).unwrap();
+        let tags: Vec<Tag> = msg.iter().map(|(t, _)| t).collect();
+        assert_eq!(tags, [Tag::SIG, Tag::PATH, Tag::SREP, Tag::CERT, Tag::INDX]);
+    }
+
+    #[test]
+    fn wrong_type_and_unknown_version_are_errors() {
+        let mut pkt = reply(Version::Rfc, 3, 1);
+        let msg = Message::decode(&pkt[12..]).unwrap();
+        let type_value = msg.require(Tag::TYPE).unwrap().as_ptr() as usize - pkt.as_ptr() as usize;
+        pkt[type_value] = 0;
+        assert!(matches!(Reply::decode(&pkt), Err(Error::WrongType(0))));
+        let mut pkt = reply(Version::Rfc, 3, 1);
+        let srep_ver = {
+            let msg = Message::decode(&pkt[12..]).unwrap();
+            let srep = msg.nested(Tag::SREP).unwrap();
+            srep.require(Tag::VER).unwrap().as_ptr() as usize - pkt.as_ptr() as usize
+        };
+        pkt[srep_ver] = 9;
+        assert!(matches!(Reply::decode(&pkt), Err(Error::UnknownVersion(9))));
+        assert!(Reply::decode(&pkt[..pkt.len() - 4]).is_err());
+    }
+}

@@ -149,3 +149,43 @@ fn the_report_has_the_rfc_format() {
     assert_eq!(field(second, "response"), chain.links()[1].response);
     assert_eq!(report::MEDIA_TYPE, "application/roughtime-malfeasance+json");
 }
+
+#[test]
+fn a_report_loads_back_and_proves_the_lie_again() {
+    let (honest, liar) = (Peer::new(1, 0), Peer::new(2, -(HOUR_US as i64)));
+    let chain = measure(&[&honest, &liar, &honest]);
+    let json = report::to_json(&chain);
+    let again = report::from_json(&json).unwrap();
+    assert_eq!(again, chain);
+    assert_eq!(again.malfeasance(), chain.malfeasance());
+    // Whitespace and key order do not matter.
+    let spaced = json.replace(",", " ,\n ").replace(":", " : ");
+    assert_eq!(report::from_json(&spaced).unwrap(), chain);
+    // A tampered response no longer verifies.
+    let link = &chain.links()[1];
+    let mut bad = link.response.clone();
+    let n = bad.len();
+    bad[n - 30] ^= 1;
+    let tampered = json.replace(&base64::encode(&link.response), &base64::encode(&bad));
+    assert!(matches!(
+        report::from_json(&tampered),
+        Err(report::ReportError::Chain(1, _))
+    ));
+    for junk in [
+        "",
+        "{",
+        "{\"responses\":[{}]}",
+        "[]",
+        "{\"responses\":[]} x",
+        "{\"responses\":\"x\"}",
+    ] {
+        assert!(report::from_json(junk).is_err(), "{junk}");
+    }
+    assert_eq!(
+        report::from_json("{\"responses\":[]}")
+            .unwrap()
+            .links()
+            .len(),
+        0
+    );
+}

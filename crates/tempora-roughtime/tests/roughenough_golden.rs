@@ -123,3 +123,75 @@ fn every_captured_message_reencodes_byte_exact() {
         }
     }
 }
+
+#[test]
+fn the_long_term_key_derives_from_roughenoughs_seed() {
+    // The test-only seed both servers ran with (tests/data/README.md).
+    let seed = "6f1a2d3b4c5d6e7f808192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7";
+    let mut bytes = [0u8; 32];
+    for (i, b) in bytes.iter_mut().enumerate() {
+        *b = u8::from_str_radix(&seed[2 * i..2 * i + 2], 16).unwrap();
+    }
+    assert_eq!(
+        tempora_roughtime::LongTermKey::from_seed(&bytes).public(),
+        public_key()
+    );
+}
+
+#[test]
+fn tempora_encodes_roughenoughs_replies_byte_exact() {
+    use tempora_roughtime::reply::{ReplyParts, encode_reply, encode_srep};
+    use tempora_roughtime::request::encode_request;
+    for name in [
+        "draft14-batch-3",
+        "draft14-srv-0",
+        "google118-batch-2",
+        "google13-single-0",
+    ] {
+        let (req, rep) = pair(name);
+        let r = Reply::decode(&rep).unwrap();
+        let vers: Vec<u32> = r
+            .srep
+            .vers
+            .chunks_exact(4)
+            .map(|w| u32::from_le_bytes(w.try_into().unwrap()))
+            .collect();
+        let srep = encode_srep(r.version, r.srep.midp, r.srep.radi, r.srep.root, &vers).unwrap();
+        assert_eq!(srep, r.srep.bytes, "{name}: SREP");
+        let parts = ReplyParts {
+            version: r.version,
+            sig: r.sig,
+            srep: &srep,
+            cert: Message::decode(&rep[if r.version == Version::Google { 0 } else { 12 }..])
+                .unwrap()
+                .get(tempora_roughtime::Tag::CERT)
+                .unwrap(),
+            nonce: r.nonce.unwrap_or(&[]),
+            path: r.path,
+            index: r.index,
+        };
+        let again = encode_reply(&parts).unwrap();
+        if name == "google13-single-0" {
+            // roughenough 1.3.0 adds NONC to Google replies; Tempora, like
+            // the Google protocol and roughenough 1.1.8, does not.
+            assert_eq!(again.len(), rep.len() - 64 - 8);
+        } else {
+            assert_eq!(again, rep, "{name}: reply");
+        }
+        // The request too, from its nonce (and SRV).
+        let c = ClientRequest::from_packet(&req).unwrap();
+        let srv = Message::decode(if c.version() == Version::Google {
+            &req[..]
+        } else {
+            &req[12..]
+        })
+        .unwrap()
+        .get(tempora_roughtime::Tag::SRV)
+        .map(|s| <[u8; 32]>::try_from(s).unwrap());
+        assert_eq!(
+            encode_request(c.version(), c.nonce(), srv.as_ref()).unwrap(),
+            req,
+            "{name}: request"
+        );
+    }
+}

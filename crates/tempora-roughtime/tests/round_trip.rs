@@ -195,3 +195,24 @@ fn no_reply_outside_the_delegation_and_rotation_works() {
     assert_eq!(v.midpoint_us, later / 1_000_000 * 1_000_000);
     assert_eq!(v.online_public, srv.delegation().online_public());
 }
+
+#[test]
+fn full_default_batches_fit_the_clients_buffers() {
+    // 64 requests per version: RFC and draft-14 replies within 1024 bytes,
+    // Google replies within the 744 bytes roughenough 1.1.8's client reads.
+    let (_, srv) = server(ServerConfig::default());
+    for v in Version::ALL {
+        let mut batch = Batch::new();
+        for i in 0..64u8 {
+            let req = encode_request(v, &nonce(v, i), None).unwrap();
+            batch.push(&srv, &req, ()).unwrap();
+        }
+        let limit = if v == Version::Google { 744 } else { 1024 };
+        for (_, o) in batch.finish(&srv, NOW_US) {
+            let Outcome::Reply { packet, .. } = o else {
+                panic!("{v}: {o:?}")
+            };
+            assert!(packet.len() <= limit, "{v}: {}", packet.len());
+        }
+    }
+}
