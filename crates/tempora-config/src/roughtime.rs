@@ -111,6 +111,15 @@ pub struct RoughtimeServerSettings {
     pub(crate) rate_limit_interval: i8,
     #[serde(default = "crate::default_rate_limit_burst")]
     pub(crate) rate_limit_burst: u8,
+    /// `workers`: 0 (the default) answers in the timing loop, one batch per
+    /// turn; N (1 to 16) starts N worker threads with SO_REUSEPORT sockets,
+    /// each signing the batch of its own poll turn.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub workers: u8,
+}
+
+fn is_zero(v: &u8) -> bool {
+    *v == 0
 }
 
 fn is_false(v: &bool) -> bool {
@@ -160,6 +169,7 @@ impl RoughtimeServerSettings {
             rate_limit_on: false,
             rate_limit_interval: crate::default_rate_limit_interval(),
             rate_limit_burst: crate::default_rate_limit_burst(),
+            workers: 0,
         }
     }
 

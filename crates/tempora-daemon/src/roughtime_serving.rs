@@ -56,9 +56,29 @@ fn micros(t: Time) -> u64 {
     u64::try_from(t.nanos() / 1000).unwrap_or(0)
 }
 
-/// The running server.
-struct Inner {
-    sockets: Vec<UdpSocket>,
+/// A socket replies go out on: a plain one (the timing loop's) or a
+/// worker's SO_REUSEPORT one, whose replies are queued for one
+/// `sendmmsg(2)`.
+pub(crate) trait ReplySocket {
+    /// Sends (or queues) `data` to `to`; false if it failed.
+    fn reply(&mut self, data: &[u8], to: SocketAddr) -> bool;
+    /// Sends what was queued; the replies that failed.
+    fn done(&mut self) -> usize {
+        0
+    }
+}
+
+impl ReplySocket for UdpSocket {
+    fn reply(&mut self, data: &[u8], to: SocketAddr) -> bool {
+        self.send_to(data, to).is_ok()
+    }
+}
+
+/// The server's policy and state of one loop (the timing loop's, or a
+/// worker's): the core, the access lists, the shared rate limiter, the
+/// batch being collected and the counters.
+pub(crate) struct Inner<S> {
+    pub(crate) sockets: Vec<S>,
     long_term: LongTermKey,
     core: Server,
     lifetime: Duration,
@@ -66,13 +86,15 @@ struct Inner {
     deny: Vec<Cidr>,
     limiter: Option<SharedLimiter>,
     batch: Batch<(usize, SocketAddr)>,
-    counters: RoughtimeServerCounters,
+    pub(crate) counters: RoughtimeServerCounters,
 }
 
-/// The Roughtime server, when configured.
+/// The Roughtime server, when configured: its state and sockets (the
+/// timing loop serves them), or its worker loops.
 #[derive(Default)]
 pub struct RoughtimeServing {
-    inner: Option<Inner>,
+    inner: Option<Inner<UdpSocket>>,
+    workers: Option<crate::roughtime_workers::RoughtimeWorkers>,
 }
 
 impl RoughtimeServing {
@@ -83,7 +105,7 @@ impl RoughtimeServing {
     pub(crate) fn open(
         settings: Option<&RoughtimeServerSettings>,
         ntp_limiter: Option<SharedLimiter>,
-        clock: &dyn DisciplinedClock,
+        clock: &crate::linux::LinuxClock,
     ) -> io::Result<Self> {
         let Some(s) = settings else {
             return Ok(RoughtimeServing::default());
@@ -106,7 +128,7 @@ impl RoughtimeServing {
         );
         let core = Server::new(&long_term, delegation, config);
         let mut sockets = Vec::new();
-        for addr in &s.listen {
+        for addr in s.listen.iter().filter(|_| s.workers == 0) {
             let socket = UdpSocket::bind(addr).map_err(|e| {
                 io::Error::new(e.kind(), format!("[roughtime-server] listen {addr}: {e}"))
             })?;
@@ -125,22 +147,39 @@ impl RoughtimeServing {
             public_key = %tempora_roughtime::base64::encode(&long_term.public()),
             "Roughtime server"
         );
+        let inner = Inner {
+            sockets,
+            long_term,
+            core,
+            lifetime: s.online_key_lifetime,
+            allow: s.allow.clone(),
+            deny: s.deny.clone(),
+            limiter,
+            batch: Batch::new(),
+            counters: RoughtimeServerCounters {
+                online_keys: 1,
+                ..Default::default()
+            },
+        };
+        if s.workers == 0 {
+            return Ok(RoughtimeServing {
+                inner: Some(inner),
+                workers: None,
+            });
+        }
+        let workers =
+            crate::roughtime_workers::RoughtimeWorkers::start(s, &inner, clock.snapshot())?;
         Ok(RoughtimeServing {
-            inner: Some(Inner {
-                sockets,
-                long_term,
-                core,
-                lifetime: s.online_key_lifetime,
-                allow: s.allow.clone(),
-                deny: s.deny.clone(),
-                limiter,
-                batch: Batch::new(),
-                counters: RoughtimeServerCounters {
-                    online_keys: 1,
-                    ..Default::default()
-                },
-            }),
+            inner: None,
+            workers: Some(workers),
         })
+    }
+
+    /// Publishes the clock to the worker loops (each turn).
+    pub fn publish(&self, clock: crate::ntp_workers::ClockSnapshot) {
+        if let Some(w) = &self.workers {
+            w.publish(clock);
+        }
     }
 
     /// The sockets to poll.
@@ -191,16 +230,44 @@ impl RoughtimeServing {
         }
     }
 
-    /// The counters, when the server runs.
+    /// The counters, when the server runs: the timing loop's, or the
+    /// workers' summed.
     pub fn counters(&self) -> Option<RoughtimeServerCounters> {
-        self.inner.as_ref().map(|i| i.counters.clone())
+        match (&self.inner, &self.workers) {
+            (Some(i), _) => Some(i.counters.clone()),
+            (None, Some(w)) => Some(w.counters()),
+            (None, None) => None,
+        }
     }
 }
 
-impl Inner {
+impl<S> Inner<S> {
+    /// The state of a worker loop over `sockets`: the same keys, policy
+    /// and rate limiter, its own batch and counters.
+    pub(crate) fn for_worker<T>(&self, sockets: Vec<T>) -> Inner<T> {
+        Inner {
+            sockets,
+            long_term: self.long_term.clone(),
+            core: self.core.clone(),
+            lifetime: self.lifetime,
+            allow: self.allow.clone(),
+            deny: self.deny.clone(),
+            limiter: self.limiter.clone(),
+            batch: Batch::new(),
+            counters: RoughtimeServerCounters::default(),
+        }
+    }
+
+    /// Whether the batch is full (sign it now).
+    pub(crate) fn batch_full(&self) -> bool {
+        self.batch.len() >= self.core.config().max_batch
+    }
+}
+
+impl<S: ReplySocket> Inner<S> {
     /// One datagram: access lists, rate limit, then the core's checks
     /// into the batch.
-    fn take(&mut self, request: &[u8], socket: usize, from: SocketAddr, now: Time) {
+    pub(crate) fn take(&mut self, request: &[u8], socket: usize, from: SocketAddr, now: Time) {
         self.counters.requests += 1;
         if !allowed(&self.allow, &self.deny, from.ip()) {
             self.counters.denied += 1;
@@ -217,7 +284,7 @@ impl Inner {
         }
     }
 
-    fn drop_counted(&mut self, reason: &DropReason) {
+    pub(crate) fn drop_counted(&mut self, reason: &DropReason) {
         *self
             .counters
             .dropped
@@ -226,23 +293,37 @@ impl Inner {
     }
 
     /// Signs the batch at `now` and sends the replies.
-    fn flush(&mut self, now: Time) {
+    pub(crate) fn flush(&mut self, now: Time) {
+        if self.batch.is_empty() {
+            return;
+        }
         let outcomes = self.batch.finish(&self.core, micros(now));
         self.counters.batches += 1;
         for ((socket, to), outcome) in outcomes {
             match outcome {
-                Outcome::Reply { packet, .. } => match self.sockets[socket].send_to(&packet, to) {
-                    Ok(_) => self.counters.replies += 1,
-                    Err(_) => self.counters.send_errors += 1,
-                },
+                Outcome::Reply { packet, .. } => {
+                    match self
+                        .sockets
+                        .get_mut(socket)
+                        .is_some_and(|s| s.reply(&packet, to))
+                    {
+                        true => self.counters.replies += 1,
+                        false => self.counters.send_errors += 1,
+                    }
+                }
                 Outcome::Dropped(reason) => self.drop_counted(&reason),
             }
+        }
+        for s in &mut self.sockets {
+            let failed = s.done() as u64;
+            self.counters.replies -= failed.min(self.counters.replies);
+            self.counters.send_errors += failed;
         }
     }
 
     /// A new online key when the current one has a quarter of its
     /// lifetime left (or the clock left its validity: a step).
-    fn rotate_if_due(&mut self, now: Time) {
+    pub(crate) fn rotate_if_due(&mut self, now: Time) {
         let d = self.core.delegation();
         let now_us = micros(now);
         let quarter = micros(Time::EPOCH + self.lifetime) / 4;
@@ -269,7 +350,7 @@ mod tests {
     use tempora_ntp::access::RateLimit;
     use tempora_roughtime::{ClientRequest, Version};
 
-    fn inner(now: Time, socket: UdpSocket) -> Inner {
+    fn inner(now: Time, socket: UdpSocket) -> Inner<UdpSocket> {
         let long_term = LongTermKey::from_seed(&[7; 32]);
         let lifetime = Duration::from_secs(86_400);
         let delegation =

@@ -142,6 +142,9 @@ impl TimingLoop {
         }
         // One signature over the Roughtime requests of this turn.
         self.d.roughtime_server.flush(&self.d.runtime.clock);
+        self.d
+            .roughtime_server
+            .publish(self.d.runtime.clock.snapshot());
         self.d.runtime.run_timers()?;
         self.served_upkeep()?;
         let (ntp, runtime) = (&self.d.ntp_server, &self.d.runtime);

@@ -174,13 +174,25 @@ fn tempora_server(
     listen: &str,
     offset: &str,
 ) -> (String, String) {
+    tempora_server_with(lab, name, ns, listen, offset, "")
+}
+
+/// [`tempora_server`] with more `[roughtime-server]` keys.
+fn tempora_server_with(
+    lab: &mut Lab,
+    name: &str,
+    ns: usize,
+    listen: &str,
+    offset: &str,
+    more: &str,
+) -> (String, String) {
     let (key, b64, hex) = keygen(lab, name);
     lab.tempora(
         name,
         ns,
         &format!(
             "[clock]\nkind = \"virtual\"\ninitial-offset = \"{offset}\"\n\n\
-             [roughtime-server]\nkey-file = \"{key}\"\nlisten = [\"{listen}\"]\nradius = \"1s\"\n"
+             [roughtime-server]\nkey-file = \"{key}\"\nlisten = [\"{listen}\"]\nradius = \"1s\"\n{more}"
         ),
     );
     let (s, _) = lab.wait_status(name, std::time::Duration::from_secs(10), |s| {
@@ -301,6 +313,26 @@ fn roughenough_clients_against_tempora_server() {
     let s = lab.status("srv").unwrap();
     assert_eq!(s["roughtime_server"]["dropped"]["undersized"], 1, "{s}");
     assert_eq!(s["roughtime_server"]["dropped"]["wrong_server"], 1, "{s}");
+    // The same with two worker loops.
+    let (b64, hex) =
+        tempora_server_with(&mut lab, "srvw", 1, "10.79.0.2:2004", "0s", "workers = 2\n");
+    let mid = roughenough_query(
+        &lab,
+        &c14,
+        &["-p", "14", "-k", &hex],
+        &hex,
+        "10.79.0.2",
+        "2004",
+    );
+    assert!((mid - now_s()).abs() < 2.0, "workers: midpoint {mid}");
+    for v in ["rfc", "google"] {
+        let r = query(&lab, 0, "10.79.0.2:2004", &b64, v);
+        assert_eq!(r["verified"], true, "{r}");
+    }
+    let (s, _) = lab.wait_status("srvw", std::time::Duration::from_secs(3), |s| {
+        s["roughtime_server"]["replies"] == 3
+    });
+    assert_eq!(s.unwrap()["roughtime_server"]["online_keys"], 2);
 }
 
 #[test]
