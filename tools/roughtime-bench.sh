@@ -7,7 +7,8 @@
 # version both speak; Tempora also in RFC 10049 and Google). Each round
 # prints one JSON line per server: replies per second and the server's CPU
 # time per reply (utime + stime of all its threads, /proc/PID/stat); then
-# the medians. One reply in 100 is verified (signatures and Merkle path).
+# the medians. Also Tempora with two worker loops (draft 14). One reply
+# in 100 is verified (signatures and Merkle path).
 # A benchmark, not a test: numbers go to docs/roughtime.md by hand.
 #
 #   sudo tools/roughtime-bench.sh [REQUESTS] [ROUNDS]
@@ -56,11 +57,21 @@ CONF
 ip netns exec "$ns" "$bin/tempora" daemon -c "$work/tempora.toml" >"$work/tempora.log" 2>&1 &
 pids+=($!)
 tempora_pid=$!
+# The same key on two worker loops (SO_REUSEPORT, recvmmsg/sendmmsg).
+sed -e 's/127.0.0.1:2002/127.0.0.1:2004/' -e 's/batch-size = 64/batch-size = 64\nworkers = 2/' \
+    -e "s|$work/tempora.sock|$work/workers.sock|" "$work/tempora.toml" >"$work/workers.toml"
+ip netns exec "$ns" "$bin/tempora" daemon -c "$work/workers.toml" >"$work/workers.log" 2>&1 &
+pids+=($!)
+workers_pid=$!
 seed=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 printf 'port: 2003\ninterface: 127.0.0.1\nseed: %s\nbatch_size: 64\nnum_workers: 1\n' "$seed" >"$work/rough.cfg"
 ip netns exec "$ns" "$rough" "$work/rough.cfg" >"$work/rough.log" 2>&1 &
 pids+=($!)
 rough_pid=$!
+sed -e 's/port: 2003/port: 2005/' -e 's/num_workers: 1/num_workers: 2/' "$work/rough.cfg" >"$work/rough2.cfg"
+ip netns exec "$ns" "$rough" "$work/rough2.cfg" >"$work/rough2.log" 2>&1 &
+pids+=($!)
+rough2_pid=$!
 sleep 2
 rough_key=$(awk '/Long-term public key/ {print $NF}' "$work/rough.log")
 
@@ -91,6 +102,8 @@ for r in $(seq "$rounds"); do
     run tempora-draft14 "$tempora_pid" "$r" 127.0.0.1:2002 --public-key "$key" --version draft-14
     run roughenough-draft14 "$rough_pid" "$r" 127.0.0.1:2003 --public-key "$rough_key" --version draft-14
     run tempora-rfc "$tempora_pid" "$r" 127.0.0.1:2002 --public-key "$key" --version rfc
+    run tempora_2_workers-draft14 "$workers_pid" "$r" 127.0.0.1:2004 --public-key "$key" --version draft-14
+    run roughenough_2_workers-draft14 "$rough2_pid" "$r" 127.0.0.1:2005 --public-key "$rough_key" --version draft-14
     run tempora-google "$tempora_pid" "$r" 127.0.0.1:2002 --public-key "$key" --version google
     run roughenough-google "$rough_pid" "$r" 127.0.0.1:2003 --public-key "$rough_key" --version google
 done
@@ -101,12 +114,14 @@ runs = [json.loads(line) for line in open(sys.argv[1])]
 print()
 print("| server | version | replies per second | CPU per reply (µs) |")
 print("|---|---|---:|---:|")
-for name in ["tempora-draft14", "roughenough-draft14", "tempora-rfc", "tempora-google", "roughenough-google"]:
+for name in ["tempora-draft14", "roughenough-draft14", "tempora_2_workers-draft14", "roughenough_2_workers-draft14", "tempora-rfc", "tempora-google", "roughenough-google"]:
     mine = [r for r in runs if r["server"] == name]
     rate = statistics.median(r["replies_per_s"] for r in mine)
     per = [r["cpu_us_per_reply"] for r in mine if r["cpu_us_per_reply"]]
     per = f"{statistics.median(per):.2f}" if per else "-"
     server, version = name.split("-")
+    server = server.replace("_", " ")
     print(f"| {server} | {version} | {rate:,.0f} | {per} |")
 PY
 ip netns exec "$ns" "$bin/tempora" status --socket "$work/tempora.sock" | grep -i "roughtime server"
+ip netns exec "$ns" "$bin/tempora" status --socket "$work/workers.sock" | grep -i "roughtime server"
