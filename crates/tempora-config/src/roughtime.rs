@@ -229,7 +229,8 @@ pub struct RoughtimeSettings {
     /// intervals overlap) before the clock is stepped.
     pub minimum_agreeing: u8,
     /// `timeout` (default 1 s): how long to wait for each server's reply
-    /// (each is asked up to three times).
+    /// (each is asked up to three times, backing off as RFC 10049 §5
+    /// says).
     #[serde(with = "values::text")]
     pub timeout: Duration,
 }

@@ -10,6 +10,7 @@ use std::time::{Duration as StdDuration, Instant};
 
 use tempora_clock::{Duration, Time};
 use tempora_config::RoughtimeVersion;
+use tempora_roughtime::backoff::request_retry_after_us;
 use tempora_roughtime::{ClientRequest, Verified, Version};
 
 /// Tries per server: a lost datagram is asked again.
@@ -91,7 +92,8 @@ impl Exchange {
 }
 
 /// Asks `target` with `nonce` (a fresh random one, or the chain's next),
-/// waiting `timeout` for each of [`TRIES`] tries; `now` reads the caller's
+/// waiting for each of [`TRIES`] tries `timeout` or the RFC 10049 §5
+/// back-off interval, whichever is longer; `now` reads the caller's
 /// clock. A reply that does not verify is an error naming why.
 pub fn ask(
     target: &Target,
@@ -113,12 +115,15 @@ pub fn ask(
         .connect(target.addr)
         .map_err(|e| format!("{}: {e}", target.name))?;
     let mut last = String::from("no reply");
-    for _ in 0..TRIES {
+    for failures in 0..TRIES {
         let sent = now();
         socket
             .send(request.packet())
             .map_err(|e| format!("{}: {e}", target.name))?;
-        match receive(&socket, &request, target, timeout) {
+        // RFC 10049 §5: back off exponentially before asking again (1 s,
+        // 1.5 s, 2.25 s after one, two, three failures).
+        let backoff = StdDuration::from_micros(request_retry_after_us(failures + 1));
+        match receive(&socket, &request, target, timeout.max(backoff)) {
             Ok((reply, verified)) => {
                 return Ok(Exchange {
                     request,
