@@ -141,6 +141,7 @@ impl Checker<'_> {
             && f.csptp_sources.is_empty()
             && f.csptp_server.is_none()
             && f.refclocks.is_empty()
+            && f.roughtime_server.is_none()
         {
             return Err(self.src.error_at(
                 self.src.text.len(),
@@ -204,6 +205,7 @@ impl Checker<'_> {
         self.ntp_keys(f)?;
         self.csptp(f)?;
         self.refclocks(&f.refclocks)?;
+        self.roughtime(f)?;
         if f.ntp_client.minimum_agreeing_sources == 0 {
             return Err(self.at_value(
                 "ntp-client.minimum-agreeing-sources",

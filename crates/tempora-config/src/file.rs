@@ -9,7 +9,8 @@ use crate::values;
 use crate::{
     ClockSettings, Config, CsptpServerSettings, CsptpSourceSettings, DaemonSettings,
     NtpServerSettings, NtpSourceSettings, NtsKeServerSettings, ObservabilitySettings, PortSettings,
-    PtpSettings, RefclockSettings,
+    PtpSettings, RefclockSettings, RoughtimeServerSettings, RoughtimeSettings,
+    RoughtimeSourceSettings,
 };
 
 /// The tables of the file. [`Config`] has the `[ntp-client]` keys at its
@@ -43,8 +44,22 @@ pub(crate) struct File {
     pub csptp_sources: Vec<CsptpSourceSettings>,
     #[serde(default, rename = "refclock", skip_serializing_if = "Vec::is_empty")]
     pub refclocks: Vec<RefclockSettings>,
+    #[serde(default)]
+    pub roughtime_server: Option<RoughtimeServerSettings>,
+    #[serde(
+        default,
+        rename = "roughtime-source",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub roughtime_sources: Vec<RoughtimeSourceSettings>,
+    #[serde(default, skip_serializing_if = "is_default_roughtime")]
+    pub roughtime: RoughtimeSettings,
     #[serde(default, skip_serializing_if = "is_default_daemon")]
     pub daemon: DaemonSettings,
+}
+
+fn is_default_roughtime(r: &RoughtimeSettings) -> bool {
+    *r == RoughtimeSettings::default()
 }
 
 fn is_default_daemon(d: &DaemonSettings) -> bool {
@@ -100,6 +115,10 @@ impl From<File> for Config {
         if let Some(c) = &mut csptp_server {
             c.rate_limit_from_keys();
         }
+        let mut roughtime_server = f.roughtime_server;
+        if let Some(r) = &mut roughtime_server {
+            r.rate_limit_from_keys();
+        }
         Config {
             ptp: f.ptp,
             ports: f.ports,
@@ -115,6 +134,9 @@ impl From<File> for Config {
             csptp_server,
             csptp_sources: f.csptp_sources,
             refclocks: f.refclocks,
+            roughtime_server,
+            roughtime_sources: f.roughtime_sources,
+            roughtime: f.roughtime,
             daemon: f.daemon,
         }
     }
@@ -129,6 +151,10 @@ impl From<Config> for File {
         let mut csptp_server = c.csptp_server;
         if let Some(s) = &mut csptp_server {
             s.rate_limit_to_keys();
+        }
+        let mut roughtime_server = c.roughtime_server;
+        if let Some(r) = &mut roughtime_server {
+            r.rate_limit_to_keys();
         }
         File {
             ptp: c.ptp,
@@ -147,6 +173,9 @@ impl From<Config> for File {
             csptp_server,
             csptp_sources: c.csptp_sources,
             refclocks: c.refclocks,
+            roughtime_server,
+            roughtime_sources: c.roughtime_sources,
+            roughtime: c.roughtime,
             daemon: c.daemon,
         }
     }

@@ -40,6 +40,7 @@
 mod check;
 mod check_csptp;
 mod check_refclock;
+mod check_roughtime;
 mod csptp;
 mod duration;
 mod error;
@@ -47,6 +48,7 @@ mod file;
 mod ntpv5;
 mod ptp4l;
 mod refclock;
+mod roughtime;
 mod sa;
 mod spans;
 mod values;
@@ -75,6 +77,10 @@ pub use ptp4l::{from_ptp4l, from_ptp4l_with_interfaces};
 pub use refclock::{
     DEFAULT_GPSD_ADDRESS, PhcTimescaleSetting, PpsEdgeSetting, RefclockDriver, RefclockSettings,
     SHM_KEY_BASE,
+};
+pub use roughtime::{
+    ROUGHTIME_PORT, RoughtimeServerSettings, RoughtimeSettings, RoughtimeSourceSettings,
+    RoughtimeVersion, decode_public_key, split_roughtime_address,
 };
 pub use tempora_ntp::access::{Cidr, RateLimit};
 
@@ -761,6 +767,13 @@ pub struct Config {
     pub csptp_sources: Vec<CsptpSourceSettings>,
     /// `[[refclock]]`: reference clocks, in file order.
     pub refclocks: Vec<RefclockSettings>,
+    /// `[roughtime-server]`, if the daemon serves Roughtime.
+    pub roughtime_server: Option<RoughtimeServerSettings>,
+    /// `[[roughtime-source]]`: Roughtime servers asked at start-up, in file
+    /// order.
+    pub roughtime_sources: Vec<RoughtimeSourceSettings>,
+    /// `[roughtime]`: when their consensus steps the clock.
+    pub roughtime: RoughtimeSettings,
     /// `[daemon]`: the user to run as and the system-call filter.
     pub daemon: DaemonSettings,
 }

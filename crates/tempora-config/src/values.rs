@@ -290,6 +290,16 @@ pub(crate) fn csptp_listen<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Socket
     })
 }
 
+/// `[roughtime-server] listen`: `ADDRESS` (port 2002) or `ADDRESS:PORT`.
+pub(crate) fn roughtime_listen<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Vec<SocketAddr>, D::Error> {
+    convert_seq(d, |t| match t.parse::<std::net::IpAddr>() {
+        Ok(ip) => Ok(SocketAddr::new(ip, crate::ROUGHTIME_PORT)),
+        Err(_) => socket_addr(t, "`0.0.0.0`, `::` or `10.0.0.1:2002`"),
+    })
+}
+
 /// `[nts-ke-server] listen`.
 pub(crate) fn nts_ke_listen<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<SocketAddr>, D::Error> {
     convert_seq(d, |t| socket_addr(t, "`0.0.0.0:4460`"))

@@ -79,6 +79,10 @@ pub struct Daemon {
     pub frequency_file: Option<PathBuf>,
     /// What is served from a reference clock, holdover and leap seconds.
     pub served: Served,
+    /// What the `[[roughtime-source]]`s said at start-up.
+    pub roughtime: Option<crate::roughtime_status::RoughtimeStartup>,
+    /// The Roughtime server, with `[roughtime-server]`.
+    pub roughtime_server: crate::roughtime_serving::RoughtimeServing,
 }
 
 /// The NTP server: its state, and either its sockets (served by the timing
@@ -108,6 +112,9 @@ impl NtpServing {
 /// (its first messages sent), the timing loop's descriptors not yet polled.
 pub fn assemble(config: &Config, config_path: &Path) -> io::Result<Daemon> {
     let (mut runtime, max_ppb) = build_runtime(config)?;
+    // Before anything that needs the time (NTS key establishment checks
+    // certificates against it): the Roughtime consensus.
+    let roughtime = roughtime_startup(config, &mut runtime)?;
     // Before the start the instance is its own grandmaster: its data sets
     // are the configured ones.
     let mut served = Served::new(
@@ -167,6 +174,14 @@ pub fn assemble(config: &Config, config_path: &Path) -> io::Result<Daemon> {
         }
     }
     let csptp_server = csptp_server(config, &runtime)?;
+    let roughtime_server = crate::roughtime_serving::RoughtimeServing::open(
+        config.roughtime_server.as_ref(),
+        ntp_server
+            .server
+            .as_ref()
+            .and_then(NtpServer::shared_limiter),
+        &runtime.clock,
+    )?;
     Ok(Daemon {
         runtime,
         control,
@@ -182,7 +197,53 @@ pub fn assemble(config: &Config, config_path: &Path) -> io::Result<Daemon> {
         refclocks,
         frequency_file: config.clock.frequency_file.clone(),
         served,
+        roughtime,
+        roughtime_server,
     })
+}
+
+/// With `[[roughtime-source]]`s: asks them (`crate::roughtime_startup`)
+/// and steps the clock to their consensus when it is due. A PHC is never
+/// stepped from Roughtime.
+fn roughtime_startup(
+    config: &Config,
+    runtime: &mut LinuxRuntime,
+) -> io::Result<Option<crate::roughtime_status::RoughtimeStartup>> {
+    if config.roughtime_sources.is_empty() {
+        return Ok(None);
+    }
+    let clock = &runtime.clock;
+    let (step, mut startup) =
+        crate::roughtime_startup::decide(&config.roughtime_sources, &config.roughtime, &|| {
+            clock.ntp_time(None)
+        });
+    for s in &startup.sources {
+        match &s.error {
+            None => {
+                tracing::info!(source = %s.name, version = %s.version, midpoint_s = s.midpoint_s, radius_s = s.radius_s, offset_s = s.offset_s, "Roughtime source verified")
+            }
+            Some(e) => tracing::warn!(source = %s.name, error = %e, "Roughtime source"),
+        }
+    }
+    if let Some(m) = &startup.malfeasance {
+        tracing::error!(proof = %m.report, "Roughtime malfeasance: {}", m.summary);
+    }
+    match (step, &config.clock.kind) {
+        (Some(_), ClockKind::Phc(_)) => {
+            startup.stepped_s = None;
+            startup.outcome = "not stepped: a PHC is not stepped from Roughtime".into();
+        }
+        (Some(step), _) => {
+            runtime.step_clock(step)?;
+            tracing::info!(
+                step_s = step.as_secs_f64(),
+                "clock stepped to the Roughtime consensus"
+            );
+        }
+        (None, _) => {}
+    }
+    tracing::info!(outcome = %startup.outcome, agreeing = startup.agreeing, "Roughtime start-up");
+    Ok(Some(startup))
 }
 
 /// The control socket and, with `status-socket`, the read-only status

@@ -279,6 +279,12 @@ impl NtpServer {
         self
     }
 
+    /// Its rate limiter, when it limits: the Roughtime server counts its
+    /// requests in the same table.
+    pub(crate) fn shared_limiter(&self) -> Option<SharedLimiter> {
+        self.core.limiter().clone()
+    }
+
     /// The server of a worker loop: the same policy and the same rate
     /// limiter; its own interleaved-mode state (a client's requests all
     /// land on one SO_REUSEPORT socket, chosen by the kernel from the

@@ -1,5 +1,6 @@
 //! What the daemon needs from the machine, checked before it opens
 //! anything: the NTS-KE certificate chain and private key parse and match,
+//! the Roughtime long-term key is private to the daemon,
 //! the files it reads are readable, the directories it writes in are
 //! writable, nothing but a stale socket sits where its sockets go, their
 //! directories are safe, the user and groups exist; interfaces that are
@@ -43,6 +44,9 @@ pub fn check(config: &Config) -> io::Result<Vec<String>> {
         }
     }
     warnings.extend(key_files(config)?);
+    if let Some(r) = &config.roughtime_server {
+        crate::roughtime_key::load(&r.key_file)?;
+    }
     if let Some(ca) = &config.nts_ca_file {
         std::fs::File::open(ca).map_err(|e| refused(ca, e))?;
     }

@@ -33,6 +33,7 @@ pub fn render(status: &Status) -> String {
     refclocks(&mut out, &status.refclocks);
     master_sanity(&mut out, status);
     crate::prometheus_served::render(&mut out, status);
+    crate::prometheus_roughtime::render(&mut out, status);
     out.push_str("# HELP tempora_ptp_receive_errors_total PTP messages dropped on receipt.\n# TYPE tempora_ptp_receive_errors_total counter\n");
     for p in &status.ports {
         out.push_str(&format!(

@@ -87,6 +87,9 @@ impl TimingLoop {
         for fd in d.csptp_sources.iter().flat_map(|c| c.fds()) {
             tokens.add(fd, Token::CsptpClient);
         }
+        for fd in d.roughtime_server.fds() {
+            tokens.add(fd, Token::RoughtimeServer);
+        }
         for fd in d.refclocks.iter().flat_map(|r| r.fds()) {
             tokens.add(fd, Token::Refclock);
         }
@@ -137,6 +140,11 @@ impl TimingLoop {
         for (token, r) in ready {
             self.dispatch(token, &r)?;
         }
+        // One signature over the Roughtime requests of this turn.
+        self.d.roughtime_server.flush(&self.d.runtime.clock);
+        self.d
+            .roughtime_server
+            .publish(self.d.runtime.clock.snapshot());
         self.d.runtime.run_timers()?;
         self.served_upkeep()?;
         let (ntp, runtime) = (&self.d.ntp_server, &self.d.runtime);
@@ -183,6 +191,7 @@ impl TimingLoop {
                     c.service(r.fd, r.readable, r.error_queue, ntp, &mut d.runtime)?;
                 }
             }
+            Token::RoughtimeServer => d.roughtime_server.serve(r.fd, &d.runtime.clock),
             Token::Refclock => {
                 if let (Some(rc), Some(ntp)) = (d.refclocks.as_mut(), d.ntp_client.as_ref()) {
                     rc.service(r.fd, ntp, &d.runtime);
@@ -389,6 +398,8 @@ impl TimingLoop {
             s.csptp_client = Some(c.counters());
         }
         s.csptp_server = d.csptp_server.counters();
+        s.roughtime_server = d.roughtime_server.counters();
+        s.roughtime = d.roughtime.clone();
         if let (Some(rc), Some(ntp)) = (&d.refclocks, &d.ntp_client) {
             s.refclocks = rc.status(ntp);
         }

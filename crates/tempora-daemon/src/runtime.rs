@@ -587,6 +587,8 @@ impl<P: PortIo, C: DisciplinedClock> Runtime<P, C> {
             csptp_sources: Vec::new(),
             csptp_client: None,
             csptp_server: None,
+            roughtime_server: None,
+            roughtime: None,
             holdover: None,
             leap_seconds: None,
             refclocks: Vec::new(),
@@ -654,6 +656,20 @@ impl<P: PortIo, C: DisciplinedClock> Runtime<P, C> {
             std::mem::take(&mut self.ptp_samples),
             std::mem::take(&mut self.ptp_left),
         )
+    }
+
+    /// Steps the clock by `step` at the current frequency (the start-up
+    /// step from the Roughtime consensus, `crate::roughtime_startup`),
+    /// counted with the other steps.
+    pub fn step_clock(&mut self, step: Duration) -> io::Result<()> {
+        let frequency_ppb = self.servo.frequency_ppb();
+        self.apply_correction(Correction::Step {
+            step,
+            frequency_ppb,
+        })?;
+        self.steps += 1;
+        self.engine.notify_clock_step();
+        Ok(())
     }
 
     /// Clock steps made so far (PTP or NTP).

@@ -494,6 +494,13 @@ pub struct Status {
     /// The CSPTP server's counters, when it runs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub csptp_server: Option<CsptpServerCounters>,
+    /// The Roughtime server's counters, when it runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roughtime_server: Option<crate::roughtime_status::RoughtimeServerCounters>,
+    /// What the `[[roughtime-source]]`s said at start-up, when there are
+    /// any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roughtime: Option<crate::roughtime_status::RoughtimeStartup>,
     /// Holdover and what is served from a reference clock (the daemon).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub holdover: Option<crate::served_status::HoldoverReport>,
@@ -636,6 +643,31 @@ pub(crate) mod tests {
                 follow_ups: 6,
                 dropped: [("truncated_tlv".to_string(), 1)].into(),
                 ..Default::default()
+            }),
+            roughtime_server: Some(crate::roughtime_status::RoughtimeServerCounters {
+                requests: 9,
+                replies: 8,
+                batches: 2,
+                dropped: [("undersized".to_string(), 1)].into(),
+                ..Default::default()
+            }),
+            roughtime: Some(crate::roughtime_status::RoughtimeStartup {
+                sources: vec![crate::roughtime_status::RoughtimeSourceStatus {
+                    name: "rt.example:2002".into(),
+                    address: Some("192.0.2.9:2002".into()),
+                    version: "rfc".into(),
+                    verified: true,
+                    midpoint_s: Some(1_780_000_000.0),
+                    radius_s: Some(1.0),
+                    rtt_s: Some(0.02),
+                    offset_s: Some(-3600.0),
+                    error: None,
+                }],
+                agreeing: 1,
+                consensus_offset_s: Some(-3600.0),
+                stepped_s: None,
+                outcome: "too few servers agree (1 of 2)".into(),
+                malfeasance: None,
             }),
             holdover: Some(crate::served_status::HoldoverReport {
                 state: "holdover".into(),

@@ -33,6 +33,8 @@ pub enum Token {
     CsptpServer,
     /// A socket of the CSPTP sources.
     CsptpClient,
+    /// A socket of the Roughtime server.
+    RoughtimeServer,
     /// A reference clock's socket or device (gpsd, SOCK, a serial port).
     Refclock,
 }

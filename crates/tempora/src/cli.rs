@@ -85,6 +85,22 @@ pub enum Command {
         /// system's.
         #[arg(long, value_name = "FILE")]
         ca_file: Option<std::path::PathBuf>,
+        /// Ask Roughtime servers (RFC 10049; PORT 2002 by default) instead:
+        /// each signed reply is verified with --public-key and printed with
+        /// its midpoint, radius, offset from the system clock, version and
+        /// round trip. Several servers are asked in a chain (each nonce
+        /// derived from the reply before, RFC 10049 §8.2); a server whose
+        /// time contradicts the chain is reported with the proof.
+        #[arg(long, conflicts_with = "nts")]
+        roughtime: bool,
+        /// With --roughtime: a server's long-term public key (base64 or
+        /// hex), once per server, in order.
+        #[arg(long, value_name = "KEY", requires = "roughtime")]
+        public_key: Vec<String>,
+        /// With --roughtime: the version to ask in: rfc (RFC 10049),
+        /// draft-14 (roughenough 1.3) or google (roughenough 1.1).
+        #[arg(long = "rt-version", value_name = "VERSION", default_value = "rfc")]
+        rt_version: String,
         /// The servers to ask.
         #[arg(
             required = true,
@@ -92,6 +108,9 @@ pub enum Command {
         )]
         servers: Vec<String>,
     },
+    /// Roughtime tools.
+    #[command(subcommand)]
+    Roughtime(RoughtimeCommand),
     /// Show what a running daemon is doing: port states, parent and
     /// grandmaster, offset, path delay, servo and clock.
     Status {
@@ -114,6 +133,19 @@ pub enum Command {
         /// Seed of every random draw.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+    },
+}
+
+/// The subcommands of `tempora roughtime`.
+#[derive(Debug, Subcommand)]
+pub enum RoughtimeCommand {
+    /// Make a Roughtime server's long-term key: writes FILE (mode 0600,
+    /// never over an existing file) for `[roughtime-server] key-file` and
+    /// prints the public key clients need (base64 and hex).
+    Keygen {
+        /// The key file to create.
+        #[arg(long = "out", value_name = "FILE")]
+        out: PathBuf,
     },
 }
 

@@ -10,11 +10,13 @@ mod cli;
 mod config;
 mod demo;
 mod query;
+mod query_roughtime;
 mod sim;
 mod status;
 mod status_ntp;
+mod status_roughtime;
 mod status_served;
-use cli::{Cli, Command, ConfigCommand};
+use cli::{Cli, Command, ConfigCommand, RoughtimeCommand};
 use tempora_inspect::{InspectError, InspectOptions, Summary, inspect_file_with};
 
 fn inspect(json: bool, sa_file: Option<&std::path::Path>, files: &[PathBuf]) -> ExitCode {
@@ -135,6 +137,9 @@ fn main() -> ExitCode {
             timeout,
             nts,
             ca_file,
+            roughtime,
+            public_key,
+            rt_version,
             servers,
         } => {
             if !(timeout.is_finite() && timeout > 0.0 && timeout <= 3600.0) {
@@ -142,6 +147,9 @@ fn main() -> ExitCode {
                 return ExitCode::from(2);
             }
             let timeout = std::time::Duration::from_secs_f64(timeout);
+            if roughtime {
+                return query_roughtime::query(&servers, &public_key, &rt_version, json, timeout);
+            }
             let nts = nts.then_some(tempora_nts::client::KeOptions {
                 ca_file,
                 system_roots: true,
@@ -150,6 +158,7 @@ fn main() -> ExitCode {
             query::query(&servers, json, timeout, nts.as_ref())
         }
         Command::Daemon { config } => daemon(&config),
+        Command::Roughtime(RoughtimeCommand::Keygen { out }) => query_roughtime::keygen(&out),
         Command::Config(ConfigCommand::Check { syntax_only, file }) => {
             config::check(&file, syntax_only)
         }

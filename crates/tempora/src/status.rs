@@ -92,6 +92,9 @@ pub fn status(socket: &Path, json: bool) -> ExitCode {
     for line in crate::status_ntp::lines(&s) {
         println!("{line}");
     }
+    for line in crate::status_roughtime::lines(&s) {
+        println!("{line}");
+    }
     print_sources(&s);
     ExitCode::SUCCESS
 }

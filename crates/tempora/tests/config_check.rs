@@ -325,3 +325,33 @@ fn ntpv5_keys_are_checked() {
     std::fs::write(&smear, text).unwrap();
     refused_by_both(&smear, "needs 5 in `versions`");
 }
+
+/// The Roughtime long-term key: made by `tempora roughtime keygen` (mode
+/// 0600), refused by both when its group or others may read it, or (as
+/// root) when another user owns it.
+#[test]
+fn a_roughtime_key_others_may_read_is_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let s = Scratch::new("roughtime");
+    let key = s.path("rt.key");
+    let (code, out, err) = tempora(&["roughtime", "keygen", "--out", &key]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("public key (base64) "), "{out}");
+    let section =
+        format!("\n[roughtime-server]\nkey-file = \"{key}\"\nlisten = [\"127.0.0.1:12999\"]\n");
+    let file = s.config("rt.toml", &section);
+    let (code, _, err) = tempora(&["config", "check", &file]);
+    assert_eq!(code, 0, "{err}");
+    // Never over an existing key.
+    assert_eq!(tempora(&["roughtime", "keygen", "--out", &key]).0, 2);
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    refused_by_both(
+        &file,
+        "has mode 0644: its group or others may read the long-term key",
+    );
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    if tempora_linux::account::effective_uid() == 0 {
+        std::os::unix::fs::chown(&key, Some(65534), None).unwrap();
+        refused_by_both(&file, "is owned by uid 65534, not by the daemon (uid 0)");
+    }
+}

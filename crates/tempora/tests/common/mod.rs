@@ -143,15 +143,31 @@ pub fn peer_bin(peer: &str, bin: &str) -> Option<PathBuf> {
     None
 }
 
+/// The clock-adjustment shim's source: `$TEMPORA_NOADJ_C`, else
+/// `tools/noadj.c` beside the shared captures (`$TEMPORA_SHARED_VECTORS/..`),
+/// else the `shared/` folder beside this checkout.
+pub fn noadj_source() -> String {
+    if let Ok(path) = std::env::var("TEMPORA_NOADJ_C") {
+        return path;
+    }
+    let beside_vectors = std::env::var_os("TEMPORA_SHARED_VECTORS")
+        .map(|v| Path::new(&v).join("../tools/noadj.c"))
+        .filter(|p| p.is_file());
+    let beside_checkout = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/tools/noadj.c");
+    beside_vectors
+        .unwrap_or(beside_checkout)
+        .display()
+        .to_string()
+}
+
 impl Lab {
-    /// Builds `/work/shared/tools/noadj.c` (or `$TEMPORA_NOADJ_C`) into
+    /// Builds the project's `shared/tools/noadj.c` ([`noadj_source`]) into
     /// the lab directory and returns the command prefix that runs a peer
     /// unable to touch the system clock: `setpriv` drops CAP_SYS_TIME from
     /// the bounding set, and the preloaded shim turns clock adjustments
     /// into reads.
     pub fn no_clock_access(&self) -> Vec<String> {
-        let source = std::env::var("TEMPORA_NOADJ_C")
-            .unwrap_or_else(|_| "/work/shared/tools/noadj.c".to_string());
+        let source = noadj_source();
         let so = self.path("noadj.so");
         let out = Command::new("gcc")
             .args(["-shared", "-fPIC", "-O2", "-o", &so, &source, "-ldl"])
