@@ -153,7 +153,8 @@ pub fn noadj_source() -> String {
     let beside_vectors = std::env::var_os("TEMPORA_SHARED_VECTORS")
         .map(|v| Path::new(&v).join("../tools/noadj.c"))
         .filter(|p| p.is_file());
-    let beside_checkout = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/tools/noadj.c");
+    let beside_checkout =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/tools/noadj.c");
     beside_vectors
         .unwrap_or(beside_checkout)
         .display()
