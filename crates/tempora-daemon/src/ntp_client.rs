@@ -718,6 +718,24 @@ impl NtpClient {
             .and_then(|s| s.source.last.map(|l| l.stratum))
     }
 
+    /// The system peer, when it is one of the NTP sources, as its last
+    /// sample says (what the NTP server announces while following it).
+    pub fn system_peer_upstream(&self) -> Option<crate::ntp_upstream::NtpUpstream> {
+        let s = self
+            .sources
+            .iter()
+            .find(|s| self.system.report(s.id).system_peer)?;
+        let last = s.source.last?;
+        Some(crate::ntp_upstream::NtpUpstream {
+            stratum: last.stratum,
+            reference_id: tempora_ntp::wire::ReferenceId::of_upstream(s.addr.ip()),
+            leap: last.leap,
+            root_delay: last.root_delay + last.delay,
+            root_dispersion: last.root_dispersion + last.offset.abs(),
+            at: last.t4,
+        })
+    }
+
     /// Every source of the system process, PTP ports first, then the NTP
     /// sources and `others` (sources of other kinds, by name), for the
     /// status; and the system peer's name.

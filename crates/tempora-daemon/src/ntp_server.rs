@@ -3,7 +3,8 @@
 //! comes from. With a PTP slave port locked to its grandmaster this is the
 //! PTP-to-NTP bridge: stratum 1 and reference id "PTP" when the grandmaster
 //! is traceable to a primary reference (clockClass 6, 7, 13 or 14, IEEE
-//! 1588-2019 §7.6.2.5 Table 4), stratum 2 otherwise. Without a synchronised
+//! 1588-2019 §7.6.2.5 Table 4), stratum 2 otherwise. Following an NTP
+//! source, one stratum below it (`crate::ntp_upstream`). Without a synchronised
 //! source it answers with `local-stratum` (reference "LOCL", like chrony's
 //! `local stratum`) if configured, else LI 3 and stratum 16. Locked to a
 //! reference clock, or in holdover from one, `crate::served` decides
@@ -31,6 +32,7 @@ use tempora_ptp::datasets::PortState;
 
 use crate::ntp_keys::SharedKeyTable;
 use crate::ntp_loop::LoopGuard;
+use crate::ntp_upstream::{NtpUpstream, served_clock};
 use crate::runtime::{DisciplinedClock, PortIo, Runtime};
 use crate::status::NtpServerCounters;
 
@@ -47,6 +49,7 @@ pub struct NtpServerPolicy {
 pub fn server_clock<P: PortIo, C: DisciplinedClock>(
     runtime: &Runtime<P, C>,
     policy: &NtpServerPolicy,
+    upstream: Option<&NtpUpstream>,
     now_utc: Time,
 ) -> ServerClock {
     let engine = &runtime.engine;
@@ -67,6 +70,10 @@ pub fn server_clock<P: PortIo, C: DisciplinedClock>(
             root_dispersion: current.offset_from_master.abs() + Duration::from_micros(1),
             ..ServerClock::UNSYNCHRONIZED
         };
+    }
+    let following = upstream.filter(|_| runtime.servo_state() == ServoState::Locked);
+    if let Some(c) = following.and_then(|up| served_clock(up, policy.precision, now_utc)) {
+        return c;
     }
     match policy.local_stratum {
         Some(stratum) => ServerClock {
@@ -215,6 +222,8 @@ pub struct NtpServer {
     timescales: (Option<i16>, Duration),
     /// Our NTPv5 reference id and the Bloom filter served.
     guard: Option<LoopGuard>,
+    /// The system peer when it is an NTP source.
+    upstream: Option<NtpUpstream>,
 }
 
 impl NtpServer {
@@ -249,6 +258,7 @@ impl NtpServer {
             served: (None, LeapIndicator::NoWarning),
             timescales: (None, Duration::ZERO),
             guard: None,
+            upstream: None,
         }
     }
 
@@ -304,6 +314,7 @@ impl NtpServer {
             served: self.served,
             timescales: self.timescales,
             guard: self.guard.clone(),
+            upstream: self.upstream,
         }
     }
 
@@ -313,13 +324,20 @@ impl NtpServer {
     /// on a synchronized answer.
     pub fn state<P: PortIo, C: DisciplinedClock>(&self, runtime: &Runtime<P, C>) -> ServerClock {
         let (served, leap) = self.served;
-        let mut c = served
-            .unwrap_or_else(|| server_clock(runtime, &self.policy, runtime.clock.ntp_time(None)));
+        let mut c = served.unwrap_or_else(|| {
+            let now = runtime.clock.ntp_time(None);
+            server_clock(runtime, &self.policy, self.upstream.as_ref(), now)
+        });
         if c.leap == LeapIndicator::NoWarning {
             c.leap = leap;
         }
         (c.tai_offset, c.smear_offset) = self.timescales;
         c
+    }
+
+    /// Sets the system peer when it is an NTP source, or `None`.
+    pub fn set_upstream(&mut self, upstream: Option<NtpUpstream>) {
+        self.upstream = upstream;
     }
 
     /// Sets what a reference clock decides (`crate::served`): the answer,

@@ -275,6 +275,11 @@ impl TimingLoop {
         }
         d.served.update(now, system, &mut d.runtime)?;
         if let Some(server) = d.ntp_server.server.as_mut() {
+            server.set_upstream(
+                d.ntp_client
+                    .as_ref()
+                    .and_then(NtpClient::system_peer_upstream),
+            );
             let clock = d.served.ntp_clock(server.precision(), now);
             server.set_served(clock, d.served.leap_indicator());
             let smear = crate::leap_smear::smear_offset(d.served.leap_state(), now);

@@ -613,3 +613,41 @@ fn tempora_interleaved_client_against_chronyd() {
     assert!(source["interleaved_samples"].as_u64().unwrap() >= 10, "{s}");
     assert!(worst <= 100_000.0, "{s}");
 }
+
+/// A Tempora server that follows an NTP source announces one stratum
+/// below it with the source's address as its reference ID (RFC 5905
+/// §7.3, §11.2.3), as a chain of chrony servers does, not stratum 16:
+/// chronyd at `local stratum 3`, Tempora its client and a server, ntpdig
+/// and `tempora query` a hop further.
+#[test]
+fn tempora_serves_one_stratum_below_its_ntp_source() {
+    if !ntp_available() {
+        return;
+    }
+    let mut lab = Lab::chain("nu", 3);
+    lab.chronyd("upstream", 0, "local stratum 3\nallow all\n");
+    lab.tempora(
+        "middle",
+        1,
+        "[[ntp-source]]\naddress = \"10.79.0.1\"\nminpoll = 0\nmaxpoll = 0\n\n\
+         [clock]\nkind = \"virtual\"\n\n[ntp-server]\nlisten = [\"0.0.0.0:123\"]\n",
+    );
+    let deadline = Instant::now() + Duration::from_secs(90);
+    let ntpdig = loop {
+        let out = lab.run(2, "ntpdig", &["-j", "-t", "1", "10.79.1.1"]);
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let v = serde_json::from_str::<serde_json::Value>(text.lines().next().unwrap_or(""))
+            .unwrap_or_default();
+        if v["stratum"] == 4 || Instant::now() > deadline {
+            break v;
+        }
+        std::thread::sleep(Duration::from_secs(1));
+    };
+    eprintln!("ntpdig of the middle server: {ntpdig}");
+    assert_eq!(ntpdig["stratum"], 4, "{ntpdig}");
+    assert_eq!(ntpdig["leap"], "no-leap", "{ntpdig}");
+    let v = query(&lab, 2, &["10.79.1.1"]);
+    assert_eq!(v[0]["refid"], "10.79.0.1", "{v}");
+    assert_eq!(v[0]["stratum"], 4, "{v}");
+    assert!(v[0]["root_delay_s"].as_f64().unwrap() > 0.0, "{v}");
+}

@@ -65,6 +65,20 @@ impl ReferenceId {
         ReferenceId(addr.octets())
     }
 
+    /// The reference ID a server announces for its upstream server at
+    /// `addr` (RFC 5905 §7.3): the IPv4 address itself, or the first four
+    /// octets of the MD5 hash of the IPv6 address.
+    pub fn of_upstream(addr: core::net::IpAddr) -> Self {
+        use md5::Digest as _;
+        match addr {
+            core::net::IpAddr::V4(a) => ReferenceId(a.octets()),
+            core::net::IpAddr::V6(a) => {
+                let sum: [u8; 16] = md5::Md5::digest(a.octets()).into();
+                ReferenceId([sum[0], sum[1], sum[2], sum[3]])
+            }
+        }
+    }
+
     /// Interprets the octets according to `stratum` (RFC 5905 §7.3).
     pub const fn interpret(self, stratum: u8) -> ReferenceIdKind {
         match stratum {
