@@ -77,10 +77,9 @@ fn toml_error(src: &Source<'_>, e: &toml::de::Error) -> ConfigError {
                 let bare = t.trim_matches(['[', ']']);
                 name.trim_matches('`') == bare
             }) {
-            format!(
-                "unknown table `{}`; expected one of [ptp], [[port]], [clock], [observability]",
-                line.trim()
-            )
+            // serde's list of the sections: the parser's own, complete.
+            let sep = if expected.is_empty() { "" } else { "; " };
+            format!("unknown table `{}`{sep}{expected}", line.trim())
         } else if expected.is_empty() {
             format!("unknown key {name} {where_}")
         } else {

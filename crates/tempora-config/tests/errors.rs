@@ -38,7 +38,10 @@ fn unknown_table() {
     let e = error(&format!("{PORT}[colour]\nx = 1\n"));
     assert_eq!(
         e,
-        "t.toml:3:1: unknown table `[colour]`; expected one of [ptp], [[port]], [clock], [observability]"
+        "t.toml:3:1: unknown table `[colour]`; expected one of `ptp`, `port`, `clock`, \
+         `observability`, `ntp-server`, `ntp-source`, `ntp-client`, `nts-ke-server`, \
+         `csptp-server`, `csptp-source`, `refclock`, `roughtime-server`, \
+         `roughtime-source`, `roughtime`, `daemon`"
     );
 }
 
