@@ -135,6 +135,12 @@ impl RoughtimeServing {
                 io::Error::new(e.kind(), format!("[roughtime-server] listen {addr}: {e}"))
             })?;
             socket.set_nonblocking(true)?;
+            // A burst of requests (1 kB each) waits in a deeper queue
+            // instead of being dropped; failing to get it is no error.
+            let _ = tempora_linux::udp_server::set_receive_buffer(
+                &socket,
+                tempora_linux::udp_server::RECEIVE_BUFFER,
+            );
             sockets.push(socket);
         }
         let limiter = match (s.rate_limit, ntp_limiter) {

@@ -104,14 +104,9 @@ impl UdpServer {
             )
             .map_err(|e| sys::context(e, "IPV6_V6ONLY"))?;
         }
-        // A deeper receive queue rides out bursts (the kernel caps it at
-        // net.core.rmem_max); failing to get it is no error.
-        let _ = sys::setsockopt(
-            fd.as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_RCVBUF,
-            &(4 << 20) as &libc::c_int,
-        );
+        // A deeper receive queue rides out bursts; failing to get it is no
+        // error.
+        let _ = set_receive_buffer(&fd, RECEIVE_BUFFER);
         crate::socket::bind(fd.as_raw_fd(), &SockAddr::from_socket_addr(local))
             .map_err(|e| sys::context(e, format!("bind {local}")))?;
         Ok(UdpServer {
@@ -245,6 +240,25 @@ impl UdpServer {
     }
 }
 
+/// The receive queue server sockets ask for (4 MiB, capped by the kernel
+/// at `net.core.rmem_max`): a burst of requests waits instead of being
+/// dropped.
+pub const RECEIVE_BUFFER: usize = 4 << 20;
+
+/// Asks for a receive queue of `bytes` on `socket` (`SO_RCVBUF`; the
+/// kernel caps it at `net.core.rmem_max`), e.g. for a plain
+/// `std::net::UdpSocket` that serves bursts.
+pub fn set_receive_buffer(socket: &impl AsRawFd, bytes: usize) -> io::Result<()> {
+    let bytes = libc::c_int::try_from(bytes).unwrap_or(libc::c_int::MAX);
+    sys::setsockopt(
+        socket.as_raw_fd(),
+        libc::SOL_SOCKET,
+        libc::SO_RCVBUF,
+        &bytes,
+    )
+    .map_err(|e| sys::context(e, "SO_RCVBUF"))
+}
+
 /// The receive buffers of a batch: [`MAX_BATCH`] of `bytes` each.
 fn batch_bufs(bytes: usize) -> Vec<Box<[u8]>> {
     (0..MAX_BATCH)
@@ -271,6 +285,13 @@ mod tests {
             .recv_batch(|_, data, d| got.push((data.len(), d.truncated)))
             .unwrap();
         got
+    }
+
+    #[test]
+    fn a_std_socket_gets_a_deeper_receive_queue() {
+        let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        assert!(set_receive_buffer(&socket, RECEIVE_BUFFER).is_ok());
+        assert!(set_receive_buffer(&socket, usize::MAX).is_ok());
     }
 
     #[test]
