@@ -27,9 +27,11 @@ use crate::roughtime_client::version_of;
 use crate::roughtime_status::RoughtimeServerCounters;
 use crate::runtime::DisciplinedClock;
 
-/// The largest request read (a datagram; RFC 10049 §5.1 asks for at least
-/// 1024 bytes).
-const MAX_REQUEST: usize = 1500;
+/// The largest request read, in the timing loop and in the worker loops'
+/// `recvmmsg(2)` buffers (RFC 10049 §5.1: requests are at least 1024
+/// bytes, plus the 12-byte framing header, and clients may pad more): a
+/// whole Ethernet MTU. Longer datagrams are not answered.
+pub(crate) const MAX_REQUEST: usize = 1500;
 
 /// How far before now an online key's validity starts (a client whose
 /// clock is a little behind still accepts it).
@@ -133,6 +135,12 @@ impl RoughtimeServing {
                 io::Error::new(e.kind(), format!("[roughtime-server] listen {addr}: {e}"))
             })?;
             socket.set_nonblocking(true)?;
+            // A burst of requests (1 kB each) waits in a deeper queue
+            // instead of being dropped; failing to get it is no error.
+            let _ = tempora_linux::udp_server::set_receive_buffer(
+                &socket,
+                tempora_linux::udp_server::RECEIVE_BUFFER,
+            );
             sockets.push(socket);
         }
         let limiter = match (s.rate_limit, ntp_limiter) {
@@ -345,12 +353,14 @@ impl<S: ReplySocket> Inner<S> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use tempora_ntp::access::RateLimit;
     use tempora_roughtime::{ClientRequest, Version};
 
-    fn inner(now: Time, socket: UdpSocket) -> Inner<UdpSocket> {
+    /// A server with a fixed key (seed 7), rate limit 2 per minute and
+    /// 10.0.0.0/8 denied, reading `socket`.
+    pub(crate) fn inner<S>(now: Time, socket: S) -> Inner<S> {
         let long_term = LongTermKey::from_seed(&[7; 32]);
         let lifetime = Duration::from_secs(86_400);
         let delegation =

@@ -19,7 +19,7 @@ use tempora_linux::udp_server::UdpServer;
 
 use crate::ntp_server::ServedTime;
 use crate::ntp_workers::ClockSnapshot;
-use crate::roughtime_serving::{Inner, ReplySocket};
+use crate::roughtime_serving::{Inner, MAX_REQUEST, ReplySocket};
 use crate::roughtime_status::RoughtimeServerCounters;
 
 impl ReplySocket for UdpServer {
@@ -56,9 +56,7 @@ impl RoughtimeWorkers {
         for _ in 0..settings.workers {
             let mut set = Vec::new();
             for addr in &settings.listen {
-                set.push(UdpServer::bind_reuseport(*addr, false).map_err(|e| {
-                    io::Error::new(e.kind(), format!("[roughtime-server] listen {addr}: {e}"))
-                })?);
+                set.push(bind(*addr)?);
             }
             sets.push(set);
         }
@@ -108,6 +106,14 @@ impl Drop for RoughtimeWorkers {
             let _ = t.join();
         }
     }
+}
+
+/// A worker's socket on `addr`: SO_REUSEPORT, and batch buffers of
+/// [`MAX_REQUEST`] bytes (Roughtime requests are 1024 bytes and up).
+fn bind(addr: SocketAddr) -> io::Result<UdpServer> {
+    let socket = UdpServer::bind_reuseport(addr, false)
+        .map_err(|e| io::Error::new(e.kind(), format!("[roughtime-server] listen {addr}: {e}")))?;
+    Ok(socket.with_max_datagram(MAX_REQUEST))
 }
 
 /// One worker: wait, read every ready socket into the batch (signing it
@@ -174,5 +180,51 @@ fn read(inner: &mut Inner<UdpServer>, i: usize, now: &dyn Fn() -> Time) {
         if !matches!(n, Ok(64..)) {
             break;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::roughtime_serving::tests::inner;
+    use tempora_roughtime::ClientRequest;
+    use tempora_roughtime::Version;
+    use tempora_roughtime::request::encode_request_padded;
+
+    /// A worker's socket as `start` makes it, on a free loopback port.
+    fn worker_socket() -> (UdpServer, SocketAddr) {
+        let free = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let addr = free.local_addr().unwrap();
+        drop(free);
+        (bind(addr).unwrap(), addr)
+    }
+
+    /// Requests longer than 1024 bytes (padded further, RFC 10049 §5.1)
+    /// are read whole by a worker and answered; longer than
+    /// `MAX_REQUEST`, counted `truncated`.
+    #[test]
+    fn a_worker_answers_a_1100_byte_request() {
+        let now = Time::from_secs_nanos(1_800_000_000, 0);
+        let (socket, to) = worker_socket();
+        let mut s = inner(now, socket);
+        let public = tempora_roughtime::LongTermKey::from_seed(&[7; 32]).public();
+        let client = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        client
+            .set_read_timeout(Some(std::time::Duration::from_secs(2)))
+            .unwrap();
+        let srv = tempora_roughtime::hash::srv_value(&public);
+        let packet = encode_request_padded(Version::Rfc, &[4; 32], Some(&srv), 1100).unwrap();
+        assert_eq!(packet.len(), 1100);
+        client.send_to(&packet, to).unwrap();
+        client.send_to(&[0u8; MAX_REQUEST + 1], to).unwrap();
+        read(&mut s, 0, &|| now);
+        s.flush(now);
+        assert_eq!(s.counters.dropped.get("truncated"), Some(&1));
+        assert_eq!(s.counters.replies, 1);
+        let mut buf = [0u8; 2048];
+        let n = client.recv(&mut buf).unwrap();
+        let req = ClientRequest::from_packet(&packet).unwrap();
+        let v = req.verify(&buf[..n], &public).expect("a verified reply");
+        assert_eq!(v.midpoint_us, 1_800_000_000_000_000);
     }
 }

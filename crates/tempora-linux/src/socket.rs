@@ -45,8 +45,9 @@ const SCM_TS_OPT_ID: Option<libc::c_int> = Some(81);
 ))]
 const SCM_TS_OPT_ID: Option<libc::c_int> = None;
 
-/// Bytes of each buffer of a receive batch (an NTP request without
-/// extension fields is 48; larger datagrams are reported truncated).
+/// Bytes of each buffer of a receive batch by default (an NTP request
+/// without extension fields is 48; larger datagrams are reported
+/// truncated). `UdpServer::with_max_datagram` sets another size.
 pub(crate) const BATCH_BUF: usize = 1024;
 /// The most datagrams one `recvmmsg` reads.
 pub(crate) const MAX_BATCH: usize = 64;
@@ -479,9 +480,9 @@ impl TsSocket {
     /// Receives up to `bufs.len()` datagrams with one `recvmmsg(2)` (which
     /// clknetsim supports too); `metas` gets one entry per datagram, in
     /// order. Returns how many were read (0 when nothing was queued).
-    pub(crate) fn recv_batch(
+    pub(crate) fn recv_batch<B: AsMut<[u8]>>(
         &mut self,
-        bufs: &mut [[u8; BATCH_BUF]],
+        bufs: &mut [B],
         controls: &mut [CmsgBuffer],
         metas: &mut Vec<RecvMeta>,
     ) -> io::Result<usize> {
@@ -494,9 +495,12 @@ impl TsSocket {
         let mut iovs: Vec<libc::iovec> = bufs
             .iter_mut()
             .take(n)
-            .map(|b| libc::iovec {
-                iov_base: b.as_mut_ptr().cast(),
-                iov_len: b.len(),
+            .map(|b| {
+                let b = b.as_mut();
+                libc::iovec {
+                    iov_base: b.as_mut_ptr().cast(),
+                    iov_len: b.len(),
+                }
             })
             .collect();
         let mut hdrs: Vec<libc::mmsghdr> = Vec::with_capacity(n);
@@ -557,7 +561,7 @@ impl TsSocket {
             source.storage = sources[i].storage;
             source.len = h.msg_hdr.msg_namelen as usize;
             metas.push(RecvMeta {
-                len: len.min(BATCH_BUF),
+                len: len.min(bufs[i].as_mut().len()),
                 truncated: h.msg_hdr.msg_flags & libc::MSG_TRUNC != 0,
                 rx,
                 source,

@@ -22,7 +22,7 @@ pub struct UdpServer {
 }
 
 struct Batch {
-    bufs: Vec<[u8; BATCH_BUF]>,
+    bufs: Vec<Box<[u8]>>,
     controls: Vec<CmsgBuffer>,
     metas: Vec<RecvMeta>,
 }
@@ -104,14 +104,9 @@ impl UdpServer {
             )
             .map_err(|e| sys::context(e, "IPV6_V6ONLY"))?;
         }
-        // A deeper receive queue rides out bursts (the kernel caps it at
-        // net.core.rmem_max); failing to get it is no error.
-        let _ = sys::setsockopt(
-            fd.as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_RCVBUF,
-            &(4 << 20) as &libc::c_int,
-        );
+        // A deeper receive queue rides out bursts; failing to get it is no
+        // error.
+        let _ = set_receive_buffer(&fd, RECEIVE_BUFFER);
         crate::socket::bind(fd.as_raw_fd(), &SockAddr::from_socket_addr(local))
             .map_err(|e| sys::context(e, format!("bind {local}")))?;
         Ok(UdpServer {
@@ -123,7 +118,7 @@ impl UdpServer {
             tx_timestamps,
             local,
             batch: Box::new(Batch {
-                bufs: vec![[0u8; BATCH_BUF]; MAX_BATCH],
+                bufs: batch_bufs(BATCH_BUF),
                 controls: (0..MAX_BATCH).map(|_| CmsgBuffer::new()).collect(),
                 metas: Vec::with_capacity(MAX_BATCH),
             }),
@@ -132,6 +127,15 @@ impl UdpServer {
                 data: Vec::with_capacity(MAX_BATCH),
             },
         })
+    }
+
+    /// Receives datagrams of up to `bytes` bytes (at least 1) in
+    /// [`UdpServer::recv_batch`] instead of 1024 (longer ones come
+    /// `truncated`): for protocols with larger requests (Roughtime's are
+    /// 1024 bytes and up). Each of the 64 batch buffers takes that much.
+    pub fn with_max_datagram(mut self, bytes: usize) -> Self {
+        self.batch.bufs = batch_bufs(bytes.max(1));
+        self
     }
 
     /// The address it is bound to.
@@ -233,5 +237,78 @@ impl UdpServer {
         self.socket
             .send(data, &SockAddr::from_socket_addr(to), false)
             .map(drop)
+    }
+}
+
+/// The receive queue server sockets ask for (4 MiB, capped by the kernel
+/// at `net.core.rmem_max`): a burst of requests waits instead of being
+/// dropped.
+pub const RECEIVE_BUFFER: usize = 4 << 20;
+
+/// Asks for a receive queue of `bytes` on `socket` (`SO_RCVBUF`; the
+/// kernel caps it at `net.core.rmem_max`), e.g. for a plain
+/// `std::net::UdpSocket` that serves bursts.
+pub fn set_receive_buffer(socket: &impl AsRawFd, bytes: usize) -> io::Result<()> {
+    let bytes = libc::c_int::try_from(bytes).unwrap_or(libc::c_int::MAX);
+    sys::setsockopt(
+        socket.as_raw_fd(),
+        libc::SOL_SOCKET,
+        libc::SO_RCVBUF,
+        &bytes,
+    )
+    .map_err(|e| sys::context(e, "SO_RCVBUF"))
+}
+
+/// The receive buffers of a batch: [`MAX_BATCH`] of `bytes` each.
+fn batch_bufs(bytes: usize) -> Vec<Box<[u8]>> {
+    (0..MAX_BATCH)
+        .map(|_| vec![0u8; bytes].into_boxed_slice())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A server socket on a free loopback port, and that port.
+    fn server() -> (UdpServer, SocketAddr) {
+        let free = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let addr = free.local_addr().unwrap();
+        drop(free);
+        (UdpServer::bind(addr).unwrap(), addr)
+    }
+
+    /// The lengths and truncation flags of what one batch read gets.
+    fn read(server: &mut UdpServer) -> Vec<(usize, bool)> {
+        let mut got = Vec::new();
+        server
+            .recv_batch(|_, data, d| got.push((data.len(), d.truncated)))
+            .unwrap();
+        got
+    }
+
+    #[test]
+    fn a_std_socket_gets_a_deeper_receive_queue() {
+        let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        assert!(set_receive_buffer(&socket, RECEIVE_BUFFER).is_ok());
+        assert!(set_receive_buffer(&socket, usize::MAX).is_ok());
+    }
+
+    #[test]
+    fn batch_buffers_hold_max_datagram_bytes() {
+        let client = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let (mut small, to) = server();
+        client.send_to(&[7u8; 1100], to).unwrap();
+        assert_eq!(read(&mut small), vec![(1024, true)]);
+        drop(small);
+        let (large, to) = server();
+        let mut large = large.with_max_datagram(1500);
+        for n in [1100, 1500, 1501] {
+            client.send_to(&vec![7u8; n], to).unwrap();
+        }
+        assert_eq!(
+            read(&mut large),
+            vec![(1100, false), (1500, false), (1500, true)]
+        );
     }
 }

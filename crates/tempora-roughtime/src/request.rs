@@ -33,6 +33,17 @@ pub fn encode_request(
     nonce: &[u8],
     srv: Option<&[u8; 32]>,
 ) -> Result<Vec<u8>, Error> {
+    encode_request_padded(version, nonce, srv, MIN_REQUEST_SIZE)
+}
+
+/// Like [`encode_request`], padded to `size` bytes (at least what the tags
+/// take; RFC 10049 §5.1: at least 1024, and clients may pad more).
+pub fn encode_request_padded(
+    version: Version,
+    nonce: &[u8],
+    srv: Option<&[u8; 32]>,
+    size: usize,
+) -> Result<Vec<u8>, Error> {
     let p = version.params();
     if nonce.len() != p.nonce_len {
         return Err(Error::BadLength {
@@ -54,7 +65,7 @@ pub fn encode_request(
     let framing = if p.framed { HEADER_LEN } else { 0 };
     // The padding pair itself takes 8 header bytes.
     let used = framing + b.encoded_len() + 8;
-    let zeros = alloc::vec![0u8; MIN_REQUEST_SIZE.saturating_sub(used)];
+    let zeros = alloc::vec![0u8; size.saturating_sub(used)];
     b.push(p.pad_tag, &zeros);
     frame(version, &b.encode()?)
 }
@@ -175,6 +186,16 @@ mod tests {
                 assert_eq!(r.nonce, &nonce[..]);
                 assert_eq!(r.srv.is_some(), srv.is_some() && v.params().srv);
             }
+        }
+    }
+
+    #[test]
+    fn padded_requests_are_that_long_and_decode() {
+        for v in Version::ALL {
+            let nonce = alloc::vec![9u8; v.params().nonce_len];
+            let pkt = encode_request_padded(v, &nonce, None, 1100).unwrap();
+            assert_eq!(pkt.len(), 1100, "{v}");
+            assert_eq!(Request::decode(&pkt, VersionSet::ALL).unwrap().version, v);
         }
     }
 

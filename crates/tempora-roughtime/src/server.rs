@@ -36,9 +36,10 @@ use crate::version::{LeafInput, Version, VersionSet};
 pub struct ServerConfig {
     /// The versions answered.
     pub versions: VersionSet,
-    /// RADI in microseconds (rounded up to whole seconds where the version
-    /// counts seconds). RFC 10049 §5.2.5: at least 3 s without leap
-    /// second information.
+    /// The server's uncertainty in microseconds. RADI is this plus the
+    /// error of rounding MIDP to the version's unit, rounded up to that
+    /// unit (RFC 10049 §5.2.5: the true time must lie within MIDP ± RADI;
+    /// at least 3 s without leap second information).
     pub radius_us: u64,
     /// Requests per batch. 64 keeps every reply of a 1024-byte request
     /// within 1024 bytes in every version, and a Google reply within the
@@ -182,7 +183,7 @@ impl Server {
     /// delegation's MINT..=MAXT as its certificate states them.
     fn covers(&self, version: Version, now_us: u64) -> bool {
         let d = &self.delegation;
-        let midp = version.from_micros(now_us);
+        let midp = version.from_micros_round(now_us);
         (version.from_micros_ceil(d.mint_us())..=version.from_micros(d.maxt_us())).contains(&midp)
     }
 }
@@ -304,10 +305,7 @@ fn sign_version<T>(
         return Vec::new();
     };
     let vers: Vec<u32> = server.config.versions.wire_values().collect();
-    let radi = version
-        .from_micros_ceil(server.config.radius_us)
-        .clamp(1, u64::from(u32::MAX)) as u32;
-    let midp = version.from_micros(now_us);
+    let (midp, radi) = midpoint_and_radius(version, now_us, server.config.radius_us);
     let srep = match encode_srep(version, midp, radi, tree.root().as_bytes(), &vers) {
         Ok(s) => s,
         Err(e) => return dropped(DropReason::Malformed(e)),
@@ -331,6 +329,18 @@ fn sign_version<T>(
             reply_outcome(&parts, pending[i].packet.len())
         })
         .collect()
+}
+
+/// MIDP (`now_us` rounded to the nearest unit of `version`) and RADI: the
+/// configured radius plus the rounding error, rounded up, so that the true
+/// time lies within MIDP ± RADI (RFC 10049 §5.2.5); never zero.
+fn midpoint_and_radius(version: Version, now_us: u64, radius_us: u64) -> (u64, u32) {
+    let midp = version.from_micros_round(now_us);
+    let rounding_us = version.to_micros(midp).abs_diff(now_us);
+    let radi = version
+        .from_micros_ceil(radius_us.saturating_add(rounding_us))
+        .clamp(1, u64::from(u32::MAX)) as u32;
+    (midp, radi)
 }
 
 /// The reply, or why not: encoding failed, or larger than the request.

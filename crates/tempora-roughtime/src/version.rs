@@ -186,6 +186,14 @@ impl Version {
         micros / self.params().time_unit_us
     }
 
+    /// Microseconds in this version's units, rounded to the nearest (halves
+    /// up): the MIDP a server sends, off the true time by at most half a
+    /// unit (RFC 10049 §5.2.5 then asks RADI to cover that error too).
+    pub const fn from_micros_round(self, micros: u64) -> u64 {
+        let unit = self.params().time_unit_us;
+        micros / unit + (micros % unit >= unit.div_ceil(2)) as u64
+    }
+
     /// Microseconds in this version's units, rounded up (radii: never
     /// claim more accuracy than there is).
     pub const fn from_micros_ceil(self, micros: u64) -> u64 {
@@ -263,6 +271,14 @@ mod tests {
         assert_eq!(Version::Google.to_micros(5), 5);
         assert_eq!(Version::Rfc.from_micros_ceil(1_000_001), 2);
         assert_eq!(Version::Rfc.from_micros(1_999_999), 1);
+        assert_eq!(Version::Rfc.from_micros_round(1_499_999), 1);
+        assert_eq!(Version::Rfc.from_micros_round(1_500_000), 2);
+        assert_eq!(Version::Draft14.from_micros_round(1_999_999), 2);
+        assert_eq!(Version::Google.from_micros_round(1_999_999), 1_999_999);
+        assert_eq!(
+            Version::Rfc.from_micros_round(u64::MAX),
+            u64::MAX / 1_000_000 + 1
+        );
     }
 
     #[test]

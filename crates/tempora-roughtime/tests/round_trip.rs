@@ -55,11 +55,39 @@ fn a_mixed_batch_verifies_in_every_version() {
                 assert_eq!(v.radius_us, 3_000_000);
             }
             _ => {
+                // .123456 s rounds down; RADI covers 3 s plus that error.
                 assert_eq!(v.midpoint_us, NOW_US / 1_000_000 * 1_000_000);
-                assert_eq!(v.radius_us, 3_000_000);
+                assert_eq!(v.radius_us, 4_000_000);
             }
         }
         assert!(v.mint_us <= v.midpoint_us && v.midpoint_us <= v.maxt_us);
+    }
+}
+
+/// RFC 10049 §5.2.5: the true time must lie within MIDP ± RADI. In the
+/// versions counting seconds MIDP is the nearest second (not the second
+/// begun), and RADI is the configured radius plus the rounding error.
+#[test]
+fn midp_is_rounded_to_the_nearest_second_and_radi_covers_the_error() {
+    let (ltk, srv) = server(ServerConfig::default());
+    let second = NOW_US / 1_000_000 * 1_000_000;
+    let cases = [
+        (second, second, 3_000_000),
+        (second + 499_999, second, 4_000_000),
+        (second + 500_000, second + 1_000_000, 4_000_000),
+        (second + 999_999, second + 1_000_000, 4_000_000),
+    ];
+    for version in [Version::Rfc, Version::Draft14] {
+        for (now, midpoint, radius) in cases {
+            let req = ClientRequest::new(version, &nonce(version, 7), None).unwrap();
+            let mut batch = Batch::new();
+            batch.push(&srv, req.packet(), 0).unwrap();
+            let reply = &replies(batch.finish(&srv, now))[0];
+            let v = req.verify(reply, &ltk.public()).unwrap();
+            assert_eq!(v.midpoint_us, midpoint, "{version} at {now}");
+            assert_eq!(v.radius_us, radius, "{version} at {now}");
+            assert!(v.midpoint_us.abs_diff(now) + 3_000_000 <= v.radius_us);
+        }
     }
 }
 

@@ -41,18 +41,17 @@ struct Args {
     /// Verify one reply in this many (0: none).
     #[arg(long, default_value_t = 100)]
     verify_every: u64,
-    /// Milliseconds after which a socket's unanswered requests count as
-    /// lost.
+    /// Milliseconds after which an unanswered request counts as lost
+    /// (and leaves the window).
     #[arg(long, default_value_t = 500)]
     timeout_ms: u64,
 }
 
-/// One client socket: its requests in flight, oldest first, and when it
-/// last heard from the server.
+/// One client socket: its requests in flight, oldest first, each with
+/// when it was sent.
 struct Client {
     socket: UdpSocket,
-    in_flight: std::collections::VecDeque<ClientRequest>,
-    last: Instant,
+    in_flight: std::collections::VecDeque<(Instant, ClientRequest)>,
 }
 
 #[derive(Default)]
@@ -88,28 +87,48 @@ fn fill(c: &mut Client, a: &Args, v: Version, key: &[u8; 32], t: &mut Totals) {
             return;
         }
         t.sent += 1;
-        c.in_flight.push_back(r);
+        c.in_flight.push_back((Instant::now(), r));
     }
 }
 
 /// Reads what `c` has; a reply answers its oldest request (replies are
-/// matched by order; the verification names the request it is for).
+/// matched by order), or when verified the request it proves to be for
+/// (the client core refuses another request's reply by nonce or Merkle
+/// path before checking signatures).
 fn drain(c: &mut Client, a: &Args, key: &[u8; 32], t: &mut Totals) {
     let mut buf = [0u8; 2048];
     while let Ok(n) = c.socket.recv(&mut buf) {
-        c.last = Instant::now();
         t.replies += 1;
         let reply = buf.get(..n).unwrap_or_default();
         let check = a.verify_every > 0 && t.replies % a.verify_every == 0;
+        let mut answered = 0;
         if check {
-            let ok = c.in_flight.iter().any(|r| r.verify(reply, key).is_ok());
-            if ok {
-                t.verified += 1;
-            } else {
-                t.failed += 1;
+            match c
+                .in_flight
+                .iter()
+                .position(|(_, r)| r.verify(reply, key).is_ok())
+            {
+                Some(i) => {
+                    t.verified += 1;
+                    answered = i;
+                }
+                None => t.failed += 1,
             }
         }
+        c.in_flight.remove(answered);
+    }
+}
+
+/// Counts `c`'s requests older than `timeout` as lost: they leave the
+/// window, so that a lost datagram does not shrink it for good.
+fn expire(c: &mut Client, timeout: Duration, t: &mut Totals) {
+    while c
+        .in_flight
+        .front()
+        .is_some_and(|(at, _)| at.elapsed() > timeout)
+    {
         c.in_flight.pop_front();
+        t.lost += 1;
     }
 }
 
@@ -142,7 +161,6 @@ fn main() -> ExitCode {
         clients.push(Client {
             socket,
             in_flight: Default::default(),
-            last: Instant::now(),
         });
     }
     let mut t = Totals::default();
@@ -161,11 +179,7 @@ fn main() -> ExitCode {
             }
         }
         for c in &mut clients {
-            if !c.in_flight.is_empty() && c.last.elapsed() > timeout {
-                t.lost += c.in_flight.len() as u64;
-                c.in_flight.clear();
-                c.last = Instant::now();
-            }
+            expire(c, timeout, &mut t);
             fill(c, &a, v, &key, &mut t);
         }
     }
