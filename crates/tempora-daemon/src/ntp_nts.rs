@@ -127,6 +127,7 @@ mod tests {
     fn association(cookies: Vec<Vec<u8>>) -> Association {
         let key = |b| Key::new(AeadAlgorithm::AesSivCmac256, &[b; 32]).unwrap();
         Association {
+            protocol: tempora_ntp::wire::ntske::NextProtocol::Ntpv4,
             keys: Keys {
                 c2s: key(1),
                 s2c: key(2),
