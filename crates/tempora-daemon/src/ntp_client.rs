@@ -574,7 +574,7 @@ impl NtpClient {
         };
         if let (Some(v), Some(o)) = (s.v5.as_mut(), v5) {
             v.accepted(&o, &outcome);
-            let looped = v.is_loop(&self.guard.own());
+            let looped = v.is_loop(&self.guard.own(), rand::random());
             mark_loop(&mut self.system, s.id, &s.addr, looped);
         }
         match outcome {

@@ -41,7 +41,24 @@ pub struct V5Source {
     filter: RemoteFilter,
     /// Samples from NTPv5 replies.
     pub samples: u64,
+    /// Marked a timing loop, and the clean looks at its filter since.
+    looped: Option<LoopHold>,
 }
+
+/// A timing loop's mark: kept until the server's filter has looked clean
+/// `hold` times in a row (a random 8 to 64 replies, one to eight passes
+/// over the filter). Two servers polling each other may both see the loop
+/// at once; were both to clear it after the same number of polls, they
+/// would select each other again and again. A random hold breaks the tie:
+/// the first to clear follows the other, whose mark its filter renews.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct LoopHold {
+    clean: u16,
+    hold: u16,
+}
+
+/// The fewest and most clean looks before a loop's mark is cleared.
+const LOOP_HOLD: core::ops::RangeInclusive<u16> = 8..=64;
 
 /// What a reply was, for the negotiation and the source.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -78,6 +95,7 @@ impl V5Source {
             request: None,
             filter: RemoteFilter::new(CHUNK_LEN)?,
             samples: 0,
+            looped: None,
         })
     }
 
@@ -96,9 +114,25 @@ impl V5Source {
         self.filter.full()
     }
 
-    /// Whether the server's filter holds `own` (`None` until assembled).
-    pub fn is_loop(&self, own: &RefId120) -> Option<bool> {
-        self.filter.is_loop(own)
+    /// Whether the source is a timing loop with us, given our id `own`:
+    /// its filter holds `own`, or did until fewer than the hold's clean
+    /// looks ago ([`LoopHold`]); `None` until its filter is assembled.
+    /// `draw`: a random number for the next hold.
+    pub fn is_loop(&mut self, own: &RefId120, draw: u16) -> Option<bool> {
+        let seen = self.filter.is_loop(own)?;
+        let span = LOOP_HOLD.end() - LOOP_HOLD.start() + 1;
+        self.looped = match (seen, self.looped) {
+            (true, _) => Some(LoopHold {
+                clean: 0,
+                hold: LOOP_HOLD.start() + draw % span,
+            }),
+            (false, Some(h)) if h.clean + 1 < h.hold => Some(LoopHold {
+                clean: h.clean + 1,
+                ..h
+            }),
+            (false, _) => None,
+        };
+        Some(self.looped.is_some())
     }
 
     /// The request to send in place of `v4` (the NTPv4 request the

@@ -219,11 +219,12 @@ pub fn nts_ke_records(data: &[u8]) -> Check {
 pub type NamedCheck = (&'static str, fn(&[u8]) -> Check);
 
 /// Every check, by the name of its fuzz target.
-pub const ALL: [NamedCheck; 6] = [
+pub const ALL: [NamedCheck; 7] = [
     ("ptp_message", ptp_message),
     ("ptp_tlvs", ptp_tlvs),
     ("ptp_ethernet", ptp_ethernet),
     ("ntp_packet", ntp_packet),
+    ("ntpv5_packet", ntpv5_packet),
     ("ntp_extension_fields", ntp_extension_fields),
     ("nts_ke_records", nts_ke_records),
 ];

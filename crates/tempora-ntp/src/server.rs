@@ -409,8 +409,8 @@ impl<C: AsRef<[Cidr]>, L: Limiter, const N: usize, K: SymmetricKeys> Server<C, L
 /// reply header at the start of `out` (draft-ietf-ntp-ntpv5, "NTPv5
 /// Negotiation in Previous NTP Versions"): the server speaks NTPv5.
 fn mark_upgrade(signal: Option<UpgradeSignal>, out: &mut [u8]) {
-    if let (Some(signal), Some(field)) = (signal, out.get_mut(16..24)) {
-        field.copy_from_slice(&signal.timestamp().to_bits().to_be_bytes());
+    if let Some(signal) = signal {
+        signal.mark_bytes(out);
     }
 }
 

@@ -112,7 +112,7 @@ fn auto_upgrades_then_measures_and_finds_the_loop() {
     assert_eq!(srv.counters.upgrade_replied, 1);
     for i in 0..8 {
         assert_eq!(
-            v5.is_loop(&guard.own()),
+            v5.is_loop(&guard.own(), 0),
             None,
             "filter incomplete after {i}"
         );
@@ -124,8 +124,14 @@ fn auto_upgrades_then_measures_and_finds_the_loop() {
     assert_eq!((v5.samples, srv.counters.v5_replied), (8, 8));
     // The server's filter holds its own id: to a client with that id (the
     // same daemon), a loop; to another, none.
-    assert_eq!(v5.is_loop(&guard.own()), Some(true));
-    assert_eq!(v5.is_loop(&RefId120([1; 15])), Some(false));
+    assert_eq!(v5.is_loop(&RefId120([1; 15]), 0), Some(false));
+    // Seen (hold 8 + 3 = 11 clean looks): held while the filter looks
+    // clean 10 times, cleared at the 11th.
+    assert_eq!(v5.is_loop(&guard.own(), 3), Some(true));
+    for _ in 0..10 {
+        assert_eq!(v5.is_loop(&RefId120([1; 15]), 0), Some(true));
+    }
+    assert_eq!(v5.is_loop(&RefId120([1; 15]), 0), Some(false));
     assert_eq!(v5.draft(), Draft::Draft08);
 }
 

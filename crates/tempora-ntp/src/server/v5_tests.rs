@@ -303,3 +303,55 @@ fn refusals_take_the_v5_form() {
         Err(ReplyError::Kiss(KissCode::Deny))
     );
 }
+
+/// A request with one Reference IDs Request of `data` (offset and padding).
+fn with_refids(data: &[u8], out: &mut [u8; 640]) -> usize {
+    let (_, req, _) = request(Timescale::Utc, None);
+    let mut b = v5::Builder::new(out, &v5::Packet::decode(&req[..76]).unwrap().header).unwrap();
+    b.push(&Extension::draft_id(Draft::Draft09), Draft::Draft09)
+        .unwrap()
+        .push_field(&v5::Field::new(0xF503, data))
+        .unwrap();
+    b.finish()
+}
+
+#[test]
+fn chunk_edge_cases() {
+    let mut filter = BloomFilter::EMPTY;
+    filter.0[509] = 0xAB;
+    filter.0[511] = 0xCD;
+    let mut s = server(Versions::V4_V5, false);
+    s.set_reference_ids(&filter);
+    let mut out = [0u8; 640];
+    let mut req = [0u8; 640];
+    // Odd length: 3 octets at 509 (the data is the offset and one octet).
+    let n = with_refids(&[0x01, 0xFD, 0], &mut req);
+    assert_eq!(handle(&mut s, &req[..n], &mut out).reply_len(), Some(n));
+    let p = v5::Packet::decode(&out[..n]).unwrap();
+    let chunk = p.extensions(Draft::Draft09).find_map(|(_, e)| match e {
+        Ok(Extension::RefIdsResponse(c)) => Some(c),
+        _ => None,
+    });
+    assert_eq!(chunk, Some(&[0xAB, 0, 0xCD][..]));
+    // The last 2 octets: offset 510, length 2 (no padding at all).
+    let n = with_refids(&[0x01, 0xFE], &mut req);
+    assert_eq!(handle(&mut s, &req[..n], &mut out).reply_len(), Some(n));
+    // Offset 511 with 2 octets runs past the filter; so does 512 with 2.
+    let bad = Outcome::Dropped(DropReason::V5BadChunk);
+    let n = with_refids(&[0x01, 0xFF], &mut req);
+    assert_eq!(handle(&mut s, &req[..n], &mut out), bad);
+    let n = with_refids(&[0x02, 0x00], &mut req);
+    assert_eq!(handle(&mut s, &req[..n], &mut out), bad);
+    // No data at all (zero length): not even an offset.
+    let n = with_refids(&[], &mut req);
+    assert_eq!(
+        handle(&mut s, &req[..n], &mut out),
+        Outcome::Dropped(DropReason::Malformed)
+    );
+    // The whole filter at once.
+    let mut whole = [0u8; 512];
+    whole[..2].copy_from_slice(&[0, 0]);
+    let n = with_refids(&whole, &mut req);
+    assert_eq!(handle(&mut s, &req[..n], &mut out).reply_len(), Some(n));
+    assert_eq!(&out[n - 512..n], &filter.0[..]);
+}

@@ -57,6 +57,16 @@ impl UpgradeSignal {
     pub fn mark(self, p: &mut Packet<'_>) {
         p.reference_timestamp = self.timestamp();
     }
+
+    /// Marks an encoded NTPv4 request or response (its reference timestamp,
+    /// octets 16–23, RFC 5905 §7.3), e.g. one from
+    /// [`crate::exchange::Request::new`]. A MAC over it must be computed
+    /// after. Does nothing to a buffer shorter than the header.
+    pub fn mark_bytes(self, header: &mut [u8]) {
+        if let Some(field) = header.get_mut(16..24) {
+            field.copy_from_slice(&self.timestamp().to_bits().to_be_bytes());
+        }
+    }
 }
 
 #[cfg(test)]
@@ -82,5 +92,10 @@ mod tests {
         );
         resp.version = 5;
         assert_eq!(UpgradeSignal::in_response(&resp), None);
+        let (_, mut bytes) = crate::exchange::Request::new(7);
+        UpgradeSignal::Draft.mark_bytes(&mut bytes);
+        let p = Packet::decode(&bytes).unwrap();
+        assert_eq!(UpgradeSignal::in_request(&p), Some(UpgradeSignal::Draft));
+        UpgradeSignal::Draft.mark_bytes(&mut bytes[..20]); // too short: untouched, no panic
     }
 }
