@@ -787,6 +787,12 @@ impl Checker<'_> {
                     ),
                 ));
             }
+            if s.xleave && s.version != NtpVersionSetting::V4 {
+                return Err(self.at_key(
+                    &at("xleave"),
+                    "`xleave` works with version = 4 (the interleaved mode over NTPv5 is not implemented)",
+                ));
+            }
             if s.key.is_some() && s.version != NtpVersionSetting::V4 {
                 return Err(self.at_key(
                     &at("key"),

@@ -81,6 +81,8 @@ fn draft_is_8_or_9_and_nts_works_with_v5() {
     }
     let e = source("version = 5\nkey = 3\n").unwrap_err();
     assert!(e.contains("`key` works with version = 4"), "{e}");
+    let e = source("version = \"auto\"\nxleave = true\n").unwrap_err();
+    assert!(e.contains("`xleave` works with version = 4"), "{e}");
 }
 
 #[test]

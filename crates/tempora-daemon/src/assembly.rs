@@ -166,6 +166,9 @@ pub fn assemble(config: &Config, config_path: &Path) -> io::Result<Daemon> {
     };
     for (id, kind, poll) in refclocks.iter().flat_map(Refclocks::references) {
         served.register_reference(id, kind, poll);
+        if let Some(client) = ntp_client.as_mut() {
+            client.add_reference_code(id, kind.reference_id());
+        }
     }
     let csptp_server = csptp_server(config, &runtime)?;
     Ok(Daemon {

@@ -91,6 +91,9 @@ pub struct NtpClient {
     guard: LoopGuard,
     /// TAI − UTC, for NTPv5 replies in TAI.
     tai_minus_utc: Option<i16>,
+    /// The reference clocks' sources and codes (`GPS`, `PPS`, `PHC`), for
+    /// the served Bloom filter.
+    reference_codes: Vec<(SourceId, [u8; 4])>,
 }
 
 /// Sockets the timing loop must start or stop polling.
@@ -155,6 +158,7 @@ impl NtpClient {
             ptp: Vec::new(),
             guard: LoopGuard::random(),
             tai_minus_utc: None,
+            reference_codes: Vec::new(),
         };
         if settings.iter().any(|s| s.nts) {
             client.ke = Some(KeWorker::start(KeOptions {
@@ -225,6 +229,13 @@ impl NtpClient {
     pub fn with_loop_guard(mut self, guard: LoopGuard) -> Self {
         self.guard = guard;
         self
+    }
+
+    /// Reference clock `id` stands for `code` (`GPS`, `PPS`, `PHC`): while
+    /// it is in use, the served Bloom filter holds the draft's ID of that
+    /// code ([`RefId120::from_refclock`]).
+    pub fn add_reference_code(&mut self, id: SourceId, code: [u8; 4]) {
+        self.reference_codes.push((id, code));
     }
 
     /// TAI − UTC as known now, for NTPv5 replies in TAI.
@@ -387,7 +398,8 @@ impl NtpClient {
     }
 
     /// The Bloom filter our server serves: the filters of the NTPv5
-    /// sources in use, and for the NTPv4 ones the ID of their address.
+    /// sources in use, for the NTPv4 ones the ID of their address, and for
+    /// the reference clocks in use the ID of their code.
     fn update_served_filter(&self) {
         let used: Vec<&ClientSource> = self
             .sources
@@ -401,7 +413,12 @@ impl NtpClient {
             .iter()
             .filter(|s| s.v5.as_ref().is_none_or(|v| v.version() == 4))
             .map(|s| RefId120::from_address(s.addr.ip()));
-        self.guard.update(filters, v4);
+        let clocks = self
+            .reference_codes
+            .iter()
+            .filter(|(id, _)| self.system.report(*id).selected)
+            .map(|(_, code)| RefId120::from_refclock(*code));
+        self.guard.update(filters, v4.chain(clocks));
     }
 
     /// Key establishment: answers taken in (a new NTS source gets its
@@ -798,3 +815,6 @@ impl NtpClient {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -288,6 +288,36 @@ fn tempora_detects_a_timing_loop() {
     assert!(marked(&s) || marked(&c), "the loop is no longer seen");
 }
 
+/// `version = "auto"` against a server without NTPv5 (chronyd, `-x`): the
+/// upgrade signal is not echoed, the source stays on NTPv4 and is used as
+/// any NTPv4 source; chronyd's replies are all accepted.
+#[test]
+fn tempora_auto_client_stays_v4_with_chronyd() {
+    if !common::ntp_available() {
+        return;
+    }
+    let mut lab = Lab::chain("v5n", 2);
+    lab.chronyd("server", 0, "local stratum 1\nallow all\n");
+    lab.tempora(
+        "client",
+        1,
+        "[[ntp-source]]\naddress = \"10.79.0.1\"\nminpoll = 0\nmaxpoll = 0\nversion = \"auto\"\n\n\
+         [clock]\nkind = \"virtual\"\ninitial-offset = \"2ms\"\n",
+    );
+    let (s, took) = lab.wait_status("client", Duration::from_secs(40), |s| {
+        let src = &s["ntp_sources"][0];
+        src["reach"] == 255 && src["system_peer"] == true
+    });
+    let s = s.expect("no status from the client");
+    let src = &s["ntp_sources"][0];
+    eprintln!("tempora \"auto\" client of chronyd after {took:?}: {src}");
+    assert_eq!(src["reach"], 255, "{src}");
+    assert_eq!(src["ntp_version"], 4, "{src}");
+    assert_eq!(src["version_setting"], "auto", "{src}");
+    assert!(src.get("draft").is_none(), "{src}");
+    assert!(src["offset_ns"].as_f64().unwrap().abs() < 1e6, "{src}");
+}
+
 /// NTS with NTPv5 (RFC 8915 over the draft; keys from NTS-KE under next
 /// protocol 0x8001, as ntpd-rs 1.9 negotiates them): the Tempora server of
 /// [`TEMPORA_SERVER`] with an NTS-KE server on 10.79.0.1:4460, the lab's
@@ -353,12 +383,12 @@ fn ntpd_rs_nts_client_against_tempora(tag: &str, version: &str) {
     assert!(offset.abs() < 1e-3, "offset {offset}: {source}");
     assert_eq!(source["unanswered_polls"], 0, "{source}");
     // Each reply brings back the cookie spent: the stash stays full.
-    assert!(
-        source["nts_cookies"].as_u64().unwrap_or(0) >= 7,
-        "{source}"
-    );
+    assert!(source["nts_cookies"].as_u64().unwrap_or(0) >= 7, "{source}");
     let served = &s["ntp_server"];
-    assert!(served["nts_replies"].as_u64().unwrap_or(0) >= 10, "{served}");
+    assert!(
+        served["nts_replies"].as_u64().unwrap_or(0) >= 10,
+        "{served}"
+    );
     assert!(served["v5_replied"].as_u64().unwrap_or(0) >= 10, "{served}");
     assert!(
         !lab.output("client").contains("protocol_version: V4"),
@@ -368,7 +398,7 @@ fn ntpd_rs_nts_client_against_tempora(tag: &str, version: &str) {
 
 #[test]
 fn ntpd_rs_nts_v5_client_against_tempora_server() {
-    ntpd_rs_nts_client_against_tempora("v5n", "5");
+    ntpd_rs_nts_client_against_tempora("v5s", "5");
 }
 
 #[test]
