@@ -130,12 +130,13 @@ impl NtsSource {
     }
 }
 
-/// Checks a reply `data` with the source's NTS state: an NTPv5 reply to
-/// an NTPv5 request by [`NtsClient::check_v5`], anything else as NTPv4.
-/// Returns the verdict and the octets to read on (an NTPv5 reply's
-/// authenticated part; an NTPv4 reply whole).
+/// Checks a reply `data` with the source's NTS state: the reply to an
+/// NTPv5 request by [`NtsClient::check_v5`] (which refuses anything but an
+/// NTPv5 reply), to an NTPv4 request as NTPv4. Returns the verdict and
+/// the octets to read on (an NTPv5 reply's authenticated part; an NTPv4
+/// reply whole).
 pub fn check(n: &mut NtsSource, data: &[u8]) -> (Checked, usize) {
-    if tempora_ntp::v5::is_v5(data) && n.client.v5_in_flight() {
+    if n.client.v5_in_flight() {
         return n.client.check_v5(data);
     }
     (n.client.check(data), data.len())

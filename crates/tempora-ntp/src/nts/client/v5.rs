@@ -156,6 +156,11 @@ mod tests {
         let (bad, len) = reply(&req, &keys().c2s, &fresh, false);
         assert_eq!(c.check_v5(&bad[..len]).0, Checked::Rejected);
         assert_eq!((c.cookies(), c.counters().rejected), (1, 1));
+        // An NTPv4 datagram is no reply to an NTPv5 request.
+        let mut v4 = [0u8; 48];
+        v4[0] = 0x24;
+        assert_eq!(c.check_v5(&v4).0, Checked::Rejected);
+        assert_eq!(c.counters().rejected, 2);
         let (good, len) = reply(&req, &keys().s2c, &fresh, false);
         let (checked, authenticated) = c.check_v5(&good[..len]);
         assert_eq!(checked, Checked::Authentic);
