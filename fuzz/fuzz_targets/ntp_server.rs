@@ -46,6 +46,11 @@ fuzz_target!(|data: &[u8]| {
     };
     let master = MasterKey { id: 1, key };
     let first = data.first().copied().unwrap_or(0);
+    // The first octet of a request is mostly fixed (version, mode 3): the
+    // versions answered and the NTS master keys follow the last octet, so
+    // that NTPv5 requests (version bits 101, bit 3 set) reach the NTPv5
+    // and NTS-over-NTPv5 paths too.
+    let last = data.last().copied().unwrap_or(0);
     let (Ok(allow), Ok(deny)) = (Cidr::parse("192.0.2.0/24"), Cidr::parse("192.0.2.128/25")) else {
         return;
     };
@@ -59,7 +64,7 @@ fuzz_target!(|data: &[u8]| {
         },
         interleaved: first & 2 == 0,
         require_nts: first & 4 != 0,
-        versions: if first & 8 == 0 {
+        versions: if last & 8 == 0 {
             Versions::V4_V5
         } else {
             Versions::V4
@@ -90,7 +95,7 @@ fuzz_target!(|data: &[u8]| {
         .with_symmetric_keys(keys);
     server.set_clock(ServerClock::UNSYNCHRONIZED);
     let remote = SocketAddr::new(IpAddr::from([192, 0, 2, first]), u16::from(first) * 3);
-    let keys: Option<&dyn MasterKeys> = (first & 8 == 0).then_some(&master as &dyn MasterKeys);
+    let keys: Option<&dyn MasterKeys> = (last & 64 == 0).then_some(&master as &dyn MasterKeys);
     let mut rng = Counter(u64::from(first));
     let mut out = [0u8; 2048];
     let t = Time::from_secs_nanos(1_800_000_000, 0);

@@ -800,12 +800,6 @@ impl Checker<'_> {
                     "`key` works with version = 4 (NTPv5 has no symmetric-key MAC here yet)",
                 ));
             }
-            if s.nts && s.version != NtpVersionSetting::V4 {
-                return Err(self.at_key(
-                    &at("nts"),
-                    "`nts = true` works with version = 4 for now (NTS over NTPv5 is not implemented)",
-                ));
-            }
             if s.nts && s.kind == NtpSourceKind::Pool {
                 return Err(self.at_value(
                     &at("kind"),

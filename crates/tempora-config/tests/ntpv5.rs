@@ -63,7 +63,7 @@ fn bad_source_versions_are_errors_at_the_value() {
 }
 
 #[test]
-fn draft_is_8_or_9_and_nts_stays_v4() {
+fn draft_is_8_or_9_and_nts_works_with_v5() {
     assert_eq!(source("").unwrap().ntp_sources[0].draft, 8);
     assert_eq!(
         source("version = 5\ndraft = 9\n").unwrap().ntp_sources[0].draft,
@@ -74,8 +74,11 @@ fn draft_is_8_or_9_and_nts_stays_v4() {
         e.contains("`draft` = 7 is not an NTPv5 draft spoken here"),
         "{e}"
     );
-    let e = source("version = \"auto\"\nnts = true\n").unwrap_err();
-    assert!(e.contains("NTS over NTPv5 is not implemented"), "{e}");
+    // NTS-KE negotiates the version (draft NTPv5 first for "auto").
+    for v in ["5", "\"auto\""] {
+        let s = source(&format!("version = {v}\nnts = true\n")).unwrap();
+        assert!(s.ntp_sources[0].nts);
+    }
     let e = source("version = 5\nkey = 3\n").unwrap_err();
     assert!(e.contains("`key` works with version = 4"), "{e}");
     let e = source("version = \"auto\"\nxleave = true\n").unwrap_err();

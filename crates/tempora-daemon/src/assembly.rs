@@ -142,7 +142,11 @@ pub fn assemble(config: &Config, config_path: &Path) -> io::Result<Daemon> {
         None => None,
     };
     let nts_ke = match (&config.nts_ke_server, &nts_keys) {
-        (Some(k), Some(keys)) => Some(nts_server::start_ke_server(k, keys)?),
+        (Some(k), Some(keys)) => Some(nts_server::start_ke_server(
+            k,
+            config.ntp_server.as_ref(),
+            keys,
+        )?),
         _ => None,
     };
     // NTPv5: our reference id, the filter the server serves and the

@@ -150,7 +150,7 @@ impl NtpClient {
                     s.nts.then(|| {
                         let (host, port) =
                             tempora_nts::split_host_port(&s.address, tempora_nts::KE_PORT);
-                        NtsSource::new(host, port)
+                        NtsSource::for_version(host, port, s.version)
                     })
                 })
                 .collect(),
@@ -429,6 +429,7 @@ impl NtpClient {
         };
         let nts_time = nts_now();
         let mut new_sources = Vec::new();
+        let mut agreed = Vec::new();
         for (origin, answer) in ke.answers() {
             let Some(Some(n)) = self.nts.get_mut(origin) else {
                 continue;
@@ -438,7 +439,8 @@ impl NtpClient {
                     tracing::warn!(server = %n.host, ntp = %addr, "NTS key establishment: no usable cookie");
                 }
                 Ok((a, addr)) => {
-                    tracing::info!(server = %n.host, ntp = %addr, cookies = n.client.cookies(), group = %a.kx_group, "NTS key establishment");
+                    tracing::info!(server = %n.host, ntp = %addr, cookies = n.client.cookies(), group = %a.kx_group, protocol = ?a.protocol, "NTS key establishment");
+                    agreed.push((origin, a.protocol));
                     if !self.sources.iter().any(|s| s.origin == origin) {
                         new_sources.push((origin, addr));
                     }
@@ -453,13 +455,20 @@ impl NtpClient {
             if let Some(n) = n.as_mut()
                 && n.client.start_key_exchange(nts_time)
             {
-                ke.request(origin, &n.host, n.port);
+                ke.request(origin, &n.host, n.port, &n.protocols);
             }
         }
         for (origin, addr) in new_sources {
             match self.add(origin, addr, now) {
                 Ok(fd) => changes.added.push(fd),
                 Err(e) => tracing::warn!(%addr, error = %e, "cannot open NTP socket"),
+            }
+        }
+        // The version is the one NTS-KE agreed (its keys are for it).
+        for (origin, protocol) in agreed {
+            let pinned = self.sources.iter_mut().filter(|s| s.origin == origin);
+            for v5 in pinned.filter_map(|s| s.v5.as_mut()) {
+                v5.pin_nts(protocol);
             }
         }
     }
@@ -504,7 +513,12 @@ impl NtpClient {
                 s.polls += 1;
                 let mut protected = [0u8; 2048];
                 let len = match (nts.as_mut(), &s.keyed) {
-                    (Some(n), _) => n.protect(&header, &mut protected),
+                    (Some(n), _) => match s.v5.as_mut() {
+                        Some(v5) => {
+                            v5.nts_request(&mut n.client, &header, rand::random(), &mut protected)
+                        }
+                        None => n.protect(&header, &mut protected),
+                    },
                     (None, Some(k)) => k.protect(&header, &mut protected),
                     (None, None) => None,
                 };
@@ -554,9 +568,11 @@ impl NtpClient {
         if d.source != Some(s.addr) || d.truncated {
             return Ok(());
         }
+        let mut len = d.len;
         if let Some(Some(n)) = self.nts.get_mut(s.origin) {
-            match n.client.check(buf.get(..d.len).unwrap_or_default()) {
-                Checked::Authentic => {}
+            let (checked, read) = crate::ntp_nts::check(n, buf.get(..d.len).unwrap_or_default());
+            match checked {
+                Checked::Authentic => len = read,
                 Checked::Rejected => {
                     tracing::debug!(source = %s.addr, rejected = n.client.counters().rejected, "NTS: reply not authentic; dropped");
                     return Ok(());
@@ -581,7 +597,7 @@ impl NtpClient {
             }
         }
         let t4 = runtime.clock.ntp_time(d.rx);
-        let data = buf.get(..d.len).unwrap_or_default();
+        let data = buf.get(..len).unwrap_or_default();
         let v5 =
             s.v5.as_mut()
                 .map(|v| v.reply(data, s.source.outstanding_since(), t4, self.tai_minus_utc));

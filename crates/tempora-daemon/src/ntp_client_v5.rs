@@ -258,5 +258,6 @@ fn in_utc(mut sample: Sample, timescale: Timescale, tai_minus_utc: Option<i16>) 
     Some(sample)
 }
 
+mod nts;
 #[cfg(test)]
 mod tests;

@@ -11,9 +11,11 @@ use std::sync::{OnceLock, mpsc};
 use std::time::Instant;
 
 use tempora_clock::Time;
+use tempora_config::NtpVersionSetting;
 pub use tempora_ntp::nts::client::Checked;
 use tempora_ntp::nts::client::NtsClient;
-use tempora_nts::client::{Association, KeOptions, key_exchange};
+use tempora_ntp::wire::ntske::NextProtocol;
+use tempora_nts::client::{Association, KeOptions, key_exchange_for};
 
 use crate::dns::server_addresses;
 
@@ -21,23 +23,27 @@ use crate::dns::server_addresses;
 /// server's address, or why not.
 pub type KeAnswer = (usize, Result<(Association, SocketAddr), String>);
 
+/// A request to the key-establishment thread: the source's index, the
+/// NTS-KE host and port, and the protocols offered.
+type KeRequest = (usize, String, u16, Vec<NextProtocol>);
+
 /// Key establishment on its own thread, started only when a source has
 /// `nts = true`.
 pub struct KeWorker {
-    requests: mpsc::Sender<(usize, String, u16)>,
+    requests: mpsc::Sender<KeRequest>,
     answers: mpsc::Receiver<KeAnswer>,
 }
 
 impl KeWorker {
     /// Starts the thread; `opts` says which CAs to trust.
     pub fn start(opts: KeOptions) -> io::Result<KeWorker> {
-        let (requests, rx) = mpsc::channel::<(usize, String, u16)>();
+        let (requests, rx) = mpsc::channel::<KeRequest>();
         let (tx, answers) = mpsc::channel();
         std::thread::Builder::new()
             .name("nts-ke-client".into())
             .spawn(move || {
-                for (origin, host, port) in rx {
-                    let answer = key_exchange(&host, port, &opts)
+                for (origin, host, port, protocols) in rx {
+                    let answer = key_exchange_for(&host, port, &opts, &protocols)
                         .map_err(|e| e.to_string())
                         .and_then(|a| {
                             let ntp = a.ntp_server();
@@ -56,9 +62,12 @@ impl KeWorker {
         Ok(KeWorker { requests, answers })
     }
 
-    /// Asks for key establishment with `host:port` for source `origin`.
-    pub fn request(&self, origin: usize, host: &str, port: u16) {
-        let _ = self.requests.send((origin, host.to_string(), port));
+    /// Asks for key establishment with `host:port` for source `origin`,
+    /// offering `protocols`.
+    pub fn request(&self, origin: usize, host: &str, port: u16, protocols: &[NextProtocol]) {
+        let _ = self
+            .requests
+            .send((origin, host.to_string(), port, protocols.to_vec()));
     }
 
     /// The answers that came in.
@@ -75,17 +84,32 @@ pub struct NtsSource {
     pub host: String,
     /// Its port.
     pub port: u16,
+    /// The protocols offered to NTS-KE, preferred first.
+    pub protocols: Vec<NextProtocol>,
     /// Keys, cookies, the request in flight, when to ask for key
     /// establishment; its timers run on [`nts_now`].
     pub client: NtsClient,
 }
 
 impl NtsSource {
-    /// A source with key establishment at `host:port` still to do.
+    /// A source with key establishment at `host:port` still to do, for
+    /// NTPv4.
     pub fn new(host: String, port: u16) -> Self {
+        NtsSource::for_version(host, port, NtpVersionSetting::V4)
+    }
+
+    /// A source of `version`: NTS-KE is offered draft NTPv5 (protocol
+    /// 0x8001) for 5, draft NTPv5 then NTPv4 for "auto", NTPv4 for 4.
+    pub fn for_version(host: String, port: u16, version: NtpVersionSetting) -> Self {
+        let protocols = match version {
+            NtpVersionSetting::V4 => vec![NextProtocol::Ntpv4],
+            NtpVersionSetting::V5 => vec![NextProtocol::DraftNtpv5],
+            NtpVersionSetting::Auto => vec![NextProtocol::DraftNtpv5, NextProtocol::Ntpv4],
+        };
         NtsSource {
             host,
             port,
+            protocols,
             client: NtsClient::new(),
         }
     }
@@ -104,6 +128,18 @@ impl NtsSource {
     pub fn protect(&mut self, header: &[u8; 48], out: &mut [u8]) -> Option<usize> {
         self.client.protect(header, &mut rand::thread_rng(), out)
     }
+}
+
+/// Checks a reply `data` with the source's NTS state: the reply to an
+/// NTPv5 request by [`NtsClient::check_v5`] (which refuses anything but an
+/// NTPv5 reply), to an NTPv4 request as NTPv4. Returns the verdict and
+/// the octets to read on (an NTPv5 reply's authenticated part; an NTPv4
+/// reply whole).
+pub fn check(n: &mut NtsSource, data: &[u8]) -> (Checked, usize) {
+    if n.client.v5_in_flight() {
+        return n.client.check_v5(data);
+    }
+    (n.client.check(data), data.len())
 }
 
 /// The time the NTS timers run on (the re-key after a NAK, the back-off
@@ -127,6 +163,7 @@ mod tests {
     fn association(cookies: Vec<Vec<u8>>) -> Association {
         let key = |b| Key::new(AeadAlgorithm::AesSivCmac256, &[b; 32]).unwrap();
         Association {
+            protocol: tempora_ntp::wire::ntske::NextProtocol::Ntpv4,
             keys: Keys {
                 c2s: key(1),
                 s2c: key(2),

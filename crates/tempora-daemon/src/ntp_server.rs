@@ -436,7 +436,10 @@ fn count(counters: &mut NtpServerCounters, outcome: Outcome) {
                 counters.keyed_replies += 1;
                 counters.interleaved += u64::from(interleaved);
             }
-            ReplyKind::V5 { .. } => counters.v5_replied += 1,
+            ReplyKind::V5 { nts, .. } => {
+                counters.v5_replied += 1;
+                counters.nts_replies += u64::from(nts);
+            }
         },
         Outcome::Kiss { code, .. } => {
             counters.kisses += 1;

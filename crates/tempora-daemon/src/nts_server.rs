@@ -7,8 +7,9 @@ use std::io;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Arc, RwLock};
 
-use tempora_config::NtsKeServerSettings;
+use tempora_config::{NtpServerSettings, NtsKeServerSettings};
 use tempora_ntp::access::RateLimit;
+use tempora_ntp::wire::ntske::NextProtocol;
 use tempora_nts::keys::CookieKeys;
 use tempora_nts::limits::KeLimits;
 use tempora_nts::server::{KeServer, KeServerSettings};
@@ -48,14 +49,40 @@ pub fn ke_settings(k: &NtsKeServerSettings) -> KeServerSettings {
         timeout: std::time::Duration::from_secs_f64(k.timeout.as_secs_f64()),
         ntp_server: k.ntp_server.clone(),
         ntp_port: k.ntp_port,
+        protocols: vec![NextProtocol::Ntpv4],
     }
 }
 
+/// The NTP versions the NTS-KE server offers (RFC 8915 §4.1.2): those
+/// `[ntp-server] versions` answers (draft NTPv5 as protocol 0x8001), or
+/// NTPv4 alone when this daemon serves no NTP (the KE server then names
+/// another NTP server, whose versions it cannot know).
+pub fn ke_protocols(serving: Option<&NtpServerSettings>) -> Vec<NextProtocol> {
+    let Some(s) = serving else {
+        return vec![NextProtocol::Ntpv4];
+    };
+    let mut protocols = Vec::new();
+    if s.serves_v5() {
+        protocols.push(NextProtocol::DraftNtpv5);
+    }
+    if s.serves_v4() {
+        protocols.push(NextProtocol::Ntpv4);
+    }
+    protocols
+}
+
 /// Starts the NTS-KE server's threads.
-pub fn start_ke_server(settings: &NtsKeServerSettings, keys: &SharedKeys) -> io::Result<KeServer> {
-    let server =
-        KeServer::start_with_limits(ke_settings(settings), limits(settings), Arc::clone(keys))
-            .map_err(io::Error::other)?;
+pub fn start_ke_server(
+    settings: &NtsKeServerSettings,
+    serving: Option<&NtpServerSettings>,
+    keys: &SharedKeys,
+) -> io::Result<KeServer> {
+    let ke = KeServerSettings {
+        protocols: ke_protocols(serving),
+        ..ke_settings(settings)
+    };
+    let server = KeServer::start_with_limits(ke, limits(settings), Arc::clone(keys))
+        .map_err(io::Error::other)?;
     for addr in server.local_addrs() {
         tracing::info!(listen = %addr, "NTS-KE server");
     }

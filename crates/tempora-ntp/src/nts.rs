@@ -13,6 +13,7 @@
 //! encrypted extension fields.
 
 pub mod client;
+pub mod v5;
 
 use core::borrow::Borrow;
 

@@ -61,6 +61,7 @@ use crate::xleave::{PendingTx, XleaveTable};
 
 mod outcome;
 mod v5;
+mod v5_nts;
 
 pub use outcome::{Datagram, DenyAction, DropReason, Outcome, ReplyKind, ServerConfig, Versions};
 
@@ -171,7 +172,7 @@ impl<C: AsRef<[Cidr]>, L: Limiter, const N: usize, K: SymmetricKeys> Server<C, L
             return Outcome::Dropped(DropReason::BadSource);
         }
         if crate::v5::is_v5(datagram.data) {
-            return self.handle_v5(now, remote, datagram.data, datagram.rx, rng, out);
+            return self.handle_v5(now, remote, datagram, keys, rng, out);
         }
         let req = match check_request(datagram.data) {
             Ok(req) if self.config.versions.v4 => req,
@@ -349,25 +350,11 @@ impl<C: AsRef<[Cidr]>, L: Limiter, const N: usize, K: SymmetricKeys> Server<C, L
             return Outcome::Dropped(e.into());
         }
         mark_upgrade(self.upgrade_answer(req), &mut header);
-        let Some(current) = keys.current() else {
-            return Outcome::Dropped(DropReason::NtsUnavailable);
+        let made = match fresh_cookies(keys, &checked.keys, checked.cookies_wanted, rng) {
+            Ok(made) => made,
+            Err(reason) => return Outcome::Dropped(reason),
         };
-        let mut cookies = [[0u8; nts::COOKIE_LEN_512]; nts::MAX_COOKIES];
-        let mut lens = [0usize; nts::MAX_COOKIES];
-        for (c, len) in cookies
-            .iter_mut()
-            .zip(&mut lens)
-            .take(checked.cookies_wanted)
-        {
-            let mut nonce = [0u8; nts::NONCE_LEN];
-            rng.fill_bytes(&mut nonce);
-            match nts::make_cookie(&current, &nonce, &checked.keys, c) {
-                Ok(n) => *len = n,
-                Err(_) => return Outcome::Dropped(DropReason::BufferTooSmall),
-            }
-        }
-        let list: [&[u8]; nts::MAX_COOKIES] =
-            core::array::from_fn(|i| cookies[i].get(..lens[i]).unwrap_or_default());
+        let list = made.list();
         let mut nonce = [0u8; nts::NONCE_LEN];
         rng.fill_bytes(&mut nonce);
         let cookies = list.get(..checked.cookies_wanted).unwrap_or_default();
@@ -408,6 +395,40 @@ impl<C: AsRef<[Cidr]>, L: Limiter, const N: usize, K: SymmetricKeys> Server<C, L
 /// Puts the NTPv5 upgrade signal in the reference timestamp of the NTPv4
 /// reply header at the start of `out` (draft-ietf-ntp-ntpv5, "NTPv5
 /// Negotiation in Previous NTP Versions"): the server speaks NTPv5.
+/// Fresh cookies for an NTS reply (RFC 8915 §5.7, §6).
+pub(crate) struct FreshCookies {
+    cookies: [[u8; nts::COOKIE_LEN_512]; nts::MAX_COOKIES],
+    lens: [usize; nts::MAX_COOKIES],
+}
+
+impl FreshCookies {
+    /// The cookies, as slices (the unused ones empty).
+    pub(crate) fn list(&self) -> [&[u8]; nts::MAX_COOKIES] {
+        core::array::from_fn(|i| self.cookies[i].get(..self.lens[i]).unwrap_or_default())
+    }
+}
+
+/// Makes `wanted` cookies holding `inside` under the current master key.
+pub(crate) fn fresh_cookies(
+    keys: &dyn MasterKeys,
+    inside: &nts::Keys,
+    wanted: usize,
+    rng: &mut impl RngCore,
+) -> Result<FreshCookies, DropReason> {
+    let current = keys.current().ok_or(DropReason::NtsUnavailable)?;
+    let mut made = FreshCookies {
+        cookies: [[0u8; nts::COOKIE_LEN_512]; nts::MAX_COOKIES],
+        lens: [0; nts::MAX_COOKIES],
+    };
+    for (c, len) in made.cookies.iter_mut().zip(&mut made.lens).take(wanted) {
+        let mut nonce = [0u8; nts::NONCE_LEN];
+        rng.fill_bytes(&mut nonce);
+        *len = nts::make_cookie(&current, &nonce, inside, c)
+            .map_err(|_| DropReason::BufferTooSmall)?;
+    }
+    Ok(made)
+}
+
 fn mark_upgrade(signal: Option<UpgradeSignal>, out: &mut [u8]) {
     if let Some(signal) = signal {
         signal.mark_bytes(out);
@@ -445,5 +466,7 @@ fn nak(req: &Packet<'_>, out: &mut [u8]) -> Outcome {
 mod handle_tests;
 #[cfg(test)]
 mod keyed_tests;
+#[cfg(test)]
+mod v5_nts_tests;
 #[cfg(test)]
 mod v5_tests;

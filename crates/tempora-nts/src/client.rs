@@ -12,9 +12,9 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName};
 use rustls::{ClientConfig, ClientConnection, RootCertStore, StreamOwned};
 use tempora_ntp::nts::{Key, Keys, MAX_KEY_LEN, key_len};
-use tempora_ntp::wire::ntske::AeadAlgorithm;
+use tempora_ntp::wire::ntske::{AeadAlgorithm, NextProtocol};
 
-use crate::records::{KeError, client_request, parse_response};
+use crate::records::{KeError, client_request_for, parse_response_for};
 use crate::{ALPN, EXPORTER_LABEL};
 
 /// How to reach and trust an NTS-KE server.
@@ -41,6 +41,8 @@ impl Default for KeOptions {
 /// An NTS association: what NTP needs after key establishment.
 #[derive(Debug, Clone)]
 pub struct Association {
+    /// The NTP version agreed: NTPv4 or draft NTPv5.
+    pub protocol: NextProtocol,
     /// The C2S and S2C keys.
     pub keys: Keys,
     /// Cookies for the first requests.
@@ -90,17 +92,29 @@ pub fn tls_config(opts: &KeOptions) -> Result<ClientConfig, KeError> {
     Ok(config)
 }
 
-/// The NTP keys from the TLS exporter (RFC 8915 §5.1): context = protocol
+/// The NTPv4 keys from the TLS exporter (RFC 8915 §5.1): context = protocol
 /// id (NTPv4: 0), AEAD id, then 0 for C2S and 1 for S2C.
 pub fn export_keys(
     export: impl Fn(&mut [u8], &[u8]) -> Result<(), rustls::Error>,
     algorithm: AeadAlgorithm,
 ) -> Result<Keys, KeError> {
+    export_keys_for(export, NextProtocol::Ntpv4, algorithm)
+}
+
+/// The keys of `protocol` from the TLS exporter (RFC 8915 §5.1): context =
+/// protocol id (draft NTPv5: 0x8001), AEAD id, then 0 for C2S and 1 for
+/// S2C; so the keys of an NTPv5 association differ from NTPv4's.
+pub fn export_keys_for(
+    export: impl Fn(&mut [u8], &[u8]) -> Result<(), rustls::Error>,
+    protocol: NextProtocol,
+    algorithm: AeadAlgorithm,
+) -> Result<Keys, KeError> {
     let len = key_len(algorithm).ok_or(KeError::NoAgreement)?;
     let id = algorithm.to_u16().to_be_bytes();
+    let p = protocol.to_u16().to_be_bytes();
     let key = |direction: u8| -> Result<Key, KeError> {
         let mut out = [0u8; MAX_KEY_LEN];
-        let context = [0, 0, id[0], id[1], direction];
+        let context = [p[0], p[1], id[0], id[1], direction];
         export(&mut out[..len], &context).map_err(|e| KeError::Transport(e.to_string()))?;
         Key::new(algorithm, &out[..len]).map_err(|_| KeError::NoAgreement)
     };
@@ -110,8 +124,19 @@ pub fn export_keys(
     })
 }
 
-/// Runs key establishment with `host:port` (RFC 8915 §4).
+/// Runs key establishment with `host:port` (RFC 8915 §4) for NTPv4.
 pub fn key_exchange(host: &str, port: u16, opts: &KeOptions) -> Result<Association, KeError> {
+    key_exchange_for(host, port, opts, &[NextProtocol::Ntpv4])
+}
+
+/// Runs key establishment with `host:port` (RFC 8915 §4) offering
+/// `protocols` in order of preference; the server picks one.
+pub fn key_exchange_for(
+    host: &str,
+    port: u16,
+    opts: &KeOptions,
+    protocols: &[NextProtocol],
+) -> Result<Association, KeError> {
     let config = Arc::new(tls_config(opts)?);
     let name = ServerName::try_from(host.to_string())
         .map_err(|e| KeError::Transport(format!("{host}: {e}")))?;
@@ -128,7 +153,7 @@ pub fn key_exchange(host: &str, port: u16, opts: &KeOptions) -> Result<Associati
     let conn =
         ClientConnection::new(config, name).map_err(|e| KeError::Transport(e.to_string()))?;
     let mut tls = StreamOwned::new(conn, tcp);
-    tls.write_all(&client_request())
+    tls.write_all(&client_request_for(protocols))
         .and_then(|_| tls.flush())
         .map_err(|e| KeError::Transport(format!("{addr}: {e}")))?;
     if tls.conn.alpn_protocol() != Some(ALPN) {
@@ -137,7 +162,7 @@ pub fn key_exchange(host: &str, port: u16, opts: &KeOptions) -> Result<Associati
     let mut data = Vec::new();
     let mut buf = [0u8; 4096];
     let negotiated = loop {
-        if let Some(n) = parse_response(&data)? {
+        if let Some(n) = parse_response_for(&data, protocols)? {
             break n;
         }
         if data.len() > 64 * 1024 {
@@ -149,12 +174,13 @@ pub fn key_exchange(host: &str, port: u16, opts: &KeOptions) -> Result<Associati
             Err(e) => return Err(KeError::Transport(format!("{addr}: {e}"))),
         }
     };
-    let keys = export_keys(
+    let keys = export_keys_for(
         |out, context| {
             tls.conn
                 .export_keying_material(out, EXPORTER_LABEL, Some(context))
                 .map(drop)
         },
+        negotiated.protocol,
         negotiated.algorithm,
     )?;
     let kx_group = tls
@@ -166,10 +192,41 @@ pub fn key_exchange(host: &str, port: u16, opts: &KeOptions) -> Result<Associati
     tls.conn.send_close_notify();
     let _ = tls.flush();
     Ok(Association {
+        protocol: negotiated.protocol,
         keys,
         cookies: negotiated.cookies,
         ntp_host: negotiated.server.unwrap_or_else(|| host.to_string()),
         ntp_port: negotiated.port.unwrap_or(123),
         kx_group,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// RFC 8915 §5.1: the exporter context is protocol id, AEAD id and the
+    /// direction; draft NTPv5's keys come from context 0x8001.
+    #[test]
+    fn exporter_context_names_the_protocol() {
+        let seen = std::sync::Mutex::new(Vec::new());
+        let export = |out: &mut [u8], context: &[u8]| {
+            seen.lock().unwrap().push(context.to_vec());
+            out.fill(context[0] ^ context[4]);
+            Ok(())
+        };
+        let alg = AeadAlgorithm::AesSivCmac256;
+        let v5 = export_keys_for(export, NextProtocol::DraftNtpv5, alg).unwrap();
+        let v4 = export_keys(export, alg).unwrap();
+        assert_eq!(
+            *seen.lock().unwrap(),
+            [
+                vec![0x80, 0x01, 0, 15, 0],
+                vec![0x80, 0x01, 0, 15, 1],
+                vec![0, 0, 0, 15, 0],
+                vec![0, 0, 0, 15, 1],
+            ]
+        );
+        assert_ne!(v5, v4);
+    }
 }

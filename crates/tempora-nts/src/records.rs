@@ -54,7 +54,14 @@ impl std::error::Error for KeError {}
 /// The client's request (RFC 8915 §4.1): Next Protocol NTPv4 and the AEAD
 /// algorithms, both critical, then End of Message.
 pub fn client_request() -> Vec<u8> {
-    let protocols = [NextProtocol::Ntpv4.to_u16()];
+    client_request_for(&[NextProtocol::Ntpv4])
+}
+
+/// The client's request offering `protocols` in its order of preference
+/// (e.g. draft NTPv5 then NTPv4 for a source of version "auto"), the AEAD
+/// algorithms, then End of Message.
+pub fn client_request_for(protocols: &[NextProtocol]) -> Vec<u8> {
+    let protocols: Vec<u16> = protocols.iter().map(|p| p.to_u16()).collect();
     let records = [
         Record {
             critical: true,
@@ -75,6 +82,8 @@ pub fn client_request() -> Vec<u8> {
 /// What the server agreed to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Negotiated {
+    /// The protocol chosen: one of those offered.
+    pub protocol: NextProtocol,
     /// The AEAD algorithm.
     pub algorithm: AeadAlgorithm,
     /// Cookies for the first requests.
@@ -85,10 +94,19 @@ pub struct Negotiated {
     pub port: Option<u16>,
 }
 
-/// Reads the server's response, which must be complete: `Ok(None)` while
-/// End of Message has not arrived yet.
+/// Reads the server's response to [`client_request`], which must be
+/// complete: `Ok(None)` while End of Message has not arrived yet.
 pub fn parse_response(data: &[u8]) -> Result<Option<Negotiated>, KeError> {
-    let mut protocol_ok = false;
+    parse_response_for(data, &[NextProtocol::Ntpv4])
+}
+
+/// Reads the server's response to [`client_request_for`] `offered`: its
+/// Next Protocol record must name exactly one of them (RFC 8915 §4.1.2).
+pub fn parse_response_for(
+    data: &[u8],
+    offered: &[NextProtocol],
+) -> Result<Option<Negotiated>, KeError> {
+    let mut protocol = None;
     let mut algorithm = None;
     let mut cookies = Vec::new();
     let mut server = None;
@@ -117,8 +135,12 @@ pub fn parse_response(data: &[u8]) -> Result<Option<Negotiated>, KeError> {
             }
             RecordBody::NextProtocol(list) => {
                 seen.push(record.record_type());
-                protocol_ok = !list.has_trailing_octet()
-                    && list.iter().collect::<Vec<_>>() == [NextProtocol::Ntpv4.to_u16()];
+                protocol = match list.iter().collect::<Vec<_>>().as_slice() {
+                    [one] if !list.has_trailing_octet() => {
+                        Some(NextProtocol::from_u16(*one)).filter(|p| offered.contains(p))
+                    }
+                    _ => None,
+                };
             }
             RecordBody::AeadAlgorithm(list) => {
                 seen.push(record.record_type());
@@ -153,13 +175,14 @@ pub fn parse_response(data: &[u8]) -> Result<Option<Negotiated>, KeError> {
             RecordBody::Unknown { .. } => {}
         }
     }
-    let (true, Some(algorithm)) = (protocol_ok, algorithm) else {
+    let (Some(protocol), Some(algorithm)) = (protocol, algorithm) else {
         return Err(KeError::NoAgreement);
     };
     if cookies.is_empty() {
         return Err(KeError::NoCookies);
     }
     Ok(Some(Negotiated {
+        protocol,
         algorithm,
         cookies,
         server,
@@ -251,11 +274,27 @@ pub fn server_response(
     server: Option<&str>,
     port: Option<u16>,
 ) -> Vec<u8> {
-    let ntp = [NextProtocol::Ntpv4.to_u16()];
+    let protocol = protocol_ok.then_some(NextProtocol::Ntpv4);
+    server_response_for(protocol, algorithm, cookies, server, port)
+}
+
+/// [`server_response`] with the protocol chosen (`None`: no protocol in
+/// common, the Next Protocol record is empty).
+pub fn server_response_for(
+    protocol: Option<NextProtocol>,
+    algorithm: Option<AeadAlgorithm>,
+    cookies: &[Vec<u8>],
+    server: Option<&str>,
+    port: Option<u16>,
+) -> Vec<u8> {
+    let ntp = protocol.map(|p| [p.to_u16()]);
+    let protocol_ok = ntp.is_some();
     let alg = algorithm.map(|a| [a.to_u16()]);
     let mut records = vec![Record {
         critical: true,
-        body: RecordBody::NextProtocol(U16List::from_values(if protocol_ok { &ntp } else { &[] })),
+        body: RecordBody::NextProtocol(U16List::from_values(
+            ntp.as_ref().map_or(&[][..], |p| &p[..]),
+        )),
     }];
     if protocol_ok {
         records.push(Record {
@@ -378,6 +417,42 @@ mod tests {
         assert_eq!(n.cookies.len(), 2);
         assert_eq!(n.server.as_deref(), Some("ntp.example"));
         assert_eq!(n.port, Some(1123));
+    }
+
+    #[test]
+    fn draft_ntpv5_is_offered_chosen_and_checked() {
+        let both = [NextProtocol::DraftNtpv5, NextProtocol::Ntpv4];
+        let req = client_request_for(&both);
+        // Next Protocol 0x8001 then 0 (NTPv4), as ntpd-rs 1.9 offers them.
+        assert_eq!(&req[..8], [0x80, 1, 0, 4, 0x80, 0x01, 0, 0]);
+        let r = parse_request(&req).unwrap().unwrap();
+        assert_eq!(r.protocols, [0x8001, 0]);
+        let resp = server_response_for(
+            Some(NextProtocol::DraftNtpv5),
+            Some(AeadAlgorithm::AesSivCmac256),
+            &[vec![7; 104]],
+            None,
+            None,
+        );
+        let n = parse_response_for(&resp, &both).unwrap().unwrap();
+        assert_eq!(n.protocol, NextProtocol::DraftNtpv5);
+        // A client that offered only NTPv4 refuses an NTPv5 answer.
+        assert_eq!(parse_response(&resp), Err(KeError::NoAgreement));
+        let v4 = server_response(
+            true,
+            Some(AeadAlgorithm::AesSivCmac256),
+            &[vec![7; 104]],
+            None,
+            None,
+        );
+        assert_eq!(
+            parse_response_for(&v4, &both).unwrap().unwrap().protocol,
+            NextProtocol::Ntpv4
+        );
+        assert_eq!(
+            parse_response_for(&v4, &[NextProtocol::DraftNtpv5]),
+            Err(KeError::NoAgreement)
+        );
     }
 
     #[test]

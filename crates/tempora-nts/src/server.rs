@@ -28,10 +28,10 @@ use tempora_ntp::access::{RateLimiter, Verdict};
 use tempora_ntp::nts::{Keys, MAX_COOKIES, NONCE_LEN, make_cookie};
 use tempora_ntp::wire::ntske::{AeadAlgorithm, NextProtocol};
 
-use crate::client::export_keys;
+use crate::client::export_keys_for;
 use crate::keys::CookieKeys;
 use crate::limits::{Connections, KeLimits, address_block, limiter_time};
-use crate::records::{error_response, parse_request, server_response};
+use crate::records::{error_response, parse_request, server_response_for};
 use crate::{ALPN, EXPORTER_LABEL};
 
 /// The server's settings.
@@ -53,6 +53,10 @@ pub struct KeServerSettings {
     pub ntp_server: Option<String>,
     /// The NTP port to name (RFC 8915 §4.1.8), if not 123.
     pub ntp_port: Option<u16>,
+    /// The NTP versions offered (RFC 8915 §4.1.2): NTPv4 and/or draft
+    /// NTPv5, as the NTP server answers them. The client's first that is
+    /// among them is chosen.
+    pub protocols: Vec<NextProtocol>,
 }
 
 /// Counters of the server.
@@ -110,6 +114,15 @@ pub fn tls_config(s: &KeServerSettings) -> Result<ServerConfig, String> {
 /// Algorithms this server accepts, in no particular order: it takes the
 /// client's first that is among them.
 const SUPPORTED: [AeadAlgorithm; 2] = [AeadAlgorithm::AesSivCmac256, AeadAlgorithm::AesSivCmac512];
+
+/// The client's first protocol (in its order of preference) that the
+/// server offers (RFC 8915 §4.1.2).
+pub fn choose_protocol(asked: &[u16], offered: &[NextProtocol]) -> Option<NextProtocol> {
+    asked
+        .iter()
+        .map(|p| NextProtocol::from_u16(*p))
+        .find(|p| offered.contains(p))
+}
 
 /// Slots of the per-address rate limiter's table (bounded memory).
 const RATE_SLOTS: usize = 1024;
@@ -341,27 +354,28 @@ fn serve(tcp: TcpStream, s: &Shared, id: u64) -> Result<(), String> {
     if tls.conn.alpn_protocol() != Some(ALPN) {
         return Err("no ALPN ntske/1".into());
     }
-    let protocol_ok = request.protocols.contains(&NextProtocol::Ntpv4.to_u16());
+    let protocol = choose_protocol(&request.protocols, &s.settings.protocols);
     let algorithm = request
         .algorithms
         .iter()
         .map(|a| AeadAlgorithm::from_u16(*a))
         .find(|a| SUPPORTED.contains(a));
-    let (response, result) = match (protocol_ok, algorithm) {
-        (true, Some(alg)) => {
-            let keys = export_keys(
+    let (response, result) = match (protocol, algorithm) {
+        (Some(protocol), Some(alg)) => {
+            let keys = export_keys_for(
                 |out, context| {
                     tls.conn
                         .export_keying_material(out, EXPORTER_LABEL, Some(context))
                         .map(drop)
                 },
+                protocol,
                 alg,
             )
             .map_err(|e| e.to_string())?;
             let cookies = cookies(&s.keys, &keys, MAX_COOKIES);
             (
-                server_response(
-                    true,
+                server_response_for(
+                    Some(protocol),
                     Some(alg),
                     &cookies,
                     s.settings.ntp_server.as_deref(),
@@ -371,7 +385,7 @@ fn serve(tcp: TcpStream, s: &Shared, id: u64) -> Result<(), String> {
             )
         }
         _ => (
-            server_response(protocol_ok, None, &[], None, None),
+            server_response_for(protocol, None, &[], None, None),
             Err("no common protocol or algorithm".to_string()),
         ),
     };

@@ -9,7 +9,8 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use tempora_ntp::nts::open_cookie;
-use tempora_nts::client::{KeOptions, key_exchange};
+use tempora_ntp::wire::ntske::NextProtocol;
+use tempora_nts::client::{KeOptions, key_exchange, key_exchange_for};
 use tempora_nts::keys::CookieKeys;
 use tempora_nts::limits::KeLimits;
 use tempora_nts::server::{KeServer, KeServerSettings};
@@ -78,6 +79,7 @@ fn server(dir: &Path, max: usize) -> Option<(KeServer, Arc<RwLock<CookieKeys>>, 
         timeout: Duration::from_millis(500),
         ntp_server: None,
         ntp_port: Some(11123),
+        protocols: vec![NextProtocol::Ntpv4, NextProtocol::DraftNtpv5],
     };
     let s = KeServer::start(settings, Arc::clone(&keys)).unwrap();
     Some((s, keys, ca))
@@ -108,6 +110,23 @@ fn client_and_server_agree_on_keys_and_cookies() {
         assert_eq!(inside, a.keys);
     }
     assert_eq!(settle(&server.counters.completed, 1), 1);
+    assert_eq!(a.protocol, NextProtocol::Ntpv4);
+    // Draft NTPv5 first (a source of version "auto"): the server offers it
+    // and picks it; its keys are exported under protocol 0x8001, so they
+    // differ from NTPv4's, and its cookies hold them.
+    let v5 = key_exchange_for(
+        "127.0.0.1",
+        port,
+        &opts,
+        &[NextProtocol::DraftNtpv5, NextProtocol::Ntpv4],
+    )
+    .unwrap();
+    assert_eq!(v5.protocol, NextProtocol::DraftNtpv5);
+    assert_ne!(v5.keys, a.keys);
+    for c in &v5.cookies {
+        assert_eq!(open_cookie(c, |id| guard.find(id)).unwrap(), v5.keys);
+    }
+    assert_eq!(settle(&server.counters.completed, 2), 2);
     // Without the CA the client refuses the server.
     let e = key_exchange(
         "127.0.0.1",
@@ -190,6 +209,7 @@ fn slow_server(dir: &Path, limits: Option<KeLimits>) -> Option<(KeServer, PathBu
         timeout: Duration::from_secs(5),
         ntp_server: None,
         ntp_port: None,
+        protocols: vec![NextProtocol::Ntpv4],
     };
     let s = match limits {
         None => KeServer::start(settings, keys),

@@ -317,3 +317,210 @@ fn tempora_auto_client_stays_v4_with_chronyd() {
     assert!(src.get("draft").is_none(), "{src}");
     assert!(src["offset_ns"].as_f64().unwrap().abs() < 1e6, "{src}");
 }
+
+/// NTS with NTPv5 (RFC 8915 over the draft; keys from NTS-KE under next
+/// protocol 0x8001, as ntpd-rs 1.9 negotiates them): the Tempora server of
+/// [`TEMPORA_SERVER`] with an NTS-KE server on 10.79.0.1:4460, the lab's
+/// test PKI and a cookie key file.
+fn tempora_nts_v5_server(lab: &mut Lab) {
+    let (_, cert, key) = lab.pki("10.79.0.1");
+    let keys = lab.path("nts-keys");
+    lab.tempora(
+        "server",
+        0,
+        &format!(
+            "{TEMPORA_SERVER}\n[nts-ke-server]\nlisten = [\"10.79.0.1:4460\"]\n\
+             certificate-chain = \"{cert}\"\nprivate-key = \"{key}\"\nkey-file = \"{keys}\"\n"
+        ),
+    );
+}
+
+/// ntpd-rs 1.9 as NTS client (`ntp-version = version`) of Tempora's
+/// NTS-KE and NTP server (`versions = [4, 5]`): its key exchange agrees on
+/// draft NTPv5 (for "auto" too: it offers 0x8001 first), its NTS-protected
+/// NTPv5 requests get protected replies (it measures over NTPv5 only,
+/// keeps a full cookie stash, polls stay answered), and Tempora's server
+/// counts NTS NTPv5 replies.
+fn ntpd_rs_nts_client_against_tempora(tag: &str, version: &str) {
+    let Some(daemon) = ntpd_rs() else { return };
+    let mut lab = Lab::chain(tag, 2);
+    tempora_nts_v5_server(&mut lab);
+    std::thread::sleep(Duration::from_secs(2));
+    let ca = lab.path("ca.pem");
+    lab.ntpd_rs(
+        "client",
+        1,
+        &daemon,
+        &format!(
+            "[source-defaults]\npoll-interval-limits = {{ min = 0, max = 0 }}\ninitial-poll-interval = 0\n\n\
+             [[source]]\nmode = \"nts\"\naddress = \"10.79.0.1:4460\"\ncertificate-authority = \"{ca}\"\n\
+             ntp-version = {version}\n\n[synchronization]\nminimum-agreeing-sources = 1\n"
+        ),
+    );
+    let obs = lab.path("client.obs");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let (o, v5, all) = loop {
+        std::thread::sleep(Duration::from_secs(2));
+        let o = observe(&obs);
+        let (v5, all) = ntpd_rs_measurements(&lab.output("client"));
+        if v5 >= 10 || Instant::now() > deadline {
+            break (o, v5, all);
+        }
+    };
+    let o = o.expect("no answer on ntpd-rs's observation socket");
+    let source = &o["sources"][0];
+    let s = lab.status("server").expect("no status from the server");
+    eprintln!(
+        "ntpd-rs NTS {version} client: {v5} of {all} measurements over NTPv5; source {source}; \
+         system {}; server counters {}; NTS-KE {}",
+        o["system"], s["ntp_server"], s["nts_ke"]
+    );
+    assert!(
+        v5 >= 10,
+        "ntpd-rs measured {v5} times over NTPv5 ({all} in all)"
+    );
+    let offset = source["offset"].as_f64().expect("no offset");
+    assert!(offset.abs() < 1e-3, "offset {offset}: {source}");
+    assert_eq!(source["unanswered_polls"], 0, "{source}");
+    // Each reply brings back the cookie spent: the stash stays full.
+    assert!(source["nts_cookies"].as_u64().unwrap_or(0) >= 7, "{source}");
+    let served = &s["ntp_server"];
+    assert!(
+        served["nts_replies"].as_u64().unwrap_or(0) >= 10,
+        "{served}"
+    );
+    assert!(served["v5_replied"].as_u64().unwrap_or(0) >= 10, "{served}");
+    assert!(
+        !lab.output("client").contains("protocol_version: V4"),
+        "ntpd-rs used NTPv4"
+    );
+}
+
+#[test]
+fn ntpd_rs_nts_v5_client_against_tempora_server() {
+    ntpd_rs_nts_client_against_tempora("v5s", "5");
+}
+
+#[test]
+fn ntpd_rs_nts_auto_client_against_tempora_server() {
+    ntpd_rs_nts_client_against_tempora("v5r", "\"auto\"");
+}
+
+/// Tempora as NTS client (`nts = true`, `version`) of ntpd-rs 1.9's NTS-KE
+/// server (`accept-ntp-versions = [4, 5]`) and NTP server: key
+/// establishment agrees on draft NTPv5, the source speaks NTPv5, is
+/// reached and selected with no reply refused and a full cookie stash, the
+/// virtual clock stays within 1 ms of the system clock, and ntpd-rs counts
+/// the NTS packets it accepted.
+fn tempora_nts_client_against_ntpd_rs(tag: &str, version: &str) {
+    let Some(daemon) = ntpd_rs() else { return };
+    let mut lab = Lab::chain(tag, 2);
+    let (ca, cert, key) = lab.pki("10.79.0.1");
+    lab.ntpd_rs(
+        "server",
+        0,
+        &daemon,
+        &format!(
+            "[[server]]\nlisten = \"0.0.0.0:123\"\naccept-ntp-versions = [3, 4, 5]\n\n\
+             [[nts-ke-server]]\nlisten = \"10.79.0.1:4460\"\ncertificate-chain-path = \"{cert}\"\n\
+             private-key-path = \"{key}\"\naccept-ntp-versions = [4, 5]\n\n\
+             [synchronization]\nlocal-stratum = 1\n"
+        ),
+    );
+    std::thread::sleep(Duration::from_secs(2));
+    lab.tempora(
+        "client",
+        1,
+        &format!(
+            "[[ntp-source]]\naddress = \"10.79.0.1\"\nnts = true\nminpoll = 0\nmaxpoll = 0\n\
+             version = {version}\n\n[ntp-client]\nnts-ca-file = \"{ca}\"\n\n\
+             [clock]\nkind = \"virtual\"\ninitial-offset = \"2ms\"\n"
+        ),
+    );
+    let (s, took) = lab.wait_status("client", Duration::from_secs(40), |s| {
+        let src = &s["ntp_sources"][0];
+        src["ntp_version"] == 5 && src["reach"] == 255 && src["system_peer"] == true
+    });
+    let s = s.expect("no status from the client");
+    std::thread::sleep(Duration::from_secs(5));
+    let s = lab.status("client").unwrap_or(s);
+    let src = &s["ntp_sources"][0];
+    let o = observe(&lab.path("server.obs")).expect("no answer on ntpd-rs's observation socket");
+    let stats = &o["servers"][0]["stats"];
+    eprintln!(
+        "tempora NTS {version} client after {took:?}: source {src}; error_vs_system_ns {}; \
+         ntpd-rs server stats {stats}",
+        s["error_vs_system_ns"]
+    );
+    assert_eq!(src["ntp_version"], 5, "{src}");
+    assert_eq!(src["reach"], 255, "{src}");
+    assert_eq!(src["system_peer"], true, "{src}");
+    let nts = &src["nts"];
+    assert!(nts["key_exchanges"].as_u64().unwrap_or(0) >= 1, "{nts}");
+    assert_eq!(nts["rejected"], 0, "{nts}");
+    assert_eq!(nts["naks"], 0, "{nts}");
+    assert!(nts["cookies"].as_u64().unwrap_or(0) >= 7, "{nts}");
+    assert!(s["error_vs_system_ns"].as_f64().unwrap().abs() < 1e6, "{s}");
+    assert!(
+        stats["nts_accepted_packets"].as_u64().unwrap() >= 8,
+        "{stats}"
+    );
+    assert_eq!(stats["nts_nak_packets"], 0, "{stats}");
+}
+
+#[test]
+fn tempora_nts_v5_client_against_ntpd_rs_server() {
+    tempora_nts_client_against_ntpd_rs("v5o", "5");
+}
+
+#[test]
+fn tempora_nts_auto_client_against_ntpd_rs_server() {
+    tempora_nts_client_against_ntpd_rs("v5p", "\"auto\"");
+}
+
+/// Two Tempora daemons, NTS with NTPv5 both ways: the client (`version =
+/// "auto"`, NTS-KE offering draft NTPv5 first) speaks NTPv5 with the
+/// server's NTS-KE and NTP server, and no reply is refused.
+#[test]
+fn tempora_nts_v5_between_tempora_daemons() {
+    if !is_root() {
+        assert!(!in_ci(), "this test needs root");
+        eprintln!("skipped: needs root");
+        return;
+    }
+    let mut lab = Lab::chain("v5q", 2);
+    tempora_nts_v5_server(&mut lab);
+    let ca = lab.path("ca.pem");
+    lab.tempora(
+        "client",
+        1,
+        &format!(
+            "[[ntp-source]]\naddress = \"10.79.0.1\"\nnts = true\nminpoll = 0\nmaxpoll = 0\n\
+             version = \"auto\"\n\n[ntp-client]\nnts-ca-file = \"{ca}\"\n\n\
+             [clock]\nkind = \"virtual\"\n"
+        ),
+    );
+    let (s, took) = lab.wait_status("client", Duration::from_secs(40), |s| {
+        let src = &s["ntp_sources"][0];
+        src["ntp_version"] == 5 && src["reach"] == 255 && src["system_peer"] == true
+    });
+    let s = s.expect("no status from the client");
+    let src = &s["ntp_sources"][0];
+    let server = lab.status("server").expect("no status from the server");
+    eprintln!(
+        "tempora NTS auto client of tempora after {took:?}: source {src}; server {}",
+        server["ntp_server"]
+    );
+    assert_eq!(src["ntp_version"], 5, "{src}");
+    assert_eq!(src["nts"]["rejected"], 0, "{src}");
+    assert!(
+        server["ntp_server"]["nts_replies"].as_u64().unwrap_or(0) >= 8,
+        "{}",
+        server["ntp_server"]
+    );
+    assert!(
+        server["ntp_server"]["v5_replied"].as_u64().unwrap_or(0) >= 8,
+        "{}",
+        server["ntp_server"]
+    );
+}

@@ -18,6 +18,7 @@
 mod stash;
 #[cfg(test)]
 mod tests;
+mod v5;
 
 pub use stash::CookieStash;
 
@@ -79,6 +80,8 @@ pub struct NtsClient {
     nak_seen: bool,
     /// When the last key establishment completed.
     associated_at: Option<Time>,
+    /// The NTPv5 request in flight, when the last request was one.
+    v5: Option<super::v5::NtsV5Request>,
 }
 
 impl Default for NtsClient {
@@ -104,6 +107,7 @@ impl NtsClient {
             },
             nak_seen: false,
             associated_at: None,
+            v5: None,
         }
     }
 
@@ -206,6 +210,7 @@ impl NtsClient {
             nts::write_request(out, header, &uid, cookie, placeholders, &keys.c2s, &nonce).ok()?;
         self.cookies.pop_front();
         self.uid = Some(uid);
+        self.v5 = None;
         Some(n)
     }
 

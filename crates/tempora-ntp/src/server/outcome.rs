@@ -118,6 +118,8 @@ pub enum ReplyKind {
     V5 {
         /// The draft it was answered in.
         draft: Draft,
+        /// NTS-protected, with fresh cookies (RFC 8915 §5.7).
+        nts: bool,
     },
 }
 
@@ -143,7 +145,7 @@ pub enum DropReason {
     /// counted.
     V5BadChunk,
     /// An NTPv5 request with a field this server cannot answer yet: a MAC
-    /// (it has no NTPv5 keys) or NTS fields.
+    /// (it has no NTPv5 keys).
     V5Unsupported,
     /// The answer does not fit the buffer given.
     BufferTooSmall,

@@ -4,8 +4,9 @@
 //!
 //! A request is checked in full before any state is touched: version 5
 //! allowed, mode 3, a Draft Identification of a draft spoken here (the
-//! reply is in that draft), every field well formed, no MAC or NTS field
-//! (not answered yet), every Reference IDs Request inside the filter. Then
+//! reply is in that draft), every field well formed, no MAC field (not
+//! answered yet), every Reference IDs Request inside the filter; a request
+//! with NTS fields is answered by the `v5_nts` submodule. Then
 //! the access lists and the rate limit as for NTPv4; their refusals are
 //! the NTPv5 forms (stratum 0 with poll 127 for DENY, a longer poll for
 //! RATE). The reply echoes the client cookie, carries a fresh server
@@ -19,18 +20,17 @@ use core::net::SocketAddr;
 use rand_core::RngCore;
 use tempora_clock::{Duration, Time};
 
-use super::{DropReason, Outcome, ReplyKind, Server};
+use super::{Datagram, DropReason, Outcome, ReplyKind, Server};
 use crate::access::{self, Cidr, Limiter, Verdict};
+use crate::nts::MasterKeys;
+use crate::nts::v5::is_nts_type;
 use crate::symmetric::SymmetricKeys;
 use crate::time::ntp_from_time;
 use crate::v5::{
-    BloomFilter, Builder, Cookie, Draft, Extension, Flags, Header, Packet, ServerInfo, Time32,
-    Timescale, UpgradeSignal,
+    BloomFilter, Builder, Cookie, Correction, Draft, Extension, Flags, Header, Packet, ServerInfo,
+    Time32, Timescale, UpgradeSignal,
 };
 use crate::wire::{KissCode, LeapIndicator, Mode, UNIX_EPOCH_NTP_SECONDS};
-
-/// NTS extension field types (RFC 8915 §5.7): 0x0104 to 0x0404.
-const NTS_TYPES: [u16; 4] = [0x0104, 0x0204, 0x0304, 0x0404];
 
 /// Poll value meaning "do not send again" ("Message Format", Poll).
 const POLL_NEVER: i8 = 127;
@@ -49,15 +49,16 @@ impl<C: AsRef<[Cidr]>, L: Limiter, const N: usize, K: SymmetricKeys> Server<C, L
         &mut self,
         now: Time,
         remote: SocketAddr,
-        data: &[u8],
-        rx: Time,
+        datagram: Datagram<'_>,
+        keys: Option<&dyn MasterKeys>,
         rng: &mut impl RngCore,
         out: &mut [u8],
     ) -> Outcome {
         if !self.config.versions.v5 {
             return Outcome::Dropped(DropReason::BadVersion);
         }
-        let (req, draft) = match check_v5(data) {
+        let (data, rx) = (datagram.data, datagram.rx);
+        let (req, draft, nts) = match check_v5(data) {
             Ok(ok) => ok,
             Err(reason) => return Outcome::Dropped(reason),
         };
@@ -74,6 +75,12 @@ impl<C: AsRef<[Cidr]>, L: Limiter, const N: usize, K: SymmetricKeys> Server<C, L
             Verdict::Kiss => return kiss(&req, draft, KissCode::Rate, rng, out),
             Verdict::Drop => return Outcome::Dropped(DropReason::RateLimited),
         }
+        if nts {
+            let Some(keys) = keys else {
+                return Outcome::Dropped(DropReason::NtsUnavailable);
+            };
+            return self.nts_v5(now, datagram, &req, draft, keys, rng, out);
+        }
         if self.config.require_nts {
             return Outcome::Dropped(DropReason::NtsRequired);
         }
@@ -81,14 +88,20 @@ impl<C: AsRef<[Cidr]>, L: Limiter, const N: usize, K: SymmetricKeys> Server<C, L
         match self.write_fields(&req, draft, &header, out) {
             Some(len) => Outcome::Reply {
                 len,
-                kind: ReplyKind::V5 { draft },
+                kind: ReplyKind::V5 { draft, nts: false },
             },
             None => Outcome::Dropped(DropReason::BufferTooSmall),
         }
     }
 
     /// The reply's header: the clock's state in the timescale served.
-    fn reply_header(&self, req: &Header, now: Time, rx: Time, rng: &mut impl RngCore) -> Header {
+    pub(super) fn reply_header(
+        &self,
+        req: &Header,
+        now: Time,
+        rx: Time,
+        rng: &mut impl RngCore,
+    ) -> Header {
         let clock = &self.clock;
         let (timescale, shift) = self.timescale(req.timescale);
         let rx = rx + shift;
@@ -138,6 +151,18 @@ impl<C: AsRef<[Cidr]>, L: Limiter, const N: usize, K: SymmetricKeys> Server<C, L
         out: &mut [u8],
     ) -> Option<usize> {
         let mut b = Builder::new(out, header).ok()?;
+        let correction = self.answer_fields(req, draft, &mut b)?;
+        finish(b, req.encoded_len(), correction, draft)
+    }
+
+    /// Appends the answers to `req`'s fields (but Correction, returned to
+    /// be answered last).
+    pub(super) fn answer_fields(
+        &self,
+        req: &Packet<'_>,
+        draft: Draft,
+        b: &mut Builder<'_>,
+    ) -> Option<Option<Correction>> {
         let mut correction = None;
         for (_, ext) in req.extensions(draft) {
             let answer = match ext.ok()? {
@@ -156,17 +181,7 @@ impl<C: AsRef<[Cidr]>, L: Limiter, const N: usize, K: SymmetricKeys> Server<C, L
             };
             b.push(&answer, draft).ok()?;
         }
-        pad_to(
-            &mut b,
-            req.encoded_len()
-                .saturating_sub(correction.map_or(0, |_| 28)),
-            draft,
-        )?;
-        if let Some(c) = correction {
-            // The Correction field must be the last one.
-            b.push(&Extension::Correction(c), draft).ok()?;
-        }
-        Some(b.finish())
+        Some(correction)
     }
 
     /// The reference timestamp of the NTPv4 (or older) reply to `req`: the
@@ -180,18 +195,20 @@ impl<C: AsRef<[Cidr]>, L: Limiter, const N: usize, K: SymmetricKeys> Server<C, L
     }
 }
 
-/// Whether `data` is an NTPv5 request this server answers, and in which
-/// draft: decodes, mode 3, a known draft, well-formed fields, nothing it
-/// cannot answer.
-fn check_v5(data: &[u8]) -> Result<(Packet<'_>, Draft), DropReason> {
+/// Whether `data` is an NTPv5 request this server answers, in which
+/// draft, and whether it carries NTS fields: decodes, mode 3, a known
+/// draft, well-formed fields, nothing it cannot answer.
+fn check_v5(data: &[u8]) -> Result<(Packet<'_>, Draft, bool), DropReason> {
     let req = Packet::decode(data).map_err(|_| DropReason::Malformed)?;
     if req.header.mode != Mode::Client {
         return Err(DropReason::NotARequest);
     }
     let draft = req.draft().ok_or(DropReason::V5UnknownDraft)?;
+    let mut nts = false;
     for (_, field) in req.iter() {
-        if NTS_TYPES.contains(&field.field_type) {
-            return Err(DropReason::V5Unsupported);
+        if is_nts_type(field.field_type) {
+            nts = true;
+            continue;
         }
         match Extension::decode(field, draft) {
             Err(_) => return Err(DropReason::Malformed),
@@ -202,7 +219,7 @@ fn check_v5(data: &[u8]) -> Result<(Packet<'_>, Draft), DropReason> {
             Ok(_) => {}
         }
     }
-    Ok((req, draft))
+    Ok((req, draft, nts))
 }
 
 /// The NTPv5 form of a DENY or RATE kiss ("Message Format", Poll: it
@@ -234,6 +251,25 @@ fn kiss(
         (None, KissCode::Deny) => Outcome::Dropped(DropReason::Denied),
         (None, _) => Outcome::Dropped(DropReason::RateLimited),
     }
+}
+
+/// Pads the reply to `len` octets (less the Correction field's), then
+/// appends the Correction answer, which must be the last field.
+pub(super) fn finish(
+    mut b: Builder<'_>,
+    len: usize,
+    correction: Option<Correction>,
+    draft: Draft,
+) -> Option<usize> {
+    pad_to(
+        &mut b,
+        len.saturating_sub(correction.map_or(0, |_| 28)),
+        draft,
+    )?;
+    if let Some(c) = correction {
+        b.push(&Extension::Correction(c), draft).ok()?;
+    }
+    Some(b.finish())
 }
 
 /// Appends Padding fields so that the message reaches `len` octets

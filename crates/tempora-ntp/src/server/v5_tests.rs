@@ -92,6 +92,7 @@ fn a_v5_request_round_trips_through_both_cores() {
         let outcome = handle(&mut s, &bytes[..n], &mut out);
         let kind = ReplyKind::V5 {
             draft: Draft::Draft09,
+            nts: false,
         };
         assert_eq!(
             outcome,

@@ -84,6 +84,20 @@ impl<'b> Builder<'b> {
         Ok(Builder { buf, len })
     }
 
+    /// Continues a message of `len` octets already at the start of `buf`
+    /// (e.g. written by [`super::V5Request::new`]), to append fields.
+    /// Errors: [`Error::BufferTooSmall`] when `len` is shorter than a
+    /// header or longer than `buf`.
+    pub fn resume(buf: &'b mut [u8], len: usize) -> Result<Self, Error> {
+        if len < V5_HEADER_LEN || len > buf.len() {
+            return Err(Error::BufferTooSmall {
+                needed: len.max(V5_HEADER_LEN),
+                available: buf.len(),
+            });
+        }
+        Ok(Builder { buf, len })
+    }
+
     /// The rest of the buffer.
     fn tail(&mut self) -> &mut [u8] {
         self.buf.get_mut(self.len..).unwrap_or_default()

@@ -173,6 +173,11 @@ impl fmt::Debug for U16ListIter<'_> {
 pub enum NextProtocol {
     /// 0: NTPv4.
     Ntpv4,
+    /// 0x8001: draft NTPv5 (draft-ietf-ntp-ntpv5). The draft asks IANA for
+    /// an NTPv5 protocol ID that is not assigned yet; 0x8001, from the
+    /// range reserved for private or experimental use (RFC 8915 §7.7), is
+    /// the one ntpd-rs 1.9 negotiates for its draft NTPv5.
+    DraftNtpv5,
     /// Any other protocol ID.
     Other(u16),
 }
@@ -182,6 +187,7 @@ impl NextProtocol {
     pub const fn from_u16(v: u16) -> Self {
         match v {
             0 => NextProtocol::Ntpv4,
+            0x8001 => NextProtocol::DraftNtpv5,
             other => NextProtocol::Other(other),
         }
     }
@@ -190,6 +196,7 @@ impl NextProtocol {
     pub const fn to_u16(self) -> u16 {
         match self {
             NextProtocol::Ntpv4 => 0,
+            NextProtocol::DraftNtpv5 => 0x8001,
             NextProtocol::Other(v) => v,
         }
     }
@@ -556,6 +563,8 @@ mod tests {
             assert_eq!(AeadAlgorithm::from_u16(v).to_u16(), v);
         }
         assert_eq!(NextProtocol::Other(5).to_u16(), 5);
+        assert_eq!(NextProtocol::from_u16(0x8001), NextProtocol::DraftNtpv5);
+        assert_eq!(NextProtocol::DraftNtpv5.to_u16(), 0x8001);
     }
 
     #[test]
