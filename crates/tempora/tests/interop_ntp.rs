@@ -484,7 +484,9 @@ fn tempora_client_follows_chronyd() {
         "NTP client: worst |error_vs_system| {worst:.0} ns over 10 s after 60 s; source {}",
         s["ntp_sources"][0]
     );
-    assert_eq!(s["ntp_sources"][0]["reach"], 255, "{s}");
+    // The last request may be in flight, its reach bit not yet set.
+    let reach = s["ntp_sources"][0]["reach"].as_u64().unwrap_or(0);
+    assert_eq!(reach | 1, 255, "{s}");
     assert_eq!(s["ntp_sources"][0]["system_peer"], true, "{s}");
     assert!(
         worst <= 100_000.0,

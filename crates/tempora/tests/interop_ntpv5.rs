@@ -185,7 +185,7 @@ fn tempora_client_against_ntpd_rs(tag: &str, version: &str) {
         s["error_vs_system_ns"]
     );
     assert_eq!(src["ntp_version"], 5, "{src}");
-    assert_eq!(src["reach"], 255, "{src}");
+    assert_all_answered(src);
     assert_eq!(src["system_peer"], true, "{src}");
     assert_eq!(src["timing_loop"], false, "{src}");
     assert!(
@@ -311,7 +311,7 @@ fn tempora_auto_client_stays_v4_with_chronyd() {
     let s = s.expect("no status from the client");
     let src = &s["ntp_sources"][0];
     eprintln!("tempora \"auto\" client of chronyd after {took:?}: {src}");
-    assert_eq!(src["reach"], 255, "{src}");
+    assert_all_answered(src);
     assert_eq!(src["ntp_version"], 4, "{src}");
     assert_eq!(src["version_setting"], "auto", "{src}");
     assert!(src.get("draft").is_none(), "{src}");
@@ -453,7 +453,7 @@ fn tempora_nts_client_against_ntpd_rs(tag: &str, version: &str) {
         s["error_vs_system_ns"]
     );
     assert_eq!(src["ntp_version"], 5, "{src}");
-    assert_eq!(src["reach"], 255, "{src}");
+    assert_all_answered(src);
     assert_eq!(src["system_peer"], true, "{src}");
     let nts = &src["nts"];
     assert!(nts["key_exchanges"].as_u64().unwrap_or(0) >= 1, "{nts}");
@@ -523,4 +523,12 @@ fn tempora_nts_v5_between_tempora_daemons() {
         "{}",
         server["ntp_server"]
     );
+}
+
+/// The seven polls before the last all answered: the status may be read
+/// while the last request is in flight, its bit of `reach` not yet set
+/// (`wait_status` saw 255 before this).
+fn assert_all_answered(src: &serde_json::Value) {
+    let reach = src["reach"].as_u64().unwrap_or(0);
+    assert_eq!(reach | 1, 255, "{src}");
 }
