@@ -116,7 +116,7 @@ impl V5Source {
 
     /// Whether the source is a timing loop with us, given our id `own`:
     /// its filter holds `own`, or did until fewer than the hold's clean
-    /// looks ago ([`LoopHold`]); `None` until its filter is assembled.
+    /// looks ago (`LoopHold`); `None` until its filter is assembled.
     /// `draw`: a random number for the next hold.
     pub fn is_loop(&mut self, own: &RefId120, draw: u16) -> Option<bool> {
         let seen = self.filter.is_loop(own)?;
