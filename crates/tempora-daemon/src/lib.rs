@@ -39,7 +39,6 @@ pub mod ntp_keys;
 pub mod ntp_loop;
 pub mod ntp_nts;
 pub mod ntp_server;
-pub mod ntp_upstream;
 pub mod ntp_workers;
 pub mod nts_server;
 pub mod preflight;

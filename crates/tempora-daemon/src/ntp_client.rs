@@ -736,13 +736,13 @@ impl NtpClient {
 
     /// The system peer, when it is one of the NTP sources, as its last
     /// sample says (what the NTP server announces while following it).
-    pub fn system_peer_upstream(&self) -> Option<crate::ntp_upstream::NtpUpstream> {
+    pub fn system_peer_upstream(&self) -> Option<tempora_ntp::server::NtpUpstream> {
         let s = self
             .sources
             .iter()
             .find(|s| self.system.report(s.id).system_peer)?;
         let last = s.source.last?;
-        Some(crate::ntp_upstream::NtpUpstream {
+        Some(tempora_ntp::server::NtpUpstream {
             stratum: last.stratum,
             reference_id: tempora_ntp::wire::ReferenceId::of_upstream(s.addr.ip()),
             leap: last.leap,

@@ -4,7 +4,7 @@
 //! PTP-to-NTP bridge: stratum 1 and reference id "PTP" when the grandmaster
 //! is traceable to a primary reference (clockClass 6, 7, 13 or 14, IEEE
 //! 1588-2019 §7.6.2.5 Table 4), stratum 2 otherwise. Following an NTP
-//! source, one stratum below it (`crate::ntp_upstream`). Without a synchronised
+//! source, one stratum below it (`tempora_ntp::server::served_clock`). Without a synchronised
 //! source it answers with `local-stratum` (reference "LOCL", like chrony's
 //! `local stratum`) if configured, else LI 3 and stratum 16. Locked to a
 //! reference clock, or in holdover from one, `crate::served` decides
@@ -23,7 +23,8 @@ use tempora_config::{DenyAction, NtpServerSettings};
 use tempora_ntp::access::{Cidr, Limiter, RateLimiter, Verdict};
 use tempora_ntp::nts::{MasterKey, MasterKeys};
 use tempora_ntp::server::{
-    Datagram, DropReason, Outcome, ReplyKind, Server, ServerClock, ServerConfig, Versions,
+    Datagram, DropReason, NtpUpstream, Outcome, ReplyKind, Server, ServerClock, ServerConfig,
+    Versions, served_clock,
 };
 use tempora_ntp::v5::{UpgradeSignal, is_v5};
 use tempora_ntp::wire::{KissCode, LeapIndicator, ReferenceId};
@@ -32,7 +33,6 @@ use tempora_ptp::datasets::PortState;
 
 use crate::ntp_keys::SharedKeyTable;
 use crate::ntp_loop::LoopGuard;
-use crate::ntp_upstream::{NtpUpstream, served_clock};
 use crate::runtime::{DisciplinedClock, PortIo, Runtime};
 use crate::status::NtpServerCounters;
 

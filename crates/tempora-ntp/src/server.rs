@@ -60,10 +60,12 @@ use crate::wire::{HEADER_LEN, KissCode, Mac, NtpTimestamp, Packet};
 use crate::xleave::{PendingTx, XleaveTable};
 
 mod outcome;
+mod upstream;
 mod v5;
 mod v5_nts;
 
 pub use outcome::{Datagram, DenyAction, DropReason, Outcome, ReplyKind, ServerConfig, Versions};
+pub use upstream::{NtpUpstream, served_clock};
 
 /// The server: its settings, what it announces of its clock, its rate
 /// limiter `L`, the state of the interleaved mode for `N` clients

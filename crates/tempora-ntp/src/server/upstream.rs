@@ -1,4 +1,4 @@
-//! What the NTP server announces while the daemon follows an NTP source
+//! What the NTP server announces while its host follows an NTP source
 //! (RFC 5905 §11.2.3, the system variables after clock update): one
 //! stratum below the system peer, its address as the reference ID, the
 //! root delay and dispersion accumulated through it, and its leap
@@ -6,9 +6,9 @@
 //! would announce itself unsynchronised (stratum 16) to its clients, as a
 //! chain of chrony servers never does.
 
+use crate::reply::ServerClock;
+use crate::wire::{LeapIndicator, ReferenceId};
 use tempora_clock::{Duration, Time};
-use tempora_ntp::server::ServerClock;
-use tempora_ntp::wire::{LeapIndicator, ReferenceId};
 
 /// RFC 5905 §7.2 MAXSTRAT: a server one step below stratum 15 would
 /// announce 16, unsynchronised.
@@ -43,7 +43,7 @@ fn dispersion_since(at: Time, now: Time) -> Duration {
     if elapsed <= Duration::ZERO {
         return Duration::ZERO;
     }
-    Duration::from_nanos(elapsed.nanos() as i64 * 15 / 1_000_000)
+    Duration::from_scaled_nanos(elapsed.scaled_nanos().saturating_mul(15) / 1_000_000)
 }
 
 /// What the server announces following `up` at `now`, with `precision`;
@@ -102,6 +102,12 @@ mod tests {
         let c = served_clock(&up, -20, Time::from_secs_nanos(2_000, 0)).unwrap();
         assert_eq!(c.root_dispersion, Duration::from_micros(50 + 15_000));
         assert!(served_clock(&up, -20, Time::from_secs_nanos(1_000 + 1_100_000, 0)).is_none());
+    }
+
+    #[test]
+    fn a_step_of_centuries_does_not_overflow() {
+        let later = Time::from_secs_nanos(1_000 + 300 * 365 * 86_400, 0);
+        assert!(served_clock(&upstream(2), -20, later).is_none());
     }
 
     #[test]
