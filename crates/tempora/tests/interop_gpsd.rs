@@ -8,10 +8,11 @@
 //! gpsd writes no SHM for a pty, which is what `gpsfake` gives it
 //! (docs/refclocks.md), hence the FIFOs.
 //!
-//! chronyd (`-x`) reads segment 0 (`refclock SHM 0`); the Tempora daemon
-//! (virtual clock) reads the same device through gpsd's JSON (`gpsd`
-//! refclock) and the second device's segment 1 (`shm` refclock): two
-//! readers of one segment would split its samples, as both clear `valid`.
+//! The Tempora daemon (virtual clock) reads the first device through
+//! gpsd's JSON (`gpsd` refclock) and segment 1 (`shm` refclock); chronyd
+//! (`-x`) reads the other segment gpsd handed out (`refclock SHM N`, N
+//! read from gpsd's `-D 4` log, normally 0): two readers of one segment
+//! would split its samples, as both clear `valid`.
 //! Both see the same NMEA at the same instants. chronyd's raw offsets
 //! (its refclocks log) and Tempora's offsets against the system clock must
 //! agree within 1 ms; a refclock must be selected and the virtual clock
@@ -223,6 +224,33 @@ fn grandmaster_variant(gps0: &str) -> String {
     lines.join("\n")
 }
 
+/// The NTP SHM segment gpsd (run with `-D 4`) gave each of `devices`, from
+/// its log `err` (`NTP:PPS: using SHM(N)`, then `activated PATH`), waiting
+/// up to 30 s for all of them; the latest assignment of each device.
+fn gpsd_segments(lab: &Lab, err: &str, devices: &[&str]) -> Vec<(String, u32)> {
+    let start = Instant::now();
+    loop {
+        let text = std::fs::read_to_string(lab.dir.join(err)).unwrap_or_default();
+        let mut found: Vec<(String, u32)> = Vec::new();
+        let mut pending = None;
+        for line in text.lines() {
+            if let Some(rest) = line.split("using SHM(").nth(1) {
+                pending = rest.split(')').next().and_then(|n| n.parse().ok());
+            } else if let (Some(seg), Some(rest)) = (pending, line.split(" activated ").nth(1)) {
+                let path = rest.split_whitespace().next().unwrap_or("");
+                found.retain(|(p, _)| p != path);
+                found.push((path.to_string(), seg));
+                pending = None;
+            }
+        }
+        let all = devices.iter().all(|d| found.iter().any(|(p, _)| p == d));
+        if all || start.elapsed() > Duration::from_secs(30) {
+            return found;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
@@ -242,16 +270,36 @@ fn tempora_and_chronyd_agree_on_gpsd_time_and_the_refclock_is_selected() {
         false,
         Arc::clone(&stop),
     );
-    lab.spawn("gpsd", 0, "gpsd", &["-N", "-n", "-S", "2947", &gps0, &gps1]);
+    lab.spawn(
+        "gpsd",
+        0,
+        "gpsd",
+        &["-N", "-n", "-D", "4", "-S", "2947", &gps0, &gps1],
+    );
+    lab.tempora("tempora", 0, &grandmaster_variant(&gps0));
+    // chronyd reads the segment gpsd gave the device Tempora's `shm`
+    // refclock does not read (segment 1): gpsd hands segments out in the
+    // order devices activate, and a device whose first activation fails
+    // takes a later one (a CI run had chronyd on a segment nobody wrote).
+    let segments = gpsd_segments(&lab, "gpsd.err", &[&gps0, &gps1]);
+    eprintln!("gpsd's SHM segments: {segments:?}");
+    let chrony_segment = segments
+        .iter()
+        .map(|(_, s)| *s)
+        .find(|s| *s != 1)
+        .unwrap_or_else(|| panic!("gpsd gave segments {segments:?}, none for chronyd"));
+    assert!(
+        segments.iter().any(|(_, s)| *s == 1),
+        "gpsd gave no device segment 1 (Tempora's): {segments:?}"
+    );
     lab.chronyd(
         "chronyd",
         0,
         &format!(
-            "refclock SHM 0 refid GPS poll 3\nlogdir {}\nlog refclocks\n",
+            "refclock SHM {chrony_segment} refid GPS poll 3\nlogdir {}\nlog refclocks\n",
             lab.dir.display()
         ),
     );
-    lab.tempora("tempora", 0, &grandmaster_variant(&gps0));
     let (s, took) = lab.wait_status("tempora", Duration::from_secs(120), |s| {
         s["selected_source"]
             .as_str()
@@ -389,7 +437,11 @@ fn tempora_and_chronyd_agree_on_gpsd_time_and_the_refclock_is_selected() {
         "gpsd2",
         0,
         "gpsd",
-        &["-N", "-n", "-S", "2947", &gps0, &gps1],
+        &["-N", "-n", "-D", "4", "-S", "2947", &gps0, &gps1],
+    );
+    eprintln!(
+        "gpsd's SHM segments after the restart: {:?}",
+        gpsd_segments(&lab, "gpsd2.err", &[&gps0, &gps1])
     );
     let again = Instant::now();
     let (s, took) = lab.wait_status("tempora", Duration::from_secs(60), |s| {
