@@ -31,6 +31,7 @@ fn query(lab: &Lab, ns: usize, servers: &[&str]) -> serde_json::Value {
 
 #[test]
 fn tempora_query_against_chronyd_beside_ntpdig() {
+    let _turn = common::beside();
     if !ntp_available() {
         return;
     }
@@ -88,6 +89,7 @@ fn tempora_query_against_chronyd_beside_ntpdig() {
 /// selects it (`*` in `chronyc sources`) with |offset| < 50 µs.
 #[test]
 fn chronyd_and_ntpdig_against_tempora_server() {
+    let _turn = common::beside();
     if !ntp_available() {
         return;
     }
@@ -163,6 +165,7 @@ fn chronyd_and_ntpdig_against_tempora_server() {
 /// stratum 1 and reference id "PTP" and the grandmaster's time.
 #[test]
 fn ptp_to_ntp_bridge() {
+    let _turn = common::beside();
     if !ntp_available() {
         return;
     }
@@ -216,6 +219,7 @@ fn ptp_to_ntp_bridge() {
 /// address is served throughout.
 #[test]
 fn floods_do_not_take_the_server_down() {
+    let _turn = common::alone();
     if !ntp_available() {
         return;
     }
@@ -303,6 +307,7 @@ fn floods_do_not_take_the_server_down() {
 /// is dropped, and the pool keeps the two truechimers.
 #[test]
 fn pool_drops_the_member_that_lies() {
+    let _turn = common::beside();
     if !ntp_available() {
         return;
     }
@@ -391,6 +396,7 @@ fn worker_ticks(pid: u32) -> Vec<u64> {
 /// workers' counters, and the rate limit is one per client across workers.
 #[test]
 fn worker_loops_share_the_load() {
+    let _turn = common::alone();
     if !ntp_available() {
         return;
     }
@@ -460,6 +466,7 @@ fn worker_loops_share_the_load() {
 /// after 60 s, `error_vs_system_ns` stays within ±100 µs.
 #[test]
 fn tempora_client_follows_chronyd() {
+    let _turn = common::beside();
     if !ntp_available() {
         return;
     }
@@ -500,6 +507,7 @@ fn tempora_client_follows_chronyd() {
 /// after eight unanswered polls, and the live one is the system peer.
 #[test]
 fn pool_drops_the_member_that_never_answers() {
+    let _turn = common::beside();
     if !ntp_available() {
         return;
     }
@@ -534,6 +542,7 @@ fn pool_drops_the_member_that_never_answers() {
 /// counts its interleaved replies.
 #[test]
 fn chronyd_interleaved_client_against_tempora_server() {
+    let _turn = common::beside();
     if !ntp_available() {
         return;
     }
@@ -591,6 +600,7 @@ fn chronyd_interleaved_client_against_tempora_server() {
 /// clock, started 10 ms off, within ±100 µs of the system clock.
 #[test]
 fn tempora_interleaved_client_against_chronyd() {
+    let _turn = common::beside();
     if !ntp_available() {
         return;
     }
@@ -623,6 +633,7 @@ fn tempora_interleaved_client_against_chronyd() {
 /// and `tempora query` a hop further.
 #[test]
 fn tempora_serves_one_stratum_below_its_ntp_source() {
+    let _turn = common::beside();
     if !ntp_available() {
         return;
     }

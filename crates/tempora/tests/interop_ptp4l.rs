@@ -17,7 +17,7 @@ fn slave_follows_ptp4l(transport: &str, mechanism: &str) {
     if !available() {
         return;
     }
-    let mut lab = Lab::chain(&format!("{}{}", &transport[..2], &mechanism[..1]), 2);
+    let mut lab = Lab::chain(&format!("{transport}{}", &mechanism[..1]), 2);
     let ptp4l_transport = match transport {
         "udp4" => "UDPv4",
         "udp6" => "UDPv6",

@@ -55,6 +55,23 @@ impl Drop for Lab {
     }
 }
 
+/// Tests of one binary that load both cores (floods) and those that must
+/// not be disturbed by them: the test harness runs several tests at once
+/// (`RUST_TEST_THREADS` in .cargo/config.toml), so a flood takes
+/// [`alone`] and the tests beside it [`beside`].
+static LOAD: std::sync::RwLock<()> = std::sync::RwLock::new(());
+
+/// Waits until no other test holding [`beside`] or [`alone`] runs, and
+/// keeps them out while the guard lives.
+pub fn alone() -> std::sync::RwLockWriteGuard<'static, ()> {
+    LOAD.write().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Runs beside other such tests, never beside one holding [`alone`].
+pub fn beside() -> std::sync::RwLockReadGuard<'static, ()> {
+    LOAD.read().unwrap_or_else(|e| e.into_inner())
+}
+
 fn ip(args: &[&str]) -> bool {
     Command::new("ip")
         .args(args)
@@ -248,7 +265,11 @@ ansi-colors = false
 
     /// A chain of `n` namespaces named after `tag`.
     pub fn chain(tag: &str, n: usize) -> Lab {
-        let id = format!("{}{}", tag, std::process::id() % 100_000);
+        // Unique among the labs of this process, whatever the tags of
+        // tests running at once.
+        static LABS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let k = LABS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let id = format!("{}{}{k}", tag, std::process::id() % 100_000);
         let ns: Vec<String> = (0..n).map(|i| format!("t{i}{id}")).collect();
         let dir = std::env::temp_dir().join(format!("tempora-interop-{id}"));
         std::fs::create_dir_all(&dir).unwrap();
