@@ -141,6 +141,19 @@ fn ipc_lab(tag: &str, fifos: &[&str]) -> Lab {
     let mut lab = Lab::chain(tag, 2);
     lab.spawn("ipc", 0, "unshare", &["--ipc", "sleep", "3600"]);
     let pid = lab.pid("ipc").expect("ipc holder").to_string();
+    // `unshare` may not have made the namespace yet: entering the holder's
+    // before then would put gpsd, chronyd or Tempora in the host's (a CI
+    // run had them in different ones, each with its own segments).
+    let ns_of = |p: &str| std::fs::read_link(format!("/proc/{p}/ns/ipc")).ok();
+    let host = ns_of("self");
+    let start = Instant::now();
+    while ns_of(&pid) == host {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "the holder never entered a new IPC namespace"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
     lab.wrap = ["nsenter", "-t", &pid, "--ipc", "--"]
         .map(String::from)
         .to_vec();
@@ -280,7 +293,7 @@ fn tempora_and_chronyd_agree_on_gpsd_time_and_the_refclock_is_selected() {
     // chronyd reads the segment gpsd gave the device Tempora's `shm`
     // refclock does not read (segment 1): gpsd hands segments out in the
     // order devices activate, and a device whose first activation fails
-    // takes a later one (a CI run had chronyd on a segment nobody wrote).
+    // takes a later one.
     let segments = gpsd_segments(&lab, "gpsd.err", &[&gps0, &gps1]);
     eprintln!("gpsd's SHM segments: {segments:?}");
     let chrony_segment = segments
