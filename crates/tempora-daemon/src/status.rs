@@ -146,6 +146,8 @@ pub enum NtpSourceState {
     Active,
     /// Never polled again.
     Demobilized,
+    /// Taken offline (`tempora ctl offline`): not polled until online.
+    Offline,
 }
 
 impl NtpSourceState {
@@ -154,6 +156,7 @@ impl NtpSourceState {
         match self {
             NtpSourceState::Active => "active",
             NtpSourceState::Demobilized => "demobilized",
+            NtpSourceState::Offline => "offline",
         }
     }
 }
@@ -164,6 +167,7 @@ impl From<tempora_ntp::client::source::SourceState> for NtpSourceState {
         match s {
             SourceState::Active => NtpSourceState::Active,
             SourceState::Demobilized => NtpSourceState::Demobilized,
+            SourceState::Offline => NtpSourceState::Offline,
         }
     }
 }
@@ -758,6 +762,7 @@ pub(crate) mod tests {
         for (state, name) in [
             (NtpSourceState::Active, "active"),
             (NtpSourceState::Demobilized, "demobilized"),
+            (NtpSourceState::Offline, "offline"),
         ] {
             assert_eq!(serde_json::to_value(state).unwrap(), name);
             assert_eq!(state.to_string(), name);
