@@ -21,6 +21,8 @@
 
 pub mod assembly;
 pub mod control;
+pub mod control_apply;
+pub mod control_status;
 pub mod csptp_client;
 pub mod csptp_dataset;
 pub mod csptp_server;
@@ -68,4 +70,5 @@ pub mod sources;
 pub mod status;
 pub mod system_sync;
 pub mod tokens;
+pub mod tracking;
 pub mod ts2phc;

@@ -8,6 +8,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use tempora_ptp::engine::PtpInstance;
 
+use crate::control_status::{ControlCounters, TrackingStatus};
 use crate::csptp_status::{CsptpClientCounters, CsptpServerCounters, CsptpSourceStatus};
 use crate::refclock_status::RefclockStatus;
 
@@ -521,6 +522,13 @@ pub struct Status {
     /// The master sanity gate and the UTC offset gate.
     #[serde(default)]
     pub master_sanity: MasterSanityStatus,
+    /// The system peer's tracking report (`tempora tracking`), with a
+    /// selection of sources.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tracking: Option<TrackingStatus>,
+    /// The control requests' counters (`tempora ctl`).
+    #[serde(default)]
+    pub control: ControlCounters,
 }
 
 const TYPE_NAMES: [(usize, &str); 10] = [
@@ -707,6 +715,8 @@ pub(crate) mod tests {
             measurements: 42,
             uptime_s: 61.0,
             master_sanity: MasterSanityStatus::default(),
+            tracking: None,
+            control: ControlCounters::default(),
         }
     }
 
