@@ -42,7 +42,10 @@ fn lines(s: &Status, t: &TrackingStatus) -> Vec<String> {
             s.clock
         ),
         format!("Residual freq   : {}", ppb(t.residual_frequency_ppb)),
-        format!("Skew            : {}", ppb(t.skew_ppb)),
+        format!(
+            "Skew            : {}",
+            t.skew_ppb.map_or("-".into(), |v| format!("{v:.3} ppb"))
+        ),
         format!("Root delay      : {}", secs(t.root_delay_ns)),
         format!("Root dispersion : {}", secs(t.root_dispersion_ns)),
         format!(
