@@ -116,6 +116,15 @@ fn ctl_burst_add_offline_makestep_and_remove_against_chronyd() {
         assert!(Instant::now() < deadline, "nothing selected: {s}");
         std::thread::sleep(Duration::from_millis(200));
     };
+    let out = tempora(&lab, "client", &["sources"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    eprintln!("{text}");
+    assert_eq!(
+        text.lines().filter(|l| l.starts_with("* ntp")).count(),
+        1,
+        "one system peer: {text}"
+    );
+    assert!(text.contains("ntp:[fd79::1]:123"), "{text}");
     let out = tempora(&lab, "client", &["tracking"]);
     let text = String::from_utf8_lossy(&out.stdout);
     eprintln!("{text}");

@@ -266,3 +266,99 @@ fn settings_of(add: &AddSource) -> Result<NtpSourceSettings, ControlError> {
     }
     Ok(settings)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ntp_keys::KeyTable;
+    use tempora_system::SystemConfig;
+
+    fn add(address: &str) -> AddSource {
+        AddSource {
+            address: address.into(),
+            nts: false,
+            minpoll: Some(2),
+            maxpoll: None,
+            prefer: true,
+            noselect: false,
+            no_iburst: true,
+        }
+    }
+
+    #[test]
+    fn a_source_added_at_runtime_can_burst_go_offline_and_be_removed() {
+        let t0 = Time::from_secs_nanos(1_800_000_000, 0);
+        let mut c = NtpClient::new(
+            &[],
+            SystemConfig::default(),
+            None,
+            KeyTable::default(),
+            t0,
+            0.0,
+        )
+        .unwrap();
+        assert!(matches!(
+            c.burst(t0, Some("127.0.0.1")),
+            Err(ControlError::UnknownSource(_))
+        ));
+        assert_eq!(c.burst(t0, None).unwrap(), 0, "no sources: nothing to do");
+        // Port 9 (discard): the socket is opened, nothing is sent here.
+        let fd = c.add_at_runtime(&add("127.0.0.1:9"), t0).unwrap();
+        assert!(fd.is_some());
+        assert_eq!(c.fds(), vec![fd.unwrap()]);
+        let s = &c.settings[0];
+        assert_eq!((s.minpoll, s.prefer, s.iburst), (2, true, false));
+        assert!(matches!(
+            c.add_at_runtime(&add("127.0.0.1:9"), t0),
+            Err(ControlError::AlreadyThere(_))
+        ));
+        let status = c.status();
+        assert_eq!(status[0].address, "127.0.0.1:9");
+        assert_eq!(status[0].poll, 2);
+        // Every name `tempora sources` and the user may give.
+        for name in ["127.0.0.1", "127.0.0.1:9", "ntp:127.0.0.1:9"] {
+            assert_eq!(c.burst(t0, Some(name)).unwrap(), 1, "{name}");
+        }
+        assert_eq!(c.next_deadline(), Some(t0));
+        assert_eq!(c.set_online(t0, None, false).unwrap(), 1);
+        assert_eq!(c.status()[0].state, "offline");
+        // Only the system process's start-up timeout is left to wait for.
+        assert_eq!(
+            c.next_deadline(),
+            c.system.poll_timeout(),
+            "offline: not polled"
+        );
+        assert!(c.next_deadline() > Some(t0));
+        assert_eq!(c.burst(t0, None).unwrap(), 0, "offline: no burst");
+        assert_eq!(c.set_online(t0, Some("127.0.0.1"), true).unwrap(), 1);
+        assert_eq!(c.status()[0].state, "active");
+        let closed = c.remove_at_runtime("ntp:127.0.0.1:9").unwrap();
+        assert_eq!(closed, fd.into_iter().collect::<Vec<_>>());
+        assert!(c.status().is_empty());
+        assert!(c.fds().is_empty());
+        assert!(matches!(
+            c.remove_at_runtime("127.0.0.1:9"),
+            Err(ControlError::UnknownSource(_))
+        ));
+        // The address may be added again once removed.
+        assert!(c.add_at_runtime(&add("127.0.0.1:9"), t0).unwrap().is_some());
+    }
+
+    #[test]
+    fn addresses_and_settings() {
+        assert!(is_literal("192.0.2.1"));
+        assert!(is_literal("[2001:db8::1]:123"));
+        assert!(is_literal("2001:db8::1"));
+        assert!(!is_literal("time.example.com"));
+        assert!(!is_literal("time.example.com:123"));
+        let mut a = add("192.0.2.1");
+        a.minpoll = Some(12);
+        assert!(
+            matches!(settings_of(&a), Err(ControlError::BadAddress(_))),
+            "above maxpoll 10"
+        );
+        a.maxpoll = Some(12);
+        let s = settings_of(&a).unwrap();
+        assert_eq!((s.minpoll, s.maxpoll, s.nts), (12, 12, false));
+    }
+}
