@@ -256,10 +256,10 @@ pub enum CtlCommand {
         source: Option<String>,
     },
     /// The servo.
-    #[command(subcommand)]
+    #[command(subcommand, after_help = "Example:\n  tempora ctl servo reset")]
     Servo(ServoCommand),
     /// Set a PTP data set member.
-    #[command(subcommand)]
+    #[command(subcommand, after_help = "Example:\n  tempora ctl set priority1 100")]
     Set(SetCommand),
 }
 
