@@ -26,6 +26,12 @@ pub enum Request {
     /// A PTP management message (from `pmc`): answer with the engine's
     /// responses.
     Management(SocketAddr, Vec<u8>),
+    /// A `tempora ctl` request (a datagram starting `tempora-ctl `),
+    /// parsed, or why it could not be.
+    Ctl(
+        SocketAddr,
+        Result<tempora_control::Command, tempora_control::ParseError>,
+    ),
 }
 
 /// Who may use a socket, and what it may do.
@@ -115,6 +121,8 @@ impl ControlSocket {
                 let data = buf.get(..n).unwrap_or_default();
                 if data == STATUS_REQUEST {
                     Ok(Some(Request::Status(from)))
+                } else if tempora_control::request::is_control(data) {
+                    Ok(Some(Request::Ctl(from, tempora_control::parse(data))))
                 } else {
                     Ok(Some(Request::Management(from, data.to_vec())))
                 }
@@ -124,25 +132,16 @@ impl ControlSocket {
         }
     }
 
-    /// Sends `data` to `to` (a reply); a client gone already is not an error.
+    /// Sends `data` to `to` (a reply). A reply that cannot be sent is
+    /// dropped, never an error: a client gone already, one whose socket
+    /// the daemon may not write to (it runs as another user), one that
+    /// does not read its replies (its queue full), one without an address.
+    /// No client can stop the daemon.
     pub fn reply(&self, to: &SocketAddr, data: &[u8]) -> io::Result<()> {
-        match self.socket.send_to_addr(data, to) {
-            Ok(_) => Ok(()),
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::NotFound
-                        | io::ErrorKind::ConnectionRefused
-                        | io::ErrorKind::PermissionDenied
-                ) =>
-            {
-                // A client whose own socket the daemon may not write to
-                // (the daemon runs as another user) does not stop it.
-                tracing::debug!(error = %e, "cannot answer a control socket client");
-                Ok(())
-            }
-            Err(e) => Err(e),
+        if let Err(e) = self.socket.send_to_addr(data, to) {
+            tracing::debug!(error = %e, "cannot answer a control socket client");
         }
+        Ok(())
     }
 }
 
@@ -222,6 +221,24 @@ pub fn query_status(path: &Path, timeout: Duration) -> io::Result<String> {
     let n = socket.recv(&mut buf)?;
     buf.truncate(n);
     String::from_utf8(buf).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+}
+
+/// `tempora ctl`'s side: sends `command` to the daemon at `path` and
+/// returns its reply.
+pub fn query_ctl(
+    path: &Path,
+    command: &tempora_control::Command,
+    timeout: Duration,
+) -> io::Result<tempora_control::Reply> {
+    let name = format!("tempora-ctl-{}", std::process::id());
+    let addr = SocketAddr::from_abstract_name(name.as_bytes())?;
+    let socket = UnixDatagram::bind_addr(&addr)?;
+    socket.set_read_timeout(Some(timeout))?;
+    socket.send_to(&tempora_control::request::encode(command), path)?;
+    let mut buf = vec![0u8; 64 * 1024];
+    let n = socket.recv(&mut buf)?;
+    tempora_control::Reply::decode(buf.get(..n).unwrap_or_default())
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
 }
 
 #[cfg(test)]

@@ -17,10 +17,16 @@
 //! [`status`], [`served_status`], [`csptp_status`] and [`refclock_status`]
 //! are what the daemon reports (imported by the others,
 //! importing none of them), rendered by [`prometheus`] and served by
-//! [`metrics`] and [`control`]. No module imports another in a circle.
+//! [`metrics`] and [`control`]. `tempora ctl` requests (parsed by the
+//! `tempora-control` crate) arrive on [`control`] and are carried out by
+//! [`control_apply`] through the cores; [`control_status`] and
+//! [`tracking`] are what `tempora ctl` and `tempora tracking` report. No
+//! module imports another in a circle.
 
 pub mod assembly;
 pub mod control;
+pub mod control_apply;
+pub mod control_status;
 pub mod csptp_client;
 pub mod csptp_dataset;
 pub mod csptp_server;
@@ -68,4 +74,5 @@ pub mod sources;
 pub mod status;
 pub mod system_sync;
 pub mod tokens;
+pub mod tracking;
 pub mod ts2phc;

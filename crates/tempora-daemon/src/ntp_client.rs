@@ -94,6 +94,11 @@ pub struct NtpClient {
     /// The reference clocks' sources and codes (`GPS`, `PPS`, `PHC`), for
     /// the served Bloom filter.
     reference_codes: Vec<(SourceId, [u8; 4])>,
+    /// Per `[[ntp-source]]`: removed by `tempora ctl remove-source` (its
+    /// pool is not topped up, its NTS keys not asked for again).
+    retired: Vec<bool>,
+    /// `[ntp-client] nts-ca-file`, for NTS sources added at runtime.
+    nts_ca_file: Option<std::path::PathBuf>,
 }
 
 /// Sockets the timing loop must start or stop polling.
@@ -159,6 +164,8 @@ impl NtpClient {
             guard: LoopGuard::random(),
             tai_minus_utc: None,
             reference_codes: Vec::new(),
+            retired: vec![false; settings.len()],
+            nts_ca_file: nts_ca_file.clone(),
         };
         if settings.iter().any(|s| s.nts) {
             client.ke = Some(KeWorker::start(KeOptions {
@@ -337,6 +344,9 @@ impl NtpClient {
         let mut fresh = Vec::new();
         let answers = resolver.answers();
         for (origin, answer) in answers {
+            if self.retired.get(origin).copied().unwrap_or(true) {
+                continue;
+            }
             match answer {
                 Ok(addrs) => fresh.push((origin, addrs)),
                 Err(e) => {
@@ -382,7 +392,7 @@ impl NtpClient {
         }
         // Ask again for pools short of members.
         for (origin, settings) in self.settings.iter().enumerate() {
-            if settings.kind != NtpSourceKind::Pool {
+            if settings.kind != NtpSourceKind::Pool || self.retired.get(origin) != Some(&false) {
                 continue;
             }
             let members = self.sources.iter().filter(|s| s.origin == origin).count();
@@ -833,6 +843,8 @@ impl NtpClient {
             .collect()
     }
 }
+
+pub mod control;
 
 #[cfg(test)]
 mod tests;

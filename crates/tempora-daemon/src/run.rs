@@ -20,6 +20,7 @@ use tempora_linux::poll::Readiness;
 
 use crate::assembly::{Daemon, assemble};
 use crate::control::Request;
+use crate::control_apply::ControlService;
 use crate::csptp_dataset::Upstream;
 use crate::csptp_serving::{CsptpSnapshot, served_clock};
 use crate::freqfile;
@@ -32,6 +33,9 @@ use crate::runtime::DisciplinedClock;
 use crate::status::Status;
 use crate::system_sync::SystemSync;
 use crate::tokens::{Token, Tokens};
+
+/// Requests answered per readiness of a control socket.
+const REQUESTS_PER_TURN: usize = 64;
 
 /// Runs the daemon until SIGTERM or SIGINT.
 pub fn run(config: &Config, config_path: &Path) -> io::Result<()> {
@@ -59,6 +63,8 @@ struct TimingLoop {
     last_publish: Time,
     last_save: Time,
     frequency_saver: freqfile::Saver,
+    /// The `tempora ctl` requests' counters and log limit.
+    control: ControlService,
 }
 
 impl TimingLoop {
@@ -100,6 +106,7 @@ impl TimingLoop {
             last_publish: Time::EPOCH,
             last_save: RealtimeBase.now(),
             frequency_saver: freqfile::Saver::default(),
+            control: ControlService::default(),
         }
     }
 
@@ -211,33 +218,71 @@ impl TimingLoop {
     }
 
     /// Answers the requests queued on the control socket, or on the
-    /// read-only status socket (which refuses SET and COMMAND).
+    /// read-only status socket (which refuses SET and COMMAND and the
+    /// control requests), at most [`REQUESTS_PER_TURN`] at a time (poll(2)
+    /// reports the socket again while more are queued: a flood of requests
+    /// does not hold up the timing loop).
     fn serve_control(&mut self, read_only: bool) -> io::Result<()> {
-        let socket = match (read_only, &self.d.status_socket) {
-            (false, _) => &self.d.control,
-            (true, Some(s)) => s,
-            (true, None) => return Ok(()),
-        };
-        while let Some(request) = socket.recv()? {
-            match request {
-                Request::Status(from) => {
-                    let json = serde_json::to_string(&self.status()).map_err(io::Error::other)?;
-                    socket.reply(&from, json.as_bytes())?;
-                }
-                Request::Management(from, data) => {
-                    let runtime = &mut self.d.runtime;
-                    let answers = if socket.read_only() {
-                        runtime.read_only_management(&data)?
-                    } else {
-                        runtime.local_management(&data)?
-                    };
-                    for answer in answers {
-                        socket.reply(&from, &answer)?;
-                    }
-                }
-            }
+        for _ in 0..REQUESTS_PER_TURN {
+            let Some(socket) = self.socket(read_only) else {
+                return Ok(());
+            };
+            let Some(request) = socket.recv()? else {
+                return Ok(());
+            };
+            self.answer(read_only, request)?;
         }
         Ok(())
+    }
+
+    /// The control socket, or the read-only status socket if there is one.
+    fn socket(&self, read_only: bool) -> Option<&crate::control::ControlSocket> {
+        match read_only {
+            false => Some(&self.d.control),
+            true => self.d.status_socket.as_ref(),
+        }
+    }
+
+    /// Answers one request that came on the control socket, or the
+    /// read-only status socket if `read_only`.
+    fn answer(&mut self, read_only: bool, request: Request) -> io::Result<()> {
+        match request {
+            Request::Status(from) => {
+                let json = serde_json::to_string(&self.status()).map_err(io::Error::other)?;
+                self.reply(read_only, &from, json.as_bytes())
+            }
+            Request::Ctl(from, parsed) => {
+                let reply = self
+                    .control
+                    .handle(&mut self.d, &mut self.tokens, read_only, parsed);
+                self.reply(read_only, &from, &reply.encode())
+            }
+            Request::Management(from, data) => {
+                let runtime = &mut self.d.runtime;
+                let answers = if read_only {
+                    runtime.read_only_management(&data)?
+                } else {
+                    runtime.local_management(&data)?
+                };
+                for answer in answers {
+                    self.reply(read_only, &from, &answer)?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Sends `data` to `to` from the socket the request came on.
+    fn reply(
+        &self,
+        read_only: bool,
+        to: &std::os::unix::net::SocketAddr,
+        data: &[u8],
+    ) -> io::Result<()> {
+        match self.socket(read_only) {
+            Some(s) => s.reply(to, data),
+            None => Ok(()),
+        }
     }
 
     /// The NTP client follows the runtime's steps and corrections, runs
@@ -418,6 +463,15 @@ impl TimingLoop {
             (s.sources, s.selected_source) = client.sources(others);
         }
         let now = d.runtime.clock.ntp_time(None);
+        if let Some(client) = &d.ntp_client {
+            s.tracking = Some(crate::tracking::tracking(
+                client,
+                &d.served,
+                s.selected_source.clone(),
+                now,
+            ));
+        }
+        s.control = self.control.counters();
         s.holdover = Some(d.served.holdover_report(now));
         s.leap_seconds = Some(d.served.leap_report(now));
         if let Some((_, sync)) = &d.system_sync {

@@ -595,6 +595,8 @@ impl<P: PortIo, C: DisciplinedClock> Runtime<P, C> {
             measurements: self.measurements,
             uptime_s: (self.clock.now() - self.started).as_secs_f64(),
             master_sanity: self.sanity_status(),
+            tracking: None,
+            control: Default::default(),
         }
     }
 
@@ -768,6 +770,21 @@ impl<P: PortIo, C: DisciplinedClock> Runtime<P, C> {
     pub fn hold_frequency(&mut self, frequency_ppb: f64, sigma_ppb: f64) -> io::Result<()> {
         self.servo.frequency_set(frequency_ppb, sigma_ppb);
         self.apply_correction(Correction::Frequency { frequency_ppb })
+    }
+
+    /// `tempora ctl servo reset`: the servo forgets everything but its
+    /// frequency estimate and starts over from its next sample.
+    pub fn reset_servo(&mut self) {
+        tracing::info!(servo = self.servo.name(), "servo reset by tempora ctl");
+        self.servo.reset();
+    }
+
+    /// `tempora ctl set priority1`: the engine's `defaultDS.priority1`
+    /// (IEEE 1588-2019 §8.2.1.4.1), and the state decision that follows.
+    pub fn set_priority1(&mut self, priority1: u8) -> io::Result<()> {
+        let now = self.engine_now();
+        self.engine.set_priority1(now, priority1);
+        self.drain()
     }
 
     /// What the daemon serves as grandmaster (`crate::served`): its

@@ -8,6 +8,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use tempora_ptp::engine::PtpInstance;
 
+use crate::control_status::{ControlCounters, TrackingStatus};
 use crate::csptp_status::{CsptpClientCounters, CsptpServerCounters, CsptpSourceStatus};
 use crate::refclock_status::RefclockStatus;
 
@@ -146,6 +147,8 @@ pub enum NtpSourceState {
     Active,
     /// Never polled again.
     Demobilized,
+    /// Taken offline (`tempora ctl offline`): not polled until online.
+    Offline,
 }
 
 impl NtpSourceState {
@@ -154,6 +157,7 @@ impl NtpSourceState {
         match self {
             NtpSourceState::Active => "active",
             NtpSourceState::Demobilized => "demobilized",
+            NtpSourceState::Offline => "offline",
         }
     }
 }
@@ -164,6 +168,7 @@ impl From<tempora_ntp::client::source::SourceState> for NtpSourceState {
         match s {
             SourceState::Active => NtpSourceState::Active,
             SourceState::Demobilized => NtpSourceState::Demobilized,
+            SourceState::Offline => NtpSourceState::Offline,
         }
     }
 }
@@ -517,6 +522,13 @@ pub struct Status {
     /// The master sanity gate and the UTC offset gate.
     #[serde(default)]
     pub master_sanity: MasterSanityStatus,
+    /// The system peer's tracking report (`tempora tracking`), with a
+    /// selection of sources.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tracking: Option<TrackingStatus>,
+    /// The control requests' counters (`tempora ctl`).
+    #[serde(default)]
+    pub control: ControlCounters,
 }
 
 const TYPE_NAMES: [(usize, &str); 10] = [
@@ -703,6 +715,8 @@ pub(crate) mod tests {
             measurements: 42,
             uptime_s: 61.0,
             master_sanity: MasterSanityStatus::default(),
+            tracking: None,
+            control: ControlCounters::default(),
         }
     }
 
@@ -758,6 +772,7 @@ pub(crate) mod tests {
         for (state, name) in [
             (NtpSourceState::Active, "active"),
             (NtpSourceState::Demobilized, "demobilized"),
+            (NtpSourceState::Offline, "offline"),
         ] {
             assert_eq!(serde_json::to_value(state).unwrap(), name);
             assert_eq!(state.to_string(), name);

@@ -136,3 +136,17 @@ fn pmc_gets_live_state_and_set_priority1_takes_effect() {
         .expect("an Announce");
     assert_eq!(announce.grandmaster_priority1, 90);
 }
+
+#[test]
+fn set_priority1_from_the_control_socket_is_announced_as_grandmaster() {
+    let me = ClockIdentity::from_mac([0x02, 0x54, 0x4d, 0, 0, 2]);
+    let mut instance = PtpInstance::new(InstanceConfig::ordinary(me), 1);
+    let t0 = Time::from_secs_nanos(1_800_000_000, 0);
+    instance.start(t0);
+    instance.handle_timer(t0, Timer::AnnounceReceipt(0));
+    let _ = responses(&mut instance);
+    assert_eq!(instance.default_ds().priority1, 128);
+    instance.set_priority1(t0, 7);
+    assert_eq!(instance.default_ds().priority1, 7);
+    assert_eq!(instance.parent_ds().grandmaster_priority1, 7);
+}

@@ -48,7 +48,7 @@ pub use holdover::{Holdover, HoldoverState, HoldoverStatus};
 pub use options::SourceOptions;
 pub use process::{
     Action, Estimate, Measurement, RawSample, SelectionState, SourceId, SourceKind, SourceReport,
-    SourceUpdate, Stage, SystemConfig, SystemProcess, carry_out,
+    SourceUpdate, Stage, StepRefused, SystemConfig, SystemProcess, Tracking, carry_out,
 };
 pub use quality::{DegradedClass, ServedQuality, served_quality};
 pub use reference::ReferenceKind;

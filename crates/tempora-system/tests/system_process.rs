@@ -307,3 +307,55 @@ impl tempora_clock::Servo for Null {
         "null"
     }
 }
+
+#[test]
+fn makestep_steps_by_the_system_peers_offset_and_needs_one() {
+    let (mut p, ids) = three();
+    assert_eq!(
+        p.request_step(at(0.0)),
+        Err(tempora_system::StepRefused::NoSystemPeer)
+    );
+    assert!(p.tracking(at(0.0)).is_none());
+    // Three sources agree the clock is 3 ms behind.
+    for i in 0..8u32 {
+        let t = 2.0 * f64::from(i);
+        for (k, id) in ids.into_iter().enumerate() {
+            let t = t + 0.1 * k as f64;
+            p.handle_update(at(t), id, update(t, 3_000.0, 200.0, i as usize + 1, 16));
+        }
+    }
+    actions(&mut p);
+    let now = at(16.0);
+    let tracking = p.tracking(now).expect("a system peer");
+    assert!(ids.contains(&tracking.peer));
+    assert!(
+        (tracking.offset - us(3_000.0)).abs() < us(50.0),
+        "{tracking:?}"
+    );
+    assert!(tracking.root_distance >= us(100.0), "δ/2 at least");
+    assert_eq!(tracking.interval, Duration::from_secs(16));
+    let step = p.request_step(now).unwrap();
+    assert_eq!(step, tracking.offset);
+    match actions(&mut p).as_slice() {
+        [
+            Action::Start {
+                step: Some(s),
+                frequency_ppb: None,
+                ..
+            },
+        ] => assert_eq!(*s, step),
+        other => panic!("{other:?}"),
+    }
+    // Once stepped, the estimates are void: no second step.
+    p.handle_correction(
+        now,
+        Correction::Step {
+            step,
+            frequency_ppb: 0.0,
+        },
+    );
+    assert_eq!(
+        p.request_step(now),
+        Err(tempora_system::StepRefused::NoSystemPeer)
+    );
+}

@@ -121,6 +121,63 @@ pub enum Command {
         #[arg(long, default_value = DEFAULT_SOCKET)]
         socket: PathBuf,
     },
+    /// Show every source of the daemon's selection (PTP ports, NTP, CSPTP,
+    /// reference clocks; Roughtime's start-up check), like `chronyc sources
+    /// -v`: kind, selection state (with why when not selected),
+    /// reachability, stratum, poll, offset, delay and jitter.
+    #[command(
+        after_help = "Example:\n  tempora sources\n  tempora sources --json --socket /run/tempora/status.sock"
+    )]
+    Sources {
+        /// Print JSON (an array, one object per source).
+        #[arg(long)]
+        json: bool,
+        /// The daemon's control or status socket.
+        #[arg(long, default_value = DEFAULT_SOCKET)]
+        socket: PathBuf,
+    },
+    /// Show how the clock follows the selected source, like `chronyc
+    /// tracking`: reference, stratum, reference time, offset, frequency,
+    /// residual frequency, skew, root delay and dispersion, update
+    /// interval, leap status, estimated error.
+    #[command(after_help = "Example:\n  tempora tracking\n  tempora tracking --json")]
+    Tracking {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        /// The daemon's control or status socket.
+        #[arg(long, default_value = DEFAULT_SOCKET)]
+        socket: PathBuf,
+    },
+    /// Show the PTP ports: state, parent, grandmaster, steps removed and
+    /// message counters.
+    #[command(after_help = "Example:\n  tempora ports\n  tempora ports --json")]
+    Ports {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        /// The daemon's control or status socket.
+        #[arg(long, default_value = DEFAULT_SOCKET)]
+        socket: PathBuf,
+    },
+    /// Control a running daemon through its control socket (its owner and
+    /// `socket-group` only; the status socket refuses): burst, makestep,
+    /// add or remove an NTP source, offline and online, servo reset,
+    /// priority1. See docs/control.md.
+    #[command(
+        after_help = "Examples:\n  tempora ctl burst\n  tempora ctl add-source 192.0.2.1 --prefer\n  tempora ctl set priority1 100"
+    )]
+    Ctl {
+        /// Print the daemon's JSON reply.
+        #[arg(long, global = true)]
+        json: bool,
+        /// The daemon's control socket.
+        #[arg(long, global = true, default_value = DEFAULT_SOCKET)]
+        socket: PathBuf,
+        /// What to do.
+        #[command(subcommand)]
+        command: CtlCommand,
+    },
     /// Watch a simulated PTP network (grandmaster, boundary clock, slaves)
     /// converge, live in the terminal. No root, no network.
     Demo {
@@ -133,6 +190,96 @@ pub enum Command {
         /// Seed of every random draw.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+    },
+}
+
+/// The subcommands of `tempora ctl`.
+#[derive(Debug, Subcommand)]
+pub enum CtlCommand {
+    /// Poll NTP sources now, eight requests 2 s apart (chronyc `burst`).
+    #[command(after_help = "Example:\n  tempora ctl burst\n  tempora ctl burst 192.0.2.1")]
+    Burst {
+        /// The source (as `tempora sources` names it, its address or IP);
+        /// every NTP source without it.
+        source: Option<String>,
+    },
+    /// Step the clock to the selected source now (chronyc `makestep`).
+    #[command(after_help = "Example:\n  tempora ctl makestep")]
+    Makestep,
+    /// Add an NTP server as a source until the daemon stops (it is not
+    /// written to the configuration file).
+    #[command(
+        after_help = "Example:\n  tempora ctl add-source 192.0.2.1:123 --poll 4 --prefer\n  tempora ctl add-source time.example.com --nts"
+    )]
+    AddSource {
+        /// HOST[:PORT], an IP address or [IPV6]:PORT (with --nts, the
+        /// NTS-KE server).
+        address: String,
+        /// Use NTS (RFC 8915).
+        #[arg(long)]
+        nts: bool,
+        /// Poll every 2^N s (minpoll and maxpoll both N).
+        #[arg(long, value_name = "N", conflicts_with_all = ["minpoll", "maxpoll"])]
+        poll: Option<i8>,
+        /// The shortest poll interval, log2 s.
+        #[arg(long, value_name = "N")]
+        minpoll: Option<i8>,
+        /// The longest poll interval, log2 s.
+        #[arg(long, value_name = "N")]
+        maxpoll: Option<i8>,
+        /// Prefer it in the selection.
+        #[arg(long)]
+        prefer: bool,
+        /// Never select it (monitor only).
+        #[arg(long)]
+        noselect: bool,
+        /// Do not send the first requests 2 s apart.
+        #[arg(long)]
+        no_iburst: bool,
+    },
+    /// Remove an NTP source (configured or added).
+    #[command(after_help = "Example:\n  tempora ctl remove-source 192.0.2.1")]
+    RemoveSource {
+        /// The source (as `tempora sources` names it, its address or IP).
+        source: String,
+    },
+    /// Stop polling NTP sources (chronyc `offline`).
+    #[command(after_help = "Example:\n  tempora ctl offline\n  tempora ctl offline 192.0.2.1")]
+    Offline {
+        /// The source; every NTP source without it.
+        source: Option<String>,
+    },
+    /// Poll NTP sources again (chronyc `online`).
+    #[command(after_help = "Example:\n  tempora ctl online")]
+    Online {
+        /// The source; every NTP source without it.
+        source: Option<String>,
+    },
+    /// The servo.
+    #[command(subcommand, after_help = "Example:\n  tempora ctl servo reset")]
+    Servo(ServoCommand),
+    /// Set a PTP data set member.
+    #[command(subcommand, after_help = "Example:\n  tempora ctl set priority1 100")]
+    Set(SetCommand),
+}
+
+/// `tempora ctl servo`.
+#[derive(Debug, Subcommand)]
+pub enum ServoCommand {
+    /// The servo forgets everything but its frequency estimate.
+    #[command(after_help = "Example:\n  tempora ctl servo reset")]
+    Reset,
+}
+
+/// `tempora ctl set`.
+#[derive(Debug, Subcommand)]
+pub enum SetCommand {
+    /// The clock's priority1 (IEEE 1588-2019 §8.2.1.4.1; lower wins the
+    /// BMCA), as pmc's SET PRIORITY1.
+    #[command(after_help = "Example:\n  tempora ctl set priority1 100")]
+    Priority1 {
+        /// 0 to 255.
+        value: u8,
     },
 }
 

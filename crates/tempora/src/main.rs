@@ -8,14 +8,19 @@ use clap::Parser;
 
 mod cli;
 mod config;
+mod ctl;
+mod daemon_status;
 mod demo;
+mod ports;
 mod query;
 mod query_roughtime;
 mod sim;
+mod sources;
 mod status;
 mod status_ntp;
 mod status_roughtime;
 mod status_served;
+mod tracking;
 use cli::{Cli, Command, ConfigCommand, RoughtimeCommand};
 use tempora_inspect::{InspectError, InspectOptions, Summary, inspect_file_with};
 
@@ -132,6 +137,14 @@ fn main() -> ExitCode {
             seed,
         } => demo::demo(seconds, speed, seed),
         Command::Status { json, socket } => status::status(&socket, json),
+        Command::Sources { json, socket } => sources::sources(&socket, json),
+        Command::Tracking { json, socket } => tracking::tracking(&socket, json),
+        Command::Ports { json, socket } => ports::ports(&socket, json),
+        Command::Ctl {
+            json,
+            socket,
+            command,
+        } => ctl::ctl(&socket, json, command),
         Command::Query {
             json,
             timeout,

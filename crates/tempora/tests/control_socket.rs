@@ -135,6 +135,42 @@ impl Scratch {
         Command::new(args[0]).args(&args[1..]).output().unwrap()
     }
 
+    /// `tempora ARGS --socket SOCKET` as `user` (root or nobody).
+    fn tempora(&self, user: &str, socket: &str, args: &[&str]) -> Output {
+        let mut all = vec![];
+        if user != "root" {
+            all.extend([
+                "setpriv",
+                "--reuid",
+                user,
+                "--regid",
+                "nogroup",
+                "--clear-groups",
+            ]);
+        }
+        all.push(env!("CARGO_BIN_EXE_tempora"));
+        all.extend_from_slice(args);
+        all.extend(["--socket", socket]);
+        Command::new(all[0]).args(&all[1..]).output().unwrap()
+    }
+
+    /// The daemon's status as root through the control socket.
+    fn status_json(&self) -> serde_json::Value {
+        let out = self.status("root", &self.path("control.sock"));
+        serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("status: {e}: {}", self.log()))
+    }
+
+    /// The daemon's resident memory, kB.
+    fn rss_kb(&self) -> u64 {
+        let pid = self.daemon.as_ref().unwrap().id();
+        let text = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+        text.lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap()
+    }
+
     /// priority1 as pmc GETs it (as root, through the control socket).
     fn priority1(&self) -> Option<u8> {
         let text = self.pmc("root", &self.path("control.sock"), "GET PRIORITY1");
@@ -233,4 +269,169 @@ fn a_regular_file_at_the_socket_path_is_kept() {
     assert!(!status.success());
     assert!(s.log().contains("is not a socket"), "{}", s.log());
     assert_eq!(std::fs::read_to_string(&control).unwrap(), "precious\n");
+}
+
+/// `tempora ctl` through the control socket changes priority1 for root;
+/// `nobody` cannot reach the control socket, and the read-only status
+/// socket refuses control requests (to anyone) while it answers `nobody`'s
+/// `tempora sources`, `tracking` and `ports`.
+#[test]
+fn ctl_needs_the_control_socket_and_the_status_socket_refuses_it() {
+    if !available() {
+        return;
+    }
+    let mut s = Scratch::new("ctl");
+    let (control, ro) = (s.path("control.sock"), s.path("status.sock"));
+    s.start(&format!("status-socket = \"{ro}\"\n"), "");
+    let out = s.tempora("root", &control, &["ctl", "set", "priority1", "42"]);
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        s.log()
+    );
+    assert_eq!(s.priority1(), Some(42));
+    // nobody: no access to the control socket at all.
+    let out = s.tempora("nobody", &control, &["ctl", "set", "priority1", "7"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no answer"), "{err}");
+    // The status socket: refused, whoever asks.
+    for user in ["nobody", "root"] {
+        let out = s.tempora(user, &ro, &["ctl", "--json", "set", "priority1", "7"]);
+        assert_eq!(out.status.code(), Some(1), "{user}");
+        let reply: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(reply["outcome"], "refused", "{reply}");
+    }
+    assert_eq!(
+        s.priority1(),
+        Some(42),
+        "priority1 changed through the status socket"
+    );
+    // Reading is allowed there.
+    for view in ["sources", "tracking", "ports"] {
+        let out = s.tempora("nobody", &ro, &[view, "--json"]);
+        assert!(
+            out.status.success(),
+            "{view}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let _: serde_json::Value =
+            serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{view}: {e}"));
+    }
+    // The servo is reset; a burst needs NTP sources, which this daemon has
+    // not: a failure with the reason.
+    assert!(
+        s.tempora("root", &control, &["ctl", "servo", "reset"])
+            .status
+            .success()
+    );
+    let out = s.tempora("root", &control, &["ctl", "burst"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("[[ntp-source]]"), "{err}");
+    let counters = &s.status_json()["control"];
+    assert_eq!(counters["applied"], 2, "{counters}");
+    assert_eq!(counters["refused"], 2, "{counters}");
+    assert_eq!(counters["failed"], 1, "{counters}");
+}
+
+/// Malformed requests get an error reply and are counted; a flood of
+/// 10,000 garbage datagrams (malformed requests, random bytes, replies
+/// never read) leaves the daemon answering, its memory bounded and its log
+/// short.
+#[test]
+fn malformed_requests_and_a_flood_leave_the_daemon_answering() {
+    use std::os::linux::net::SocketAddrExt;
+    use std::os::unix::net::{SocketAddr, UnixDatagram};
+    if !available() {
+        return;
+    }
+    let mut s = Scratch::new("flood");
+    s.start("", "");
+    let control = s.path("control.sock");
+    let name = format!("tempora-flood-test-{}", std::process::id());
+    let client =
+        UnixDatagram::bind_addr(&SocketAddr::from_abstract_name(name.as_bytes()).unwrap()).unwrap();
+    client
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    client
+        .send_to(
+            b"tempora-ctl {\"version\":1,\"request\":{\"command\":\"reboot\"}}\n",
+            &control,
+        )
+        .unwrap();
+    let mut buf = [0u8; 4096];
+    let n = client.recv(&mut buf).unwrap();
+    let reply: serde_json::Value = serde_json::from_slice(&buf[..n]).unwrap();
+    assert_eq!(reply["outcome"], "malformed", "{reply}");
+    assert!(
+        reply["message"].as_str().unwrap().contains("reboot"),
+        "{reply}"
+    );
+
+    let before = s.rss_kb();
+    let started = Instant::now();
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let mut prefixed = 1u64;
+    for i in 0..10_000u32 {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let noise: Vec<u8> = seed.to_le_bytes().repeat(1 + (i as usize % 200));
+        let datagram = match i % 4 {
+            0 => [b"tempora-ctl ".as_slice(), &noise].concat(),
+            1 => noise,
+            2 => b"tempora-ctl {\"version\":7,\"request\":{}}".to_vec(),
+            _ => [
+                b"tempora-ctl {\"version\":1,\"request\":{\"command\":\"burst\",\"source\":\""
+                    .as_slice(),
+                &[b'a'; 1500],
+                b"\"}}",
+            ]
+            .concat(),
+        };
+        if i % 4 != 1 {
+            prefixed += 1;
+        }
+        // Blocking: every datagram is delivered; the replies are never read.
+        client.send_to(&datagram, &control).unwrap();
+    }
+    eprintln!("10,000 datagrams sent in {:?}", started.elapsed());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        let st = s.status_json();
+        if st["control"]["malformed"] == prefixed || Instant::now() > deadline {
+            break st;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(
+        status["control"]["malformed"], prefixed,
+        "{}",
+        status["control"]
+    );
+    assert_eq!(status["control"]["applied"], 0);
+    assert!(
+        s.daemon.as_mut().unwrap().try_wait().unwrap().is_none(),
+        "the daemon stopped"
+    );
+    let after = s.rss_kb();
+    eprintln!("daemon RSS {before} kB before, {after} kB after the flood");
+    assert!(
+        after < before + 16 * 1024,
+        "RSS grew from {before} to {after} kB"
+    );
+    // Still answering, and the log rate-limited.
+    assert!(
+        s.tempora("root", &control, &["ctl", "servo", "reset"])
+            .status
+            .success()
+    );
+    let lines = s.log().matches("malformed control requests").count();
+    assert!(
+        (1..=3).contains(&lines),
+        "{lines} log lines about malformed requests"
+    );
 }

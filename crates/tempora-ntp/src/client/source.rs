@@ -43,6 +43,9 @@ pub enum SourceState {
     /// Told to go away (DENY or RSTR kiss, RFC 5905 §7.4): never polled
     /// again.
     Demobilized,
+    /// Taken offline by the operator (chronyc's `offline`): not polled
+    /// until [`Source::set_online`]; its samples are kept.
+    Offline,
 }
 
 /// What happened to a reply.
@@ -257,6 +260,39 @@ impl Source {
         }
     }
 
+    /// Polls now and then `count` more times two seconds apart (as
+    /// chronyc's `burst`; RFC 5905 §13's BURST sends eight), then at the
+    /// poll interval again. False (nothing done) unless active.
+    pub fn burst(&mut self, now: Time, count: u8) -> bool {
+        if self.state != SourceState::Active {
+            return false;
+        }
+        self.burst_left = count;
+        self.next_poll = now;
+        true
+    }
+
+    /// Takes the source offline (no polls; an outstanding request is
+    /// forgotten, unanswered polls do not empty the reachability register)
+    /// or back online at `now` (polled at once). A demobilized source stays
+    /// so. Returns whether the state changed.
+    pub fn set_online(&mut self, now: Time, online: bool) -> bool {
+        match (self.state, online) {
+            (SourceState::Active, false) => {
+                self.state = SourceState::Offline;
+                self.outstanding = None;
+                self.burst_left = 0;
+                true
+            }
+            (SourceState::Offline, true) => {
+                self.state = SourceState::Active;
+                self.next_poll = now;
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// The filtered state, if the source has samples and is reachable.
     pub fn filtered(&self) -> Option<Filtered> {
         if self.reach == 0 || self.state != SourceState::Active {
@@ -295,6 +331,53 @@ mod tests {
         let mut out = [0u8; 48];
         p.encode(&mut out).unwrap();
         out
+    }
+
+    #[test]
+    fn burst_offline_and_online() {
+        let t0 = Time::from_secs_nanos(1_800_000_000, 0);
+        let cfg = PollConfig {
+            minpoll: 6,
+            maxpoll: 10,
+            iburst: false,
+            xleave: false,
+        };
+        let mut s = Source::new(cfg, t0);
+        // Polls at `now`, answered 100 µs later.
+        let answered = |s: &mut Source, now: Time, cookie: u64| {
+            let req = s.poll_now(now, cookie).unwrap();
+            let reply = reply_to(&req, now + Duration::from_micros(50), 1, *b"GPS\0");
+            s.handle_reply(&reply, now + Duration::from_micros(100));
+        };
+        answered(&mut s, t0, 1);
+        assert_eq!(s.next_poll(), Some(t0 + Duration::from_secs(64)));
+        // A burst: now, then four more 2 s apart, then the poll interval.
+        let t1 = t0 + Duration::from_secs(10);
+        assert!(s.burst(t1, 4));
+        assert_eq!(s.next_poll(), Some(t1));
+        let mut at = t1;
+        for i in 0..4 {
+            answered(&mut s, at, 2 + i);
+            assert_eq!(s.next_poll(), Some(at + Duration::from_secs(2)));
+            at += Duration::from_secs(2);
+        }
+        answered(&mut s, at, 9);
+        assert_eq!(s.next_poll(), Some(at + Duration::from_secs(64)));
+        // Offline: no polls, no burst, the register kept.
+        let reach = s.reach();
+        assert_eq!(reach, 0x3f);
+        assert!(s.set_online(at, false));
+        assert!(!s.set_online(at, false), "already offline");
+        assert_eq!(s.state(), SourceState::Offline);
+        assert_eq!(s.next_poll(), None);
+        assert!(s.poll_now(at + Duration::from_secs(999), 4).is_none());
+        assert!(!s.burst(at, 8));
+        assert_eq!(s.reach(), reach);
+        // Online: polled at once.
+        let t2 = at + Duration::from_secs(1000);
+        assert!(s.set_online(t2, true));
+        assert_eq!(s.next_poll(), Some(t2));
+        assert!(s.poll_now(t2, 5).is_some());
     }
 
     #[test]

@@ -393,6 +393,20 @@ impl PtpInstance {
         self.state_decision(now);
     }
 
+    /// Sets `defaultDS.priority1` (IEEE 1588-2019 §8.2.1.4.1), as a local
+    /// SET PRIORITY1 does (§15.5.3.3.2): a grandmaster announces it at once
+    /// (§9.3.5), and the state decision runs again.
+    pub fn set_priority1(&mut self, now: Time, priority1: u8) {
+        if self.default_ds.priority1 == priority1 {
+            return;
+        }
+        self.default_ds.priority1 = priority1;
+        if self.parent_ds.parent_port_identity.clock_identity == self.default_ds.clock_identity {
+            self.parent_ds = ParentDs::own(&self.default_ds);
+        }
+        self.state_decision(now);
+    }
+
     /// The next action to carry out, if any.
     pub fn poll_action(&mut self) -> Option<Action> {
         self.actions.pop_front()

@@ -94,10 +94,12 @@ use crate::select::Candidate;
 
 mod action;
 mod choose;
+mod control;
 mod raw;
 mod startup;
 
 pub use action::{Action, carry_out};
+pub use control::{StepRefused, Tracking};
 pub use raw::RawSample;
 
 /// A fitted frequency is trusted (set at the start, used to carry
