@@ -212,7 +212,7 @@ pub enum CtlCommand {
         after_help = "Example:\n  tempora ctl add-source 192.0.2.1:123 --poll 4 --prefer\n  tempora ctl add-source time.example.com --nts"
     )]
     AddSource {
-        /// HOST[:PORT], an IP address or [IPV6]:PORT (with --nts, the
+        /// `HOST[:PORT]`, an IP address or `[IPV6]:PORT` (with --nts, the
         /// NTS-KE server).
         address: String,
         /// Use NTS (RFC 8915).
