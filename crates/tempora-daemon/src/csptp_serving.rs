@@ -2,18 +2,15 @@
 //! listen address and interface), served by the timing loop, or with
 //! `workers = N` by N worker loops, each with its own SO_REUSEPORT pairs,
 //! answering from the [`CsptpSnapshot`] the timing loop publishes on each
-//! of its turns (the NTP server's worker model, `crate::ntp_workers`).
+//! of its turns ([`crate::worker_pool`]).
 
 use std::io;
 use std::os::fd::RawFd;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::thread::JoinHandle;
 
 use tempora_clock::Duration;
 use tempora_config::CsptpServerSettings;
 use tempora_linux::csptp::{CsptpBind, CsptpSockets};
-use tempora_linux::poll::Poller;
+use tempora_linux::poll::Readiness;
 use tempora_linux::timestamping::TimestampingMode;
 use tempora_ptp::csptp::ServerDataSet;
 
@@ -21,6 +18,7 @@ use crate::csptp_dataset::{ARB_SERVED_UTC_OFFSET, ServedClock, Upstream, served_
 use crate::csptp_server::{CsptpServerHandler, serve_ready};
 use crate::csptp_status::CsptpServerCounters;
 use crate::runtime::{DisciplinedClock, PortIo, Runtime};
+use crate::worker_pool::{Worker, WorkerPool};
 
 /// What the timing loop publishes each turn: the clock and the data set.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -111,7 +109,7 @@ impl CsptpServing {
         let handler = CsptpServerHandler::new(s, rand::random());
         let mut serving = CsptpServing::default();
         if s.workers > 0 {
-            serving.workers = Some(CsptpWorkers::start(s, &handler, snapshot, mode_of)?);
+            serving.workers = Some(start_workers(s, &handler, snapshot, mode_of)?);
         } else {
             serving.sockets = open_pairs(s, false, mode_of)?;
             for p in &serving.sockets {
@@ -161,7 +159,7 @@ impl CsptpServing {
     /// Publishes the clock and data set to the worker loops.
     pub fn publish(&self, now: CsptpSnapshot) {
         if let Some(w) = &self.workers {
-            *lock(&w.snapshot) = now;
+            w.publish(now);
         }
     }
 
@@ -169,117 +167,66 @@ impl CsptpServing {
     pub fn counters(&self) -> Option<CsptpServerCounters> {
         let h = self.handler.as_ref()?;
         Some(match &self.workers {
-            Some(w) => {
-                let mut sum = CsptpServerCounters::default();
-                for c in &w.counters {
-                    sum.add(&lock(c));
-                }
-                sum
-            }
+            Some(w) => w.counters(CsptpServerCounters::add),
             None => h.counters(),
         })
     }
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
 /// The running worker loops.
-struct CsptpWorkers {
-    snapshot: Arc<Mutex<CsptpSnapshot>>,
-    counters: Vec<Arc<Mutex<CsptpServerCounters>>>,
-    stop: Arc<AtomicBool>,
-    threads: Vec<JoinHandle<()>>,
+type CsptpWorkers = WorkerPool<CsptpSnapshot, CsptpServerCounters>;
+
+/// Binds every worker's SO_REUSEPORT pairs (errors before any thread
+/// starts), then starts the loops.
+fn start_workers(
+    settings: &CsptpServerSettings,
+    template: &CsptpServerHandler,
+    snapshot: CsptpSnapshot,
+    mode_of: &dyn Fn(&str) -> io::Result<TimestampingMode>,
+) -> io::Result<CsptpWorkers> {
+    let mut workers = Vec::new();
+    for _ in 0..settings.workers {
+        let pairs = open_pairs(settings, true, mode_of)?;
+        workers.push(CsptpWorker {
+            pairs,
+            handler: template.for_worker(),
+        });
+    }
+    WorkerPool::start("csptp", workers, snapshot)
 }
 
-impl CsptpWorkers {
-    /// Binds every worker's SO_REUSEPORT pairs (errors before any thread
-    /// starts), then starts the loops.
-    fn start(
-        settings: &CsptpServerSettings,
-        template: &CsptpServerHandler,
-        snapshot: CsptpSnapshot,
-        mode_of: &dyn Fn(&str) -> io::Result<TimestampingMode>,
-    ) -> io::Result<Self> {
-        let mut sets = Vec::new();
-        for _ in 0..settings.workers {
-            sets.push(open_pairs(settings, true, mode_of)?);
-        }
-        let shared = Arc::new(Mutex::new(snapshot));
-        let stop = Arc::new(AtomicBool::new(false));
-        let (mut counters, mut threads) = (Vec::new(), Vec::new());
-        for (i, set) in sets.into_iter().enumerate() {
-            let handler = template.for_worker();
-            let out = Arc::new(Mutex::new(CsptpServerCounters::default()));
-            counters.push(Arc::clone(&out));
-            let (shared, stop) = (Arc::clone(&shared), Arc::clone(&stop));
-            threads.push(
-                std::thread::Builder::new()
-                    .name(format!("csptp-worker-{i}"))
-                    .spawn(move || worker(set, handler, &shared, &out, &stop))?,
-            );
-        }
-        tracing::info!(workers = threads.len(), "CSPTP server worker loops");
-        Ok(CsptpWorkers {
-            snapshot: shared,
-            counters,
-            stop,
-            threads,
-        })
-    }
+/// One worker loop's server: its socket pairs.
+struct CsptpWorker {
+    pairs: Vec<CsptpSockets>,
+    handler: CsptpServerHandler,
 }
 
-impl Drop for CsptpWorkers {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        for t in self.threads.drain(..) {
-            let _ = t.join();
-        }
-    }
-}
+impl Worker for CsptpWorker {
+    type Snapshot = CsptpSnapshot;
+    type Counters = CsptpServerCounters;
 
-fn worker(
-    mut pairs: Vec<CsptpSockets>,
-    mut handler: CsptpServerHandler,
-    snapshot: &Mutex<CsptpSnapshot>,
-    out: &Mutex<CsptpServerCounters>,
-    stop: &AtomicBool,
-) {
-    let mut poller = Poller::new();
-    for p in &pairs {
-        poller.register_raw(p.event_fd());
-        poller.register_raw(p.general_fd());
+    fn fds(&self) -> Vec<RawFd> {
+        let fds = self.pairs.iter().map(|p| [p.event_fd(), p.general_fd()]);
+        fds.flatten().collect()
     }
-    while !stop.load(Ordering::Relaxed) {
-        let ready = match poller.wait(Duration::from_millis(200)) {
-            Ok(r) => r,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => {
-                tracing::warn!(error = %e, "CSPTP worker: poll");
-                std::thread::sleep(std::time::Duration::from_millis(100));
-                continue;
-            }
-        };
-        let now = *lock(snapshot);
+
+    fn turn(&mut self, ready: &[Readiness], now: &CsptpSnapshot) {
         for r in ready {
-            let Some(p) = pairs
+            let Some(p) = self
+                .pairs
                 .iter_mut()
                 .find(|p| p.event_fd() == r.fd || p.general_fd() == r.fd)
             else {
                 continue;
             };
-            if let Err(e) = serve_ready(
-                p,
-                r.fd,
-                &mut handler,
-                &now.clock,
-                &now.data_set,
-                r.error_queue,
-            ) {
+            let h = &mut self.handler;
+            if let Err(e) = serve_ready(p, r.fd, h, &now.clock, &now.data_set, r.error_queue) {
                 tracing::debug!(error = %e, "CSPTP worker: socket");
             }
         }
-        *lock(out) = handler.counters();
+    }
+
+    fn counters(&self) -> CsptpServerCounters {
+        self.handler.counters()
     }
 }

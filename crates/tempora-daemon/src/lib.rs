@@ -76,3 +76,4 @@ pub mod system_sync;
 pub mod tokens;
 pub mod tracking;
 pub mod ts2phc;
+pub mod worker_pool;

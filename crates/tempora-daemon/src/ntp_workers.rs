@@ -2,27 +2,25 @@
 //! queued, for the timing loop and for the worker loops that
 //! `[ntp-server] workers = N` starts.
 //!
-//! Worker loops are auxiliary threads, started only when configured: each
-//! has its own SO_REUSEPORT socket per `listen` address, its own `poll(2)`
-//! loop, and answers from a [`Snapshot`] of the disciplined clock and of
+//! Worker loops ([`crate::worker_pool`]) are auxiliary threads, started
+//! only when configured: each has its own SO_REUSEPORT socket per `listen`
+//! address and answers from a [`Snapshot`] of the disciplined clock and of
 //! what the server announces, which the timing loop publishes on each of
-//! its turns. The timing loop itself stays single-threaded and unchanged
-//! (so it still runs under clknetsim with `workers = 0`, the default).
+//! its turns.
 
 use std::io;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::thread::JoinHandle;
+use std::os::fd::RawFd;
 
-use tempora_clock::{BaseClock, Duration, Time, VirtualState};
+use tempora_clock::{BaseClock, Time, VirtualState};
 use tempora_config::NtpServerSettings;
 use tempora_linux::clock::RealtimeBase;
-use tempora_linux::poll::Poller;
+use tempora_linux::poll::Readiness;
 use tempora_linux::udp_server::UdpServer;
 use tempora_ntp::server::ServerClock;
 
 use crate::ntp_server::{NtpServer, ServedTime};
 use crate::status::NtpServerCounters;
+use crate::worker_pool::{Worker, WorkerPool};
 
 /// Answers what `server` has queued (one `recvmmsg(2)` batch, replies sent
 /// with one `sendmmsg(2)`, or one by one with transmit timestamps in the
@@ -104,17 +102,40 @@ pub struct Snapshot {
     pub state: ServerClock,
 }
 
-/// The running worker loops.
-pub struct NtpWorkers {
-    snapshot: Arc<Mutex<Snapshot>>,
-    counters: Vec<Arc<Mutex<NtpServerCounters>>>,
-    stop: Arc<AtomicBool>,
-    threads: Vec<JoinHandle<()>>,
+/// One worker loop's server: its sockets, one per `listen` address.
+struct NtpWorker {
+    sockets: Vec<UdpServer>,
+    ntp: NtpServer,
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+impl Worker for NtpWorker {
+    type Snapshot = Snapshot;
+    type Counters = NtpServerCounters;
+
+    fn fds(&self) -> Vec<RawFd> {
+        self.sockets.iter().map(UdpServer::fd).collect()
+    }
+
+    fn turn(&mut self, ready: &[Readiness], now: &Snapshot) {
+        for r in ready {
+            let Some(server) = self.sockets.iter_mut().find(|s| s.fd() == r.fd) else {
+                continue;
+            };
+            if let Err(e) =
+                serve_ready(server, &mut self.ntp, &now.clock, &now.state, r.error_queue)
+            {
+                tracing::debug!(error = %e, "NTP worker: socket");
+            }
+        }
+    }
+
+    fn counters(&self) -> NtpServerCounters {
+        self.ntp.counters
+    }
 }
+
+/// The running worker loops.
+pub struct NtpWorkers(WorkerPool<Snapshot, NtpServerCounters>);
 
 impl NtpWorkers {
     /// Binds `settings.workers` SO_REUSEPORT sockets per listen address
@@ -125,96 +146,27 @@ impl NtpWorkers {
         template: &NtpServer,
         snapshot: Snapshot,
     ) -> io::Result<NtpWorkers> {
-        let mut sockets = Vec::new();
+        let mut workers = Vec::new();
         for _ in 0..settings.workers {
-            let mut set = Vec::new();
+            let mut sockets = Vec::new();
             for addr in &settings.listen {
                 let s = UdpServer::bind_reuseport(*addr, settings.interleaved)
                     .map_err(|e| io::Error::new(e.kind(), format!("{addr}: {e}")))?;
-                set.push(s);
+                sockets.push(s);
             }
-            sockets.push(set);
-        }
-        let shared = Arc::new(Mutex::new(snapshot));
-        let stop = Arc::new(AtomicBool::new(false));
-        let mut counters = Vec::new();
-        let mut threads = Vec::new();
-        for (i, set) in sockets.into_iter().enumerate() {
             let ntp = template.for_worker(rand::random());
-            let out = Arc::new(Mutex::new(NtpServerCounters::default()));
-            counters.push(Arc::clone(&out));
-            let (shared, stop) = (Arc::clone(&shared), Arc::clone(&stop));
-            let thread = std::thread::Builder::new()
-                .name(format!("ntp-worker-{i}"))
-                .spawn(move || worker(set, ntp, &shared, &out, &stop))?;
-            threads.push(thread);
+            workers.push(NtpWorker { sockets, ntp });
         }
-        tracing::info!(workers = threads.len(), "NTP server worker loops");
-        Ok(NtpWorkers {
-            snapshot: shared,
-            counters,
-            stop,
-            threads,
-        })
+        WorkerPool::start("ntp", workers, snapshot).map(NtpWorkers)
     }
 
     /// Publishes the timing loop's clock and state.
     pub fn publish(&self, snapshot: Snapshot) {
-        *lock(&self.snapshot) = snapshot;
+        self.0.publish(snapshot);
     }
 
     /// The workers' counters, summed.
     pub fn counters(&self) -> NtpServerCounters {
-        let mut sum = NtpServerCounters::default();
-        for c in &self.counters {
-            sum.add(&lock(c));
-        }
-        sum
-    }
-}
-
-impl Drop for NtpWorkers {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        for t in self.threads.drain(..) {
-            let _ = t.join();
-        }
-    }
-}
-
-fn worker(
-    mut sockets: Vec<UdpServer>,
-    mut ntp: NtpServer,
-    snapshot: &Mutex<Snapshot>,
-    out: &Mutex<NtpServerCounters>,
-    stop: &AtomicBool,
-) {
-    let mut poller = Poller::new();
-    for s in &sockets {
-        poller.register_raw(s.fd());
-    }
-    while !stop.load(Ordering::Relaxed) {
-        let ready = match poller.wait(Duration::from_millis(200)) {
-            Ok(r) => r,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => {
-                tracing::warn!(error = %e, "NTP worker: poll");
-                std::thread::sleep(std::time::Duration::from_millis(100));
-                continue;
-            }
-        };
-        if ready.is_empty() {
-            continue;
-        }
-        let now = *lock(snapshot);
-        for r in ready {
-            let Some(server) = sockets.iter_mut().find(|s| s.fd() == r.fd) else {
-                continue;
-            };
-            if let Err(e) = serve_ready(server, &mut ntp, &now.clock, &now.state, r.error_queue) {
-                tracing::debug!(error = %e, "NTP worker: socket");
-            }
-        }
-        *lock(out) = ntp.counters;
+        self.0.counters(NtpServerCounters::add)
     }
 }

@@ -3,24 +3,23 @@
 //! (the kernel keeps a client on one of them), reading with `recvmmsg(2)`,
 //! signing the batch of each of its poll turns and replying with
 //! `sendmmsg(2)`; the time is the clock the timing loop publishes each turn
-//! (the NTP server's worker model, `crate::ntp_workers`). The rate limiter
+//! ([`crate::worker_pool`]). The rate limiter
 //! is shared; each worker delegates and rotates its own online key.
 
 use std::io;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::thread::JoinHandle;
+use std::os::fd::RawFd;
 
-use tempora_clock::{Duration, Time};
+use tempora_clock::Time;
 use tempora_config::RoughtimeServerSettings;
-use tempora_linux::poll::Poller;
+use tempora_linux::poll::Readiness;
 use tempora_linux::udp_server::UdpServer;
 
 use crate::ntp_server::ServedTime;
 use crate::ntp_workers::ClockSnapshot;
 use crate::roughtime_serving::{Inner, MAX_REQUEST, ReplySocket};
 use crate::roughtime_status::RoughtimeServerCounters;
+use crate::worker_pool::{Worker, WorkerPool};
 
 impl ReplySocket for UdpServer {
     fn reply(&mut self, data: &[u8], to: SocketAddr) -> bool {
@@ -32,17 +31,8 @@ impl ReplySocket for UdpServer {
     }
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
 /// The running worker loops.
-pub struct RoughtimeWorkers {
-    clock: Arc<Mutex<ClockSnapshot>>,
-    counters: Vec<Arc<Mutex<RoughtimeServerCounters>>>,
-    stop: Arc<AtomicBool>,
-    threads: Vec<JoinHandle<()>>,
-}
+pub struct RoughtimeWorkers(WorkerPool<ClockSnapshot, RoughtimeServerCounters>);
 
 impl RoughtimeWorkers {
     /// Binds every worker's sockets (errors before any thread starts),
@@ -52,59 +42,59 @@ impl RoughtimeWorkers {
         template: &Inner<S>,
         clock: ClockSnapshot,
     ) -> io::Result<Self> {
-        let mut sets = Vec::new();
+        let mut workers = Vec::new();
         for _ in 0..settings.workers {
             let mut set = Vec::new();
             for addr in &settings.listen {
                 set.push(bind(*addr)?);
             }
-            sets.push(set);
+            let mut inner = template.for_worker(set);
+            inner.counters.online_keys = 1;
+            workers.push(RoughtimeWorker(inner));
         }
-        let shared = Arc::new(Mutex::new(clock));
-        let stop = Arc::new(AtomicBool::new(false));
-        let (mut counters, mut threads) = (Vec::new(), Vec::new());
-        for (i, set) in sets.into_iter().enumerate() {
-            let inner = template.for_worker(set);
-            let out = Arc::new(Mutex::new(RoughtimeServerCounters::default()));
-            counters.push(Arc::clone(&out));
-            let (shared, stop) = (Arc::clone(&shared), Arc::clone(&stop));
-            threads.push(
-                std::thread::Builder::new()
-                    .name(format!("roughtime-worker-{i}"))
-                    .spawn(move || worker(inner, &shared, &out, &stop))?,
-            );
-        }
-        tracing::info!(workers = threads.len(), "Roughtime server worker loops");
-        Ok(RoughtimeWorkers {
-            clock: shared,
-            counters,
-            stop,
-            threads,
-        })
+        WorkerPool::start("roughtime", workers, clock).map(RoughtimeWorkers)
     }
 
     /// Publishes the clock of this turn.
     pub fn publish(&self, clock: ClockSnapshot) {
-        *lock(&self.clock) = clock;
+        self.0.publish(clock);
     }
 
     /// The workers' counters, summed (each counts the online key it made
     /// first).
     pub fn counters(&self) -> RoughtimeServerCounters {
-        let mut sum = RoughtimeServerCounters::default();
-        for c in &self.counters {
-            sum.add(&lock(c));
-        }
-        sum
+        self.0.counters(RoughtimeServerCounters::add)
     }
 }
 
-impl Drop for RoughtimeWorkers {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        for t in self.threads.drain(..) {
-            let _ = t.join();
+/// One worker loop's server.
+struct RoughtimeWorker(Inner<UdpServer>);
+
+impl Worker for RoughtimeWorker {
+    type Snapshot = ClockSnapshot;
+    type Counters = RoughtimeServerCounters;
+
+    fn fds(&self) -> Vec<RawFd> {
+        self.0.sockets.iter().map(UdpServer::fd).collect()
+    }
+
+    /// Reads every ready socket into the batch (signing it when full),
+    /// signs the rest, rotates the online key when due.
+    fn turn(&mut self, ready: &[Readiness], clock: &ClockSnapshot) {
+        let inner = &mut self.0;
+        let now = || clock.ntp_time(None);
+        for r in ready {
+            if let Some(i) = inner.sockets.iter().position(|s| s.fd() == r.fd) {
+                read(inner, i, &now);
+            }
         }
+        let at = now();
+        inner.rotate_if_due(at);
+        inner.flush(at);
+    }
+
+    fn counters(&self) -> RoughtimeServerCounters {
+        self.0.counters.clone()
     }
 }
 
@@ -114,43 +104,6 @@ fn bind(addr: SocketAddr) -> io::Result<UdpServer> {
     let socket = UdpServer::bind_reuseport(addr, false)
         .map_err(|e| io::Error::new(e.kind(), format!("[roughtime-server] listen {addr}: {e}")))?;
     Ok(socket.with_max_datagram(MAX_REQUEST))
-}
-
-/// One worker: wait, read every ready socket into the batch (signing it
-/// when full), sign the rest, publish the counters.
-fn worker(
-    mut inner: Inner<UdpServer>,
-    clock: &Mutex<ClockSnapshot>,
-    out: &Mutex<RoughtimeServerCounters>,
-    stop: &AtomicBool,
-) {
-    inner.counters.online_keys = 1;
-    let mut poller = Poller::new();
-    for s in &inner.sockets {
-        poller.register_raw(s.fd());
-    }
-    while !stop.load(Ordering::Relaxed) {
-        let ready = match poller.wait(Duration::from_millis(200)) {
-            Ok(r) => r,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => {
-                tracing::warn!(error = %e, "Roughtime worker: poll");
-                std::thread::sleep(std::time::Duration::from_millis(100));
-                continue;
-            }
-        };
-        let snapshot = *lock(clock);
-        let now = || snapshot.ntp_time(None);
-        for r in ready {
-            if let Some(i) = inner.sockets.iter().position(|s| s.fd() == r.fd) {
-                read(&mut inner, i, &now);
-            }
-        }
-        let at = now();
-        inner.rotate_if_due(at);
-        inner.flush(at);
-        *lock(out) = inner.counters.clone();
-    }
 }
 
 /// Reads socket `i`'s queued datagrams (a few `recvmmsg(2)` batches) into
