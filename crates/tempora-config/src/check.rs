@@ -888,12 +888,16 @@ impl Checker<'_> {
                 "`smear` serves leap-smeared UTC to NTPv5 clients that ask for it: it needs 5 in `versions`",
             ));
         }
-        if n.workers > 16 {
+        self.workers("ntp-server", n.workers)
+    }
+
+    /// The `workers` key of a server's `table`: 0 to 16 worker loops.
+    pub(crate) fn workers(&self, table: &str, workers: u8) -> Result<(), ConfigError> {
+        if workers > 16 {
             return Err(self.at_value(
-                "ntp-server.workers",
+                &format!("{table}.workers"),
                 format!(
-                    "`workers` = {} is out of range: 0 (serve in the timing loop) to 16",
-                    n.workers
+                    "`workers` = {workers} is out of range: 0 (serve in the timing loop) to 16"
                 ),
             ));
         }

@@ -74,16 +74,7 @@ impl Checker<'_> {
             s.rate_limit_burst,
             crate::default_rate_limit_leak(),
         )?;
-        if s.workers > 16 {
-            return Err(self.at_value(
-                &format!("{t}.workers"),
-                format!(
-                    "`workers` = {} is out of range: 0 (serve in the timing loop) to 16",
-                    s.workers
-                ),
-            ));
-        }
-        Ok(())
+        self.workers(t, s.workers)
     }
 
     fn roughtime_versions(&self, s: &RoughtimeServerSettings) -> Result<(), ConfigError> {
