@@ -85,13 +85,26 @@ pub enum Command {
         /// system's.
         #[arg(long, value_name = "FILE")]
         ca_file: Option<std::path::PathBuf>,
+        /// Speak NTPv5 (draft-ietf-ntp-ntpv5, as ntpd-rs does): the reply
+        /// also shows the timescale, era and the versions the server
+        /// announces. Not with --nts yet.
+        #[arg(long, conflicts_with = "nts")]
+        ntpv5: bool,
+        /// With --ntpv5: the draft spoken, 8 (ntpd-rs 1.9) or 9 (ntpd-rs
+        /// 2.0).
+        #[arg(long, value_name = "N", default_value_t = 8, requires = "ntpv5")]
+        draft: u8,
+        /// With --ntpv5: the timescale asked for, utc or tai (a server that
+        /// does not serve it answers in UTC, and says so).
+        #[arg(long, value_name = "SCALE", default_value = "utc", requires = "ntpv5")]
+        timescale: String,
         /// Ask Roughtime servers (RFC 10049; PORT 2002 by default) instead:
         /// each signed reply is verified with --public-key and printed with
         /// its midpoint, radius, offset from the system clock, version and
         /// round trip. Several servers are asked in a chain (each nonce
         /// derived from the reply before, RFC 10049 §8.2); a server whose
         /// time contradicts the chain is reported with the proof.
-        #[arg(long, conflicts_with = "nts")]
+        #[arg(long, conflicts_with_all = ["nts", "ntpv5"])]
         roughtime: bool,
         /// With --roughtime: a server's long-term public key (base64 or
         /// hex), once per server, in order.

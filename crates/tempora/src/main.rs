@@ -14,6 +14,7 @@ mod demo;
 mod ports;
 mod query;
 mod query_roughtime;
+mod query_v5;
 mod sim;
 mod sources;
 mod status;
@@ -150,6 +151,9 @@ fn main() -> ExitCode {
             timeout,
             nts,
             ca_file,
+            ntpv5,
+            draft,
+            timescale,
             roughtime,
             public_key,
             rt_version,
@@ -162,6 +166,9 @@ fn main() -> ExitCode {
             let timeout = std::time::Duration::from_secs_f64(timeout);
             if roughtime {
                 return query_roughtime::query(&servers, &public_key, &rt_version, json, timeout);
+            }
+            if ntpv5 {
+                return query_v5::query_v5(&servers, json, timeout, draft, &timescale);
             }
             let nts = nts.then_some(tempora_nts::client::KeOptions {
                 ca_file,

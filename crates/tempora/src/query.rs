@@ -20,7 +20,7 @@ use tempora_nts::KE_PORT;
 use tempora_nts::client::{Association, KeOptions, key_exchange};
 
 /// `HOST`, `HOST:PORT`, `IPV6` or `[IPV6]:PORT` → the first address.
-fn resolve(server: &str) -> Result<SocketAddr, String> {
+pub(crate) fn resolve(server: &str) -> Result<SocketAddr, String> {
     server_addresses(server)
         .map_err(|e| format!("cannot resolve {server}: {e}"))?
         .into_iter()
@@ -50,38 +50,69 @@ fn nts_associate(server: &str, opts: &KeOptions) -> Result<(SocketAddr, NtsReque
     ))
 }
 
-/// One exchange with `addr`, waiting at most `timeout` for the reply; with
-/// `nts`, NTS-protected (RFC 8915 §5.7): replies that do not authenticate
-/// are counted and ignored while the wait lasts.
-fn exchange(
+/// The request of one NTPv4 exchange: the header, NTS-protected
+/// (RFC 8915 §5.7) with `nts`.
+fn v4_request(header: &[u8; 48], nts: Option<&NtsRequest>) -> Result<Vec<u8>, String> {
+    let Some(n) = nts else {
+        return Ok(header.to_vec());
+    };
+    let cookie = n.association.cookies.first().ok_or("no NTS cookie")?;
+    let mut protected = [0u8; 1024];
+    let len = write_request(
+        &mut protected,
+        header,
+        &n.uid,
+        cookie,
+        0,
+        &n.association.keys.c2s,
+        &rand::random::<[u8; 16]>(),
+    )
+    .map_err(|e| format!("NTS request: {e:?}"))?;
+    Ok(protected.get(..len).unwrap_or_default().to_vec())
+}
+
+/// One NTPv4 exchange with `addr`; with `nts`, NTS-protected: replies that
+/// do not authenticate are counted and ignored while the wait lasts.
+fn exchange_v4(
     addr: SocketAddr,
     timeout: StdDuration,
     nts: Option<&NtsRequest>,
 ) -> Result<Sample, String> {
-    let mut socket = UdpClient::open_for(addr).map_err(|e| format!("socket: {e}"))?;
     let (request, header) = Request::new(rand::random());
-    let mut protected = [0u8; 1024];
-    let bytes: &[u8] = match nts {
-        None => &header,
+    let bytes = v4_request(&header, nts)?;
+    exchange(addr, timeout, &bytes, |data| match nts {
+        None => Ok(true),
         Some(n) => {
-            let cookie = n.association.cookies.first().ok_or("no NTS cookie")?;
-            let len = write_request(
-                &mut protected,
-                &header,
-                &n.uid,
-                cookie,
-                0,
-                &n.association.keys.c2s,
-                &rand::random::<[u8; 16]>(),
-            )
-            .map_err(|e| format!("NTS request: {e:?}"))?;
-            protected.get(..len).unwrap_or_default()
+            let mut plain = [0u8; 2048];
+            match open_response(data, &n.uid, &n.association.keys.s2c, &mut plain, |_| {}) {
+                Ok(_) => Ok(true),
+                Err(NtsError::Nak) => Err(format!("{addr}: NTS NAK")),
+                Err(_) => Ok(false),
+            }
         }
-    };
+    })
+    .and_then(|(data, t1, t4)| {
+        request
+            .complete(&data, t1, t4)
+            .map_err(|e| format!("{addr}: {e}"))
+    })
+}
+
+/// Sends `request` to `addr` and waits at most `timeout` for a reply that
+/// `accept` takes (`Ok(false)`: ignore it and wait on; `Err`: give up);
+/// returns it with T1 and T4, the kernel's software timestamps of the
+/// request and the reply.
+pub(crate) fn exchange(
+    addr: SocketAddr,
+    timeout: StdDuration,
+    request: &[u8],
+    accept: impl Fn(&[u8]) -> Result<bool, String>,
+) -> Result<(Vec<u8>, Time, Time), String> {
+    let mut socket = UdpClient::open_for(addr).map_err(|e| format!("socket: {e}"))?;
     let mut rejected = 0u32;
     let before = RealtimeBase.now();
     socket
-        .send_to(bytes, addr)
+        .send_to(request, addr)
         .map_err(|e| format!("send to {addr}: {e}"))?;
     let mut poller = Poller::new();
     poller.register_raw(socket.fd());
@@ -114,16 +145,9 @@ fn exchange(
                 continue;
             }
             let data = buf.get(..d.len).unwrap_or_default();
-            if let Some(n) = nts {
-                let mut plain = [0u8; 2048];
-                match open_response(data, &n.uid, &n.association.keys.s2c, &mut plain, |_| {}) {
-                    Ok(_) => {}
-                    Err(NtsError::Nak) => return Err(format!("{addr}: NTS NAK")),
-                    Err(_) => {
-                        rejected += 1;
-                        continue;
-                    }
-                }
+            if !accept(data)? {
+                rejected += 1;
+                continue;
             }
             let t4 = d.rx.unwrap_or_else(|| RealtimeBase.now());
             // The transmit timestamp may still be queued behind the reply.
@@ -132,14 +156,12 @@ fn exchange(
                     t1 = Some(tx.time);
                 }
             }
-            return request
-                .complete(data, t1.unwrap_or(before), t4)
-                .map_err(|e| format!("{addr}: {e}"));
+            return Ok((data.to_vec(), t1.unwrap_or(before), t4));
         }
     }
 }
 
-fn leap_name(l: LeapIndicator) -> &'static str {
+pub(crate) fn leap_name(l: LeapIndicator) -> &'static str {
     match l {
         LeapIndicator::NoWarning => "none",
         LeapIndicator::AddSecond => "add-second",
@@ -167,9 +189,9 @@ pub fn query(
     for server in servers {
         let outcome = match nts {
             None => resolve(server)
-                .and_then(|addr| exchange(addr, timeout, None).map(|s| (addr, s, None))),
+                .and_then(|addr| exchange_v4(addr, timeout, None).map(|s| (addr, s, None))),
             Some(opts) => nts_associate(server, opts).and_then(|(addr, n)| {
-                exchange(addr, timeout, Some(&n))
+                exchange_v4(addr, timeout, Some(&n))
                     .map(|s| (addr, s, Some(n.association.kx_group.clone())))
             }),
         };

@@ -532,3 +532,55 @@ fn assert_all_answered(src: &serde_json::Value) {
     let reach = src["reach"].as_u64().unwrap_or(0);
     assert_eq!(reach | 1, 255, "{src}");
 }
+
+/// `tempora query --ntpv5` (draft -08) against an ntpd-rs server and a
+/// Tempora server in one lab (ntpd-rs in one namespace, Tempora in the
+/// other, each asked from the other's): both answer over NTPv5 in UTC, at
+/// stratum 1, within 1 ms of the system clock; a query in TAI of the
+/// Tempora server is answered in TAI. A server not there gives exit
+/// status 1.
+#[test]
+fn tempora_query_ntpv5_against_ntpd_rs_and_tempora() {
+    let Some(daemon) = ntpd_rs() else { return };
+    let mut lab = Lab::chain("v5q", 2);
+    lab.ntpd_rs(
+        "server",
+        0,
+        &daemon,
+        "[[server]]\nlisten = \"0.0.0.0:123\"\naccept-ntp-versions = [3, 4, 5]\n\n\
+         [synchronization]\nlocal-stratum = 1\n",
+    );
+    lab.tempora("tempora", 1, TEMPORA_SERVER);
+    std::thread::sleep(Duration::from_secs(2));
+    let query = |ns: usize, args: &[&str]| {
+        let mut all = vec!["query", "--json", "--ntpv5"];
+        all.extend_from_slice(args);
+        let out = lab.run(ns, env!("CARGO_BIN_EXE_tempora"), &all);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!("{e}: {}", String::from_utf8_lossy(&out.stderr));
+        });
+        (out.status.code(), v)
+    };
+    let (code, v) = query(1, &["10.79.0.1", "--draft", "8"]);
+    eprintln!("ntpd-rs: {v}");
+    let (code2, w) = query(0, &["10.79.0.2", "--timescale", "tai"]);
+    eprintln!("tempora, TAI: {w}");
+    for (code, r, timescale) in [(code, &v[0], "UTC"), (code2, &w[0], "TAI")] {
+        assert_eq!(code, Some(0), "{r}");
+        assert_eq!(r["version"], 5, "{r}");
+        assert_eq!(r["draft"], "draft-ietf-ntp-ntpv5-08", "{r}");
+        assert_eq!(r["stratum"], 1, "{r}");
+        assert_eq!(r["timescale"], timescale, "{r}");
+        let offset = r["offset_s"].as_f64().unwrap();
+        let expected = if timescale == "TAI" { 37.0 } else { 0.0 };
+        assert!((offset - expected).abs() < 1e-3, "{r}");
+    }
+    let (code, v) = query(1, &["10.79.0.9", "--timeout", "0.5"]);
+    assert_eq!(code, Some(1), "{v}");
+    assert!(
+        v[0]["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("no reply")),
+        "{v}"
+    );
+}
