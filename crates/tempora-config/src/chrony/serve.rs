@@ -184,8 +184,18 @@ impl State<'_> {
         *theirs = kept;
         // Denying everything is what Tempora does to whatever no `allow`
         // names: a root `deny` would overrule every later `allow`.
-        if s.prefix != 0 || allow {
+        let root_deny = s.prefix == 0 && !allow;
+        if !root_deny {
             mine.push((s, origin.clone()));
+        }
+        if root_deny {
+            self.note_at(
+                origin,
+                format!(
+                    "{}: converted as no entry: Tempora refuses every client no `allow` names",
+                    s.text()
+                ),
+            );
         }
         for (r, o) in gone {
             self.note_at(
