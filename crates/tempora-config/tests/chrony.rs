@@ -396,3 +396,59 @@ fn odd_input_never_panics() {
         }
     }
 }
+
+/// A small deterministic fuzz over the data files (the `chrony_conf`
+/// fuzz target does this at length): words of every file swapped between
+/// lines and replaced by odd values; the conversion must not panic, and
+/// what it returns must load.
+#[test]
+fn mutated_files_never_panic_and_always_load() {
+    let mut words: Vec<String> = Vec::new();
+    let mut lines: Vec<String> = Vec::new();
+    for name in [
+        "client.conf",
+        "nts-client.conf",
+        "server.conf",
+        "refclocks.conf",
+        "only-denied.conf",
+    ] {
+        for l in read(&data(name)).lines() {
+            lines.push(l.to_owned());
+            words.extend(l.split_whitespace().map(str::to_owned));
+        }
+    }
+    words.extend(
+        [
+            "-1", "0", "99999", "1e9", "-0.5", "all", "::", "/", "0/0", ":", "nan", "\u{7}",
+        ]
+        .map(str::to_owned),
+    );
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let mut next = |n: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % n as u64) as usize
+    };
+    let mut loaded = 0;
+    for _ in 0..3000 {
+        let mut text = String::new();
+        for _ in 0..1 + next(6) {
+            let line = &lines[next(lines.len())];
+            let mut w: Vec<&str> = line.split_whitespace().collect();
+            for _ in 0..next(3) {
+                if !w.is_empty() {
+                    let i = next(w.len());
+                    w[i] = &words[next(words.len())];
+                }
+            }
+            text.push_str(&w.join(" "));
+            text.push('\n');
+        }
+        if let Ok(c) = from_chrony(&text, "m.conf") {
+            Config::parse(&c.toml, "m").unwrap_or_else(|e| panic!("{text:?}: {e}\n{}", c.toml));
+            loaded += 1;
+        }
+    }
+    assert!(loaded > 500, "only {loaded} of 3000 mutations converted");
+}
