@@ -308,6 +308,28 @@ fn keys_are_never_dropped_from_a_source() {
     assert_eq!(config.ntp_sources.len(), 1, "{}", conv.toml);
     assert!(config.ntp_sources[0].key.is_none());
     assert!(note_on(&conv, 2, "not converted: Tempora refuses"));
+    // `key` and `nts` together: Tempora takes one authentication per
+    // source, so the source goes rather than losing either.
+    let text = "keyfile /k\nserver 192.0.2.1 key 5 nts\nserver 192.0.2.2\n";
+    let (conv, config) = convert(text, "k.conf");
+    assert_eq!(config.ntp_sources.len(), 1, "{}", conv.toml);
+    assert!(note_on(&conv, 2, "not converted: Tempora refuses"));
+}
+
+#[test]
+fn nts_server_directives() {
+    let text = "server 192.0.2.1\nallow\nntsservercert /c.pem\nntsserverkey /k.pem\n\
+                ntsservercert /c2.pem\nntsport 4461\nntsrotate 0\n";
+    let (conv, config) = convert(text, "n.conf");
+    let k = config.nts_ke_server.expect("[nts-ke-server]");
+    let listen: Vec<String> = k.listen.iter().map(ToString::to_string).collect();
+    assert_eq!(listen, ["0.0.0.0:4461", "[::]:4461"]);
+    assert!(note_on(&conv, 5, "the first pair"));
+    assert!(note_on(&conv, 7, "always rotates"));
+    // A certificate without its key: no NTS-KE server, noted.
+    let (conv, config) = convert("server 192.0.2.1\nallow\nntsservercert /c.pem\n", "n.conf");
+    assert!(config.nts_ke_server.is_none());
+    assert!(note_on(&conv, 3, "needs both"));
 }
 
 #[test]
@@ -358,6 +380,7 @@ fn lines_chronyd_refuses_are_errors_with_file_and_line() {
             ":1:1: `bindaddress`: `eth0` is not an IP address",
         ),
         ("server a port 70000\n", ":1:1: `port` needs an integer"),
+        ("server a key x\n", ":1:1: `key` needs an integer"),
     ] {
         let e = from_chrony(text, "x.conf").unwrap_err().to_string();
         assert!(e.starts_with(&format!("x.conf{want}")), "{text:?}: {e}");

@@ -91,7 +91,7 @@ impl State<'_> {
         let origin = line.origin();
         let mut t = Table::new("[[ntp-source]]", Some(origin.clone()));
         self.address(line, host, &opts, &mut t)?;
-        self.kind(line, &opts, &mut t);
+        self.kind(line, &opts, &mut t)?;
         t.set("iburst", opts.flag("iburst").to_string(), &origin);
         self.polls(line, &opts, &mut t)?;
         self.selection(line, &opts, &mut t);
@@ -135,7 +135,7 @@ impl State<'_> {
     }
 
     /// `kind`, `nts`, `key`.
-    fn kind(&mut self, line: &Line, opts: &Opts, t: &mut Table) {
+    fn kind(&mut self, line: &Line, opts: &Opts, t: &mut Table) -> Result<(), ConfigError> {
         let origin = line.origin();
         let nts = opts.flag("nts");
         if line.name == "pool" && nts {
@@ -153,11 +153,10 @@ impl State<'_> {
         if let Some(key) = opts.value("key") {
             // A key Tempora refuses takes the source with it, never leaving
             // it unauthenticated.
-            let value = key
-                .parse::<u64>()
-                .map_or_else(|_| quote(key), |k| k.to_string());
-            t.set_essential("key", value, &origin);
+            let key: u32 = self.int(line, "key", key)?;
+            t.set_essential("key", key.to_string(), &origin);
         }
+        Ok(())
     }
 
     /// `minpoll`, `maxpoll`, brought into Tempora's range.
