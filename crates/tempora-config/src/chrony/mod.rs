@@ -21,6 +21,7 @@
 //! is its address or its authentication, never a source silently
 //! downgraded to unauthenticated).
 
+mod access;
 mod args;
 mod other;
 mod refclock;
