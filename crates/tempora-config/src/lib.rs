@@ -11,7 +11,8 @@
 //! * [`Config::instance_config`] turns it into the protocol engine's
 //!   [`InstanceConfig`]: the profile preset first, then the overrides.
 //! * [`Config::to_toml`] writes a configuration back out.
-//! * [`from_ptp4l`] converts a linuxptp `ptp4l` configuration file.
+//! * [`from_ptp4l`] converts a linuxptp `ptp4l` configuration file, and
+//!   [`from_chrony`] a chrony one (`chrony.conf`).
 //!
 //! ```
 //! let text = r#"
@@ -41,6 +42,7 @@ mod check;
 mod check_csptp;
 mod check_refclock;
 mod check_roughtime;
+mod chrony;
 mod csptp;
 mod duration;
 mod error;
@@ -66,6 +68,7 @@ use tempora_ptp::profile::Profile;
 use tempora_ptp::wire::{ClockIdentity, PortIdentity};
 
 pub use check_refclock::BAUD_RATES;
+pub use chrony::{ChronyConversion, ChronyNote, from_chrony};
 pub use csptp::{
     AnnounceOverrides, CSPTP_EVENT_PORT, CsptpServerSettings, CsptpSourceSettings,
     DEFAULT_CSPTP_DOMAIN, split_csptp_address,

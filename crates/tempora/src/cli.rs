@@ -64,7 +64,7 @@ pub enum Command {
         #[arg(short = 'c', long = "config")]
         config: PathBuf,
     },
-    /// Check a configuration file or convert a linuxptp one.
+    /// Check a configuration file or convert a linuxptp or chrony one.
     #[command(subcommand)]
     Config(ConfigCommand),
     /// Ask NTP servers for the time once each, like ntpdig: offset, delay,
@@ -332,5 +332,16 @@ pub enum ConfigCommand {
         /// Interfaces given to ptp4l with -i.
         #[arg(short = 'i', long = "interface")]
         interfaces: Vec<String>,
+    },
+    /// Convert a chrony configuration (chrony.conf) to Tempora's TOML: the
+    /// TOML on stdout (or --output), on stderr one line per directive not
+    /// carried over (FILE:LINE and why). Exit 0 when converted, 2 when the
+    /// file cannot be read or has a line chronyd would refuse.
+    FromChrony {
+        /// The chrony configuration file.
+        file: PathBuf,
+        /// Write the TOML here instead of stdout.
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: Option<PathBuf>,
     },
 }

@@ -1,9 +1,12 @@
-//! `tempora config`: check a configuration file, or convert a linuxptp one.
+//! `tempora config`: check a configuration file, or convert a linuxptp or
+//! chrony one.
 
 use std::path::Path;
 use std::process::ExitCode;
 
-use tempora_config::{Config, from_ptp4l_with_interfaces};
+use tempora_config::{
+    Config, MAX_CONFIG_BYTES, from_chrony as convert_chrony, from_ptp4l_with_interfaces,
+};
 
 /// `tempora config check FILE`: exit 0 if it loads and the machine has
 /// what the daemon will need (the daemon's own start-up checks,
@@ -67,4 +70,61 @@ pub fn from_ptp4l(path: &Path, interfaces: &[String]) -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// `tempora config from-chrony FILE [--output OUT]`: writes the Tempora
+/// TOML for a chrony configuration to OUT (or stdout); each line not
+/// carried over goes to stderr as `FILE:LINE: `line`: why`. Exit 0 when
+/// converted (notes or not), 2 when the file cannot be read, has a line
+/// chronyd would refuse, or OUT cannot be written.
+pub fn from_chrony(path: &Path, output: Option<&Path>) -> ExitCode {
+    let name = path.display().to_string();
+    let text = match read_text(path) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("{name}: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let conversion = match convert_chrony(&text, &name) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    let written = match output {
+        Some(out) => {
+            std::fs::write(out, &conversion.toml).map_err(|e| format!("{}: {e}", out.display()))
+        }
+        None => {
+            print!("{}", conversion.toml);
+            Ok(())
+        }
+    };
+    for note in &conversion.notes {
+        eprintln!("{note}");
+    }
+    match written {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// At most [`MAX_CONFIG_BYTES`] of UTF-8 text from `path`.
+fn read_text(path: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(MAX_CONFIG_BYTES + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_CONFIG_BYTES {
+        return Err(std::io::Error::other(
+            "larger than 1 MiB, not a chrony configuration",
+        ));
+    }
+    String::from_utf8(bytes).map_err(|_| std::io::Error::other("not UTF-8 text"))
 }

@@ -185,6 +185,9 @@ fn main() -> ExitCode {
         Command::Config(ConfigCommand::FromPtp4l { file, interfaces }) => {
             config::from_ptp4l(&file, &interfaces)
         }
+        Command::Config(ConfigCommand::FromChrony { file, output }) => {
+            config::from_chrony(&file, output.as_deref())
+        }
     }
 }
 
