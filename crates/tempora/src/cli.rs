@@ -13,7 +13,7 @@ pub const DEFAULT_SOCKET: &str = "/run/tempora/tempora.sock";
 
 /// PTP and NTP in one memory-safe daemon and CLI.
 #[derive(Debug, Parser)]
-#[command(name = "tempora", version, about)]
+#[command(name = "tempora", version, about, after_help = examples::TEMPORA)]
 pub struct Cli {
     #[command(subcommand)]
     /// What to do.
@@ -29,6 +29,7 @@ pub enum Command {
     /// Exits with status 1 if any PTP or NTP packet failed to decode or to
     /// round-trip (or, with --sa-file, any PTP message's ICV did not check
     /// out), 2 if a capture or the SA file could not be read.
+    #[command(after_help = examples::INSPECT)]
     Inspect {
         /// Print one JSON object per message instead of a line of text.
         #[arg(long)]
@@ -43,6 +44,7 @@ pub enum Command {
     },
     /// Run a scenario in the simulator: the real PTP engine and a servo on
     /// virtual time, with the PI servo as baseline on the same seed.
+    #[command(after_help = examples::SIM)]
     Sim {
         /// Print one JSON object instead of a summary.
         #[arg(long)]
@@ -58,6 +60,7 @@ pub enum Command {
     },
     /// Run the daemon: PTP ports, the servo and the clock as FILE says,
     /// until SIGTERM or SIGINT.
+    #[command(after_help = examples::DAEMON)]
     Daemon {
         /// The configuration file (TOML; see tempora.toml(5), or
         /// docs/config-reference.md in the sources).
@@ -65,10 +68,11 @@ pub enum Command {
         config: PathBuf,
     },
     /// Check a configuration file or convert a linuxptp one.
-    #[command(subcommand)]
+    #[command(subcommand, after_help = examples::CONFIG)]
     Config(ConfigCommand),
     /// Ask NTP servers for the time once each, like ntpdig: offset, delay,
     /// stratum, leap, reference id, precision, root delay and dispersion.
+    #[command(after_help = examples::QUERY)]
     Query {
         /// Print JSON.
         #[arg(long)]
@@ -109,10 +113,11 @@ pub enum Command {
         servers: Vec<String>,
     },
     /// Roughtime tools.
-    #[command(subcommand)]
+    #[command(subcommand, after_help = examples::ROUGHTIME)]
     Roughtime(RoughtimeCommand),
     /// Show what a running daemon is doing: port states, parent and
     /// grandmaster, offset, path delay, servo and clock.
+    #[command(after_help = examples::STATUS)]
     Status {
         /// Print the daemon's JSON status.
         #[arg(long)]
@@ -123,6 +128,7 @@ pub enum Command {
     },
     /// Watch a simulated PTP network (grandmaster, boundary clock, slaves)
     /// converge, live in the terminal. No root, no network.
+    #[command(after_help = examples::DEMO)]
     Demo {
         /// Simulated seconds.
         #[arg(long, default_value_t = 600)]
@@ -142,6 +148,7 @@ pub enum RoughtimeCommand {
     /// Make a Roughtime server's long-term key: writes FILE (mode 0600,
     /// never over an existing file) for `[roughtime-server] key-file` and
     /// prints the public key clients need (base64 and hex).
+    #[command(after_help = examples::ROUGHTIME_KEYGEN)]
     Keygen {
         /// The key file to create.
         #[arg(long = "out", value_name = "FILE")]
@@ -156,6 +163,7 @@ pub enum ConfigCommand {
     /// daemon will need (the daemon's own start-up checks): exit 0 if so
     /// (missing interfaces are warnings), 2 with FILE:LINE:COL or FILE and
     /// the problem if not, as the daemon would.
+    #[command(after_help = examples::CONFIG_CHECK)]
     Check {
         /// Check the file only, not this machine (for a configuration
         /// written for another machine).
@@ -166,6 +174,7 @@ pub enum ConfigCommand {
     },
     /// Convert a linuxptp (ptp4l) configuration to Tempora's TOML, naming
     /// every option that cannot be carried over.
+    #[command(after_help = examples::CONFIG_FROM_PTP4L)]
     FromPtp4l {
         /// The ptp4l configuration file.
         file: PathBuf,
@@ -173,4 +182,109 @@ pub enum ConfigCommand {
         #[arg(short = 'i', long = "interface")]
         interfaces: Vec<String>,
     },
+}
+
+/// The "Examples:" section of each command's help (clap's `after_help`),
+/// which the man pages render as EXAMPLES. In each, a line starting with
+/// `#` says what the `tempora` line after it does; every `tempora` line
+/// must parse as a command line (up to a `|` or `>`), which xtask's tests
+/// check, as they check that every command has such a section.
+pub mod examples {
+    /// `tempora`.
+    pub const TEMPORA: &str = "\
+Examples:
+  # A simulated PTP network converging in the terminal (no root, no network)
+  tempora demo
+  # Ask an NTP server for the time once
+  tempora query pool.ntp.org
+  # What the running daemon is doing
+  tempora status";
+
+    /// `tempora inspect`.
+    pub const INSPECT: &str = "\
+Examples:
+  # One line per PTP or NTP message, each checked to re-encode byte for byte
+  tempora inspect capture.pcap
+  # One JSON object per message
+  tempora inspect --json capture.pcapng
+  # Check the AUTHENTICATION TLVs against linuxptp's keys
+  tempora inspect --sa-file /etc/linuxptp/sa.cfg capture.pcap";
+
+    /// `tempora sim`.
+    pub const SIM: &str = "\
+Examples:
+  # The Kalman servo against the PI servo on a congested network
+  tempora sim scenarios/congested.toml
+  # The PI servo alone, another seed, as JSON
+  tempora sim --servo pi --seed 7 --json scenarios/lan-software.toml";
+
+    /// `tempora daemon`.
+    pub const DAEMON: &str = "\
+Examples:
+  # The packaged configuration, in the foreground (as root)
+  tempora daemon -c /etc/tempora/tempora.toml
+  # A virtual clock, which never touches the system clock
+  tempora daemon -c configs/virtual.toml";
+
+    /// `tempora config`.
+    pub const CONFIG: &str = "\
+Examples:
+  # Check a configuration and this machine before starting the daemon
+  tempora config check /etc/tempora/tempora.toml
+  # Convert a ptp4l configuration for interface eth0
+  tempora config from-ptp4l /etc/linuxptp/ptp4l.conf -i eth0 > tempora.toml";
+
+    /// `tempora config check`.
+    pub const CONFIG_CHECK: &str = "\
+Examples:
+  # The file and what the daemon will need on this machine
+  tempora config check /etc/tempora/tempora.toml
+  # The file alone (written for another machine)
+  tempora config check --syntax-only slave.toml";
+
+    /// `tempora config from-ptp4l`.
+    pub const CONFIG_FROM_PTP4L: &str = "\
+Examples:
+  # ptp4l -f /etc/linuxptp/ptp4l.conf -i eth0 -i eth1, as Tempora's TOML
+  tempora config from-ptp4l /etc/linuxptp/ptp4l.conf -i eth0 -i eth1 > tempora.toml";
+
+    /// `tempora query`.
+    pub const QUERY: &str = "\
+Examples:
+  # Offset and delay to each server of a pool name
+  tempora query pool.ntp.org
+  # Two servers, one on another port, as JSON
+  tempora query --json 192.0.2.1 [2001:db8::1]:1123
+  # With NTS: key establishment on port 4460, then authenticated NTP
+  tempora query --nts time.cloudflare.com
+  # Roughtime, the reply verified with the server's public key (base64 or hex)
+  tempora query --roughtime --public-key KEY roughtime.example.net";
+
+    /// `tempora roughtime`.
+    pub const ROUGHTIME: &str = "\
+Examples:
+  # A long-term key for [roughtime-server] key-file
+  tempora roughtime keygen --out /etc/tempora/roughtime.key";
+
+    /// `tempora roughtime keygen`.
+    pub const ROUGHTIME_KEYGEN: &str = "\
+Examples:
+  # Writes the key (mode 0600) and prints the public key for clients
+  tempora roughtime keygen --out /etc/tempora/roughtime.key";
+
+    /// `tempora status`.
+    pub const STATUS: &str = "\
+Examples:
+  # Ports, parent, offset, servo and clock of the running daemon
+  tempora status
+  # The same as JSON, from a daemon with another control socket
+  tempora status --json --socket /tmp/tempora.sock";
+
+    /// `tempora demo`.
+    pub const DEMO: &str = "\
+Examples:
+  # Ten simulated minutes at twenty times real speed
+  tempora demo
+  # Two simulated minutes, as fast as the machine goes
+  tempora demo --seconds 120 --speed 100000";
 }
