@@ -3,9 +3,12 @@
 //! (<https://prometheus.io/docs/practices/naming/>) as checked here, and
 //! Prometheus' own linter, `promtool check metrics` (Debian package
 //! `prometheus`; skipped with one line when missing, a failure under
-//! CI=true, where .ci/run installs it).
+//! CI=true, where .ci/run installs it). And the documents against it:
+//! docs/metrics.md lists every family, and no page of docs/, sample
+//! configuration or tempora.toml(5) names a metric that does not exist.
 
 use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use crate::status::{NtpSourceStatus, NtsKeStatus, Status};
@@ -29,6 +32,19 @@ const NOT_BASE_UNITS: [&str; 16] = [
     "kilobytes",
     "megabytes",
     "kb",
+];
+
+/// Names given up for the conventions, `(old, new)`: docs/metrics.md
+/// lists them (the only document that may still name the old ones).
+const RENAMED: [(&str, &str); 2] = [
+    (
+        "tempora_clock_frequency_adjustment_ppb",
+        "tempora_clock_frequency_adjustment_ratio",
+    ),
+    (
+        "tempora_system_clock_frequency_adjustment_ppb",
+        "tempora_system_clock_frequency_adjustment_ratio",
+    ),
 ];
 
 /// `(name, type)` of every family the text declares.
@@ -178,4 +194,140 @@ fn promtool_rejects_a_counter_without_total() {
         assert_ne!(code, 0, "{said}");
         assert!(said.contains("_total"), "{said}");
     }
+}
+
+/// The file at `rel` from the workspace root.
+fn workspace(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(rel)
+}
+
+/// Whether `c` continues a metric name.
+fn name_char(c: char) -> bool {
+    c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'
+}
+
+/// The metric names `text` names: whole words `tempora_…`, alone or with
+/// labels (`name{reason}`, `name{port="1"}`). Patterns are left out: a
+/// name followed by `*` or `::` (a Rust path) or by a brace expansion
+/// (`…_{offset,delay}_seconds`), or ending in `_`; and file names
+/// (`tempora_0.1.0-1_amd64.deb`).
+fn named_metrics(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    for (i, _) in text.match_indices("tempora_") {
+        if text[..i].chars().next_back().is_some_and(name_char) {
+            continue;
+        }
+        let rest = &text[i..];
+        let end = rest.find(|c| !name_char(c)).unwrap_or(rest.len());
+        let (name, after) = rest.split_at(end);
+        let expansion = after.strip_prefix('{').is_some_and(|a| {
+            let inner = &a[..a.find('}').unwrap_or(a.len())];
+            inner.contains(',') && !inner.contains('=')
+        });
+        let version = name["tempora_".len()..].starts_with(|c: char| c.is_ascii_digit());
+        let pattern = after.starts_with(['*', ':']) || expansion || name.ends_with('_') || version;
+        if !pattern {
+            out.push(name);
+        }
+    }
+    out
+}
+
+/// Words of the form `tempora_…` that are not metrics: the workspace's
+/// crates as Rust names (`tempora_ntp`) and the functions of its
+/// integration tests (`tempora_client_follows_chronyd`, named in docs).
+fn not_metrics() -> Vec<String> {
+    let mut out = Vec::new();
+    for krate in std::fs::read_dir(workspace("crates")).unwrap() {
+        let krate = krate.unwrap();
+        out.push(krate.file_name().to_string_lossy().replace('-', "_"));
+        let Ok(tests) = std::fs::read_dir(krate.path().join("tests")) else {
+            continue;
+        };
+        for test in tests {
+            let text = std::fs::read_to_string(test.unwrap().path()).unwrap_or_default();
+            for (i, _) in text.match_indices("fn tempora_") {
+                let rest = &text[i + 3..];
+                let end = rest.find(|c| !name_char(c)).unwrap_or(rest.len());
+                out.push(rest[..end].to_string());
+            }
+        }
+    }
+    out
+}
+
+/// The documents that name metrics: docs/*.md, configs/*.toml and the
+/// man page, with their text.
+fn documents() -> Vec<(PathBuf, String)> {
+    let mut paths = vec![workspace("packaging/tempora.toml.5")];
+    for dir in ["docs", "configs"] {
+        for e in std::fs::read_dir(workspace(dir)).unwrap() {
+            paths.push(e.unwrap().path());
+        }
+    }
+    paths
+        .into_iter()
+        .filter(|p| {
+            p.extension()
+                .is_some_and(|e| e == "md" || e == "toml" || e == "5")
+        })
+        .map(|p| {
+            let text = std::fs::read_to_string(&p).unwrap();
+            (p, text)
+        })
+        .collect()
+}
+
+#[test]
+fn the_metrics_page_lists_every_family() {
+    let text = crate::prometheus::render(&full_status());
+    let page = std::fs::read_to_string(workspace("docs/metrics.md")).unwrap();
+    let missing: Vec<&str> = families(&text)
+        .into_iter()
+        .map(|(n, _)| n)
+        .filter(|n| !page.contains(&format!("| `{n}` |")))
+        .collect();
+    assert!(missing.is_empty(), "docs/metrics.md lacks {missing:?}");
+    for (old, new) in RENAMED {
+        assert!(page.contains(&format!("`{old}`")) && page.contains(&format!("`{new}`")));
+    }
+}
+
+#[test]
+fn no_document_names_a_metric_that_does_not_exist() {
+    let text = crate::prometheus::render(&full_status());
+    let known: Vec<&str> = families(&text).into_iter().map(|(n, _)| n).collect();
+    let others = not_metrics();
+    let mut unknown = Vec::new();
+    let mut checked = 0;
+    for (path, doc) in documents() {
+        let metrics_page = path.ends_with("docs/metrics.md");
+        for name in named_metrics(&doc) {
+            let renamed = RENAMED.iter().any(|(old, _)| *old == name);
+            if known.contains(&name) || (metrics_page && renamed) {
+                checked += 1;
+            } else if !others.iter().any(|c| c == name) {
+                unknown.push(format!("{}: {name}", path.display()));
+            }
+        }
+    }
+    assert!(
+        unknown.is_empty(),
+        "no such metric:\n{}",
+        unknown.join("\n")
+    );
+    assert!(checked > known.len(), "{checked} names checked");
+}
+
+#[test]
+fn names_and_patterns_are_told_apart() {
+    let text = "`tempora_a_total{reason}` and tempora_b_seconds, \
+                `tempora_c_{x,y}_seconds`, `tempora_d_*_total`, tempora_ntp::server, \
+                `tempora_e{port=\"1\",type=\"sync\"} 3`, xtempora_f, tempora_0.1.0.deb";
+    assert_eq!(
+        named_metrics(text),
+        ["tempora_a_total", "tempora_b_seconds", "tempora_e"]
+    );
 }
