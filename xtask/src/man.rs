@@ -126,6 +126,12 @@ mod tests {
             assert!(daemon.contains(want), "{want:?} not in:\n{daemon}");
         }
         let top = std::fs::read_to_string(dir.path().join("tempora.1")).unwrap();
+        // tempora's own description, not xtask's.
+        let name = top.split(".SH NAME\n").nth(1).unwrap();
+        assert!(
+            name.starts_with("tempora \\- Tempora: PTP and NTP in one memory\\-safe daemon"),
+            "{name}"
+        );
         for sub in [
             "tempora\\-daemon(1)",
             "tempora\\-config(1)",

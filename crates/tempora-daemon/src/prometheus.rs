@@ -2,7 +2,8 @@
 //! Prometheus conventions: a `tempora_` prefix, the base unit last
 //! (`_seconds`; frequency adjustments as `_ratio`, never ppb), counters and
 //! only counters ending in `_total`; `promtool check metrics` passes on the
-//! whole exposition (tests here and in crates/tempora/tests/metrics_promtool.rs).
+//! whole exposition (tests in `prometheus_conventions.rs` and
+//! crates/tempora/tests/metrics_promtool.rs; the list is docs/metrics.md).
 //! The timing loop renders it; `crate::metrics` serves it.
 
 use crate::csptp_status::{CsptpServerCounters, CsptpSourceStatus};

@@ -11,9 +11,11 @@ use clap::{Parser, Subcommand};
 /// The daemon's default control socket (`[observability] socket`'s default).
 pub const DEFAULT_SOCKET: &str = "/run/tempora/tempora.sock";
 
-/// PTP and NTP in one memory-safe daemon and CLI.
+// The about line is the doc comment, not the package's description: xtask,
+// which includes this file to write the man pages, has another one.
+/// Tempora: PTP and NTP in one memory-safe daemon and CLI.
 #[derive(Debug, Parser)]
-#[command(name = "tempora", version, about, after_help = examples::TEMPORA)]
+#[command(name = "tempora", version, after_help = examples::TEMPORA)]
 pub struct Cli {
     #[command(subcommand)]
     /// What to do.
