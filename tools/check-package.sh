@@ -105,7 +105,8 @@ if command -v man >/dev/null 2>&1; then
     for page in tempora.toml tempora tempora-daemon tempora-config-check; do
         man -w "$page" >/dev/null || fail "man $page not found"
     done
-    man -P cat tempora-daemon 2>/dev/null | grep -q "^EXAMPLES" || fail "man tempora-daemon has no EXAMPLES"
+    page=$(man -P cat tempora-daemon 2>/dev/null) || fail "man tempora-daemon failed"
+    grep -q "^EXAMPLES" <<<"$page" || fail "man tempora-daemon has no EXAMPLES"
 fi
 # The bash completion, as bash-completion loads it by the command's name.
 completion=$(bash --norc --noprofile -c 'source /usr/share/bash-completion/completions/tempora
