@@ -51,6 +51,9 @@ contents=$(dpkg-deb -c "$deb" | awk '{print $6}')
 for want in ./usr/bin/tempora \
     ./usr/share/man/man1/tempora.1.gz ./usr/share/man/man1/tempora-daemon.1.gz \
     ./usr/share/man/man1/tempora-config-check.1.gz ./usr/share/man/man5/tempora.toml.5.gz \
+    ./usr/share/man/man1/tempora-config-from-ptp4l.1.gz ./usr/share/man/man1/tempora-roughtime-keygen.1.gz \
+    ./usr/share/bash-completion/completions/tempora ./usr/share/zsh/vendor-completions/_tempora \
+    ./usr/share/fish/vendor_completions.d/tempora.fish \
     ./usr/lib/systemd/system/tempora.service ./usr/lib/sysusers.d/tempora.conf \
     ./usr/lib/tmpfiles.d/tempora.conf ./usr/lib/udev/rules.d/60-tempora.rules \
     ./etc/tempora/tempora.toml ./usr/share/doc/tempora/copyright \
@@ -98,7 +101,17 @@ for pid in $(pgrep -x tempora || true); do
         fail "the installed tempora runs (pid $pid)"
     fi
 done
-if command -v man >/dev/null 2>&1; then man -w tempora.toml >/dev/null || fail "man tempora.toml(5) not found"; fi
+if command -v man >/dev/null 2>&1; then
+    for page in tempora.toml tempora tempora-daemon tempora-config-check; do
+        man -w "$page" >/dev/null || fail "man $page not found"
+    done
+    page=$(man -P cat tempora-daemon 2>/dev/null) || fail "man tempora-daemon failed"
+    grep -q "^EXAMPLES" <<<"$page" || fail "man tempora-daemon has no EXAMPLES"
+fi
+# The bash completion, as bash-completion loads it by the command's name.
+completion=$(bash --norc --noprofile -c 'source /usr/share/bash-completion/completions/tempora
+    COMP_WORDS=(tempora con); COMP_CWORD=1; _tempora tempora con tempora; echo "${COMPREPLY[*]}"')
+[ "$completion" = config ] || fail "the installed bash completion offers '$completion' for 'tempora con'"
 
 echo "--- remove (dpkg -r) and purge (dpkg -P)"
 dpkg -r tempora >/dev/null
@@ -106,7 +119,7 @@ dpkg -r tempora >/dev/null
 [ -f /etc/tempora/tempora.toml ] || fail "the conffile went with dpkg -r (it stays until purge)"
 dpkg -P tempora >/dev/null
 for gone in /etc/tempora /var/lib/tempora /run/tempora /usr/lib/systemd/system/tempora.service \
-    /usr/lib/sysusers.d/tempora.conf /usr/share/doc/tempora; do
+    /usr/lib/sysusers.d/tempora.conf /usr/share/doc/tempora /usr/share/bash-completion/completions/tempora; do
     [ ! -e "$gone" ] || fail "$gone left after purge"
 done
 if dpkg -s tempora >/dev/null 2>&1; then fail "dpkg still knows tempora after purge"; fi

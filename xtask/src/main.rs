@@ -4,127 +4,88 @@
 //! its subcommands (`tempora.1`, `tempora-daemon.1`, `tempora-config-check.1`,
 //! …) into DIR, generated from the command line's own definition
 //! (crates/tempora/src/cli.rs, included here as it is), so they never drift
-//! from `tempora --help`. DIR is by default `release/man` in Cargo's target
-//! directory (`$CARGO_TARGET_DIR`, else `target`), where the Debian package
-//! takes them.
+//! from `tempora --help`; each has the command's examples. DIR is by
+//! default `release/man` in Cargo's target directory (`$CARGO_TARGET_DIR`,
+//! else `target`), where the Debian package takes them.
+//!
+//! `cargo xtask completions [DIR]` writes the bash, zsh and fish
+//! completions (`tempora.bash`, `_tempora`, `tempora.fish`) the same way,
+//! by default into `release/completions`.
 //!
 //! `cargo xtask deb [ARGS]` builds the Debian package: the release binary,
-//! the man pages (gzipped, as Debian wants them), then `cargo deb -p tempora
-//! --no-build --strip ARGS` (cargo-deb: `cargo install --locked cargo-deb`).
-//! It prints the package's path last.
+//! the man pages (gzipped, as Debian wants them) and completions, then
+//! `cargo deb -p tempora --no-build --strip ARGS` (cargo-deb: `cargo install
+//! --locked cargo-deb`). It prints the package's path last.
+//!
+//! The tests (`cargo test -p xtask`) generate both into a scratch directory
+//! and check them: a page and a completion for every subcommand, the pages
+//! free of groff and man warnings, bash and fish completing every
+//! subcommand, zsh loading its script, and every command's examples
+//! present and parsing as command lines.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[allow(dead_code)]
 #[path = "../../crates/tempora/src/cli.rs"]
 mod cli;
+mod commands;
+mod completions;
+mod deb;
+mod examples;
+mod man;
+#[cfg(test)]
+mod test_support;
 
 fn usage() -> ExitCode {
-    eprintln!("usage: cargo xtask man [DIR] | cargo xtask deb [CARGO-DEB ARGS]");
+    eprintln!(
+        "usage: cargo xtask man [DIR] | cargo xtask completions [DIR] | cargo xtask deb [CARGO-DEB ARGS]"
+    );
     ExitCode::from(2)
 }
 
-/// Runs `program args`, failing unless it succeeds.
-fn run(program: &str, args: &[&str]) -> std::io::Result<()> {
-    let status = std::process::Command::new(program).args(args).status()?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(std::io::Error::other(format!(
-            "{program} {}: {status}",
-            args.join(" ")
-        )))
-    }
-}
-
-/// The release binary, the gzipped man pages, then cargo-deb.
-fn deb(extra: &[String]) -> std::io::Result<()> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
-    run(
-        &cargo,
-        &[
-            "build",
-            "--release",
-            "--locked",
-            "-p",
-            "tempora",
-            "--bin",
-            "tempora",
-        ],
-    )?;
-    let dir = default_dir();
-    if dir.exists() {
-        std::fs::remove_dir_all(&dir)?;
-    }
-    man(&dir)?;
-    let pages: Vec<String> = std::fs::read_dir(&dir)?
-        .filter_map(|e| e.ok())
-        .map(|e| e.path().display().to_string())
-        .collect();
-    let mut gzip = vec!["-9nf"];
-    gzip.extend(pages.iter().map(String::as_str));
-    run("gzip", &gzip)?;
-    let mut args = vec!["deb", "-p", "tempora", "--no-build", "--strip"];
-    args.extend(extra.iter().map(String::as_str));
-    run(&cargo, &args)
-}
-
-/// `release/man` in Cargo's target directory: `$CARGO_TARGET_DIR`, else
+/// `release/NAME` in Cargo's target directory: `$CARGO_TARGET_DIR`, else
 /// `target` in the workspace (this crate's parent).
-fn default_dir() -> PathBuf {
+fn default_dir(name: &str) -> PathBuf {
     let target = match std::env::var_os("CARGO_TARGET_DIR") {
         Some(dir) => PathBuf::from(dir),
         None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"),
     };
-    target.join("release").join("man")
+    target.join("release").join(name)
 }
 
-/// `cmd` and its subcommands with the package's version, which the pages
-/// show in their footers (the command line itself keeps `--version` on
-/// `tempora` only).
-fn versioned(cmd: clap::Command) -> clap::Command {
-    cmd.version(env!("CARGO_PKG_VERSION"))
-        .mut_subcommands(versioned)
-}
-
-/// Writes every page into `dir`, creating it; lists what it wrote.
-fn man(dir: &std::path::Path) -> std::io::Result<()> {
-    use clap::CommandFactory;
+/// Creates `dir` and has `write` fill it; lists what it wrote.
+fn generate(
+    dir: &Path,
+    write: fn(&Path) -> std::io::Result<Vec<PathBuf>>,
+) -> std::io::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)?;
-    clap_mangen::generate_to(versioned(cli::Cli::command()), dir)?;
-    let mut names: Vec<String> = std::fs::read_dir(dir)?
-        .filter_map(|e| e.ok())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".1"))
-        .collect();
-    names.sort();
-    for n in names {
-        println!("{}", dir.join(n).display());
+    let paths = write(dir)?;
+    for p in &paths {
+        println!("{}", p.display());
     }
-    Ok(())
+    Ok(paths)
 }
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.first().is_some_and(|a| a == "deb") {
-        return match deb(args.get(1..).unwrap_or_default()) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("cargo xtask deb: {e}");
-                ExitCode::from(1)
-            }
-        };
-    }
-    let dir = match args.as_slice() {
-        [cmd] if cmd == "man" => default_dir(),
-        [cmd, dir] if cmd == "man" => PathBuf::from(dir),
+    let (what, result) = match args.first().map(String::as_str) {
+        Some("deb") => ("deb", deb::build(args.get(1..).unwrap_or_default())),
+        Some(what @ ("man" | "completions")) if args.len() <= 2 => {
+            let dir = args.get(1).map_or_else(|| default_dir(what), PathBuf::from);
+            let write = if what == "man" {
+                man::write_all
+            } else {
+                completions::write_all
+            };
+            (what, generate(&dir, write).map(drop))
+        }
         _ => return usage(),
     };
-    match man(&dir) {
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("cargo xtask man: {}: {e}", dir.display());
+            eprintln!("cargo xtask {what}: {e}");
             ExitCode::from(1)
         }
     }

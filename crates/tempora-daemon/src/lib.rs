@@ -50,6 +50,8 @@ pub mod nts_server;
 pub mod preflight;
 pub mod privileges;
 pub mod prometheus;
+#[cfg(test)]
+mod prometheus_conventions;
 mod prometheus_gauge;
 mod prometheus_ntp;
 pub mod prometheus_roughtime;

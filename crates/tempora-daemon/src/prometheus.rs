@@ -1,6 +1,10 @@
-//! The Prometheus text exposition of the status (names follow the
-//! Prometheus conventions: a `tempora_` prefix, units in the names). The
-//! timing loop renders it; `crate::metrics` serves it.
+//! The Prometheus text exposition of the status. Names follow the
+//! Prometheus conventions: a `tempora_` prefix, the base unit last
+//! (`_seconds`; frequency adjustments as `_ratio`, never ppb), counters and
+//! only counters ending in `_total`; `promtool check metrics` passes on the
+//! whole exposition (tests in `prometheus_conventions.rs` and
+//! crates/tempora/tests/metrics_promtool.rs; the list is docs/metrics.md).
+//! The timing loop renders it; `crate::metrics` serves it.
 
 use crate::csptp_status::{CsptpServerCounters, CsptpSourceStatus};
 use crate::prometheus_gauge::gauge;
@@ -105,9 +109,9 @@ fn clock_gauges(out: &mut String, status: &Status) {
         f64::from(status.steps_removed),
     );
     add(
-        "tempora_clock_frequency_adjustment_ppb",
-        "The servo's frequency adjustment, parts per billion.",
-        status.frequency_ppb,
+        "tempora_clock_frequency_adjustment_ratio",
+        "The servo's frequency adjustment, as a ratio (1e-9 is one part per billion).",
+        status.frequency_ppb * 1e-9,
     );
     add(
         "tempora_servo_locked",
@@ -134,9 +138,9 @@ fn clock_gauges(out: &mut String, status: &Status) {
     }
     if let Some(f) = status.system_clock_frequency_ppb {
         add(
-            "tempora_system_clock_frequency_adjustment_ppb",
-            "The system clock's frequency adjustment (sync-system-clock).",
-            f,
+            "tempora_system_clock_frequency_adjustment_ratio",
+            "The system clock's frequency adjustment as a ratio (sync-system-clock).",
+            f * 1e-9,
         );
     }
     add(

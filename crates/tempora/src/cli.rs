@@ -11,9 +11,11 @@ use clap::{Parser, Subcommand};
 /// The daemon's default control socket (`[observability] socket`'s default).
 pub const DEFAULT_SOCKET: &str = "/run/tempora/tempora.sock";
 
-/// PTP and NTP in one memory-safe daemon and CLI.
+// The about line is the doc comment, not the package's description: xtask,
+// which includes this file to write the man pages, has another one.
+/// Tempora: PTP and NTP in one memory-safe daemon and CLI.
 #[derive(Debug, Parser)]
-#[command(name = "tempora", version, about)]
+#[command(name = "tempora", version, after_help = examples::TEMPORA)]
 pub struct Cli {
     #[command(subcommand)]
     /// What to do.
@@ -29,6 +31,7 @@ pub enum Command {
     /// Exits with status 1 if any PTP or NTP packet failed to decode or to
     /// round-trip (or, with --sa-file, any PTP message's ICV did not check
     /// out), 2 if a capture or the SA file could not be read.
+    #[command(after_help = examples::INSPECT)]
     Inspect {
         /// Print one JSON object per message instead of a line of text.
         #[arg(long)]
@@ -43,6 +46,7 @@ pub enum Command {
     },
     /// Run a scenario in the simulator: the real PTP engine and a servo on
     /// virtual time, with the PI servo as baseline on the same seed.
+    #[command(after_help = examples::SIM)]
     Sim {
         /// Print one JSON object instead of a summary.
         #[arg(long)]
@@ -58,6 +62,7 @@ pub enum Command {
     },
     /// Run the daemon: PTP ports, the servo and the clock as FILE says,
     /// until SIGTERM or SIGINT.
+    #[command(after_help = examples::DAEMON)]
     Daemon {
         /// The configuration file (TOML; see tempora.toml(5), or
         /// docs/config-reference.md in the sources).
@@ -65,10 +70,11 @@ pub enum Command {
         config: PathBuf,
     },
     /// Check a configuration file or convert a linuxptp or chrony one.
-    #[command(subcommand)]
+    #[command(subcommand, after_help = examples::CONFIG)]
     Config(ConfigCommand),
     /// Ask NTP servers for the time once each, like ntpdig: offset, delay,
     /// stratum, leap, reference id, precision, root delay and dispersion.
+    #[command(after_help = examples::QUERY)]
     Query {
         /// Print JSON.
         #[arg(long)]
@@ -122,10 +128,11 @@ pub enum Command {
         servers: Vec<String>,
     },
     /// Roughtime tools.
-    #[command(subcommand)]
+    #[command(subcommand, after_help = examples::ROUGHTIME)]
     Roughtime(RoughtimeCommand),
     /// Show what a running daemon is doing: port states, parent and
     /// grandmaster, offset, path delay, servo and clock.
+    #[command(after_help = examples::STATUS)]
     Status {
         /// Print the daemon's JSON status.
         #[arg(long)]
@@ -138,9 +145,7 @@ pub enum Command {
     /// reference clocks; Roughtime's start-up check), like `chronyc sources
     /// -v`: kind, selection state (with why when not selected),
     /// reachability, stratum, poll, offset, delay and jitter.
-    #[command(
-        after_help = "Example:\n  tempora sources\n  tempora sources --json --socket /run/tempora/status.sock"
-    )]
+    #[command(after_help = examples::SOURCES)]
     Sources {
         /// Print JSON (an array, one object per source).
         #[arg(long)]
@@ -153,7 +158,7 @@ pub enum Command {
     /// tracking`: reference, stratum, reference time, offset, frequency,
     /// residual frequency, skew, root delay and dispersion, update
     /// interval, leap status, estimated error.
-    #[command(after_help = "Example:\n  tempora tracking\n  tempora tracking --json")]
+    #[command(after_help = examples::TRACKING)]
     Tracking {
         /// Print JSON.
         #[arg(long)]
@@ -164,7 +169,7 @@ pub enum Command {
     },
     /// Show the PTP ports: state, parent, grandmaster, steps removed and
     /// message counters.
-    #[command(after_help = "Example:\n  tempora ports\n  tempora ports --json")]
+    #[command(after_help = examples::PORTS)]
     Ports {
         /// Print JSON.
         #[arg(long)]
@@ -177,9 +182,7 @@ pub enum Command {
     /// `socket-group` only; the status socket refuses): burst, makestep,
     /// add or remove an NTP source, offline and online, servo reset,
     /// priority1. See docs/control.md.
-    #[command(
-        after_help = "Examples:\n  tempora ctl burst\n  tempora ctl add-source 192.0.2.1 --prefer\n  tempora ctl set priority1 100"
-    )]
+    #[command(after_help = examples::CTL)]
     Ctl {
         /// Print the daemon's JSON reply.
         #[arg(long, global = true)]
@@ -193,6 +196,7 @@ pub enum Command {
     },
     /// Watch a simulated PTP network (grandmaster, boundary clock, slaves)
     /// converge, live in the terminal. No root, no network.
+    #[command(after_help = examples::DEMO)]
     Demo {
         /// Simulated seconds.
         #[arg(long, default_value_t = 600)]
@@ -210,20 +214,18 @@ pub enum Command {
 #[derive(Debug, Subcommand)]
 pub enum CtlCommand {
     /// Poll NTP sources now, eight requests 2 s apart (chronyc `burst`).
-    #[command(after_help = "Example:\n  tempora ctl burst\n  tempora ctl burst 192.0.2.1")]
+    #[command(after_help = examples::CTL_BURST)]
     Burst {
         /// The source (as `tempora sources` names it, its address or IP);
         /// every NTP source without it.
         source: Option<String>,
     },
     /// Step the clock to the selected source now (chronyc `makestep`).
-    #[command(after_help = "Example:\n  tempora ctl makestep")]
+    #[command(after_help = examples::CTL_MAKESTEP)]
     Makestep,
     /// Add an NTP server as a source until the daemon stops (it is not
     /// written to the configuration file).
-    #[command(
-        after_help = "Example:\n  tempora ctl add-source 192.0.2.1:123 --poll 4 --prefer\n  tempora ctl add-source time.example.com --nts"
-    )]
+    #[command(after_help = examples::CTL_ADD_SOURCE)]
     AddSource {
         /// `HOST[:PORT]`, an IP address or `[IPV6]:PORT` (with --nts, the
         /// NTS-KE server).
@@ -251,28 +253,28 @@ pub enum CtlCommand {
         no_iburst: bool,
     },
     /// Remove an NTP source (configured or added).
-    #[command(after_help = "Example:\n  tempora ctl remove-source 192.0.2.1")]
+    #[command(after_help = examples::CTL_REMOVE_SOURCE)]
     RemoveSource {
         /// The source (as `tempora sources` names it, its address or IP).
         source: String,
     },
     /// Stop polling NTP sources (chronyc `offline`).
-    #[command(after_help = "Example:\n  tempora ctl offline\n  tempora ctl offline 192.0.2.1")]
+    #[command(after_help = examples::CTL_OFFLINE)]
     Offline {
         /// The source; every NTP source without it.
         source: Option<String>,
     },
     /// Poll NTP sources again (chronyc `online`).
-    #[command(after_help = "Example:\n  tempora ctl online")]
+    #[command(after_help = examples::CTL_ONLINE)]
     Online {
         /// The source; every NTP source without it.
         source: Option<String>,
     },
     /// The servo.
-    #[command(subcommand, after_help = "Example:\n  tempora ctl servo reset")]
+    #[command(subcommand, after_help = examples::CTL_SERVO)]
     Servo(ServoCommand),
     /// Set a PTP data set member.
-    #[command(subcommand, after_help = "Example:\n  tempora ctl set priority1 100")]
+    #[command(subcommand, after_help = examples::CTL_SET)]
     Set(SetCommand),
 }
 
@@ -280,7 +282,7 @@ pub enum CtlCommand {
 #[derive(Debug, Subcommand)]
 pub enum ServoCommand {
     /// The servo forgets everything but its frequency estimate.
-    #[command(after_help = "Example:\n  tempora ctl servo reset")]
+    #[command(after_help = examples::CTL_SERVO)]
     Reset,
 }
 
@@ -289,7 +291,7 @@ pub enum ServoCommand {
 pub enum SetCommand {
     /// The clock's priority1 (IEEE 1588-2019 §8.2.1.4.1; lower wins the
     /// BMCA), as pmc's SET PRIORITY1.
-    #[command(after_help = "Example:\n  tempora ctl set priority1 100")]
+    #[command(after_help = examples::CTL_SET)]
     Priority1 {
         /// 0 to 255.
         value: u8,
@@ -302,6 +304,7 @@ pub enum RoughtimeCommand {
     /// Make a Roughtime server's long-term key: writes FILE (mode 0600,
     /// never over an existing file) for `[roughtime-server] key-file` and
     /// prints the public key clients need (base64 and hex).
+    #[command(after_help = examples::ROUGHTIME_KEYGEN)]
     Keygen {
         /// The key file to create.
         #[arg(long = "out", value_name = "FILE")]
@@ -316,6 +319,7 @@ pub enum ConfigCommand {
     /// daemon will need (the daemon's own start-up checks): exit 0 if so
     /// (missing interfaces are warnings), 2 with FILE:LINE:COL or FILE and
     /// the problem if not, as the daemon would.
+    #[command(after_help = examples::CONFIG_CHECK)]
     Check {
         /// Check the file only, not this machine (for a configuration
         /// written for another machine).
@@ -326,6 +330,7 @@ pub enum ConfigCommand {
     },
     /// Convert a linuxptp (ptp4l) configuration to Tempora's TOML, naming
     /// every option that cannot be carried over.
+    #[command(after_help = examples::CONFIG_FROM_PTP4L)]
     FromPtp4l {
         /// The ptp4l configuration file.
         file: PathBuf,
@@ -337,6 +342,7 @@ pub enum ConfigCommand {
     /// TOML on stdout (or --output), on stderr one line per directive not
     /// carried over (FILE:LINE and why). Exit 0 when converted, 2 when the
     /// file cannot be read or has a line chronyd would refuse.
+    #[command(after_help = examples::CONFIG_FROM_CHRONY)]
     FromChrony {
         /// The chrony configuration file.
         file: PathBuf,
@@ -344,4 +350,209 @@ pub enum ConfigCommand {
         #[arg(short = 'o', long = "output", value_name = "FILE")]
         output: Option<PathBuf>,
     },
+}
+
+/// The "Examples:" section of each command's help (clap's `after_help`),
+/// which the man pages render as EXAMPLES. In each, a line starting with
+/// `#` says what the `tempora` line after it does; every `tempora` line
+/// must parse as a command line (up to a `|` or `>`), which xtask's tests
+/// check, as they check that every command has such a section.
+pub mod examples {
+    /// `tempora`.
+    pub const TEMPORA: &str = "\
+Examples:
+  # A simulated PTP network converging in the terminal (no root, no network)
+  tempora demo
+  # Ask an NTP server for the time once
+  tempora query pool.ntp.org
+  # What the running daemon is doing
+  tempora status";
+
+    /// `tempora inspect`.
+    pub const INSPECT: &str = "\
+Examples:
+  # One line per PTP or NTP message, each checked to re-encode byte for byte
+  tempora inspect capture.pcap
+  # One JSON object per message
+  tempora inspect --json capture.pcapng
+  # Check the AUTHENTICATION TLVs against linuxptp's keys
+  tempora inspect --sa-file /etc/linuxptp/sa.cfg capture.pcap";
+
+    /// `tempora sim`.
+    pub const SIM: &str = "\
+Examples:
+  # The Kalman servo against the PI servo on a congested network
+  tempora sim scenarios/congested.toml
+  # The PI servo alone, another seed, as JSON
+  tempora sim --servo pi --seed 7 --json scenarios/lan-software.toml";
+
+    /// `tempora daemon`.
+    pub const DAEMON: &str = "\
+Examples:
+  # The packaged configuration, in the foreground (as root)
+  tempora daemon -c /etc/tempora/tempora.toml
+  # A virtual clock, which never touches the system clock
+  tempora daemon -c configs/virtual.toml";
+
+    /// `tempora config`.
+    pub const CONFIG: &str = "\
+Examples:
+  # Check a configuration and this machine before starting the daemon
+  tempora config check /etc/tempora/tempora.toml
+  # Convert a ptp4l configuration for interface eth0
+  tempora config from-ptp4l /etc/linuxptp/ptp4l.conf -i eth0 > tempora.toml
+  # Convert a chrony configuration
+  tempora config from-chrony /etc/chrony/chrony.conf -o tempora.toml";
+
+    /// `tempora config check`.
+    pub const CONFIG_CHECK: &str = "\
+Examples:
+  # The file and what the daemon will need on this machine
+  tempora config check /etc/tempora/tempora.toml
+  # The file alone (written for another machine)
+  tempora config check --syntax-only slave.toml";
+
+    /// `tempora config from-ptp4l`.
+    pub const CONFIG_FROM_PTP4L: &str = "\
+Examples:
+  # ptp4l -f /etc/linuxptp/ptp4l.conf -i eth0 -i eth1, as Tempora's TOML
+  tempora config from-ptp4l /etc/linuxptp/ptp4l.conf -i eth0 -i eth1 > tempora.toml";
+
+    /// `tempora query`.
+    pub const QUERY: &str = "\
+Examples:
+  # Offset and delay to each server of a pool name
+  tempora query pool.ntp.org
+  # Two servers, one on another port, as JSON
+  tempora query --json 192.0.2.1 [2001:db8::1]:1123
+  # With NTS: key establishment on port 4460, then authenticated NTP
+  tempora query --nts time.cloudflare.com
+  # NTPv5 (draft -09, as ntpd-rs 2.0 speaks it), asking for TAI
+  tempora query --ntpv5 --draft 9 --timescale tai 192.0.2.1
+  # Roughtime, the reply verified with the server's public key (base64 or hex)
+  tempora query --roughtime --public-key KEY roughtime.example.net";
+
+    /// `tempora roughtime`.
+    pub const ROUGHTIME: &str = "\
+Examples:
+  # A long-term key for [roughtime-server] key-file
+  tempora roughtime keygen --out /etc/tempora/roughtime.key";
+
+    /// `tempora roughtime keygen`.
+    pub const ROUGHTIME_KEYGEN: &str = "\
+Examples:
+  # Writes the key (mode 0600) and prints the public key for clients
+  tempora roughtime keygen --out /etc/tempora/roughtime.key";
+
+    /// `tempora status`.
+    pub const STATUS: &str = "\
+Examples:
+  # Ports, parent, offset, servo and clock of the running daemon
+  tempora status
+  # The same as JSON, from a daemon with another control socket
+  tempora status --json --socket /tmp/tempora.sock";
+
+    /// `tempora demo`.
+    pub const DEMO: &str = "\
+Examples:
+  # Ten simulated minutes at twenty times real speed
+  tempora demo
+  # Two simulated minutes, as fast as the machine goes
+  tempora demo --seconds 120 --speed 100000";
+
+    /// `tempora config from-chrony`.
+    pub const CONFIG_FROM_CHRONY: &str = "\
+Examples:
+  # chrony.conf as Tempora's TOML; what is not carried over on stderr
+  tempora config from-chrony /etc/chrony/chrony.conf > tempora.toml
+  # The same, written to a file
+  tempora config from-chrony /etc/chrony/chrony.conf -o /etc/tempora/tempora.toml";
+
+    /// `tempora sources`.
+    pub const SOURCES: &str = "\
+Examples:
+  # Every source of the selection, like chronyc sources -v
+  tempora sources
+  # As JSON, through the read-only status socket
+  tempora sources --json --socket /run/tempora/status.sock";
+
+    /// `tempora tracking`.
+    pub const TRACKING: &str = "\
+Examples:
+  # The system peer, offset, frequency and error, like chronyc tracking
+  tempora tracking
+  # As JSON
+  tempora tracking --json";
+
+    /// `tempora ports`.
+    pub const PORTS: &str = "\
+Examples:
+  # State, parent, grandmaster and counters of each PTP port
+  tempora ports
+  # As JSON
+  tempora ports --json";
+
+    /// `tempora ctl`.
+    pub const CTL: &str = "\
+Examples:
+  # Poll every NTP source now
+  tempora ctl burst
+  # Add a preferred NTP server until the daemon stops
+  tempora ctl add-source 192.0.2.1 --prefer
+  # Announce priority1 100
+  tempora ctl set priority1 100";
+
+    /// `tempora ctl burst`.
+    pub const CTL_BURST: &str = "\
+Examples:
+  # Every NTP source
+  tempora ctl burst
+  # One source
+  tempora ctl burst 192.0.2.1";
+
+    /// `tempora ctl makestep`.
+    pub const CTL_MAKESTEP: &str = "\
+Examples:
+  # Step the clock to the selected source's offset
+  tempora ctl makestep";
+
+    /// `tempora ctl add-source`.
+    pub const CTL_ADD_SOURCE: &str = "\
+Examples:
+  # A server polled every 16 s, preferred
+  tempora ctl add-source 192.0.2.1:123 --poll 4 --prefer
+  # An NTS server (key establishment on port 4460)
+  tempora ctl add-source time.example.com --nts";
+
+    /// `tempora ctl remove-source`.
+    pub const CTL_REMOVE_SOURCE: &str = "\
+Examples:
+  # Stop using a source
+  tempora ctl remove-source 192.0.2.1";
+
+    /// `tempora ctl offline`.
+    pub const CTL_OFFLINE: &str = "\
+Examples:
+  # Stop polling every NTP source
+  tempora ctl offline
+  # One source
+  tempora ctl offline 192.0.2.1";
+
+    /// `tempora ctl online`.
+    pub const CTL_ONLINE: &str = "\
+Examples:
+  # Poll every NTP source again
+  tempora ctl online";
+
+    /// `tempora ctl servo`.
+    pub const CTL_SERVO: &str = "\
+Examples:
+  # Start the servo over from the next measurement
+  tempora ctl servo reset";
+
+    /// `tempora ctl set`.
+    pub const CTL_SET: &str = "\
+Examples:
+  # Announce priority1 100 from now on
+  tempora ctl set priority1 100";
 }
