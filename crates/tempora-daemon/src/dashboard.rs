@@ -10,8 +10,10 @@
 //! `crate::dashboard_series`). The acceptor thread answers each connection
 //! on a thread of its own (`crate::dashboard_http`, routes in
 //! `crate::dashboard_api`), at most [`MAX_CONNECTIONS`] at once; one more
-//! gets 503. The history's seconds count from the dashboard's start on the
-//! monotonic clock; the API turns them into Unix time when it answers.
+//! gets 503. The history's seconds count on the monotonic clock from the
+//! start of the minute the dashboard started in (its buckets are the
+//! system clock's minutes); the API turns them into Unix time when it
+//! answers, so a step of the system clock moves the whole history with it.
 
 use std::io;
 use std::net::{SocketAddr, TcpListener};
@@ -99,6 +101,18 @@ impl Dashboard {
     }
 }
 
+/// The instant the current minute of the system clock began: the
+/// history's second 0, so that its one-minute buckets are the clock's
+/// minutes.
+fn minute_start() -> Instant {
+    let unix = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    let into_minute = Duration::from_nanos((unix.as_nanos() % 60_000_000_000) as u64);
+    let now = Instant::now();
+    now.checked_sub(into_minute).unwrap_or(now)
+}
+
 /// Whole seconds of `d`, saturated to `u32`.
 fn seconds(d: Duration) -> u32 {
     u32::try_from(d.as_secs()).unwrap_or(u32::MAX)
@@ -114,7 +128,7 @@ pub fn serve(listen: SocketAddr) -> io::Result<(SocketAddr, Feed, Vec<JoinHandle
     let dropped = Arc::new(AtomicU64::new(0));
     let dashboard = Arc::new(Dashboard {
         shared: Mutex::new(Shared::default()),
-        origin: Instant::now(),
+        origin: minute_start(),
         dropped: Arc::clone(&dropped),
         connections: AtomicUsize::new(0),
     });

@@ -273,7 +273,7 @@ fn downsampled_json(name: &str, buckets: &[history::Aggregate], state: &ApiState
         "t": buckets.iter().map(|b| state.unix(b.second)).collect::<Vec<_>>(),
     });
     for (q, key) in QUANTITIES.iter().enumerate() {
-        let column = |f: fn(&history::Stat) -> f64| {
+        let column = |f: fn(&history::Stat) -> f32| {
             buckets
                 .iter()
                 .map(|b| b.stats[q].as_ref().map(f))

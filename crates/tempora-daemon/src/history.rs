@@ -67,19 +67,21 @@ impl Sample {
 pub struct Point {
     /// Its second.
     pub second: u32,
-    /// Its values, in the order of [`QUANTITIES`].
-    pub values: [Option<f64>; 3],
+    /// Its values, in the order of [`QUANTITIES`] (kept as `f32`: seven
+    /// significant digits).
+    pub values: [Option<f32>; 3],
 }
 
-/// A quantity's minimum, mean and maximum over a bucket.
+/// A quantity's minimum, mean and maximum over a bucket (kept as `f32`:
+/// seven significant digits).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Stat {
     /// The minimum.
-    pub min: f64,
+    pub min: f32,
     /// The mean.
-    pub mean: f64,
+    pub mean: f32,
     /// The maximum.
-    pub max: f64,
+    pub max: f32,
 }
 
 /// A bucket of the last 24 hours.
@@ -174,16 +176,16 @@ impl Accumulator {
     fn stats(&self) -> [Option<Stat>; 3] {
         core::array::from_fn(|q| {
             (self.count[q] > 0).then(|| Stat {
-                min: self.min[q],
-                mean: self.sum[q] / f64::from(self.count[q]),
-                max: self.max[q],
+                min: self.min[q] as f32,
+                mean: (self.sum[q] / f64::from(self.count[q])) as f32,
+                max: self.max[q] as f32,
             })
         })
     }
 
     fn close(&self) -> Bucket {
         let stats = self.stats().map(|s| match s {
-            Some(s) => [s.min as f32, s.mean as f32, s.max as f32],
+            Some(s) => [s.min, s.mean, s.max],
             None => [f32::NAN; 3],
         });
         Bucket {
@@ -257,7 +259,7 @@ impl Series {
             })
             .map(|s| Point {
                 second: s.second,
-                values: s.values.map(|v| (!v.is_nan()).then_some(f64::from(v))),
+                values: s.values.map(|v| (!v.is_nan()).then_some(v)),
             })
             .collect()
     }
@@ -280,13 +282,9 @@ impl Series {
             .filter(|b| open.is_none_or(|a| a.minute != b.minute))
             .map(|b| Aggregate {
                 second: b.minute * BUCKET_SECONDS,
-                stats: b.stats.map(|[min, mean, max]| {
-                    (!mean.is_nan()).then_some(Stat {
-                        min: f64::from(min),
-                        mean: f64::from(mean),
-                        max: f64::from(max),
-                    })
-                }),
+                stats: b
+                    .stats
+                    .map(|[min, mean, max]| (!mean.is_nan()).then_some(Stat { min, mean, max })),
             })
             .collect();
         if let Some(acc) = open {
