@@ -113,11 +113,16 @@
   // last hour) or a mean line in a min–max band (the last day).
   function chartData(key) {
     const names = [], tables = [];
-    if (range === "1h") {
+    if (range !== "24h") {
+      // The last ten minutes: the hour's points from then on.
+      const from = range === "10m" ? lastT() - 600 : -Infinity;
       for (const [name, s] of hour) {
-        if (!s[key].some(finite)) continue;
+        let i = 0;
+        while (i < s.t.length && s.t[i] <= from) i++;
+        const column = s[key].slice(i);
+        if (!column.some(finite)) continue;
         names.push(name);
-        tables.push([s.t, s[key]]);
+        tables.push([s.t.slice(i), column]);
       }
     } else if (day) {
       for (const s of day.series) {
@@ -135,7 +140,7 @@
     const value = (u, v) => (v == null ? "—" : fmt(v));
     for (const name of names) {
       const c = color(name);
-      if (range === "1h") {
+      if (range !== "24h") {
         // The clock's line dashed: with PTP alone it lies on its port's.
         const dash = name === "clock" ? [6, 4] : undefined;
         series.push({ label: name, stroke: c, width: name === "clock" ? 2 : 1.5, dash, value, spanGaps: true, points: { show: false } });
@@ -158,7 +163,7 @@
     // For scripts and the browser test: the drawn values per series.
     const counts = {};
     names.forEach((name, i) => {
-      const column = data[range === "1h" ? i + 1 : 3 * i + 1];
+      const column = data[range !== "24h" ? i + 1 : 3 * i + 1];
       counts[name] = column.filter(finite).length;
     });
     el.dataset.points = String(Object.values(counts).reduce((a, b) => a + b, 0));
@@ -199,7 +204,7 @@
   }
 
   function minSpan() {
-    return range === "1h" ? 60 : 3600;
+    return range !== "24h" ? 60 : 3600;
   }
 
   function drawCharts() {
@@ -393,17 +398,23 @@
     setTimeout(loop, POLL_MS);
   }
 
+  const RANGE_LABELS = {
+    "10m": "(last 10 minutes, 1 s points, your local time)",
+    "1h": "(last hour, 1 s points, your local time)",
+    "24h": "(last 24 hours, 1 min mean with min–max band, your local time)",
+  };
+
   function setRange(r) {
     range = r;
-    $("range-1h").classList.toggle("active", r === "1h");
-    $("range-24h").classList.toggle("active", r === "24h");
-    $("range-label").textContent = r === "1h"
-      ? "(last hour, 1 s points, your local time)"
-      : "(last 24 hours, 1 min mean with min–max band, your local time)";
+    for (const k of Object.keys(RANGE_LABELS)) $("range-" + k).classList.toggle("active", r === k);
+    $("range-label").textContent = RANGE_LABELS[r];
+    // The range in the address (#10m, #1h, #24h): a link or a reload keeps it.
+    history.replaceState(null, "", "#" + r);
     dayFetched = 0;
     drawCharts();
   }
 
+  $("range-10m").addEventListener("click", () => setRange("10m"));
   $("range-1h").addEventListener("click", () => setRange("1h"));
   $("range-24h").addEventListener("click", () => setRange("24h"));
   let resizeTimer = null;
@@ -417,5 +428,7 @@
       drawCharts();
     }, 200);
   });
+  const initial = location.hash.slice(1);
+  if (Object.prototype.hasOwnProperty.call(RANGE_LABELS, initial)) setRange(initial);
   loop();
 })();

@@ -424,6 +424,78 @@ mod tests {
         assert_eq!(route("/../etc/passwd", &state).status, 404);
     }
 
+    /// 20,000 made-up request lines (pieces of real targets, escapes,
+    /// separators, non-ASCII and random bytes): the parser and the routes
+    /// answer each, with a status they document, and never panic.
+    #[test]
+    fn made_up_requests_get_answers() {
+        use crate::dashboard_http::parse_request_line;
+        use rand::{Rng, SeedableRng, rngs::SmallRng};
+        let h = history();
+        let state = ApiState {
+            history: &h,
+            status_json: Some("{}"),
+            status_age_s: None,
+            now: 199,
+            origin_unix: ORIGIN,
+            snapshots_dropped: 0,
+        };
+        let pieces = [
+            "/",
+            "/api/v1/",
+            "history",
+            "status",
+            "sources",
+            "?",
+            "&",
+            "=",
+            "source",
+            "range",
+            "since",
+            "1h",
+            "24h",
+            "clock",
+            "%",
+            "%3A",
+            "%zz",
+            "%ff",
+            "+",
+            "-",
+            "9",
+            "é",
+            " ",
+            "\r\n",
+            "\0",
+            "/vendor/",
+            "..",
+            "index.html",
+        ];
+        let mut rng = SmallRng::seed_from_u64(18);
+        let mut routed = 0;
+        for _ in 0..20_000 {
+            let mut line = b"GET /".to_vec();
+            for _ in 0..rng.gen_range(0..12) {
+                if rng.gen_bool(0.1) {
+                    line.push(rng.r#gen());
+                } else {
+                    line.extend_from_slice(pieces[rng.gen_range(0..pieces.len())].as_bytes());
+                }
+            }
+            line.extend_from_slice(b" HTTP/1.1\r\n\r\n");
+            if let Ok(request) = parse_request_line(&line) {
+                routed += 1;
+                let status = route(request.target, &state).status;
+                assert!(
+                    matches!(status, 200 | 400 | 404),
+                    "{status} for {:?}",
+                    request.target
+                );
+            }
+        }
+        // Most lines are well-formed enough to reach the routes.
+        assert!(routed > 10_000, "{routed}");
+    }
+
     #[test]
     fn percent_decoding() {
         assert_eq!(percent_decode("a%20b+c").as_deref(), Some("a b c"));

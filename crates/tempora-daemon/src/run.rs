@@ -5,8 +5,9 @@
 //! (waking for the engine's and the NTP client's next deadlines), publishes
 //! the status, and on SIGTERM or SIGINT saves the frequency estimate and
 //! stops. What it drives is opened by `crate::assembly`. The metrics
-//! endpoint, the NTP workers and the NTS and DNS helpers are the only other
-//! threads.
+//! endpoint, the dashboard (`crate::dashboard`, fed a status snapshot once
+//! a second without waiting), the NTP workers and the NTS and DNS helpers
+//! are the only other threads.
 
 use std::io;
 use std::path::Path;
