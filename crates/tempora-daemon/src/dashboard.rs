@@ -18,7 +18,7 @@
 use std::io;
 use std::net::{SocketAddr, TcpListener};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -48,9 +48,9 @@ impl Feed {
     /// Offers `status` to the dashboard; dropped (and counted) when the
     /// dashboard is behind.
     pub fn offer(&self, status: Status) {
-        if let Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) =
-            self.sender.try_send(status)
-        {
+        // Full (the recorder is behind) or disconnected (it ended): the
+        // loop goes on either way.
+        if self.sender.try_send(status).is_err() {
             self.dropped.fetch_add(1, Ordering::Relaxed);
         }
     }
@@ -224,7 +224,7 @@ mod tests {
     fn get(addr: SocketAddr, target: &str) -> String {
         request(
             addr,
-            format!("GET {target} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes(),
+            format!("GET {target} HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes(),
         )
     }
 
@@ -256,6 +256,25 @@ mod tests {
         assert!(head.starts_with("HTTP/1.1 200") && head.ends_with("\r\n\r\n"));
     }
 
+    /// With nobody taking snapshots the feed keeps [`QUEUE`] and drops the
+    /// rest at once: the timing loop never waits for the dashboard.
+    #[test]
+    fn the_feed_never_waits() {
+        let (sender, receiver) = std::sync::mpsc::sync_channel(QUEUE);
+        let feed = Feed {
+            sender,
+            dropped: Arc::new(AtomicU64::new(0)),
+        };
+        let status = crate::status::tests::sample();
+        for _ in 0..10 {
+            feed.offer(status.clone());
+        }
+        assert_eq!(feed.dropped.load(Ordering::Relaxed), 10 - QUEUE as u64);
+        drop(receiver);
+        feed.offer(status);
+        assert_eq!(feed.dropped.load(Ordering::Relaxed), 11 - QUEUE as u64);
+    }
+
     #[test]
     fn bad_requests_get_answers() {
         let (addr, _feed, _threads) = serve("127.0.0.1:0".parse().unwrap()).unwrap();
@@ -270,6 +289,11 @@ mod tests {
         let headers = format!("GET / HTTP/1.1\r\nX: {}\r\n\r\n", "b".repeat(10_000));
         assert!(request(addr, headers.as_bytes()).starts_with("HTTP/1.1 431"));
         assert!(request(addr, b"POST / HTTP/1.1\r\n\r\n").starts_with("HTTP/1.1 405"));
+        // A name other than localhost (DNS rebinding): 421.
+        let named = b"GET /api/v1/status HTTP/1.1\r\nHost: evil.example:9912\r\n\r\n";
+        assert!(request(addr, named).starts_with("HTTP/1.1 421"));
+        let local = b"GET / HTTP/1.1\r\nHost: localhost:9912\r\n\r\n";
+        assert!(request(addr, local).starts_with("HTTP/1.1 200"));
         assert!(request(addr, b"\x16\x03\x01garbage\r\n\r\n").starts_with("HTTP/1.1 400"));
         // Still serving.
         assert!(get(addr, "/").starts_with("HTTP/1.1 200"));

@@ -9,9 +9,13 @@
 //! any length into memory and starts a thread per waiting connection, so
 //! the dashboard does not use it; see docs/dashboard.md.
 //!
-//! The parsing ([`head_end`], [`parse_request_line`], [`overflow`]) and the
-//! rendering ([`render`]) are pure; [`handle`] does the I/O of one
-//! connection.
+//! A request whose `Host` is a name other than `localhost` gets 421
+//! ([`host_allowed`]): a web page cannot read the dashboard through DNS
+//! rebinding.
+//!
+//! The parsing ([`head_end`], [`parse_request_line`], [`overflow`],
+//! [`host_allowed`]) and the rendering ([`render`]) are pure; [`handle`]
+//! does the I/O of one connection.
 
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
@@ -78,6 +82,8 @@ pub enum HeadError {
     Malformed,
     /// Not GET or HEAD: 405.
     Method,
+    /// A `Host` that is a name other than `localhost`: 421.
+    Host,
 }
 
 impl HeadError {
@@ -90,6 +96,11 @@ impl HeadError {
             HeadError::Method => {
                 Response::text(405, "method not allowed: the dashboard is read-only")
             }
+            HeadError::Host => Response::text(
+                421,
+                "the dashboard answers only to its address (or localhost), not to a name: \
+                 open it by its IP address, or through a proxy",
+            ),
         }
     }
 }
@@ -151,6 +162,36 @@ pub fn parse_request_line(head: &[u8]) -> Result<RequestLine<'_>, HeadError> {
     Ok(RequestLine { method, target })
 }
 
+/// Whether the head's `Host` field (RFC 9110 §7.2), if any, names the
+/// dashboard by an IP address or as `localhost`. A page of another site
+/// whose name was made to resolve to the dashboard's address (DNS
+/// rebinding) sends its own name, and is refused.
+pub fn host_allowed(head: &[u8]) -> bool {
+    let Ok(text) = std::str::from_utf8(head) else {
+        return false;
+    };
+    let Some(value) = text.lines().skip(1).find_map(|l| {
+        let (name, value) = l.split_once(':')?;
+        name.eq_ignore_ascii_case("host").then_some(value.trim())
+    }) else {
+        // HTTP/1.0 clients may send none.
+        return true;
+    };
+    if let Some(rest) = value.strip_prefix('[') {
+        return rest
+            .split_once(']')
+            .is_some_and(|(ip, _)| ip.parse::<std::net::Ipv6Addr>().is_ok());
+    }
+    let host = match value.rsplit_once(':') {
+        Some((host, port)) if port.bytes().all(|b| b.is_ascii_digit()) => host,
+        _ => value,
+    };
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    host.parse::<std::net::Ipv4Addr>().is_ok()
+        || host == "localhost"
+        || host.ends_with(".localhost")
+}
+
 /// The reason phrase of a status code the dashboard sends.
 fn reason(status: u16) -> &'static str {
     match status {
@@ -158,6 +199,7 @@ fn reason(status: u16) -> &'static str {
         400 => "Bad Request",
         404 => "Not Found",
         405 => "Method Not Allowed",
+        421 => "Misdirected Request",
         414 => "URI Too Long",
         431 => "Request Header Fields Too Large",
         503 => "Service Unavailable",
@@ -230,6 +272,7 @@ pub fn handle(mut stream: TcpStream, route: impl FnOnce(&str, &str) -> Response)
     let mut buf = [0u8; MAX_HEAD];
     let (response, head_only) = match read_head(&mut stream, &mut buf) {
         Ok(len) => match parse_request_line(&buf[..len]) {
+            Ok(_) if !host_allowed(&buf[..len]) => (HeadError::Host.response(), false),
             Ok(line) => (route(line.method, line.target), line.method == "HEAD"),
             Err(e) => (e.response(), false),
         },
@@ -316,6 +359,34 @@ mod tests {
             parse_request_line(long.as_bytes()),
             Err(HeadError::UriTooLong)
         );
+    }
+
+    #[test]
+    fn hosts() {
+        let head = |host: &str| format!("GET / HTTP/1.1\r\nAccept: */*\r\n{host}\r\n\r\n");
+        for ok in [
+            "Host: 127.0.0.1:9912",
+            "host: 127.0.0.1",
+            "Host: [::1]:9912",
+            "HOST: [fe80::1]",
+            "Host: localhost:9912",
+            "Host: LocalHost.",
+            "Host: app.localhost",
+            "X-Other: 1",
+        ] {
+            assert!(host_allowed(head(ok).as_bytes()), "{ok}");
+        }
+        for bad in [
+            "Host: evil.example:9912",
+            "Host: evil.example",
+            "Host: 127.0.0.1.evil.example",
+            "Host: localhost.evil.example",
+            "Host: [::1",
+            "Host: [evil]:80",
+            "Host: ",
+        ] {
+            assert!(!host_allowed(head(bad).as_bytes()), "{bad}");
+        }
     }
 
     #[test]
