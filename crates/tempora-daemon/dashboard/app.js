@@ -265,7 +265,7 @@
     const csptp = new Map((st.csptp_sources || []).map((s) => ["csptp:" + s.address, s]));
     const refclocks = new Map((st.refclocks || []).map((s) => ["refclock:" + s.name, s]));
     const rows = (st.sources && st.sources.length ? st.sources : ptpAlone(st)).map((s) => {
-      const d = ntp.get(s.name) || csptp.get(s.name) || refclocks.get(s.name) || {};
+      const d = ntp.get(s.name) || csptp.get(s.name) || refclocks.get(s.name) || ptpDetail(st, s.name);
       const reach = finite(d.reach) ? d.reach.toString(8) : null;
       let selection = s.selection;
       if (d.unusable) selection += " (" + d.unusable + ")";
@@ -278,6 +278,13 @@
       ];
     });
     fillTable("sources", rows, "No sources: no port follows a master and no NTP, CSPTP or reference clock source is configured.", 9);
+  }
+
+  // A PTP port as a source: its parent while it follows one.
+  function ptpDetail(st, name) {
+    const p = (st.ports || []).find((p) => "ptp:port" + p.number === name);
+    const following = p && (p.state === "SLAVE" || p.state === "UNCALIBRATED");
+    return following ? { address: st.parent } : {};
   }
 
   // Without a system process (PTP alone) the port following a master is
