@@ -215,7 +215,8 @@ impl Checker<'_> {
     }
 
     /// `[observability]`: the socket paths fit a `sockaddr_un` (unix(7):
-    /// 108 bytes with the terminating NUL), the group names are names.
+    /// 108 bytes with the terminating NUL), the group names are names, the
+    /// dashboard and the metrics do not share an address.
     fn observability(&self, o: &ObservabilitySettings) -> Result<(), ConfigError> {
         if o.socket.as_os_str().is_empty() {
             return Err(self.at_value("observability.socket", "`socket` cannot be empty"));
@@ -234,6 +235,14 @@ impl Checker<'_> {
                         "`{key}` is {len} bytes long: a Unix socket path has at most {} bytes and no NUL",
                         MAX_SOCKET_PATH - 1
                     ),
+                ));
+            }
+        }
+        if let (Some(d), Some(m)) = (o.dashboard_listen, o.metrics_listen) {
+            if d == m && d.port() != 0 {
+                return Err(self.at_value(
+                    "observability.dashboard-listen",
+                    "`dashboard-listen` must differ from `metrics-listen`",
                 ));
             }
         }

@@ -679,6 +679,13 @@ pub struct ObservabilitySettings {
         serialize_with = "values::write_opt_addr"
     )]
     pub metrics_listen: Option<SocketAddr>,
+    /// `dashboard-listen`: the address of the web dashboard
+    /// (docs/dashboard.md), if any.
+    #[serde(
+        deserialize_with = "values::dashboard_listen",
+        serialize_with = "values::write_opt_addr"
+    )]
+    pub dashboard_listen: Option<SocketAddr>,
     /// `log-level`.
     pub log_level: LogLevel,
     /// `socket-group`: the group that may use the control socket (mode
@@ -701,6 +708,7 @@ impl Default for ObservabilitySettings {
         ObservabilitySettings {
             socket: PathBuf::from(DEFAULT_SOCKET),
             metrics_listen: None,
+            dashboard_listen: None,
             log_level: LogLevel::Info,
             socket_group: None,
             status_socket: None,

@@ -314,6 +314,15 @@ pub(crate) fn metrics_listen<'de, D: Deserializer<'de>>(
         .map(Some)
 }
 
+/// `[observability] dashboard-listen`.
+pub(crate) fn dashboard_listen<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<SocketAddr>, D::Error> {
+    Convert(|t: &str| socket_addr(t, "`127.0.0.1:9912` or `[::1]:9912`"))
+        .deserialize(d)
+        .map(Some)
+}
+
 /// Socket addresses as strings.
 pub(crate) fn write_addrs<S: Serializer>(v: &[SocketAddr], s: S) -> Result<S::Ok, S::Error> {
     write_seq(v.iter().map(ToString::to_string), s)

@@ -183,6 +183,21 @@ fn semantic_errors_point_at_the_key() {
         "{e}"
     );
     let e = error(&format!(
+        "{PORT}[observability]\ndashboard-listen = \"localhost:80\"\n"
+    ));
+    assert!(
+        e.starts_with("t.toml:4:20: `dashboard-listen`: `localhost:80` is not an address and port"),
+        "{e}"
+    );
+    let e = error(&format!(
+        "{PORT}[observability]\nmetrics-listen = \"127.0.0.1:9911\"\n\
+         dashboard-listen = \"127.0.0.1:9911\"\n"
+    ));
+    assert_eq!(
+        e,
+        "t.toml:5:20: `dashboard-listen` must differ from `metrics-listen`"
+    );
+    let e = error(&format!(
         "{PORT}[clock]\nstep-threshold = \"1s\"\npanic-threshold = \"1ms\"\n"
     ));
     assert_eq!(

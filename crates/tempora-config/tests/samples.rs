@@ -66,6 +66,10 @@ fn slave() {
     assert_eq!(ic.ports[0].interface, b"eth0");
     assert_eq!(ic.ports[0].protocol_address.0, 1);
     assert_eq!(c.clock().kind, ClockKind::Phc("/dev/ptp0".into()));
+    assert_eq!(
+        c.observability().dashboard_listen,
+        Some("127.0.0.1:9912".parse().unwrap())
+    );
 }
 
 #[test]
@@ -79,6 +83,10 @@ fn grandmaster() {
     assert_eq!(
         c.observability().metrics_listen,
         Some("127.0.0.1:9911".parse().unwrap())
+    );
+    assert_eq!(
+        c.observability().dashboard_listen,
+        Some("127.0.0.1:9912".parse().unwrap())
     );
 }
 
@@ -200,6 +208,7 @@ frequency-file = "/tmp/freq"
 [observability]
 socket = "/tmp/t.sock"
 metrics-listen = "[::1]:9911"
+dashboard-listen = "[::1]:9912"
 log-level = "trace"
 "#;
     let c = Config::parse(text, "t").unwrap_or_else(|e| panic!("{e}"));

@@ -28,6 +28,7 @@ use tempora_system::servo::{ServoChoice, ServoSettings};
 use crate::control::{Access, ControlSocket};
 use crate::csptp_client::CsptpSources;
 use crate::csptp_serving::{CsptpServing, CsptpSnapshot, served_clock};
+use crate::dashboard;
 use crate::freqfile;
 use crate::linux::{LinuxClock, LinuxPort};
 use crate::metrics::{self, Published};
@@ -58,6 +59,8 @@ pub struct Daemon {
     pub status_socket: Option<ControlSocket>,
     /// The text the metrics endpoint serves.
     pub published: Published,
+    /// The dashboard's feed, with `dashboard-listen`.
+    pub dashboard: Option<dashboard::Feed>,
     /// The NTS master keys, with `[nts-ke-server]`.
     pub nts_keys: Option<SharedKeys>,
     /// The NTS-KE server, with `[nts-ke-server]`.
@@ -127,6 +130,14 @@ pub fn assemble(config: &Config, config_path: &Path) -> io::Result<Daemon> {
     if let Some(listen) = config.observability.metrics_listen {
         metrics::serve(listen, published.clone()).map_err(context("metrics-listen"))?;
     }
+    let dashboard = match config.observability.dashboard_listen {
+        Some(listen) => {
+            let (addr, feed, _) = dashboard::serve(listen).map_err(context("dashboard-listen"))?;
+            tracing::info!(%addr, "dashboard");
+            Some(feed)
+        }
+        None => None,
+    };
     tracing::info!(
         config = %config_path.display(),
         ports = runtime.ports.len(),
@@ -191,6 +202,7 @@ pub fn assemble(config: &Config, config_path: &Path) -> io::Result<Daemon> {
         control,
         status_socket,
         published,
+        dashboard,
         nts_keys,
         nts_ke,
         ntp_server,

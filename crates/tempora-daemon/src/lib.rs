@@ -20,8 +20,11 @@
 //! [`metrics`] and [`control`]. `tempora ctl` requests (parsed by the
 //! `tempora-control` crate) arrive on [`control`] and are carried out by
 //! [`control_apply`] through the cores; [`control_status`] and
-//! [`tracking`] are what `tempora ctl` and `tempora tracking` report. No
-//! module imports another in a circle.
+//! [`tracking`] are what `tempora ctl` and `tempora tracking` report.
+//! [`dashboard`] serves the web dashboard (its routes in [`dashboard_api`]
+//! over [`dashboard_http`] and [`dashboard_assets`]; the history it keeps,
+//! sans-IO, in [`history`], fed through [`dashboard_series`]). No module
+//! imports another in a circle.
 
 pub mod assembly;
 pub mod control;
@@ -32,8 +35,14 @@ pub mod csptp_dataset;
 pub mod csptp_server;
 pub mod csptp_serving;
 pub mod csptp_status;
+pub mod dashboard;
+pub mod dashboard_api;
+pub mod dashboard_assets;
+pub mod dashboard_http;
+pub mod dashboard_series;
 pub mod dns;
 pub mod freqfile;
+pub mod history;
 pub mod leap_file;
 pub mod leap_reference;
 pub mod leap_smear;

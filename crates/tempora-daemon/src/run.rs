@@ -5,8 +5,9 @@
 //! (waking for the engine's and the NTP client's next deadlines), publishes
 //! the status, and on SIGTERM or SIGINT saves the frequency estimate and
 //! stops. What it drives is opened by `crate::assembly`. The metrics
-//! endpoint, the NTP workers and the NTS and DNS helpers are the only other
-//! threads.
+//! endpoint, the dashboard (`crate::dashboard`, fed a status snapshot once
+//! a second without waiting), the NTP workers and the NTS and DNS helpers
+//! are the only other threads.
 
 use std::io;
 use std::path::Path;
@@ -393,7 +394,8 @@ impl TimingLoop {
 
     /// The chores, by the system clock: the system clock follows the PHC
     /// once a second; the NTS keys rotate and the metrics are published
-    /// once a second; the frequency is saved once a minute.
+    /// once a second, and the status handed to the dashboard; the frequency
+    /// is saved once a minute.
     fn chores(&mut self, now: Time) -> io::Result<()> {
         let d = &mut self.d;
         if let (Some((system, sync)), LinuxClock::Phc(phc)) = (&mut d.system_sync, &d.runtime.clock)
@@ -410,7 +412,11 @@ impl TimingLoop {
             if let Some(keys) = &self.d.nts_keys {
                 nts_server::rotate_if_due(keys);
             }
-            self.d.published.set(prometheus::render(&self.status()));
+            let status = self.status();
+            self.d.published.set(prometheus::render(&status));
+            if let Some(feed) = &self.d.dashboard {
+                feed.offer(status);
+            }
             self.last_publish = now;
         }
         if now - self.last_save >= Duration::from_secs(60) {

@@ -100,6 +100,7 @@ fn daemon_runs_as_nobody_without_capabilities_and_still_serves_and_follows() {
         1,
         "[[ntp-source]]\naddress = \"10.79.0.1\"\nminpoll = 0\nmaxpoll = 0\n\n\
          [clock]\nkind = \"virtual\"\ninitial-offset = \"50ms\"\nfrequency-offset-ppm = 20.0\n\n\
+         [observability]\ndashboard-listen = \"127.0.0.1:9912\"\n\n\
          [daemon]\nuser = \"nobody\"\n",
     );
     let (status, _) = lab.wait_status("client", Duration::from_secs(40), |s| {
@@ -117,6 +118,19 @@ fn daemon_runs_as_nobody_without_capabilities_and_still_serves_and_follows() {
     );
     assert_confined(&lab, "server");
     assert_confined(&lab, "client");
+    // The dashboard's threads serve under the same confinement.
+    let out = lab.run(
+        1,
+        "bash",
+        &[
+            "-c",
+            "exec 3<>/dev/tcp/127.0.0.1/9912 && \
+             printf 'GET /api/v1/sources HTTP/1.0\\r\\n\\r\\n' >&3 && cat <&3",
+        ],
+    );
+    let page = String::from_utf8_lossy(&out.stdout);
+    assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+    assert!(page.contains("\"name\":\"ntp:10.79.0.1:123\""), "{page}");
     // The state directory was made for the server's user.
     use std::os::unix::fs::MetadataExt;
     let dir = std::fs::metadata(lab.path("state")).expect("state directory");

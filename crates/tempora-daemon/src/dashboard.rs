@@ -1,0 +1,322 @@
+//! The web dashboard (`[observability] dashboard-listen`,
+//! docs/dashboard.md): a read-only page and JSON API on threads of their
+//! own, started only when configured.
+//!
+//! The timing loop hands its status snapshot, once a second, to a
+//! [`Feed`]: a `try_send` into a bounded channel, which never waits (a
+//! full channel drops the snapshot and counts it). The recorder thread
+//! takes the snapshots and, on its own one-second ticks, records the
+//! latest into the history (`crate::history`, what is recorded is
+//! `crate::dashboard_series`). The acceptor thread answers each connection
+//! on a thread of its own (`crate::dashboard_http`, routes in
+//! `crate::dashboard_api`), at most [`MAX_CONNECTIONS`] at once; one more
+//! gets 503. The history's seconds count on the monotonic clock from the
+//! start of the minute the dashboard started in (its buckets are the
+//! system clock's minutes); the API turns them into Unix time when it
+//! answers, so a step of the system clock moves the whole history with it.
+
+use std::io;
+use std::net::{SocketAddr, TcpListener};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use crate::dashboard_api::{ApiState, route};
+use crate::dashboard_http::{self, Response};
+use crate::dashboard_series;
+use crate::history::History;
+use crate::status::Status;
+
+/// The most connections served at once.
+pub const MAX_CONNECTIONS: usize = 8;
+/// Snapshots waiting for the recorder, at most.
+const QUEUE: usize = 2;
+/// A snapshot older than this is not recorded (the timing loop stopped
+/// publishing): the history shows a gap.
+const STALE: Duration = Duration::from_secs(5);
+
+/// The timing loop's end: hands over status snapshots without waiting.
+#[derive(Debug, Clone)]
+pub struct Feed {
+    sender: SyncSender<Status>,
+    dropped: Arc<AtomicU64>,
+}
+
+impl Feed {
+    /// Offers `status` to the dashboard; dropped (and counted) when the
+    /// dashboard is behind.
+    pub fn offer(&self, status: Status) {
+        // Full (the recorder is behind) or disconnected (it ended): the
+        // loop goes on either way.
+        if self.sender.try_send(status).is_err() {
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+/// What the recorder writes and the connections read.
+#[derive(Debug, Default)]
+struct Shared {
+    history: History,
+    status_json: Option<String>,
+    status_at: Option<Instant>,
+}
+
+/// The dashboard's threads' common state.
+#[derive(Debug)]
+struct Dashboard {
+    shared: Mutex<Shared>,
+    /// The history's second 0.
+    origin: Instant,
+    dropped: Arc<AtomicU64>,
+    connections: AtomicUsize,
+}
+
+impl Dashboard {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Shared> {
+        // A panicked holder leaves data that is still whole (each update
+        // is one assignment or one `record`).
+        self.shared.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The answer to a GET of `target`, from the state now.
+    fn answer(&self, target: &str) -> Response {
+        let now = self.origin.elapsed();
+        let unix_now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_secs_f64());
+        let origin_unix = (unix_now - now.as_secs_f64()).round() as i64;
+        let shared = self.lock();
+        let state = ApiState {
+            history: &shared.history,
+            status_json: shared.status_json.as_deref(),
+            status_age_s: shared.status_at.map(|at| at.elapsed().as_secs_f64()),
+            now: seconds(now),
+            origin_unix,
+            snapshots_dropped: self.dropped.load(Ordering::Relaxed),
+        };
+        route(target, &state)
+    }
+}
+
+/// The instant the current minute of the system clock began: the
+/// history's second 0, so that its one-minute buckets are the clock's
+/// minutes.
+fn minute_start() -> Instant {
+    let unix = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    let into_minute = Duration::from_nanos((unix.as_nanos() % 60_000_000_000) as u64);
+    let now = Instant::now();
+    now.checked_sub(into_minute).unwrap_or(now)
+}
+
+/// Whole seconds of `d`, saturated to `u32`.
+fn seconds(d: Duration) -> u32 {
+    u32::try_from(d.as_secs()).unwrap_or(u32::MAX)
+}
+
+/// Serves the dashboard on `listen`: starts the recorder and the acceptor
+/// threads. Returns the bound address (useful with port 0), the feed for
+/// the timing loop and the threads.
+pub fn serve(listen: SocketAddr) -> io::Result<(SocketAddr, Feed, Vec<JoinHandle<()>>)> {
+    let listener = TcpListener::bind(listen)?;
+    let addr = listener.local_addr()?;
+    let (sender, receiver) = std::sync::mpsc::sync_channel(QUEUE);
+    let dropped = Arc::new(AtomicU64::new(0));
+    let dashboard = Arc::new(Dashboard {
+        shared: Mutex::new(Shared::default()),
+        origin: minute_start(),
+        dropped: Arc::clone(&dropped),
+        connections: AtomicUsize::new(0),
+    });
+    let recorder = {
+        let d = Arc::clone(&dashboard);
+        std::thread::Builder::new()
+            .name("tempora-dash-rec".into())
+            .spawn(move || record(&d, &receiver))?
+    };
+    let acceptor = std::thread::Builder::new()
+        .name("tempora-dashboard".into())
+        .spawn(move || accept(&dashboard, &listener))?;
+    Ok((addr, Feed { sender, dropped }, vec![recorder, acceptor]))
+}
+
+/// The recorder: keeps the latest snapshot (and its JSON for
+/// `/api/v1/status`), and records it into the history once a second.
+/// Ends when the feed is dropped.
+fn record(d: &Dashboard, receiver: &Receiver<Status>) {
+    let mut latest: Option<(Instant, Status)> = None;
+    let mut next = 1u64;
+    loop {
+        let tick = d.origin + Duration::from_secs(next);
+        match receiver.recv_timeout(tick.saturating_duration_since(Instant::now())) {
+            Ok(status) => {
+                let json = serde_json::to_string(&status).ok();
+                let at = Instant::now();
+                let mut shared = d.lock();
+                shared.status_json = json;
+                shared.status_at = Some(at);
+                drop(shared);
+                latest = Some((at, status));
+                continue;
+            }
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => return,
+        }
+        let now = d.origin.elapsed();
+        let fresh = latest.as_ref().filter(|(at, _)| at.elapsed() < STALE);
+        if let Some((_, status)) = fresh {
+            let samples = dashboard_series::samples(status);
+            let mut shared = d.lock();
+            for (name, sample) in &samples {
+                shared.history.record(seconds(now), name, sample);
+            }
+        }
+        next = now.as_secs() + 1;
+    }
+}
+
+/// The acceptor: a thread per connection, at most [`MAX_CONNECTIONS`].
+fn accept(d: &Arc<Dashboard>, listener: &TcpListener) {
+    for stream in listener.incoming() {
+        let Ok(stream) = stream else {
+            // Out of descriptors or a connection reset before it was
+            // accepted: try the next, without spinning.
+            std::thread::sleep(Duration::from_millis(10));
+            continue;
+        };
+        if d.connections.fetch_add(1, Ordering::AcqRel) >= MAX_CONNECTIONS {
+            d.connections.fetch_sub(1, Ordering::AcqRel);
+            let _ = dashboard_http::refuse(stream);
+            continue;
+        }
+        let d2 = Arc::clone(d);
+        let spawned = std::thread::Builder::new()
+            .name("tempora-dash-conn".into())
+            .spawn(move || {
+                dashboard_http::handle(stream, |_, target| d2.answer(target));
+                d2.connections.fetch_sub(1, Ordering::AcqRel);
+            });
+        if spawned.is_err() {
+            d.connections.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+
+    fn request(addr: SocketAddr, text: &[u8]) -> String {
+        let mut s = TcpStream::connect(addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        s.write_all(text).unwrap();
+        let mut out = Vec::new();
+        let _ = s.read_to_end(&mut out);
+        String::from_utf8_lossy(&out).into_owned()
+    }
+
+    fn get(addr: SocketAddr, target: &str) -> String {
+        request(
+            addr,
+            format!("GET {target} HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes(),
+        )
+    }
+
+    #[test]
+    fn serves_snapshots_and_history() {
+        let (addr, feed, _threads) = serve("127.0.0.1:0".parse().unwrap()).unwrap();
+        assert!(get(addr, "/api/v1/status").starts_with("HTTP/1.1 503"));
+        let status = crate::status::tests::sample();
+        // Two ticks of the recorder with a fresh snapshot each.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut page = String::new();
+        while Instant::now() < deadline {
+            feed.offer(status.clone());
+            std::thread::sleep(Duration::from_millis(300));
+            page = get(addr, "/api/v1/history?source=ptp%3Aport1");
+            let body = page.split("\r\n\r\n").nth(1).unwrap_or("");
+            let v: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
+            if v["t"].as_array().is_some_and(|t| t.len() >= 2) {
+                assert_eq!(v["offset_ns"][0], -120.0);
+                assert_eq!(v["delay_ns"][1], 2100.0);
+                break;
+            }
+        }
+        assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+        let status_page = get(addr, "/api/v1/status");
+        assert!(status_page.contains("\"identity\":\"020000.fffe.000001\""));
+        assert!(get(addr, "/").contains("<html"));
+        let head = request(addr, b"HEAD / HTTP/1.1\r\n\r\n");
+        assert!(head.starts_with("HTTP/1.1 200") && head.ends_with("\r\n\r\n"));
+    }
+
+    /// With nobody taking snapshots the feed keeps [`QUEUE`] and drops the
+    /// rest at once: the timing loop never waits for the dashboard.
+    #[test]
+    fn the_feed_never_waits() {
+        let (sender, receiver) = std::sync::mpsc::sync_channel(QUEUE);
+        let feed = Feed {
+            sender,
+            dropped: Arc::new(AtomicU64::new(0)),
+        };
+        let status = crate::status::tests::sample();
+        for _ in 0..10 {
+            feed.offer(status.clone());
+        }
+        assert_eq!(feed.dropped.load(Ordering::Relaxed), 10 - QUEUE as u64);
+        drop(receiver);
+        feed.offer(status);
+        assert_eq!(feed.dropped.load(Ordering::Relaxed), 11 - QUEUE as u64);
+    }
+
+    #[test]
+    fn bad_requests_get_answers() {
+        let (addr, _feed, _threads) = serve("127.0.0.1:0".parse().unwrap()).unwrap();
+        assert!(get(addr, "/nothing").starts_with("HTTP/1.1 404"));
+        assert!(get(addr, "/api/v1/history?range=2h").starts_with("HTTP/1.1 400"));
+        // A query string of 100 kB: 414, not a panic nor a read of all of
+        // it into memory.
+        let huge = format!("/api/v1/history?source={}", "a".repeat(100_000));
+        assert!(get(addr, &huge).starts_with("HTTP/1.1 414"));
+        let long_target = format!("/?{}", "a".repeat(3000));
+        assert!(get(addr, &long_target).starts_with("HTTP/1.1 414"));
+        let headers = format!("GET / HTTP/1.1\r\nX: {}\r\n\r\n", "b".repeat(10_000));
+        assert!(request(addr, headers.as_bytes()).starts_with("HTTP/1.1 431"));
+        assert!(request(addr, b"POST / HTTP/1.1\r\n\r\n").starts_with("HTTP/1.1 405"));
+        // A name other than localhost (DNS rebinding): 421.
+        let named = b"GET /api/v1/status HTTP/1.1\r\nHost: evil.example:9912\r\n\r\n";
+        assert!(request(addr, named).starts_with("HTTP/1.1 421"));
+        let local = b"GET / HTTP/1.1\r\nHost: localhost:9912\r\n\r\n";
+        assert!(request(addr, local).starts_with("HTTP/1.1 200"));
+        assert!(request(addr, b"\x16\x03\x01garbage\r\n\r\n").starts_with("HTTP/1.1 400"));
+        // Still serving.
+        assert!(get(addr, "/").starts_with("HTTP/1.1 200"));
+    }
+
+    #[test]
+    fn connections_are_bounded() {
+        let (addr, _feed, _threads) = serve("127.0.0.1:0".parse().unwrap()).unwrap();
+        // Connections that send nothing hold their threads until the head
+        // deadline.
+        let idle: Vec<TcpStream> = (0..MAX_CONNECTIONS)
+            .map(|_| TcpStream::connect(addr).unwrap())
+            .collect();
+        std::thread::sleep(Duration::from_millis(300));
+        assert!(get(addr, "/").starts_with("HTTP/1.1 503"));
+        drop(idle);
+        // Their threads end when they see the end of the stream.
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let mut page = get(addr, "/");
+        while !page.starts_with("HTTP/1.1 200") && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(100));
+            page = get(addr, "/");
+        }
+        assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+    }
+}
