@@ -34,6 +34,23 @@
     return typeof v === "number" && isFinite(v);
   }
 
+  // The clock's estimated error: the root distance of the NTP system peer
+  // (as chronyc tracking), the holdover estimate of a clock following a
+  // reference clock, or for a PTP slave |offset| + mean path delay (the
+  // path's asymmetry moves the time by at most the mean path delay).
+  function estimatedError(st, slave) {
+    const t = st.tracking;
+    if (t && finite(t.estimated_error_ns)) return fmtNs(t.estimated_error_ns) + " (root distance)";
+    const h = st.holdover;
+    if (h && finite(h.estimated_error_ns) && h.state !== "free-run") {
+      return fmtNs(h.estimated_error_ns) + " (" + h.state + ")";
+    }
+    if (slave && finite(st.offset_from_master_ns) && finite(st.mean_path_delay_ns)) {
+      return "≤ " + fmtNs(Math.abs(st.offset_from_master_ns) + st.mean_path_delay_ns) + " (PTP)";
+    }
+    return h ? "— (" + h.state + ")" : "—";
+  }
+
   function fmtNs(v) {
     if (!finite(v)) return "—";
     const a = Math.abs(v);
@@ -333,11 +350,8 @@
     $("clock-offset").textContent = fmtNs(peer ? peer.offset_ns : null);
     $("clock-frequency").textContent = fmtPpb(st.frequency_ppb);
     $("clock-delay").textContent = fmtNs(peer ? peer.delay_ns : null);
-    const h = st.holdover;
-    $("clock-error").textContent = h && finite(h.estimated_error_ns)
-      ? fmtNs(h.estimated_error_ns) + " (" + h.state + ")"
-      : h ? "— (" + h.state + ")" : "—";
     const slave = (st.ports || []).find((p) => p.state === "SLAVE");
+    $("clock-error").textContent = estimatedError(st, slave);
     $("following").textContent = st.selected_source || (slave ? "ptp:port" + slave.number : "nothing");
     $("steps").textContent = st.steps + " · " + st.measurements;
     $("uptime").textContent = fmtDuration(st.uptime_s);

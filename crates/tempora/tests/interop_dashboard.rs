@@ -157,6 +157,7 @@ impl Browser {
             sources: [...document.querySelectorAll('#sources tbody tr')].map(r => [...r.cells].map(c => c.textContent)),
             banner: document.getElementById('unreachable').hidden ? null : document.getElementById('unreachable').textContent,
             servo: document.getElementById('servo-state').textContent,
+            error: document.getElementById('clock-error').textContent,
         })"#;
         let r = self.call(
             "Runtime.evaluate",
@@ -278,6 +279,12 @@ fn dashboard_shows_a_slave_of_ptp4l() {
     assert_eq!(row[1], "ptp", "{page}");
     assert_eq!(row[8], "selected", "{page}");
     assert!(page["banner"].is_null(), "{page}");
+    // A PTP slave's error bound: |offset| + mean path delay.
+    let error = page["error"].as_str().unwrap_or("");
+    assert!(
+        error.starts_with("≤ ") && error.ends_with(" (PTP)"),
+        "estimated error {error:?}: {page}"
+    );
 }
 
 /// The daemon stopped under a loaded page: "daemon unreachable", and the
