@@ -17,7 +17,7 @@
 
 use std::io;
 use std::net::{SocketAddr, TcpListener};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
@@ -71,7 +71,6 @@ struct Dashboard {
     /// The history's second 0.
     origin: Instant,
     dropped: Arc<AtomicU64>,
-    connections: AtomicUsize,
 }
 
 impl Dashboard {
@@ -130,7 +129,6 @@ pub fn serve(listen: SocketAddr) -> io::Result<(SocketAddr, Feed, Vec<JoinHandle
         shared: Mutex::new(Shared::default()),
         origin: minute_start(),
         dropped: Arc::clone(&dropped),
-        connections: AtomicUsize::new(0),
     });
     let recorder = {
         let d = Arc::clone(&dashboard);
@@ -138,9 +136,13 @@ pub fn serve(listen: SocketAddr) -> io::Result<(SocketAddr, Feed, Vec<JoinHandle
             .name("tempora-dash-rec".into())
             .spawn(move || record(&d, &receiver))?
     };
+    let route: dashboard_http::Route = Arc::new(move |_, target| dashboard.answer(target));
     let acceptor = std::thread::Builder::new()
         .name("tempora-dashboard".into())
-        .spawn(move || accept(&dashboard, &listener))?;
+        .spawn(move || {
+            let name = "tempora-dash-conn";
+            dashboard_http::accept_bounded(&listener, name, MAX_CONNECTIONS, true, &route);
+        })?;
     Ok((addr, Feed { sender, dropped }, vec![recorder, acceptor]))
 }
 
@@ -176,33 +178,6 @@ fn record(d: &Dashboard, receiver: &Receiver<Status>) {
             }
         }
         next = now.as_secs() + 1;
-    }
-}
-
-/// The acceptor: a thread per connection, at most [`MAX_CONNECTIONS`].
-fn accept(d: &Arc<Dashboard>, listener: &TcpListener) {
-    for stream in listener.incoming() {
-        let Ok(stream) = stream else {
-            // Out of descriptors or a connection reset before it was
-            // accepted: try the next, without spinning.
-            std::thread::sleep(Duration::from_millis(10));
-            continue;
-        };
-        if d.connections.fetch_add(1, Ordering::AcqRel) >= MAX_CONNECTIONS {
-            d.connections.fetch_sub(1, Ordering::AcqRel);
-            let _ = dashboard_http::refuse(stream);
-            continue;
-        }
-        let d2 = Arc::clone(d);
-        let spawned = std::thread::Builder::new()
-            .name("tempora-dash-conn".into())
-            .spawn(move || {
-                dashboard_http::handle(stream, |_, target| d2.answer(target));
-                d2.connections.fetch_sub(1, Ordering::AcqRel);
-            });
-        if spawned.is_err() {
-            d.connections.fetch_sub(1, Ordering::AcqRel);
-        }
     }
 }
 

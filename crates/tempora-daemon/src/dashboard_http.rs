@@ -1,24 +1,29 @@
-//! The dashboard's HTTP/1.1 (RFC 9112) server side, as small as the
-//! dashboard needs and bounded everywhere: one request per connection
-//! (`Connection: close`), GET and HEAD only, the request head read into a
-//! buffer of [`MAX_HEAD`] bytes (a longer request line is 414 URI Too
-//! Long, longer header fields 431, RFC 6585 §5), the whole head within
-//! [`HEAD_DEADLINE`], the request target at most [`MAX_TARGET`] bytes.
+//! The HTTP/1.1 (RFC 9112) server side of the dashboard and the
+//! Prometheus endpoint, as small as they need and bounded everywhere: one
+//! request per connection (`Connection: close`), GET and HEAD only, the
+//! request head read into a buffer of [`MAX_HEAD`] bytes (a longer request
+//! line is 414 URI Too Long, longer header fields 431, RFC 6585 §5), the
+//! whole head within [`HEAD_DEADLINE`], the request target at most
+//! [`MAX_TARGET`] bytes, a bounded number of connections at once
+//! ([`accept_bounded`]).
 //!
-//! tiny_http (which serves the metrics) reads request lines and headers of
-//! any length into memory and starts a thread per waiting connection, so
-//! the dashboard does not use it; see docs/dashboard.md.
+//! tiny_http, which served the metrics before, read request lines and
+//! headers of any length into memory and started a thread per waiting
+//! connection; see docs/dashboard.md.
 //!
-//! A request whose `Host` is a name other than `localhost` gets 421
-//! ([`host_allowed`]): a web page cannot read the dashboard through DNS
-//! rebinding.
+//! For the dashboard, a request whose `Host` is a name other than
+//! `localhost` gets 421 ([`host_allowed`]): a web page cannot read it
+//! through DNS rebinding. (Prometheus scrapes by name, so the metrics
+//! endpoint does not check.)
 //!
 //! The parsing ([`head_end`], [`parse_request_line`], [`overflow`],
 //! [`host_allowed`]) and the rendering ([`render`]) are pure; [`handle`]
 //! does the I/O of one connection.
 
 use std::io::{self, Read, Write};
-use std::net::TcpStream;
+use std::net::{TcpListener, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 /// The longest request head (request line and header fields) read.
@@ -265,14 +270,58 @@ fn read_head(stream: &mut TcpStream, buf: &mut [u8; MAX_HEAD]) -> Result<usize, 
     }
 }
 
+/// A route: the response to (method, target).
+pub type Route = Arc<dyn Fn(&str, &str) -> Response + Send + Sync>;
+
+/// Answers the connections of `listener`, each on a thread named `name`
+/// of its own, at most `max` at once (one more gets 503), with `route`;
+/// with `check_host`, a head naming the server by another host than an IP
+/// address or `localhost` gets 421 ([`host_allowed`]). Runs until the
+/// listener fails for good (never, in practice: the daemon's lifetime).
+pub fn accept_bounded(
+    listener: &TcpListener,
+    name: &str,
+    max: usize,
+    check_host: bool,
+    route: &Route,
+) {
+    let connections = Arc::new(AtomicUsize::new(0));
+    for stream in listener.incoming() {
+        let Ok(stream) = stream else {
+            // Out of descriptors or a connection reset before it was
+            // accepted: try the next, without spinning.
+            std::thread::sleep(Duration::from_millis(10));
+            continue;
+        };
+        if connections.fetch_add(1, Ordering::AcqRel) >= max {
+            connections.fetch_sub(1, Ordering::AcqRel);
+            let _ = refuse(stream);
+            continue;
+        }
+        let (count, route) = (Arc::clone(&connections), Arc::clone(route));
+        let spawned = std::thread::Builder::new()
+            .name(name.into())
+            .spawn(move || {
+                handle(stream, check_host, |method, target| route(method, target));
+                count.fetch_sub(1, Ordering::AcqRel);
+            });
+        if spawned.is_err() {
+            connections.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
+}
+
 /// Serves one connection: reads the head, answers with `route(method,
-/// target)` or the error, and closes.
-pub fn handle(mut stream: TcpStream, route: impl FnOnce(&str, &str) -> Response) {
+/// target)` or the error, and closes; with `check_host`, refuses another
+/// host's name (421).
+pub fn handle(mut stream: TcpStream, check_host: bool, route: impl FnOnce(&str, &str) -> Response) {
     let _ = stream.set_write_timeout(Some(WRITE_TIMEOUT));
     let mut buf = [0u8; MAX_HEAD];
     let (response, head_only) = match read_head(&mut stream, &mut buf) {
         Ok(len) => match parse_request_line(&buf[..len]) {
-            Ok(_) if !host_allowed(&buf[..len]) => (HeadError::Host.response(), false),
+            Ok(_) if check_host && !host_allowed(&buf[..len]) => {
+                (HeadError::Host.response(), false)
+            }
             Ok(line) => (route(line.method, line.target), line.method == "HEAD"),
             Err(e) => (e.response(), false),
         },

@@ -1,11 +1,17 @@
-//! The Prometheus endpoint: an HTTP server on its own thread (started only
-//! when `metrics-listen` is configured), serving the latest exposition text
-//! that the timing loop publishes. The timing loop never waits for it.
+//! The Prometheus endpoint: an HTTP server on its own threads (started
+//! only when `metrics-listen` is configured; `crate::dashboard_http`,
+//! bounded like the dashboard's), serving the latest exposition text that
+//! the timing loop publishes. The timing loop never waits for it.
 
 use std::io;
-use std::net::SocketAddr;
+use std::net::{SocketAddr, TcpListener};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
+
+use crate::dashboard_http::{self, Response, Route};
+
+/// The most scrapes served at once.
+const MAX_CONNECTIONS: usize = 4;
 
 /// The text the endpoint serves, updated by the timing loop.
 #[derive(Debug, Clone, Default)]
@@ -24,33 +30,31 @@ impl Published {
     }
 }
 
+/// The answer to a GET of `target`: the text at `/metrics` (the text
+/// exposition format 0.0.4), 404 elsewhere.
+fn answer(published: &Published, target: &str) -> Response {
+    if target.split('?').next() != Some("/metrics") {
+        return Response::text(404, "not found; try /metrics");
+    }
+    Response {
+        status: 200,
+        content_type: "text/plain; version=0.0.4; charset=utf-8",
+        body: published.get().into_bytes(),
+        cacheable: false,
+    }
+}
+
 /// Serves `GET /metrics` on `listen` from `published`, on a new thread.
 /// Returns the bound address (useful with port 0) and the thread.
 pub fn serve(listen: SocketAddr, published: Published) -> io::Result<(SocketAddr, JoinHandle<()>)> {
-    let server = tiny_http::Server::http(listen).map_err(io::Error::other)?;
-    let addr = server
-        .server_addr()
-        .to_ip()
-        .ok_or_else(|| io::Error::other("not an IP listener"))?;
+    let listener = TcpListener::bind(listen)?;
+    let addr = listener.local_addr()?;
+    let route: Route = Arc::new(move |_, target| answer(&published, target));
     let handle = std::thread::Builder::new()
         .name("tempora-metrics".into())
         .spawn(move || {
-            for request in server.incoming_requests() {
-                let (status, body) = if request.url() == "/metrics" {
-                    (200, published.get())
-                } else {
-                    (404, "not found; try /metrics\n".to_string())
-                };
-                let mut response = tiny_http::Response::from_string(body).with_status_code(status);
-                if let Ok(h) = tiny_http::Header::from_bytes(
-                    &b"Content-Type"[..],
-                    &b"text/plain; version=0.0.4"[..],
-                ) {
-                    response.add_header(h);
-                }
-                // A client that hung up is no concern of ours.
-                let _ = request.respond(response);
-            }
+            let name = "tempora-metrics-conn";
+            dashboard_http::accept_bounded(&listener, name, MAX_CONNECTIONS, false, &route);
         })?;
     Ok((addr, handle))
 }
@@ -81,5 +85,17 @@ mod tests {
         published.set("tempora_uptime_seconds 4\n".into());
         assert!(get("/metrics").ends_with("tempora_uptime_seconds 4\n"));
         assert!(get("/other").contains("404"));
+        // Bounded like the dashboard: a huge target is refused, and a
+        // scrape by a host name is served.
+        assert!(get(&format!("/metrics?{}", "x".repeat(100_000))).contains(" 414 "));
+        let mut s = std::net::TcpStream::connect(addr).unwrap();
+        write!(
+            s,
+            "GET /metrics HTTP/1.1\r\nHost: tempora.example:9911\r\n\r\n"
+        )
+        .unwrap();
+        let mut out = String::new();
+        s.read_to_string(&mut out).unwrap();
+        assert!(out.starts_with("HTTP/1.1 200"), "{out}");
     }
 }
