@@ -105,7 +105,9 @@ if command -v man >/dev/null 2>&1; then
     for page in tempora.toml tempora tempora-daemon tempora-config-check; do
         man -w "$page" >/dev/null || fail "man $page not found"
     done
-    page=$(man -P cat tempora-daemon 2>/dev/null) || fail "man tempora-daemon failed"
+    # The installed file itself (-l): man would show a formatted page it
+    # cached from an earlier install (/var/cache/man) if that is newer.
+    page=$(man -P cat -l "$(man -w tempora-daemon)" 2>/dev/null) || fail "man tempora-daemon failed"
     grep -q "^EXAMPLES" <<<"$page" || fail "man tempora-daemon has no EXAMPLES"
 fi
 # The bash completion, as bash-completion loads it by the command's name.
