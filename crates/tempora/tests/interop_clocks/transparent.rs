@@ -7,11 +7,9 @@
 //!
 //! Needs root and linuxptp; skipped without them, except under CI=true.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{Lab, Ptp4lSample, available, last_seconds, median, ptp4l_offsets};
+use crate::common::{Lab, Ptp4lSample, available, last_seconds, median, ptp4l_offsets};
 
 const GM: &str = "priority1 100\nfree_running 1\nnetwork_transport UDPv4\n";
 const SLAVE: &str = "slaveOnly 1\nfree_running 1\nnetwork_transport UDPv4\n";

@@ -15,11 +15,9 @@
 //!
 //! Needs root and linuxptp; skipped without them, except under CI=true.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::{Lab, available, pmc_field};
+use crate::common::{Lab, available, pmc_field};
 
 /// The announce interval of the default profile and of ptp4l's defaults:
 /// 2 s (logAnnounceInterval 1).
