@@ -76,7 +76,6 @@ pub mod roughtime_key;
 pub mod roughtime_serving;
 pub mod roughtime_startup;
 pub mod roughtime_status;
-pub mod roughtime_workers;
 pub mod run;
 pub mod runtime;
 pub mod served;

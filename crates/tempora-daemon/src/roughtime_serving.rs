@@ -27,6 +27,8 @@ use crate::roughtime_client::version_of;
 use crate::roughtime_status::RoughtimeServerCounters;
 use crate::runtime::DisciplinedClock;
 
+mod workers;
+
 /// The largest request read, in the timing loop and in the worker loops'
 /// `recvmmsg(2)` buffers (RFC 10049 §5.1: requests are at least 1024
 /// bytes, plus the 12-byte framing header, and clients may pad more): a
@@ -96,7 +98,7 @@ pub(crate) struct Inner<S> {
 #[derive(Default)]
 pub struct RoughtimeServing {
     inner: Option<Inner<UdpSocket>>,
-    workers: Option<crate::roughtime_workers::RoughtimeWorkers>,
+    workers: Option<workers::RoughtimeWorkers>,
 }
 
 impl RoughtimeServing {
@@ -175,8 +177,7 @@ impl RoughtimeServing {
                 workers: None,
             });
         }
-        let workers =
-            crate::roughtime_workers::RoughtimeWorkers::start(s, &inner, clock.snapshot())?;
+        let workers = workers::RoughtimeWorkers::start(s, &inner, clock.snapshot())?;
         Ok(RoughtimeServing {
             inner: None,
             workers: Some(workers),

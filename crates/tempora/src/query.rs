@@ -184,53 +184,63 @@ pub fn query(
     timeout: StdDuration,
     nts: Option<&KeOptions>,
 ) -> ExitCode {
-    let mut all_ok = true;
-    let mut results = Vec::new();
-    for server in servers {
-        let outcome = match nts {
+    report(servers, json_out, |server| {
+        let (addr, s, group) = match nts {
             None => resolve(server)
                 .and_then(|addr| exchange_v4(addr, timeout, None).map(|s| (addr, s, None))),
             Some(opts) => nts_associate(server, opts).and_then(|(addr, n)| {
                 exchange_v4(addr, timeout, Some(&n))
                     .map(|s| (addr, s, Some(n.association.kx_group.clone())))
             }),
-        };
-        match outcome {
-            Ok((addr, s, group)) => {
-                let secs = |d: tempora_clock::Duration| d.as_secs_f64();
-                if json_out {
-                    results.push(json!({
-                        "server": server,
-                        "address": addr.to_string(),
-                        "offset_s": secs(s.offset),
-                        "delay_s": secs(s.delay),
-                        "stratum": s.stratum,
-                        "leap": leap_name(s.leap),
-                        "refid": refid(&s),
-                        "precision_log2_s": s.precision,
-                        "root_delay_s": secs(s.root_delay),
-                        "root_dispersion_s": secs(s.root_dispersion),
-                        "root_distance_s": secs(s.root_distance),
-                        "poll_log2_s": s.poll,
-                        "version": s.version,
-                        "nts": nts.is_some(),
-                        "nts_tls_group": group,
-                    }));
-                } else {
-                    println!(
-                        "{server} ({addr}): offset {:+.6} s, delay {:.6} s, stratum {}, leap {}, refid {}, \
-                         precision 2^{} s, root delay {:.6} s, root dispersion {:.6} s",
-                        secs(s.offset),
-                        secs(s.delay),
-                        s.stratum,
-                        leap_name(s.leap),
-                        refid(&s),
-                        s.precision,
-                        secs(s.root_delay),
-                        secs(s.root_dispersion),
-                    );
-                }
-            }
+        }?;
+        let secs = |d: tempora_clock::Duration| d.as_secs_f64();
+        let json = json!({
+            "server": server,
+            "address": addr.to_string(),
+            "offset_s": secs(s.offset),
+            "delay_s": secs(s.delay),
+            "stratum": s.stratum,
+            "leap": leap_name(s.leap),
+            "refid": refid(&s),
+            "precision_log2_s": s.precision,
+            "root_delay_s": secs(s.root_delay),
+            "root_dispersion_s": secs(s.root_dispersion),
+            "root_distance_s": secs(s.root_distance),
+            "poll_log2_s": s.poll,
+            "version": s.version,
+            "nts": nts.is_some(),
+            "nts_tls_group": group,
+        });
+        let text = format!(
+            "{server} ({addr}): offset {:+.6} s, delay {:.6} s, stratum {}, leap {}, refid {}, \
+             precision 2^{} s, root delay {:.6} s, root dispersion {:.6} s",
+            secs(s.offset),
+            secs(s.delay),
+            s.stratum,
+            leap_name(s.leap),
+            refid(&s),
+            s.precision,
+            secs(s.root_delay),
+            secs(s.root_dispersion),
+        );
+        Ok((json, text))
+    })
+}
+
+/// Asks each server with `ask` (its answer as JSON and as a line of
+/// text) and prints the answers or errors, a JSON array with `json_out`;
+/// exit status 0 if every server answered, 1 otherwise.
+pub(crate) fn report(
+    servers: &[String],
+    json_out: bool,
+    mut ask: impl FnMut(&str) -> Result<(serde_json::Value, String), String>,
+) -> ExitCode {
+    let mut all_ok = true;
+    let mut results = Vec::new();
+    for server in servers {
+        match ask(server) {
+            Ok((json, _)) if json_out => results.push(json),
+            Ok((_, text)) => println!("{text}"),
             Err(e) => {
                 all_ok = false;
                 if json_out {

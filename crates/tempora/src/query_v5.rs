@@ -10,7 +10,7 @@ use std::time::Duration as StdDuration;
 use serde_json::json;
 use tempora_ntp::v5::{Draft, Timescale, V5Reply, V5Request};
 
-use crate::query::{exchange, leap_name, resolve};
+use crate::query::{exchange, leap_name, report, resolve};
 
 /// The draft of `--draft N`.
 fn draft_of(n: u8) -> Result<Draft, String> {
@@ -106,28 +106,9 @@ pub fn query_v5(
             return ExitCode::from(2);
         }
     };
-    let mut all_ok = true;
-    let mut results = Vec::new();
-    for server in servers {
-        match ask(server, timeout, draft, timescale) {
-            Ok(v) if json_out => results.push(v),
-            Ok(v) => println!("{}", line(&v)),
-            Err(e) => {
-                all_ok = false;
-                if json_out {
-                    results.push(json!({ "server": server, "error": e }));
-                } else {
-                    eprintln!("tempora query: {e}");
-                }
-            }
-        }
-    }
-    if json_out {
-        println!("{}", serde_json::Value::Array(results));
-    }
-    if all_ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    }
+    report(servers, json_out, |server| {
+        let v = ask(server, timeout, draft, timescale)?;
+        let text = line(&v);
+        Ok((v, text))
+    })
 }

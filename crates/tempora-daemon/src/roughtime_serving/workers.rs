@@ -1,10 +1,11 @@
-//! The Roughtime server's worker loops (`[roughtime-server] workers = N`):
+//! The Roughtime server's worker loops (`[roughtime-server] workers =
+//! N`), a part of `crate::roughtime_serving` whose batch state they run:
 //! N threads, each with its own SO_REUSEPORT socket per listen address
 //! (the kernel keeps a client on one of them), reading with `recvmmsg(2)`,
 //! signing the batch of each of its poll turns and replying with
-//! `sendmmsg(2)`; the time is the clock the timing loop publishes each turn
-//! ([`crate::worker_pool`]). The rate limiter
-//! is shared; each worker delegates and rotates its own online key.
+//! `sendmmsg(2)`; the time is the clock the timing loop publishes each
+//! turn ([`crate::worker_pool`]). The rate limiter is shared; each worker
+//! delegates and rotates its own online key.
 
 use std::io;
 use std::net::SocketAddr;
@@ -15,9 +16,9 @@ use tempora_config::RoughtimeServerSettings;
 use tempora_linux::poll::Readiness;
 use tempora_linux::udp_server::UdpServer;
 
+use super::{Inner, MAX_REQUEST, ReplySocket};
 use crate::ntp_server::ServedTime;
 use crate::ntp_workers::ClockSnapshot;
-use crate::roughtime_serving::{Inner, MAX_REQUEST, ReplySocket};
 use crate::roughtime_status::RoughtimeServerCounters;
 use crate::worker_pool::{Worker, WorkerPool};
 
@@ -139,7 +140,7 @@ fn read(inner: &mut Inner<UdpServer>, i: usize, now: &dyn Fn() -> Time) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::roughtime_serving::tests::inner;
+    use super::super::tests::inner;
     use tempora_roughtime::ClientRequest;
     use tempora_roughtime::Version;
     use tempora_roughtime::request::encode_request_padded;
