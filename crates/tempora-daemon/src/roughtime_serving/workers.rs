@@ -139,8 +139,8 @@ fn read(inner: &mut Inner<UdpServer>, i: usize, now: &dyn Fn() -> Time) {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use super::super::tests::inner;
+    use super::*;
     use tempora_roughtime::ClientRequest;
     use tempora_roughtime::Version;
     use tempora_roughtime::request::encode_request_padded;
