@@ -72,6 +72,8 @@ fn ctl_burst_add_offline_makestep_and_remove_against_chronyd() {
     }
     let mut lab = Lab::chain("cc", 2);
     lab.chronyd("server", 0, "local stratum 1\nallow all\n");
+    // The client polls once at start: chronyd must be answering by then.
+    lab.wait_ntp_server(1, "10.79.0.1");
     // Polled once at start, then every 64 s: only a burst polls sooner.
     lab.tempora(
         "client",

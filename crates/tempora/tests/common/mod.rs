@@ -254,6 +254,26 @@ ansi-colors = false
         self.spawn(name, ns, "chronyd", &["-u", "root", "-x", "-d", "-f", &cfg]);
     }
 
+    /// Waits until the NTP server at `address` answers ntpdig run in
+    /// namespace `ns` (at most 20 s; panics otherwise). A daemon started
+    /// just before may not have bound its socket yet: a client polling
+    /// rarely would lose its first request to it.
+    pub fn wait_ntp_server(&self, ns: usize, address: &str) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let out = self.run(ns, "ntpdig", &["-t", "1", address]);
+            if out.status.success() {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no NTP server answers at {address}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+    }
+
     /// Runs `program args` in namespace `ns` and returns its output.
     pub fn run(&self, ns: usize, program: &str, args: &[&str]) -> std::process::Output {
         Command::new("ip")
