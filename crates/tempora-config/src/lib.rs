@@ -68,7 +68,7 @@ use tempora_ptp::profile::Profile;
 use tempora_ptp::wire::{ClockIdentity, PortIdentity};
 
 pub use check_refclock::BAUD_RATES;
-pub use chrony::{ChronyConversion, ChronyNote, from_chrony};
+pub use chrony::{ChronyConversion, ChronyFiles, ChronyNote, from_chrony, from_chrony_files};
 pub use csptp::{
     AnnounceOverrides, CSPTP_EVENT_PORT, CsptpServerSettings, CsptpSourceSettings,
     DEFAULT_CSPTP_DOMAIN, split_csptp_address,

@@ -5,7 +5,8 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use tempora_config::{
-    Config, MAX_CONFIG_BYTES, from_chrony as convert_chrony, from_ptp4l_with_interfaces,
+    ChronyFiles, Config, MAX_CONFIG_BYTES, from_chrony_files as convert_chrony,
+    from_ptp4l_with_interfaces,
 };
 
 /// `tempora config check FILE`: exit 0 if it loads and the machine has
@@ -86,7 +87,7 @@ pub fn from_chrony(path: &Path, output: Option<&Path>) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let conversion = match convert_chrony(&text, &name) {
+    let conversion = match convert_chrony(&text, &name, &mut FileSystem) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("{e}");
@@ -111,6 +112,42 @@ pub fn from_chrony(path: &Path, output: Option<&Path>) -> ExitCode {
             eprintln!("{e}");
             ExitCode::from(2)
         }
+    }
+}
+
+/// The files `include`, `confdir` and `sourcedir` name, read from the
+/// file system as chronyd reads them.
+struct FileSystem;
+
+impl ChronyFiles for FileSystem {
+    fn glob(&mut self, pattern: &str) -> Result<Vec<String>, String> {
+        let paths = glob::glob(pattern).map_err(|e| format!("bad pattern: {e}"))?;
+        paths
+            .map(|p| {
+                p.map(|p| p.display().to_string())
+                    .map_err(|e| e.to_string())
+            })
+            .collect()
+    }
+
+    fn list(&mut self, dir: &str) -> Result<Vec<String>, String> {
+        let entries = match std::fs::read_dir(dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(format!("{dir}: {e}")),
+        };
+        let mut names = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(|e| format!("{dir}: {e}"))?;
+            if let Some(name) = entry.file_name().to_str() {
+                names.push(name.to_owned());
+            }
+        }
+        Ok(names)
+    }
+
+    fn read(&mut self, path: &str) -> Result<String, String> {
+        read_text(Path::new(path)).map_err(|e| e.to_string())
     }
 }
 

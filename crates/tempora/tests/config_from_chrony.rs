@@ -137,3 +137,49 @@ fn refused_lines_exit_2_with_file_and_line() {
     assert!(stdout.is_empty());
     assert!(stderr.contains("Tempora needs a time source"), "{stderr}");
 }
+
+#[test]
+fn include_confdir_and_sourcedir_are_followed_on_disk() {
+    let dir = Scratch::new("dirs");
+    for sub in ["conf.d", "sources.d", "inc"] {
+        std::fs::create_dir_all(dir.path(sub)).unwrap();
+    }
+    std::fs::write(dir.path("conf.d/50-serve.conf"), "allow 192.0.2.0/24\n").unwrap();
+    std::fs::write(dir.path("conf.d/README"), "server never.example\n").unwrap();
+    std::fs::write(dir.path("sources.d/lab.sources"), "server 192.0.2.7 iburst\n").unwrap();
+    std::fs::write(dir.path("inc/b.conf"), "server 192.0.2.9 prefer\n").unwrap();
+    std::fs::write(dir.path("inc/a.conf"), "makestep 0.5 1\n").unwrap();
+    let conf = dir.path("chrony.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "include {}\nconfdir {} {}\nsourcedir {}\n",
+            dir.path("inc/*.conf"),
+            dir.path("conf.d"),
+            dir.path("missing.d"),
+            dir.path("sources.d"),
+        ),
+    )
+    .unwrap();
+    let out = dir.path("tempora.toml");
+    let (code, _, stderr) = tempora(&["config", "from-chrony", &conf, "-o", &out]);
+    assert_eq!(code, 0, "{stderr}");
+    let toml = std::fs::read_to_string(&out).unwrap();
+    for want in [
+        "address = \"192.0.2.9\"",
+        "address = \"192.0.2.7\"",
+        "192.0.2.0/24",
+        "step-threshold = \"500ms\"",
+    ] {
+        assert!(toml.contains(want), "{want}: {toml}");
+    }
+    assert!(!toml.contains("never.example"), "{toml}");
+    // The include's lines are named by their own file.
+    let b = dir.path("inc/b.conf");
+    assert!(toml.contains(&format!("# {b}:1: server 192.0.2.9 prefer")), "{toml}");
+    // Only the sourcedir line is noted (read once, not watched).
+    assert!(stderr.contains(":3: `sourcedir "), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    let (code, stdout, stderr) = tempora(&["config", "check", &out]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+}

@@ -23,6 +23,7 @@
 
 mod access;
 mod args;
+mod files;
 mod other;
 mod refclock;
 mod serve;
@@ -34,6 +35,8 @@ use std::fmt;
 use crate::ConfigError;
 
 use self::toml::{Origin, Table};
+
+pub use self::files::{ChronyFiles, from_chrony_files};
 
 /// The result of [`from_chrony`]: the Tempora TOML and one note per line
 /// that was not carried over as it was.
@@ -81,20 +84,18 @@ impl fmt::Display for ChronyNote {
 /// assert_eq!(conv.notes.len(), 2); // makestep's limit, rtcsync
 /// tempora_config::Config::parse(&conv.toml, "converted.toml").unwrap();
 /// ```
+///
+/// `include`, `confdir` and `sourcedir` lines are noted, not followed:
+/// [`from_chrony_files`] follows them.
 pub fn from_chrony(text: &str, file_name: &str) -> Result<ChronyConversion, ConfigError> {
-    let mut state = State::new(file_name);
-    for (i, raw) in text.lines().enumerate() {
-        if let Some(line) = Line::lex(i + 1, raw) {
-            state.directive(&line)?;
-        }
-    }
-    let tables = state.assemble();
-    state.finish(tables)
+    from_chrony_files(text, file_name, &mut files::NoFiles)
 }
 
-/// One directive line: its number, text, lower-case name and arguments.
+/// One directive line: its file, number, text, lower-case name and
+/// arguments.
 #[derive(Debug)]
 pub(crate) struct Line<'a> {
+    file: &'a str,
     number: usize,
     text: &'a str,
     name: String,
@@ -104,7 +105,7 @@ pub(crate) struct Line<'a> {
 impl<'a> Line<'a> {
     /// The directive on line `number`, or `None` for a blank line or a
     /// comment.
-    fn lex(number: usize, raw: &'a str) -> Option<Line<'a>> {
+    fn lex(file: &'a str, number: usize, raw: &'a str) -> Option<Line<'a>> {
         let text = raw.trim();
         if text.is_empty() || text.starts_with(['!', ';', '#', '%']) {
             return None;
@@ -112,6 +113,7 @@ impl<'a> Line<'a> {
         let mut words = text.split_whitespace();
         let name = words.next()?.to_ascii_lowercase();
         Some(Line {
+            file,
             number,
             text,
             name,
@@ -121,6 +123,7 @@ impl<'a> Line<'a> {
 
     fn origin(&self) -> Origin {
         Origin {
+            file: self.file.to_owned(),
             line: self.number,
             text: self.text.to_owned(),
         }
@@ -129,7 +132,18 @@ impl<'a> Line<'a> {
 
 /// What the conversion has gathered so far.
 pub(crate) struct State<'f> {
+    /// The converted file's name.
     file: &'f str,
+    /// Reads the files that `include`, `confdir` and `sourcedir` name.
+    reader: &'f mut dyn ChronyFiles,
+    /// The files read so far, in the order chronyd reads them (the notes
+    /// are sorted by it, then by line).
+    files: Vec<String>,
+    /// How deep in `include`s the line being converted is.
+    depth: usize,
+    /// Whether the file being converted is a `sourcedir` one (only
+    /// `server`, `pool`, `peer` and `refclock` lines).
+    sources_only: bool,
     notes: Vec<ChronyNote>,
     sources: Vec<Table>,
     refclocks: refclock::Refclocks,
@@ -143,9 +157,13 @@ pub(crate) struct State<'f> {
 }
 
 impl<'f> State<'f> {
-    fn new(file: &'f str) -> Self {
+    fn new(file: &'f str, reader: &'f mut dyn ChronyFiles) -> Self {
         State {
             file,
+            reader,
+            files: vec![file.to_owned()],
+            depth: 0,
+            sources_only: false,
             notes: Vec::new(),
             sources: Vec::new(),
             refclocks: refclock::Refclocks::default(),
@@ -160,7 +178,7 @@ impl<'f> State<'f> {
     /// An error at `line`.
     fn error(&self, line: &Line, message: impl Into<String>) -> ConfigError {
         ConfigError {
-            file: self.file.to_owned(),
+            file: line.file.to_owned(),
             line: line.number,
             column: 1,
             message: message.into(),
@@ -175,16 +193,36 @@ impl<'f> State<'f> {
     /// A note on the line of `origin`.
     fn note_at(&mut self, origin: &Origin, reason: impl Into<String>) {
         self.notes.push(ChronyNote {
-            file: self.file.to_owned(),
+            file: origin.file.clone(),
             line: origin.line,
             directive: origin.text.clone(),
             reason: reason.into(),
         });
     }
 
+    /// Converts or notes each directive of `text`, the file `name`.
+    fn text(&mut self, text: &str, name: &str) -> Result<(), ConfigError> {
+        for (i, raw) in text.lines().enumerate() {
+            if let Some(line) = Line::lex(name, i + 1, raw) {
+                self.directive(&line)?;
+            }
+        }
+        Ok(())
+    }
+
     /// Converts or notes one directive.
     fn directive(&mut self, line: &Line) -> Result<(), ConfigError> {
+        let source = matches!(line.name.as_str(), "server" | "pool" | "peer" | "refclock");
+        if self.sources_only && !source {
+            self.note(
+                line,
+                "not converted: chronyd ignores all but server, pool, peer and refclock lines \
+                 in a `.sources` file",
+            );
+            return Ok(());
+        }
         match line.name.as_str() {
+            "include" | "confdir" | "sourcedir" => self.follow(line),
             "server" | "pool" | "peer" => self.source(line),
             "refclock" => self.refclock(line),
             "allow" | "deny" | "ratelimit" | "local" | "port" | "bindaddress" | "ntsservercert"
@@ -207,7 +245,7 @@ impl<'f> State<'f> {
             Table::new("[ntp-client]", None),
         ));
         tables.append(&mut self.sources);
-        tables.extend(self.refclocks.tables(&mut self.notes, self.file));
+        tables.extend(self.refclocks.tables(&mut self.notes));
         tables.extend(self.serve_tables());
         tables
     }
@@ -225,7 +263,9 @@ impl<'f> State<'f> {
             });
         }
         let toml = toml::finish(self.file, tables, &mut self.notes)?;
-        self.notes.sort_by_key(|n| n.line);
+        let files = std::mem::take(&mut self.files);
+        self.notes
+            .sort_by_key(|n| (files.iter().position(|f| *f == n.file), n.line));
         let toml = toml::with_header(self.file, &self.notes, &toml);
         Ok(ChronyConversion {
             toml,

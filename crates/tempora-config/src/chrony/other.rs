@@ -14,8 +14,6 @@ const WHY_LOG: &str = "not needed: Tempora logs to standard error (the journal u
 const WHY_RTC: &str = "not carried over: Tempora does not track or set the RTC";
 const WHY_CMD: &str = "not needed: Tempora is controlled through its Unix socket \
                        ([observability] socket), not chronyc's protocol";
-const WHY_FILES: &str = "not followed: Tempora reads one file; convert the files this names \
-                         and add their sections to this one";
 const WHY_HWTS: &str = "not carried over: Tempora timestamps NTP with the kernel's software \
                         timestamps (hardware timestamps are for PTP ports)";
 
@@ -33,7 +31,6 @@ fn reason(directive: &str) -> Option<&'static str> {
         }
         "rtcfile" | "rtcdevice" | "rtconutc" | "rtcautotrim" | "hwclockfile" => WHY_RTC,
         "cmdport" | "cmdallow" | "cmddeny" | "bindcmdaddress" | "cmdratelimit" => WHY_CMD,
-        "include" | "confdir" | "sourcedir" => WHY_FILES,
         "hwtimestamp" | "hwtsinterval" => WHY_HWTS,
         "dumpdir" | "dumponexit" => {
             "not needed: Tempora keeps no measurements across restarts, only the frequency \

@@ -56,7 +56,7 @@ pub(super) struct Refclocks {
 impl Refclocks {
     /// The `[[refclock]]` tables, `lock` resolved to the locked refclock's
     /// name (a note when no converted refclock has that refid).
-    pub(super) fn tables(&mut self, notes: &mut Vec<ChronyNote>, file: &str) -> Vec<Table> {
+    pub(super) fn tables(&mut self, notes: &mut Vec<ChronyNote>) -> Vec<Table> {
         let names: Vec<(String, String)> = self
             .list
             .iter()
@@ -68,7 +68,7 @@ impl Refclocks {
                 match names.iter().find(|(r, _)| r.eq_ignore_ascii_case(&refid)) {
                     Some((_, name)) => c.table.set("lock", quote(name), &origin),
                     None => notes.push(ChronyNote {
-                        file: file.to_owned(),
+                        file: origin.file.clone(),
                         line: origin.line,
                         directive: origin.text.clone(),
                         reason: format!(

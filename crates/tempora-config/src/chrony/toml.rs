@@ -10,6 +10,8 @@ use crate::{Config, ConfigError};
 /// The chrony line a key or table came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Origin {
+    /// The file it is in (the converted file, or one it includes).
+    pub file: String,
     /// Its number.
     pub line: usize,
     /// Its text.
@@ -156,7 +158,7 @@ pub(crate) fn finish(
     notes: &mut Vec<ChronyNote>,
 ) -> Result<String, ConfigError> {
     loop {
-        let (text, map) = render(&tables);
+        let (text, map) = render(file, &tables);
         let e = match Config::parse(&text, "converted") {
             Ok(_) => return Ok(text),
             Err(e) => e,
@@ -197,7 +199,7 @@ pub(crate) fn finish(
             format!("left out: Tempora refuses it: {message}")
         };
         notes.push(ChronyNote {
-            file: file.to_owned(),
+            file: origin.file,
             line: origin.line,
             directive: origin.text,
             reason: what,
@@ -218,8 +220,9 @@ fn internal(file: &str, e: &ConfigError, text: &str) -> ConfigError {
 }
 
 /// The text of `tables` and where each line came from. Empty tables other
-/// than the `[[…]]` ones are left out.
-fn render(tables: &[Table]) -> (String, LineMap) {
+/// than the `[[…]]` ones are left out. A line of the converted file `main`
+/// is named by its number, one of an included file by `FILE:LINE`.
+fn render(main: &str, tables: &[Table]) -> (String, LineMap) {
     let mut out = String::new();
     let mut map = LineMap::new();
     for (ti, t) in tables.iter().enumerate() {
@@ -232,7 +235,7 @@ fn render(tables: &[Table]) -> (String, LineMap) {
         map.insert(line_count(&out), (ti, None));
         let _ = write!(out, "{}", t.header);
         if let Some(o) = &t.origin {
-            let _ = write!(out, "  # line {}: {}", o.line, one_line(&o.text));
+            let _ = write!(out, "  # {}", where_from(main, o));
         }
         out.push('\n');
         for (ei, e) in t.entries.iter().enumerate() {
@@ -240,7 +243,7 @@ fn render(tables: &[Table]) -> (String, LineMap) {
             let _ = write!(out, "{} = {}", e.key, e.value);
             match (&e.origin, &e.comment) {
                 (Some(o), _) if t.origin.as_ref() != Some(o) => {
-                    let _ = write!(out, "  # line {}: {}", o.line, one_line(&o.text));
+                    let _ = write!(out, "  # {}", where_from(main, o));
                 }
                 (None, Some(c)) => {
                     let _ = write!(out, "  # {}", one_line(c));
@@ -251,6 +254,15 @@ fn render(tables: &[Table]) -> (String, LineMap) {
         }
     }
     (out, map)
+}
+
+/// `line N: TEXT` for a line of `main`, `FILE:N: TEXT` for another file's.
+fn where_from(main: &str, o: &Origin) -> String {
+    if o.file == main {
+        format!("line {}: {}", o.line, one_line(&o.text))
+    } else {
+        format!("{}:{}: {}", one_line(&o.file), o.line, one_line(&o.text))
+    }
 }
 
 /// The number of the line that starts at the end of `text`.
