@@ -146,7 +146,11 @@ fn include_confdir_and_sourcedir_are_followed_on_disk() {
     }
     std::fs::write(dir.path("conf.d/50-serve.conf"), "allow 192.0.2.0/24\n").unwrap();
     std::fs::write(dir.path("conf.d/README"), "server never.example\n").unwrap();
-    std::fs::write(dir.path("sources.d/lab.sources"), "server 192.0.2.7 iburst\n").unwrap();
+    std::fs::write(
+        dir.path("sources.d/lab.sources"),
+        "server 192.0.2.7 iburst\n",
+    )
+    .unwrap();
     std::fs::write(dir.path("inc/b.conf"), "server 192.0.2.9 prefer\n").unwrap();
     std::fs::write(dir.path("inc/a.conf"), "makestep 0.5 1\n").unwrap();
     let conf = dir.path("chrony.conf");
@@ -176,7 +180,10 @@ fn include_confdir_and_sourcedir_are_followed_on_disk() {
     assert!(!toml.contains("never.example"), "{toml}");
     // The include's lines are named by their own file.
     let b = dir.path("inc/b.conf");
-    assert!(toml.contains(&format!("# {b}:1: server 192.0.2.9 prefer")), "{toml}");
+    assert!(
+        toml.contains(&format!("# {b}:1: server 192.0.2.9 prefer")),
+        "{toml}"
+    );
     // Only the sourcedir line is noted (read once, not watched).
     assert!(stderr.contains(":3: `sourcedir "), "{stderr}");
     assert_eq!(stderr.lines().count(), 1, "{stderr}");

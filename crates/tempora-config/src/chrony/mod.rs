@@ -136,9 +136,11 @@ pub(crate) struct State<'f> {
     file: &'f str,
     /// Reads the files that `include`, `confdir` and `sourcedir` name.
     reader: &'f mut dyn ChronyFiles,
-    /// The files read so far, in the order chronyd reads them (the notes
-    /// are sorted by it, then by line).
-    files: Vec<String>,
+    /// How many files were read (the converted one first).
+    files: usize,
+    /// Each directive line read, `(file, line)`, with its place in the
+    /// order chronyd reads them: the notes are sorted by it.
+    order: std::collections::HashMap<(String, usize), usize>,
     /// How deep in `include`s the line being converted is.
     depth: usize,
     /// Whether the file being converted is a `sourcedir` one (only
@@ -161,7 +163,8 @@ impl<'f> State<'f> {
         State {
             file,
             reader,
-            files: vec![file.to_owned()],
+            files: 1,
+            order: std::collections::HashMap::new(),
             depth: 0,
             sources_only: false,
             notes: Vec::new(),
@@ -204,6 +207,8 @@ impl<'f> State<'f> {
     fn text(&mut self, text: &str, name: &str) -> Result<(), ConfigError> {
         for (i, raw) in text.lines().enumerate() {
             if let Some(line) = Line::lex(name, i + 1, raw) {
+                let next = self.order.len();
+                self.order.entry((name.to_owned(), i + 1)).or_insert(next);
                 self.directive(&line)?;
             }
         }
@@ -263,9 +268,13 @@ impl<'f> State<'f> {
             });
         }
         let toml = toml::finish(self.file, tables, &mut self.notes)?;
-        let files = std::mem::take(&mut self.files);
-        self.notes
-            .sort_by_key(|n| (files.iter().position(|f| *f == n.file), n.line));
+        let order = std::mem::take(&mut self.order);
+        self.notes.sort_by_key(|n| {
+            order
+                .get(&(n.file.clone(), n.line))
+                .copied()
+                .unwrap_or(usize::MAX)
+        });
         let toml = toml::with_header(self.file, &self.notes, &toml);
         Ok(ChronyConversion {
             toml,
