@@ -28,9 +28,10 @@ pub const POLL_RANGE: std::ops::RangeInclusive<i8> = 0..=17;
 #[serde(tag = "command", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum Command {
     /// Poll NTP sources (one, or all) now, eight requests two seconds
-    /// apart, as chronyc's `burst`.
+    /// apart, as chronyc's `burst`; CSPTP sources now, one poll's burst.
     Burst {
-        /// The source (name or address); all NTP sources without it.
+        /// The source (name or address); all NTP and CSPTP sources
+        /// without it.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         source: Option<String>,
     },
@@ -44,15 +45,19 @@ pub enum Command {
         /// The source (name or address).
         source: String,
     },
-    /// Stop polling NTP sources (one, or all), as chronyc's `offline`.
+    /// Stop polling NTP and CSPTP sources (one, or all), as chronyc's
+    /// `offline`.
     Offline {
-        /// The source (name or address); all NTP sources without it.
+        /// The source (name or address); all NTP and CSPTP sources
+        /// without it.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         source: Option<String>,
     },
-    /// Poll NTP sources (one, or all) again, as chronyc's `online`.
+    /// Poll NTP and CSPTP sources (one, or all) again, as chronyc's
+    /// `online`.
     Online {
-        /// The source (name or address); all NTP sources without it.
+        /// The source (name or address); all NTP and CSPTP sources
+        /// without it.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         source: Option<String>,
     },

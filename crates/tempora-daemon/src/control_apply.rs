@@ -126,6 +126,26 @@ impl ControlService {
     }
 }
 
+/// What a request on NTP and CSPTP sources did: `N NTP sources WHAT`
+/// (and `M CSPTP sources` when it named any), from the NTP client's count
+/// and the CSPTP sources' (`None`: the name is not one of theirs). A name
+/// neither kind has is an error.
+fn counted(
+    ntp: Result<usize, ControlError>,
+    csptp: Option<usize>,
+    what: &str,
+) -> Result<String, ApplyError> {
+    let n = match (ntp, csptp) {
+        (Ok(n), _) => n,
+        (Err(ControlError::UnknownSource(_)), Some(_)) => 0,
+        (Err(e), _) => return Err(e.into()),
+    };
+    Ok(match csptp {
+        Some(m) if m > 0 || n == 0 => format!("{n} NTP and {m} CSPTP sources {what}"),
+        _ => format!("{n} NTP sources {what}"),
+    })
+}
+
 /// Carries out `command`: what was done, or why not.
 fn apply(d: &mut Daemon, tokens: &mut Tokens, command: &Command) -> Result<String, ApplyError> {
     let now = d.runtime.clock.ntp_time(None);
@@ -140,16 +160,26 @@ fn apply(d: &mut Daemon, tokens: &mut Tokens, command: &Command) -> Result<Strin
             format!("priority1 set to {value}")
         }
         Command::Burst { source } => {
-            let n = client?.burst(now, source.as_deref())?;
-            format!("{n} NTP sources polled in a burst")
+            let name = source.as_deref();
+            let ntp = client?.burst(now, name);
+            let csptp = d.csptp_sources.as_mut().and_then(|c| c.burst(name));
+            counted(ntp, csptp, "polled in a burst")?
         }
-        Command::Offline { source } => {
-            let n = client?.set_online(now, source.as_deref(), false)?;
-            format!("{n} NTP sources taken offline")
-        }
-        Command::Online { source } => {
-            let n = client?.set_online(now, source.as_deref(), true)?;
-            format!("{n} NTP sources back online")
+        Command::Offline { source } | Command::Online { source } => {
+            let online = matches!(command, Command::Online { .. });
+            let name = source.as_deref();
+            let client = client?;
+            let ntp = client.set_online(now, name, online);
+            let csptp = d
+                .csptp_sources
+                .as_mut()
+                .and_then(|c| c.set_online(name, online, client));
+            let what = if online {
+                "back online"
+            } else {
+                "taken offline"
+            };
+            counted(ntp, csptp, what)?
         }
         Command::Makestep => {
             let step = client?.makestep(&mut d.runtime)?;

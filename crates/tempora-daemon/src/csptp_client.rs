@@ -174,7 +174,8 @@ impl CsptpSources {
         let now = self.mono_now();
         self.sources
             .iter()
-            .map(|s| (s.client.poll_timeout() - now).max(Duration::ZERO))
+            .filter_map(|s| s.client.poll_timeout())
+            .map(|t| (t - now).max(Duration::ZERO))
             .min()
     }
 
@@ -397,6 +398,68 @@ impl CsptpSources {
         ntp.handle_source_update(sample.t4, s.id, update, runtime)
     }
 
+    /// The indices of the sources `name` names (all without one): its
+    /// configured address, its server address with or without `csptp:` (as
+    /// `tempora sources` shows it), or its IP. `None` if it names none.
+    fn matching(&self, name: Option<&str>) -> Option<Vec<usize>> {
+        let found: Vec<usize> = (0..self.sources.len())
+            .filter(|&i| {
+                name.is_none_or(|n| {
+                    let s = &self.sources[i];
+                    let addr = s.addr.to_string();
+                    s.name == n
+                        || addr == n
+                        || n.strip_prefix("csptp:") == Some(addr.as_str())
+                        || s.addr.ip().to_string() == n
+                })
+            })
+            .collect();
+        (name.is_none() || !found.is_empty()).then_some(found)
+    }
+
+    /// Polls the sources `name` names (all without one) now, a burst of
+    /// their `burst` exchanges (`tempora ctl burst`). Returns how many did
+    /// (not one offline or in a burst already); `None` if `name` names no
+    /// CSPTP source.
+    pub fn burst(&mut self, name: Option<&str>) -> Option<usize> {
+        let now = self.mono_now();
+        let found = self.matching(name)?;
+        Some(
+            found
+                .into_iter()
+                .filter(|&i| self.sources[i].client.poll_now(now))
+                .count(),
+        )
+    }
+
+    /// Takes the sources `name` names (all without one) offline, their
+    /// estimates out of the selection, or back online (polled at once).
+    /// Returns how many changed; `None` if `name` names no CSPTP source.
+    pub fn set_online(
+        &mut self,
+        name: Option<&str>,
+        online: bool,
+        ntp: &mut NtpClient,
+    ) -> Option<usize> {
+        let now = self.mono_now();
+        let found = self.matching(name)?;
+        let mut changed = 0;
+        for i in found {
+            let s = &mut self.sources[i];
+            if s.client.is_online() == online {
+                continue;
+            }
+            s.client.set_online(online, now);
+            if !online {
+                s.filter.clear();
+                s.estimate = None;
+                ntp.handle_source_reset(s.id);
+            }
+            changed += 1;
+        }
+        Some(changed)
+    }
+
     /// The upstream to announce when a CSPTP source is the system peer.
     pub fn upstream(&self, ntp: &NtpClient) -> Option<Upstream> {
         self.sources
@@ -438,6 +501,7 @@ impl CsptpSources {
                         .unwrap_or_default(),
                     reach: s.reach,
                     poll: s.poll,
+                    offline: !s.client.is_online(),
                     offset_ns: f.map(|f| f.offset.as_nanos_f64()),
                     delay_ns: f.map(|f| f.delay.as_nanos_f64()),
                     jitter_ns: f.map(|f| f.jitter.as_nanos_f64()),

@@ -77,6 +77,9 @@ pub struct CsptpSourceStatus {
     pub reach: u8,
     /// Poll interval, log2 s.
     pub poll: i8,
+    /// Taken offline (`tempora ctl offline`): not polled until online.
+    #[serde(default)]
+    pub offline: bool,
     /// Filtered offset (server − us, in UTC), ns.
     pub offset_ns: Option<f64>,
     /// Filtered round-trip delay, ns.

@@ -632,6 +632,7 @@ pub(crate) mod tests {
                 timestamping: "software".into(),
                 reach: 255,
                 poll: 0,
+                offline: false,
                 offset_ns: Some(1500.0),
                 delay_ns: None,
                 jitter_ns: None,

@@ -213,11 +213,12 @@ pub enum Command {
 /// The subcommands of `tempora ctl`.
 #[derive(Debug, Subcommand)]
 pub enum CtlCommand {
-    /// Poll NTP sources now, eight requests 2 s apart (chronyc `burst`).
+    /// Poll NTP sources now, eight requests 2 s apart (chronyc `burst`),
+    /// and CSPTP sources now, one poll's burst.
     #[command(after_help = examples::CTL_BURST)]
     Burst {
         /// The source (as `tempora sources` names it, its address or IP);
-        /// every NTP source without it.
+        /// every NTP and CSPTP source without it.
         source: Option<String>,
     },
     /// Step the clock to the selected source now (chronyc `makestep`).
@@ -258,16 +259,16 @@ pub enum CtlCommand {
         /// The source (as `tempora sources` names it, its address or IP).
         source: String,
     },
-    /// Stop polling NTP sources (chronyc `offline`).
+    /// Stop polling NTP and CSPTP sources (chronyc `offline`).
     #[command(after_help = examples::CTL_OFFLINE)]
     Offline {
-        /// The source; every NTP source without it.
+        /// The source; every NTP and CSPTP source without it.
         source: Option<String>,
     },
-    /// Poll NTP sources again (chronyc `online`).
+    /// Poll NTP and CSPTP sources again (chronyc `online`).
     #[command(after_help = examples::CTL_ONLINE)]
     Online {
-        /// The source; every NTP source without it.
+        /// The source; every NTP and CSPTP source without it.
         source: Option<String>,
     },
     /// The servo.

@@ -14,7 +14,7 @@ use crate::daemon_status::{fetch, print_json, signed, unsigned};
 struct Row {
     name: String,
     kind: String,
-    /// The selection state (or, for NTP, `offline` or `demobilized`).
+    /// The selection state (or `offline`, or for NTP `demobilized`).
     state: String,
     /// Why it is not selected, when it is not.
     reason: Option<String>,
@@ -89,6 +89,9 @@ fn row(s: &Status, src: &SourceStatus) -> Row {
         .iter()
         .find(|c| src.name.strip_prefix("csptp:") == Some(c.address.as_str()));
     if let Some(c) = csptp {
+        if c.offline {
+            r.state = "offline".into();
+        }
         (r.reach, r.poll, r.jitter_ns) = (Some(c.reach), Some(c.poll), c.jitter_ns);
     }
     let refclock = s

@@ -214,8 +214,24 @@ fn csptp_client_converges_on_tempora_server_and_bad_input_is_counted() {
 /// With `workers = 2` the server answers from its worker loops (their own
 /// SO_REUSEPORT sockets, the clock and data set the timing loop publishes):
 /// the client gets complete exchanges and the summed counters show them.
+/// `tempora ctl ARGS` against the client daemon: its reply.
+fn ctl(lab: &Lab, args: &[&str]) -> String {
+    let socket = lab.path("client.sock");
+    let mut all = vec!["ctl"];
+    all.extend_from_slice(args);
+    all.extend(["--socket", &socket]);
+    let out = lab.run(1, env!("CARGO_BIN_EXE_tempora"), &all);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "tempora {all:?}: {text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    text
+}
+
 #[test]
-fn csptp_server_workers_answer() {
+fn csptp_server_workers_answer_and_ctl_takes_the_source_offline() {
     if !available() {
         return;
     }
@@ -232,6 +248,62 @@ fn csptp_server_workers_answer() {
     eprintln!("worker counters: {c}");
     assert!(n(&c["follow_ups"]) >= 5, "{server}");
     assert_eq!(n(&c["follow_ups_lost"]), 0, "{server}");
+
+    // `tempora ctl offline`: no more requests; `tempora sources` says so.
+    let text = ctl(&lab, &["offline", "csptp:10.79.0.1:319"]);
+    assert!(
+        text.contains("0 NTP and 1 CSPTP sources taken offline"),
+        "{text}"
+    );
+    std::thread::sleep(Duration::from_millis(1500));
+    let before = lab.status("client").expect("status");
+    let source = &before["csptp_sources"][0];
+    assert_eq!(source["offline"], true, "{source}");
+    std::thread::sleep(Duration::from_secs(3));
+    let after = lab.status("client").expect("status");
+    assert_eq!(
+        after["csptp_sources"][0]["requests"], source["requests"],
+        "polled while offline: {after}"
+    );
+    let out = lab.run(
+        1,
+        env!("CARGO_BIN_EXE_tempora"),
+        &["sources", "--json", "--socket", &lab.path("client.sock")],
+    );
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).expect("sources --json");
+    let row = rows
+        .as_array()
+        .and_then(|r| r.iter().find(|r| r["name"] == "csptp:10.79.0.1:319"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(row["state"], "offline", "{rows}");
+    // A burst skips it; online polls again; an unknown name is refused.
+    let text = ctl(&lab, &["burst"]);
+    assert!(
+        text.contains("0 NTP and 0 CSPTP sources polled in a burst"),
+        "{text}"
+    );
+    let text = ctl(&lab, &["online", "10.79.0.1"]);
+    assert!(
+        text.contains("0 NTP and 1 CSPTP sources back online"),
+        "{text}"
+    );
+    let (s, _) = lab.wait_status("client", Duration::from_secs(10), |s| {
+        n(&s["csptp_sources"][0]["samples"]) >= n(&source["samples"]) + 3
+    });
+    let s = s.expect("no client status");
+    assert_eq!(s["csptp_sources"][0]["offline"], false, "{s}");
+    assert!(
+        n(&s["csptp_sources"][0]["samples"]) >= n(&source["samples"]) + 3,
+        "{s}"
+    );
+    let socket = lab.path("client.sock");
+    let out = lab.run(
+        1,
+        env!("CARGO_BIN_EXE_tempora"),
+        &["ctl", "offline", "csptp:10.79.0.9:319", "--socket", &socket],
+    );
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
 }
 
 /// Each daemon's |error_vs_system_ns| over `window`, sampled every 250 ms:

@@ -143,6 +143,9 @@ pub struct CsptpClient {
     pending: Option<Pending>,
     completed: Option<u16>,
     counters: ClientCounters,
+    /// Whether it polls (`tempora ctl offline` stops it, as chronyc's
+    /// `offline` stops an NTP source).
+    online: bool,
 }
 
 impl CsptpClient {
@@ -159,6 +162,7 @@ impl CsptpClient {
             pending: None,
             completed: None,
             counters: ClientCounters::default(),
+            online: true,
         }
     }
 
@@ -179,13 +183,44 @@ impl CsptpClient {
 
     /// When the client next wants [`CsptpClient::handle_timeout`] and
     /// [`CsptpClient::poll_request`]: the next request (of this burst, or
-    /// the next poll's), or the outstanding request's deadline if earlier.
-    pub fn poll_timeout(&self) -> Time {
-        let next = self.next_in_burst.unwrap_or(self.next_poll);
-        match self.pending {
-            Some(p) if p.deadline < next => p.deadline,
-            _ => next,
+    /// the next poll's), or the outstanding request's deadline if earlier;
+    /// offline, only that deadline (`None` without one).
+    pub fn poll_timeout(&self) -> Option<Time> {
+        let deadline = self.pending.map(|p| p.deadline);
+        if !self.online {
+            return deadline;
         }
+        let next = self.next_in_burst.unwrap_or(self.next_poll);
+        Some(deadline.map_or(next, |d| d.min(next)))
+    }
+
+    /// Whether the client polls.
+    pub fn is_online(&self) -> bool {
+        self.online
+    }
+
+    /// Stops polling, or starts again with a poll due at `now`. Offline,
+    /// the burst under way sends no more requests; the outstanding one is
+    /// still answered (or times out) and the burst's best sample given.
+    pub fn set_online(&mut self, online: bool, now: Time) {
+        if online && !self.online {
+            self.next_poll = now;
+        }
+        if !online {
+            self.burst_left = 0;
+            self.next_in_burst = None;
+        }
+        self.online = online;
+    }
+
+    /// Makes the next poll due at `now` (`tempora ctl burst`), unless the
+    /// client is offline or a burst is under way; returns whether it did.
+    pub fn poll_now(&mut self, now: Time) -> bool {
+        if !self.online || self.pending.is_some() || self.burst_left > 0 {
+            return false;
+        }
+        self.next_poll = self.next_poll.min(now);
+        true
     }
 
     /// Abandons the outstanding request if its deadline has passed. If it
@@ -227,6 +262,9 @@ impl CsptpClient {
         buf: &mut [u8],
     ) -> Result<Option<ClientRequest>, Error> {
         self.last_now = self.last_now.max(now);
+        if !self.online {
+            return Ok(None);
+        }
         let in_burst = self.next_in_burst.is_some_and(|t| t <= now);
         if !in_burst && now < self.next_poll {
             return Ok(None);

@@ -69,17 +69,28 @@ fn exchange(
     ds: &ServerDataSet,
     times: [Time; 4],
 ) -> (Vec<u8>, Option<Vec<u8>>, ClientOutcome) {
-    let [t1, t2, t3, t4] = times;
     let mut req = [0u8; message::MAX_LEN];
-    let r = client.poll_request(t1, &mut req).unwrap().unwrap();
+    let r = client.poll_request(times[0], &mut req).unwrap().unwrap();
     assert_eq!(r.len, message::REQUEST_LEN);
+    exchange_of(client, server, ds, &req[..r.len], r.sequence_id, times)
+}
+
+/// The rest of an exchange whose request `req` (`sequence_id`) was built.
+fn exchange_of(
+    client: &mut CsptpClient,
+    server: &CsptpServer,
+    ds: &ServerDataSet,
+    req: &[u8],
+    sequence_id: u16,
+    times: [Time; 4],
+) -> (Vec<u8>, Option<Vec<u8>>, ClientOutcome) {
+    let [t1, t2, t3, t4] = times;
     assert_eq!(
-        client.handle_transmit_timestamp(r.sequence_id, t1),
+        client.handle_transmit_timestamp(sequence_id, t1),
         ClientOutcome::Waiting
     );
     let mut reply = [0u8; message::MAX_LEN];
-    let ServerOutcome::Reply { len, follow_up } = server.handle(t2, &req[..r.len], ds, &mut reply)
-    else {
+    let ServerOutcome::Reply { len, follow_up } = server.handle(t2, req, ds, &mut reply) else {
         panic!("no reply")
     };
     let reply = reply[..len].to_vec();
@@ -252,19 +263,19 @@ fn status_only_when_asked() {
 fn polls_on_schedule_with_one_outstanding_request() {
     let mut client = CsptpClient::new(config(), t(0, 0));
     let mut buf = [0u8; 128];
-    assert_eq!(client.poll_timeout(), t(0, 0));
+    assert_eq!(client.poll_timeout(), Some(t(0, 0)));
     let first = client.poll_request(t(0, 0), &mut buf).unwrap().unwrap();
     assert_eq!(client.poll_request(t(0, 5), &mut buf).unwrap(), None);
     // The response deadline (1 s) and the next poll (1 s) coincide.
-    assert_eq!(client.poll_timeout(), t(1, 0));
+    assert_eq!(client.poll_timeout(), Some(t(1, 0)));
     client.set_poll_interval(Duration::from_secs(4));
     client.handle_timeout(t(1, 0));
     assert_eq!(client.counters().timeouts, 1);
     let second = client.poll_request(t(1, 0), &mut buf).unwrap().unwrap();
     assert_eq!(second.sequence_id, first.sequence_id + 1);
-    assert_eq!(client.poll_timeout(), t(2, 0));
+    assert_eq!(client.poll_timeout(), Some(t(2, 0)));
     client.handle_timeout(t(2, 0));
-    assert_eq!(client.poll_timeout(), t(5, 0));
+    assert_eq!(client.poll_timeout(), Some(t(5, 0)));
     assert!(matches!(
         client.poll_request(t(5, 0), &mut [0u8; 10]),
         Err(crate::wire::Error::BufferTooSmall { .. })
@@ -579,7 +590,7 @@ fn a_burst_reports_its_least_delay_exchange() {
     let (_, _, out) = exchange(&mut client, &server, &ds, cold);
     assert_eq!(out, ClientOutcome::Waiting);
     // The next request of the burst is due at once, not at the next poll.
-    assert!(client.poll_timeout() <= t(100, 0));
+    assert!(client.poll_timeout() <= Some(t(100, 0)));
     let mut buf = [0u8; message::MAX_LEN];
     let mut probe = client.clone();
     let r = probe
@@ -603,7 +614,7 @@ fn a_burst_reports_its_least_delay_exchange() {
     assert_eq!(client.counters().samples, 1);
     assert_eq!(client.counters().requests, 2);
     // Then nothing until the next poll.
-    assert_eq!(client.poll_timeout(), t(101, 0));
+    assert_eq!(client.poll_timeout(), Some(t(101, 0)));
     let next = client.poll_request(t(101, 0), &mut buf).unwrap().unwrap();
     assert!(next.first_of_burst);
 }
@@ -666,7 +677,7 @@ fn a_burst_with_its_first_exchange_lost_still_samples_in_its_poll() {
     let lost = client.poll_request(t(100, 0), &mut buf).unwrap().unwrap();
     assert!(lost.first_of_burst);
     // The lost request is given up before the next poll is due.
-    let given_up = client.poll_timeout();
+    let given_up = client.poll_timeout().unwrap();
     assert!(given_up < t(101, 0), "{given_up:?}");
     assert_eq!(client.handle_timeout(given_up), ClientOutcome::Waiting);
     let second = [
@@ -682,4 +693,60 @@ fn a_burst_with_its_first_exchange_lost_still_samples_in_its_poll() {
     assert_eq!(s.delay, Duration::from_micros(20));
     assert_eq!(client.counters().timeouts, 1);
     assert_eq!(client.counters().requests, 2);
+}
+
+#[test]
+fn offline_stops_polling_online_and_poll_now_poll_at_once() {
+    let mut client = CsptpClient::new(
+        CsptpClientConfig {
+            poll_interval: Duration::from_secs(64),
+            burst: 2,
+            ..config()
+        },
+        t(0, 0),
+    );
+    let server = CsptpServer::default();
+    let ds = utc_dataset();
+    let mut buf = [0u8; message::MAX_LEN];
+    // First request of a poll's burst out, then offline: the outstanding
+    // request still completes, the burst sends no second request, and
+    // its best sample comes out.
+    let ten = |s| [t(s, 0), t(s, 10), t(s, 20), t(s, 30)];
+    let (_, _, out) = {
+        let r = client.poll_request(t(0, 0), &mut buf).unwrap().unwrap();
+        assert!(r.first_of_burst);
+        client.set_online(false, t(0, 5));
+        assert!(!client.is_online());
+        // Only the outstanding request's deadline is wanted.
+        assert_eq!(client.poll_timeout(), Some(t(1, 0)));
+        exchange_of(
+            &mut client,
+            &server,
+            &ds,
+            &buf[..r.len],
+            r.sequence_id,
+            ten(0),
+        )
+    };
+    assert!(matches!(out, ClientOutcome::Sample(_)), "{out:?}");
+    assert_eq!(client.poll_timeout(), None);
+    assert_eq!(client.poll_request(t(500, 0), &mut buf).unwrap(), None);
+    assert!(!client.poll_now(t(500, 0)));
+    // Online again: a poll at once, then every 64 s.
+    client.set_online(true, t(600, 0));
+    assert_eq!(client.poll_timeout(), Some(t(600, 0)));
+    let r = client.poll_request(t(600, 0), &mut buf).unwrap().unwrap();
+    assert!(r.first_of_burst);
+    // A burst under way is not restarted by poll_now.
+    assert!(!client.poll_now(t(600, 1)));
+    client.handle_timeout(t(601, 0));
+    let r2 = client.poll_request(t(601, 0), &mut buf).unwrap().unwrap();
+    assert!(!r2.first_of_burst);
+    client.handle_timeout(t(602, 0));
+    assert_eq!(client.poll_timeout(), Some(t(664, 0)));
+    // poll_now: the next poll is due now, not in 62 s.
+    assert!(client.poll_now(t(602, 0)));
+    assert_eq!(client.poll_timeout(), Some(t(602, 0)));
+    let r3 = client.poll_request(t(602, 0), &mut buf).unwrap().unwrap();
+    assert!(r3.first_of_burst);
 }
