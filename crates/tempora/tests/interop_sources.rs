@@ -118,6 +118,18 @@ fn the_liar_is_outvoted_ptp_is_selected_and_ntp_takes_over_without_a_step() {
         "{text}"
     );
     let steps = s["steps"].as_u64().unwrap();
+    // The hand-over leaves two NTP sources 5 ms apart: the liar is left
+    // out of that vote once its samples were falsetickers 8 in a row
+    // (tempora_system's FALSETICKER_SAMPLES), which ten 1 s polls give.
+    let (s, _) = lab.wait_status("client", Duration::from_secs(20), |s| {
+        source(s, liar)["falseticker_run"].as_u64() >= Some(8)
+    });
+    let s = s.expect("no status");
+    assert!(
+        source(&s, liar)["falseticker_run"].as_u64() >= Some(8),
+        "the liar is not yet known to lie: {}",
+        serde_json::to_string_pretty(&s["sources"]).unwrap()
+    );
     // The grandmaster goes away: NTP (the honest server) takes over.
     lab.kill("gm");
     let killed = Instant::now();
