@@ -93,8 +93,9 @@ pub enum Command {
         ca_file: Option<std::path::PathBuf>,
         /// Speak NTPv5 (draft-ietf-ntp-ntpv5, as ntpd-rs does): the reply
         /// also shows the timescale, era and the versions the server
-        /// announces. Not with --nts yet.
-        #[arg(long, conflicts_with = "nts")]
+        /// announces. With --nts, key establishment asks for NTPv5 (next
+        /// protocol 0x8001) and fails if the server does not agree.
+        #[arg(long)]
         ntpv5: bool,
         /// With --ntpv5: the draft spoken, 8 (ntpd-rs 1.9) or 9 (ntpd-rs
         /// 2.0).
@@ -430,6 +431,8 @@ Examples:
   tempora query --nts time.cloudflare.com
   # NTPv5 (draft -09, as ntpd-rs 2.0 speaks it), asking for TAI
   tempora query --ntpv5 --draft 9 --timescale tai 192.0.2.1
+  # NTPv5 over NTS, with a private CA
+  tempora query --ntpv5 --nts --ca-file ca.pem ntp.example.net
   # Roughtime, the reply verified with the server's public key (base64 or hex)
   tempora query --roughtime --public-key KEY roughtime.example.net";
 

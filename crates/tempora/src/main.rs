@@ -167,14 +167,15 @@ fn main() -> ExitCode {
             if roughtime {
                 return query_roughtime::query(&servers, &public_key, &rt_version, json, timeout);
             }
-            if ntpv5 {
-                return query_v5::query_v5(&servers, json, timeout, draft, &timescale);
-            }
             let nts = nts.then_some(tempora_nts::client::KeOptions {
                 ca_file,
                 system_roots: true,
                 timeout,
             });
+            if ntpv5 {
+                let version = (draft, timescale.as_str());
+                return query_v5::query_v5(&servers, json, timeout, version, nts.as_ref());
+            }
             query::query(&servers, json, timeout, nts.as_ref())
         }
         Command::Daemon { config } => daemon(&config),

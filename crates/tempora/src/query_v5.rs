@@ -2,13 +2,22 @@
 //! NTPv5 exchange (draft-ietf-ntp-ntpv5 -08 or -09, "Client Operation")
 //! with each server, through the sans-IO [`V5Request`]: offset and delay in
 //! the timescale of the reply, stratum, leap, era, precision, root delay
-//! and dispersion, and the versions the server announces if it does.
+//! and dispersion, and the versions the server announces if it does. With
+//! `--nts`, key establishment first offers draft NTPv5 (next protocol
+//! 0x8001, as ntpd-rs does) and the exchange is NTS-protected
+//! ([`NtsV5Request`], RFC 8915 §5.7 over the draft's extension fields).
 
+use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration as StdDuration;
 
 use serde_json::json;
+use tempora_ntp::nts::NtsError;
+use tempora_ntp::nts::v5::{NtsParams, NtsV5Request, V5Params};
 use tempora_ntp::v5::{Draft, Timescale, V5Reply, V5Request};
+use tempora_ntp::wire::ntske::NextProtocol;
+use tempora_nts::KE_PORT;
+use tempora_nts::client::{Association, KeOptions, key_exchange_for};
 
 use crate::query::{exchange, leap_name, report, resolve};
 
@@ -30,22 +39,89 @@ fn timescale_of(name: &str) -> Result<Timescale, String> {
     }
 }
 
-/// One NTPv5 exchange with `server`: its address and the reply's fields.
+/// Key establishment with `server` (HOST or HOST:PORT, port 4460 by
+/// default) for draft NTPv5 only; then the NTP server's address.
+fn nts_associate(server: &str, opts: &KeOptions) -> Result<(SocketAddr, Association), String> {
+    let (host, port) = tempora_nts::split_host_port(server, KE_PORT);
+    let association = key_exchange_for(&host, port, opts, &[NextProtocol::DraftNtpv5])
+        .map_err(|e| format!("{server}: {e}"))?;
+    if association.protocol != NextProtocol::DraftNtpv5 {
+        return Err(format!("{server}: NTS-KE agreed on no NTPv5"));
+    }
+    Ok((resolve(&association.ntp_server())?, association))
+}
+
+/// One NTPv5 exchange with `addr`, NTS-protected under `nts`: replies
+/// that do not authenticate are ignored while the wait lasts.
+fn exchange_nts<'p>(
+    addr: SocketAddr,
+    timeout: StdDuration,
+    v5: V5Params,
+    nts: &Association,
+    reply: &'p mut Vec<u8>,
+) -> Result<V5Reply<'p>, String> {
+    let cookie = nts.cookies.first().ok_or("no NTS cookie")?;
+    let params = NtsParams {
+        uid: rand::random(),
+        cookie,
+        placeholders: 0,
+        c2s: &nts.keys.c2s,
+        nonce: rand::random(),
+    };
+    let mut out = [0u8; 1280];
+    let (request, len) =
+        NtsV5Request::new(v5, &params, &mut out).map_err(|e| format!("NTS request: {e:?}"))?;
+    let bytes = out.get(..len).unwrap_or_default();
+    let mut plain = [0u8; 2048];
+    let (data, t1, t4) = exchange(addr, timeout, bytes, |data| {
+        match request.open(data, &nts.keys.s2c, &mut [0u8; 2048], |_| {}) {
+            Ok(_) => Ok(true),
+            Err(NtsError::Nak) => Err(format!("{addr}: NTS NAK")),
+            Err(_) => Ok(false),
+        }
+    })?;
+    *reply = data;
+    request
+        .complete(reply, t1, t4, &nts.keys.s2c, &mut plain, |_| {})
+        .map_err(|e| format!("{addr}: {e:?}"))
+}
+
+/// One NTPv5 exchange with `server` (NTS-protected with `nts`): its
+/// address and the reply's fields.
 fn ask(
     server: &str,
     timeout: StdDuration,
     draft: Draft,
     timescale: Timescale,
+    nts: Option<&KeOptions>,
 ) -> Result<serde_json::Value, String> {
-    let addr = resolve(server)?;
-    let mut out = [0u8; 256];
-    let (request, len) = V5Request::new(rand::random(), draft, timescale, None, &mut out)
-        .map_err(|e| format!("request: {e:?}"))?;
-    let bytes = out.get(..len).unwrap_or_default();
-    let (data, t1, t4) = exchange(addr, timeout, bytes, |_| Ok(true))?;
-    let reply: V5Reply<'_> = request
-        .complete(&data, t1, t4)
-        .map_err(|e| format!("{addr}: {e}"))?;
+    let v5 = V5Params {
+        cookie: rand::random(),
+        draft,
+        timescale,
+        chunk: None,
+    };
+    let mut data = Vec::new();
+    let (addr, reply) = match nts {
+        Some(opts) => {
+            let (addr, association) = nts_associate(server, opts)?;
+            let reply = exchange_nts(addr, timeout, v5, &association, &mut data)?;
+            (addr, reply)
+        }
+        None => {
+            let addr = resolve(server)?;
+            let mut out = [0u8; 256];
+            let (request, len) = V5Request::new(v5.cookie, draft, timescale, None, &mut out)
+                .map_err(|e| format!("request: {e:?}"))?;
+            let bytes = out.get(..len).unwrap_or_default();
+            let (d, t1, t4) = exchange(addr, timeout, bytes, |_| Ok(true))?;
+            data = d;
+            let reply: V5Reply<'_> = request
+                .complete(&data, t1, t4)
+                .map_err(|e| format!("{addr}: {e}"))?;
+            (addr, reply)
+        }
+    };
     let s = reply.sample;
     let secs = |d: tempora_clock::Duration| d.as_secs_f64();
     let versions: Option<Vec<u8>> = reply
@@ -67,14 +143,15 @@ fn ask(
         "timescale": reply.timescale.to_string(),
         "era": reply.era,
         "server_versions": versions,
+        "nts": nts.is_some(),
     }))
 }
 
 /// One line of text for a reply.
 fn line(v: &serde_json::Value) -> String {
     format!(
-        "{} ({}): offset {:+.6} s, delay {:.6} s, stratum {}, leap {}, NTPv5 {} timescale {} era {}, \
-         precision 2^{} s, root delay {:.6} s, root dispersion {:.6} s",
+        "{} ({}): offset {:+.6} s, delay {:.6} s, stratum {}, leap {}, NTPv5 {}{} timescale {} \
+         era {}, precision 2^{} s, root delay {:.6} s, root dispersion {:.6} s",
         v["server"].as_str().unwrap_or(""),
         v["address"].as_str().unwrap_or(""),
         v["offset_s"].as_f64().unwrap_or(f64::NAN),
@@ -82,6 +159,7 @@ fn line(v: &serde_json::Value) -> String {
         v["stratum"],
         v["leap"].as_str().unwrap_or(""),
         v["draft"].as_str().unwrap_or(""),
+        if v["nts"] == true { " NTS" } else { "" },
         v["timescale"].as_str().unwrap_or(""),
         v["era"],
         v["precision_log2_s"],
@@ -90,14 +168,14 @@ fn line(v: &serde_json::Value) -> String {
     )
 }
 
-/// Runs the queries; exit status 0 if every server answered, 1 otherwise,
-/// 2 for a bad `--draft` or `--timescale`.
+/// Runs the queries (NTS-protected with `nts`); exit status 0 if every
+/// server answered, 1 otherwise, 2 for a bad `--draft` or `--timescale`.
 pub fn query_v5(
     servers: &[String],
     json_out: bool,
     timeout: StdDuration,
-    draft: u8,
-    timescale: &str,
+    (draft, timescale): (u8, &str),
+    nts: Option<&KeOptions>,
 ) -> ExitCode {
     let (draft, timescale) = match (draft_of(draft), timescale_of(timescale)) {
         (Ok(d), Ok(t)) => (d, t),
@@ -107,7 +185,7 @@ pub fn query_v5(
         }
     };
     report(servers, json_out, |server| {
-        let v = ask(server, timeout, draft, timescale)?;
+        let v = ask(server, timeout, draft, timescale, nts)?;
         let text = line(&v);
         Ok((v, text))
     })
