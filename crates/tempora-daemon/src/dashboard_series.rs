@@ -8,7 +8,8 @@
 //!   PHC: its offset from its target and its frequency adjustment;
 //! - one series per source under the name `tempora status` gives it
 //!   (`ptp:port1`, `ntp:ADDRESS`, `csptp:...`, `refclock:...`): its offset
-//!   and delay, and the servo's frequency while it is the system peer.
+//!   and delay, and the frequency its own samples ask for (the system
+//!   process's `source_frequency`, whether it is the system peer or not).
 //!   Without a system process (PTP alone) each port in SLAVE or
 //!   UNCALIBRATED state is such a source, `ptp:portN`.
 
@@ -47,12 +48,11 @@ pub fn samples(status: &Status) -> Vec<(String, Sample)> {
         }));
     } else {
         out.extend(status.sources.iter().map(|s| {
-            let peer = status.selected_source.as_deref() == Some(s.name.as_str());
             (
                 s.name.clone(),
                 Sample {
                     offset_ns: s.offset_ns,
-                    frequency_ppb: peer.then_some(status.frequency_ppb),
+                    frequency_ppb: s.frequency_ppb,
                     delay_ns: s.delay_ns,
                 },
             )
@@ -103,6 +103,8 @@ mod tests {
             selection: "candidate".into(),
             offset_ns: Some(offset),
             delay_ns: Some(offset * 10.0),
+            frequency_ppb: Some(offset * -100.0),
+            frequency_sigma_ppb: Some(1.0),
             falseticker_run: 0,
             delay_rejected: 0,
             options: SourceOptionsStatus::default(),
@@ -145,9 +147,9 @@ mod tests {
         assert_eq!(got[0].1.delay_ns, Some(70.0));
         assert_eq!(got[1].1.offset_ns, Some(3.0));
         assert_eq!(got[1].1.frequency_ppb, Some(-4.0));
-        // The servo's frequency belongs to the system peer only.
-        assert_eq!(got[2].1.frequency_ppb, None);
-        assert_eq!(got[3].1.frequency_ppb, Some(-12345.5));
+        // Each source has its own frequency, the system peer too.
+        assert_eq!(got[2].1.frequency_ppb, Some(-500.0));
+        assert_eq!(got[3].1.frequency_ppb, Some(-700.0));
         // No system peer: the clock follows nothing.
         s.selected_source = None;
         assert_eq!(samples(&s)[0].1.offset_ns, None);

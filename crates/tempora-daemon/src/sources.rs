@@ -90,12 +90,15 @@ pub fn source_status(system: &SystemProcess, name: String, id: SourceId) -> Sour
     let report = system.report(id);
     let o = system.options(id).unwrap_or_default();
     let last = system.last_measurement(id);
+    let frequency = system.source_frequency(id);
     SourceStatus {
         name,
         kind: system.kind(id).map_or("unknown", kind_name).into(),
         selection: report.state.name().into(),
         offset_ns: last.map(|m| m.offset.as_nanos_f64()),
         delay_ns: last.map(|m| m.delay.as_nanos_f64()),
+        frequency_ppb: frequency.map(|f| f.ppb),
+        frequency_sigma_ppb: frequency.map(|f| f.sigma_ppb),
         falseticker_run: report.falseticker_run,
         delay_rejected: report.delay_rejected,
         options: SourceOptionsStatus {

@@ -313,6 +313,15 @@ pub struct SourceStatus {
     pub offset_ns: Option<f64>,
     /// Its round-trip delay, ns.
     pub delay_ns: Option<f64>,
+    /// The clock's frequency error as its own samples (the last 16) see
+    /// it, ppb with the sign of the servo's adjustment (chrony's
+    /// `sourcestats` Freq); absent until they tell.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frequency_ppb: Option<f64>,
+    /// The standard error of `frequency_ppb`, ppb (`sourcestats`' Freq
+    /// Skew).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frequency_sigma_ppb: Option<f64>,
     /// Its own samples found falsetickers in a row.
     pub falseticker_run: u32,
     /// Measurements ignored for a delay beyond `max-delay`.

@@ -47,8 +47,9 @@ pub mod wander;
 pub use holdover::{Holdover, HoldoverState, HoldoverStatus};
 pub use options::SourceOptions;
 pub use process::{
-    Action, Estimate, Measurement, RawSample, SelectionState, SourceId, SourceKind, SourceReport,
-    SourceUpdate, Stage, StepRefused, SystemConfig, SystemProcess, Tracking, carry_out,
+    Action, Estimate, Measurement, RawSample, SelectionState, SourceFrequency, SourceId,
+    SourceKind, SourceReport, SourceUpdate, Stage, StepRefused, SystemConfig, SystemProcess,
+    Tracking, carry_out,
 };
 pub use quality::{DegradedClass, ServedQuality, served_quality};
 pub use reference::ReferenceKind;

@@ -359,3 +359,26 @@ fn makestep_steps_by_the_system_peers_offset_and_needs_one() {
         Err(tempora_system::StepRefused::NoSystemPeer)
     );
 }
+
+#[test]
+fn each_source_has_its_own_frequency_estimate() {
+    // The clock runs 10 ppm fast (servo adjustment −10,000 ppb cancels
+    // it); the second source's time runs 2 ppm slow besides, so it asks
+    // for 2,000 ppb more; the third has two samples only.
+    let (mut p, [a, b, c]) = three();
+    for i in 0..8 {
+        let t = 16.0 * f64::from(i);
+        let wobble = if i % 2 == 0 { 0.5 } else { -0.5 };
+        p.handle_update(at(t), a, update(t, truth(t) + wobble, 40.0, 8, 16));
+        p.handle_update(at(t), b, update(t, truth(t) - 2.0 * t, 40.0, 8, 16));
+        if i < 2 {
+            p.handle_update(at(t), c, update(t, truth(t), 40.0, 8, 16));
+        }
+    }
+    let fa = p.source_frequency(a).expect("a's frequency");
+    let fb = p.source_frequency(b).expect("b's frequency");
+    assert!((fa.ppb + 10_000.0).abs() < 10.0, "{fa:?}");
+    assert!((fb.ppb + 12_000.0).abs() < 10.0, "{fb:?}");
+    assert!(fa.sigma_ppb > 0.0 && fa.sigma_ppb < 100.0, "{fa:?}");
+    assert_eq!(p.source_frequency(c), None);
+}

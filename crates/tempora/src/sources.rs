@@ -24,6 +24,10 @@ struct Row {
     offset_ns: Option<f64>,
     delay_ns: Option<f64>,
     jitter_ns: Option<f64>,
+    /// The frequency its own samples ask for, and its standard error, ppb
+    /// (chrony's `sourcestats` Freq and Freq Skew).
+    frequency_ppb: Option<f64>,
+    frequency_sigma_ppb: Option<f64>,
 }
 
 /// Why a source in `state` is not the system peer, in words.
@@ -72,6 +76,8 @@ fn row(s: &Status, src: &SourceStatus) -> Row {
         offset_ns: src.offset_ns,
         delay_ns: src.delay_ns,
         jitter_ns: None,
+        frequency_ppb: src.frequency_ppb,
+        frequency_sigma_ppb: src.frequency_sigma_ppb,
     };
     let ntp = s
         .ntp_sources
@@ -136,6 +142,8 @@ fn rows(s: &Status) -> Vec<Row> {
                 offset_ns: slave.then_some(-s.offset_from_master_ns),
                 delay_ns: slave.then_some(2.0 * s.mean_path_delay_ns),
                 jitter_ns: None,
+                frequency_ppb: None,
+                frequency_sigma_ppb: None,
             }
         }));
     }
@@ -155,6 +163,8 @@ fn rows(s: &Status) -> Vec<Row> {
             offset_ns: r.offset_s.map(|o| o * 1e9),
             delay_ns: r.rtt_s.map(|d| d * 1e9),
             jitter_ns: r.radius_s.map(|d| d * 1e9),
+            frequency_ppb: None,
+            frequency_sigma_ppb: None,
         });
     }
     rows
@@ -172,19 +182,21 @@ fn to_json(r: &Row) -> Value {
         "offset_ns": r.offset_ns,
         "delay_ns": r.delay_ns,
         "jitter_ns": r.jitter_ns,
+        "frequency_ppb": r.frequency_ppb,
+        "frequency_sigma_ppb": r.frequency_sigma_ppb,
     })
 }
 
 /// The table's lines: a header, a line per row and its reason.
 fn lines(rows: &[Row]) -> Vec<String> {
     let mut out = vec![format!(
-        "  {:<9} {:<30} {:<12} {:>5} {:>3} {:>4} {:>10} {:>10} {:>10}",
-        "Kind", "Name", "State", "Reach", "St", "Poll", "Offset", "Delay", "Jitter"
+        "  {:<9} {:<30} {:<12} {:>5} {:>3} {:>4} {:>10} {:>10} {:>10} {:>11}",
+        "Kind", "Name", "State", "Reach", "St", "Poll", "Offset", "Delay", "Jitter", "Freq"
     )];
     let opt = |v: Option<String>| v.unwrap_or_else(|| "-".into());
     for r in rows {
         out.push(format!(
-            "{} {:<9} {:<30} {:<12} {:>5} {:>3} {:>4} {:>10} {:>10} {:>10}",
+            "{} {:<9} {:<30} {:<12} {:>5} {:>3} {:>4} {:>10} {:>10} {:>10} {:>11}",
             mark(&r.state),
             r.kind,
             r.name,
@@ -195,6 +207,7 @@ fn lines(rows: &[Row]) -> Vec<String> {
             signed(r.offset_ns),
             unsigned(r.delay_ns),
             unsigned(r.jitter_ns),
+            opt(r.frequency_ppb.map(|f| format!("{f:+.1}ppb"))),
         ));
         if let Some(why) = &r.reason {
             out.push(format!("    {why}"));

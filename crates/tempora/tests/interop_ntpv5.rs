@@ -654,3 +654,52 @@ fn tempora_query_ntpv5_nts_against_ntpd_rs_and_tempora() {
     );
     assert_eq!(out.status.code(), Some(1), "{out:?}");
 }
+
+/// NTPv5 on the NTP server's worker threads (`workers = 2`): an NTPv5
+/// query in UTC, one in TAI (the workers' snapshot carries TAI − UTC) and
+/// one over NTS are answered as the timing loop answers them, and the
+/// server's counters (summed over the workers) count them.
+#[test]
+fn tempora_server_workers_answer_ntpv5_in_tai_and_over_nts() {
+    if !is_root() {
+        assert!(!in_ci(), "this test needs root");
+        eprintln!("skipped: needs root");
+        return;
+    }
+    let mut lab = Lab::chain("v5w", 2);
+    let (ca, cert, key) = lab.pki("10.79.0.1");
+    let keys = lab.path("nts-keys");
+    lab.tempora(
+        "server",
+        0,
+        &format!(
+            "{TEMPORA_SERVER}workers = 2\n\n[nts-ke-server]\nlisten = [\"10.79.0.1:4460\"]\n\
+             certificate-chain = \"{cert}\"\nprivate-key = \"{key}\"\nkey-file = \"{keys}\"\n"
+        ),
+    );
+    std::thread::sleep(Duration::from_secs(2));
+    for (args, timescale, expected) in [
+        (vec!["10.79.0.1"], "UTC", 0.0),
+        (vec!["--timescale", "tai", "10.79.0.1"], "TAI", 37.0),
+        (vec!["--nts", "--ca-file", &ca, "10.79.0.1"], "UTC", 0.0),
+    ] {
+        let mut all = vec!["query", "--json", "--ntpv5"];
+        all.extend(args.iter().copied());
+        let out = lab.run(1, env!("CARGO_BIN_EXE_tempora"), &all);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!("{e}: {}", String::from_utf8_lossy(&out.stderr));
+        });
+        eprintln!("{args:?} against 2 workers: {v}");
+        let r = &v[0];
+        assert_eq!(out.status.code(), Some(0), "{v}");
+        assert_eq!(r["version"], 5, "{r}");
+        assert_eq!(r["timescale"], timescale, "{r}");
+        let offset = r["offset_s"].as_f64().unwrap();
+        assert!((offset - expected).abs() < 1e-3, "{r}");
+    }
+    let s = lab.status("server").expect("server status");
+    let served = &s["ntp_server"];
+    eprintln!("server counters: {served}");
+    assert!(served["v5_replied"].as_u64().unwrap_or(0) >= 3, "{served}");
+    assert!(served["nts_replies"].as_u64().unwrap_or(0) >= 1, "{served}");
+}

@@ -270,6 +270,16 @@ impl SelectionState {
     }
 }
 
+/// A source's own frequency estimate ([`SystemProcess::source_frequency`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SourceFrequency {
+    /// The frequency correction its samples ask for, ppb (the sign of the
+    /// servo's frequency adjustment).
+    pub ppb: f64,
+    /// Its standard error, ppb.
+    pub sigma_ppb: f64,
+}
+
 /// What the selection made of a source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct SourceReport {
@@ -431,6 +441,26 @@ impl SystemProcess {
     /// options' corrections), until a step or reset voids it.
     pub fn last_measurement(&self, id: SourceId) -> Option<Measurement> {
         self.entry(id).and_then(|e| e.last)
+    }
+
+    /// Source `id`'s own estimate of the clock's frequency error, as
+    /// chrony's `sourcestats` shows a source's frequency: the weighted
+    /// least-squares slope of its samples (the last 16) in the oscillator's
+    /// frame, in ppb with the sign of the servo's frequency adjustment (the
+    /// correction this source alone asks for), and its standard error.
+    /// `None` with fewer than three samples or a slope they cannot tell
+    /// (a standard error of 20 ppm or more).
+    pub fn source_frequency(&self, id: SourceId) -> Option<SourceFrequency> {
+        let e = self.entry(id)?;
+        if e.history.len() < 3 {
+            return None;
+        }
+        let g = fit::group(&e.history)?;
+        let f = fit::pooled(core::iter::once((g, e.history.as_slice())))?;
+        (f.slope_sigma < TRUSTED_PPB).then_some(SourceFrequency {
+            ppb: f.slope,
+            sigma_ppb: f.slope_sigma,
+        })
     }
 
     /// What the selection made of source `id`.

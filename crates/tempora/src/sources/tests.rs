@@ -14,7 +14,7 @@ fn status(extra: &str) -> Status {
 fn source(name: &str, kind: &str, selection: &str) -> String {
     format!(
         r#"{{"name":"{name}","kind":"{kind}","selection":"{selection}","offset_ns":1000.0,
-        "delay_ns":2000.0,"falseticker_run":0,"delay_rejected":0,"options":{{"prefer":false,
+        "delay_ns":2000.0,"frequency_ppb":-213.25,"frequency_sigma_ppb":4.5,"falseticker_run":0,"delay_rejected":0,"options":{{"prefer":false,
         "noselect":false,"trust":false,"require":false,"offset_ns":0.0,"asymmetry_ns":0.0}}}}"#
     )
 }
@@ -48,6 +48,9 @@ fn the_selection_is_joined_with_each_kinds_details() {
     assert!(text.contains("? ntp       ntp:192.0.2.1:123"), "{text}");
     assert!(text.contains("177"), "reach in octal: {text}");
     assert_eq!(to_json(&rows[1])["reach"], 127);
+    // Each source's own frequency (chrony's sourcestats).
+    assert!(text.contains("  -213.2ppb"), "{text}");
+    assert_eq!(to_json(&rows[0])["frequency_sigma_ppb"], 4.5);
 }
 
 #[test]
