@@ -64,6 +64,7 @@ mod prometheus_conventions;
 mod prometheus_gauge;
 mod prometheus_ntp;
 pub mod prometheus_roughtime;
+mod prometheus_selection;
 pub mod prometheus_served;
 pub mod refclock;
 pub mod refclock_event;

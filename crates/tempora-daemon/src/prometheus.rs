@@ -29,6 +29,7 @@ pub fn render(status: &Status) -> String {
     if let Some(k) = &status.nts_ke {
         nts_ke_counters(&mut out, k);
     }
+    crate::prometheus_selection::render(&mut out, &status.sources);
     crate::prometheus_ntp::ntp_sources(&mut out, &status.ntp_sources);
     csptp_sources(&mut out, status);
     if let Some(s) = &status.csptp_server {

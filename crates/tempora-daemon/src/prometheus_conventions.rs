@@ -79,8 +79,8 @@ fn problems(text: &str) -> Vec<String> {
     out
 }
 
-/// The sample status with every optional section filled: NTP sources (one
-/// on the NTPv5 draft), NTS-KE counters, system clock synchronisation and
+/// The sample status with every optional section filled: the selection's
+/// sources, NTP sources (one on the NTPv5 draft), NTS-KE counters, system clock synchronisation and
 /// a port with authentication failures.
 fn full_status() -> Status {
     let mut s = crate::status::tests::sample();
@@ -94,6 +94,18 @@ fn full_status() -> Status {
         source(""),
         source(r#","ntp_version":5,"draft":"draft-ietf-ntp-ntpv5-08""#),
     ];
+    s.sources = vec![crate::status::SourceStatus {
+        name: "ntp:192.0.2.1:123".into(),
+        kind: "ntp".into(),
+        selection: "selected".into(),
+        offset_ns: Some(1500.0),
+        delay_ns: Some(300.0),
+        frequency_ppb: Some(-12.5),
+        frequency_sigma_ppb: Some(2.0),
+        falseticker_run: 0,
+        delay_rejected: 0,
+        options: Default::default(),
+    }];
     s.nts_ke = Some(NtsKeStatus::default());
     s.system_clock_offset_ns = Some(-250.0);
     s.system_clock_frequency_ppb = Some(12.5);
