@@ -788,14 +788,15 @@ impl Checker<'_> {
                     ),
                 ));
             }
-            if !crate::ntpv5::DRAFTS.contains(&s.draft) {
-                return Err(self.at_value(
-                    &at("draft"),
-                    format!(
-                        "`draft` = {} is not an NTPv5 draft spoken here: 8 (draft-ietf-ntp-ntpv5-08) or 9 (-09)",
-                        s.draft
-                    ),
-                ));
+            if let crate::NtpDraftSetting::Draft(d) = s.draft {
+                if !crate::ntpv5::DRAFTS.contains(&d) {
+                    return Err(self.at_value(
+                        &at("draft"),
+                        format!(
+                            "`draft` = {d} is not an NTPv5 draft spoken here: 8 (draft-ietf-ntp-ntpv5-08), 9 (-09) or \"auto\""
+                        ),
+                    ));
+                }
             }
             if s.xleave && s.version != NtpVersionSetting::V4 {
                 return Err(self.at_key(

@@ -75,7 +75,7 @@ pub use csptp::{
 };
 pub use duration::{DurationError, UNITS, format_duration, parse_duration};
 pub use error::ConfigError;
-pub use ntpv5::{NtpTimescaleSetting, NtpVersionSetting, default_server_versions};
+pub use ntpv5::{NtpDraftSetting, NtpTimescaleSetting, NtpVersionSetting, default_server_versions};
 pub use ptp4l::{from_ptp4l, from_ptp4l_with_interfaces};
 pub use refclock::{
     DEFAULT_GPSD_ADDRESS, PhcTimescaleSetting, PpsEdgeSetting, RefclockDriver, RefclockSettings,
@@ -984,13 +984,11 @@ pub struct NtpSourceSettings {
     /// `timescale` (default UTC): the timescale NTPv5 requests ask for.
     #[serde(default, skip_serializing_if = "NtpTimescaleSetting::is_default")]
     pub timescale: NtpTimescaleSetting,
-    /// `draft` (default 8): the NTPv5 draft spoken (draft-ietf-ntp-ntpv5-08
-    /// or -09); client and server must speak the same.
-    #[serde(
-        default = "ntpv5::default_draft",
-        skip_serializing_if = "ntpv5::is_default_draft"
-    )]
-    pub draft: u8,
+    /// `draft` (default `"auto"`): the NTPv5 draft spoken
+    /// (draft-ietf-ntp-ntpv5-08 or -09), or found by trying; client and
+    /// server must speak the same.
+    #[serde(default, skip_serializing_if = "NtpDraftSetting::is_default")]
+    pub draft: NtpDraftSetting,
 }
 
 fn is_server(k: &NtpSourceKind) -> bool {

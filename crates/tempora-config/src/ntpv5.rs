@@ -138,15 +138,76 @@ impl NtpTimescaleSetting {
 /// The NTPv5 drafts a client can speak (`[[ntp-source]] draft`).
 pub const DRAFTS: [u8; 2] = [8, 9];
 
-/// The draft a client speaks by default: -08, that of ntpd-rs 1.9, the
-/// release on crates.io.
-pub(crate) fn default_draft() -> u8 {
-    8
+/// The NTPv5 draft an `[[ntp-source]]` speaks (`draft`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum NtpDraftSetting {
+    /// `"auto"` (the default): found by trying, -08 first (ntpd-rs 1.9,
+    /// the release on crates.io), then -09; kept once answered.
+    #[default]
+    Auto,
+    /// `8` or `9`: that draft only (checked against [`DRAFTS`]).
+    Draft(u8),
 }
 
-/// Whether `d` is the default draft.
-pub(crate) fn is_default_draft(d: &u8) -> bool {
-    *d == default_draft()
+impl NtpDraftSetting {
+    /// Whether this is the default (`"auto"`).
+    pub(crate) fn is_default(&self) -> bool {
+        *self == NtpDraftSetting::Auto
+    }
+}
+
+impl fmt::Display for NtpDraftSetting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NtpDraftSetting::Auto => f.write_str("auto"),
+            NtpDraftSetting::Draft(d) => write!(f, "{d}"),
+        }
+    }
+}
+
+/// The message for a `draft` that is neither a number nor `"auto"`.
+const DRAFT_EXPECTED: &str = "expected 8, 9 or \"auto\"";
+
+struct DraftVisitor;
+
+impl Visitor<'_> for DraftVisitor {
+    type Value = NtpDraftSetting;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(DRAFT_EXPECTED)
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        u8::try_from(v)
+            .map(NtpDraftSetting::Draft)
+            .map_err(|_| E::custom(format_args!("{v} is not an NTPv5 draft; {DRAFT_EXPECTED}")))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        self.visit_i64(i64::try_from(v).unwrap_or(i64::MAX))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        match v {
+            "auto" => Ok(NtpDraftSetting::Auto),
+            _ => Err(E::custom(format_args!("\"{v}\": {DRAFT_EXPECTED}"))),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for NtpDraftSetting {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(DraftVisitor)
+    }
+}
+
+impl Serialize for NtpDraftSetting {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            NtpDraftSetting::Auto => s.serialize_str("auto"),
+            NtpDraftSetting::Draft(d) => s.serialize_u8(*d),
+        }
+    }
 }
 
 /// The versions an `[ntp-server]` answers by default: NTPv4 (and the

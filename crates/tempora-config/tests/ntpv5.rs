@@ -63,12 +63,25 @@ fn bad_source_versions_are_errors_at_the_value() {
 }
 
 #[test]
-fn draft_is_8_or_9_and_nts_works_with_v5() {
-    assert_eq!(source("").unwrap().ntp_sources[0].draft, 8);
+fn draft_is_8_9_or_auto_and_nts_works_with_v5() {
+    use tempora_config::NtpDraftSetting;
+    assert_eq!(
+        source("").unwrap().ntp_sources[0].draft,
+        NtpDraftSetting::Auto
+    );
     assert_eq!(
         source("version = 5\ndraft = 9\n").unwrap().ntp_sources[0].draft,
-        9
+        NtpDraftSetting::Draft(9)
     );
+    assert_eq!(
+        source("version = 5\ndraft = \"auto\"\n")
+            .unwrap()
+            .ntp_sources[0]
+            .draft,
+        NtpDraftSetting::Auto
+    );
+    let e = source("version = 5\ndraft = \"latest\"\n").unwrap_err();
+    assert!(e.contains("expected 8, 9 or \"auto\""), "{e}");
     let e = source("version = 5\ndraft = 7\n").unwrap_err();
     assert!(
         e.contains("`draft` = 7 is not an NTPv5 draft spoken here"),

@@ -103,7 +103,7 @@ mod tests {
             max_delay: None,
             version: Default::default(),
             timescale: Default::default(),
-            draft: 8,
+            draft: tempora_config::NtpDraftSetting::Auto,
         }
     }
 

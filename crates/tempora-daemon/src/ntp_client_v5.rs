@@ -13,12 +13,12 @@
 use std::net::SocketAddr;
 
 use tempora_clock::{Duration, Time};
-use tempora_config::{NtpSourceSettings, NtpTimescaleSetting, NtpVersionSetting};
+use tempora_config::{NtpDraftSetting, NtpSourceSettings, NtpTimescaleSetting, NtpVersionSetting};
 use tempora_ntp::client::source::ReplyOutcome;
 use tempora_ntp::exchange::{ReplyError, Sample};
 use tempora_ntp::v5::{
-    BloomFilter, Draft, Negotiation, RefId120, RemoteFilter, Timescale, UpgradeSignal, V5Request,
-    VersionSetting, Wire,
+    BloomFilter, Draft, DraftSetting, Negotiation, RefId120, RemoteFilter, Timescale,
+    UpgradeSignal, V5Request, VersionSetting, Wire,
 };
 use tempora_ntp::wire::{HEADER_LEN, Packet};
 use tempora_system::{SourceId, SystemProcess};
@@ -34,7 +34,6 @@ const REFERENCE_TIMESTAMP: core::ops::Range<usize> = 16..24;
 #[derive(Debug, Clone)]
 pub struct V5Source {
     negotiation: Negotiation,
-    draft: Draft,
     timescale: Timescale,
     /// The NTPv5 request in flight, if the last request was one.
     request: Option<V5Request>,
@@ -82,12 +81,7 @@ impl V5Source {
             NtpVersionSetting::Auto => VersionSetting::Auto,
         };
         Some(V5Source {
-            negotiation: Negotiation::new(setting),
-            draft: if settings.draft == 9 {
-                Draft::Draft09
-            } else {
-                Draft::Draft08
-            },
+            negotiation: Negotiation::with_drafts(setting, draft_setting(settings.draft)),
             timescale: match settings.timescale {
                 NtpTimescaleSetting::Utc => Timescale::Utc,
                 NtpTimescaleSetting::Tai => Timescale::Tai,
@@ -104,9 +98,10 @@ impl V5Source {
         self.negotiation.version()
     }
 
-    /// The draft spoken.
+    /// The draft spoken (with `draft = "auto"`, the one tried now until a
+    /// reply confirms it).
     pub fn draft(&self) -> Draft {
-        self.draft
+        self.negotiation.draft()
     }
 
     /// The server's whole Bloom filter, once assembled.
@@ -144,7 +139,7 @@ impl V5Source {
         if wire == Wire::V5 {
             let chunk = Some(self.filter.next_chunk());
             let (request, len) =
-                V5Request::new(cookie, self.draft, self.timescale, chunk, out).ok()?;
+                V5Request::new(cookie, self.draft(), self.timescale, chunk, out).ok()?;
             self.request = Some(request);
             return Some(len);
         }
@@ -216,6 +211,15 @@ impl V5Source {
                 self.negotiation.v5_reply();
             }
         }
+    }
+}
+
+/// The core's draft setting of `[[ntp-source]] draft`.
+fn draft_setting(d: NtpDraftSetting) -> DraftSetting {
+    match d {
+        NtpDraftSetting::Auto => DraftSetting::Auto,
+        NtpDraftSetting::Draft(9) => DraftSetting::Fixed(Draft::Draft09),
+        NtpDraftSetting::Draft(_) => DraftSetting::Fixed(Draft::Draft08),
     }
 }
 

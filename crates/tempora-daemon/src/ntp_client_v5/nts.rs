@@ -21,7 +21,7 @@ impl V5Source {
             NextProtocol::DraftNtpv5 => VersionSetting::V5,
             _ => VersionSetting::V4,
         };
-        self.negotiation = Negotiation::new(setting);
+        self.negotiation = Negotiation::with_drafts(setting, self.negotiation.draft_setting());
     }
 
     /// The NTS-protected request to send in place of `v4` (the source's
@@ -42,7 +42,7 @@ impl V5Source {
         }
         let v5 = V5Params {
             cookie,
-            draft: self.draft,
+            draft: self.draft(),
             timescale: self.timescale,
             chunk: Some(self.filter.next_chunk()),
         };

@@ -49,7 +49,9 @@ pub use exchange::{V5Reply, V5Request};
 pub use extension::{FIELD_HEADER_LEN, Field, FieldIter, Fields, encode_parts};
 pub use fields::Extension;
 pub use header::{Cookie, Flags, Header, Timescale, V5_HEADER_LEN, VERSION, is_v5};
-pub use negotiation::{FALLBACK_AFTER, Negotiation, RETRY_AFTER, VersionSetting, Wire};
+pub use negotiation::{
+    DRAFT_RETRY_AFTER, DraftSetting, FALLBACK_AFTER, Negotiation, RETRY_AFTER, VersionSetting, Wire,
+};
 pub use packet::{Builder, Packet};
 pub use refids::RefIdsRequest;
 pub use remote_filter::{ChunkError, RemoteFilter};
