@@ -116,6 +116,9 @@ pub struct VirtualState {
     /// The limit on the adjustment, in ppb.
     max_ppb: f64,
     leap: LeapStatus,
+    /// When the armed leap second takes effect: the UTC midnight (in the
+    /// virtual clock's time) after it was armed, until it has.
+    leap_due: Option<Time>,
     tai_offset: i32,
 }
 
@@ -131,6 +134,7 @@ impl VirtualState {
             adjustment_ppb: 0.0,
             max_ppb: 500_000.0,
             leap: LeapStatus::None,
+            leap_due: None,
             tai_offset: 0,
         }
     }
@@ -147,13 +151,58 @@ impl VirtualState {
     /// Virtual minus base when the base reads `base`: the clock's error
     /// against its base, exactly.
     pub fn error_at(&self, base: Time) -> Duration {
+        self.unleaped_error_at(base) + self.leap_shift_at(base)
+    }
+
+    /// The error without an armed leap second that has taken effect.
+    fn unleaped_error_at(&self, base: Time) -> Duration {
         let elapsed = (base - self.anchor).as_secs_f64();
         self.offset + Duration::from_secs_f64(elapsed * self.rate_error())
     }
 
+    /// The armed leap second once the clock has reached it at base time
+    /// `base`, as the Linux kernel applies `STA_INS`/`STA_DEL` at the end
+    /// of the UTC day: an inserted second repeats the last one (the clock
+    /// goes back one second at midnight), a deleted one skips 23:59:59.
+    fn leap_shift_at(&self, base: Time) -> Duration {
+        let unleaped = base + self.unleaped_error_at(base);
+        let second = Duration::from_secs(1);
+        match (self.leap, self.leap_due) {
+            (LeapStatus::Insert, Some(at)) if unleaped >= at => -second,
+            (LeapStatus::Delete, Some(at)) if unleaped >= at - second => second,
+            _ => Duration::ZERO,
+        }
+    }
+
     fn reanchor(&mut self, base: Time) {
-        self.offset = self.error_at(base);
+        let error = self.error_at(base);
+        // A leap second that has taken effect becomes part of the offset.
+        if self.leap_shift_at(base) != Duration::ZERO {
+            self.leap_due = None;
+        }
+        self.offset = error;
         self.anchor = base;
+    }
+
+    /// Arms (or disarms, with [`LeapStatus::None`]) a leap second at the
+    /// end of the current UTC day at base time `base`, as `adjtimex`'s
+    /// `STA_INS`/`STA_DEL` do for the system clock; a leap that has
+    /// happened stays in the clock's time.
+    pub fn set_leap_at(&mut self, base: Time, leap: LeapStatus) {
+        self.reanchor(base);
+        self.leap = leap;
+        self.leap_due = match leap {
+            LeapStatus::None => None,
+            _ => {
+                let day = 86_400i128;
+                let (secs, _) = self.time_at(base).secs_nanos();
+                let midnight = (secs.div_euclid(day) + 1) * day;
+                Some(Time::from_secs_nanos(
+                    i64::try_from(midnight).unwrap_or(i64::MAX),
+                    0,
+                ))
+            }
+        };
     }
 
     /// Sets the adjustment at base time `base`.
@@ -276,7 +325,8 @@ impl<B: BaseClock> Clock for VirtualClock<B> {
     }
 
     fn set_leap(&mut self, leap: LeapStatus) -> Result<(), ClockError> {
-        self.state.leap = leap;
+        let base = self.base.now();
+        self.state.set_leap_at(base, leap);
         Ok(())
     }
 
@@ -297,6 +347,45 @@ impl<B: BaseClock> Clock for VirtualClock<B> {
 mod tests {
     use super::*;
     use core::cell::Cell;
+
+    /// 2016-12-31 23:59:50 UTC, ten seconds before the last leap second.
+    const BEFORE_LEAP: i64 = 1_483_228_790;
+
+    #[test]
+    fn an_armed_leap_second_takes_effect_at_midnight_once() {
+        let base = |s: i64| Time::from_secs_nanos(1_000_000_000 + s, 0);
+        let start = Time::from_secs_nanos(BEFORE_LEAP, 0);
+        let mut v = VirtualState::new(base(0), start - base(0), 0.0);
+        v.set_leap_at(base(1), LeapStatus::Insert);
+        assert_eq!(v.leap(), LeapStatus::Insert);
+        // 23:59:59 reads 23:59:59; midnight reads 23:59:59 again.
+        assert_eq!(v.time_at(base(9)), start + Duration::from_secs(9));
+        assert_eq!(v.time_at(base(10)), start + Duration::from_secs(9));
+        assert_eq!(v.time_at(base(11)), start + Duration::from_secs(10));
+        // Disarmed after midnight, re-anchored, a frequency change: the
+        // second stays inserted, once.
+        v.set_leap_at(base(20), LeapStatus::None);
+        v.set_frequency_at(base(21), 1000.0).unwrap();
+        assert_eq!(v.time_at(base(21)), start + Duration::from_secs(20));
+        // Armed again, it waits for the next midnight.
+        v.set_leap_at(base(22), LeapStatus::Insert);
+        let at = v.time_at(base(30));
+        assert!((at - (start + Duration::from_secs(29))).abs() < Duration::from_micros(20));
+    }
+
+    #[test]
+    fn a_deleted_second_skips_23_59_59_and_disarming_cancels() {
+        let base = |s: i64| Time::from_secs_nanos(1_000_000_000 + s, 0);
+        let start = Time::from_secs_nanos(BEFORE_LEAP, 0);
+        let mut v = VirtualState::new(base(0), start - base(0), 0.0);
+        v.set_leap_at(base(0), LeapStatus::Delete);
+        assert_eq!(v.time_at(base(8)), start + Duration::from_secs(8));
+        assert_eq!(v.time_at(base(9)), start + Duration::from_secs(10));
+        let mut w = VirtualState::new(base(0), start - base(0), 0.0);
+        w.set_leap_at(base(0), LeapStatus::Insert);
+        w.set_leap_at(base(5), LeapStatus::None);
+        assert_eq!(w.time_at(base(15)), start + Duration::from_secs(15));
+    }
 
     struct Base<'a>(&'a Cell<Time>);
     impl BaseClock for Base<'_> {

@@ -145,7 +145,7 @@ pub enum NtpDraftSetting {
     /// the release on crates.io), then -09; kept once answered.
     #[default]
     Auto,
-    /// `8` or `9`: that draft only (checked against [`DRAFTS`]).
+    /// `8` or `9`: that draft only (the configuration check refuses others).
     Draft(u8),
 }
 

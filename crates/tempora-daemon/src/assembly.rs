@@ -82,6 +82,9 @@ pub struct Daemon {
     pub frequency_file: Option<PathBuf>,
     /// What is served from a reference clock, holdover and leap seconds.
     pub served: Served,
+    /// The leap second armed in the disciplined clock, when the daemon
+    /// steers a clock that counts UTC (`crate::leap_kernel`).
+    pub kernel_leap: Option<crate::leap_kernel::KernelLeap>,
     /// What the `[[roughtime-source]]`s said at start-up.
     pub roughtime: Option<crate::roughtime_status::RoughtimeStartup>,
     /// The Roughtime server, with `[roughtime-server]`.
@@ -197,7 +200,9 @@ pub fn assemble(config: &Config, config_path: &Path) -> io::Result<Daemon> {
             .and_then(NtpServer::shared_limiter),
         &runtime.clock,
     )?;
+    let kernel_leap = steers_utc_clock(config, &runtime).then(Default::default);
     Ok(Daemon {
+        kernel_leap,
         runtime,
         control,
         status_socket,
@@ -216,6 +221,19 @@ pub fn assemble(config: &Config, config_path: &Path) -> io::Result<Daemon> {
         roughtime,
         roughtime_server,
     })
+}
+
+/// Whether the daemon steers a clock that counts UTC (the system clock or
+/// a virtual one): it has a source to follow (an NTP, CSPTP or reference
+/// clock source, or a PTP port that is not master-only). A grandmaster
+/// that only reads the system clock leaves its leap seconds alone.
+fn steers_utc_clock(config: &Config, runtime: &LinuxRuntime) -> bool {
+    use crate::runtime::DisciplinedClock;
+    let follows = !config.ntp_sources.is_empty()
+        || !config.csptp_sources.is_empty()
+        || !config.refclocks.is_empty()
+        || config.ports.iter().any(|p| p.master_only != Some(true));
+    follows && runtime.clock.counts_utc()
 }
 
 /// With `[[roughtime-source]]`s: asks them (`crate::roughtime_startup`)

@@ -4,8 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
+use tempora_clock::Time;
 use tempora_clock::leap_seconds::{LeapSecondsList, LeapState};
-use tempora_clock::{LeapStatus, Time};
 use tempora_config::DEFAULT_LEAP_SECONDS_FILE;
 
 use crate::served_status::LeapStatusReport;
@@ -98,12 +98,9 @@ impl LeapFile {
                 .map(|l| l.expires().secs_nanos().0 as i64),
             expired: self.list.as_ref().is_some_and(|l| l.is_expired(now)),
             tai_minus_utc: state.and_then(|s| s.tai_minus_utc),
-            pending: match state.map(|s| s.pending) {
-                Some(LeapStatus::Insert) => "insert",
-                Some(LeapStatus::Delete) => "delete",
-                _ => "none",
-            }
-            .into(),
+            pending: crate::served_status::leap_name(state.map(|s| s.pending).unwrap_or_default())
+                .into(),
+            clock_armed: None,
         }
     }
 }

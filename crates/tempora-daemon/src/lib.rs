@@ -44,6 +44,7 @@ pub mod dns;
 pub mod freqfile;
 pub mod history;
 pub mod leap_file;
+pub mod leap_kernel;
 pub mod leap_reference;
 pub mod leap_smear;
 pub mod linux;

@@ -209,6 +209,19 @@ impl DisciplinedClock for LinuxClock {
         !matches!(self, LinuxClock::Phc(_))
     }
 
+    fn set_leap(&mut self, leap: tempora_clock::LeapStatus) -> io::Result<()> {
+        match self {
+            LinuxClock::System(c) => c
+                .set_leap(leap)
+                .map_err(|e| io::Error::other(e.to_string())),
+            LinuxClock::Virtual(v) => {
+                v.set_leap_at(RealtimeBase.now(), leap);
+                Ok(())
+            }
+            LinuxClock::Phc(_) => Ok(()),
+        }
+    }
+
     fn ntp_time(&self, raw: Option<Time>) -> Time {
         match (self, raw) {
             (LinuxClock::Phc(_), Some(r)) => r,

@@ -320,6 +320,20 @@ impl TimingLoop {
             d.served.set_reference_leap(id, leap);
         }
         d.served.update(now, system, &mut d.runtime)?;
+        if let Some(change) = d
+            .kernel_leap
+            .as_mut()
+            .and_then(|k| k.update(d.served.leap_state(), now))
+        {
+            match d.runtime.clock.set_leap(change) {
+                Ok(()) => {
+                    tracing::info!(leap = ?change, clock = %d.runtime.clock.kind(), "leap second at the end of the UTC day armed in the clock (None: disarmed)")
+                }
+                Err(e) => {
+                    tracing::warn!(leap = ?change, error = %e, "cannot arm the leap second in the clock")
+                }
+            }
+        }
         if let Some(server) = d.ntp_server.server.as_mut() {
             server.set_upstream(
                 d.ntp_client
@@ -480,6 +494,9 @@ impl TimingLoop {
         s.control = self.control.counters();
         s.holdover = Some(d.served.holdover_report(now));
         s.leap_seconds = Some(d.served.leap_report(now));
+        if let (Some(l), Some(k)) = (s.leap_seconds.as_mut(), d.kernel_leap) {
+            l.clock_armed = Some(crate::served_status::leap_name(k.armed()).into());
+        }
         if let Some((_, sync)) = &d.system_sync {
             s.system_clock_offset_ns = sync.last_offset.map(|o| o.as_nanos_f64());
             s.system_clock_frequency_ppb = Some(sync.frequency_ppb());

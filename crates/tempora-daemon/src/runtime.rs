@@ -91,6 +91,13 @@ pub trait DisciplinedClock {
     /// clock; for a PHC, the system clock, which `sync-system-clock` keeps
     /// on the PHC (NTP sockets timestamp in system time).
     fn ntp_time(&self, raw: Option<Time>) -> Time;
+    /// Arms a leap second at the end of the current UTC day, or disarms
+    /// (`crate::leap_kernel`). A clock that counts no UTC (a PHC on the
+    /// PTP timescale) has none: the default does nothing.
+    fn set_leap(&mut self, leap: tempora_clock::LeapStatus) -> io::Result<()> {
+        let _ = leap;
+        Ok(())
+    }
 }
 
 /// The daemon's state.

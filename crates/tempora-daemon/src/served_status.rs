@@ -52,4 +52,19 @@ pub struct LeapStatusReport {
     pub tai_minus_utc: Option<i16>,
     /// The leap second at the end of today: `insert`, `delete` or `none`.
     pub pending: String,
+    /// What the disciplined clock is armed with (`adjtimex`
+    /// `STA_INS`/`STA_DEL` for the system clock): `insert`, `delete` or
+    /// `none`; absent when the daemon arms no clock (a PHC, or a clock it
+    /// only reads).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock_armed: Option<String>,
+}
+
+/// A leap status as the status names it: `insert`, `delete` or `none`.
+pub fn leap_name(leap: tempora_clock::LeapStatus) -> &'static str {
+    match leap {
+        tempora_clock::LeapStatus::Insert => "insert",
+        tempora_clock::LeapStatus::Delete => "delete",
+        tempora_clock::LeapStatus::None => "none",
+    }
 }

@@ -709,6 +709,7 @@ pub(crate) mod tests {
                 expired: false,
                 tai_minus_utc: Some(37),
                 pending: "none".into(),
+                clock_armed: Some("none".into()),
             }),
             refclocks: vec![RefclockStatus {
                 name: "GPS".into(),

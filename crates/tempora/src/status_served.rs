@@ -45,6 +45,11 @@ pub fn lines(s: &Status) -> Vec<String> {
             }
         };
         out.push(line);
+        if let Some(armed) = &l.clock_armed {
+            out.push(format!(
+                "leap armed       {armed} (in the disciplined clock)"
+            ));
+        }
     }
     out
 }
@@ -76,7 +81,8 @@ mod tests {
               "estimated_error_ns":412.7,"budget_ns":1000.0,"clock_class":7,"stratum":1,
               "hold_frequency_ppb":-1500.0},
             "leap_seconds":{"path":"/usr/share/zoneinfo/leap-seconds.list","loaded":true,
-              "expires":1782604800,"expired":true,"tai_minus_utc":37,"pending":"none"}}"#;
+              "expires":1782604800,"expired":true,"tai_minus_utc":37,"pending":"none",
+              "clock_armed":"insert"}}"#;
         let s: Status = serde_json::from_str(json).unwrap();
         let l = lines(&s);
         assert_eq!(
@@ -87,6 +93,7 @@ mod tests {
             l[1],
             "leap seconds     /usr/share/zoneinfo/leap-seconds.list: TAI-UTC 37 s, leap pending: none, expires 2026-06-28 (EXPIRED)"
         );
+        assert_eq!(l[2], "leap armed       insert (in the disciplined clock)");
     }
 
     #[test]
