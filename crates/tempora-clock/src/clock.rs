@@ -268,6 +268,12 @@ impl VirtualState {
     pub fn tai_offset(&self) -> i32 {
         self.tai_offset
     }
+
+    /// Sets the TAI offset (the clock only records it, as the kernel keeps
+    /// `ADJ_TAI` for `CLOCK_TAI`).
+    pub fn set_tai_offset(&mut self, seconds: i32) {
+        self.tai_offset = seconds;
+    }
 }
 
 /// A virtual clock over a base clock; see [`VirtualState`].

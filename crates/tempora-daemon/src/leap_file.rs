@@ -101,6 +101,7 @@ impl LeapFile {
             pending: crate::served_status::leap_name(state.map(|s| s.pending).unwrap_or_default())
                 .into(),
             clock_armed: None,
+            clock_tai_offset: None,
         }
     }
 }

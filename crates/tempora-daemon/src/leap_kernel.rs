@@ -4,8 +4,10 @@
 //! pending, the clock is told (`adjtimex` `STA_INS`/`STA_DEL` for the
 //! system clock; the virtual clock models the kernel), and at midnight the
 //! kernel inserts or deletes the second itself, so the servo sees no
-//! offset; after midnight it is disarmed. Pure: the time and the leap state
-//! are passed in, and the daemon carries out what it returns.
+//! offset; after midnight it is disarmed. The clock is also told TAI − UTC
+//! (`adjtimex` `ADJ_TAI`, which `CLOCK_TAI` reads), as chronyd does with
+//! `leapsectz`. Pure: the time and the leap state are passed in, and the
+//! daemon carries out what it returns.
 
 use tempora_clock::leap_seconds::LeapState;
 use tempora_clock::{Duration, LeapStatus, Time};
@@ -18,6 +20,7 @@ const DAY: Duration = Duration::from_secs(86_400);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct KernelLeap {
     armed: LeapStatus,
+    tai: Option<i16>,
 }
 
 /// The leap second the clock should have armed at `now` under `state`:
@@ -38,6 +41,21 @@ impl KernelLeap {
     /// What the clock is armed with.
     pub fn armed(&self) -> LeapStatus {
         self.armed
+    }
+
+    /// The TAI − UTC the clock was told last.
+    pub fn tai_offset(&self) -> Option<i16> {
+        self.tai
+    }
+
+    /// The TAI − UTC to tell the clock, when `known` differs from what it
+    /// was told (an unknown offset changes nothing); it counts as told.
+    pub fn update_tai(&mut self, known: Option<i16>) -> Option<i16> {
+        let k = known?;
+        (self.tai != Some(k)).then(|| {
+            self.tai = Some(k);
+            k
+        })
     }
 
     /// The change to make at `now` under `state`, if any; it counts as
@@ -92,6 +110,17 @@ mod tests {
         });
         assert_eq!(k.update(after, t(MIDNIGHT + 1)), Some(LeapStatus::None));
         assert_eq!(k.update(after, t(MIDNIGHT + 2)), None);
+    }
+
+    #[test]
+    fn the_tai_offset_is_told_once_per_change() {
+        let mut k = KernelLeap::default();
+        assert_eq!(k.update_tai(None), None);
+        assert_eq!(k.update_tai(Some(36)), Some(36));
+        assert_eq!(k.update_tai(Some(36)), None);
+        assert_eq!(k.update_tai(None), None);
+        assert_eq!(k.update_tai(Some(37)), Some(37));
+        assert_eq!(k.tai_offset(), Some(37));
     }
 
     #[test]

@@ -222,6 +222,19 @@ impl DisciplinedClock for LinuxClock {
         }
     }
 
+    fn set_tai_offset(&mut self, seconds: i16) -> io::Result<()> {
+        match self {
+            LinuxClock::System(c) => c
+                .set_tai_offset(i32::from(seconds))
+                .map_err(|e| io::Error::other(e.to_string())),
+            LinuxClock::Virtual(v) => {
+                v.set_tai_offset(i32::from(seconds));
+                Ok(())
+            }
+            LinuxClock::Phc(_) => Ok(()),
+        }
+    }
+
     fn ntp_time(&self, raw: Option<Time>) -> Time {
         match (self, raw) {
             (LinuxClock::Phc(_), Some(r)) => r,

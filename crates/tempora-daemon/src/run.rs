@@ -320,20 +320,7 @@ impl TimingLoop {
             d.served.set_reference_leap(id, leap);
         }
         d.served.update(now, system, &mut d.runtime)?;
-        if let Some(change) = d
-            .kernel_leap
-            .as_mut()
-            .and_then(|k| k.update(d.served.leap_state(), now))
-        {
-            match d.runtime.clock.set_leap(change) {
-                Ok(()) => {
-                    tracing::info!(leap = ?change, clock = %d.runtime.clock.kind(), "leap second at the end of the UTC day armed in the clock (None: disarmed)")
-                }
-                Err(e) => {
-                    tracing::warn!(leap = ?change, error = %e, "cannot arm the leap second in the clock")
-                }
-            }
-        }
+        kernel_leap_upkeep(d, now);
         if let Some(server) = d.ntp_server.server.as_mut() {
             server.set_upstream(
                 d.ntp_client
@@ -496,12 +483,42 @@ impl TimingLoop {
         s.leap_seconds = Some(d.served.leap_report(now));
         if let (Some(l), Some(k)) = (s.leap_seconds.as_mut(), d.kernel_leap) {
             l.clock_armed = Some(crate::served_status::leap_name(k.armed()).into());
+            l.clock_tai_offset = k.tai_offset();
         }
         if let Some((_, sync)) = &d.system_sync {
             s.system_clock_offset_ns = sync.last_offset.map(|o| o.as_nanos_f64());
             s.system_clock_frequency_ppb = Some(sync.frequency_ppb());
         }
         s
+    }
+}
+
+/// The leap second and TAI − UTC in a clock the daemon steers
+/// (`crate::leap_kernel`): each change carried out once and logged.
+fn kernel_leap_upkeep(d: &mut Daemon, now: Time) {
+    let Some(k) = d.kernel_leap.as_mut() else {
+        return;
+    };
+    let clock = &mut d.runtime.clock;
+    if let Some(change) = k.update(d.served.leap_state(), now) {
+        match clock.set_leap(change) {
+            Ok(()) => {
+                tracing::info!(leap = ?change, clock = %clock.kind(), "leap second at the end of the UTC day armed in the clock (None: disarmed)")
+            }
+            Err(e) => {
+                tracing::warn!(leap = ?change, error = %e, "cannot arm the leap second in the clock")
+            }
+        }
+    }
+    if let Some(tai) = k.update_tai(d.served.tai_minus_utc()) {
+        match clock.set_tai_offset(tai) {
+            Ok(()) => {
+                tracing::info!(tai_minus_utc = tai, clock = %clock.kind(), "TAI - UTC set in the clock")
+            }
+            Err(e) => {
+                tracing::warn!(tai_minus_utc = tai, error = %e, "cannot set TAI - UTC in the clock")
+            }
+        }
     }
 }
 

@@ -98,6 +98,12 @@ pub trait DisciplinedClock {
         let _ = leap;
         Ok(())
     }
+    /// Tells the clock TAI − UTC (`crate::leap_kernel`); the default does
+    /// nothing.
+    fn set_tai_offset(&mut self, seconds: i16) -> io::Result<()> {
+        let _ = seconds;
+        Ok(())
+    }
 }
 
 /// The daemon's state.

@@ -58,6 +58,10 @@ pub struct LeapStatusReport {
     /// only reads).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clock_armed: Option<String>,
+    /// The TAI − UTC the disciplined clock was told (`adjtimex` `ADJ_TAI`
+    /// for the system clock), s.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock_tai_offset: Option<i16>,
 }
 
 /// A leap status as the status names it: `insert`, `delete` or `none`.

@@ -710,6 +710,7 @@ pub(crate) mod tests {
                 tai_minus_utc: Some(37),
                 pending: "none".into(),
                 clock_armed: Some("none".into()),
+                clock_tai_offset: Some(37),
             }),
             refclocks: vec![RefclockStatus {
                 name: "GPS".into(),

@@ -46,8 +46,11 @@ pub fn lines(s: &Status) -> Vec<String> {
         };
         out.push(line);
         if let Some(armed) = &l.clock_armed {
+            let tai = l
+                .clock_tai_offset
+                .map_or_else(String::new, |t| format!(", TAI-UTC {t} s set"));
             out.push(format!(
-                "leap armed       {armed} (in the disciplined clock)"
+                "leap armed       {armed} (in the disciplined clock{tai})"
             ));
         }
     }
@@ -82,7 +85,7 @@ mod tests {
               "hold_frequency_ppb":-1500.0},
             "leap_seconds":{"path":"/usr/share/zoneinfo/leap-seconds.list","loaded":true,
               "expires":1782604800,"expired":true,"tai_minus_utc":37,"pending":"none",
-              "clock_armed":"insert"}}"#;
+              "clock_armed":"insert","clock_tai_offset":36}}"#;
         let s: Status = serde_json::from_str(json).unwrap();
         let l = lines(&s);
         assert_eq!(
@@ -93,7 +96,10 @@ mod tests {
             l[1],
             "leap seconds     /usr/share/zoneinfo/leap-seconds.list: TAI-UTC 37 s, leap pending: none, expires 2026-06-28 (EXPIRED)"
         );
-        assert_eq!(l[2], "leap armed       insert (in the disciplined clock)");
+        assert_eq!(
+            l[2],
+            "leap armed       insert (in the disciplined clock, TAI-UTC 36 s set)"
+        );
     }
 
     #[test]

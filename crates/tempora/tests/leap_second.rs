@@ -89,6 +89,7 @@ fn a_leap_second_is_armed_on_its_day_and_inserted_at_midnight() {
     let leap = &before["leap_seconds"];
     assert_eq!(leap["pending"], "insert", "{leap}");
     assert_eq!(leap["tai_minus_utc"], 36, "{leap}");
+    assert_eq!(leap["clock_tai_offset"], 36, "{leap}");
     let e0 = error_s(&before);
     // After midnight (15 s later in the clock's time): one second
     // inserted, disarmed, TAI − UTC 37.
@@ -98,6 +99,7 @@ fn a_leap_second_is_armed_on_its_day_and_inserted_at_midnight() {
     let leap = &after["leap_seconds"];
     assert_eq!(leap["pending"], "none", "{leap}");
     assert_eq!(leap["tai_minus_utc"], 37, "{leap}");
+    assert_eq!(leap["clock_tai_offset"], 37, "{leap}");
     let inserted = e0 - error_s(&after);
     assert!((inserted - 1.0).abs() < 0.01, "{inserted} s inserted");
     let text = Command::new(env!("CARGO_BIN_EXE_tempora"))
@@ -106,6 +108,9 @@ fn a_leap_second_is_armed_on_its_day_and_inserted_at_midnight() {
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&text.stdout);
-    assert!(text.contains("leap armed       none"), "{text}");
+    assert!(
+        text.contains("leap armed       none (in the disciplined clock, TAI-UTC 37 s set)"),
+        "{text}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
