@@ -246,6 +246,12 @@ impl Checker<'_> {
                 ));
             }
         }
+        if o.dashboard_history_file.is_some() && o.dashboard_listen.is_none() {
+            return Err(self.at_value(
+                "observability.dashboard-history-file",
+                "`dashboard-history-file` keeps the dashboard's history: it needs `dashboard-listen`",
+            ));
+        }
         if o.status_socket.as_ref() == Some(&o.socket) {
             return Err(self.at_value(
                 "observability.status-socket",

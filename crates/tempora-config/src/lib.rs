@@ -686,6 +686,11 @@ pub struct ObservabilitySettings {
         serialize_with = "values::write_opt_addr"
     )]
     pub dashboard_listen: Option<SocketAddr>,
+    /// `dashboard-history-file`: where the dashboard keeps its history
+    /// across restarts (saved every 10 minutes and at stop); none: the
+    /// history starts empty at each start.
+    #[serde(with = "values::opt_text", skip_serializing_if = "Option::is_none")]
+    pub dashboard_history_file: Option<PathBuf>,
     /// `log-level`.
     pub log_level: LogLevel,
     /// `socket-group`: the group that may use the control socket (mode
@@ -709,6 +714,7 @@ impl Default for ObservabilitySettings {
             socket: PathBuf::from(DEFAULT_SOCKET),
             metrics_listen: None,
             dashboard_listen: None,
+            dashboard_history_file: None,
             log_level: LogLevel::Info,
             socket_group: None,
             status_socket: None,

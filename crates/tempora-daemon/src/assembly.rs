@@ -61,6 +61,9 @@ pub struct Daemon {
     pub published: Published,
     /// The dashboard's feed, with `dashboard-listen`.
     pub dashboard: Option<dashboard::Feed>,
+    /// The dashboard's recorder: it saves the history when the feed is
+    /// dropped; the daemon waits for it at stop.
+    pub dashboard_recorder: Option<std::thread::JoinHandle<()>>,
     /// The NTS master keys, with `[nts-ke-server]`.
     pub nts_keys: Option<SharedKeys>,
     /// The NTS-KE server, with `[nts-ke-server]`.
@@ -133,13 +136,15 @@ pub fn assemble(config: &Config, config_path: &Path) -> io::Result<Daemon> {
     if let Some(listen) = config.observability.metrics_listen {
         metrics::serve(listen, published.clone()).map_err(context("metrics-listen"))?;
     }
-    let dashboard = match config.observability.dashboard_listen {
+    let (dashboard, dashboard_recorder) = match config.observability.dashboard_listen {
         Some(listen) => {
-            let (addr, feed, _) = dashboard::serve(listen).map_err(context("dashboard-listen"))?;
+            let file = config.observability.dashboard_history_file.as_deref();
+            let (addr, feed, threads) =
+                dashboard::serve(listen, file).map_err(context("dashboard-listen"))?;
             tracing::info!(%addr, "dashboard");
-            Some(feed)
+            (Some(feed), Some(threads.recorder))
         }
-        None => None,
+        None => (None, None),
     };
     tracing::info!(
         config = %config_path.display(),
@@ -208,6 +213,7 @@ pub fn assemble(config: &Config, config_path: &Path) -> io::Result<Daemon> {
         status_socket,
         published,
         dashboard,
+        dashboard_recorder,
         nts_keys,
         nts_ke,
         ntp_server,

@@ -10,13 +10,21 @@
 //! `crate::dashboard_series`). The acceptor thread answers each connection
 //! on a thread of its own (`crate::dashboard_http`, routes in
 //! `crate::dashboard_api`), at most [`MAX_CONNECTIONS`] at once; one more
-//! gets 503. The history's seconds count on the monotonic clock from the
-//! start of the minute the dashboard started in (its buckets are the
-//! system clock's minutes); the API turns them into Unix time when it
-//! answers, so a step of the system clock moves the whole history with it.
+//! gets 503. The history's seconds count on the monotonic clock from
+//! [`SECOND_OFFSET`] seconds before the start of the minute the dashboard
+//! started in (its buckets are the system clock's minutes; the day and
+//! more before the start holds a restored history); the API turns them
+//! into Unix time when it answers, so a step of the system clock moves the
+//! whole history with it.
+//!
+//! With `dashboard-history-file`, the history is restored from the file at
+//! start (`crate::history`'s `restore`: a missing file is a fresh start, a
+//! bad one a warning and a fresh start) and saved every [`SAVE_EVERY`] and
+//! when the daemon stops (written beside the file, then renamed over it).
 
 use std::io;
 use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -36,6 +44,12 @@ const QUEUE: usize = 2;
 /// A snapshot older than this is not recorded (the timing loop stopped
 /// publishing): the history shows a gap.
 const STALE: Duration = Duration::from_secs(5);
+/// The history's second at the dashboard's start: a day and an hour, so
+/// that a restored day lies at seconds above 0 (a whole number of
+/// minutes, so that buckets stay minutes).
+pub const SECOND_OFFSET: u32 = 90_000;
+/// How often the history is saved to its file.
+pub const SAVE_EVERY: Duration = Duration::from_secs(600);
 
 /// The timing loop's end: hands over status snapshots without waiting.
 #[derive(Debug, Clone)]
@@ -68,9 +82,12 @@ struct Shared {
 #[derive(Debug)]
 struct Dashboard {
     shared: Mutex<Shared>,
-    /// The history's second 0.
+    /// The history's second [`SECOND_OFFSET`]: the start of the minute the
+    /// dashboard started in.
     origin: Instant,
     dropped: Arc<AtomicU64>,
+    /// `dashboard-history-file`, if set.
+    file: Option<PathBuf>,
 }
 
 impl Dashboard {
@@ -80,19 +97,28 @@ impl Dashboard {
         self.shared.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The answer to a GET of `target`, from the state now.
-    fn answer(&self, target: &str) -> Response {
-        let now = self.origin.elapsed();
+    /// The history's second now, and the Unix time of its second 0.
+    fn clock(&self) -> (u32, i64) {
+        let elapsed = self.origin.elapsed();
         let unix_now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0.0, |d| d.as_secs_f64());
-        let origin_unix = (unix_now - now.as_secs_f64()).round() as i64;
+        let origin_unix = (unix_now - elapsed.as_secs_f64()).round() as i64;
+        (
+            seconds(elapsed).saturating_add(SECOND_OFFSET),
+            origin_unix - i64::from(SECOND_OFFSET),
+        )
+    }
+
+    /// The answer to a GET of `target`, from the state now.
+    fn answer(&self, target: &str) -> Response {
+        let (now, origin_unix) = self.clock();
         let shared = self.lock();
         let state = ApiState {
             history: &shared.history,
             status_json: shared.status_json.as_deref(),
             status_age_s: shared.status_at.map(|at| at.elapsed().as_secs_f64()),
-            now: seconds(now),
+            now,
             origin_unix,
             snapshots_dropped: self.dropped.load(Ordering::Relaxed),
         };
@@ -117,10 +143,21 @@ fn seconds(d: Duration) -> u32 {
     u32::try_from(d.as_secs()).unwrap_or(u32::MAX)
 }
 
-/// Serves the dashboard on `listen`: starts the recorder and the acceptor
-/// threads. Returns the bound address (useful with port 0), the feed for
-/// the timing loop and the threads.
-pub fn serve(listen: SocketAddr) -> io::Result<(SocketAddr, Feed, Vec<JoinHandle<()>>)> {
+/// The dashboard's threads: the recorder, which saves the history when
+/// the feed is dropped (join it to wait for that), and the acceptor.
+#[derive(Debug)]
+pub struct Threads {
+    /// Records, saves, and ends when the feed is dropped.
+    pub recorder: JoinHandle<()>,
+    /// Accepts connections until the process ends.
+    pub acceptor: JoinHandle<()>,
+}
+
+/// Serves the dashboard on `listen`, its history restored from and saved
+/// to `file`: starts the recorder and the acceptor threads. Returns the
+/// bound address (useful with port 0), the feed for the timing loop and
+/// the threads.
+pub fn serve(listen: SocketAddr, file: Option<&Path>) -> io::Result<(SocketAddr, Feed, Threads)> {
     let listener = TcpListener::bind(listen)?;
     let addr = listener.local_addr()?;
     let (sender, receiver) = std::sync::mpsc::sync_channel(QUEUE);
@@ -129,7 +166,9 @@ pub fn serve(listen: SocketAddr) -> io::Result<(SocketAddr, Feed, Vec<JoinHandle
         shared: Mutex::new(Shared::default()),
         origin: minute_start(),
         dropped: Arc::clone(&dropped),
+        file: file.map(Path::to_path_buf),
     });
+    dashboard.restore();
     let recorder = {
         let d = Arc::clone(&dashboard);
         std::thread::Builder::new()
@@ -143,7 +182,78 @@ pub fn serve(listen: SocketAddr) -> io::Result<(SocketAddr, Feed, Vec<JoinHandle
             let name = "tempora-dash-conn";
             dashboard_http::accept_bounded(&listener, name, MAX_CONNECTIONS, true, &route);
         })?;
-    Ok((addr, Feed { sender, dropped }, vec![recorder, acceptor]))
+    let threads = Threads { recorder, acceptor };
+    Ok((addr, Feed { sender, dropped }, threads))
+}
+
+impl Dashboard {
+    /// Restores the history from its file, if any (see the module docs).
+    fn restore(&self) {
+        let Some(path) = &self.file else {
+            return;
+        };
+        let bytes = match read_bounded(path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return,
+            Err(e) => {
+                tracing::warn!(path = %path.display(), error = %e, "dashboard history not restored");
+                return;
+            }
+        };
+        let (now, origin_unix) = self.clock();
+        match History::restore(&bytes, origin_unix, now) {
+            Ok(h) => {
+                tracing::info!(path = %path.display(), series = h.series().len(), "dashboard history restored");
+                self.lock().history = h;
+            }
+            Err(e) => {
+                tracing::warn!(path = %path.display(), error = %e, "dashboard history not restored; starting afresh")
+            }
+        }
+    }
+
+    /// Saves the history to its file, if any: written beside it, then
+    /// renamed over it, so a crash leaves the old file or the new one.
+    fn save(&self) {
+        let Some(path) = &self.file else {
+            return;
+        };
+        let (now, origin_unix) = self.clock();
+        let bytes = self.lock().history.save(origin_unix, now);
+        let tmp = path.with_extension("new");
+        let written = write_private(&tmp, &bytes).and_then(|()| std::fs::rename(&tmp, path));
+        if let Err(e) = written {
+            tracing::warn!(path = %path.display(), error = %e, "dashboard history not saved");
+        }
+    }
+}
+
+/// At most [`crate::history::MAX_FILE_BYTES`] of `path`.
+fn read_bounded(path: &Path) -> io::Result<Vec<u8>> {
+    use std::io::Read;
+    let limit = crate::history::MAX_FILE_BYTES as u64;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(limit + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(io::Error::other("larger than any history"));
+    }
+    Ok(bytes)
+}
+
+/// Writes `bytes` to `path`, readable by its owner and group only.
+fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o640)
+        .open(path)?;
+    f.write_all(bytes)?;
+    f.sync_all()
 }
 
 /// The recorder: keeps the latest snapshot (and its JSON for
@@ -152,6 +262,7 @@ pub fn serve(listen: SocketAddr) -> io::Result<(SocketAddr, Feed, Vec<JoinHandle
 fn record(d: &Dashboard, receiver: &Receiver<Status>) {
     let mut latest: Option<(Instant, Status)> = None;
     let mut next = 1u64;
+    let mut saved = Instant::now();
     loop {
         let tick = d.origin + Duration::from_secs(next);
         match receiver.recv_timeout(tick.saturating_duration_since(Instant::now())) {
@@ -166,18 +277,26 @@ fn record(d: &Dashboard, receiver: &Receiver<Status>) {
                 continue;
             }
             Err(RecvTimeoutError::Timeout) => {}
-            Err(RecvTimeoutError::Disconnected) => return,
+            Err(RecvTimeoutError::Disconnected) => {
+                d.save();
+                return;
+            }
         }
-        let now = d.origin.elapsed();
+        let elapsed = d.origin.elapsed();
+        let now = seconds(elapsed).saturating_add(SECOND_OFFSET);
         let fresh = latest.as_ref().filter(|(at, _)| at.elapsed() < STALE);
         if let Some((_, status)) = fresh {
             let samples = dashboard_series::samples(status);
             let mut shared = d.lock();
             for (name, sample) in &samples {
-                shared.history.record(seconds(now), name, sample);
+                shared.history.record(now, name, sample);
             }
         }
-        next = now.as_secs() + 1;
+        if saved.elapsed() >= SAVE_EVERY {
+            d.save();
+            saved = Instant::now();
+        }
+        next = elapsed.as_secs() + 1;
     }
 }
 
@@ -205,7 +324,7 @@ mod tests {
 
     #[test]
     fn serves_snapshots_and_history() {
-        let (addr, feed, _threads) = serve("127.0.0.1:0".parse().unwrap()).unwrap();
+        let (addr, feed, _threads) = serve("127.0.0.1:0".parse().unwrap(), None).unwrap();
         assert!(get(addr, "/api/v1/status").starts_with("HTTP/1.1 503"));
         let status = crate::status::tests::sample();
         // Two ticks of the recorder with a fresh snapshot each.
@@ -231,6 +350,46 @@ mod tests {
         assert!(head.starts_with("HTTP/1.1 200") && head.ends_with("\r\n\r\n"));
     }
 
+    /// The points of `ptp:port1` the API gives.
+    fn points(addr: SocketAddr) -> usize {
+        let page = get(addr, "/api/v1/history?source=ptp%3Aport1");
+        let body = page.split("\r\n\r\n").nth(1).unwrap_or("");
+        let v: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
+        v["t"].as_array().map_or(0, Vec::len)
+    }
+
+    #[test]
+    fn the_history_is_saved_at_stop_and_restored_at_start() {
+        let dir = std::env::temp_dir().join(format!("tempora-dash-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("history");
+        let (addr, feed, threads) = serve("127.0.0.1:0".parse().unwrap(), Some(&file)).unwrap();
+        let status = crate::status::tests::sample();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while points(addr) < 2 {
+            assert!(Instant::now() < deadline, "nothing recorded");
+            feed.offer(status.clone());
+            std::thread::sleep(Duration::from_millis(300));
+        }
+        let before = points(addr);
+        // The daemon stops: the feed goes, the recorder saves.
+        drop(feed);
+        threads.recorder.join().unwrap();
+        let meta = std::fs::metadata(&file).unwrap();
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(meta.permissions().mode() & 0o777, 0o640);
+        }
+        // Started again: the points are there before any new snapshot.
+        let (addr, _feed, _threads) = serve("127.0.0.1:0".parse().unwrap(), Some(&file)).unwrap();
+        assert!(points(addr) >= before, "{} < {before}", points(addr));
+        // A file that is not a history: a fresh start.
+        std::fs::write(&file, b"not a history").unwrap();
+        let (addr, _feed, _threads) = serve("127.0.0.1:0".parse().unwrap(), Some(&file)).unwrap();
+        assert_eq!(points(addr), 0);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
     /// With nobody taking snapshots the feed keeps [`QUEUE`] and drops the
     /// rest at once: the timing loop never waits for the dashboard.
     #[test]
@@ -252,7 +411,7 @@ mod tests {
 
     #[test]
     fn bad_requests_get_answers() {
-        let (addr, _feed, _threads) = serve("127.0.0.1:0".parse().unwrap()).unwrap();
+        let (addr, _feed, _threads) = serve("127.0.0.1:0".parse().unwrap(), None).unwrap();
         assert!(get(addr, "/nothing").starts_with("HTTP/1.1 404"));
         assert!(get(addr, "/api/v1/history?range=2h").starts_with("HTTP/1.1 400"));
         // A query string of 100 kB: 414, not a panic nor a read of all of
@@ -276,7 +435,7 @@ mod tests {
 
     #[test]
     fn connections_are_bounded() {
-        let (addr, _feed, _threads) = serve("127.0.0.1:0".parse().unwrap()).unwrap();
+        let (addr, _feed, _threads) = serve("127.0.0.1:0".parse().unwrap(), None).unwrap();
         // Connections that send nothing hold their threads until the head
         // deadline.
         let idle: Vec<TcpStream> = (0..MAX_CONNECTIONS)

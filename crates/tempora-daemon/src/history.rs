@@ -12,6 +12,10 @@
 //! the memory is bounded by construction: [`BYTES_PER_SERIES`] a series,
 //! [`MAX_SERIES`] × [`BYTES_PER_SERIES`] in all (about 4.6 MB).
 
+mod file;
+
+pub use file::{HistoryFileError, MAX_FILE_BYTES};
+
 /// Seconds kept at full resolution (one hour).
 pub const RECENT_SECONDS: u32 = 3600;
 /// The width of a downsampled bucket, in seconds.

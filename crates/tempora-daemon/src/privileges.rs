@@ -67,7 +67,11 @@ pub fn needed(config: &Config) -> Vec<Keep> {
 pub fn after_start(config: &Config) -> io::Result<()> {
     match run_as(&config.daemon)? {
         Some(user) => {
-            if let Some(file) = &config.clock.frequency_file {
+            let files = [
+                &config.clock.frequency_file,
+                &config.observability.dashboard_history_file,
+            ];
+            for file in files.into_iter().flatten() {
                 state_directory(file, user)?;
             }
             let keep = needed(config);
@@ -90,7 +94,8 @@ pub fn after_start(config: &Config) -> io::Result<()> {
     Ok(())
 }
 
-/// Creates the directory of a state file (the frequency file) for `user`,
+/// Creates the directory of a state file (the frequency file, the
+/// dashboard's history) for `user`,
 /// when it does not exist yet; an existing one is left as it is (it must
 /// be writable by `user` for the file to be saved: a warning if not).
 fn state_directory(file: &Path, user: User) -> io::Result<()> {
@@ -105,9 +110,10 @@ fn state_directory(file: &Path, user: User) -> io::Result<()> {
             || mode & 0o002 != 0;
         if !writable {
             tracing::warn!(
+                file = %file.display(),
                 directory = %dir.display(),
                 uid = user.uid,
-                "the frequency file's directory is not writable by the daemon's user: the frequency cannot be saved"
+                "a state file's directory is not writable by the daemon's user: the file cannot be saved"
             );
         }
         return Ok(());

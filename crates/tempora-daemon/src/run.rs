@@ -51,6 +51,11 @@ pub fn run(config: &Config, config_path: &Path) -> io::Result<()> {
         timing.turn()?;
     }
     timing.save_frequency(RealtimeBase.now());
+    // The dashboard's recorder saves its history once the feed is gone.
+    timing.d.dashboard = None;
+    if let Some(recorder) = timing.d.dashboard_recorder.take() {
+        let _ = recorder.join();
+    }
     tracing::info!("stopped");
     Ok(())
 }
