@@ -221,7 +221,9 @@ impl Dashboard {
         let (now, origin_unix) = self.clock();
         let bytes = self.lock().history.save(origin_unix, now);
         let tmp = path.with_extension("new");
-        let written = write_private(&tmp, &bytes).and_then(|()| std::fs::rename(&tmp, path));
+        let written = write_private(&tmp, &bytes)
+            .and_then(|()| std::fs::rename(&tmp, path))
+            .and_then(|()| sync_directory(path));
         if let Err(e) = written {
             tracing::warn!(path = %path.display(), error = %e, "dashboard history not saved");
         }
@@ -240,6 +242,14 @@ fn read_bounded(path: &Path) -> io::Result<Vec<u8>> {
         return Err(io::Error::other("larger than any history"));
     }
     Ok(bytes)
+}
+
+/// Makes the rename of `path` durable: fsyncs its directory.
+fn sync_directory(path: &Path) -> io::Result<()> {
+    match path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        Some(dir) => std::fs::File::open(dir)?.sync_all(),
+        None => Ok(()),
+    }
 }
 
 /// Writes `bytes` to `path`, readable by its owner and group only.
