@@ -6,20 +6,9 @@
 //! their delay. Labels: `source` (as `tempora sources` names it) and
 //! `kind`.
 
-use crate::status::SourceStatus;
+use tempora_system::SelectionState;
 
-/// The states of the selection (RFC 5905 §11.2 as `tempora_system`
-/// reports them).
-const STATES: [&str; 8] = [
-    "selected",
-    "candidate",
-    "outlier",
-    "falseticker",
-    "unusable",
-    "noselect",
-    "unselected",
-    "timing-loop",
-];
+use crate::status::SourceStatus;
 
 /// A per-source family: its name, type, help and how to read it.
 type PerSource = (
@@ -39,7 +28,7 @@ pub(crate) fn render(out: &mut String, sources: &[SourceStatus]) {
         "# HELP {name} 1 for the state the source is in after the last selection, 0 for the others.\n# TYPE {name} gauge\n"
     ));
     for s in sources {
-        for state in STATES {
+        for state in SelectionState::ALL.map(SelectionState::name) {
             let v = u8::from(s.selection == state);
             out.push_str(&format!("{name}{{{},state=\"{state}\"}} {v}\n", labels(s)));
         }

@@ -34,6 +34,23 @@ fn ntpd_rs() -> Option<PathBuf> {
 const TEMPORA_SERVER: &str = "[clock]\nkind = \"virtual\"\n\n\
     [ntp-server]\nlisten = [\"0.0.0.0:123\"]\nlocal-stratum = 1\nversions = [4, 5]\n";
 
+/// ntpd-rs as an NTS-KE (10.79.0.1:4460, NTPv4 and draft NTPv5) and NTP
+/// server (versions 3 to 5, `local-stratum = 1`) in namespace 0, with the
+/// lab's certificate `cert` and key `key`.
+fn ntpd_rs_nts_server(lab: &mut Lab, daemon: &std::path::Path, cert: &str, key: &str) {
+    lab.ntpd_rs(
+        "server",
+        0,
+        daemon,
+        &format!(
+            "[[server]]\nlisten = \"0.0.0.0:123\"\naccept-ntp-versions = [3, 4, 5]\n\n\
+             [[nts-ke-server]]\nlisten = \"10.79.0.1:4460\"\ncertificate-chain-path = \"{cert}\"\n\
+             private-key-path = \"{key}\"\naccept-ntp-versions = [4, 5]\n\n\
+             [synchronization]\nlocal-stratum = 1\n"
+        ),
+    );
+}
+
 /// What ntpd-rs's observation socket `path` says (None until it answers).
 fn observe(path: &str) -> Option<serde_json::Value> {
     let mut stream = UnixStream::connect(path).ok()?;
@@ -416,17 +433,7 @@ fn tempora_nts_client_against_ntpd_rs(tag: &str, version: &str) {
     let Some(daemon) = ntpd_rs() else { return };
     let mut lab = Lab::chain(tag, 2);
     let (ca, cert, key) = lab.pki("10.79.0.1");
-    lab.ntpd_rs(
-        "server",
-        0,
-        &daemon,
-        &format!(
-            "[[server]]\nlisten = \"0.0.0.0:123\"\naccept-ntp-versions = [3, 4, 5]\n\n\
-             [[nts-ke-server]]\nlisten = \"10.79.0.1:4460\"\ncertificate-chain-path = \"{cert}\"\n\
-             private-key-path = \"{key}\"\naccept-ntp-versions = [4, 5]\n\n\
-             [synchronization]\nlocal-stratum = 1\n"
-        ),
-    );
+    ntpd_rs_nts_server(&mut lab, &daemon, &cert, &key);
     std::thread::sleep(Duration::from_secs(2));
     lab.tempora(
         "client",
@@ -595,17 +602,7 @@ fn tempora_query_ntpv5_nts_against_ntpd_rs_and_tempora() {
     let mut lab = Lab::chain("v5qn", 2);
     // One certificate for both servers' addresses.
     let (ca, cert, key) = lab.pki("10.79.0.1,IP:10.79.0.2");
-    lab.ntpd_rs(
-        "server",
-        0,
-        &daemon,
-        &format!(
-            "[[server]]\nlisten = \"0.0.0.0:123\"\naccept-ntp-versions = [3, 4, 5]\n\n\
-             [[nts-ke-server]]\nlisten = \"10.79.0.1:4460\"\ncertificate-chain-path = \"{cert}\"\n\
-             private-key-path = \"{key}\"\naccept-ntp-versions = [4, 5]\n\n\
-             [synchronization]\nlocal-stratum = 1\n"
-        ),
-    );
+    ntpd_rs_nts_server(&mut lab, &daemon, &cert, &key);
     let keys = lab.path("nts-keys");
     lab.tempora(
         "tempora",

@@ -255,6 +255,18 @@ pub enum SelectionState {
 }
 
 impl SelectionState {
+    /// Every state, in the order of the selection's verdicts (best first).
+    pub const ALL: [SelectionState; 8] = [
+        SelectionState::Selected,
+        SelectionState::Candidate,
+        SelectionState::Outlier,
+        SelectionState::Falseticker,
+        SelectionState::Unusable,
+        SelectionState::Noselect,
+        SelectionState::Unselected,
+        SelectionState::TimingLoop,
+    ];
+
     /// Its name in status output.
     pub fn name(self) -> &'static str {
         match self {
