@@ -151,7 +151,8 @@ impl VirtualState {
     /// Virtual minus base when the base reads `base`: the clock's error
     /// against its base, exactly.
     pub fn error_at(&self, base: Time) -> Duration {
-        self.unleaped_error_at(base) + self.leap_shift_at(base)
+        let unleaped = self.unleaped_error_at(base);
+        unleaped + self.leap_shift(base + unleaped)
     }
 
     /// The error without an armed leap second that has taken effect.
@@ -160,12 +161,12 @@ impl VirtualState {
         self.offset + Duration::from_secs_f64(elapsed * self.rate_error())
     }
 
-    /// The armed leap second once the clock has reached it at base time
-    /// `base`, as the Linux kernel applies `STA_INS`/`STA_DEL` at the end
-    /// of the UTC day: an inserted second repeats the last one (the clock
-    /// goes back one second at midnight), a deleted one skips 23:59:59.
-    fn leap_shift_at(&self, base: Time) -> Duration {
-        let unleaped = base + self.unleaped_error_at(base);
+    /// The armed leap second once the clock, reading `unleaped` without
+    /// it, has reached it, as the Linux kernel applies `STA_INS`/`STA_DEL`
+    /// at the end of the UTC day: an inserted second repeats the last one
+    /// (the clock goes back one second at midnight), a deleted one skips
+    /// 23:59:59.
+    fn leap_shift(&self, unleaped: Time) -> Duration {
         let second = Duration::from_secs(1);
         match (self.leap, self.leap_due) {
             (LeapStatus::Insert, Some(at)) if unleaped >= at => -second,
@@ -175,12 +176,13 @@ impl VirtualState {
     }
 
     fn reanchor(&mut self, base: Time) {
-        let error = self.error_at(base);
+        let unleaped = self.unleaped_error_at(base);
+        let shift = self.leap_shift(base + unleaped);
         // A leap second that has taken effect becomes part of the offset.
-        if self.leap_shift_at(base) != Duration::ZERO {
+        if shift != Duration::ZERO {
             self.leap_due = None;
         }
-        self.offset = error;
+        self.offset = unleaped + shift;
         self.anchor = base;
     }
 

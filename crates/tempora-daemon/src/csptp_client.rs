@@ -404,14 +404,8 @@ impl CsptpSources {
     fn matching(&self, name: Option<&str>) -> Option<Vec<usize>> {
         let found: Vec<usize> = (0..self.sources.len())
             .filter(|&i| {
-                name.is_none_or(|n| {
-                    let s = &self.sources[i];
-                    let addr = s.addr.to_string();
-                    s.name == n
-                        || addr == n
-                        || n.strip_prefix("csptp:") == Some(addr.as_str())
-                        || s.addr.ip().to_string() == n
-                })
+                let s = &self.sources[i];
+                name.is_none_or(|n| crate::sources::names_source(n, "csptp:", &s.name, &s.addr))
             })
             .collect();
         (name.is_none() || !found.is_empty()).then_some(found)

@@ -3,6 +3,8 @@
 //! (docs/sources.md), `[[csptp-source]]` and `[[refclock]]`, and a
 //! [`SourceStatus`] per source.
 
+use std::net::SocketAddr;
+
 use tempora_clock::Duration;
 use tempora_config::{CsptpSourceSettings, NtpSourceSettings, PortSettings, RefclockSettings};
 use tempora_system::{SourceId, SourceKind, SourceOptions, SystemProcess};
@@ -111,4 +113,16 @@ pub fn source_status(system: &SystemProcess, name: String, id: SourceId) -> Sour
             max_delay_ns: o.max_delay.map(Duration::as_nanos_f64),
         },
     }
+}
+
+/// Whether `name` names the source configured as `configured` at `addr`:
+/// that address as configured, its socket address with or without the
+/// kind's `prefix` (as `tempora sources` shows it: `ntp:`, `csptp:`), or
+/// its IP (`tempora ctl`'s SOURCE).
+pub fn names_source(name: &str, prefix: &str, configured: &str, addr: &SocketAddr) -> bool {
+    let shown = addr.to_string();
+    configured == name
+        || shown == name
+        || name.strip_prefix(prefix) == Some(shown.as_str())
+        || addr.ip().to_string() == name
 }

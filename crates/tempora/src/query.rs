@@ -16,8 +16,9 @@ use tempora_linux::udp_client::UdpClient;
 use tempora_ntp::exchange::{Request, Sample};
 use tempora_ntp::nts::{NtsError, UID_LEN, open_response, write_request};
 use tempora_ntp::wire::LeapIndicator;
+use tempora_ntp::wire::ntske::NextProtocol;
 use tempora_nts::KE_PORT;
-use tempora_nts::client::{Association, KeOptions, key_exchange};
+use tempora_nts::client::{Association, KeOptions, key_exchange_for};
 
 /// `HOST`, `HOST:PORT`, `IPV6` or `[IPV6]:PORT` → the first address.
 pub(crate) fn resolve(server: &str) -> Result<SocketAddr, String> {
@@ -36,11 +37,25 @@ struct NtsRequest {
 }
 
 /// Key establishment with `server` (HOST or HOST:PORT, port 4460 by
-/// default), then the NTP server's address.
-fn nts_associate(server: &str, opts: &KeOptions) -> Result<(SocketAddr, NtsRequest), String> {
+/// default) for the NTP version `protocol` alone (an association for
+/// another is an error), then the NTP server's address.
+pub(crate) fn key_establishment(
+    server: &str,
+    opts: &KeOptions,
+    protocol: NextProtocol,
+) -> Result<(SocketAddr, Association), String> {
     let (host, port) = tempora_nts::split_host_port(server, KE_PORT);
-    let association = key_exchange(&host, port, opts).map_err(|e| format!("{server}: {e}"))?;
-    let addr = resolve(&association.ntp_server())?;
+    let association =
+        key_exchange_for(&host, port, opts, &[protocol]).map_err(|e| format!("{server}: {e}"))?;
+    if association.protocol != protocol {
+        return Err(format!("{server}: NTS-KE agreed on another NTP version"));
+    }
+    Ok((resolve(&association.ntp_server())?, association))
+}
+
+/// Key establishment for NTPv4 with `server`, and the request's state.
+fn nts_associate(server: &str, opts: &KeOptions) -> Result<(SocketAddr, NtsRequest), String> {
+    let (addr, association) = key_establishment(server, opts, NextProtocol::Ntpv4)?;
     Ok((
         addr,
         NtsRequest {
@@ -48,6 +63,33 @@ fn nts_associate(server: &str, opts: &KeOptions) -> Result<(SocketAddr, NtsReque
             uid: rand::random(),
         },
     ))
+}
+
+/// The fields of a sample both versions print: the server, its address,
+/// offset, delay, stratum, leap, precision, root delay, dispersion and
+/// distance (JSON, seconds).
+pub(crate) fn sample_json(
+    server: &str,
+    addr: SocketAddr,
+    s: &Sample,
+) -> serde_json::Map<String, serde_json::Value> {
+    let secs = |d: tempora_clock::Duration| d.as_secs_f64();
+    let json = json!({
+        "server": server,
+        "address": addr.to_string(),
+        "offset_s": secs(s.offset),
+        "delay_s": secs(s.delay),
+        "stratum": s.stratum,
+        "leap": leap_name(s.leap),
+        "precision_log2_s": s.precision,
+        "root_delay_s": secs(s.root_delay),
+        "root_dispersion_s": secs(s.root_dispersion),
+        "root_distance_s": secs(s.root_distance),
+    });
+    match json {
+        serde_json::Value::Object(map) => map,
+        _ => serde_json::Map::new(),
+    }
 }
 
 /// The request of one NTPv4 exchange: the header, NTS-protected
@@ -194,23 +236,13 @@ pub fn query(
             }),
         }?;
         let secs = |d: tempora_clock::Duration| d.as_secs_f64();
-        let json = json!({
-            "server": server,
-            "address": addr.to_string(),
-            "offset_s": secs(s.offset),
-            "delay_s": secs(s.delay),
-            "stratum": s.stratum,
-            "leap": leap_name(s.leap),
-            "refid": refid(&s),
-            "precision_log2_s": s.precision,
-            "root_delay_s": secs(s.root_delay),
-            "root_dispersion_s": secs(s.root_dispersion),
-            "root_distance_s": secs(s.root_distance),
-            "poll_log2_s": s.poll,
-            "version": s.version,
-            "nts": nts.is_some(),
-            "nts_tls_group": group,
-        });
+        let mut json = sample_json(server, addr, &s);
+        json.insert("refid".into(), refid(&s).into());
+        json.insert("poll_log2_s".into(), s.poll.into());
+        json.insert("version".into(), s.version.into());
+        json.insert("nts".into(), nts.is_some().into());
+        json.insert("nts_tls_group".into(), json!(group));
+        let json = serde_json::Value::Object(json);
         let text = format!(
             "{server} ({addr}): offset {:+.6} s, delay {:.6} s, stratum {}, leap {}, refid {}, \
              precision 2^{} s, root delay {:.6} s, root dispersion {:.6} s",

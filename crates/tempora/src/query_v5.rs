@@ -16,10 +16,9 @@ use tempora_ntp::nts::NtsError;
 use tempora_ntp::nts::v5::{NtsParams, NtsV5Request, V5Params};
 use tempora_ntp::v5::{Draft, Timescale, V5Reply, V5Request};
 use tempora_ntp::wire::ntske::NextProtocol;
-use tempora_nts::KE_PORT;
-use tempora_nts::client::{Association, KeOptions, key_exchange_for};
+use tempora_nts::client::{Association, KeOptions};
 
-use crate::query::{exchange, leap_name, report, resolve};
+use crate::query::{exchange, key_establishment, report, resolve, sample_json};
 
 /// The draft of `--draft N`.
 fn draft_of(n: u8) -> Result<Draft, String> {
@@ -37,18 +36,6 @@ fn timescale_of(name: &str) -> Result<Timescale, String> {
         "tai" => Ok(Timescale::Tai),
         _ => Err(format!("--timescale {name}: utc or tai")),
     }
-}
-
-/// Key establishment with `server` (HOST or HOST:PORT, port 4460 by
-/// default) for draft NTPv5 only; then the NTP server's address.
-fn nts_associate(server: &str, opts: &KeOptions) -> Result<(SocketAddr, Association), String> {
-    let (host, port) = tempora_nts::split_host_port(server, KE_PORT);
-    let association = key_exchange_for(&host, port, opts, &[NextProtocol::DraftNtpv5])
-        .map_err(|e| format!("{server}: {e}"))?;
-    if association.protocol != NextProtocol::DraftNtpv5 {
-        return Err(format!("{server}: NTS-KE agreed on no NTPv5"));
-    }
-    Ok((resolve(&association.ntp_server())?, association))
 }
 
 /// One NTPv5 exchange with `addr`, NTS-protected under `nts`: replies
@@ -104,7 +91,7 @@ fn ask(
     let mut data = Vec::new();
     let (addr, reply) = match nts {
         Some(opts) => {
-            let (addr, association) = nts_associate(server, opts)?;
+            let (addr, association) = key_establishment(server, opts, NextProtocol::DraftNtpv5)?;
             let reply = exchange_nts(addr, timeout, v5, &association, &mut data)?;
             (addr, reply)
         }
@@ -122,29 +109,22 @@ fn ask(
             (addr, reply)
         }
     };
-    let s = reply.sample;
-    let secs = |d: tempora_clock::Duration| d.as_secs_f64();
     let versions: Option<Vec<u8>> = reply
         .server_info
         .map(|i| (1..=16).filter(|v| i.supports(*v)).collect());
-    Ok(json!({
-        "server": server,
-        "address": addr.to_string(),
-        "offset_s": secs(s.offset),
-        "delay_s": secs(s.delay),
-        "stratum": s.stratum,
-        "leap": leap_name(s.leap),
-        "precision_log2_s": s.precision,
-        "root_delay_s": secs(s.root_delay),
-        "root_dispersion_s": secs(s.root_dispersion),
-        "root_distance_s": secs(s.root_distance),
+    let mut json = sample_json(server, addr, &reply.sample);
+    let extra = json!({
         "version": 5,
         "draft": draft.id(),
         "timescale": reply.timescale.to_string(),
         "era": reply.era,
         "server_versions": versions,
         "nts": nts.is_some(),
-    }))
+    });
+    if let serde_json::Value::Object(extra) = extra {
+        json.extend(extra);
+    }
+    Ok(serde_json::Value::Object(json))
 }
 
 /// One line of text for a reply.

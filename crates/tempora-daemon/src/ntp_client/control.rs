@@ -59,11 +59,7 @@ impl From<io::Error> for ControlError {
 /// Whether `name` names `s`: its configured address, its socket address
 /// (with or without `ntp:`, as `tempora sources` shows it) or its IP.
 fn names(s: &ClientSource, name: &str) -> bool {
-    let addr = s.addr.to_string();
-    s.name == name
-        || addr == name
-        || name.strip_prefix("ntp:") == Some(addr.as_str())
-        || s.addr.ip().to_string() == name
+    crate::sources::names_source(name, "ntp:", &s.name, &s.addr)
 }
 
 impl NtpClient {
